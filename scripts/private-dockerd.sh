@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Starts or stops the private Docker daemon that the tests use, so that no test ever
+# touches the developer's own daemon. Everything lives under $DECNET_TEST_ROOT
+# (default: /tmp/decnet-reaper-test). Prints the socket URL on `start`.
+#   scripts/private-dockerd.sh start|stop|host
+set -euo pipefail
+
+root=${DECNET_TEST_ROOT:-/tmp/decnet-reaper-test}
+sock="$root/docker.sock"
+host="unix://$sock"
+image=decnet-test/busybox:latest
+
+log() { echo "private-dockerd: $*" >&2; }
+
+running() {
+  [[ -S $sock ]] && DOCKER_HOST=$host docker version --format '{{.Server.Version}}' >/dev/null 2>&1
+}
+
+start() {
+  if running; then
+    log "already running at $host"
+  else
+    command -v dockerd >/dev/null || { log "dockerd is not installed (apt-get install docker.io)"; exit 1; }
+    mkdir -p "$root"
+    # The daemon gets its own data, exec root and pid file; no bridge, no iptables rules.
+    nohup dockerd \
+      --host "$host" \
+      --data-root "$root/data" \
+      --exec-root "$root/exec" \
+      --pidfile "$root/dockerd.pid" \
+      --bridge none --iptables=false --ip6tables=false \
+      --log-level warn \
+      >"$root/dockerd.log" 2>&1 &
+    for _ in $(seq 1 60); do
+      running && break
+      sleep 0.5
+    done
+    running || { log "dockerd did not start; see $root/dockerd.log"; tail -20 "$root/dockerd.log" >&2; exit 1; }
+    log "started at $host"
+  fi
+  if ! DOCKER_HOST=$host docker image inspect "$image" >/dev/null 2>&1; then
+    # No registry here: the test image is busybox-static imported from a tarball.
+    local busybox
+    busybox=$(command -v busybox || true)
+    [[ -x /bin/busybox ]] && busybox=/bin/busybox
+    [[ -n $busybox ]] || { log "busybox is not installed (apt-get install busybox-static)"; exit 1; }
+    local tmp
+    tmp=$(mktemp -d)
+    mkdir -p "$tmp/rootfs/bin"
+    cp "$busybox" "$tmp/rootfs/bin/busybox"
+    for tool in sh sleep true; do ln -s busybox "$tmp/rootfs/bin/$tool"; done
+    tar -C "$tmp/rootfs" -cf "$tmp/rootfs.tar" .
+    DOCKER_HOST=$host docker import -c 'CMD ["/bin/sleep","86400"]' "$tmp/rootfs.tar" "$image" >/dev/null
+    rm -rf "$tmp"
+    log "imported $image"
+  fi
+  echo "$host"
+}
+
+stop() {
+  if [[ -f $root/dockerd.pid ]]; then
+    local pid
+    pid=$(cat "$root/dockerd.pid")
+    if kill -0 "$pid" 2>/dev/null; then
+      # Remove what the tests left before the daemon goes, so its data root can be deleted.
+      if running; then
+        DOCKER_HOST=$host docker ps -aq | xargs -r env DOCKER_HOST=$host docker rm -f >/dev/null 2>&1 || true
+      fi
+      kill "$pid"
+      for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    fi
+  fi
+  log "stopped"
+}
+
+case ${1:-} in
+  start) start ;;
+  stop) stop ;;
+  host) echo "$host" ;;
+  *) echo "usage: $0 start|stop|host" >&2; exit 2 ;;
+esac

@@ -1,0 +1,247 @@
+// decnet-reaper: the headless CLI over the same core as the extension.
+import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { resolveDbPath, resolveDockerHost } from '../core/config';
+import type { Group, ScanResult } from '../core/model';
+import { executeRemoval, planRemoval, RefusedError, type RemovalPlan } from '../core/reaper';
+import { formatPlan, formatReportText, type ReapReport } from '../core/report';
+import { scan } from '../core/scan';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_REFUSED = 2;
+
+const USAGE = `Usage:
+  decnet-reaper scan [--db PATH] [--docker-host URL] [--json]
+  decnet-reaper reap PREFIX... [--db PATH] [--docker-host URL] [--dry-run] [--yes] [--json]
+  decnet-reaper reap --all-orphans [--db PATH] [--docker-host URL] [--dry-run] [--yes] [--json]
+
+The database defaults to DECNET_DB_PATH, then /etc/decnet/decnet.ini, then ./decnet.db.
+The Docker endpoint defaults to DOCKER_HOST, then unix:///var/run/docker.sock.
+Exit status: 0 done; 1 some resources failed; 2 refused (live or unknown prefix,
+unreadable database or daemon, bad usage).`;
+
+class UsageError extends Error {}
+
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Asks a yes/no question on the terminal; undefined when there is no terminal. */
+  confirm?: (question: string) => Promise<boolean>;
+}
+
+export function scanJson(result: ScanResult): object {
+  return {
+    live_prefixes: result.livePrefixes,
+    orphan_prefixes: result.orphanPrefixes,
+    groups: result.groups.map((g) => ({
+      prefix: g.prefix,
+      state: g.state,
+      topology: g.topology ? { id: g.topology.id, name: g.topology.name, status: g.topology.status, mode: g.topology.mode } : null,
+      containers: g.containers.map((c) => ({ id: c.id, name: c.name, state: c.state })),
+      networks: g.networks.map((n) => ({ id: n.id, name: n.name, subnets: n.subnets })),
+    })),
+  };
+}
+
+function describeGroup(g: Group): string {
+  const head =
+    g.state === 'live'
+      ? `${g.prefix}  live    ${g.topology?.name} (${g.topology?.status}, ${g.topology?.mode})`
+      : `${g.prefix}  ${g.state === 'orphan' ? 'orphan' : 'unknown'}`;
+  const lines = [head];
+  for (const c of g.containers) lines.push(`    container ${c.name}  ${c.state}${c.removable || g.state !== 'orphan' ? '' : '  (kept: also live)'}`);
+  for (const n of g.networks) lines.push(`    network   ${n.name}  ${n.subnets.join(', ')}`);
+  return lines.join('\n');
+}
+
+function scanFailure(result: ScanResult): string | undefined {
+  if (!result.docker.ok) return result.docker.error.message;
+  if (!result.db.ok) {
+    return `The DECNET database could not be read (${result.db.error.kind}): ${result.db.error.message}. Nothing is classified orphan.`;
+  }
+  return undefined;
+}
+
+async function runScan(opts: Options, io: Io): Promise<number> {
+  const result = await scan({ dbPath: opts.dbPath, dockerHost: opts.dockerHost });
+  const failure = scanFailure(result);
+  if (opts.json) {
+    const body = scanJson(result) as Record<string, unknown>;
+    if (failure) body.error = failure;
+    io.stdout(JSON.stringify(body, null, 2));
+  } else {
+    io.stdout(`Docker endpoint: ${result.dockerEndpoint}\nDatabase: ${result.dbSource}`);
+    if (!result.groups.length && !failure) io.stdout('No DECNET resources on this daemon.');
+    for (const g of result.groups) io.stdout(describeGroup(g));
+    if (!failure) {
+      io.stdout(`Live: ${result.livePrefixes.join(', ') || '(none)'}\nOrphans: ${result.orphanPrefixes.join(', ') || '(none)'}`);
+    }
+  }
+  if (failure) {
+    io.stderr(`decnet-reaper: ${failure}`);
+    return EXIT_REFUSED;
+  }
+  return EXIT_OK;
+}
+
+function emptyReport(result: ScanResult): ReapReport {
+  const now = new Date().toISOString();
+  return {
+    started_at: now,
+    finished_at: now,
+    docker_endpoint: result.dockerEndpoint,
+    database: result.dbSource,
+    live_prefixes: result.livePrefixes,
+    orphan_prefixes: result.orphanPrefixes,
+    prefixes_reaped: [],
+    containers_removed: [],
+    already_gone: [],
+    endpoints_disconnected: [],
+    networks_removed: [],
+    skipped: [],
+    errors: [],
+  };
+}
+
+async function runReap(opts: Options, prefixes: string[], io: Io): Promise<number> {
+  if (opts.allOrphans && prefixes.length) throw new UsageError('give either PREFIX... or --all-orphans, not both');
+  if (!opts.allOrphans && !prefixes.length) throw new UsageError('reap needs at least one PREFIX, or --all-orphans');
+  const result = await scan({ dbPath: opts.dbPath, dockerHost: opts.dockerHost });
+  const failure = scanFailure(result);
+  if (failure) throw new RefusedError(`${failure} Nothing is removed.`);
+  const wanted = opts.allOrphans ? result.orphanPrefixes : prefixes;
+  if (!wanted.length) {
+    if (opts.json) io.stdout(JSON.stringify(emptyReport(result), null, 2));
+    else io.stdout('No orphan groups on this daemon: nothing to remove.');
+    return EXIT_OK;
+  }
+  const plan = planRemoval(result, wanted);
+  if (opts.dryRun) {
+    if (opts.json) io.stdout(JSON.stringify({ dry_run: true, plan: planJson(plan) }, null, 2));
+    else io.stdout(`Dry run: nothing is removed.\n${formatPlan(plan)}`);
+    return EXIT_OK;
+  }
+  if (!opts.yes) {
+    if (!io.confirm) throw new RefusedError('no terminal to confirm on: pass --yes to remove without asking');
+    io.stderr(formatPlan(plan));
+    const ok = await io.confirm(
+      `Remove ${plan.containers.length} containers and ${plan.networks.length} networks of ${plan.prefixes.join(', ')}? [y/N] `,
+    );
+    if (!ok) throw new RefusedError('not confirmed: nothing was removed');
+  }
+  const report = await executeRemoval(plan, {
+    dbPath: opts.dbPath,
+    dockerHost: opts.dockerHost,
+    onProgress: opts.json ? undefined : (p) => io.stderr(`[${p.done}/${p.total}] ${p.message}`),
+  });
+  if (opts.json) io.stdout(JSON.stringify(report, null, 2));
+  else io.stdout(formatReportText(report));
+  return report.errors.length ? EXIT_FAILED : EXIT_OK;
+}
+
+function planJson(plan: RemovalPlan): object {
+  return {
+    docker_endpoint: plan.dockerEndpoint,
+    database: plan.dbSource,
+    prefixes: plan.prefixes,
+    containers: plan.containers.map((c) => ({ id: c.id, name: c.name })),
+    networks: plan.networks.map((n) => ({ id: n.id, name: n.name, subnets: n.subnets })),
+    endpoints_to_disconnect: plan.networks.flatMap((n) =>
+      n.endpoints
+        .filter((e) => !plan.containers.some((c) => c.id === e.containerId))
+        .map((e) => ({ network: n.name, container: e.name })),
+    ),
+    kept: plan.excluded,
+  };
+}
+
+interface Options {
+  dbPath: string | undefined;
+  dockerHost: string;
+  json: boolean;
+  dryRun: boolean;
+  yes: boolean;
+  allOrphans: boolean;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        db: { type: 'string' },
+        'docker-host': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        yes: { type: 'boolean', short: 'y', default: false },
+        'all-orphans': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    const [command, ...rest] = positionals;
+    if (values.help || command === 'help') {
+      io.stdout(USAGE);
+      return EXIT_OK;
+    }
+    const opts: Options = {
+      dbPath: resolveDbPath({ setting: values.db, env: io.env, workspaceFolders: [io.cwd] }).path,
+      dockerHost: resolveDockerHost({ setting: values['docker-host'], env: io.env }),
+      json: values.json!,
+      dryRun: values['dry-run']!,
+      yes: values.yes!,
+      allOrphans: values['all-orphans']!,
+    };
+    switch (command) {
+      case 'scan':
+        if (rest.length) throw new UsageError(`scan takes no arguments (got ${rest.join(' ')})`);
+        if (opts.dryRun || opts.yes || opts.allOrphans) throw new UsageError('--dry-run, --yes and --all-orphans go with reap');
+        return await runScan(opts, io);
+      case 'reap':
+        return await runReap(opts, rest, io);
+      case undefined:
+        throw new UsageError('a command is needed: scan or reap');
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof RefusedError) {
+      io.stderr(`decnet-reaper: refused: ${err.message}`);
+      return EXIT_REFUSED;
+    }
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`decnet-reaper: ${(err as Error).message}\n\n${USAGE}`);
+      return EXIT_REFUSED;
+    }
+    io.stderr(`decnet-reaper: ${(err as Error).stack ?? String(err)}`);
+    return EXIT_FAILED;
+  }
+}
+
+function terminalConfirm(): ((q: string) => Promise<boolean>) | undefined {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
+  return async (question) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      return /^y(es)?$/i.test((await rl.question(question)).trim());
+    } finally {
+      rl.close();
+    }
+  };
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2), {
+    stdout: (t) => process.stdout.write(`${t}\n`),
+    stderr: (t) => process.stderr.write(`${t}\n`),
+    env: process.env,
+    cwd: process.cwd(),
+    confirm: terminalConfirm(),
+  }).then((code) => {
+    process.exitCode = code;
+  });
+}

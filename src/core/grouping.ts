@@ -1,0 +1,73 @@
+// Grouping Docker resources by topology prefix and classifying prefixes live or orphan. Pure.
+import type { DbSnapshot, DockerInventory, Group, GroupState, OwnedContainer, OwnedNetwork, Topology } from './model';
+import { isDecnetOwned, ownershipOf, prefixOfTopologyId } from './naming';
+
+/** Is `prefix` known to the DB? A prefix is live when any topology id starts with it. */
+export function findTopology(topologies: readonly Topology[], prefix: string): Topology | undefined {
+  return topologies.find((t) => prefixOfTopologyId(t.id) === prefix);
+}
+
+export interface Classification {
+  groups: Group[];
+  livePrefixes: string[];
+  orphanPrefixes: string[];
+}
+
+/**
+ * Groups every DECNET-marked resource under each prefix its markers point to. With no DB
+ * snapshot (it could not be read), every group is `unknown`: nothing is an orphan.
+ * A resource is removable only when the DB was read, it carries no malformed marker, and every
+ * prefix it points to is an orphan.
+ */
+export function classify(inventory: DockerInventory, db: DbSnapshot | undefined): Classification {
+  const state = new Map<string, GroupState>();
+  const stateOf = (prefix: string): GroupState => {
+    let s = state.get(prefix);
+    if (!s) {
+      s = !db ? 'unknown' : findTopology(db.topologies, prefix) ? 'live' : 'orphan';
+      state.set(prefix, s);
+    }
+    return s;
+  };
+  const groups = new Map<string, Group>();
+  const groupOf = (prefix: string): Group => {
+    let g = groups.get(prefix);
+    if (!g) {
+      g = {
+        prefix,
+        state: stateOf(prefix),
+        topology: (db && findTopology(db.topologies, prefix)) ?? null,
+        containers: [],
+        networks: [],
+      };
+      groups.set(prefix, g);
+    }
+    return g;
+  };
+  const removable = (prefixes: string[], malformed: string[]): boolean =>
+    !!db && malformed.length === 0 && prefixes.length > 0 && prefixes.every((p) => stateOf(p) === 'orphan');
+
+  for (const c of inventory.containers) {
+    const ownership = ownershipOf(c.name, c.labels);
+    if (!isDecnetOwned(ownership)) continue;
+    const owned: OwnedContainer = { ...c, ownership, removable: removable(ownership.prefixes, ownership.malformed) };
+    for (const p of ownership.prefixes) groupOf(p).containers.push(owned);
+  }
+  for (const n of inventory.networks) {
+    const ownership = ownershipOf(n.name, n.labels);
+    if (!isDecnetOwned(ownership)) continue;
+    const owned: OwnedNetwork = { ...n, ownership, removable: removable(ownership.prefixes, ownership.malformed) };
+    for (const p of ownership.prefixes) groupOf(p).networks.push(owned);
+  }
+
+  const sorted = [...groups.values()].sort((a, b) => a.prefix.localeCompare(b.prefix));
+  for (const g of sorted) {
+    g.containers.sort((a, b) => a.name.localeCompare(b.name));
+    g.networks.sort((a, b) => a.name.localeCompare(b.name));
+  }
+  return {
+    groups: sorted,
+    livePrefixes: sorted.filter((g) => g.state === 'live').map((g) => g.prefix),
+    orphanPrefixes: sorted.filter((g) => g.state === 'orphan').map((g) => g.prefix),
+  };
+}

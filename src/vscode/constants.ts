@@ -1,0 +1,53 @@
+// Every id the extension shares with package.json, in one place. Keep the two in step.
+
+export const VIEW_CONTAINER_ID = 'decnet';
+export const TOPOLOGIES_VIEW_ID = 'decnet.views.topologies';
+export const OUTPUT_CHANNEL_NAME = 'DECNET Reaper';
+
+export const Commands = {
+  refreshTopologies: 'decnet.topologies.refresh',
+  removeOrphanGroup: 'decnet.orphanGroup.remove',
+  reapAllOrphans: 'decnet.orphans.reapAll',
+  selectDatabase: 'decnet.database.select',
+  showOutput: 'decnet.output.show',
+  openSettings: 'decnet.settings.open',
+} as const;
+
+/** Setting keys: the section and the keys below it, as `getConfiguration(SETTINGS_SECTION).get(key)` wants them. */
+export const SETTINGS_SECTION = 'decnet';
+export const Settings = {
+  databasePath: 'database.path',
+  dockerHost: 'docker.host',
+} as const;
+/** Full keys, for `affectsConfiguration` and the settings search box. */
+export const FullSettings = {
+  databasePath: `${SETTINGS_SECTION}.${Settings.databasePath}`,
+  dockerHost: `${SETTINGS_SECTION}.${Settings.dockerHost}`,
+} as const;
+
+export const ContextKeys = {
+  /** True when no DECNET database location was found at all: the view shows its welcome content. */
+  noDatabase: 'decnet.noDatabase',
+} as const;
+
+/** `contextValue`s of tree items, matched by `viewItem == …` in package.json menus. */
+export const ContextValues = {
+  liveSection: 'liveSection',
+  orphanSection: 'orphanSection',
+  unknownSection: 'unknownSection',
+  liveGroup: 'liveGroup',
+  orphanGroup: 'orphanGroup',
+  unknownGroup: 'unknownGroup',
+  container: 'container',
+  network: 'network',
+  dbError: 'dbError',
+  dockerError: 'dockerError',
+  action: 'action',
+  loading: 'loading',
+  scanFailed: 'scanFailed',
+} as const;
+
+/** The modal's confirm button: nothing is removed unless the user picks exactly this. */
+export const REMOVE_ACTION = 'Remove';
+export const SHOW_OUTPUT_ACTION = 'Show Output';
+export const SHOW_REPORT_ACTION = 'Show Report';

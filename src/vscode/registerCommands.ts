@@ -1,0 +1,38 @@
+// The one place that registers commands. Each command lives in commands/<verbNoun>.ts.
+import * as vscode from 'vscode';
+import { openSettings } from './commands/openSettings';
+import { reapAllOrphans } from './commands/reapAllOrphans';
+import { refreshTopologies } from './commands/refreshTopologies';
+import { removeOrphanGroup } from './commands/removeOrphanGroup';
+import { selectDatabase } from './commands/selectDatabase';
+import { showOutput } from './commands/showOutput';
+import { Commands } from './constants';
+import { describeError } from './log';
+import { showErrorWithOutput } from './notify';
+import type { Services } from './services';
+
+type Handler = (services: Services, ...args: unknown[]) => unknown;
+
+const handlers: Record<(typeof Commands)[keyof typeof Commands], Handler> = {
+  [Commands.refreshTopologies]: refreshTopologies,
+  [Commands.removeOrphanGroup]: removeOrphanGroup,
+  [Commands.reapAllOrphans]: reapAllOrphans,
+  [Commands.selectDatabase]: selectDatabase,
+  [Commands.showOutput]: showOutput,
+  [Commands.openSettings]: openSettings,
+};
+
+export function registerCommands(services: Services): vscode.Disposable[] {
+  const log = services.log.for('commands');
+  return Object.entries(handlers).map(([id, handler]) =>
+    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        await handler(services, ...args);
+      } catch (e) {
+        // Nothing escapes as an unhandled rejection: full detail to the log, a short message to the user.
+        log.error(`${id} failed: ${describeError(e)}`);
+        showErrorWithOutput(services.log, `DECNET: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }),
+  );
+}

@@ -1,0 +1,13 @@
+// What commands are given: the log, the model and the view. Built once in activate().
+import type * as vscode from 'vscode';
+import type { Log } from './log';
+import type { RemovalFlow } from './removalFlow';
+import type { TopologyTreeModel } from './tree/topologyTreeModel';
+import type { TreeNode } from './tree/topologyTreeProvider';
+
+export interface Services {
+  readonly log: Log;
+  readonly model: TopologyTreeModel;
+  readonly topologiesView: vscode.TreeView<TreeNode>;
+  readonly removal: RemovalFlow;
+}

@@ -1,0 +1,270 @@
+// Pure text for the tree and the confirmation: no `vscode` import here, so it can be unit tested.
+import type { DbPathOrigin } from '../../core/config';
+import type { Group, OwnedContainer, OwnedNetwork } from '../../core/model';
+import type { RemovalPlan } from '../../core/reaper';
+
+export const SEP = ' · ';
+
+/** `1 container`, `2 containers`, `0 networks`. */
+export function plural(n: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : pluralForm}`;
+}
+
+export function sectionLabel(title: string, count: number): string {
+  return `${title} (${count})`;
+}
+
+export const Labels = {
+  loading: 'Loading…',
+  live: 'Live',
+  orphans: 'Orphans',
+  notClassified: 'Not classified',
+  dbError: 'Cannot read the DECNET database',
+  dbNotConfigured: 'No DECNET database configured',
+  dockerError: 'Cannot connect to Docker',
+  scanFailed: 'Scan failed',
+  selectDatabase: 'Select DECNET Database…',
+  openSettings: 'Open Settings',
+  showOutput: 'Show Output',
+  notClassifiedTooltip: 'Nothing is classified orphan while the database cannot be read',
+} as const;
+
+// ---- Markdown helpers ---------------------------------------------------------------------
+
+/** Escapes text for Markdown (tooltips render it). */
+export function md(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, '\\$&');
+}
+
+/** A Markdown code span that survives backticks inside `text`. */
+export function code(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+
+function codeList(items: readonly string[]): string {
+  return items.length ? items.map(code).join(', ') : '—';
+}
+
+// ---- Groups -------------------------------------------------------------------------------
+
+export function liveGroupLabel(group: Group): string {
+  return group.topology?.name ?? group.prefix;
+}
+
+/** `<prefix> · <status> · <mode>`. */
+export function liveGroupDescription(group: Group): string {
+  const t = group.topology;
+  return [group.prefix, t?.status ?? 'unknown status', t?.mode ?? 'unknown mode'].join(SEP);
+}
+
+/** `2 containers · 1 network`. */
+export function groupCountsDescription(group: Group): string {
+  return [plural(group.containers.length, 'container'), plural(group.networks.length, 'network')].join(SEP);
+}
+
+function countsLines(group: Group): string[] {
+  const keptContainers = group.containers.filter((c) => !c.removable).length;
+  const keptNetworks = group.networks.filter((n) => !n.removable).length;
+  const running = group.containers.filter((c) => c.state === 'running').length;
+  const lines = [
+    `- Containers: ${group.containers.length} (${running} running)`,
+    `- Networks: ${group.networks.length}`,
+  ];
+  if (keptContainers || keptNetworks) {
+    lines.push(
+      `- Shared with another prefix (never removed with this group): ${plural(keptContainers, 'container')}, ${plural(keptNetworks, 'network')}`,
+    );
+  }
+  return lines;
+}
+
+export function liveGroupTooltip(group: Group, dbSource: string): string {
+  const t = group.topology;
+  const lines = [
+    `**${md(liveGroupLabel(group))}** — live topology`,
+    '',
+    `- Id: ${t ? code(t.id) : '—'}`,
+    `- Prefix: ${code(group.prefix)}`,
+    `- Status: ${t ? code(t.status) : '—'}`,
+    `- Mode: ${t ? code(t.mode) : '—'}`,
+    ...countsLines(group),
+    '',
+    `In the DECNET database (${md(dbSource)}): the reaper never removes it.`,
+  ];
+  if (t?.mode === 'agent') {
+    lines.push('', 'Mode `agent` topologies run on remote worker hosts; these resources are on this Docker endpoint anyway.');
+  }
+  return lines.join('\n');
+}
+
+export function orphanGroupTooltip(group: Group, dbSource: string, dockerEndpoint: string): string {
+  const removableContainers = group.containers.filter((c) => c.removable).length;
+  const removableNetworks = group.networks.filter((n) => n.removable).length;
+  return [
+    `**${code(group.prefix)}** — orphan`,
+    '',
+    `No topology in the DECNET database (${md(dbSource)}) has an id starting with ${code(group.prefix)}, ` +
+      `yet Docker (${md(dockerEndpoint)}) still holds resources named or labelled after it.`,
+    '',
+    ...countsLines(group),
+    '',
+    `**Force Remove Orphan Group…** first shows exactly what goes and asks to confirm. It then force-removes ` +
+      `${plural(removableContainers, 'container')}, force-disconnects every endpoint of ` +
+      `${plural(removableNetworks, 'network')} and removes them. Resources that also belong to another prefix are kept.`,
+  ].join('\n');
+}
+
+export function unknownGroupTooltip(group: Group): string {
+  return [`**${code(group.prefix)}** — not classified`, '', ...countsLines(group), '', `${Labels.notClassifiedTooltip}.`].join(
+    '\n',
+  );
+}
+
+// ---- Resources ----------------------------------------------------------------------------
+
+type Owned = OwnedContainer | OwnedNetwork;
+
+/**
+ * Why a resource of an orphan group stays, or undefined when it goes with the group.
+ * `kept: also belongs to live prefix 1a2b3c4d`.
+ */
+export function keptReason(resource: Owned, group: Group, livePrefixes: readonly string[]): string | undefined {
+  if (group.state !== 'orphan' || resource.removable) {
+    return undefined;
+  }
+  const others = resource.ownership.prefixes.filter((p) => p !== group.prefix);
+  const live = others.filter((p) => livePrefixes.includes(p));
+  if (live.length) {
+    return `kept: also belongs to live prefix ${live.join(', ')}`;
+  }
+  if (resource.ownership.malformed.length) {
+    return `kept: malformed DECNET marker ${resource.ownership.malformed.join(', ')}`;
+  }
+  if (others.length) {
+    return `kept: also belongs to prefix ${others.join(', ')}`;
+  }
+  return 'kept';
+}
+
+/** `<state> · <image>`, plus why it is kept when it is. */
+export function containerDescription(c: OwnedContainer, group: Group, livePrefixes: readonly string[]): string {
+  const parts = [c.state, c.image];
+  const kept = keptReason(c, group, livePrefixes);
+  if (kept) {
+    parts.push(kept);
+  }
+  return parts.join(SEP);
+}
+
+/** `<subnets joined by ", "> · <n> endpoint(s)`, plus why it is kept when it is. */
+export function networkDescription(n: OwnedNetwork, group: Group, livePrefixes: readonly string[]): string {
+  const parts = [n.subnets.length ? n.subnets.join(', ') : 'no subnet', plural(n.endpoints.length, 'endpoint')];
+  const kept = keptReason(n, group, livePrefixes);
+  if (kept) {
+    parts.push(kept);
+  }
+  return parts.join(SEP);
+}
+
+const MARKER_LABEL = /^(decnet\.|com\.docker\.compose\.project$)/;
+
+function markerLines(labels: Record<string, string>): string[] {
+  return Object.keys(labels)
+    .filter((k) => MARKER_LABEL.test(k))
+    .sort()
+    .map((k) => `  - ${code(`${k}=${labels[k]}`)}`);
+}
+
+function ownershipLines(resource: Owned, group: Group, livePrefixes: readonly string[]): string[] {
+  const lines = [`- Owner prefixes: ${codeList(resource.ownership.prefixes)}`];
+  if (resource.ownership.malformed.length) {
+    lines.push(`- Malformed markers: ${codeList(resource.ownership.malformed)}`);
+  }
+  const kept = keptReason(resource, group, livePrefixes);
+  if (kept) {
+    lines.push(`- ${md(kept[0].toUpperCase() + kept.slice(1))}`);
+  } else if (group.state === 'orphan') {
+    lines.push('- Removed with this orphan group');
+  }
+  return lines;
+}
+
+export function containerTooltip(c: OwnedContainer, group: Group, livePrefixes: readonly string[]): string {
+  const markers = markerLines(c.labels);
+  return [
+    `**${code(c.name)}** — container, ${md(c.state)}`,
+    '',
+    `- Id: ${code(c.id)}`,
+    `- Image: ${code(c.image)}`,
+    `- Status: ${md(c.status)}`,
+    `- Network mode: ${code(c.networkMode)}`,
+    `- Networks: ${codeList(c.networks)}`,
+    markers.length ? '- DECNET markers:' : '- DECNET markers: none (matched by name)',
+    ...markers,
+    ...ownershipLines(c, group, livePrefixes),
+  ].join('\n');
+}
+
+export function networkTooltip(n: OwnedNetwork, group: Group, livePrefixes: readonly string[]): string {
+  const endpoints = n.endpoints.map((e) => `  - ${code(e.name)} (${code(e.containerId.slice(0, 12))})`);
+  return [
+    `**${code(n.name)}** — network`,
+    '',
+    `- Id: ${code(n.id)}`,
+    `- Driver: ${code(n.driver)}${n.internal ? ' (internal)' : ''}`,
+    `- Subnets: ${codeList(n.subnets)}`,
+    n.endpoints.length ? `- Endpoints (${n.endpoints.length}):` : '- Endpoints: none',
+    ...endpoints,
+    ...ownershipLines(n, group, livePrefixes),
+  ].join('\n');
+}
+
+// ---- Sections and the database location ---------------------------------------------------
+
+export function originText(origin: DbPathOrigin): string {
+  switch (origin) {
+    case 'setting':
+      return 'the decnet.database.path setting';
+    case 'DECNET_DB_PATH':
+      return 'the DECNET_DB_PATH environment variable';
+    case 'decnet.ini':
+      return '/etc/decnet/decnet.ini';
+    case 'workspace':
+      return 'a decnet.db in an open workspace folder';
+    case 'none':
+      return 'nowhere';
+  }
+}
+
+export function liveSectionTooltip(dbSource: string, origin: DbPathOrigin, dockerEndpoint: string): string {
+  return [
+    `Topologies of the DECNET database that have resources on Docker.`,
+    '',
+    `- Database: ${code(dbSource)} (from ${md(originText(origin))})`,
+    `- Docker: ${code(dockerEndpoint)}`,
+  ].join('\n');
+}
+
+export function orphanSectionTooltip(dbSource: string, dockerEndpoint: string): string {
+  return [
+    `Prefixes found on Docker that no topology id in the DECNET database starts with.`,
+    '',
+    `- Database: ${code(dbSource)}`,
+    `- Docker: ${code(dockerEndpoint)}`,
+  ].join('\n');
+}
+
+// ---- Confirmation -------------------------------------------------------------------------
+
+/** The modal's message: names the prefixes and the counts; `formatPlan` goes in its detail. */
+export function confirmMessage(plan: RemovalPlan): string {
+  const what = `${plural(plan.containers.length, 'container')} and ${plural(plan.networks.length, 'network')}`;
+  if (plan.prefixes.length === 1) {
+    return `Force remove orphan topology ${plan.prefixes[0]}: ${what}?`;
+  }
+  const shown = plan.prefixes.length > 6 ? [...plan.prefixes.slice(0, 6), '…'] : plan.prefixes;
+  return `Force remove ${plan.prefixes.length} orphan topologies (${shown.join(', ')}): ${what}?`;
+}

@@ -1,0 +1,178 @@
+// Holds the latest scan and the refresh state. Knows nothing about how the tree looks.
+import * as vscode from 'vscode';
+import type { ScanResult } from '../../core/model';
+import { scan } from '../../core/scan';
+import { ContextKeys, FullSettings, TOPOLOGIES_VIEW_ID } from '../constants';
+import { Disposable } from '../disposable';
+import { describeError, type ComponentLog } from '../log';
+import { resolveScanTarget, type ScanTarget } from '../settings';
+
+export interface ScanSnapshot {
+  result: ScanResult;
+  /** What was scanned: removal must use exactly these, since the plan shown was made from them. */
+  target: ScanTarget;
+  finishedAt: Date;
+}
+
+/** Settings edits arrive one keystroke at a time: wait this long before re-scanning. */
+const SETTINGS_DEBOUNCE_MS = 400;
+
+export class TopologyTreeModel extends Disposable {
+  private _snapshot: ScanSnapshot | undefined;
+  /** An unexpected exception of the last scan (scan() itself reports errors in its result). */
+  private _failure: unknown;
+  private _running: Promise<ScanSnapshot | undefined> | undefined;
+  private _queued: Promise<ScanSnapshot | undefined> | undefined;
+  private _noDatabase: boolean | undefined;
+  private _debounce: NodeJS.Timeout | undefined;
+
+  private readonly _onDidChange = this._register(new vscode.EventEmitter<void>());
+  /** Fires when the snapshot, the failure or the refresh state changes. */
+  readonly onDidChange = this._onDidChange.event;
+
+  constructor(private readonly log: ComponentLog) {
+    super();
+    this._register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(FullSettings.databasePath) || e.affectsConfiguration(FullSettings.dockerHost)) {
+          this.log.info('settings changed');
+          this.refreshSoon();
+        }
+      }),
+    );
+    // A decnet.db in a workspace folder is one of the places the DB is looked for.
+    this._register(vscode.workspace.onDidChangeWorkspaceFolders(() => this.refreshSoon()));
+    // Trust unlocks the workspace values of the restricted settings.
+    this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.refreshSoon()));
+    this._register({ dispose: () => clearTimeout(this._debounce) });
+  }
+
+  get snapshot(): ScanSnapshot | undefined {
+    return this._snapshot;
+  }
+
+  get failure(): unknown {
+    return this._failure;
+  }
+
+  get isRefreshing(): boolean {
+    return this._running !== undefined;
+  }
+
+  /** True once anything asked for data: before that, nobody is looking and nothing is scanned. */
+  get hasStarted(): boolean {
+    return this._snapshot !== undefined || this._running !== undefined || this._failure !== undefined;
+  }
+
+  /** Starts the first scan if none has run yet. For the tree's getChildren: never waits, never throws. */
+  ensureLoaded(): void {
+    if (!this.hasStarted) {
+      void this.refresh();
+    }
+  }
+
+  /**
+   * Scans again. Refreshes never overlap: asked while one runs, this returns a single follow-up
+   * scan that starts when the running one ends (so the answer is never older than the request).
+   * Never rejects: an unexpected exception is logged, kept in `failure`, and yields undefined.
+   */
+  refresh(): Promise<ScanSnapshot | undefined> {
+    clearTimeout(this._debounce);
+    this._debounce = undefined;
+    if (this.isDisposed) {
+      return Promise.resolve(this._snapshot);
+    }
+    if (this._running) {
+      this._queued ??= this._running.then(() => {
+        this._queued = undefined;
+        return this._start();
+      });
+      return this._queued;
+    }
+    return this._start();
+  }
+
+  /** A refresh after a short quiet period, only if someone has looked at the data already. */
+  private refreshSoon(): void {
+    if (!this.hasStarted || this.isDisposed) {
+      return;
+    }
+    clearTimeout(this._debounce);
+    this._debounce = setTimeout(() => {
+      this._debounce = undefined;
+      void this.refresh();
+    }, SETTINGS_DEBOUNCE_MS);
+  }
+
+  private _start(): Promise<ScanSnapshot | undefined> {
+    const run = this._scan().finally(() => {
+      if (this._running === run) {
+        this._running = undefined;
+      }
+      if (!this.isDisposed) {
+        this._onDidChange.fire();
+      }
+    });
+    this._running = run;
+    // Progress shows in the view itself, never as a notification.
+    void vscode.window.withProgress({ location: { viewId: TOPOLOGIES_VIEW_ID } }, () => run);
+    return run;
+  }
+
+  private async _scan(): Promise<ScanSnapshot | undefined> {
+    // Leave the caller's stack first: the first scan is started from the tree's getChildren, and
+    // resolving the DB location touches the file system (decnet.ini, workspace folders).
+    await Promise.resolve();
+    const started = Date.now();
+    try {
+      const target = resolveScanTarget();
+      await this._setNoDatabase(target.db.origin === 'none');
+      this.log.info(
+        `scanning: database ${target.db.path ?? '(none)'} (origin ${target.db.origin}), docker ${target.options.dockerHost}`,
+      );
+      const result = await scan(target.options);
+      this._logResult(result, Date.now() - started);
+      this._snapshot = { result, target, finishedAt: new Date() };
+      this._failure = undefined;
+      return this._snapshot;
+    } catch (e) {
+      this.log.error(`scan failed unexpectedly: ${describeError(e)}`);
+      this._failure = e;
+      // Show the failure rather than data that may no longer be true.
+      this._snapshot = undefined;
+      return undefined;
+    }
+  }
+
+  private _logResult(result: ScanResult, ms: number): void {
+    if (result.db.ok) {
+      const db = result.db.value;
+      this.log.info(
+        `database ${db.source}: ${db.topologies.length} topologies` +
+          (db.walFramesApplied ? ` (${db.walFramesApplied} committed WAL frames applied)` : ''),
+      );
+    } else {
+      const e = result.db.error;
+      this.log.warn(`database ${e.path ?? result.dbSource} not read (${e.kind}): ${e.message}`);
+    }
+    if (result.docker.ok) {
+      const d = result.docker.value;
+      this.log.info(`docker ${d.endpoint}: ${d.containers.length} containers and ${d.networks.length} networks listed`);
+    } else {
+      const e = result.docker.error;
+      this.log.warn(`docker ${e.endpoint} not listed: ${e.message}`);
+    }
+    this.log.info(
+      `scan done in ${ms} ms: ${result.groups.length} prefixes on Docker; live [${result.livePrefixes.join(', ')}]; ` +
+        `orphan [${result.orphanPrefixes.join(', ')}]`,
+    );
+  }
+
+  private async _setNoDatabase(value: boolean): Promise<void> {
+    if (this._noDatabase === value) {
+      return;
+    }
+    this._noDatabase = value;
+    await vscode.commands.executeCommand('setContext', ContextKeys.noDatabase, value);
+  }
+}

@@ -1,0 +1,203 @@
+// Removal against the private real dockerd and real SQLite files in WAL mode.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import type Docker from 'dockerode';
+import { executeRemoval, planRemoval, RefusedError } from '../../src/core/reaper';
+import { scan } from '../../src/core/scan';
+import {
+  containerNames,
+  deployTopology,
+  networkNames,
+  newTopologyId,
+  TEST_IMAGE,
+  testDocker,
+  testDockerHost,
+  wipeDaemon,
+} from '../support/docker';
+import { insertTopologyRow, makeDecnetDb, topologyRow } from '../support/makeDb';
+
+describe('reaping on a real daemon', () => {
+  let docker: Docker;
+  let host: string;
+  let dir: string;
+
+  before(() => {
+    host = testDockerHost();
+    docker = testDocker();
+    dir = mkdtempSync(path.join(tmpdir(), 'decnet-reaper-it-'));
+  });
+  beforeEach(async () => wipeDaemon(docker));
+  after(async () => {
+    await wipeDaemon(docker);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** One live topology (its row only in the -wal), two orphans, and resources DECNET never made. */
+  async function world(name: string) {
+    const liveId = newTopologyId();
+    const orphanId = newTopologyId();
+    const otherOrphanId = newTopologyId();
+    const dbPath = await makeDecnetDb(path.join(dir, name), {
+      checkpointed: [],
+      walOnly: [topologyRow(liveId, 'maze-live')],
+    });
+    const live = await deployTopology(docker, liveId, [{ name: 'DMZ', subnet: '198.18.1.0/24' }], [
+      { name: 'decky-live', lan: 'DMZ', services: ['ssh'] },
+    ]);
+    const orphan = await deployTopology(
+      docker,
+      orphanId,
+      [
+        { name: 'DMZ', subnet: '198.18.2.0/24' },
+        { name: 'lan-a', subnet: '198.18.3.0/24', internal: true },
+      ],
+      [
+        { name: 'decky-01', lan: 'DMZ', services: ['ssh', 'http'] },
+        { name: 'decky-02', lan: 'lan-a' },
+      ],
+    );
+    const other = await deployTopology(docker, otherOrphanId, [{ name: 'DMZ', subnet: '198.18.4.0/24' }], [
+      { name: 'decky-other', lan: 'DMZ' },
+    ]);
+    const unrelatedNet = await docker.createNetwork({
+      Name: 'unrelated-net',
+      IPAM: { Config: [{ Subnet: '198.18.99.0/24' }] },
+    });
+    const unrelated = await docker.createContainer({
+      name: 'unrelated-web',
+      Image: TEST_IMAGE,
+      HostConfig: { NetworkMode: 'unrelated-net' },
+    });
+    await unrelated.start();
+    return { dbPath, live, orphan, other, unrelatedNet, unrelated };
+  }
+
+  it('removes exactly the orphan group, service containers included, and reports what is gone', async () => {
+    const w = await world('exact');
+    // A foreign container attached to the orphan's network: disconnected, never removed.
+    await docker.getNetwork(w.orphan.networks[0].id).connect({ Container: w.unrelated.id });
+
+    const result = await scan({ dbPath: w.dbPath, dockerHost: host });
+    assert.deepEqual(result.livePrefixes, [w.live.prefix]);
+    assert.deepEqual(result.orphanPrefixes, [w.orphan.prefix, w.other.prefix].sort());
+
+    const plan = planRemoval(result, [w.orphan.prefix]);
+    assert.deepEqual(plan.containers.map((c) => c.name).sort(), w.orphan.containers.map((c) => c.name).sort());
+    const progress: string[] = [];
+    const report = await executeRemoval(plan, { dbPath: w.dbPath, dockerHost: host, onProgress: (p) => progress.push(p.message) });
+
+    assert.deepEqual(report.errors, []);
+    assert.deepEqual(report.containers_removed, w.orphan.containers.map((c) => c.name).sort());
+    assert.ok(report.containers_removed.includes('decky-01-ssh') && report.containers_removed.includes('decky-01-http'));
+    assert.deepEqual(report.networks_removed, w.orphan.networks.map((n) => n.name).sort());
+    assert.deepEqual(report.endpoints_disconnected, [{ network: w.orphan.networks[0].name, container: 'unrelated-web' }]);
+    assert.equal(progress.length, plan.containers.length + plan.networks.length);
+
+    // Docker's state afterwards, not just the report.
+    const names = await containerNames(docker);
+    for (const c of w.orphan.containers) assert.ok(!names.includes(c.name), `${c.name} should be gone`);
+    for (const c of [...w.live.containers, ...w.other.containers]) assert.ok(names.includes(c.name), `${c.name} should remain`);
+    assert.ok(names.includes('unrelated-web'));
+    const nets = await networkNames(docker);
+    for (const n of w.orphan.networks) assert.ok(!nets.includes(n.name), `${n.name} should be gone`);
+    for (const n of [...w.live.networks, ...w.other.networks]) assert.ok(nets.includes(n.name), `${n.name} should remain`);
+    assert.ok(nets.includes('unrelated-net'));
+    const web = await w.unrelated.inspect();
+    assert.equal(web.State.Running, true, 'the foreign container keeps running');
+    assert.deepEqual(Object.keys(web.NetworkSettings.Networks), ['unrelated-net']);
+  });
+
+  it('counts a container someone else removed between plan and removal as done', async () => {
+    const w = await world('gone');
+    const plan = planRemoval(await scan({ dbPath: w.dbPath, dockerHost: host }), [w.orphan.prefix]);
+    const victim = w.orphan.containers.find((c) => c.name === 'decky-01-ssh')!;
+    await docker.getContainer(victim.id).remove({ force: true });
+    // And one more, after the re-check, while the removal runs.
+    const late = w.orphan.containers.find((c) => c.name === 'decky-01-http')!;
+    const report = await executeRemoval(plan, {
+      dbPath: w.dbPath,
+      dockerHost: host,
+      afterRecheck: async () => docker.getContainer(late.id).remove({ force: true }),
+    });
+    assert.deepEqual(report.errors, []);
+    assert.deepEqual(report.containers_removed, w.orphan.containers.map((c) => c.name).sort());
+    assert.deepEqual(report.already_gone, ['decky-01-ssh']);
+    assert.deepEqual(report.networks_removed, w.orphan.networks.map((n) => n.name).sort());
+    const names = await containerNames(docker);
+    assert.ok(w.orphan.containers.every((c) => !names.includes(c.name)));
+  });
+
+  it('skips a group whose topology row was inserted between plan and removal', async () => {
+    const w = await world('inserted');
+    const plan = planRemoval(await scan({ dbPath: w.dbPath, dockerHost: host }), [w.orphan.prefix, w.other.prefix]);
+    await insertTopologyRow(w.dbPath, topologyRow(w.orphan.id, 'maze-redeployed', 'deploying'));
+    const report = await executeRemoval(plan, { dbPath: w.dbPath, dockerHost: host });
+
+    assert.deepEqual(report.errors, []);
+    const skippedNames = report.skipped.map((s) => s.name).sort();
+    assert.deepEqual(skippedNames, [...w.orphan.containers, ...w.orphan.networks].map((r) => r.name).sort());
+    assert.ok(report.skipped.every((s) => s.reason.includes('now live') && s.reason.includes('maze-redeployed')));
+    assert.deepEqual(report.containers_removed, w.other.containers.map((c) => c.name));
+    assert.ok(!report.containers_removed.some((n) => w.orphan.containers.some((c) => c.name === n)));
+    const names = await containerNames(docker);
+    for (const c of w.orphan.containers) assert.ok(names.includes(c.name), `${c.name} must survive`);
+    for (const c of w.other.containers) assert.ok(!names.includes(c.name), `${c.name} should be gone`);
+  });
+
+  it('leaves alone a container of the group that appeared after the confirmation, and its network', async () => {
+    const w = await world('appeared');
+    const plan = planRemoval(await scan({ dbPath: w.dbPath, dockerHost: host }), [w.orphan.prefix]);
+    const newcomer = await docker.createContainer({
+      name: `decnet_t_${w.orphan.prefix}_decky-03`,
+      Image: TEST_IMAGE,
+      Labels: { 'decnet.topology.id': w.orphan.id },
+      HostConfig: { NetworkMode: w.orphan.networks[0].name },
+    });
+    await newcomer.start();
+    const report = await executeRemoval(plan, { dbPath: w.dbPath, dockerHost: host });
+    assert.deepEqual(report.errors, []);
+    assert.deepEqual(
+      report.skipped.map((s) => [s.kind, s.name]).sort(),
+      [
+        ['container', `decnet_t_${w.orphan.prefix}_decky-03`],
+        ['network', w.orphan.networks[0].name],
+      ].sort(),
+    );
+    assert.ok((await containerNames(docker)).includes(`decnet_t_${w.orphan.prefix}_decky-03`));
+    const nets = await networkNames(docker);
+    assert.ok(nets.includes(w.orphan.networks[0].name));
+    assert.ok(!nets.includes(w.orphan.networks[1].name));
+  });
+
+  it('removes nothing when the database cannot be read', async () => {
+    const w = await world('nodb');
+    const missing = path.join(dir, 'nodb', 'missing.db');
+    const result = await scan({ dbPath: missing, dockerHost: host });
+    assert.equal(result.db.ok, false);
+    assert.deepEqual(result.orphanPrefixes, []);
+    assert.ok(result.groups.every((g) => g.state === 'unknown'));
+    assert.throws(() => planRemoval(result, [w.orphan.prefix]), RefusedError);
+    // A plan confirmed while the DB was readable is refused once the DB goes away.
+    const plan = planRemoval(await scan({ dbPath: w.dbPath, dockerHost: host }), [w.orphan.prefix]);
+    rmSync(w.dbPath);
+    rmSync(`${w.dbPath}-wal`, { force: true });
+    await assert.rejects(executeRemoval(plan, { dbPath: w.dbPath, dockerHost: host }), RefusedError);
+    const names = await containerNames(docker);
+    assert.ok(w.orphan.containers.every((c) => names.includes(c.name)));
+  });
+
+  it('reports an unreachable daemon and refuses to remove', async () => {
+    const w = await world('nodaemon');
+    const dead = `unix://${path.join(dir, 'no-such-docker.sock')}`;
+    const result = await scan({ dbPath: w.dbPath, dockerHost: dead });
+    assert.equal(result.docker.ok, false);
+    assert.match(!result.docker.ok ? result.docker.error.message : '', /no-such-docker\.sock.*does not exist/);
+    assert.deepEqual(result.groups, []);
+    assert.throws(() => planRemoval(result, [w.orphan.prefix]), RefusedError);
+    const plan = planRemoval(await scan({ dbPath: w.dbPath, dockerHost: host }), [w.orphan.prefix]);
+    await assert.rejects(executeRemoval({ ...plan, dockerEndpoint: dead }, { dbPath: w.dbPath, dockerHost: dead }), RefusedError);
+  });
+});

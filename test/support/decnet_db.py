@@ -1,0 +1,386 @@
+#!/usr/bin/env python3
+"""Builds and inspects real SQLite databases for the tests (driven by test/support/makeDb.ts).
+
+Usage: decnet_db.py <command>   with a JSON request on stdin; prints a JSON answer on stdout.
+
+Commands
+  build    build a DECNET database with rows in the main file, rows only in the -wal
+           (committed), and optionally a trailing *uncommitted* transaction whose pages were
+           spilled into the -wal. The -wal copy is taken while the writing connection is still
+           open (closing the last connection would checkpoint and delete it).
+  oracle   what real SQLite sees: copies <db> and <db>-wal (never -shm) to a scratch dir,
+           opens the copy with Python's sqlite3 and lists the rows. With "checkpoint": true it
+           also checkpoints the copy and returns the path of the checkpointed main file.
+  writer   a live writer: builds the DB in place, keeps the connection open and obeys
+           line commands on stdin ("insert <json topology>", "quit"); prints "ready" lines.
+  insert   commits rows into an existing database in place (they stay only in the -wal unless
+           "checkpoint" is true: the process exits without closing, like a killed DECNET).
+  reencode rewrites a WAL with the other checksum byte order (magic 0x377f0682 <-> 0x377f0683),
+           recomputing every checksum. Real SQLite accepts both orders on any machine, so the
+           oracle validates this independent implementation.
+  foreign  a SQLite database that is not DECNET's (no topologies table).
+  hotjournal  a rollback-mode database copied together with its hot -journal, taken while a
+           write transaction is in progress.
+"""
+import json
+import os
+import shutil
+import sqlite3
+import struct
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCHEMA_CANDIDATES = [
+    os.environ.get("DECNET_SCHEMA_SQL", ""),
+    "/work/shared/decnet-schema.sql",
+    os.path.join(HERE, "decnet-schema.sql"),
+]
+
+
+def schema_sql():
+    for p in SCHEMA_CANDIDATES:
+        if p and os.path.isfile(p):
+            with open(p, encoding="utf-8") as f:
+                return f.read()
+    raise SystemExit("decnet-schema.sql not found (set DECNET_SCHEMA_SQL)")
+
+
+def schema_statements(no_lans):
+    text = "\n".join(l for l in schema_sql().splitlines() if not l.strip().startswith("--"))
+    out = []
+    for s in text.split(";"):
+        s = s.strip()
+        if not s:
+            continue
+        if no_lans and (" lans " in s + " " or "ON lans" in s):
+            continue
+        out.append(s)
+    return out
+
+
+def insert_topology(cur, t, big=False):
+    snap = "x" * 3000 if big else "{}"
+    cur.execute(
+        "INSERT INTO topologies (id, name, mode, target_host_uuid, config_snapshot, status,"
+        " status_changed_at, created_at, version, needs_resync, email_personas, language_default)"
+        " VALUES (?, ?, ?, NULL, ?, ?, '2025-01-01 00:00:00', '2025-01-01 00:00:00', 1, 0, '[]', 'en')",
+        (t["id"], t["name"], t.get("mode", "unihost"), snap, t.get("status", "active")),
+    )
+
+
+def insert_lan(cur, lan):
+    cur.execute(
+        "INSERT INTO lans (id, topology_id, name, docker_network_id, subnet, is_dmz, x, y)"
+        " VALUES (?, ?, ?, ?, ?, ?, 0.0, 0.0)",
+        (lan["id"], lan["topologyId"], lan["name"], lan.get("dockerNetworkId"), lan["subnet"],
+         1 if lan.get("isDmz") else 0),
+    )
+
+
+def insert_filler(cur, n, tag="f"):
+    for i in range(n):
+        cur.execute(
+            "INSERT INTO logs (timestamp, decky, service, event_type, attacker_ip, raw_line, fields)"
+            " VALUES ('2025-01-01 00:00:00', 'decky-01', 'ssh', 'login', ?, ?, '{}')",
+            ("10.0.%d.%d" % (i // 250, i % 250), (tag + str(i)) * 200),
+        )
+
+
+def connect(path, page_size):
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA page_size=%d" % page_size)
+    mode = con.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    assert mode == "wal", mode
+    con.execute("PRAGMA synchronous=NORMAL")
+    con.execute("PRAGMA wal_autocheckpoint=0")
+    return con
+
+
+def create(con, req):
+    for s in schema_statements(req.get("noLans", False)):
+        con.execute(s)
+
+
+def lans_of(req, tid):
+    return [l for l in req.get("lans", []) if l["topologyId"] == tid]
+
+
+def wal_size(path):
+    w = path + "-wal"
+    return os.path.getsize(w) if os.path.exists(w) else 0
+
+
+def populate(con, db, req):
+    """Checkpointed rows, then one transaction per WAL-only topology. Returns info."""
+    cur = con.cursor()
+    create(con, req)
+    wal_ids = {t["id"] for t in req.get("walOnly", [])}
+    cur.execute("BEGIN")
+    for t in req.get("checkpointed", []):
+        insert_topology(cur, t)
+    for l in req.get("lans", []):
+        if l["topologyId"] not in wal_ids:
+            insert_lan(cur, l)
+    insert_filler(cur, req.get("filler", 0))
+    cur.execute("COMMIT")
+    r = con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    assert r[0] == 0, r
+    assert wal_size(db) == 0
+    for t in req.get("walOnly", []):
+        cur.execute("BEGIN")
+        insert_topology(cur, t)
+        for l in lans_of(req, t["id"]):
+            insert_lan(cur, l)
+        insert_filler(cur, req.get("walFiller", 0), tag=t["id"][:8])
+        cur.execute("COMMIT")
+    if req.get("staleGeneration"):
+        # Checkpoint everything, then start a new WAL generation that is shorter than the
+        # previous one: the tail of the file keeps frames of the old generation (old salts).
+        old_size = wal_size(db)
+        with open(db + "-wal", "rb") as f:
+            old_hdr = f.read(32)
+        r = con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        assert r[0] == 0 and r[1] == r[2], r
+        g = req["staleGeneration"]
+        cur.execute("BEGIN")
+        for tid in g.get("delete", []):
+            cur.execute("DELETE FROM lans WHERE topology_id = ?", (tid,))
+            cur.execute("DELETE FROM topologies WHERE id = ?", (tid,))
+        for t in g.get("insert", []):
+            insert_topology(cur, t)
+        cur.execute("COMMIT")
+        with open(db + "-wal", "rb") as f:
+            new_hdr = f.read(32)
+        assert wal_size(db) == old_size, "WAL was not reused in place"
+        assert old_hdr[16:24] != new_hdr[16:24], "salts did not change"
+    return cur
+
+
+def cmd_build(req):
+    target_dir = req["dir"]
+    name = req.get("name", "decnet.db")
+    page_size = req.get("pageSize", 4096)
+    work = tempfile.mkdtemp(prefix="decnet-build-")
+    try:
+        db = os.path.join(work, name)
+        con = connect(db, page_size)
+        cur = populate(con, db, req)
+        committed_wal = wal_size(db)
+        uncommitted = req.get("uncommittedWal", [])
+        if uncommitted:
+            con.execute("PRAGMA cache_size=8")
+            cur.execute("BEGIN")
+            for t in uncommitted:
+                insert_topology(cur, t, big=True)
+            needles = [t["id"].encode() for t in uncommitted]
+            for i in range(400):
+                insert_filler(cur, 5, tag="u%d_" % i)
+                with open(db + "-wal", "rb") as f:
+                    f.seek(committed_wal)
+                    tail = f.read()
+                if all(n in tail for n in needles):
+                    break
+            else:
+                raise SystemExit("uncommitted rows never spilled into the WAL")
+        os.makedirs(target_dir, exist_ok=True)
+        out = os.path.join(target_dir, name)
+        shutil.copyfile(db, out)
+        if wal_size(db) > 0:
+            shutil.copyfile(db + "-wal", out + "-wal")
+        info = {"path": out, "walBytes": wal_size(db), "committedWalBytes": committed_wal}
+        if uncommitted:
+            cur.execute("ROLLBACK")
+        con.close()
+        return info
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def read_rows(path):
+    con = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+    try:
+        tops = [list(r) for r in con.execute("SELECT id, name, status, mode FROM topologies ORDER BY id")]
+        names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        lans = []
+        if "lans" in names:
+            lans = [list(r) for r in con.execute(
+                "SELECT id, topology_id, name, subnet, is_dmz, docker_network_id FROM lans ORDER BY id")]
+        return tops, lans
+    finally:
+        con.close()
+
+
+def cmd_oracle(req):
+    src = req["path"]
+    work = tempfile.mkdtemp(prefix="decnet-oracle-")
+    name = os.path.basename(src)
+    dst = os.path.join(work, name)
+    shutil.copyfile(src, dst)
+    if os.path.exists(src + "-wal") and req.get("withWal", True):
+        shutil.copyfile(src + "-wal", dst + "-wal")
+    tops, lans = read_rows(dst)
+    ans = {"topologies": tops, "lans": lans, "dir": work}
+    if req.get("checkpoint"):
+        con = sqlite3.connect(dst, isolation_level=None)
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.close()
+        ans["checkpointed"] = dst
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+        del ans["dir"]
+    return ans
+
+
+def cmd_writer(req):
+    db = os.path.join(req["dir"], req.get("name", "decnet.db"))
+    os.makedirs(req["dir"], exist_ok=True)
+    con = connect(db, req.get("pageSize", 4096))
+    cur = populate(con, db, req)
+    print("ready", flush=True)
+    while True:
+        line = sys.stdin.readline()
+        if not line:
+            break
+        line = line.strip()
+        if line.startswith("insert "):
+            cur.execute("BEGIN")
+            insert_topology(cur, json.loads(line[7:]))
+            cur.execute("COMMIT")
+            print("ready", flush=True)
+        elif line == "quit":
+            break
+    con.close()
+    return {"path": db}
+
+
+def cksum(data, s1, s2, big):
+    fmt = (">" if big else "<") + "%dI" % (len(data) // 4)
+    words = struct.unpack(fmt, data)
+    for i in range(0, len(words), 2):
+        s1 = (s1 + words[i] + s2) & 0xFFFFFFFF
+        s2 = (s2 + words[i + 1] + s1) & 0xFFFFFFFF
+    return s1, s2
+
+
+def cmd_insert(req):
+    """Commits topologies (and LANs) into an existing database in place. Unless "checkpoint" is
+    true, the process then exits without closing its connection, as a crashed or killed DECNET
+    would: the rows stay only in the -wal (and a stale -shm is left, as SQLite leaves it)."""
+    db = req["path"]
+    con = sqlite3.connect(db, isolation_level=None)
+    mode = con.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    assert mode == "wal", mode
+    con.execute("PRAGMA synchronous=NORMAL")
+    con.execute("PRAGMA wal_autocheckpoint=0")
+    cur = con.cursor()
+    cur.execute("BEGIN")
+    for t in req.get("topologies", []):
+        insert_topology(cur, t)
+    for l in req.get("lans", []):
+        insert_lan(cur, l)
+    cur.execute("COMMIT")
+    if req.get("checkpoint"):
+        con.close()
+        return {"path": db}
+    sys.stdout.write(json.dumps({"path": db}) + "\n")
+    sys.stdout.flush()
+    os._exit(0)
+
+
+def cmd_reencode(req):
+    """Re-encodes the checksums of every valid frame with the other byte order."""
+    path = req["path"]
+    with open(path, "rb") as f:
+        buf = bytearray(f.read())
+    magic, version, page_size, _seq, salt1, salt2, c1, c2 = struct.unpack(">8I", buf[:32])
+    big = magic & 1 == 1
+    assert cksum(bytes(buf[:24]), 0, 0, big) == (c1, c2), "input WAL header checksum is wrong"
+    new_big = not big
+    struct.pack_into(">I", buf, 0, 0x377F0682 | (1 if new_big else 0))
+    n1, n2 = cksum(bytes(buf[:24]), 0, 0, new_big)
+    struct.pack_into(">II", buf, 24, n1, n2)
+    o1, o2 = c1, c2
+    off = 32
+    frames = 0
+    fsz = 24 + page_size
+    while off + fsz <= len(buf):
+        hdr = bytes(buf[off:off + 24])
+        pg, _commit, fs1, fs2, fc1, fc2 = struct.unpack(">6I", hdr)
+        if pg == 0 or (fs1, fs2) != (salt1, salt2):
+            break
+        o1, o2 = cksum(hdr[:8], o1, o2, big)
+        o1, o2 = cksum(bytes(buf[off + 24:off + fsz]), o1, o2, big)
+        if (o1, o2) != (fc1, fc2):
+            break
+        n1, n2 = cksum(hdr[:8], n1, n2, new_big)
+        n1, n2 = cksum(bytes(buf[off + 24:off + fsz]), n1, n2, new_big)
+        struct.pack_into(">II", buf, off + 16, n1, n2)
+        frames += 1
+        off += fsz
+    with open(path, "wb") as f:
+        f.write(buf)
+    return {"frames": frames, "bigEndian": new_big}
+
+
+def cmd_foreign(req):
+    path = req["path"]
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    con.execute("INSERT INTO notes (body) VALUES ('hello')")
+    con.close()
+    return {"path": path}
+
+
+def cmd_hotjournal(req):
+    target_dir = req["dir"]
+    name = req.get("name", "decnet.db")
+    work = tempfile.mkdtemp(prefix="decnet-hot-")
+    try:
+        db = os.path.join(work, name)
+        con = sqlite3.connect(db, isolation_level=None)
+        con.execute("PRAGMA journal_mode=DELETE")
+        for s in schema_statements(False):
+            con.execute(s)
+        cur = con.cursor()
+        cur.execute("BEGIN")
+        for t in req.get("topologies", []):
+            insert_topology(cur, t)
+        cur.execute("COMMIT")
+        con.execute("PRAGMA cache_size=4")
+        cur.execute("BEGIN")
+        cur.execute("DELETE FROM topologies")
+        insert_filler(cur, 200)
+        assert os.path.getsize(db + "-journal") > 0
+        os.makedirs(target_dir, exist_ok=True)
+        out = os.path.join(target_dir, name)
+        shutil.copyfile(db, out)
+        shutil.copyfile(db + "-journal", out + "-journal")
+        cur.execute("ROLLBACK")
+        con.close()
+        return {"path": out}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    cmd = sys.argv[1]
+    if cmd == "writer":
+        req = json.loads(sys.argv[2])
+    else:
+        req = json.loads(sys.stdin.read() or "{}")
+    fn = {
+        "build": cmd_build,
+        "oracle": cmd_oracle,
+        "writer": cmd_writer,
+        "reencode": cmd_reencode,
+        "insert": cmd_insert,
+        "foreign": cmd_foreign,
+        "hotjournal": cmd_hotjournal,
+    }[cmd]
+    print(json.dumps(fn(req)))
+
+
+if __name__ == "__main__":
+    main()

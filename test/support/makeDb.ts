@@ -1,0 +1,244 @@
+// Builds REAL SQLite databases for the tests with Python's sqlite3 module (decnet_db.py beside
+// this file), using DECNET's DDL (/work/shared/decnet-schema.sql, or $DECNET_SCHEMA_SQL) and
+// DECNET's settings (journal_mode=WAL, synchronous=NORMAL).
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Lan, Topology } from '../../src/core/model';
+
+const SCRIPT = path.join(__dirname, 'decnet_db.py');
+
+function py<T>(command: string, request: unknown): T {
+  const out = execFileSync('python3', [SCRIPT, command], {
+    input: JSON.stringify(request),
+    encoding: 'utf8',
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  return JSON.parse(out) as T;
+}
+
+/** A topology row; status defaults to `active`, mode to `unihost`. */
+export type TopologySpec = Pick<Topology, 'id' | 'name'> & Partial<Topology>;
+
+export interface MakeDbOptions {
+  /** File name inside `dir`; default `decnet.db`. */
+  name?: string;
+  /** SQLite page size; default 4096. */
+  pageSize?: number;
+  /** Rows committed and checkpointed into the main file. */
+  checkpointed?: TopologySpec[];
+  /** Rows committed (one transaction each, in order) that live only in the `-wal`. */
+  walOnly?: TopologySpec[];
+  /** LANs; each goes in the same transaction as its topology (main file when the topology is not WAL-only). */
+  lans?: Lan[];
+  /** Rows of a transaction still open when the files were copied, whose pages were spilled into the `-wal`. */
+  uncommittedWal?: TopologySpec[];
+  /** Leave out the `lans` table. */
+  noLans?: boolean;
+  /** Rows of `logs` in the main file (to make it bigger). */
+  filler?: number;
+  /** Rows of `logs` in each WAL-only transaction (more frames per transaction). */
+  walFiller?: number;
+  /**
+   * After the WAL-only transactions: checkpoint, then one more transaction that restarts the
+   * WAL (new salts) and is shorter than the previous generation, whose frames stay behind it.
+   */
+  staleGeneration?: { delete?: string[]; insert?: TopologySpec[] };
+}
+
+export interface MadeDb {
+  path: string;
+  walBytes: number;
+  committedWalBytes: number;
+}
+
+/** Builds a DECNET database in `dir` and returns its path. The `-wal` is copied only when non-empty; no `-shm`. */
+export function makeDecnetDb(dir: string, opts: MakeDbOptions = {}): string {
+  return makeDecnetDbInfo(dir, opts).path;
+}
+
+export function makeDecnetDbInfo(dir: string, opts: MakeDbOptions = {}): MadeDb {
+  return py<MadeDb>('build', { ...opts, dir });
+}
+
+export interface OracleResult {
+  topologies: Topology[];
+  lans: Lan[];
+  /** With `checkpoint: true`: a checkpointed copy of the database (in a scratch dir the caller removes). */
+  checkpointed?: string;
+}
+
+/** What real SQLite reads from a copy of `dbPath` (+ its `-wal` unless withWal is false). */
+export function sqliteOracle(dbPath: string, opts: { withWal?: boolean; checkpoint?: boolean } = {}): OracleResult {
+  const r = py<{ topologies: string[][]; lans: unknown[][]; checkpointed?: string }>('oracle', { path: dbPath, ...opts });
+  return {
+    topologies: r.topologies.map(([id, name, status, mode]) => ({ id, name, status, mode })),
+    lans: r.lans.map((l) => ({
+      id: String(l[0]),
+      topologyId: String(l[1]),
+      name: String(l[2]),
+      subnet: String(l[3]),
+      isDmz: Boolean(l[4]),
+      dockerNetworkId: l[5] === null ? null : String(l[5]),
+    })),
+    checkpointed: r.checkpointed,
+  };
+}
+
+/** A topology row for the options above (uuid4-shaped `id` expected; status `active`, mode `unihost` by default). */
+export function topologyRow(id: string, name: string, status = 'active', mode = 'unihost'): Topology {
+  return { id, name, status, mode };
+}
+
+/**
+ * Commits a topology row (and LANs) into an existing database in place, as DECNET would. By
+ * default the writing process then exits without closing its connection (like a killed
+ * DECNET), so the row lives only in the `-wal` (a stale `-shm` stays, as SQLite leaves it);
+ * with `checkpoint: true` it closes normally and the row is checkpointed into the main file.
+ */
+export async function insertTopologyRow(
+  dbPath: string,
+  row: TopologySpec,
+  opts: { lans?: Lan[]; checkpoint?: boolean } = {},
+): Promise<void> {
+  py('insert', { path: dbPath, topologies: [row], lans: opts.lans ?? [], checkpoint: opts.checkpoint ?? false });
+}
+
+/** A SQLite database that is not DECNET's (no `topologies` table). */
+export function makeForeignDb(dbPath: string): string {
+  return py<{ path: string }>('foreign', { path: dbPath }).path;
+}
+
+/** A rollback-mode DECNET database copied with its hot `-journal`, mid-transaction. */
+export function makeHotJournalDb(dir: string, topologies: TopologySpec[]): string {
+  return py<{ path: string }>('hotjournal', { dir, topologies }).path;
+}
+
+/** Rewrites a WAL with the other checksum byte order (real SQLite accepts both). */
+export function reencodeWal(walPath: string): { frames: number; bigEndian: boolean } {
+  return py('reencode', { path: walPath });
+}
+
+export interface Writer {
+  path: string;
+  /** Commits one topology (into the -wal, which is never checkpointed while the writer lives). */
+  insert(t: TopologySpec): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A live DECNET-like writer process holding the database open (its -wal and -shm present). */
+export async function startWriter(dir: string, opts: MakeDbOptions = {}): Promise<Writer> {
+  const child: ChildProcessWithoutNullStreams = spawn('python3', [SCRIPT, 'writer', JSON.stringify({ ...opts, dir })]);
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += String(d)));
+  const waiters: Array<(err?: Error) => void> = [];
+  let buffered = '';
+  child.stdout.on('data', (d) => {
+    buffered += String(d);
+    let i;
+    while ((i = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, i);
+      buffered = buffered.slice(i + 1);
+      if (line === 'ready') waiters.shift()?.();
+    }
+  });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  child.on('exit', (code) => {
+    for (const w of waiters.splice(0)) w(new Error(`writer exited (${code}): ${stderr}`));
+  });
+  const ready = () => new Promise<void>((resolve, reject) => waiters.push((err) => (err ? reject(err) : resolve())));
+  await ready();
+  return {
+    path: path.join(dir, opts.name ?? 'decnet.db'),
+    async insert(t) {
+      const r = ready();
+      child.stdin.write(`insert ${JSON.stringify(t)}\n`);
+      await r;
+    },
+    async close() {
+      if (child.exitCode === null) {
+        child.stdin.write('quit\n');
+        child.stdin.end();
+        await exited;
+      }
+    },
+  };
+}
+
+/** A fresh scratch directory. */
+export function tmpDir(prefix = 'decnet-db-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A deterministic, uuid4-shaped topology (id prefix `<n as 8 hex digits>`). */
+export function topo(n: number, extra: Partial<Topology> = {}): Topology {
+  const hex = n.toString(16).padStart(8, '0');
+  return { id: `${hex}-1111-4111-8111-${hex}0000`, name: `topo-${n}`, status: 'active', mode: 'unihost', ...extra };
+}
+
+export interface FileState {
+  size: number;
+  mtimeMs: number;
+  sha256: string;
+}
+
+/** Every entry of `dir` with its size, mtime and content hash (to prove a read changed nothing). */
+export function dirState(dir: string): Map<string, FileState> {
+  const m = new Map<string, FileState>();
+  for (const name of fs.readdirSync(dir).sort()) {
+    const p = path.join(dir, name);
+    const st = fs.statSync(p);
+    const sha256 = st.isFile() ? createHash('sha256').update(fs.readFileSync(p)).digest('hex') : '';
+    m.set(name, { size: st.size, mtimeMs: st.mtimeMs, sha256 });
+  }
+  return m;
+}
+
+export interface WalFrameInfo {
+  index: number;
+  /** Byte offset of the frame header in the file. */
+  offset: number;
+  pgno: number;
+  /** Database size after commit for a commit frame, else 0. */
+  commit: number;
+  salt1: number;
+  salt2: number;
+}
+
+/** The frame headers of a WAL file as laid out (no validation), plus the header's page size and salts. */
+export function walLayout(walPath: string): { pageSize: number; salt1: number; salt2: number; frames: WalFrameInfo[] } {
+  const b = fs.readFileSync(walPath);
+  const pageSize = b.readUInt32BE(8);
+  const frames: WalFrameInfo[] = [];
+  for (let off = 32, i = 0; off + 24 + pageSize <= b.length; off += 24 + pageSize, i++) {
+    frames.push({
+      index: i,
+      offset: off,
+      pgno: b.readUInt32BE(off),
+      commit: b.readUInt32BE(off + 4),
+      salt1: b.readUInt32BE(off + 8),
+      salt2: b.readUInt32BE(off + 12),
+    });
+  }
+  return { pageSize, salt1: b.readUInt32BE(16), salt2: b.readUInt32BE(20), frames };
+}
+
+/** Flips the bits of one byte of a file in place. */
+export function flipByte(filePath: string, offset: number): void {
+  const fd = fs.openSync(filePath, 'r+');
+  try {
+    const b = Buffer.alloc(1);
+    fs.readSync(fd, b, 0, 1, offset);
+    b[0] ^= 0xff;
+    fs.writeSync(fd, b, 0, 1, offset);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Runs SQL on a database with the sqlite3 CLI (for damaging schemas in tests). */
+export function sqliteCli(dbPath: string, sql: string): string {
+  return execFileSync('sqlite3', [dbPath], { input: sql, encoding: 'utf8' });
+}

@@ -1,0 +1,568 @@
+// The read-only, WAL-aware SQLite reader, tested on REAL SQLite files built by Python's sqlite3
+// (test/support/decnet_db.py) and checked against what real SQLite itself reads (the "oracle").
+import { test, describe, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readSqliteDb } from '../../src/core/db/sqlite';
+import { openSnapshot } from '../../src/core/db/walSnapshot';
+import { DbReadError, type DbErrorKind, type DbSnapshot } from '../../src/core/model';
+import {
+  dirState,
+  flipByte,
+  insertTopologyRow,
+  makeDecnetDb,
+  makeDecnetDbInfo,
+  makeForeignDb,
+  makeHotJournalDb,
+  reencodeWal,
+  sqliteCli,
+  sqliteOracle,
+  startWriter,
+  tmpDir,
+  topo,
+  topologyRow,
+  walLayout,
+} from '../support/makeDb';
+
+const scratch: string[] = [];
+function dir(): string {
+  const d = tmpDir('decnet-snap-');
+  scratch.push(d);
+  return d;
+}
+after(() => {
+  for (const d of scratch) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const M = topo(0x0a0a0a0a, { name: 'main-file', status: 'torn_down' });
+const A = topo(0x1a1a1a1a, { name: 'wal-a' });
+const B = topo(0x2b2b2b2b, { name: 'wal-b', mode: 'agent' });
+const C = topo(0x3c3c3c3c, { name: 'wal-c', status: 'deploying' });
+const U = topo(0x4d4d4d4d, { name: 'uncommitted' });
+
+function ids(s: { topologies: { id: string }[] }): string[] {
+  return s.topologies.map((t) => t.id).sort();
+}
+
+async function refused(p: Promise<unknown>, kind: DbErrorKind, dbPath: string): Promise<DbReadError> {
+  let caught: unknown;
+  try {
+    await p;
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(caught instanceof DbReadError, `expected a DbReadError(${kind}), got ${String(caught)}`);
+  assert.equal(caught.kind, kind, caught.message);
+  const abs = path.resolve(dbPath);
+  assert.ok(caught.message.includes(abs), `message should name ${abs}: ${caught.message}`);
+  assert.equal(caught.path, abs);
+  return caught;
+}
+
+/** The reader's answer must equal real SQLite's on the same files. */
+function assertMatchesOracle(snap: DbSnapshot, dbPath: string): void {
+  const o = sqliteOracle(dbPath);
+  assert.deepEqual([...snap.topologies].sort((a, b) => a.id.localeCompare(b.id)), o.topologies);
+  assert.deepEqual([...snap.lans].sort((a, b) => a.id.localeCompare(b.id)), o.lans);
+}
+
+describe('committed WAL frames', () => {
+  test('rows that live only in the -wal are returned, with their LANs', async () => {
+    const d = dir();
+    const lans = [
+      { id: 'lan-m', topologyId: M.id, name: 'dmz', subnet: '172.16.0.0/24', isDmz: true, dockerNetworkId: 'net123' },
+      { id: 'lan-a', topologyId: A.id, name: 'inner', subnet: '172.16.1.0/24', isDmz: false, dockerNetworkId: null },
+    ];
+    const db = makeDecnetDb(d, { checkpointed: [M], walOnly: [A, B], lans });
+    assert.ok(fs.existsSync(`${db}-wal`) && !fs.existsSync(`${db}-shm`));
+    // Sanity: the main file alone does not hold the WAL-only rows.
+    assert.deepEqual(ids(sqliteOracle(db, { withWal: false })), [M.id]);
+
+    const snap = await readSqliteDb(db);
+    assert.equal(snap.source, `sqlite: ${db}`);
+    assert.deepEqual(ids(snap), [M.id, A.id, B.id].sort());
+    assert.deepEqual(snap.topologies.find((t) => t.id === B.id), B);
+    assert.deepEqual(snap.topologies.find((t) => t.id === M.id), M);
+    assert.deepEqual(
+      [...snap.lans].sort((x, y) => x.id.localeCompare(y.id)),
+      [...lans].sort((x, y) => x.id.localeCompare(y.id)),
+    );
+    assert.ok(snap.walFramesApplied > 0);
+    assert.equal(snap.walFramesApplied, walLayout(`${db}-wal`).frames.length);
+    assertMatchesOracle(snap, db);
+  });
+
+  test('a row committed in place by a writer that then died stays only in the -wal and is read', async () => {
+    const d = dir();
+    const db = makeDecnetDb(d, { checkpointed: [M], walOnly: [A] });
+    await insertTopologyRow(db, topologyRow(B.id, B.name, B.status, B.mode));
+    assert.deepEqual(ids(sqliteOracle(db, { withWal: false })), [M.id]);
+    const snap = await readSqliteDb(db);
+    assert.deepEqual(ids(snap), [M.id, A.id, B.id].sort());
+    assertMatchesOracle(snap, db);
+    await insertTopologyRow(db, topologyRow(C.id, C.name), { checkpoint: true });
+    assert.ok(!fs.existsSync(`${db}-wal`));
+    assert.deepEqual(ids(await readSqliteDb(db)), [M.id, A.id, B.id, C.id].sort());
+  });
+
+  test('through a symlink, the -wal next to the real file is used (as SQLite does)', async () => {
+    const d = dir();
+    const db = makeDecnetDb(path.join(d, 'data'), { checkpointed: [M], walOnly: [A] });
+    const link = path.join(d, 'decnet.db');
+    fs.symlinkSync(db, link);
+    const snap = await readSqliteDb(link);
+    assert.equal(snap.source, `sqlite: ${link}`);
+    assert.deepEqual(ids(snap), [M.id, A.id].sort());
+    assert.deepEqual(fs.readdirSync(d).sort(), ['data', 'decnet.db']);
+    fs.unlinkSync(db);
+    await refused(readSqliteDb(link), 'missing', link);
+  });
+
+  test('a relative path is reported as absolute in source', async () => {
+    const d = dir();
+    const db = makeDecnetDb(d, { checkpointed: [M] });
+    const snap = await readSqliteDb(path.relative(process.cwd(), db));
+    assert.equal(snap.source, `sqlite: ${db}`);
+    assert.equal(snap.walFramesApplied, 0);
+    assert.deepEqual(ids(snap), [M.id]);
+  });
+
+  test('an uncommitted trailing transaction spilled into the -wal is not returned', async () => {
+    const d = dir();
+    const info = makeDecnetDbInfo(d, { checkpointed: [M], walOnly: [A], uncommittedWal: [U] });
+    const walBytes = fs.readFileSync(`${info.path}-wal`);
+    // Sanity: the uncommitted row really is in the WAL file, after the committed frames.
+    assert.ok(walBytes.subarray(info.committedWalBytes).includes(Buffer.from(U.id)));
+    const snap = await readSqliteDb(info.path);
+    assert.deepEqual(ids(snap), [M.id, A.id].sort());
+    assert.ok(snap.walFramesApplied < walLayout(`${info.path}-wal`).frames.length);
+    assertMatchesOracle(snap, info.path);
+  });
+
+  for (const { label, broken, expected } of [
+    { label: 'the last transaction', broken: 'first frame of txn 3', expected: [M, A, B] },
+    { label: 'a middle transaction (later intact commits are ignored too)', broken: 'commit frame of txn 2', expected: [M, A] },
+  ]) {
+    test(`a WAL frame with a broken checksum in ${label} stops application there`, async () => {
+      const d = dir();
+      const db = makeDecnetDb(d, { checkpointed: [M], walOnly: [A, B, C] });
+      const layout = walLayout(`${db}-wal`);
+      const commits = layout.frames.filter((f) => f.commit !== 0);
+      assert.equal(commits.length, 3);
+      const target = broken === 'first frame of txn 3' ? layout.frames[commits[1].index + 1] : commits[1];
+      flipByte(`${db}-wal`, target.offset + 24 + 200);
+      const snap = await readSqliteDb(db);
+      assert.deepEqual(ids(snap), expected.map((t) => t.id).sort());
+      assert.equal(snap.walFramesApplied, broken === 'first frame of txn 3' ? commits[1].index + 1 : commits[0].index + 1);
+      assertMatchesOracle(snap, db);
+    });
+  }
+
+  test('frames of a previous WAL generation (stale salts) after a WAL reset are ignored', async () => {
+    const d = dir();
+    const db = makeDecnetDb(d, {
+      checkpointed: [M],
+      walOnly: [A, B],
+      walFiller: 20,
+      staleGeneration: { delete: [A.id], insert: [C] },
+    });
+    const layout = walLayout(`${db}-wal`);
+    const stale = layout.frames.filter((f) => f.salt1 !== layout.salt1 || f.salt2 !== layout.salt2);
+    assert.ok(stale.length > 0, 'the test needs stale frames behind the new generation');
+    // Sanity: applying the stale frames would bring A back.
+    const wal = fs.readFileSync(`${db}-wal`);
+    assert.ok(stale.some((f) => wal.subarray(f.offset, f.offset + 24 + layout.pageSize).includes(Buffer.from(A.id))));
+    const snap = await readSqliteDb(db);
+    assert.deepEqual(ids(snap), [M.id, B.id, C.id].sort());
+    assert.equal(snap.walFramesApplied, layout.frames.length - stale.length);
+    assertMatchesOracle(snap, db);
+  });
+
+  test('a WAL with a bad header checksum contributes no frames (as in SQLite)', async () => {
+    const d = dir();
+    const db = makeDecnetDb(d, { checkpointed: [M], walOnly: [A] });
+    flipByte(`${db}-wal`, 17); // salt-1: the header checksum no longer matches
+    const snap = await readSqliteDb(db);
+    assert.equal(snap.walFramesApplied, 0);
+    assert.deepEqual(ids(snap), [M.id]);
+    assertMatchesOracle(snap, db);
+  });
+
+  test('a WAL whose page size differs from the database contributes no frames', async () => {
+    const d = dir();
+    const small = makeDecnetDb(path.join(d, 'small'), { pageSize: 1024, checkpointed: [M], walOnly: [A] });
+    const db = makeDecnetDb(d, { pageSize: 4096, checkpointed: [M] });
+    fs.copyFileSync(`${small}-wal`, `${db}-wal`);
+    const snap = await readSqliteDb(db);
+    assert.equal(snap.walFramesApplied, 0);
+    assert.deepEqual(ids(snap), [M.id]);
+  });
+
+  test('big-endian WAL checksums (magic 0x377f0683) are understood', async () => {
+    const d = dir();
+    const db = makeDecnetDb(d, { checkpointed: [M], walOnly: [A, B] });
+    const frames = walLayout(`${db}-wal`).frames.length;
+    const r = reencodeWal(`${db}-wal`);
+    assert.equal(r.bigEndian, true);
+    assert.equal(r.frames, frames);
+    assert.equal(fs.readFileSync(`${db}-wal`).readUInt32BE(0), 0x377f0683);
+    const snap = await readSqliteDb(db);
+    assert.equal(snap.walFramesApplied, frames);
+    assert.deepEqual(ids(snap), [M.id, A.id, B.id].sort());
+    assertMatchesOracle(snap, db); // real SQLite accepts the re-encoded log too
+  });
+
+  for (const pageSize of [1024, 4096, 65536]) {
+    test(`page size ${pageSize}: WAL rows are read and the image equals SQLite's own checkpoint`, async () => {
+      const d = dir();
+      const db = makeDecnetDb(d, { pageSize, checkpointed: [M], filler: 30, walOnly: [A, B, C], walFiller: 10 });
+      const snap = await readSqliteDb(db);
+      assert.deepEqual(ids(snap), [M.id, A.id, B.id, C.id].sort());
+      assertMatchesOracle(snap, db);
+
+      const s = await openSnapshot(db);
+      assert.equal(s.pageSize, pageSize);
+      const image = s.buildImage();
+      // The patched header: rollback mode, trusted page count.
+      assert.equal(image[18], 1);
+      assert.equal(image[19], 1);
+      assert.equal(image.readUInt32BE(28), s.pageCount);
+      assert.equal(image.readUInt32BE(92), image.readUInt32BE(24));
+      assert.throws(() => s.readPage(s.pageCount + 1), RangeError);
+
+      const o = sqliteOracle(db, { checkpoint: true });
+      assert.ok(o.checkpointed);
+      scratch.push(path.dirname(o.checkpointed));
+      const ref = fs.readFileSync(o.checkpointed);
+      assert.equal(image.length, ref.length);
+      const skip = new Set([18, 19, 24, 25, 26, 27, 28, 29, 30, 31, 92, 93, 94, 95, 96, 97, 98, 99]);
+      const diffs: number[] = [];
+      for (let i = 0; i < ref.length; i++) if (image[i] !== ref[i] && !skip.has(i)) diffs.push(i);
+      assert.deepEqual(diffs.slice(0, 10), [], 'the image differs from the checkpointed database');
+    });
+  }
+});
+
+describe('never writes, locks or creates anything', () => {
+  function assertUntouched(d: string, before: ReturnType<typeof dirState>, dirMtime: number): void {
+    assert.deepEqual(dirState(d), before);
+    assert.equal(fs.statSync(d).mtimeMs, dirMtime);
+  }
+
+  test('checkpointed database without -wal', async () => {
+    const d = dir();
+    const db = makeDecnetDb(d, { checkpointed: [M] });
+    const before = dirState(d);
+    const dm = fs.statSync(d).mtimeMs;
+    assert.deepEqual([...before.keys()], ['decnet.db']);
+    await readSqliteDb(db);
+    assertUntouched(d, before, dm);
+  });
+
+  test('database with a -wal and no -shm', async () => {
+    const d = dir();
+    const db = makeDecnetDb(d, { checkpointed: [M], walOnly: [A] });
+    const before = dirState(d);
+    const dm = fs.statSync(d).mtimeMs;
+    assert.deepEqual([...before.keys()], ['decnet.db', 'decnet.db-wal']);
+    const snap = await readSqliteDb(db);
+    assert.deepEqual(ids(snap), [M.id, A.id].sort());
+    assertUntouched(d, before, dm);
+  });
+
+  test('a live writer holds the database open (-wal and -shm present)', async () => {
+    const d = dir();
+    const w = await startWriter(d, { checkpointed: [M], walOnly: [A] });
+    try {
+      await w.insert(B);
+      const before = dirState(d);
+      const dm = fs.statSync(d).mtimeMs;
+      assert.deepEqual([...before.keys()], ['decnet.db', 'decnet.db-shm', 'decnet.db-wal']);
+      const snap = await readSqliteDb(w.path);
+      assert.deepEqual(ids(snap), [M.id, A.id, B.id].sort());
+      assert.ok(snap.walFramesApplied > 0);
+      assertUntouched(d, before, dm);
+    } finally {
+      await w.close();
+    }
+  });
+});
+
+describe('refusals', () => {
+  test('missing file → missing', async () => {
+    const d = dir();
+    await refused(readSqliteDb(path.join(d, 'nope.db')), 'missing', path.join(d, 'nope.db'));
+    await refused(readSqliteDb(path.join(d, 'no-dir', 'decnet.db')), 'missing', path.join(d, 'no-dir', 'decnet.db'));
+  });
+
+  test('a directory → unreadable', async () => {
+    const d = dir();
+    const p = path.join(d, 'decnet.db');
+    fs.mkdirSync(p);
+    const e = await refused(readSqliteDb(p), 'unreadable', p);
+    assert.match(e.message, /directory/);
+  });
+
+  test('a FIFO → unreadable, without hanging', { timeout: 10_000 }, async () => {
+    const d = dir();
+    const p = path.join(d, 'decnet.db');
+    execFileSync('mkfifo', [p]);
+    await refused(readSqliteDb(p), 'unreadable', p);
+  });
+
+  test('a -wal that cannot be read → unreadable', async () => {
+    const d = dir();
+    const db = makeDecnetDb(d, { checkpointed: [M] });
+    fs.mkdirSync(`${db}-wal`);
+    await refused(readSqliteDb(db), 'unreadable', db);
+  });
+
+  /** Reads as an unprivileged user (root ignores file modes), in a child process when we are root. */
+  async function readAsUser(db: string): Promise<{ kind?: string; message?: string; ids?: string[] }> {
+    if (process.getuid?.() !== 0) {
+      try {
+        return { ids: ids(await readSqliteDb(db)) };
+      } catch (e) {
+        return { kind: (e as DbReadError).kind, message: (e as Error).message };
+      }
+    }
+    const sqliteTs = path.resolve(__dirname, '../../src/core/db/sqlite.ts');
+    const code =
+      `require(${JSON.stringify(sqliteTs)}).readSqliteDb(process.argv[1]).then(` +
+      `(r) => console.log(JSON.stringify({ ids: r.topologies.map((t) => t.id).sort() })),` +
+      `(e) => console.log(JSON.stringify({ kind: e.kind, message: e.message })))`;
+    const out = execFileSync(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', '-e', code, db],
+      { cwd: path.resolve(__dirname, '../..'), encoding: 'utf8' },
+    );
+    return JSON.parse(out.trim().split('\n').pop()!);
+  }
+
+  test('no read permission on the database or its -wal → unreadable; a read-only directory is fine', async () => {
+    const d = dir();
+    fs.chmodSync(d, 0o755); // the unprivileged reader must be able to enter it
+    const db = makeDecnetDb(d, { checkpointed: [M], walOnly: [A] });
+    fs.chmodSync(d, 0o555); // and cannot create anything in it (no -shm)
+    try {
+      // Readable files in a read-only directory: the WAL rows are read.
+      assert.deepEqual(await readAsUser(db), { ids: [M.id, A.id].sort() });
+
+      fs.chmodSync(db, 0o000);
+      let r = await readAsUser(db);
+      assert.equal(r.kind, 'unreadable', JSON.stringify(r));
+      assert.ok(r.message!.includes(db) && /permission denied/.test(r.message!), r.message);
+
+      fs.chmodSync(db, 0o644);
+      fs.chmodSync(`${db}-wal`, 0o000);
+      r = await readAsUser(db);
+      assert.equal(r.kind, 'unreadable', JSON.stringify(r));
+      assert.ok(r.message!.includes(`${db}-wal`) && /permission denied/.test(r.message!), r.message);
+    } finally {
+      fs.chmodSync(d, 0o755);
+    }
+  });
+
+  test('random bytes → corrupt', async () => {
+    const d = dir();
+    const p = path.join(d, 'decnet.db');
+    fs.writeFileSync(p, prng(7, 8192));
+    const e = await refused(readSqliteDb(p), 'corrupt', p);
+    assert.match(e.message, /not a SQLite database/);
+  });
+
+  test('a valid header over garbage pages → corrupt', async () => {
+    for (const from of ['after the header', 'page 2 on'] as const) {
+      const d = dir();
+      const db = makeDecnetDb(d, { checkpointed: [M, A], filler: 20 });
+      const buf = fs.readFileSync(db);
+      const start = from === 'after the header' ? 100 : 4096;
+      prng(11, buf.length - start).copy(buf, start);
+      fs.writeFileSync(db, buf);
+      await refused(readSqliteDb(db), 'corrupt', db);
+    }
+  });
+
+  test('an invalid page size in the header → corrupt', async () => {
+    const d = dir();
+    const db = makeDecnetDb(d, { checkpointed: [M] });
+    const buf = fs.readFileSync(db);
+    buf.writeUInt16BE(3000, 16);
+    fs.writeFileSync(db, buf);
+    const e = await refused(readSqliteDb(db), 'corrupt', db);
+    assert.match(e.message, /page size/);
+  });
+
+  test('a damaged index (count(*) disagrees with the rows read) → corrupt', async () => {
+    const d = dir();
+    const db = makeDecnetDb(d, { checkpointed: [M, A] });
+    sqliteCli(db, SWAP_TOPOLOGY_INDEXES);
+    const e = await refused(readSqliteDb(db), 'corrupt', db);
+    assert.match(e.message, /count\(\*\)/);
+  });
+
+  test('a file cut in half → truncated', async () => {
+    const d = dir();
+    const db = makeDecnetDb(d, { checkpointed: [M], filler: 40 });
+    const whole = fs.readFileSync(db);
+    const pages = whole.length / 4096;
+    assert.ok(pages >= 4);
+    // On a page boundary: the header's page count exceeds the file.
+    fs.writeFileSync(db, whole.subarray(0, Math.floor(pages / 2) * 4096));
+    let e = await refused(readSqliteDb(db), 'truncated', db);
+    assert.match(e.message, /truncated/);
+    // Not on a page boundary.
+    fs.writeFileSync(db, whole.subarray(0, Math.floor(whole.length / 2) + 100));
+    e = await refused(readSqliteDb(db), 'truncated', db);
+    assert.match(e.message, /truncated/);
+  });
+
+  test('a SQLite database without a topologies table → not-decnet', async () => {
+    const d = dir();
+    const p = makeForeignDb(path.join(d, 'other.db'));
+    const e = await refused(readSqliteDb(p), 'not-decnet', p);
+    assert.match(e.message, /topologies/);
+  });
+
+  test('a DECNET database without a lans table is fine (no LANs)', async () => {
+    const d = dir();
+    const db = makeDecnetDb(d, { checkpointed: [M], walOnly: [A], noLans: true });
+    const snap = await readSqliteDb(db);
+    assert.deepEqual(ids(snap), [M.id, A.id].sort());
+    assert.deepEqual(snap.lans, []);
+  });
+
+  test('an empty (0-byte) file → not-decnet (SQLite treats it as an empty database)', async () => {
+    const d = dir();
+    const p = path.join(d, 'decnet.db');
+    fs.writeFileSync(p, '');
+    const e = await refused(readSqliteDb(p), 'not-decnet', p);
+    assert.match(e.message, /empty/);
+  });
+
+  test('a hot rollback journal → locked, and nothing is touched', async () => {
+    const d = dir();
+    const db = makeHotJournalDb(d, [M]);
+    const before = dirState(d);
+    assert.ok(before.get('decnet.db-journal')!.size > 0);
+    const e = await refused(readSqliteDb(db), 'locked', db);
+    assert.match(e.message, /journal/);
+    assert.deepEqual(dirState(d), before);
+  });
+
+  test('a leftover journal with a zeroed header, or an empty one, is not hot', async () => {
+    const d = dir();
+    const db = makeDecnetDb(d, { checkpointed: [M] });
+    fs.writeFileSync(`${db}-journal`, Buffer.alloc(512));
+    assert.deepEqual(ids(await readSqliteDb(db)), [M.id]);
+    fs.writeFileSync(`${db}-journal`, '');
+    assert.deepEqual(ids(await readSqliteDb(db)), [M.id]);
+  });
+});
+
+describe('torn reads', () => {
+  test('files that keep changing during the read → torn after the retries', async () => {
+    const d = dir();
+    const db = makeDecnetDb(d, { checkpointed: [M], walOnly: [A] });
+    let calls = 0;
+    const p = readSqliteDb(db, {
+      retries: 2,
+      retryDelayMs: 1,
+      onBetweenReads: () => {
+        calls++;
+        const t = new Date(Date.UTC(2020, 0, 1) + calls * 1000);
+        fs.utimesSync(db, t, t);
+      },
+    });
+    const e = await refused(p, 'torn', db);
+    assert.match(e.message, /3 attempts/);
+    assert.equal(calls, 3);
+  });
+
+  test('a commit by a live writer during the read is caught, and the retry sees it', async () => {
+    const d = dir();
+    const w = await startWriter(d, { checkpointed: [M], walOnly: [A] });
+    try {
+      let calls = 0;
+      const snap = await readSqliteDb(w.path, {
+        retryDelayMs: 1,
+        onBetweenReads: async () => {
+          if (++calls === 1) await w.insert(B);
+        },
+      });
+      assert.equal(calls, 2);
+      assert.deepEqual(ids(snap), [M.id, A.id, B.id].sort());
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('the main file replaced by another file (new inode) during the read → torn', async () => {
+    const d = dir();
+    const db = makeDecnetDb(d, { checkpointed: [M] });
+    const other = makeDecnetDb(path.join(d, 'other'), { checkpointed: [M] });
+    let calls = 0;
+    await refused(
+      readSqliteDb(db, {
+        retries: 0,
+        onBetweenReads: () => {
+          calls++;
+          fs.copyFileSync(other, `${db}.tmp`);
+          fs.renameSync(`${db}.tmp`, db);
+        },
+      }),
+      'torn',
+      db,
+    );
+    assert.equal(calls, 1);
+  });
+});
+
+/** Deterministic pseudo-random bytes (xorshift32). */
+function prng(seed: number, n: number): Buffer {
+  const b = Buffer.alloc(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    b[i] = x & 0xff;
+  }
+  return b;
+}
+
+/**
+ * Swaps the root pages of every index of `topologies` with those of a one-row copy of the
+ * table: the table b-tree keeps its rows, its indexes now hold one entry. SQLite opens it
+ * without complaint; only integrity_check or a count(*) cross-check notices.
+ */
+const SWAP_TOPOLOGY_INDEXES = `
+CREATE TABLE s (id VARCHAR NOT NULL, name VARCHAR NOT NULL, mode VARCHAR(16) NOT NULL, target_host_uuid VARCHAR,
+  config_snapshot TEXT NOT NULL, status VARCHAR(32) NOT NULL, status_changed_at DATETIME NOT NULL,
+  created_at DATETIME NOT NULL, version INTEGER NOT NULL, needs_resync BOOLEAN NOT NULL, email_personas TEXT NOT NULL,
+  language_default VARCHAR(8) NOT NULL, PRIMARY KEY (id));
+CREATE INDEX s1 ON s (created_at);
+CREATE UNIQUE INDEX s2 ON s (name);
+CREATE INDEX s3 ON s (status);
+CREATE INDEX s4 ON s (target_host_uuid);
+INSERT INTO s SELECT * FROM topologies LIMIT 1;
+PRAGMA writable_schema=ON;
+CREATE TEMP TABLE m AS SELECT name, rootpage FROM sqlite_master;
+${[
+  ['sqlite_autoindex_topologies_1', 'sqlite_autoindex_s_1'],
+  ['ix_topologies_created_at', 's1'],
+  ['ix_topologies_name', 's2'],
+  ['ix_topologies_status', 's3'],
+  ['ix_topologies_target_host_uuid', 's4'],
+]
+  .map(
+    ([a, b]) =>
+      `UPDATE sqlite_master SET rootpage = (SELECT rootpage FROM m WHERE m.name = '${b}') WHERE name = '${a}';\n` +
+      `UPDATE sqlite_master SET rootpage = (SELECT rootpage FROM m WHERE m.name = '${a}') WHERE name = '${b}';`,
+  )
+  .join('\n')}
+`;
