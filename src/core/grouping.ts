@@ -2,11 +2,6 @@
 import type { DbSnapshot, DockerInventory, Group, GroupState, OwnedContainer, OwnedNetwork, Topology } from './model';
 import { isDecnetOwned, ownershipOf, prefixOfTopologyId } from './naming';
 
-/** Is `prefix` known to the DB? A prefix is live when any topology id starts with it. */
-export function findTopology(topologies: readonly Topology[], prefix: string): Topology | undefined {
-  return topologies.find((t) => prefixOfTopologyId(t.id) === prefix);
-}
-
 export interface Classification {
   groups: Group[];
   livePrefixes: string[];
@@ -20,15 +15,12 @@ export interface Classification {
  * prefix it points to is an orphan.
  */
 export function classify(inventory: DockerInventory, db: DbSnapshot | undefined): Classification {
-  const state = new Map<string, GroupState>();
-  const stateOf = (prefix: string): GroupState => {
-    let s = state.get(prefix);
-    if (!s) {
-      s = !db ? 'unknown' : findTopology(db.topologies, prefix) ? 'live' : 'orphan';
-      state.set(prefix, s);
-    }
-    return s;
-  };
+  const byPrefix = new Map<string, Topology>();
+  for (const t of db?.topologies ?? []) {
+    const p = prefixOfTopologyId(t.id);
+    if (!byPrefix.has(p)) byPrefix.set(p, t);
+  }
+  const stateOf = (prefix: string): GroupState => (!db ? 'unknown' : byPrefix.has(prefix) ? 'live' : 'orphan');
   const groups = new Map<string, Group>();
   const groupOf = (prefix: string): Group => {
     let g = groups.get(prefix);
@@ -36,7 +28,7 @@ export function classify(inventory: DockerInventory, db: DbSnapshot | undefined)
       g = {
         prefix,
         state: stateOf(prefix),
-        topology: (db && findTopology(db.topologies, prefix)) ?? null,
+        topology: byPrefix.get(prefix) ?? null,
         containers: [],
         networks: [],
       };

@@ -33,7 +33,6 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEMA_CANDIDATES = [
     os.environ.get("DECNET_SCHEMA_SQL", ""),
-    "/work/shared/decnet-schema.sql",
     os.path.join(HERE, "decnet-schema.sql"),
 ]
 

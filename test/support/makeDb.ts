@@ -1,5 +1,5 @@
 // Builds REAL SQLite databases for the tests with Python's sqlite3 module (decnet_db.py beside
-// this file), using DECNET's DDL (/work/shared/decnet-schema.sql, or $DECNET_SCHEMA_SQL) and
+// this file), using DECNET's DDL (test/support/decnet-schema.sql, or $DECNET_SCHEMA_SQL) and
 // DECNET's settings (journal_mode=WAL, synchronous=NORMAL).
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
