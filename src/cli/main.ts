@@ -93,6 +93,7 @@ function emptyReport(result: ScanResult): ReapReport {
     started_at: now,
     finished_at: now,
     docker_endpoint: result.dockerEndpoint,
+    docker_daemon: result.docker.ok ? result.docker.value.daemon : { name: '', id: '', version: '' },
     database: result.dbSource,
     live_prefixes: result.livePrefixes,
     orphan_prefixes: result.orphanPrefixes,

@@ -1,33 +1,89 @@
 // The Docker Engine API through dockerode: connecting, listing, and the calls removal needs.
 import Docker from 'dockerode';
+import * as https from 'node:https';
+import type { DockerEndpoint } from './dockerEndpoint';
 import type { ContainerInfo, DockerInventory, NetworkEndpoint, NetworkInfo } from './model';
 import { DockerUnavailableError } from './model';
 
 export const DOCKER_TIMEOUT_MS = 30_000;
 
-/** A dockerode client for `unix:///path` or `tcp://host:port` (plain HTTP). */
-export function connectDocker(endpoint: string): Docker {
+/**
+ * A dockerode client for `unix:///path`, `tcp://host:port` (TLS when the endpoint carries TLS
+ * material) or `ssh://user@host[:port]` (through the SSH agent, running `docker system
+ * dial-stdio` on the host). Every connection option is given explicitly: docker-modem would
+ * otherwise fill the gaps from DOCKER_HOST and DOCKER_CERT_PATH, and reach another daemon than
+ * the one the user chose.
+ */
+export function connectDocker(target: string | DockerEndpoint): Docker {
+  return withoutDockerEnv(() => createClient(target));
+}
+
+const MODEM_ENV = ['DOCKER_HOST', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY', 'DOCKER_CLIENT_TIMEOUT', 'DOCKER_PATH_PREFIX'];
+
+/**
+ * docker-modem reads these variables while it is constructed (and throws when DOCKER_CERT_PATH
+ * names a missing file): hide them for that synchronous moment.
+ */
+function withoutDockerEnv<T>(fn: () => T): T {
+  const saved = MODEM_ENV.map((k) => [k, process.env[k]] as const);
+  for (const k of MODEM_ENV) delete process.env[k];
+  try {
+    return fn();
+  } finally {
+    for (const [k, v] of saved) if (v !== undefined) process.env[k] = v;
+  }
+}
+
+function createClient(target: string | DockerEndpoint): Docker {
+  const endpoint: DockerEndpoint = typeof target === 'string' ? { url: target, source: 'setting' } : target;
   let url: URL;
   try {
-    url = new URL(endpoint);
+    url = new URL(endpoint.url);
   } catch {
-    throw new DockerUnavailableError(`Invalid Docker endpoint "${endpoint}"`, endpoint);
+    throw new DockerUnavailableError(`Invalid Docker endpoint "${endpoint.url}"`, endpoint.url);
   }
+  const base = {
+    socketPath: undefined as string | undefined,
+    host: undefined as string | undefined,
+    port: undefined as number | undefined,
+    protocol: undefined as 'http' | 'https' | 'ssh' | undefined,
+    username: undefined as string | undefined,
+    ca: undefined as Buffer | undefined,
+    cert: undefined as Buffer | undefined,
+    key: undefined as Buffer | undefined,
+    timeout: DOCKER_TIMEOUT_MS,
+  };
   switch (url.protocol) {
     case 'unix:':
-      return new Docker({ socketPath: decodeURIComponent(url.pathname), timeout: DOCKER_TIMEOUT_MS });
+      return new Docker({ ...base, socketPath: decodeURIComponent(url.pathname) });
     case 'tcp:':
     case 'http:':
+    case 'https:': {
+      const tls = endpoint.tls ?? (url.protocol === 'https:' ? { verify: true } : undefined);
       return new Docker({
+        ...base,
         host: url.hostname,
-        port: Number(url.port || 2375),
-        protocol: 'http',
-        timeout: DOCKER_TIMEOUT_MS,
-      });
+        port: Number(url.port || (tls ? 2376 : 2375)),
+        protocol: tls ? 'https' : 'http',
+        ca: tls?.ca,
+        cert: tls?.cert,
+        key: tls?.key,
+        ...(tls && !tls.verify ? { agent: new https.Agent({ rejectUnauthorized: false, ca: tls.ca, cert: tls.cert, key: tls.key }) } : {}),
+      } as Docker.DockerOptions);
+    }
+    case 'ssh:':
+      return new Docker({
+        ...base,
+        host: url.hostname,
+        port: Number(url.port || 22),
+        protocol: 'ssh',
+        username: decodeURIComponent(url.username) || undefined,
+        sshOptions: { agent: process.env.SSH_AUTH_SOCK },
+      } as Docker.DockerOptions);
     default:
       throw new DockerUnavailableError(
-        `Unsupported Docker endpoint "${endpoint}": use unix:///path/to/docker.sock or tcp://host:port`,
-        endpoint,
+        `Unsupported Docker endpoint "${endpoint.url}": use unix:///path/to/docker.sock, tcp://host:port or ssh://user@host`,
+        endpoint.url,
       );
   }
 }
@@ -50,8 +106,13 @@ export function statusOf(err: unknown): number | undefined {
 export async function listInventory(docker: Docker, endpoint: string): Promise<DockerInventory> {
   let rawContainers: Docker.ContainerInfo[];
   let rawNetworks: Docker.NetworkInspectInfo[];
+  let info: { Name?: string; ID?: string; ServerVersion?: string };
   try {
-    [rawContainers, rawNetworks] = await Promise.all([docker.listContainers({ all: true }), docker.listNetworks()]);
+    [rawContainers, rawNetworks, info] = await Promise.all([
+      docker.listContainers({ all: true }),
+      docker.listNetworks(),
+      docker.info() as Promise<{ Name?: string; ID?: string; ServerVersion?: string }>,
+    ]);
   } catch (err) {
     throw new DockerUnavailableError(
       `Cannot list Docker resources at ${endpoint}: ${describeDockerError(err)}`,
@@ -89,7 +150,8 @@ export async function listInventory(docker: Docker, endpoint: string): Promise<D
     labels: n.Labels ?? {},
     endpoints: endpoints.get(n.Id) ?? [],
   }));
-  return { endpoint, containers, networks };
+  const daemon = { name: info.Name ?? '', id: info.ID ?? '', version: info.ServerVersion ?? '' };
+  return { endpoint, daemon, containers, networks };
 }
 
 /** Endpoints attached to a network now, from `GET /networks/{id}`; undefined when it is gone. */

@@ -92,9 +92,17 @@ export interface NetworkInfo {
   endpoints: NetworkEndpoint[];
 }
 
+export interface DaemonIdentity {
+  name: string;
+  id: string;
+  version: string;
+}
+
 export interface DockerInventory {
   /** The endpoint as people read it: `unix:///var/run/docker.sock`, `tcp://host:2376`. */
   endpoint: string;
+  /** Which daemon answered (`GET /info`): its host name, its id, its version. */
+  daemon: DaemonIdentity;
   containers: ContainerInfo[];
   networks: NetworkInfo[];
 }

@@ -2,9 +2,10 @@
 import { mapLimit } from './concurrency';
 import { connectDocker, describeDockerError, inspectEndpoints, listInventory, statusOf } from './docker';
 import { isValidPrefix } from './naming';
-import type { Group, OwnedContainer, OwnedNetwork, ScanResult } from './model';
+import type { DockerEndpoint } from './dockerEndpoint';
+import type { DaemonIdentity, Group, OwnedContainer, OwnedNetwork, ScanResult } from './model';
 import type { ReapReport, SkippedItem } from './report';
-import { scan } from './scan';
+import { endpointLabel, scan } from './scan';
 
 export interface PlannedContainer {
   id: string;
@@ -24,6 +25,8 @@ export interface PlannedNetwork {
 export interface RemovalPlan {
   createdAt: string;
   dockerEndpoint: string;
+  /** The daemon that answered when the plan was made; removal refuses to run on another. */
+  daemon: DaemonIdentity;
   dbSource: string;
   prefixes: string[];
   containers: PlannedContainer[];
@@ -106,6 +109,7 @@ export function planRemoval(result: ScanResult, prefixes: string[]): RemovalPlan
   return {
     createdAt: new Date().toISOString(),
     dockerEndpoint: result.dockerEndpoint,
+    daemon: result.docker.ok ? result.docker.value.daemon : { name: '', id: '', version: '' },
     dbSource: result.dbSource,
     prefixes: wanted,
     containers: [...containers.values()],
@@ -124,7 +128,7 @@ export interface RemovalProgress {
 
 export interface ExecuteOptions {
   dbPath: string | undefined;
-  dockerHost: string;
+  dockerHost: string | DockerEndpoint;
   concurrency?: number;
   onProgress?: (p: RemovalProgress) => void;
   /** Called after the fresh re-read, before anything is removed (tests use it to race the removal). */
@@ -140,11 +144,18 @@ export interface ExecuteOptions {
  */
 export async function executeRemoval(plan: RemovalPlan, opts: ExecuteOptions): Promise<ReapReport> {
   const startedAt = new Date().toISOString();
-  if (opts.dockerHost !== plan.dockerEndpoint) {
-    throw new RefusedError(`The Docker endpoint changed since the confirmation (${plan.dockerEndpoint} → ${opts.dockerHost}).`);
+  const endpoint = endpointLabel(opts.dockerHost);
+  if (endpoint !== plan.dockerEndpoint) {
+    throw new RefusedError(`The Docker endpoint changed since the confirmation (${plan.dockerEndpoint} → ${endpoint}).`);
   }
   const fresh = await scan({ dbPath: opts.dbPath, dockerHost: opts.dockerHost });
   requireReadable(fresh);
+  const daemon = fresh.docker.ok ? fresh.docker.value.daemon : undefined;
+  if (daemon?.id !== plan.daemon.id) {
+    throw new RefusedError(
+      `${endpoint} now reaches another Docker daemon (${daemon?.name} ${daemon?.id}) than the one confirmed (${plan.daemon.name} ${plan.daemon.id}).`,
+    );
+  }
   if (fresh.dbSource !== plan.dbSource) {
     throw new RefusedError(`The database changed since the confirmation (${plan.dbSource} → ${fresh.dbSource}).`);
   }
@@ -262,7 +273,7 @@ export async function executeRemoval(plan: RemovalPlan, opts: ExecuteOptions): P
   const alreadyGone: string[] = [];
   const networksRemoved: string[] = [];
   try {
-    const after = await listInventory(docker, opts.dockerHost);
+    const after = await listInventory(docker, endpoint);
     const containerIds = new Set(after.containers.map((c) => c.id));
     const networkIds = new Set(after.networks.map((n) => n.id));
     const attempted = new Set(containersToRemove.map((c) => c.id));
@@ -290,7 +301,8 @@ export async function executeRemoval(plan: RemovalPlan, opts: ExecuteOptions): P
   return {
     started_at: startedAt,
     finished_at: new Date().toISOString(),
-    docker_endpoint: opts.dockerHost,
+    docker_endpoint: endpoint,
+    docker_daemon: plan.daemon,
     database: fresh.dbSource,
     live_prefixes: fresh.livePrefixes,
     orphan_prefixes: fresh.orphanPrefixes,

@@ -12,6 +12,8 @@ export interface ReapReport {
   started_at: string;
   finished_at: string;
   docker_endpoint: string;
+  /** The daemon that answered at the endpoint: its host name and id. */
+  docker_daemon: { name: string; id: string; version: string };
   database: string;
   live_prefixes: string[];
   orphan_prefixes: string[];
@@ -32,6 +34,7 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n =
 export function formatPlan(plan: RemovalPlan): string {
   const lines: string[] = [];
   lines.push(`Docker endpoint: ${plan.dockerEndpoint}`);
+  lines.push(`Docker daemon: ${plan.daemon.name} (id ${plan.daemon.id})`);
   lines.push(`Database: ${plan.dbSource}`);
   lines.push(`Orphan prefixes: ${plan.prefixes.join(', ')}`);
   lines.push('');
@@ -78,6 +81,7 @@ export function formatReportText(r: ReapReport): string {
     `DECNET reap report`,
     `  Time:             ${r.started_at} → ${r.finished_at}`,
     `  Docker endpoint:  ${r.docker_endpoint}`,
+    `  Docker daemon:    ${r.docker_daemon.name} (id ${r.docker_daemon.id})`,
     `  Database:         ${r.database}`,
     `  Live prefixes:    ${r.live_prefixes.join(', ') || '(none)'}`,
     `  Orphan prefixes:  ${r.orphan_prefixes.join(', ') || '(none)'}`,

@@ -1,13 +1,20 @@
 // One complete read: the DECNET DB and the Docker daemon, grouped and classified.
 import { readSqliteDb } from './db/sqlite';
 import { connectDocker, listInventory } from './docker';
+import { describeEndpoint, type DockerEndpoint } from './dockerEndpoint';
 import { classify } from './grouping';
 import type { DbSnapshot, DockerInventory, Outcome, ScanResult } from './model';
 import { DbReadError, DockerUnavailableError } from './model';
 
 export interface ScanOptions {
   dbPath: string | undefined;
-  dockerHost: string;
+  /** A URL (`unix:///var/run/docker.sock`) or a resolved endpoint with its TLS material. */
+  dockerHost: string | DockerEndpoint;
+}
+
+/** The endpoint as people read it. */
+export function endpointLabel(target: string | DockerEndpoint): string {
+  return typeof target === 'string' ? target : describeEndpoint(target);
 }
 
 export async function readDb(dbPath: string | undefined): Promise<Outcome<DbSnapshot, DbReadError>> {
@@ -28,12 +35,15 @@ export async function readDb(dbPath: string | undefined): Promise<Outcome<DbSnap
   }
 }
 
-export async function readDocker(dockerHost: string): Promise<Outcome<DockerInventory, DockerUnavailableError>> {
+export async function readDocker(
+  dockerHost: string | DockerEndpoint,
+): Promise<Outcome<DockerInventory, DockerUnavailableError>> {
+  const label = endpointLabel(dockerHost);
   try {
-    return { ok: true, value: await listInventory(connectDocker(dockerHost), dockerHost) };
+    return { ok: true, value: await listInventory(connectDocker(dockerHost), label) };
   } catch (err) {
     if (err instanceof DockerUnavailableError) return { ok: false, error: err };
-    return { ok: false, error: new DockerUnavailableError(String(err), dockerHost) };
+    return { ok: false, error: new DockerUnavailableError(String(err), label) };
   }
 }
 
@@ -47,7 +57,7 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
     db,
     docker,
     dbSource: db.ok ? db.value.source : opts.dbPath ? `sqlite: ${opts.dbPath}` : '(none)',
-    dockerEndpoint: opts.dockerHost,
+    dockerEndpoint: endpointLabel(opts.dockerHost),
     ...classification,
   };
 }

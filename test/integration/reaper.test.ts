@@ -198,6 +198,14 @@ describe('reaping on a real daemon', () => {
     assert.deepEqual(result.groups, []);
     assert.throws(() => planRemoval(result, [w.orphan.prefix]), RefusedError);
     const plan = planRemoval(await scan({ dbPath: w.dbPath, dockerHost: host }), [w.orphan.prefix]);
+    assert.equal(plan.daemon.id, (await docker.info()).ID);
     await assert.rejects(executeRemoval({ ...plan, dockerEndpoint: dead }, { dbPath: w.dbPath, dockerHost: dead }), RefusedError);
+    // The same endpoint answered by another daemon than the one confirmed: refused.
+    await assert.rejects(
+      executeRemoval({ ...plan, daemon: { ...plan.daemon, id: 'AAAA:BBBB:CCCC' } }, { dbPath: w.dbPath, dockerHost: host }),
+      (e: Error) => e instanceof RefusedError && /another Docker daemon/.test(e.message),
+    );
+    const names = await containerNames(docker);
+    assert.ok(w.orphan.containers.every((c) => names.includes(c.name)));
   });
 });

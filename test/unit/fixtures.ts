@@ -40,7 +40,7 @@ export function network(name: string, subnets: string[] = [], extra: Partial<Net
 }
 
 export function inventory(containers: ContainerInfo[], networks: NetworkInfo[]): DockerInventory {
-  return { endpoint: 'unix:///test/docker.sock', containers, networks };
+  return { endpoint: 'unix:///test/docker.sock', daemon: { name: 'test-host', id: 'TEST:DAEMON:ID', version: '20.10' }, containers, networks };
 }
 
 export const decnetLabels = (id: string, decky: string, service?: string): Record<string, string> => ({

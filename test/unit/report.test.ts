@@ -7,6 +7,7 @@ const report: ReapReport = {
   started_at: '2026-11-29T10:00:00.000Z',
   finished_at: '2026-11-29T10:00:02.000Z',
   docker_endpoint: 'unix:///var/run/docker.sock',
+  docker_daemon: { name: 'decnet-host', id: 'ABCD:EFGH', version: '20.10.24' },
   database: 'sqlite: /opt/decnet/decnet.db',
   live_prefixes: ['3f2a9c1e'],
   orphan_prefixes: ['0badc0de'],
@@ -24,6 +25,7 @@ describe('report', () => {
     const text = formatReport(report);
     for (const expected of [
       'Docker endpoint:  unix:///var/run/docker.sock',
+      'Docker daemon:    decnet-host (id ABCD:EFGH)',
       'Database:         sqlite: /opt/decnet/decnet.db',
       'Live prefixes:    3f2a9c1e',
       'Orphan prefixes:  0badc0de',
@@ -51,6 +53,7 @@ describe('report', () => {
     const plan: RemovalPlan = {
       createdAt: '',
       dockerEndpoint: 'unix:///var/run/docker.sock',
+      daemon: { name: 'decnet-host', id: 'ABCD:EFGH', version: '20.10.24' },
       dbSource: 'sqlite: /opt/decnet/decnet.db',
       prefixes: ['0badc0de'],
       containers: [{ id: 'c1', name: 'decnet_t_0badc0de_decky-01', prefixes: ['0badc0de'] }],
@@ -73,6 +76,7 @@ describe('report', () => {
       formatPlan(plan),
       [
         'Docker endpoint: unix:///var/run/docker.sock',
+        'Docker daemon: decnet-host (id ABCD:EFGH)',
         'Database: sqlite: /opt/decnet/decnet.db',
         'Orphan prefixes: 0badc0de',
         '',

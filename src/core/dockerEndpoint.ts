@@ -1,0 +1,138 @@
+// Which Docker daemon to talk to, resolved the way the Docker CLI does.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DockerUnavailableError } from './model';
+
+export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
+
+export type EndpointSource = 'setting' | 'DOCKER_HOST' | 'DOCKER_CONTEXT' | 'context' | 'default';
+
+export interface TlsMaterial {
+  /** Verify the daemon's certificate against `ca` (DOCKER_TLS_VERIFY, or a context without SkipTLSVerify). */
+  verify: boolean;
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+export interface DockerEndpoint {
+  /** `unix:///var/run/docker.sock`, `tcp://host:2376`, `ssh://user@host`. */
+  url: string;
+  source: EndpointSource;
+  /** The Docker context it came from, if any. */
+  context?: string;
+  tls?: TlsMaterial;
+}
+
+export interface EndpointInput {
+  /** `decnet.docker.host` or `--docker-host`. */
+  setting?: string;
+  /** `--context`: a context name, taking precedence over the environment. */
+  context?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+function dockerConfigDir(env: NodeJS.ProcessEnv): string {
+  return env.DOCKER_CONFIG?.trim() || path.join(env.HOME || os.homedir(), '.docker');
+}
+
+function readIfExists(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** TLS from DOCKER_TLS_VERIFY / DOCKER_TLS / DOCKER_CERT_PATH, for a tcp:// endpoint. */
+function tlsFromEnv(env: NodeJS.ProcessEnv): TlsMaterial | undefined {
+  const verify = !!env.DOCKER_TLS_VERIFY?.trim();
+  const tls = verify || !!env.DOCKER_TLS?.trim() || !!env.DOCKER_CERT_PATH?.trim();
+  if (!tls) return undefined;
+  const dir = env.DOCKER_CERT_PATH?.trim() || dockerConfigDir(env);
+  return {
+    verify,
+    ca: readIfExists(path.join(dir, 'ca.pem')),
+    cert: readIfExists(path.join(dir, 'cert.pem')),
+    key: readIfExists(path.join(dir, 'key.pem')),
+  };
+}
+
+/** The endpoint stored for a context in `<config>/contexts/meta/<sha256(name)>/meta.json`. */
+export function readContext(name: string, env: NodeJS.ProcessEnv): DockerEndpoint {
+  if (name === 'default') {
+    const host = env.DOCKER_HOST?.trim();
+    return host
+      ? { url: host, source: 'DOCKER_HOST', context: 'default', tls: tlsFromEnv(env) }
+      : { url: DEFAULT_DOCKER_HOST, source: 'default', context: 'default' };
+  }
+  const config = dockerConfigDir(env);
+  const id = createHash('sha256').update(name).digest('hex');
+  const metaPath = path.join(config, 'contexts', 'meta', id, 'meta.json');
+  let meta: { Endpoints?: { docker?: { Host?: string; SkipTLSVerify?: boolean } } };
+  try {
+    meta = JSON.parse(readFileSync(metaPath, 'utf8'));
+  } catch (err) {
+    throw new DockerUnavailableError(
+      `Docker context "${name}" cannot be read (${metaPath}): ${(err as Error).message}`,
+      `context ${name}`,
+    );
+  }
+  const docker = meta.Endpoints?.docker;
+  if (!docker?.Host) {
+    throw new DockerUnavailableError(`Docker context "${name}" has no Docker endpoint (${metaPath})`, `context ${name}`);
+  }
+  const tlsDir = path.join(config, 'contexts', 'tls', id, 'docker');
+  const ca = readIfExists(path.join(tlsDir, 'ca.pem'));
+  const cert = readIfExists(path.join(tlsDir, 'cert.pem'));
+  const key = readIfExists(path.join(tlsDir, 'key.pem'));
+  const hasTls = !!(ca || cert || key) || !!docker.SkipTLSVerify;
+  return {
+    url: docker.Host,
+    source: 'context',
+    context: name,
+    tls: hasTls ? { verify: !docker.SkipTLSVerify, ca, cert, key } : undefined,
+  };
+}
+
+/** The current context named in `<config>/config.json`, if any. */
+function currentContext(env: NodeJS.ProcessEnv): string | undefined {
+  try {
+    const config = JSON.parse(readFileSync(path.join(dockerConfigDir(env), 'config.json'), 'utf8'));
+    return typeof config.currentContext === 'string' && config.currentContext ? config.currentContext : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The Docker endpoint: the setting (or `--docker-host`), else `--context`, else `DOCKER_HOST`,
+ * else `DOCKER_CONTEXT`, else the current context of `~/.docker/config.json`, else the local
+ * socket. TLS material comes from the context, or from DOCKER_TLS_VERIFY / DOCKER_CERT_PATH.
+ */
+export function resolveDockerEndpoint(input: EndpointInput): DockerEndpoint {
+  const env = input.env ?? process.env;
+  const setting = input.setting?.trim();
+  if (setting) {
+    return { url: setting, source: 'setting', tls: setting.startsWith('tcp://') ? tlsFromEnv(env) : undefined };
+  }
+  const explicit = input.context?.trim();
+  if (explicit) return readContext(explicit, env);
+  const host = env.DOCKER_HOST?.trim();
+  if (host) return { url: host, source: 'DOCKER_HOST', tls: host.startsWith('tcp://') ? tlsFromEnv(env) : undefined };
+  const fromEnv = env.DOCKER_CONTEXT?.trim();
+  if (fromEnv) return { ...readContext(fromEnv, env), source: 'DOCKER_CONTEXT' };
+  const current = currentContext(env);
+  if (current && current !== 'default') return readContext(current, env);
+  return { url: DEFAULT_DOCKER_HOST, source: 'default' };
+}
+
+/** How people should read an endpoint: its URL, and the context it came from. */
+export function describeEndpoint(endpoint: DockerEndpoint): string {
+  const tls = endpoint.tls ? (endpoint.tls.verify ? ' (TLS)' : ' (TLS, not verified)') : '';
+  return endpoint.context && endpoint.context !== 'default'
+    ? `${endpoint.url}${tls} [context ${endpoint.context}]`
+    : `${endpoint.url}${tls}`;
+}

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { connectDocker } from '../../src/core/docker';
+import { describeEndpoint, resolveDockerEndpoint } from '../../src/core/dockerEndpoint';
+import { DockerUnavailableError } from '../../src/core/model';
+
+function dockerConfig(contexts: Record<string, { host: string; skipTls?: boolean; tls?: boolean }>, current?: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'decnet-docker-config-'));
+  if (current) writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ currentContext: current }));
+  for (const [name, c] of Object.entries(contexts)) {
+    const id = createHash('sha256').update(name).digest('hex');
+    mkdirSync(path.join(dir, 'contexts', 'meta', id), { recursive: true });
+    writeFileSync(
+      path.join(dir, 'contexts', 'meta', id, 'meta.json'),
+      JSON.stringify({ Name: name, Metadata: {}, Endpoints: { docker: { Host: c.host, SkipTLSVerify: !!c.skipTls } } }),
+    );
+    if (c.tls) {
+      const tlsDir = path.join(dir, 'contexts', 'tls', id, 'docker');
+      mkdirSync(tlsDir, { recursive: true });
+      for (const f of ['ca.pem', 'cert.pem', 'key.pem']) writeFileSync(path.join(tlsDir, f), `${name}-${f}`);
+    }
+  }
+  return dir;
+}
+
+describe('resolveDockerEndpoint', () => {
+  it('follows the Docker CLI: setting, --context, DOCKER_HOST, DOCKER_CONTEXT, current context, local socket', () => {
+    const config = dockerConfig({ remote: { host: 'tcp://remote:2376', tls: true }, other: { host: 'ssh://me@box' } }, 'remote');
+    const env = { DOCKER_CONFIG: config };
+    assert.equal(resolveDockerEndpoint({ setting: 'unix:///s.sock', context: 'other', env: { ...env, DOCKER_HOST: 'tcp://h:1' } }).url, 'unix:///s.sock');
+    assert.equal(resolveDockerEndpoint({ context: 'other', env: { ...env, DOCKER_HOST: 'tcp://h:1' } }).url, 'ssh://me@box');
+    assert.equal(resolveDockerEndpoint({ env: { ...env, DOCKER_HOST: 'tcp://h:1', DOCKER_CONTEXT: 'other' } }).url, 'tcp://h:1');
+    const viaEnv = resolveDockerEndpoint({ env: { ...env, DOCKER_CONTEXT: 'other' } });
+    assert.deepEqual([viaEnv.url, viaEnv.source, viaEnv.context], ['ssh://me@box', 'DOCKER_CONTEXT', 'other']);
+    const current = resolveDockerEndpoint({ env });
+    assert.deepEqual([current.url, current.source, current.context], ['tcp://remote:2376', 'context', 'remote']);
+    assert.equal(current.tls?.verify, true);
+    assert.equal(current.tls?.ca?.toString(), 'remote-ca.pem');
+    assert.equal(describeEndpoint(current), 'tcp://remote:2376 (TLS) [context remote]');
+    const none = resolveDockerEndpoint({ env: { DOCKER_CONFIG: dockerConfig({}) } });
+    assert.deepEqual([none.url, none.source], ['unix:///var/run/docker.sock', 'default']);
+  });
+
+  it('takes TLS material from DOCKER_CERT_PATH when DOCKER_TLS_VERIFY is set', () => {
+    const certs = mkdtempSync(path.join(tmpdir(), 'decnet-certs-'));
+    for (const f of ['ca.pem', 'cert.pem', 'key.pem']) writeFileSync(path.join(certs, f), f);
+    const e = resolveDockerEndpoint({ env: { DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs } });
+    assert.equal(e.tls?.verify, true);
+    assert.equal(e.tls?.key?.toString(), 'key.pem');
+    assert.equal(resolveDockerEndpoint({ env: { DOCKER_HOST: 'tcp://h:2375' } }).tls, undefined);
+  });
+
+  it('says which context is missing', () => {
+    assert.throws(
+      () => resolveDockerEndpoint({ context: 'nope', env: { DOCKER_CONFIG: dockerConfig({}) } }),
+      (e: Error) => e instanceof DockerUnavailableError && /context "nope"/.test(e.message),
+    );
+  });
+});
+
+describe('connectDocker', () => {
+  it('uses only the endpoint it is given, whatever DOCKER_HOST and DOCKER_CERT_PATH say', () => {
+    const saved = { ...process.env };
+    try {
+      process.env.DOCKER_HOST = 'tcp://192.0.2.1:2376';
+      process.env.DOCKER_CERT_PATH = '/nonexistent';
+      process.env.DOCKER_TLS_VERIFY = '1';
+      const modem = (connectDocker('unix:///tmp/private.sock') as unknown as { modem: Record<string, unknown> }).modem;
+      assert.equal(modem.socketPath, '/tmp/private.sock');
+      assert.equal(modem.host, undefined);
+      assert.equal(modem.ca, undefined);
+      const tcp = (connectDocker('tcp://127.0.0.1:2375') as unknown as { modem: Record<string, unknown> }).modem;
+      assert.deepEqual([tcp.host, tcp.port, tcp.protocol, tcp.ca], ['127.0.0.1', 2375, 'http', undefined]);
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it('refuses endpoints it cannot reach', () => {
+    assert.throws(() => connectDocker('npipe:////./pipe/docker_engine'), DockerUnavailableError);
+    assert.throws(() => connectDocker('not a url'), DockerUnavailableError);
+  });
+});
