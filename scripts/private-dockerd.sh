@@ -2,6 +2,9 @@
 # Starts or stops the private Docker daemon that the tests use, so that no test ever
 # touches the developer's own daemon. Everything lives under $DECNET_TEST_ROOT
 # (default: /tmp/decnet-reaper-test). Prints the socket URL on `start`.
+# With DECNET_TEST_TLS_PORT set, the daemon also listens on tcp://127.0.0.1:<port> with
+# --tlsverify, using a CA and certificates made here in $root/certs (client material in
+# $root/certs/client: ca.pem, cert.pem, key.pem, as DOCKER_CERT_PATH expects).
 #   scripts/private-dockerd.sh start|stop|host
 set -euo pipefail
 
@@ -16,7 +19,34 @@ running() {
   [[ -S $sock ]] && DOCKER_HOST=$host docker version --format '{{.Server.Version}}' >/dev/null 2>&1
 }
 
+make_certs() {
+  local certs="$root/certs"
+  [[ -f $certs/client/key.pem ]] && return
+  command -v openssl >/dev/null || { log "openssl is not installed"; exit 1; }
+  mkdir -p "$certs/client"
+  (
+    cd "$certs"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=decnet-reaper test CA" \
+      -keyout ca-key.pem -out ca.pem 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server-key.pem -out server.csr 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 30 \
+      -extfile server.ext -out server-cert.pem 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=client" -keyout client/key.pem -out client.csr 2>/dev/null
+    printf 'extendedKeyUsage=clientAuth\n' >client.ext
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 30 \
+      -extfile client.ext -out client/cert.pem 2>/dev/null
+    cp ca.pem client/ca.pem
+  )
+}
+
 start() {
+  local tls=()
+  if [[ -n ${DECNET_TEST_TLS_PORT:-} ]]; then
+    make_certs
+    tls=(--host "tcp://127.0.0.1:$DECNET_TEST_TLS_PORT" --tlsverify
+      --tlscacert "$root/certs/ca.pem" --tlscert "$root/certs/server-cert.pem" --tlskey "$root/certs/server-key.pem")
+  fi
   if running; then
     log "already running at $host"
   else
@@ -24,7 +54,7 @@ start() {
     mkdir -p "$root"
     # The daemon gets its own data, exec root and pid file; no bridge, no iptables rules.
     nohup dockerd \
-      --host "$host" \
+      --host "$host" "${tls[@]}" \
       --data-root "$root/data" \
       --exec-root "$root/exec" \
       --pidfile "$root/dockerd.pid" \

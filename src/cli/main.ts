@@ -1,7 +1,8 @@
 // decnet-reaper: the headless CLI over the same core as the extension.
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { resolveDbPath, resolveDockerHost } from '../core/config';
+import { resolveDbPath } from '../core/config';
+import { resolveDockerEndpoint, type DockerEndpoint } from '../core/dockerEndpoint';
 import type { Group, ScanResult } from '../core/model';
 import { executeRemoval, planRemoval, RefusedError, type RemovalPlan } from '../core/reaper';
 import { formatPlan, formatReportText, type ReapReport } from '../core/report';
@@ -12,12 +13,14 @@ export const EXIT_FAILED = 1;
 export const EXIT_REFUSED = 2;
 
 const USAGE = `Usage:
-  decnet-reaper scan [--db PATH] [--docker-host URL] [--json]
-  decnet-reaper reap PREFIX... [--db PATH] [--docker-host URL] [--dry-run] [--yes] [--json]
-  decnet-reaper reap --all-orphans [--db PATH] [--docker-host URL] [--dry-run] [--yes] [--json]
+  decnet-reaper scan [--db PATH] [--docker-host URL | --context NAME] [--json]
+  decnet-reaper reap PREFIX... [--db PATH] [--docker-host URL | --context NAME] [--dry-run] [--yes] [--json]
+  decnet-reaper reap --all-orphans [--db PATH] [--docker-host URL | --context NAME] [--dry-run] [--yes] [--json]
 
 The database defaults to DECNET_DB_PATH, then /etc/decnet/decnet.ini, then ./decnet.db.
-The Docker endpoint defaults to DOCKER_HOST, then unix:///var/run/docker.sock.
+The Docker endpoint is resolved as the Docker CLI does: --docker-host, --context, DOCKER_HOST
+(with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH), DOCKER_CONTEXT, the current context of
+~/.docker/config.json, then unix:///var/run/docker.sock. Endpoints: unix://, tcp://, ssh://.
 Exit status: 0 done; 1 some resources failed; 2 refused (live or unknown prefix,
 unreadable database or daemon, bad usage).`;
 
@@ -34,6 +37,9 @@ export interface Io {
 
 export function scanJson(result: ScanResult): object {
   return {
+    docker_endpoint: result.dockerEndpoint,
+    docker_daemon: result.docker.ok ? result.docker.value.daemon : null,
+    database: result.dbSource,
     live_prefixes: result.livePrefixes,
     orphan_prefixes: result.orphanPrefixes,
     groups: result.groups.map((g) => ({
@@ -73,7 +79,8 @@ async function runScan(opts: Options, io: Io): Promise<number> {
     if (failure) body.error = failure;
     io.stdout(JSON.stringify(body, null, 2));
   } else {
-    io.stdout(`Docker endpoint: ${result.dockerEndpoint}\nDatabase: ${result.dbSource}`);
+    const daemon = result.docker.ok ? `\nDocker daemon: ${result.docker.value.daemon.name} (id ${result.docker.value.daemon.id})` : '';
+    io.stdout(`Docker endpoint: ${result.dockerEndpoint}${daemon}\nDatabase: ${result.dbSource}`);
     if (!result.groups.length && !failure) io.stdout('No DECNET resources on this daemon.');
     for (const g of result.groups) io.stdout(describeGroup(g));
     if (!failure) {
@@ -161,7 +168,7 @@ function planJson(plan: RemovalPlan): object {
 
 interface Options {
   dbPath: string | undefined;
-  dockerHost: string;
+  dockerHost: DockerEndpoint;
   json: boolean;
   dryRun: boolean;
   yes: boolean;
@@ -177,6 +184,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       options: {
         db: { type: 'string' },
         'docker-host': { type: 'string' },
+        context: { type: 'string' },
         json: { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
         yes: { type: 'boolean', short: 'y', default: false },
@@ -189,9 +197,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.stdout(USAGE);
       return EXIT_OK;
     }
+    if (values['docker-host'] && values.context) throw new UsageError('give either --docker-host or --context, not both');
     const opts: Options = {
       dbPath: resolveDbPath({ setting: values.db, env: io.env, workspaceFolders: [io.cwd] }).path,
-      dockerHost: resolveDockerHost({ setting: values['docker-host'], env: io.env }),
+      dockerHost: resolveDockerEndpoint({ setting: values['docker-host'], context: values.context, env: io.env }),
       json: values.json!,
       dryRun: values['dry-run']!,
       yes: values.yes!,

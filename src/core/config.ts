@@ -10,7 +10,6 @@ export interface DbLocation {
 }
 
 export const DEFAULT_INI_PATH = '/etc/decnet/decnet.ini';
-export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
 
 /** Parses an INI file into sections of lowercased keys. Comments start with `;` or `#`. */
 export function parseIni(text: string): Record<string, Record<string, string>> {
@@ -80,16 +79,6 @@ export function resolveDbPath(input: {
     if (isFile(candidate)) return { path: candidate, origin: 'workspace' };
   }
   return { path: undefined, origin: 'none' };
-}
-
-/** The Docker endpoint: the setting, else `DOCKER_HOST`, else the local socket. */
-export function resolveDockerHost(input: { setting?: string; env?: NodeJS.ProcessEnv }): string {
-  const env = input.env ?? process.env;
-  const setting = input.setting?.trim();
-  if (setting) return setting;
-  const fromEnv = env.DOCKER_HOST?.trim();
-  if (fromEnv) return fromEnv;
-  return DEFAULT_DOCKER_HOST;
 }
 
 function expandHome(p: string, env: NodeJS.ProcessEnv): string {

@@ -1,7 +1,7 @@
 // The Docker Engine API through dockerode: connecting, listing, and the calls removal needs.
 import Docker from 'dockerode';
 import * as https from 'node:https';
-import type { DockerEndpoint } from './dockerEndpoint';
+import { describeEndpoint, type DockerEndpoint } from './dockerEndpoint';
 import type { ContainerInfo, DockerInventory, NetworkEndpoint, NetworkInfo } from './model';
 import { DockerUnavailableError } from './model';
 
@@ -36,6 +36,7 @@ function withoutDockerEnv<T>(fn: () => T): T {
 
 function createClient(target: string | DockerEndpoint): Docker {
   const endpoint: DockerEndpoint = typeof target === 'string' ? { url: target, source: 'setting' } : target;
+  if (endpoint.error) throw new DockerUnavailableError(endpoint.error, describeEndpoint(endpoint));
   let url: URL;
   try {
     url = new URL(endpoint.url);

@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DockerUnavailableError } from './model';
 
 export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
 
@@ -24,6 +23,8 @@ export interface DockerEndpoint {
   /** The Docker context it came from, if any. */
   context?: string;
   tls?: TlsMaterial;
+  /** Why the endpoint cannot be used (an unreadable context): connecting fails with it. */
+  error?: string;
 }
 
 export interface EndpointInput {
@@ -62,6 +63,14 @@ function tlsFromEnv(env: NodeJS.ProcessEnv): TlsMaterial | undefined {
 
 /** The endpoint stored for a context in `<config>/contexts/meta/<sha256(name)>/meta.json`. */
 export function readContext(name: string, env: NodeJS.ProcessEnv): DockerEndpoint {
+  try {
+    return readContextOrThrow(name, env);
+  } catch (err) {
+    return { url: `context://${name}`, source: 'context', context: name, error: (err as Error).message };
+  }
+}
+
+function readContextOrThrow(name: string, env: NodeJS.ProcessEnv): DockerEndpoint {
   if (name === 'default') {
     const host = env.DOCKER_HOST?.trim();
     return host
@@ -75,14 +84,11 @@ export function readContext(name: string, env: NodeJS.ProcessEnv): DockerEndpoin
   try {
     meta = JSON.parse(readFileSync(metaPath, 'utf8'));
   } catch (err) {
-    throw new DockerUnavailableError(
-      `Docker context "${name}" cannot be read (${metaPath}): ${(err as Error).message}`,
-      `context ${name}`,
-    );
+    throw new Error(`Docker context "${name}" cannot be read (${metaPath}): ${(err as Error).message}`);
   }
   const docker = meta.Endpoints?.docker;
   if (!docker?.Host) {
-    throw new DockerUnavailableError(`Docker context "${name}" has no Docker endpoint (${metaPath})`, `context ${name}`);
+    throw new Error(`Docker context "${name}" has no Docker endpoint (${metaPath})`);
   }
   const tlsDir = path.join(config, 'contexts', 'tls', id, 'docker');
   const ca = readIfExists(path.join(tlsDir, 'ca.pem'));
@@ -132,6 +138,7 @@ export function resolveDockerEndpoint(input: EndpointInput): DockerEndpoint {
 /** How people should read an endpoint: its URL, and the context it came from. */
 export function describeEndpoint(endpoint: DockerEndpoint): string {
   const tls = endpoint.tls ? (endpoint.tls.verify ? ' (TLS)' : ' (TLS, not verified)') : '';
+  if (endpoint.error) return `context ${endpoint.context}`;
   return endpoint.context && endpoint.context !== 'default'
     ? `${endpoint.url}${tls} [context ${endpoint.context}]`
     : `${endpoint.url}${tls}`;

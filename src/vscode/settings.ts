@@ -1,6 +1,7 @@
 // Reads the extension's settings and resolves where to scan. The resolution rules live in core.
 import * as vscode from 'vscode';
-import { resolveDbPath, resolveDockerHost, type DbLocation } from '../core/config';
+import { resolveDbPath, type DbLocation } from '../core/config';
+import { resolveDockerEndpoint } from '../core/dockerEndpoint';
 import type { ScanOptions } from '../core/scan';
 import { SETTINGS_SECTION, Settings } from './constants';
 
@@ -24,7 +25,7 @@ export function resolveScanTarget(): ScanTarget {
     env: process.env,
     workspaceFolders: vscode.workspace.workspaceFolders?.map((f) => f.uri.fsPath),
   });
-  const dockerHost = resolveDockerHost({ setting: readSetting(Settings.dockerHost), env: process.env });
+  const dockerHost = resolveDockerEndpoint({ setting: readSetting(Settings.dockerHost), env: process.env });
   return { db, options: { dbPath: db.path, dockerHost } };
 }
 

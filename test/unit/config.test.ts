@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { parseIni, resolveDbPath, resolveDockerHost, sqlitePathFromUrl } from '../../src/core/config';
+import { parseIni, resolveDbPath, sqlitePathFromUrl } from '../../src/core/config';
+import { resolveDockerEndpoint } from '../../src/core/dockerEndpoint';
 
 describe('resolveDbPath', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'decnet-config-'));
@@ -46,10 +47,11 @@ describe('resolveDbPath', () => {
   });
 });
 
-describe('resolveDockerHost', () => {
+describe('resolveDockerEndpoint', () => {
   it('prefers the setting, then DOCKER_HOST, then the local socket', () => {
-    assert.equal(resolveDockerHost({ setting: 'tcp://h:2375', env: { DOCKER_HOST: 'unix:///x' } }), 'tcp://h:2375');
-    assert.equal(resolveDockerHost({ env: { DOCKER_HOST: 'unix:///x' } }), 'unix:///x');
-    assert.equal(resolveDockerHost({ env: {} }), 'unix:///var/run/docker.sock');
+    const noConfig = mkdtempSync(path.join(tmpdir(), 'decnet-no-docker-config-'));
+    assert.equal(resolveDockerEndpoint({ setting: 'tcp://h:2375', env: { DOCKER_HOST: 'unix:///x' } }).url, 'tcp://h:2375');
+    assert.equal(resolveDockerEndpoint({ env: { DOCKER_HOST: 'unix:///x' } }).url, 'unix:///x');
+    assert.equal(resolveDockerEndpoint({ env: { DOCKER_CONFIG: noConfig } }).url, 'unix:///var/run/docker.sock');
   });
 });

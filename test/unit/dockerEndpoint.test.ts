@@ -54,11 +54,10 @@ describe('resolveDockerEndpoint', () => {
     assert.equal(resolveDockerEndpoint({ env: { DOCKER_HOST: 'tcp://h:2375' } }).tls, undefined);
   });
 
-  it('says which context is missing', () => {
-    assert.throws(
-      () => resolveDockerEndpoint({ context: 'nope', env: { DOCKER_CONFIG: dockerConfig({}) } }),
-      (e: Error) => e instanceof DockerUnavailableError && /context "nope"/.test(e.message),
-    );
+  it('says which context is missing, when connecting', () => {
+    const e = resolveDockerEndpoint({ context: 'nope', env: { DOCKER_CONFIG: dockerConfig({}) } });
+    assert.match(e.error ?? '', /context "nope" cannot be read/);
+    assert.throws(() => connectDocker(e), (err: Error) => err instanceof DockerUnavailableError && /context "nope"/.test(err.message));
   });
 });
 

@@ -1,7 +1,7 @@
 // Holds the latest scan and the refresh state. Knows nothing about how the tree looks.
 import * as vscode from 'vscode';
 import type { ScanResult } from '../../core/model';
-import { scan } from '../../core/scan';
+import { endpointLabel, scan } from '../../core/scan';
 import { ContextKeys, FullSettings, TOPOLOGIES_VIEW_ID } from '../constants';
 import { Disposable } from '../disposable';
 import { describeError, type ComponentLog } from '../log';
@@ -128,7 +128,7 @@ export class TopologyTreeModel extends Disposable {
       const target = resolveScanTarget();
       await this._setNoDatabase(target.db.origin === 'none');
       this.log.info(
-        `scanning: database ${target.db.path ?? '(none)'} (origin ${target.db.origin}), docker ${target.options.dockerHost}`,
+        `scanning: database ${target.db.path ?? '(none)'} (origin ${target.db.origin}), docker ${endpointLabel(target.options.dockerHost)}`,
       );
       const result = await scan(target.options);
       this._logResult(result, Date.now() - started);

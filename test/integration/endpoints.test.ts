@@ -1,0 +1,113 @@
+// Reaching the private dockerd the ways operators do: a Docker context, and TCP with TLS.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type Docker from 'dockerode';
+import { deployTopology, newTopologyId, testDocker, testDockerHost, wipeDaemon } from '../support/docker';
+import { makeDecnetDb } from '../support/makeDb';
+
+const root = path.resolve(__dirname, '../..');
+const cli = path.join(root, 'dist/cli.js');
+
+/** The private daemon's TLS listener, set up by scripts/private-dockerd.sh; never skipped. */
+function tlsSetup(): { host: string; certPath: string } {
+  const host = process.env.DECNET_TEST_DOCKER_TLS_HOST;
+  const certPath = process.env.DECNET_TEST_DOCKER_CERT_PATH;
+  if (!host || !certPath) {
+    throw new Error('DECNET_TEST_DOCKER_TLS_HOST / DECNET_TEST_DOCKER_CERT_PATH are not set: run the tests with `npm test`');
+  }
+  return { host, certPath };
+}
+
+describe('Docker endpoints', () => {
+  let docker: Docker;
+  let dir: string;
+  let db: string;
+  let orphanPrefix: string;
+  let daemonId: string;
+
+  before(async () => {
+    docker = testDocker();
+    dir = mkdtempSync(path.join(tmpdir(), 'decnet-endpoints-'));
+    execFileSync('node', ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
+    await wipeDaemon(docker);
+    db = makeDecnetDb(path.join(dir, 'db'), {});
+    const orphan = await deployTopology(docker, newTopologyId(), [{ name: 'dmz', subnet: '198.18.7.0/24' }], [
+      { name: 'decky-ep', lan: 'dmz' },
+    ]);
+    orphanPrefix = orphan.prefix;
+    daemonId = (await docker.info()).ID;
+  });
+  after(async () => {
+    await wipeDaemon(docker);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A Docker CLI config folder holding one context, as `docker context create` writes it. */
+  function contextConfig(name: string, host: string, tlsFrom?: string, current = false): string {
+    const config = mkdtempSync(path.join(dir, 'docker-config-'));
+    const id = createHash('sha256').update(name).digest('hex');
+    mkdirSync(path.join(config, 'contexts', 'meta', id), { recursive: true });
+    writeFileSync(
+      path.join(config, 'contexts', 'meta', id, 'meta.json'),
+      JSON.stringify({ Name: name, Metadata: { Description: 'test' }, Endpoints: { docker: { Host: host, SkipTLSVerify: false } } }),
+    );
+    if (tlsFrom) {
+      const tls = path.join(config, 'contexts', 'tls', id, 'docker');
+      mkdirSync(tls, { recursive: true });
+      for (const f of ['ca.pem', 'cert.pem', 'key.pem']) writeFileSync(path.join(tls, f), readFileSync(path.join(tlsFrom, f)));
+    }
+    if (current) writeFileSync(path.join(config, 'config.json'), JSON.stringify({ currentContext: name }));
+    return config;
+  }
+
+  function scanJson(args: string[], env: NodeJS.ProcessEnv) {
+    const r = spawnSync('node', [cli, 'scan', '--db', db, '--json', ...args], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: dir, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return { code: r.status, out: r.stdout ? JSON.parse(r.stdout) : undefined, stderr: r.stderr };
+  }
+
+  it('reaches the daemon through --context, DOCKER_CONTEXT and the current context, and names it', () => {
+    const host = testDockerHost();
+    const config = contextConfig('decnet-test', host, undefined, true);
+    for (const [args, env] of [
+      [['--context', 'decnet-test'], { DOCKER_CONFIG: config }],
+      [[], { DOCKER_CONFIG: config, DOCKER_CONTEXT: 'decnet-test' }],
+      [[], { DOCKER_CONFIG: config }],
+    ] as const) {
+      const r = scanJson([...args], env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.out.docker_endpoint, `${host} [context decnet-test]`);
+      assert.equal(r.out.docker_daemon.id, daemonId);
+      assert.deepEqual(r.out.orphan_prefixes, [orphanPrefix]);
+    }
+    const missing = scanJson(['--context', 'nope'], { DOCKER_CONFIG: config });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /context "nope" cannot be read/);
+  });
+
+  it('reaches the daemon over TCP with TLS certificates, and refuses without them', () => {
+    const { host, certPath } = tlsSetup();
+    const viaEnv = scanJson([], { DOCKER_HOST: host, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certPath });
+    assert.equal(viaEnv.code, 0, viaEnv.stderr);
+    assert.equal(viaEnv.out.docker_endpoint, `${host} (TLS)`);
+    assert.equal(viaEnv.out.docker_daemon.id, daemonId);
+    assert.deepEqual(viaEnv.out.orphan_prefixes, [orphanPrefix]);
+
+    const viaContext = scanJson(['--context', 'tls'], { DOCKER_CONFIG: contextConfig('tls', host, certPath) });
+    assert.equal(viaContext.code, 0, viaContext.stderr);
+    assert.equal(viaContext.out.docker_endpoint, `${host} (TLS) [context tls]`);
+
+    // Without client certificates the daemon (started with --tlsverify) turns us away.
+    const plain = scanJson(['--docker-host', host], {});
+    assert.equal(plain.code, 2);
+    assert.match(plain.stderr, /Cannot list Docker resources at tcp:\/\/127\.0\.0\.1/);
+  });
+});
