@@ -2,6 +2,7 @@
 import { mapLimit } from './concurrency';
 import { connectDocker, describeDockerError, inspectEndpoints, listInventory, statusOf } from './docker';
 import { isValidPrefix } from './naming';
+import { TORN_DOWN } from './overlaps';
 import type { DockerEndpoint } from './dockerEndpoint';
 import type { DaemonIdentity, Group, OwnedContainer, OwnedNetwork, ScanResult } from './model';
 import type { ReapReport, SkippedItem } from './report';
@@ -21,14 +22,38 @@ export interface PlannedNetwork {
   endpoints: { containerId: string; name: string }[];
 }
 
+/**
+ * `orphan`: prefixes no topology row owns (what DECNET's reaper removes). `tornDown`: prefixes
+ * whose topology row says exactly `torn_down` yet whose resources are still on the daemon
+ * (DECNET keeps the row, so its reaper leaves them, and their networks block subnet reuse).
+ */
+export type RemovalMode = 'orphan' | 'tornDown';
+
+export interface PlanOptions {
+  /** Default `orphan`. */
+  mode?: RemovalMode;
+}
+
+/** A torn-down topology whose leftovers a `tornDown` plan removes. */
+export interface PlannedTopology {
+  prefix: string;
+  id: string;
+  name: string;
+  status: string;
+}
+
 /** Exactly what the user is asked to confirm. */
 export interface RemovalPlan {
   createdAt: string;
+  /** What the plan removes; `orphan` when absent. */
+  mode?: RemovalMode;
   dockerEndpoint: string;
   /** The daemon that answered when the plan was made; removal refuses to run on another. */
   daemon: DaemonIdentity;
   dbSource: string;
   prefixes: string[];
+  /** For `tornDown`: the topology rows of `prefixes`, as they were when the plan was made. */
+  topologies?: PlannedTopology[];
   containers: PlannedContainer[];
   networks: PlannedNetwork[];
   /** Resources of these prefixes that will not be touched, and why. */
@@ -47,12 +72,36 @@ export class RefusedError extends Error {
 
 export const DEFAULT_CONCURRENCY = 16;
 
-function whyKept(resource: OwnedContainer | OwnedNetwork, groups: Map<string, Group>): string {
+/** True when a prefix is in the state a removal of this mode may touch. */
+function prefixAllowed(prefix: string, groups: Map<string, Group>, mode: RemovalMode): boolean {
+  const g = groups.get(prefix);
+  if (mode === 'orphan') return g?.state === 'orphan';
+  return g?.state === 'live' && g.topology?.status === TORN_DOWN;
+}
+
+/**
+ * A resource goes only when it carries no malformed marker and every prefix its markers point to
+ * is in the mode's allowed state: an orphan, or a topology whose status is exactly `torn_down`.
+ */
+export function removableIn(resource: OwnedContainer | OwnedNetwork, groups: Map<string, Group>, mode: RemovalMode): boolean {
+  const { prefixes, malformed } = resource.ownership;
+  return malformed.length === 0 && prefixes.length > 0 && prefixes.every((p) => prefixAllowed(p, groups, mode));
+}
+
+function describePrefix(prefix: string, groups: Map<string, Group>): string {
+  const g = groups.get(prefix);
+  if (g?.state === 'live') return `topology ${g.topology?.name ?? prefix} (${prefix}, ${g.topology?.status})`;
+  if (g?.state === 'orphan') return `orphan prefix ${prefix}`;
+  return `prefix ${prefix}`;
+}
+
+function whyKept(resource: OwnedContainer | OwnedNetwork, groups: Map<string, Group>, mode: RemovalMode = 'orphan'): string {
   if (resource.ownership.malformed.length) {
     return `carries a DECNET marker that names no valid topology (${resource.ownership.malformed.join(', ')})`;
   }
-  const live = resource.ownership.prefixes.filter((p) => groups.get(p)?.state !== 'orphan');
-  return `also belongs to live topology prefix ${live.join(', ')}`;
+  const others = resource.ownership.prefixes.filter((p) => !prefixAllowed(p, groups, mode));
+  if (mode === 'orphan') return `also belongs to live topology prefix ${others.join(', ')}`;
+  return `also belongs to ${others.map((p) => describePrefix(p, groups)).join(', ')}`;
 }
 
 /** Refuses unless both reads succeeded. */
@@ -69,9 +118,12 @@ function requireReadable(result: ScanResult): void {
 
 /**
  * What removing `prefixes` would remove, from one scan. Throws RefusedError when the DB or Docker
- * could not be read, a prefix is live or not on the daemon, or nothing would be removed.
+ * could not be read, a prefix is not on the daemon, or nothing would be removed; in `orphan` mode
+ * (the default) when a prefix is live; in `tornDown` mode when a prefix's topology status is not
+ * exactly `torn_down` (any other status, or no row at all).
  */
-export function planRemoval(result: ScanResult, prefixes: string[]): RemovalPlan {
+export function planRemoval(result: ScanResult, prefixes: string[], options: PlanOptions = {}): RemovalPlan {
+  const mode: RemovalMode = options.mode ?? 'orphan';
   requireReadable(result);
   const wanted = [...new Set(prefixes.map((p) => p.trim()))].sort();
   if (!wanted.length) throw new RefusedError('No prefix was given.');
@@ -80,6 +132,10 @@ export function planRemoval(result: ScanResult, prefixes: string[]): RemovalPlan
     if (!isValidPrefix(p)) throw new RefusedError(`"${p}" is not a topology prefix (8 lowercase hex digits).`);
     const g = groups.get(p);
     if (!g) throw new RefusedError(`Prefix ${p} is unknown: no DECNET resource on ${result.dockerEndpoint} carries it.`);
+    if (mode === 'tornDown') {
+      refuseUnlessTornDown(g, result.dbSource);
+      continue;
+    }
     if (g.state === 'live') {
       const t = g.topology;
       throw new RefusedError(
@@ -94,30 +150,56 @@ export function planRemoval(result: ScanResult, prefixes: string[]): RemovalPlan
   for (const p of wanted) {
     const g = groups.get(p)!;
     for (const c of g.containers) {
-      if (c.removable) containers.set(c.id, { id: c.id, name: c.name, prefixes: c.ownership.prefixes });
-      else excluded.set(c.id, { kind: 'container', name: c.name, reason: whyKept(c, groups) });
+      if (removableIn(c, groups, mode)) containers.set(c.id, { id: c.id, name: c.name, prefixes: c.ownership.prefixes });
+      else excluded.set(c.id, { kind: 'container', name: c.name, reason: whyKept(c, groups, mode) });
     }
     for (const n of g.networks) {
-      if (n.removable) {
+      if (removableIn(n, groups, mode)) {
         networks.set(n.id, { id: n.id, name: n.name, subnets: n.subnets, endpoints: n.endpoints });
-      } else excluded.set(n.id, { kind: 'network', name: n.name, reason: whyKept(n, groups) });
+      } else excluded.set(n.id, { kind: 'network', name: n.name, reason: whyKept(n, groups, mode) });
     }
   }
   if (!containers.size && !networks.size) {
-    throw new RefusedError(`Nothing of ${wanted.join(', ')} can be removed: every resource there also belongs to a live topology.`);
+    throw new RefusedError(
+      mode === 'orphan'
+        ? `Nothing of ${wanted.join(', ')} can be removed: every resource there also belongs to a live topology.`
+        : `Nothing of ${wanted.join(', ')} can be removed: every resource there also belongs to a topology that is not ${TORN_DOWN}.`,
+    );
   }
   return {
     createdAt: new Date().toISOString(),
+    mode,
     dockerEndpoint: result.dockerEndpoint,
     daemon: result.docker.ok ? result.docker.value.daemon : { name: '', id: '', version: '' },
     dbSource: result.dbSource,
     prefixes: wanted,
+    topologies:
+      mode === 'tornDown'
+        ? wanted.map((p) => {
+            const t = groups.get(p)!.topology!;
+            return { prefix: p, id: t.id, name: t.name, status: t.status };
+          })
+        : [],
     containers: [...containers.values()],
     networks: [...networks.values()],
     excluded: [...excluded.values()],
     livePrefixes: result.livePrefixes,
     orphanPrefixes: result.orphanPrefixes,
   };
+}
+
+function refuseUnlessTornDown(g: Group, dbSource: string): void {
+  if (g.state === 'orphan') {
+    throw new RefusedError(
+      `Prefix ${g.prefix} is an orphan: no topology in ${dbSource} owns it. Remove it as an orphan group, not as torn-down leftovers.`,
+    );
+  }
+  if (g.state !== 'live' || !g.topology) throw new RefusedError(`Prefix ${g.prefix} is not classified.`);
+  if (g.topology.status !== TORN_DOWN) {
+    throw new RefusedError(
+      `Prefix ${g.prefix} is live: topology "${g.topology.name}" is ${g.topology.status}, not ${TORN_DOWN}. Only the leftovers of a ${TORN_DOWN} topology are removed this way.`,
+    );
+  }
 }
 
 export interface RemovalProgress {
@@ -137,7 +219,8 @@ export interface ExecuteOptions {
 
 /**
  * Removes what `plan` names and nothing else. Just before, the DB and Docker are read again:
- * a resource whose prefix became live, or that appeared since the plan, is skipped and reported;
+ * a resource whose prefix left the plan's allowed state (an orphan became live; a `torn_down`
+ * topology got another status or lost its row), or that appeared since the plan, is skipped and reported;
  * one already gone counts as done. Containers are force-removed, every remaining endpoint of the
  * plan's networks is force-disconnected, the networks removed, and a final listing tells what is
  * really gone. Per-resource errors are collected; they never stop the sweep.
@@ -170,6 +253,7 @@ export async function executeRemoval(plan: RemovalPlan, opts: ExecuteOptions): P
     for (const c of g.containers) freshContainers.set(c.id, c);
     for (const n of g.networks) freshNetworks.set(n.id, n);
   }
+  const mode: RemovalMode = plan.mode ?? 'orphan';
   const plannedContainerIds = new Set(plan.containers.map((c) => c.id));
   const plannedNetworkIds = new Set(plan.networks.map((n) => n.id));
 
@@ -195,17 +279,18 @@ export async function executeRemoval(plan: RemovalPlan, opts: ExecuteOptions): P
   for (const c of plan.containers) {
     const now = freshContainers.get(c.id);
     if (!now) continue; // already gone: verified below
-    if (!now.removable) {
+    if (!removableIn(now, groups, mode)) {
       containersKept.add(c.id);
-      skipped.push({ kind: 'container', name: c.name, reason: changedReason(now, groups) });
+      skipped.push({ kind: 'container', name: c.name, reason: changedReason(now, groups, mode) });
     } else containersToRemove.push(c);
   }
   const networksToRemove: PlannedNetwork[] = [];
   for (const n of plan.networks) {
     const now = freshNetworks.get(n.id);
     if (!now) continue;
-    if (!now.removable) skipped.push({ kind: 'network', name: n.name, reason: changedReason(now, groups) });
-    else networksToRemove.push(n);
+    if (!removableIn(now, groups, mode)) {
+      skipped.push({ kind: 'network', name: n.name, reason: changedReason(now, groups, mode) });
+    } else networksToRemove.push(n);
   }
 
   await opts.afterRecheck?.();
@@ -301,6 +386,7 @@ export async function executeRemoval(plan: RemovalPlan, opts: ExecuteOptions): P
   return {
     started_at: startedAt,
     finished_at: new Date().toISOString(),
+    mode: mode === 'tornDown' ? 'torn_down' : 'orphan',
     docker_endpoint: endpoint,
     docker_daemon: plan.daemon,
     database: fresh.dbSource,
@@ -316,7 +402,21 @@ export async function executeRemoval(plan: RemovalPlan, opts: ExecuteOptions): P
   };
 }
 
-function changedReason(resource: OwnedContainer | OwnedNetwork, groups: Map<string, Group>): string {
+function changedReason(resource: OwnedContainer | OwnedNetwork, groups: Map<string, Group>, mode: RemovalMode): string {
+  if (mode === 'tornDown') {
+    const reasons: string[] = [];
+    for (const p of resource.ownership.prefixes) {
+      if (prefixAllowed(p, groups, mode)) continue;
+      const g = groups.get(p);
+      if (g?.state === 'live') {
+        reasons.push(`topology ${g.topology?.name ?? p} (${p}) is now ${g.topology?.status}, no longer ${TORN_DOWN}`);
+      } else if (g?.state === 'orphan') {
+        reasons.push(`prefix ${p} is now an orphan (its topology row was deleted)`);
+      }
+    }
+    if (reasons.length) return reasons.join('; ');
+    return `changed since the confirmation (${whyKept(resource, groups, mode)})`;
+  }
   const live = resource.ownership.prefixes.filter((p) => groups.get(p)?.state === 'live');
   if (live.length) {
     const names = live.map((p) => groups.get(p)?.topology?.name ?? p);

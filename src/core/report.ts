@@ -11,6 +11,8 @@ export interface SkippedItem {
 export interface ReapReport {
   started_at: string;
   finished_at: string;
+  /** `orphan` (the default when absent) or `torn_down`: leftovers of a topology whose row says `torn_down`. */
+  mode?: 'orphan' | 'torn_down';
   docker_endpoint: string;
   /** The daemon that answered at the endpoint: its host name and id. */
   docker_daemon: { name: string; id: string; version: string };
@@ -36,7 +38,12 @@ export function formatPlan(plan: RemovalPlan): string {
   lines.push(`Docker endpoint: ${plan.dockerEndpoint}`);
   lines.push(`Docker daemon: ${plan.daemon.name} (id ${plan.daemon.id})`);
   lines.push(`Database: ${plan.dbSource}`);
-  lines.push(`Orphan prefixes: ${plan.prefixes.join(', ')}`);
+  if (plan.mode === 'tornDown') {
+    lines.push('Torn-down topologies (their rows stay in the database):');
+    for (const t of plan.topologies ?? []) lines.push(`  ${t.name} (${t.prefix}, ${t.status}, id ${t.id})`);
+  } else {
+    lines.push(`Orphan prefixes: ${plan.prefixes.join(', ')}`);
+  }
   lines.push('');
   lines.push(`${plural(plan.containers.length, 'container')} to force-remove:`);
   for (const c of plan.containers) lines.push(`  ${c.name}`);
@@ -62,7 +69,13 @@ export function formatPlan(plan: RemovalPlan): string {
 
 export function summarizeReport(r: ReapReport): string {
   const what = `Removed ${plural(r.containers_removed.length, 'container')} and ${plural(r.networks_removed.length, 'network')} of ${
-    r.prefixes_reaped.length === 1 ? `orphan ${r.prefixes_reaped[0]}` : `${r.prefixes_reaped.length} orphan groups`
+    r.mode === 'torn_down'
+      ? r.prefixes_reaped.length === 1
+        ? `torn-down topology ${r.prefixes_reaped[0]}`
+        : `${r.prefixes_reaped.length} torn-down topologies`
+      : r.prefixes_reaped.length === 1
+        ? `orphan ${r.prefixes_reaped[0]}`
+        : `${r.prefixes_reaped.length} orphan groups`
   }`;
   const extra: string[] = [];
   if (r.skipped.length) extra.push(`${plural(r.skipped.length, 'item')} skipped because they changed`);
@@ -85,7 +98,7 @@ export function formatReportText(r: ReapReport): string {
     `  Database:         ${r.database}`,
     `  Live prefixes:    ${r.live_prefixes.join(', ') || '(none)'}`,
     `  Orphan prefixes:  ${r.orphan_prefixes.join(', ') || '(none)'}`,
-    `  Reaped:           ${r.prefixes_reaped.join(', ') || '(none)'}`,
+    `  Reaped:           ${r.prefixes_reaped.join(', ') || '(none)'}${r.mode === 'torn_down' ? ' (leftovers of torn_down topologies)' : ''}`,
     `  Containers removed (${r.containers_removed.length}):`,
     list(r.containers_removed.map((n) => (r.already_gone.includes(n) ? `${n} (was already gone)` : n))),
     `  Endpoints disconnected (${r.endpoints_disconnected.length}):`,
