@@ -1,7 +1,7 @@
 // decnet-reaper: the headless CLI over the same core as the extension.
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { resolveDbPath } from '../core/config';
+import { parseMysqlUrl, resolveDatabase, type DbTarget } from '../core/config';
 import { resolveDockerEndpoint, type DockerEndpoint } from '../core/dockerEndpoint';
 import type { Group, ScanResult } from '../core/model';
 import { executeRemoval, planRemoval, RefusedError, type RemovalPlan } from '../core/reaper';
@@ -13,11 +13,13 @@ export const EXIT_FAILED = 1;
 export const EXIT_REFUSED = 2;
 
 const USAGE = `Usage:
-  decnet-reaper scan [--db PATH] [--docker-host URL | --context NAME] [--json]
-  decnet-reaper reap PREFIX... [--db PATH] [--docker-host URL | --context NAME] [--dry-run] [--yes] [--json]
-  decnet-reaper reap --all-orphans [--db PATH] [--docker-host URL | --context NAME] [--dry-run] [--yes] [--json]
+  decnet-reaper scan [--db PATH | --db-url URL] [--docker-host URL | --context NAME] [--json]
+  decnet-reaper reap PREFIX... [--db PATH | --db-url URL] [--docker-host URL | --context NAME] [--dry-run] [--yes] [--json]
+  decnet-reaper reap --all-orphans [--db PATH | --db-url URL] [--docker-host URL | --context NAME] [--dry-run] [--yes] [--json]
 
-The database defaults to DECNET_DB_PATH, then /etc/decnet/decnet.ini, then ./decnet.db.
+The database is resolved as DECNET does: --db / --db-url (mysql://user:pass@host:port/db, or
+SQLAlchemy's mysql+<driver>://…), else DECNET_DB_TYPE, DECNET_DB_URL, DECNET_DB_HOST/PORT/NAME/
+USER/PASSWORD and DECNET_DB_PATH, else [database] of /etc/decnet/decnet.ini, else ./decnet.db.
 The Docker endpoint is resolved as the Docker CLI does: --docker-host, --context, DOCKER_HOST
 (with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH), DOCKER_CONTEXT, the current context of
 ~/.docker/config.json, then unix:///var/run/docker.sock. Endpoints: unix://, tcp://, ssh://.
@@ -72,7 +74,7 @@ function scanFailure(result: ScanResult): string | undefined {
 }
 
 async function runScan(opts: Options, io: Io): Promise<number> {
-  const result = await scan({ dbPath: opts.dbPath, dockerHost: opts.dockerHost });
+  const result = await scan({ db: opts.db, dockerHost: opts.dockerHost });
   const failure = scanFailure(result);
   if (opts.json) {
     const body = scanJson(result) as Record<string, unknown>;
@@ -117,7 +119,7 @@ function emptyReport(result: ScanResult): ReapReport {
 async function runReap(opts: Options, prefixes: string[], io: Io): Promise<number> {
   if (opts.allOrphans && prefixes.length) throw new UsageError('give either PREFIX... or --all-orphans, not both');
   if (!opts.allOrphans && !prefixes.length) throw new UsageError('reap needs at least one PREFIX, or --all-orphans');
-  const result = await scan({ dbPath: opts.dbPath, dockerHost: opts.dockerHost });
+  const result = await scan({ db: opts.db, dockerHost: opts.dockerHost });
   const failure = scanFailure(result);
   if (failure) throw new RefusedError(`${failure} Nothing is removed.`);
   const wanted = opts.allOrphans ? result.orphanPrefixes : prefixes;
@@ -141,7 +143,7 @@ async function runReap(opts: Options, prefixes: string[], io: Io): Promise<numbe
     if (!ok) throw new RefusedError('not confirmed: nothing was removed');
   }
   const report = await executeRemoval(plan, {
-    dbPath: opts.dbPath,
+    db: opts.db,
     dockerHost: opts.dockerHost,
     onProgress: opts.json ? undefined : (p) => io.stderr(`[${p.done}/${p.total}] ${p.message}`),
   });
@@ -167,7 +169,7 @@ function planJson(plan: RemovalPlan): object {
 }
 
 interface Options {
-  dbPath: string | undefined;
+  db: DbTarget;
   dockerHost: DockerEndpoint;
   json: boolean;
   dryRun: boolean;
@@ -183,6 +185,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       strict: true,
       options: {
         db: { type: 'string' },
+        'db-url': { type: 'string' },
         'docker-host': { type: 'string' },
         context: { type: 'string' },
         json: { type: 'boolean', default: false },
@@ -198,8 +201,15 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return EXIT_OK;
     }
     if (values['docker-host'] && values.context) throw new UsageError('give either --docker-host or --context, not both');
+    if (values.db && values['db-url']) throw new UsageError('give either --db or --db-url, not both');
     const opts: Options = {
-      dbPath: resolveDbPath({ setting: values.db, env: io.env, workspaceFolders: [io.cwd] }).path,
+      db: resolveDatabase({
+        settings: { path: values.db, url: values['db-url'] },
+        env: io.env,
+        workspaceFolders: [io.cwd],
+        // A password given in --db-url is used for this run only.
+        secretPassword: values['db-url'] ? parseMysqlUrl(values['db-url'])?.password : undefined,
+      }),
       dockerHost: resolveDockerEndpoint({ setting: values['docker-host'], context: values.context, env: io.env }),
       json: values.json!,
       dryRun: values['dry-run']!,

@@ -36,7 +36,9 @@ export type DbErrorKind =
   | 'corrupt'
   | 'truncated'
   | 'not-decnet'
-  | 'torn';
+  | 'torn'
+  | 'unreachable'
+  | 'access-denied';
 
 /** The DB could not be read completely and correctly: nothing may be called an orphan. */
 export class DbReadError extends Error {

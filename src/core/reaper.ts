@@ -3,6 +3,7 @@ import { mapLimit } from './concurrency';
 import { connectDocker, describeDockerError, inspectEndpoints, listInventory, statusOf } from './docker';
 import { isValidPrefix } from './naming';
 import { TORN_DOWN } from './overlaps';
+import type { DbTarget } from './config';
 import type { DockerEndpoint } from './dockerEndpoint';
 import type { DaemonIdentity, Group, OwnedContainer, OwnedNetwork, ScanResult } from './model';
 import type { ReapReport, SkippedItem } from './report';
@@ -209,7 +210,10 @@ export interface RemovalProgress {
 }
 
 export interface ExecuteOptions {
-  dbPath: string | undefined;
+  /** The SQLite file; ignored when `db` is given. */
+  dbPath?: string | undefined;
+  /** The backend the plan was made from (SQLite or MySQL). */
+  db?: DbTarget;
   dockerHost: string | DockerEndpoint;
   concurrency?: number;
   onProgress?: (p: RemovalProgress) => void;
@@ -231,7 +235,7 @@ export async function executeRemoval(plan: RemovalPlan, opts: ExecuteOptions): P
   if (endpoint !== plan.dockerEndpoint) {
     throw new RefusedError(`The Docker endpoint changed since the confirmation (${plan.dockerEndpoint} → ${endpoint}).`);
   }
-  const fresh = await scan({ dbPath: opts.dbPath, dockerHost: opts.dockerHost });
+  const fresh = await scan({ dbPath: opts.dbPath, db: opts.db, dockerHost: opts.dockerHost });
   requireReadable(fresh);
   const daemon = fresh.docker.ok ? fresh.docker.value.daemon : undefined;
   if (daemon?.id !== plan.daemon.id) {
@@ -422,5 +426,5 @@ function changedReason(resource: OwnedContainer | OwnedNetwork, groups: Map<stri
     const names = live.map((p) => groups.get(p)?.topology?.name ?? p);
     return `prefix ${live.join(', ')} is now live (topology ${names.join(', ')})`;
   }
-  return `changed since the confirmation (${whyKept(resource, groups)})`;
+  return `changed since the confirmation (${whyKept(resource, groups, mode)})`;
 }

@@ -1,4 +1,6 @@
 // One complete read: the DECNET DB and the Docker daemon, grouped and classified.
+import { describeDbTarget, type DbTarget } from './config';
+import { readMysqlDb } from './db/mysql';
 import { readSqliteDb } from './db/sqlite';
 import { connectDocker, listInventory } from './docker';
 import { describeEndpoint, type DockerEndpoint } from './dockerEndpoint';
@@ -7,7 +9,10 @@ import type { DbSnapshot, DockerInventory, Outcome, ScanResult } from './model';
 import { DbReadError, DockerUnavailableError } from './model';
 
 export interface ScanOptions {
-  dbPath: string | undefined;
+  /** The SQLite file; ignored when `db` is given. */
+  dbPath?: string | undefined;
+  /** The backend to read (SQLite or MySQL), as `resolveDatabase` gives it. */
+  db?: DbTarget;
   /** A URL (`unix:///var/run/docker.sock`) or a resolved endpoint with its TLS material. */
   dockerHost: string | DockerEndpoint;
 }
@@ -17,8 +22,14 @@ export function endpointLabel(target: string | DockerEndpoint): string {
   return typeof target === 'string' ? target : describeEndpoint(target);
 }
 
-export async function readDb(dbPath: string | undefined): Promise<Outcome<DbSnapshot, DbReadError>> {
-  if (!dbPath) {
+/** The DB a scan reads: `db` when given, else the SQLite file `dbPath`. */
+export function dbTargetOf(opts: Pick<ScanOptions, 'db' | 'dbPath'>): DbTarget {
+  if (opts.db) return opts.db;
+  return opts.dbPath ? { kind: 'sqlite', path: opts.dbPath, origin: 'setting' } : { kind: 'none', origin: 'none' };
+}
+
+export async function readDb(target: DbTarget): Promise<Outcome<DbSnapshot, DbReadError>> {
+  if (target.kind === 'none') {
     return {
       ok: false,
       error: new DbReadError(
@@ -27,11 +38,12 @@ export async function readDb(dbPath: string | undefined): Promise<Outcome<DbSnap
       ),
     };
   }
+  const source = describeDbTarget(target);
   try {
-    return { ok: true, value: await readSqliteDb(dbPath) };
+    return { ok: true, value: target.kind === 'mysql' ? await readMysqlDb(target) : await readSqliteDb(target.path) };
   } catch (err) {
     if (err instanceof DbReadError) return { ok: false, error: err };
-    return { ok: false, error: new DbReadError('unreadable', `Cannot read ${dbPath}: ${String(err)}`, dbPath) };
+    return { ok: false, error: new DbReadError('unreadable', `Cannot read ${source}: ${String(err)}`, source) };
   }
 }
 
@@ -49,14 +61,15 @@ export async function readDocker(
 
 /** Reads both sides at once. Never throws: failures are in `db` and `docker`. */
 export async function scan(opts: ScanOptions): Promise<ScanResult> {
-  const [db, docker] = await Promise.all([readDb(opts.dbPath), readDocker(opts.dockerHost)]);
+  const target = dbTargetOf(opts);
+  const [db, docker] = await Promise.all([readDb(target), readDocker(opts.dockerHost)]);
   const classification = docker.ok
     ? classify(docker.value, db.ok ? db.value : undefined)
     : { groups: [], livePrefixes: [], orphanPrefixes: [] };
   return {
     db,
     docker,
-    dbSource: db.ok ? db.value.source : opts.dbPath ? `sqlite: ${opts.dbPath}` : '(none)',
+    dbSource: db.ok ? db.value.source : describeDbTarget(target),
     dockerEndpoint: endpointLabel(opts.dockerHost),
     ...classification,
   };

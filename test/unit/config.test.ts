@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { parseIni, resolveDbPath, sqlitePathFromUrl } from '../../src/core/config';
+import { describeDbTarget, parseIni, parseMysqlUrl, resolveDatabase, resolveDbPath, sqlitePathFromUrl } from '../../src/core/config';
 import { resolveDockerEndpoint } from '../../src/core/dockerEndpoint';
 
 describe('resolveDbPath', () => {
@@ -53,5 +53,56 @@ describe('resolveDockerEndpoint', () => {
     assert.equal(resolveDockerEndpoint({ setting: 'tcp://h:2375', env: { DOCKER_HOST: 'unix:///x' } }).url, 'tcp://h:2375');
     assert.equal(resolveDockerEndpoint({ env: { DOCKER_HOST: 'unix:///x' } }).url, 'unix:///x');
     assert.equal(resolveDockerEndpoint({ env: { DOCKER_CONFIG: noConfig } }).url, 'unix:///var/run/docker.sock');
+  });
+});
+
+describe('resolveDatabase', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'decnet-dbconfig-'));
+  const noIni = path.join(dir, 'missing.ini');
+
+  it('parses mysql:// and SQLAlchemy mysql+<driver>:// URLs', () => {
+    assert.deepEqual(parseMysqlUrl('mysql+asyncmy://u:p%40ss@db.example:3307/decnet_prod'), {
+      host: 'db.example',
+      port: 3307,
+      database: 'decnet_prod',
+      user: 'u',
+      password: 'p@ss',
+    });
+    assert.deepEqual(parseMysqlUrl('mysql://db'), { host: 'db', port: 3306, database: 'decnet', user: 'decnet', password: undefined });
+    assert.equal(parseMysqlUrl('sqlite:///decnet.db'), undefined);
+  });
+
+  it('reads DECNET_DB_* variables, the URL first, and says which DB without the password', () => {
+    const fromParts = resolveDatabase({
+      env: { DECNET_DB_TYPE: 'mysql', DECNET_DB_HOST: 'h', DECNET_DB_USER: 'r', DECNET_DB_PASSWORD: 's3cret' },
+      iniPath: noIni,
+    });
+    assert.deepEqual(fromParts, {
+      kind: 'mysql', host: 'h', port: 3306, database: 'decnet', user: 'r', password: 's3cret', origin: 'environment', passwordFrom: 'DECNET_DB_PASSWORD',
+    });
+    assert.equal(describeDbTarget(fromParts), 'mysql: r@h:3306/decnet');
+    const fromUrl = resolveDatabase({ env: { DECNET_DB_TYPE: 'mysql', DECNET_DB_URL: 'mysql+asyncmy://a:b@c:1/d', DECNET_DB_HOST: 'ignored' }, iniPath: noIni });
+    assert.deepEqual(fromUrl.kind === 'mysql' && [fromUrl.host, fromUrl.port, fromUrl.database, fromUrl.user, fromUrl.password, fromUrl.passwordFrom], ['c', 1, 'd', 'a', 'b', 'url']);
+  });
+
+  it('lets settings win over the environment, and never takes a password from settings', () => {
+    const t = resolveDatabase({
+      settings: { type: 'mysql', url: 'mysql://admin:leaked@db:3306/decnet' },
+      env: { DECNET_DB_URL: 'mysql://x@y/z' },
+      iniPath: noIni,
+      secretPassword: 'from-secret-storage',
+    });
+    assert.deepEqual(t.kind === 'mysql' && [t.user, t.host, t.password, t.passwordFrom, t.origin], ['admin', 'db', 'from-secret-storage', 'secret storage', 'setting']);
+    const sqlite = resolveDatabase({ settings: { path: '/srv/decnet.db' }, env: { DECNET_DB_TYPE: 'mysql' }, iniPath: noIni });
+    assert.deepEqual(sqlite, { kind: 'sqlite', path: '/srv/decnet.db', origin: 'setting' }, 'a path set explicitly means SQLite');
+  });
+
+  it('falls back to decnet.ini, whose values the environment overrides', () => {
+    const ini = path.join(dir, 'decnet.ini');
+    writeFileSync(ini, '[database]\ntype = mysql\nhost = ini-host\nport = 3310\nname = ini_db\nuser = ini_user\n');
+    const t = resolveDatabase({ env: { DECNET_DB_HOST: 'env-host' }, iniPath: ini });
+    assert.deepEqual(t.kind === 'mysql' && [t.host, t.port, t.database, t.user, t.origin, t.passwordFrom], ['env-host', 3310, 'ini_db', 'ini_user', 'decnet.ini', 'none']);
+    assert.deepEqual(resolveDatabase({ env: { DECNET_DB_PATH: '/x/decnet.db' }, iniPath: noIni }), { kind: 'sqlite', path: '/x/decnet.db', origin: 'DECNET_DB_PATH' });
+    assert.deepEqual(resolveDatabase({ env: {}, iniPath: noIni }), { kind: 'none', origin: 'none' });
   });
 });

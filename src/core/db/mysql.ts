@@ -1,0 +1,93 @@
+// DECNET's MySQL backend: the same two tables, read in one READ ONLY transaction.
+import type { Connection } from 'mysql2/promise';
+import { createConnection } from 'mysql2/promise';
+import { describeDbTarget, type MysqlTarget } from '../config';
+import type { DbSnapshot, Lan, Topology } from '../model';
+import { DbReadError } from '../model';
+
+export const MYSQL_CONNECT_TIMEOUT_MS = 10_000;
+
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_SERVER_SHUTDOWN',
+]);
+const ACCESS_DENIED = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_TABLEACCESS_DENIED_ERROR', 'ER_NOT_SUPPORTED_AUTH_MODE']);
+
+function refusal(err: unknown, source: string): DbReadError {
+  const e = err as { code?: string; message?: string };
+  const code = e?.code ?? '';
+  const detail = e?.message || code || String(err);
+  if (UNREACHABLE.has(code)) return new DbReadError('unreachable', `Cannot reach the DECNET database ${source}: ${detail}`, source);
+  if (ACCESS_DENIED.has(code)) return new DbReadError('access-denied', `Access to the DECNET database ${source} was denied: ${detail}`, source);
+  if (code === 'ER_BAD_DB_ERROR' || code === 'ER_NO_SUCH_TABLE') {
+    return new DbReadError('not-decnet', `${source} is not a DECNET database: ${detail}`, source);
+  }
+  return new DbReadError('unreadable', `Cannot read the DECNET database ${source}: ${detail}`, source);
+}
+
+async function tableExists(conn: Connection, table: string): Promise<boolean> {
+  const [rows] = await conn.query(
+    'SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?',
+    [table],
+  );
+  return Number((rows as { n: number }[])[0]?.n) > 0;
+}
+
+/**
+ * Reads `topologies` and `lans` in one consistent, read-only transaction. Throws DbReadError
+ * (`unreachable`, `access-denied`, `not-decnet`, `unreadable`); the message never holds the password.
+ */
+export async function readMysqlDb(target: MysqlTarget): Promise<DbSnapshot> {
+  const source = describeDbTarget(target);
+  let conn: Connection | undefined;
+  try {
+    conn = await createConnection({
+      host: target.host,
+      port: target.port,
+      user: target.user,
+      password: target.password,
+      database: target.database,
+      connectTimeout: MYSQL_CONNECT_TIMEOUT_MS,
+      multipleStatements: false,
+      supportBigNumbers: true,
+      dateStrings: true,
+    });
+    await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    if (!(await tableExists(conn, 'topologies'))) {
+      throw new DbReadError('not-decnet', `${source} is not a DECNET database: it has no topologies table`, source);
+    }
+    const [topologyRows] = await conn.query('SELECT id, name, status, mode FROM topologies');
+    const topologies: Topology[] = (topologyRows as Record<string, unknown>[]).map((r) => ({
+      id: String(r.id),
+      name: String(r.name),
+      status: String(r.status),
+      mode: String(r.mode),
+    }));
+    let lans: Lan[] = [];
+    if (await tableExists(conn, 'lans')) {
+      const [lanRows] = await conn.query('SELECT id, topology_id, name, subnet, is_dmz, docker_network_id FROM lans');
+      lans = (lanRows as Record<string, unknown>[]).map((r) => ({
+        id: String(r.id),
+        topologyId: String(r.topology_id),
+        name: String(r.name),
+        subnet: String(r.subnet),
+        isDmz: !!Number(r.is_dmz),
+        dockerNetworkId: r.docker_network_id == null ? null : String(r.docker_network_id),
+      }));
+    }
+    await conn.query('COMMIT');
+    return { source, topologies, lans, walFramesApplied: 0 };
+  } catch (err) {
+    if (err instanceof DbReadError) throw err;
+    throw refusal(err, source);
+  } finally {
+    await conn?.end().catch(() => conn?.destroy());
+  }
+}
