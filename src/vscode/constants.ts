@@ -9,6 +9,7 @@ export const Commands = {
   removeOrphanGroup: 'decnet.orphanGroup.remove',
   reapAllOrphans: 'decnet.orphans.reapAll',
   selectDatabase: 'decnet.database.select',
+  setMysqlPassword: 'decnet.database.setPassword',
   showOutput: 'decnet.output.show',
   openSettings: 'decnet.settings.open',
 } as const;
@@ -16,12 +17,16 @@ export const Commands = {
 /** Setting keys: the section and the keys below it, as `getConfiguration(SETTINGS_SECTION).get(key)` wants them. */
 export const SETTINGS_SECTION = 'decnet';
 export const Settings = {
+  databaseType: 'database.type',
   databasePath: 'database.path',
+  databaseUrl: 'database.url',
   dockerHost: 'docker.host',
 } as const;
 /** Full keys, for `affectsConfiguration` and the settings search box. */
 export const FullSettings = {
+  databaseType: `${SETTINGS_SECTION}.${Settings.databaseType}`,
   databasePath: `${SETTINGS_SECTION}.${Settings.databasePath}`,
+  databaseUrl: `${SETTINGS_SECTION}.${Settings.databaseUrl}`,
   dockerHost: `${SETTINGS_SECTION}.${Settings.dockerHost}`,
 } as const;
 

@@ -8,12 +8,12 @@ import { TopologyTreeModel } from './tree/topologyTreeModel';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = new Log();
-  const model = new TopologyTreeModel(log.for('scan'));
+  const model = new TopologyTreeModel(log.for('scan'), context.secrets);
   const trees = registerTrees(model);
   const removal = new RemovalFlow(log, model, trees.topologies);
   // Disposed in reverse: commands, then the tree, then the model, then the log.
   context.subscriptions.push(log, model, trees);
-  context.subscriptions.push(...registerCommands({ log, model, topologiesView: trees.topologies, removal }));
+  context.subscriptions.push(...registerCommands({ log, model, topologiesView: trees.topologies, removal, secrets: context.secrets }));
   log.for('extension').info('activated');
 }
 

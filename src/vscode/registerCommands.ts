@@ -5,6 +5,7 @@ import { reapAllOrphans } from './commands/reapAllOrphans';
 import { refreshTopologies } from './commands/refreshTopologies';
 import { removeOrphanGroup } from './commands/removeOrphanGroup';
 import { selectDatabase } from './commands/selectDatabase';
+import { setMysqlPassword } from './commands/setMysqlPassword';
 import { showOutput } from './commands/showOutput';
 import { Commands } from './constants';
 import { describeError } from './log';
@@ -18,6 +19,7 @@ const handlers: Record<(typeof Commands)[keyof typeof Commands], Handler> = {
   [Commands.removeOrphanGroup]: removeOrphanGroup,
   [Commands.reapAllOrphans]: reapAllOrphans,
   [Commands.selectDatabase]: selectDatabase,
+  [Commands.setMysqlPassword]: setMysqlPassword,
   [Commands.showOutput]: showOutput,
   [Commands.openSettings]: openSettings,
 };

@@ -14,6 +14,15 @@ export class Trees extends Disposable {
     this.topologies = this._register(
       vscode.window.createTreeView(TOPOLOGIES_VIEW_ID, { treeDataProvider: provider, showCollapseAll: true }),
     );
+    // Which DB and which daemon the view shows, always in sight: nobody should clean the wrong host.
+    this._register(
+      model.onDidChange(() => {
+        const result = model.snapshot?.result;
+        if (!result) return;
+        const daemon = result.docker.ok ? ` · ${result.docker.value.daemon.name}` : '';
+        this.topologies.description = `${result.dbSource}${daemon}`;
+      }),
+    );
   }
 }
 

@@ -152,7 +152,7 @@ export class RemovalFlow {
         () =>
           executeRemoval(plan, {
             // Exactly what the confirmed plan was made from, even if the settings changed since.
-            dbPath: snapshot.target.options.dbPath,
+            db: snapshot.target.options.db,
             dockerHost: snapshot.target.options.dockerHost,
             onProgress: (p) => {
               this.log.info(`${p.done}/${p.total} ${p.message}`);

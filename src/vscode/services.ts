@@ -10,4 +10,5 @@ export interface Services {
   readonly model: TopologyTreeModel;
   readonly topologiesView: vscode.TreeView<TreeNode>;
   readonly removal: RemovalFlow;
+  readonly secrets: vscode.SecretStorage;
 }

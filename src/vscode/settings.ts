@@ -1,13 +1,16 @@
 // Reads the extension's settings and resolves where to scan. The resolution rules live in core.
 import * as vscode from 'vscode';
-import { resolveDbPath, type DbLocation } from '../core/config';
+import { resolveDatabase, type DbTarget } from '../core/config';
 import { resolveDockerEndpoint } from '../core/dockerEndpoint';
 import type { ScanOptions } from '../core/scan';
 import { SETTINGS_SECTION, Settings } from './constants';
 
+/** Where the MySQL password is kept: the editor's secret storage, never settings. */
+export const MYSQL_PASSWORD_SECRET = 'decnet.database.mysqlPassword';
+
 export interface ScanTarget {
-  /** Where the DB path came from (`none` when nothing was found). */
-  db: DbLocation;
+  /** The backend to read, and where its location came from (`none` when nothing was found). */
+  db: DbTarget;
   /** Exactly what `scan` and `executeRemoval` are given. */
   options: ScanOptions;
 }
@@ -19,14 +22,19 @@ function readSetting(key: string): string | undefined {
   return trimmed ? trimmed : undefined;
 }
 
-export function resolveScanTarget(): ScanTarget {
-  const db = resolveDbPath({
-    setting: readSetting(Settings.databasePath),
+export async function resolveScanTarget(secrets: vscode.SecretStorage): Promise<ScanTarget> {
+  const db = resolveDatabase({
+    settings: {
+      type: readSetting(Settings.databaseType),
+      path: readSetting(Settings.databasePath),
+      url: readSetting(Settings.databaseUrl),
+    },
     env: process.env,
     workspaceFolders: vscode.workspace.workspaceFolders?.map((f) => f.uri.fsPath),
+    secretPassword: await secrets.get(MYSQL_PASSWORD_SECRET),
   });
   const dockerHost = resolveDockerEndpoint({ setting: readSetting(Settings.dockerHost), env: process.env });
-  return { db, options: { dbPath: db.path, dockerHost } };
+  return { db, options: { db, dockerHost } };
 }
 
 export async function writeDatabasePath(path: string): Promise<void> {

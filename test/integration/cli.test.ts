@@ -21,7 +21,7 @@ describe('decnet-reaper CLI', () => {
     host = testDockerHost();
     docker = testDocker();
     dir = mkdtempSync(path.join(tmpdir(), 'decnet-cli-it-'));
-    execFileSync('node', ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
+    execFileSync('node', ['esbuild.mjs', '--production'], { cwd: root, stdio: 'inherit' });
   });
   beforeEach(async () => wipeDaemon(docker));
   after(async () => {

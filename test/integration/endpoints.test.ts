@@ -33,7 +33,7 @@ describe('Docker endpoints', () => {
   before(async () => {
     docker = testDocker();
     dir = mkdtempSync(path.join(tmpdir(), 'decnet-endpoints-'));
-    execFileSync('node', ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
+    execFileSync('node', ['esbuild.mjs', '--production'], { cwd: root, stdio: 'inherit' });
     await wipeDaemon(docker);
     db = makeDecnetDb(path.join(dir, 'db'), {});
     const orphan = await deployTopology(docker, newTopologyId(), [{ name: 'dmz', subnet: '198.18.7.0/24' }], [

@@ -35,7 +35,7 @@ describe('the MySQL backend', () => {
     server = testMysql();
     docker = testDocker();
     dir = mkdtempSync(path.join(tmpdir(), 'decnet-mysql-it-'));
-    execFileSync('node', ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
+    execFileSync('node', ['esbuild.mjs', '--production'], { cwd: root, stdio: 'inherit' });
     await wipeDaemon(docker);
     database = await makeMysqlDb(server, [topologyRow(liveId, 'maze-mysql', 'active')]);
     databases.push(database);

@@ -9,7 +9,7 @@ const SIDE_FILE = /-(wal|shm|journal)$/;
 /** decnet.database.select — picks decnet.db and stores it in the user's decnet.database.path. */
 export async function selectDatabase(services: Services): Promise<void> {
   const log = services.log.for('settings');
-  const current = currentDatabasePathSetting() ?? services.model.snapshot?.target.db.path;
+  const current = currentDatabasePathSetting() ?? (services.model.snapshot?.target.db.kind === 'sqlite' ? services.model.snapshot.target.db.path : undefined);
   const uris = await vscode.window.showOpenDialog({
     title: 'Select DECNET Database',
     openLabel: 'Use This Database',

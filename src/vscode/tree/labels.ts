@@ -224,10 +224,12 @@ export function networkTooltip(n: OwnedNetwork, group: Group, livePrefixes: read
 
 // ---- Sections and the database location ---------------------------------------------------
 
-export function originText(origin: DbPathOrigin): string {
+export function originText(origin: DbPathOrigin | 'environment'): string {
   switch (origin) {
     case 'setting':
-      return 'the decnet.database.path setting';
+      return 'the decnet.database settings';
+    case 'environment':
+      return 'the DECNET_DB_* environment variables';
     case 'DECNET_DB_PATH':
       return 'the DECNET_DB_PATH environment variable';
     case 'decnet.ini':
@@ -239,7 +241,7 @@ export function originText(origin: DbPathOrigin): string {
   }
 }
 
-export function liveSectionTooltip(dbSource: string, origin: DbPathOrigin, dockerEndpoint: string): string {
+export function liveSectionTooltip(dbSource: string, origin: DbPathOrigin | 'environment', dockerEndpoint: string): string {
   return [
     `Topologies of the DECNET database that have resources on Docker.`,
     '',

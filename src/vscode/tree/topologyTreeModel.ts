@@ -1,6 +1,7 @@
 // Holds the latest scan and the refresh state. Knows nothing about how the tree looks.
 import * as vscode from 'vscode';
 import type { ScanResult } from '../../core/model';
+import { describeDbTarget } from '../../core/config';
 import { endpointLabel, scan } from '../../core/scan';
 import { ContextKeys, FullSettings, TOPOLOGIES_VIEW_ID } from '../constants';
 import { Disposable } from '../disposable';
@@ -30,11 +31,19 @@ export class TopologyTreeModel extends Disposable {
   /** Fires when the snapshot, the failure or the refresh state changes. */
   readonly onDidChange = this._onDidChange.event;
 
-  constructor(private readonly log: ComponentLog) {
+  constructor(
+    private readonly log: ComponentLog,
+    private readonly secrets: vscode.SecretStorage,
+  ) {
     super();
     this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(FullSettings.databasePath) || e.affectsConfiguration(FullSettings.dockerHost)) {
+        if (
+          e.affectsConfiguration(FullSettings.databasePath) ||
+          e.affectsConfiguration(FullSettings.databaseType) ||
+          e.affectsConfiguration(FullSettings.databaseUrl) ||
+          e.affectsConfiguration(FullSettings.dockerHost)
+        ) {
           this.log.info('settings changed');
           this.refreshSoon();
         }
@@ -125,10 +134,10 @@ export class TopologyTreeModel extends Disposable {
     await Promise.resolve();
     const started = Date.now();
     try {
-      const target = resolveScanTarget();
+      const target = await resolveScanTarget(this.secrets);
       await this._setNoDatabase(target.db.origin === 'none');
       this.log.info(
-        `scanning: database ${target.db.path ?? '(none)'} (origin ${target.db.origin}), docker ${endpointLabel(target.options.dockerHost)}`,
+        `scanning: database ${describeDbTarget(target.db)} (origin ${target.db.origin}), docker ${endpointLabel(target.options.dockerHost)}`,
       );
       const result = await scan(target.options);
       this._logResult(result, Date.now() - started);
