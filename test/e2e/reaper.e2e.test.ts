@@ -1,0 +1,433 @@
+// End to end, as a user meets the extension: `npm run package` builds the .vsix, a real VS Code
+// (code-server) installs it, and headless Chromium drives the DECNET view against the private
+// test Docker daemon and a real SQLite database in WAL mode.
+//
+//   DECNET_TEST_DOCKER_HOST=$(scripts/private-dockerd.sh start) npm run test:e2e
+//
+// Needs scripts/install-e2e-deps.sh to have run (code-server in its cache, Chromium).
+// DECNET_E2E_SKIP_PACKAGE=1 reuses an existing dist/decnet-topology-reaper.vsix;
+// DECNET_E2E_VERBOSE=1 prints every UI step and code-server's log.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, test, type TestContext } from 'node:test';
+import type Docker from 'dockerode';
+import { deployTopology, newTopologyId, TEST_IMAGE, testDocker, testDockerHost, type FixtureTopology } from '../support/docker';
+import { makeDecnetDb } from '../support/makeDb';
+import { CodeServer, onExitSync, waitFor, type TreeRow } from './harness';
+
+const ROOT = resolve(__dirname, '..', '..');
+const VSIX = join(ROOT, 'dist', 'decnet-topology-reaper.vsix');
+const SCREENSHOTS = join(ROOT, 'media', 'screenshots');
+const ARTIFACTS = join(ROOT, 'test-results', 'e2e');
+
+const REMOVE_ITEM = 'Force Remove Orphan Group…';
+const OUTPUT_CHANNEL = 'DECNET Reaper';
+const LIVE_NAME = 'e2e-live-lab';
+const UNRELATED_CONTAINER = 'unrelated-web';
+const UNRELATED_NETWORK = 'unrelated-net';
+const SERVICE_CONTAINER = 'e2e-decky-01-ssh';
+// Subnets from 198.18.0.0/15 (benchmarking range): nothing real lives there.
+const SUBNETS = {
+  live: '198.18.10.0/24',
+  orphanA: '198.18.11.0/24',
+  orphanB1: '198.18.12.0/24',
+  orphanB2: '198.18.13.0/24',
+  unrelated: '198.18.99.0/24',
+};
+
+// ---------------------------------------------------------------------------------------------
+// Packaging, once per run.
+
+let packaged = false;
+function packageVsix(): string {
+  if (packaged) return VSIX;
+  if (process.env.DECNET_E2E_SKIP_PACKAGE === '1' && existsSync(VSIX)) {
+    packaged = true;
+    return VSIX;
+  }
+  rmSync(VSIX, { force: true });
+  const r = spawnSync('npm', ['run', 'package'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0) {
+    throw new Error(`\`npm run package\` failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+  }
+  assert.ok(existsSync(VSIX), `npm run package did not produce ${VSIX}`);
+  packaged = true;
+  return VSIX;
+}
+
+function vsixEntries(vsix: string): string[] {
+  return execFileSync('unzip', ['-Z1', vsix], { encoding: 'utf8' }).split('\n').filter(Boolean);
+}
+
+test('the packaged .vsix holds only what the extension needs', { timeout: 300_000 }, () => {
+  const vsix = packageVsix();
+  const entries = vsixEntries(vsix);
+  const size = statSync(vsix).size;
+  console.log(`# ${vsix}: ${(size / 1024).toFixed(1)} KiB, ${entries.length} entries`);
+  for (const e of entries) console.log(`#   ${e}`);
+
+  for (const required of [
+    '[Content_Types].xml',
+    'extension.vsixmanifest',
+    'extension/package.json',
+    'extension/dist/extension.js',
+    'extension/dist/sql-wasm.wasm',
+  ]) {
+    assert.ok(entries.includes(required), `the .vsix lacks ${required}`);
+  }
+  // vsce stores README.md and CHANGELOG.md as readme.md and changelog.md.
+  for (const doc of [/^extension\/readme\.md$/i, /^extension\/changelog\.md$/i, /^extension\/license[^/]*$/i]) {
+    assert.ok(entries.some((e) => doc.test(e)), `the .vsix lacks ${doc.source.replace(/\\/g, '')}`);
+  }
+  const allowed = [
+    /^\[Content_Types\]\.xml$/,
+    /^extension\.vsixmanifest$/,
+    /^extension\/package\.json$/,
+    /^extension\/dist\/extension\.js$/,
+    /^extension\/dist\/sql-wasm\.wasm$/,
+    /^extension\/media\/.+/,
+    /^extension\/readme\.md$/i,
+    /^extension\/changelog\.md$/i,
+    /^extension\/license[^/]*$/i,
+  ];
+  const unexpected = entries.filter((e) => !e.endsWith('/') && !allowed.some((re) => re.test(e)));
+  assert.deepEqual(unexpected, [], 'the .vsix holds files the extension does not need');
+  assert.ok(!entries.some((e) => e.includes('node_modules')), 'the .vsix holds node_modules');
+  assert.ok(size < 2 * 1024 * 1024, `the .vsix is ${(size / 1024 / 1024).toFixed(2)} MiB; it must stay under 2 MiB`);
+  // The e2e screenshots are documentation for the repository, not part of the extension.
+  assert.ok(!entries.some((e) => e.startsWith('extension/media/screenshots/')), 'the .vsix holds the e2e screenshots');
+});
+
+// ---------------------------------------------------------------------------------------------
+// The DECNET fixture on the private daemon.
+
+interface Fixture {
+  live: FixtureTopology;
+  orphanA: FixtureTopology;
+  orphanB: FixtureTopology;
+  unrelatedContainer: string;
+  unrelatedNetwork: string;
+}
+
+const created = { containers: [] as string[], networks: [] as string[] };
+
+/** Removes what an earlier, interrupted run may have left with our names or subnets. */
+async function removeLeftovers(docker: Docker): Promise<void> {
+  const ourSubnets = new Set(Object.values(SUBNETS));
+  const containers = await docker.listContainers({ all: true });
+  for (const c of containers) {
+    const name = c.Names[0]?.replace(/^\//, '') ?? '';
+    if (name === UNRELATED_CONTAINER || name === SERVICE_CONTAINER) {
+      await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    }
+  }
+  for (const n of await docker.listNetworks()) {
+    const subnets = (n.IPAM?.Config ?? []).map((c) => c.Subnet);
+    if (n.Name === UNRELATED_NETWORK || (n.Name.startsWith('decnet_t_') && subnets.some((s) => s && ourSubnets.has(s)))) {
+      const info = await docker.getNetwork(n.Id).inspect();
+      for (const id of Object.keys(info.Containers ?? {})) {
+        await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+      }
+      await docker.getNetwork(n.Id).remove().catch(() => undefined);
+    }
+  }
+}
+
+async function deploy(docker: Docker): Promise<Fixture> {
+  const track = (t: FixtureTopology) => {
+    created.containers.push(...t.containers.map((c) => c.id));
+    created.networks.push(...t.networks.map((n) => n.id));
+    return t;
+  };
+  const live = track(
+    await deployTopology(docker, newTopologyId(), [{ name: 'dmz', subnet: SUBNETS.live }], [{ name: 'e2e-decky-live', lan: 'dmz' }]),
+  );
+  // The orphan the test removes: a base container and a service container that DECNET names
+  // after the decky only (it is tied to the topology by its labels).
+  const orphanA = track(
+    await deployTopology(
+      docker,
+      newTopologyId(),
+      [{ name: 'DMZ', subnet: SUBNETS.orphanA }],
+      [{ name: 'e2e-decky-01', lan: 'DMZ', services: ['ssh'] }],
+    ),
+  );
+  const orphanB = track(
+    await deployTopology(
+      docker,
+      newTopologyId(),
+      [
+        { name: 'dmz', subnet: SUBNETS.orphanB1 },
+        { name: 'lan-b', subnet: SUBNETS.orphanB2, internal: true },
+      ],
+      [{ name: 'e2e-decky-02', lan: 'dmz' }],
+    ),
+  );
+  const net = await docker.createNetwork({
+    Name: UNRELATED_NETWORK,
+    Driver: 'bridge',
+    IPAM: { Driver: 'default', Config: [{ Subnet: SUBNETS.unrelated }] },
+  });
+  created.networks.push(net.id);
+  const web = await docker.createContainer({
+    name: UNRELATED_CONTAINER,
+    Image: TEST_IMAGE,
+    Labels: { 'com.example.app': 'web' },
+    HostConfig: { NetworkMode: UNRELATED_NETWORK },
+  });
+  created.containers.push(web.id);
+  await web.start();
+  return { live, orphanA, orphanB, unrelatedContainer: web.id, unrelatedNetwork: net.id };
+}
+
+async function cleanupDocker(docker: Docker): Promise<void> {
+  for (const id of created.containers.splice(0)) {
+    await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+  }
+  for (const id of created.networks.splice(0)) {
+    await docker.getNetwork(id).remove().catch(() => undefined);
+  }
+}
+
+// When a signal ends this process before `after` runs: the same clean-up, synchronously, with
+// the docker CLI against the private daemon only.
+onExitSync(() => {
+  const host = process.env.DECNET_TEST_DOCKER_HOST;
+  if (host && created.containers.length) {
+    spawnSync('docker', ['-H', host, 'rm', '-f', ...created.containers.splice(0)], { stdio: 'ignore', timeout: 30_000 });
+  }
+  if (host && created.networks.length) {
+    spawnSync('docker', ['-H', host, 'network', 'rm', ...created.networks.splice(0)], { stdio: 'ignore', timeout: 30_000 });
+  }
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+async function exists(what: 'container' | 'network', docker: Docker, id: string): Promise<boolean> {
+  try {
+    if (what === 'container') await docker.getContainer(id).inspect();
+    else await docker.getNetwork(id).inspect();
+    return true;
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode === 404) return false;
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The user journey.
+
+let docker: Docker | undefined;
+let cs: CodeServer | undefined;
+let scratch: string | undefined;
+
+after(async () => {
+  // Everything this file started, even after a failure.
+  if (cs) await cs.stop().catch((e) => console.error(`stopping code-server: ${String(e)}`));
+  if (docker) await cleanupDocker(docker).catch((e) => console.error(`removing the fixture: ${String(e)}`));
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+function show(rows: TreeRow[]): string {
+  return rows.map((r) => `${'  '.repeat(r.level - 1)}${r.label}${r.description ? ` — ${r.description}` : ''}`).join('\n');
+}
+
+/** Keeps what a failed step leaves on screen, in the log and in the extension's log files. */
+async function keepEvidence(name: string): Promise<void> {
+  if (!cs) return;
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const shot = await cs.screenshot(join(ARTIFACTS, `${name}.png`)).catch(() => undefined);
+  writeFileSync(join(ARTIFACTS, 'code-server.log'), cs.log);
+  try {
+    cpSync(join(cs.userDataDir, 'logs'), join(ARTIFACTS, 'logs'), { recursive: true });
+  } catch {
+    /* no logs yet */
+  }
+  console.error(`# evidence of "${name}": ${shot ?? '(no screenshot)'}, ${ARTIFACTS}/code-server.log, ${ARTIFACTS}/logs`);
+  console.error(`# tree now:\n${show(await cs.readTree().catch(() => []))}`);
+}
+
+test('a user finds orphans in the DECNET view and removes one', { timeout: 300_000 }, async (t: TestContext) => {
+  const started = Date.now();
+  rmSync(ARTIFACTS, { recursive: true, force: true });
+  // Never skipped: without the private daemon this fails and says how to start it.
+  const dockerHost = testDockerHost();
+  docker = testDocker();
+  const vsix = packageVsix();
+
+  await removeLeftovers(docker);
+  const fx = await deploy(docker);
+  const prefixA = fx.orphanA.prefix;
+  const prefixB = fx.orphanB.prefix;
+
+  scratch = mkdtempSync(join(tmpdir(), 'decnet-e2e-'));
+  const workspace = join(scratch, 'workspace');
+  mkdirSync(workspace);
+  // DECNET's database, as DECNET leaves it: WAL mode, the live topology's commit still only in
+  // decnet.db-wal (not yet checkpointed).
+  const dbPath = makeDecnetDb(join(scratch, 'decnet'), {
+    walOnly: [{ id: fx.live.id, name: LIVE_NAME, status: 'active', mode: 'unihost' }],
+    lans: [
+      {
+        id: randomUUID(),
+        topologyId: fx.live.id,
+        name: 'dmz',
+        subnet: SUBNETS.live,
+        isDmz: true,
+        dockerNetworkId: fx.live.networks[0].id,
+      },
+    ],
+  });
+  assert.ok(existsSync(`${dbPath}-wal`), 'the test database should keep its live row in the -wal');
+
+  cs = await CodeServer.start({
+    folder: workspace,
+    vsix,
+    // Both settings have `machine` scope: in code-server (a remote window) they belong in the
+    // Remote settings, where its Settings UI lists them.
+    remoteSettings: { 'decnet.database.path': dbPath, 'decnet.docker.host': dockerHost },
+    // A safety net: even a fallback to DOCKER_HOST reaches only the private daemon.
+    env: { DOCKER_HOST: dockerHost },
+  });
+  console.log(`# code-server ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+  let failed = false;
+  const step = async (name: string, fn: () => Promise<void>) => {
+    await t.test(name, { skip: failed ? 'an earlier step failed' : false }, async () => {
+      try {
+        await fn();
+      } catch (e) {
+        failed = true;
+        await keepEvidence(name.replace(/[^a-z0-9]+/gi, '-').toLowerCase());
+        throw e;
+      }
+    });
+  };
+  const session = cs;
+
+  await step('the DECNET view shows the live topology and both orphan groups', async () => {
+    await session.openViewContainer('DECNET');
+    // Wide enough that the descriptions show whole in the screenshots.
+    await session.setSidebarWidth(560);
+    await session.waitForRow('Live (1)', 60_000);
+    await session.waitForRow('Orphans (2)');
+    await session.expand('Live (1)');
+    await session.expand('Orphans (2)');
+
+    const live = await session.waitForRow(LIVE_NAME);
+    assert.equal(live.description, `${fx.live.prefix} · active · unihost`);
+    const a = await session.waitForRow(prefixA);
+    assert.equal(a.description, '2 containers · 1 network');
+    const b = await session.waitForRow(prefixB);
+    assert.equal(b.description, '1 container · 2 networks');
+
+    await session.expand(prefixA);
+    const rows = await session.readTree();
+    const child = (label: string) => {
+      const r = rows.find((x) => x.label === label);
+      assert.ok(r, `no row "${label}" under ${prefixA}:\n${show(rows)}`);
+      assert.equal(r.level, a.level + 1, `"${label}" is not a child of ${prefixA}`);
+      return r;
+    };
+    assert.equal(child(`decnet_t_${prefixA}_e2e-decky-01`).description, `running · ${TEST_IMAGE}`);
+    assert.equal(child(SERVICE_CONTAINER).description, `running · ${TEST_IMAGE}`);
+    assert.equal(child(`decnet_t_${prefixA}_dmz`).description, `${SUBNETS.orphanA} · 1 endpoint`);
+    // Only DECNET's resources are shown.
+    for (const r of rows) {
+      assert.ok(![UNRELATED_CONTAINER, UNRELATED_NETWORK].includes(r.label), `the tree shows ${r.label}:\n${show(rows)}`);
+    }
+    console.log(`# tree:\n${show(rows)}`);
+    await session.screenshot(join(SCREENSHOTS, 'tree.png'));
+  });
+
+  await step(`"${REMOVE_ITEM}" asks first, then removes exactly that group`, async () => {
+    await session.pickContextMenuItem(prefixA, REMOVE_ITEM);
+    const dialog = await session.readDialog();
+    console.log(`# dialog: ${dialog.message}\n# ${dialog.detail.replace(/\n/g, '\n# ')}\n# buttons: ${dialog.buttons.join(', ')}`);
+    assert.match(dialog.message, new RegExp(prefixA));
+    assert.ok(dialog.buttons.includes('Remove'), `no Remove button: ${dialog.buttons.join(', ')}`);
+    assert.ok(dialog.buttons.some((b) => /cancel/i.test(b)), `no Cancel button: ${dialog.buttons.join(', ')}`);
+    for (const name of [`decnet_t_${prefixA}_e2e-decky-01`, SERVICE_CONTAINER, `decnet_t_${prefixA}_dmz`]) {
+      assert.ok(`${dialog.message}\n${dialog.detail}`.includes(name), `the confirmation does not name ${name}`);
+    }
+    await session.screenshot(join(SCREENSHOTS, 'confirm.png'));
+    await session.answerDialog('Remove');
+
+    const summary = await session.waitForNotification(new RegExp(`Removed .*${prefixA}`));
+    console.log(`# notification: ${summary}`);
+
+    for (const c of fx.orphanA.containers) {
+      assert.equal(await exists('container', docker!, c.id), false, `container ${c.name} is still there`);
+    }
+    for (const n of fx.orphanA.networks) {
+      assert.equal(await exists('network', docker!, n.id), false, `network ${n.name} is still there`);
+    }
+    for (const c of [...fx.live.containers, ...fx.orphanB.containers, { id: fx.unrelatedContainer, name: UNRELATED_CONTAINER }]) {
+      assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
+    }
+    for (const n of [...fx.live.networks, ...fx.orphanB.networks, { id: fx.unrelatedNetwork, name: UNRELATED_NETWORK }]) {
+      assert.equal(await exists('network', docker!, n.id), true, `network ${n.name} was removed`);
+    }
+
+    await session.waitForRow('Orphans (1)');
+    await session.waitForRow(prefixB);
+    const rows = await session.readTree();
+    assert.ok(!rows.some((r) => r.label === prefixA), `${prefixA} is still in the tree:\n${show(rows)}`);
+    await session.waitForRow('Live (1)');
+  });
+
+  await step(`the "${OUTPUT_CHANNEL}" output channel holds the report`, async () => {
+    const text = await session.readOutputChannel(OUTPUT_CHANNEL);
+    assert.match(text, /containers_removed/);
+    assert.match(text, /networks_removed/);
+    for (const name of [`decnet_t_${prefixA}_e2e-decky-01`, SERVICE_CONTAINER, `decnet_t_${prefixA}_dmz`]) {
+      assert.ok(text.includes(name), `the report does not name ${name}`);
+    }
+    // Show the report itself, big enough to read, for the screenshot.
+    await session.setSidebarWidth(300);
+    await session.runCommand('View: Toggle Maximized Panel');
+    await session.page.waitForTimeout(500);
+    await session.scrollOutputTo('DECNET reap report');
+    await session.screenshot(join(SCREENSHOTS, 'report.png'));
+    await session.runCommand('View: Toggle Maximized Panel');
+  });
+
+  await step('with a missing database nothing is called an orphan', async () => {
+    await session.updateSettings({ 'decnet.database.path': join(scratch!, 'nowhere', 'decnet.db') }, 'remote');
+    await session.openViewContainer('DECNET');
+    await waitFor(
+      'the tree to say the database cannot be read',
+      async () => (await session.sidebarText()).includes('Cannot read the DECNET database'),
+      30_000,
+    );
+    const rows = await session.readTree();
+    console.log(`# tree:\n${show(rows)}`);
+    assert.ok(!rows.some((r) => /^Orphans\b/.test(r.label)), `an Orphans section is shown:\n${show(rows)}`);
+    assert.ok(!rows.some((r) => /^Live\b/.test(r.label)), `a Live section is shown:\n${show(rows)}`);
+    for (const r of rows) {
+      const inline = await session.inlineActions(r.label);
+      assert.ok(!inline.some((a) => /remove|reap/i.test(a)), `row "${r.label}" offers ${inline.join(', ')}`);
+    }
+    // Not even a group that was an orphan a moment ago offers removal.
+    for (const label of rows.map((r) => r.label).filter((l) => [prefixB, LIVE_NAME, fx.live.prefix].includes(l))) {
+      const items = await session.contextMenuItems(label);
+      assert.ok(!items.includes(REMOVE_ITEM), `row "${label}" offers ${REMOVE_ITEM}`);
+    }
+    // Even "Reap All Orphans…" from the palette refuses, without a confirmation to click through.
+    await session.runCommand('DECNET: Reap All Orphans...');
+    const refusal = await session.waitForNotification(/Nothing was removed/, 20_000);
+    console.log(`# notification: ${refusal}`);
+    assert.equal(await session.page.locator('.monaco-dialog-box').count(), 0, 'a confirmation was shown');
+    for (const c of [...fx.live.containers, ...fx.orphanB.containers]) {
+      assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
+    }
+    for (const n of [...fx.live.networks, ...fx.orphanB.networks]) {
+      assert.equal(await exists('network', docker!, n.id), true, `network ${n.name} was removed`);
+    }
+  });
+
+  console.log(`# e2e journey took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+});
