@@ -21,6 +21,10 @@ Commands
   foreign  a SQLite database that is not DECNET's (no topologies table).
   hotjournal  a rollback-mode database copied together with its hot -journal, taken while a
            write transaction is in progress.
+  pages    which pages hold which b-tree (SQLite's dbstat, on a copy of <db> and <db>-wal):
+           the page count and, per table or index, its b-tree pages and its overflow pages.
+  sql      runs statements on an existing database in place, each in its own transaction, and
+           exits without closing (like "insert"): the changes stay only in the -wal.
 """
 import json
 import os
@@ -60,6 +64,9 @@ def schema_statements(no_lans):
 
 def insert_topology(cur, t, big=False):
     snap = "x" * 3000 if big else "{}"
+    if t.get("configSnapshotBytes"):
+        # A config big enough to spill into overflow pages: status is stored after it.
+        snap = ("{\"pad\": \"" + "y" * t["configSnapshotBytes"])[: t["configSnapshotBytes"] - 2] + "\"}"
     cur.execute(
         "INSERT INTO topologies (id, name, mode, target_host_uuid, config_snapshot, status,"
         " status_changed_at, created_at, version, needs_resync, email_personas, language_default)"
@@ -84,6 +91,24 @@ def insert_filler(cur, n, tag="f"):
             " VALUES ('2025-01-01 00:00:00', 'decky-01', 'ssh', 'login', ?, ?, '{}')",
             ("10.0.%d.%d" % (i // 250, i % 250), (tag + str(i)) * 200),
         )
+
+
+def bulk_logs(con, db, target_bytes):
+    """Fills `logs` until the main file holds about target_bytes (INSERT ... SELECT, in batches)."""
+    first = 0
+    while target_bytes and os.path.getsize(db) + wal_size(db) < target_bytes:
+        con.execute("BEGIN")
+        con.execute(
+            "WITH RECURSIVE n(i) AS (SELECT ? UNION ALL SELECT i + 1 FROM n WHERE i < ?)"
+            " INSERT INTO logs (timestamp, decky, service, event_type, attacker_ip, raw_line, fields)"
+            " SELECT '2025-01-01 00:00:00', 'decky-' || (i % 16), 'ssh', 'login',"
+            " '10.' || (i / 65536 % 256) || '.' || (i / 256 % 256) || '.' || (i % 256),"
+            " 'sshd[' || i || ']: Failed password ' || hex(zeroblob(200)), '{}' FROM n",
+            (first, first + 4999),
+        )
+        con.execute("COMMIT")
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        first += 5000
 
 
 def connect(path, page_size):
@@ -123,6 +148,7 @@ def populate(con, db, req):
             insert_lan(cur, l)
     insert_filler(cur, req.get("filler", 0))
     cur.execute("COMMIT")
+    bulk_logs(con, db, req.get("logsBytes", 0))
     r = con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     assert r[0] == 0, r
     assert wal_size(db) == 0
@@ -287,6 +313,59 @@ def cmd_insert(req):
     os._exit(0)
 
 
+def cmd_sql(req):
+    """Runs statements on an existing database in place, each in its own transaction (PRAGMAs
+    outside any), then exits without closing its connection: the changes stay only in the -wal."""
+    db = req["path"]
+    con = sqlite3.connect(db, isolation_level=None)
+    mode = con.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    assert mode == "wal", mode
+    con.execute("PRAGMA synchronous=NORMAL")
+    con.execute("PRAGMA wal_autocheckpoint=0")
+    for stmt in req.get("statements", []):
+        if stmt.lstrip().upper().startswith("PRAGMA"):
+            con.execute(stmt).fetchall()  # e.g. wal_checkpoint(RESTART): outside a transaction
+            continue
+        con.execute("BEGIN")
+        con.execute(stmt)
+        con.execute("COMMIT")
+    sys.stdout.write(json.dumps({"path": db, "walBytes": wal_size(db)}) + "\n")
+    sys.stdout.flush()
+    os._exit(0)
+
+
+def cmd_pages(req):
+    """Page numbers of every b-tree, from SQLite's dbstat on a copy of the database and -wal."""
+    src = req["path"]
+    work = tempfile.mkdtemp(prefix="decnet-pages-")
+    try:
+        dst = os.path.join(work, os.path.basename(src))
+        shutil.copyfile(src, dst)
+        if os.path.exists(src + "-wal"):
+            shutil.copyfile(src + "-wal", dst + "-wal")
+        con = sqlite3.connect("file:%s?mode=ro" % dst, uri=True)
+        try:
+            page_size = con.execute("PRAGMA page_size").fetchone()[0]
+            page_count = con.execute("PRAGMA page_count").fetchone()[0]
+            btrees = {}
+            for name, pageno, pagetype in con.execute("SELECT name, pageno, pagetype FROM dbstat"):
+                if name == "sqlite_schema":
+                    name = "sqlite_master"
+                b = btrees.setdefault(name, {"pages": [], "overflow": []})
+                (b["overflow"] if pagetype == "overflow" else b["pages"]).append(pageno)
+            owners = {}
+            for kind, name, tbl in con.execute("SELECT type, name, tbl_name FROM sqlite_master"):
+                if kind in ("table", "index"):
+                    owners[name] = tbl
+            for name, b in btrees.items():
+                b["table"] = owners.get(name, name)
+            return {"pageSize": page_size, "pageCount": page_count, "btrees": btrees}
+        finally:
+            con.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def cmd_reencode(req):
     """Re-encodes the checksums of every valid frame with the other byte order."""
     path = req["path"]
@@ -377,6 +456,8 @@ def main():
         "insert": cmd_insert,
         "foreign": cmd_foreign,
         "hotjournal": cmd_hotjournal,
+        "pages": cmd_pages,
+        "sql": cmd_sql,
     }[cmd]
     print(json.dumps(fn(req)))
 

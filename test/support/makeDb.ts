@@ -19,8 +19,12 @@ function py<T>(command: string, request: unknown): T {
   return JSON.parse(out) as T;
 }
 
-/** A topology row; status defaults to `active`, mode to `unihost`. */
-export type TopologySpec = Pick<Topology, 'id' | 'name'> & Partial<Topology>;
+/**
+ * A topology row; status defaults to `active`, mode to `unihost`. `configSnapshotBytes` makes its
+ * `config_snapshot` that long (big enough, it spills into overflow pages, and `status`, stored
+ * after it, with it).
+ */
+export type TopologySpec = Pick<Topology, 'id' | 'name'> & Partial<Topology> & { configSnapshotBytes?: number };
 
 export interface MakeDbOptions {
   /** File name inside `dir`; default `decnet.db`. */
@@ -39,6 +43,8 @@ export interface MakeDbOptions {
   noLans?: boolean;
   /** Rows of `logs` in the main file (to make it bigger). */
   filler?: number;
+  /** Fill `logs` (quickly, in bulk) until the main file holds about this many bytes. */
+  logsBytes?: number;
   /** Rows of `logs` in each WAL-only transaction (more frames per transaction). */
   walFiller?: number;
   /**
@@ -104,6 +110,29 @@ export async function insertTopologyRow(
   opts: { lans?: Lan[]; checkpoint?: boolean } = {},
 ): Promise<void> {
   py('insert', { path: dbPath, topologies: [row], lans: opts.lans ?? [], checkpoint: opts.checkpoint ?? false });
+}
+
+/**
+ * Runs SQL statements on an existing database in place, each in its own transaction (a PRAGMA such
+ * as `wal_checkpoint(RESTART)` outside any); the writing
+ * process then exits without closing its connection, so the changes live only in the `-wal`.
+ */
+export function execInWal(dbPath: string, statements: string[]): { walBytes: number } {
+  return py<{ walBytes: number }>('sql', { path: dbPath, statements });
+}
+
+export interface BtreePages {
+  /** The table a b-tree belongs to (itself for a table). */
+  table: string;
+  /** Its b-tree pages (interior and leaf). */
+  pages: number[];
+  /** The overflow pages of its records. */
+  overflow: number[];
+}
+
+/** Which pages hold which table or index (`sqlite_master` included), as SQLite's dbstat sees a copy of the database and its -wal. */
+export function dbPages(dbPath: string): { pageSize: number; pageCount: number; btrees: Record<string, BtreePages> } {
+  return py('pages', { path: dbPath });
 }
 
 /** A SQLite database that is not DECNET's (no `topologies` table). */

@@ -223,6 +223,7 @@ describe('committed WAL frames', () => {
       assertMatchesOracle(snap, db);
 
       const s = await openSnapshot(db);
+      after(() => s.close());
       assert.equal(s.pageSize, pageSize);
       const image = s.buildImage();
       // The patched header: rollback mode, trusted page count.

@@ -1,11 +1,14 @@
-// Reads DECNET's SQLite database without ever opening the real file with SQLite: the bytes of
-// the main file and its committed -wal frames are read with fs (see walSnapshot.ts), merged in
-// memory, and the in-memory image is queried with sql.js. The file is never written or locked
-// and no -shm / -wal / -journal is ever created next to it.
-import type { Database, SqlValue } from 'sql.js';
+// Reads DECNET's SQLite database without ever opening the real file with SQLite: the pages of
+// the main file and its committed -wal frames are read with fs (see walSnapshot.ts), only those
+// SQLite asks for, and queried with sql.js (see pagedImage.ts). The file is never written or
+// locked and no -shm / -wal / -journal is ever created next to it.
+import type { SqlJsStatic, SqlValue } from 'sql.js';
 import { DbReadError, type DbSnapshot, type Lan, type Topology } from '../model';
-import { absoluteDbPath, openSnapshot, type OpenSnapshotOptions } from './walSnapshot';
+import { queryImage, type ImageQuery } from './pagedImage';
+import { absoluteDbPath, newReadStats, openSnapshot, type OpenSnapshotOptions, type ReadStats } from './walSnapshot';
 import { loadSqlJs } from './sqljs';
+
+export type { ReadStats } from './walSnapshot';
 
 export interface ReadDbOptions {
   /** How many times a torn read (a file changed while it was read) is retried. Default 3. */
@@ -17,6 +20,10 @@ export interface ReadDbOptions {
    * file is read, so that a test can change the files in between.
    */
   onBetweenReads?: OpenSnapshotOptions['onBetweenReads'];
+  /** For tests only: called during every attempt once the files are open, before SQLite reads any page. */
+  onBeforeQuery?: () => void | Promise<void>;
+  /** Filled in with what the read cost: pages read, bytes read, WAL frames checked, attempts. */
+  stats?: ReadStats;
 }
 
 const TOPOLOGY_COLUMNS = ['id', 'name', 'status', 'mode'] as const;
@@ -39,26 +46,35 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function all(db: Database, sql: string): SqlValue[][] {
-  const res = db.exec(sql);
+function all(q: ImageQuery, sql: string): SqlValue[][] {
+  const res = q.exec(sql);
   return res.length === 0 ? [] : res[0].values;
 }
 
-function columnsOf(db: Database, table: string): Set<string> {
-  return new Set(all(db, `PRAGMA table_info("${table}")`).map((r) => text(r[1]).toLowerCase()));
+function columnsOf(q: ImageQuery, table: string): Set<string> {
+  return new Set(all(q, `PRAGMA table_info("${table}")`).map((r) => text(r[1]).toLowerCase()));
 }
 
-function countOf(db: Database, table: string): number {
-  return Number(all(db, `SELECT count(*) FROM "${table}"`)[0][0]);
+interface SchemaFacts {
+  tables: Set<string>;
+  tcols: Set<string>;
+  lcols: Set<string> | null;
 }
 
-function queryDecnet(db: Database, dbPath: string): { topologies: Topology[]; lans: Lan[] } {
-  const tables = new Set(all(db, "SELECT name FROM sqlite_master WHERE type = 'table'").map((r) => text(r[0])));
-  if (!tables.has('topologies')) {
+function queryDecnet(q: ImageQuery, dbPath: string): { topologies: Topology[]; lans: Lan[] } {
+  // What the schema holds is worked out once per parsed schema.
+  const facts = q.memo<SchemaFacts>('decnet-schema', () => {
+    const tables = new Set(all(q, "SELECT name FROM sqlite_master WHERE type = 'table'").map((r) => text(r[0])));
+    return {
+      tables,
+      tcols: tables.has('topologies') ? columnsOf(q, 'topologies') : new Set(),
+      lcols: tables.has('lans') ? columnsOf(q, 'lans') : null,
+    };
+  });
+  if (!facts.tables.has('topologies')) {
     throw new DbReadError('not-decnet', `${dbPath} is a SQLite database but not DECNET's: it has no "topologies" table`, dbPath);
   }
-  const tcols = columnsOf(db, 'topologies');
-  const tmissing = TOPOLOGY_COLUMNS.filter((c) => !tcols.has(c));
+  const tmissing = TOPOLOGY_COLUMNS.filter((c) => !facts.tcols.has(c));
   if (tmissing.length > 0) {
     throw new DbReadError(
       'not-decnet',
@@ -66,26 +82,8 @@ function queryDecnet(db: Database, dbPath: string): { topologies: Topology[]; la
       dbPath,
     );
   }
-  // NOT INDEXED: rows come from the table's own b-tree, while count(*) is free to use an index,
-  // so a damaged table or index shows up as a mismatch.
-  const topologies: Topology[] = all(db, 'SELECT id, name, status, mode FROM topologies NOT INDEXED').map((r) => {
-    if (r[0] === null) {
-      throw new DbReadError('corrupt', `${dbPath} has a topology row without an id: the database is damaged`, dbPath);
-    }
-    return { id: text(r[0]), name: text(r[1]), status: text(r[2]), mode: text(r[3]) };
-  });
-  const tcount = countOf(db, 'topologies');
-  if (tcount !== topologies.length) {
-    throw new DbReadError(
-      'corrupt',
-      `${dbPath} is damaged: count(*) of "topologies" is ${tcount} but ${topologies.length} rows were read`,
-      dbPath,
-    );
-  }
-
-  let lans: Lan[] = [];
-  if (tables.has('lans')) {
-    const lcols = columnsOf(db, 'lans');
+  const lcols = facts.lcols;
+  if (lcols !== null) {
     const lmissing = LAN_COLUMNS.filter((c) => !lcols.has(c));
     if (lmissing.length > 0) {
       throw new DbReadError(
@@ -94,8 +92,38 @@ function queryDecnet(db: Database, dbPath: string): { topologies: Topology[]; la
         dbPath,
       );
     }
-    const netCol = lcols.has('docker_network_id') ? 'docker_network_id' : 'NULL';
-    lans = all(db, `SELECT id, topology_id, name, subnet, is_dmz, ${netCol} FROM lans NOT INDEXED`).map((r) => ({
+  }
+
+  // NOT INDEXED: rows come from the table's own b-tree, while count(*) is free to use an index,
+  // so a damaged table or index shows up as a mismatch. One call runs every statement.
+  const netCol = lcols?.has('docker_network_id') ? 'docker_network_id' : 'NULL';
+  const sql =
+    'SELECT id, name, status, mode FROM topologies NOT INDEXED; SELECT count(*) FROM topologies;' +
+    (lcols !== null
+      ? ` SELECT id, topology_id, name, subnet, is_dmz, ${netCol} FROM lans NOT INDEXED; SELECT count(*) FROM lans;`
+      : '');
+  const res = q.exec(sql);
+  // exec leaves out the result of a statement that returns no row (an empty table); a result is
+  // known by its columns.
+  const rowsOf = (columns: string): SqlValue[][] => res.find((r) => r.columns.join(',') === columns)?.values ?? [];
+  const counts = res.filter((r) => r.columns.join(',') === 'count(*)').map((r) => Number(r.values[0][0]));
+  const topologies: Topology[] = rowsOf('id,name,status,mode').map((r) => {
+    if (r[0] === null) {
+      throw new DbReadError('corrupt', `${dbPath} has a topology row without an id: the database is damaged`, dbPath);
+    }
+    return { id: text(r[0]), name: text(r[1]), status: text(r[2]), mode: text(r[3]) };
+  });
+  if (counts[0] !== topologies.length) {
+    throw new DbReadError(
+      'corrupt',
+      `${dbPath} is damaged: count(*) of "topologies" is ${counts[0]} but ${topologies.length} rows were read`,
+      dbPath,
+    );
+  }
+
+  let lans: Lan[] = [];
+  if (lcols !== null) {
+    lans = rowsOf(`id,topology_id,name,subnet,is_dmz,${netCol}`).map((r) => ({
       id: text(r[0]),
       topologyId: text(r[1]),
       name: text(r[2]),
@@ -103,11 +131,10 @@ function queryDecnet(db: Database, dbPath: string): { topologies: Topology[]; la
       isDmz: bool(r[4]),
       dockerNetworkId: r[5] === null ? null : text(r[5]),
     }));
-    const lcount = countOf(db, 'lans');
-    if (lcount !== lans.length) {
+    if (counts[1] !== lans.length) {
       throw new DbReadError(
         'corrupt',
-        `${dbPath} is damaged: count(*) of "lans" is ${lcount} but ${lans.length} rows were read`,
+        `${dbPath} is damaged: count(*) of "lans" is ${counts[1]} but ${lans.length} rows were read`,
         dbPath,
       );
     }
@@ -133,12 +160,18 @@ export async function readSqliteDb(path: string, opts: ReadDbOptions = {}): Prom
 async function readOnce(dbPath: string, opts: ReadDbOptions): Promise<DbSnapshot> {
   const retries = Math.max(0, opts.retries ?? 3);
   const delay = Math.max(0, opts.retryDelayMs ?? 100);
+  const stats = opts.stats ?? newReadStats();
+  stats.attempts = 0;
+  // Compiling sql.js overlaps the first file reads; its failure is reported after them.
+  const engine = loadSqlJs().then(
+    (SQL) => ({ SQL, error: null }),
+    (e: unknown) => ({ SQL: null, error: e }),
+  );
 
-  let snapshot;
   for (let attempt = 0; ; attempt++) {
+    stats.attempts = attempt + 1;
     try {
-      snapshot = await openSnapshot(dbPath, { onBetweenReads: opts.onBetweenReads });
-      break;
+      return await readAttempt(dbPath, opts, stats, engine);
     } catch (e) {
       if (e instanceof DbReadError && e.kind === 'torn') {
         if (attempt < retries) {
@@ -154,30 +187,43 @@ async function readOnce(dbPath: string, opts: ReadDbOptions): Promise<DbSnapshot
       throw e;
     }
   }
+}
 
-  const image = snapshot.buildImage();
-  let SQL;
+async function readAttempt(
+  dbPath: string,
+  opts: ReadDbOptions,
+  stats: ReadStats,
+  engine: Promise<{ SQL: SqlJsStatic | null; error: unknown }>,
+): Promise<DbSnapshot> {
+  const snapshot = await openSnapshot(dbPath, { onBetweenReads: opts.onBetweenReads, stats });
   try {
-    SQL = await loadSqlJs();
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    throw new DbReadError('unreadable', `cannot read ${dbPath}: the SQLite engine (sql.js) failed to load: ${msg}`, dbPath);
-  }
-  let db: Database | null = null;
-  try {
-    db = new SQL.Database(image);
-    const { topologies, lans } = queryDecnet(db, dbPath);
+    const { SQL, error } = await engine;
+    if (opts.onBeforeQuery) await opts.onBeforeQuery();
+    if (SQL === null) {
+      const msg = error instanceof Error ? error.message : String(error);
+      throw new DbReadError('unreadable', `cannot read ${dbPath}: the SQLite engine (sql.js) failed to load: ${msg}`, dbPath);
+    }
+    let result;
+    try {
+      result = queryImage(SQL, snapshot, (q) => queryDecnet(q, dbPath));
+    } catch (e) {
+      // Pages read while the files changed can look damaged: that is a torn read, retried.
+      if (snapshot.changed()) {
+        throw new DbReadError('torn', `${dbPath} changed while it was being read (DECNET is writing to it)`, dbPath);
+      }
+      if (e instanceof DbReadError) throw e;
+      const msg = e instanceof Error ? e.message : String(e);
+      throw new DbReadError('corrupt', `${dbPath} could not be read by SQLite: ${msg}`, dbPath);
+    }
+    snapshot.verifyUnchanged();
+    stats.schemaReused = result.schemaReused;
     return {
       source: `sqlite: ${dbPath}`,
-      topologies,
-      lans,
+      topologies: result.value.topologies,
+      lans: result.value.lans,
       walFramesApplied: snapshot.walFramesApplied,
     };
-  } catch (e) {
-    if (e instanceof DbReadError) throw e;
-    const msg = e instanceof Error ? e.message : String(e);
-    throw new DbReadError('corrupt', `${dbPath} could not be read by SQLite: ${msg}`, dbPath);
   } finally {
-    db?.close();
+    snapshot.close();
   }
 }

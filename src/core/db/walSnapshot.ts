@@ -1,29 +1,27 @@
 // A read-only, page-oriented snapshot of a SQLite database file plus its committed `-wal`
-// frames, built from bytes read with Node's `fs` (read-only fds). SQLite never opens the real
-// file, so nothing is ever written, locked or created next to it (no -shm, -wal, -journal).
+// frames, read with Node's `fs` through read-only fds. SQLite never opens the real file, so
+// nothing is ever written, locked or created next to it (no -shm, -wal, -journal).
 //
-// WAL format: https://www.sqlite.org/fileformat2.html#walformat
-//  - 32-byte header: magic (0x377f0682 = little-endian checksums, 0x377f0683 = big-endian),
-//    version 3007000, page size, checkpoint sequence, salt-1, salt-2, checksum-1, checksum-2
-//    (checksum of the first 24 bytes).
-//  - frames: 24-byte header (page number, db size in pages for a commit frame else 0, salt-1,
-//    salt-2, checksum-1, checksum-2) then one page. The checksum is cumulative: it runs over
-//    the previous frame's (or the header's) checksum, this frame header's first 8 bytes and the
-//    page data. A frame is valid only if its salts equal the header's and its checksum matches.
-//  - Like SQLite's recovery, only frames up to the last valid commit frame count; the first
-//    invalid frame ends the log. The last copy of a page wins; the commit frame's db size is
-//    the page count.
-import { promises as fsp, constants as fsc, Stats } from 'node:fs';
-import { constants as bufferConstants } from 'node:buffer';
+// Pages are read on demand (one pread each) and only when asked for: a multi-gigabyte file
+// whose `logs` table the reader never looks at costs the pages of the tables it does read, not
+// the size of the file. The -wal is validated frame by frame in bounded chunks (walIndex.ts).
+// Every page from 1 to the page count must exist in the file or the log (checked when the
+// snapshot is opened), and `verifyUnchanged()` tells whether the files changed while they were
+// being read, so that the caller can retry a torn read.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DbReadError } from '../model';
+import {
+  isValidPageSize,
+  readWalFile,
+  validateWalBytes,
+  type WalState,
+  WAL_HEADER_SIZE,
+} from './walIndex';
+
+export { walChecksum, WAL_MAGIC_BE, WAL_MAGIC_LE, WAL_VERSION } from './walIndex';
 
 export const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
-export const WAL_MAGIC_LE = 0x377f0682;
-export const WAL_MAGIC_BE = 0x377f0683;
-export const WAL_VERSION = 3007000;
-const WAL_HEADER_SIZE = 32;
-const WAL_FRAME_HEADER_SIZE = 24;
 const JOURNAL_HEADER_SIZE = 28;
 
 /** What identifies one version of a file, for torn-read detection. `null`: the file did not exist. */
@@ -52,121 +50,43 @@ export interface WalParseResult {
   pageOffsets: Map<number, number>;
 }
 
-/** Adds `data` (length a multiple of 8) to the running WAL checksum `s` (mutated and returned). */
-export function walChecksum(
-  data: Buffer,
-  start: number,
-  end: number,
-  bigEndian: boolean,
-  s: [number, number],
-): [number, number] {
-  let s1 = s[0];
-  let s2 = s[1];
-  if (bigEndian) {
-    for (let i = start; i < end; i += 8) {
-      s1 = (s1 + data.readUInt32BE(i) + s2) >>> 0;
-      s2 = (s2 + data.readUInt32BE(i + 4) + s1) >>> 0;
-    }
-  } else {
-    for (let i = start; i < end; i += 8) {
-      s1 = (s1 + data.readUInt32LE(i) + s2) >>> 0;
-      s2 = (s2 + data.readUInt32LE(i + 4) + s1) >>> 0;
-    }
-  }
-  s[0] = s1;
-  s[1] = s2;
-  return s;
-}
-
-function isValidPageSize(n: number): boolean {
-  return n >= 512 && n <= 65536 && (n & (n - 1)) === 0;
-}
-
 /**
  * Parses a WAL image. `expectedPageSize` is the main database's page size: a WAL with another
  * page size contributes no frames. Never throws; an unusable WAL yields no frames.
  */
 export function parseWal(wal: Buffer, expectedPageSize: number | null): WalParseResult {
+  return toParseResult(validateWalBytes(wal), expectedPageSize);
+}
+
+function toParseResult(st: WalState, expectedPageSize: number | null): WalParseResult {
   const result: WalParseResult = {
-    headerProblem: null,
-    pageSize: 0,
+    headerProblem: st.headerProblem,
+    pageSize: st.pageSize,
     salt1: 0,
     salt2: 0,
-    bigEndianChecksums: false,
+    bigEndianChecksums: st.bigEndianChecksums,
     validFrames: 0,
     committedFrames: 0,
     dbSizePages: 0,
     pageOffsets: new Map(),
   };
-  if (wal.length < WAL_HEADER_SIZE) {
-    result.headerProblem = wal.length === 0 ? 'empty' : 'shorter than its header';
+  if (st.headerProblem !== null) return result;
+  if (expectedPageSize !== null && st.pageSize !== expectedPageSize) {
+    result.headerProblem = walPageSizeProblem(st.pageSize, expectedPageSize);
     return result;
   }
-  const magic = wal.readUInt32BE(0);
-  if (magic !== WAL_MAGIC_LE && magic !== WAL_MAGIC_BE) {
-    result.headerProblem = 'bad magic number';
-    return result;
-  }
-  const bigEndian = magic === WAL_MAGIC_BE;
-  const version = wal.readUInt32BE(4);
-  const pageSize = wal.readUInt32BE(8);
-  result.pageSize = pageSize;
-  result.bigEndianChecksums = bigEndian;
-  if (version !== WAL_VERSION) {
-    result.headerProblem = `unsupported WAL version ${version}`;
-    return result;
-  }
-  if (!isValidPageSize(pageSize)) {
-    result.headerProblem = `invalid WAL page size ${pageSize}`;
-    return result;
-  }
-  const s: [number, number] = [0, 0];
-  walChecksum(wal, 0, 24, bigEndian, s);
-  if (s[0] !== wal.readUInt32BE(24) || s[1] !== wal.readUInt32BE(28)) {
-    result.headerProblem = 'bad header checksum';
-    return result;
-  }
-  if (expectedPageSize !== null && pageSize !== expectedPageSize) {
-    result.headerProblem = `WAL page size ${pageSize} differs from the database's ${expectedPageSize}`;
-    return result;
-  }
-  const salt1 = wal.readUInt32BE(16);
-  const salt2 = wal.readUInt32BE(20);
-  result.salt1 = salt1;
-  result.salt2 = salt2;
-
-  const frameSize = WAL_FRAME_HEADER_SIZE + pageSize;
-  const pending: Array<[number, number]> = [];
-  let frame = 0;
-  for (let off = WAL_HEADER_SIZE; off + frameSize <= wal.length; off += frameSize) {
-    const pgno = wal.readUInt32BE(off);
-    const commitSize = wal.readUInt32BE(off + 4);
-    if (pgno === 0) break;
-    if (wal.readUInt32BE(off + 8) !== salt1 || wal.readUInt32BE(off + 12) !== salt2) break;
-    const c0 = s[0];
-    const c1 = s[1];
-    walChecksum(wal, off, off + 8, bigEndian, s);
-    walChecksum(wal, off + WAL_FRAME_HEADER_SIZE, off + frameSize, bigEndian, s);
-    if (s[0] !== wal.readUInt32BE(off + 16) || s[1] !== wal.readUInt32BE(off + 20)) {
-      s[0] = c0;
-      s[1] = c1;
-      break;
-    }
-    frame++;
-    pending.push([pgno, off + WAL_FRAME_HEADER_SIZE]);
-    if (commitSize !== 0) {
-      for (const [p, o] of pending) result.pageOffsets.set(p, o);
-      pending.length = 0;
-      result.committedFrames = frame;
-      result.dbSizePages = commitSize;
-    }
-  }
-  result.validFrames = frame;
+  result.salt1 = st.salt1;
+  result.salt2 = st.salt2;
+  result.validFrames = st.validFrames;
+  result.committedFrames = st.committedFrames;
+  result.dbSizePages = st.dbSizePages;
   // Pages above the committed database size are not part of the database.
-  for (const p of [...result.pageOffsets.keys()]) {
-    if (p > result.dbSizePages) result.pageOffsets.delete(p);
-  }
+  for (const [p, o] of st.pageOffsets) if (p <= st.dbSizePages) result.pageOffsets.set(p, o);
   return result;
+}
+
+function walPageSizeProblem(walPageSize: number, dbPageSize: number): string {
+  return `WAL page size ${walPageSize} differs from the database's ${dbPageSize}`;
 }
 
 export interface DbHeaderInfo {
@@ -196,28 +116,90 @@ export function parseDbHeader(head: Buffer, dbPath: string): DbHeaderInfo {
   };
 }
 
+/** What one read cost: filled in by openSnapshot (and by the reader for `schemaReused`). */
+export interface ReadStats {
+  /** Distinct database pages read from the files, in the order they were first read (buildImage aside). */
+  pagesRead: number[];
+  /** Page reads served by the main file / by the -wal. */
+  mainPageReads: number;
+  walPageReads: number;
+  /** Every byte read from the database file and its -wal (headers and WAL validation included). */
+  bytesRead: number;
+  /** WAL frames whose checksum was computed during this read. */
+  walFramesChecked: number;
+  /** True when the -wal validation resumed from an earlier read of the same log. */
+  walResumed: boolean;
+  /** Size of the main file, its page size and the database's page count. */
+  fileSize: number;
+  pageSize: number;
+  pageCount: number;
+  /** True when the SQL engine reused its parsed schema (the schema had not changed). */
+  schemaReused: boolean;
+  /** Attempts made (a torn read is retried). */
+  attempts: number;
+}
+
+export function newReadStats(): ReadStats {
+  return {
+    pagesRead: [],
+    mainPageReads: 0,
+    walPageReads: 0,
+    bytesRead: 0,
+    walFramesChecked: 0,
+    walResumed: false,
+    fileSize: 0,
+    pageSize: 0,
+    pageCount: 0,
+    schemaReused: false,
+    attempts: 0,
+  };
+}
+
+function resetStats(s: ReadStats): void {
+  const attempts = s.attempts;
+  Object.assign(s, newReadStats(), { attempts });
+}
+
 export interface Snapshot {
   path: string;
   pageSize: number;
   pageCount: number;
+  /** The main file as it was opened (device and inode identify it). */
+  file: FileStamp;
   /** Committed WAL frames applied on top of the main file (0 when there is no usable WAL). */
   walFramesApplied: number;
   /** Why the -wal contributed nothing (absent, empty, bad header...), or null. For diagnostics only. */
   walIgnoredReason: string | null;
-  /** Page number → offset of the page data in the WAL image, for pages whose last committed copy is in the WAL. */
-  walPageOffsets: ReadonlyMap<number, number>;
-  /** A copy-free view of page `n` (1-based) as the database holds it. */
+  /** Page number → offset of the page data in the -wal, for pages whose last committed copy is in the WAL. */
+  readonly walPageOffsets: ReadonlyMap<number, number>;
+  /** What was read so far. */
+  stats: ReadStats;
+  /**
+   * Page `n` (1-based) as the database holds it, read from the -wal or the main file on first
+   * use. Throws RangeError outside 1..pageCount, DbReadError (`torn`) when the file no longer
+   * holds the page (it shrank while it was read).
+   */
   readPage(n: number): Buffer;
+  /** Reads page `n` into `buf` (pageSize bytes) without keeping it: for callers with their own cache. */
+  readPageInto(n: number, buf: Buffer): Buffer;
   /** The whole database as one image that SQLite opens in rollback mode, without the WAL. */
   buildImage(): Buffer;
+  /** True when the database, its -wal or -journal changed (or the path was re-pointed) since the snapshot was opened. */
+  changed(): boolean;
+  /** Throws DbReadError (`torn`) when `changed()`. */
+  verifyUnchanged(): void;
+  /** Closes the files. The snapshot cannot read pages afterwards. */
+  close(): void;
 }
 
 export interface OpenSnapshotOptions {
-  /** For tests only: called after the -wal was read and before the main file is read. */
+  /** For tests only: called after the -wal was read and before the main file is opened. */
   onBetweenReads?: () => void | Promise<void>;
+  /** Filled in with what the read cost (reset first; `attempts` is left to the caller). */
+  stats?: ReadStats;
 }
 
-function stampOf(st: Stats): FileStamp {
+function stampOf(st: fs.Stats): FileStamp {
   return { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, dev: st.dev };
 }
 
@@ -241,20 +223,25 @@ function unreadable(p: string, what: string, e: unknown, dbPath: string): DbRead
   return new DbReadError('unreadable', `cannot read ${what} ${shown(p, dbPath)}: ${why}`, dbPath);
 }
 
+function torn(dbPath: string, why = 'changed while it was being read (DECNET is writing to it)'): DbReadError {
+  return new DbReadError('torn', `${dbPath} ${why}`, dbPath);
+}
+
 /** Stats a side file; null when it does not exist. */
-async function stampSideFile(p: string, what: string, dbPath: string): Promise<FileStamp | null> {
+function stampSideFile(p: string, what: string, dbPath: string): FileStamp | null {
   try {
-    return stampOf(await fsp.stat(p));
+    const st = fs.statSync(p, { throwIfNoEntry: false });
+    return st === undefined ? null : stampOf(st);
   } catch (e) {
     if (errCode(e) === 'ENOENT' || errCode(e) === 'ENOTDIR') return null;
     throw unreadable(p, what, e, dbPath);
   }
 }
 
-async function stampMain(realPath: string, dbPath: string): Promise<FileStamp> {
-  let st: Stats;
+function stampMain(realPath: string, dbPath: string): FileStamp {
+  let st: fs.Stats;
   try {
-    st = await fsp.stat(realPath);
+    st = fs.statSync(realPath);
   } catch (e) {
     if (errCode(e) === 'ENOENT' || errCode(e) === 'ENOTDIR') {
       throw new DbReadError('missing', `the DECNET database ${dbPath} does not exist`, dbPath);
@@ -271,9 +258,9 @@ async function stampMain(realPath: string, dbPath: string): Promise<FileStamp> {
 }
 
 /** The symlink-resolved path of the database (SQLite puts the -wal next to the real file). */
-async function resolveReal(dbPath: string): Promise<string> {
+function resolveReal(dbPath: string): string {
   try {
-    return await fsp.realpath(dbPath);
+    return fs.realpathSync.native(dbPath);
   } catch (e) {
     if (errCode(e) === 'ENOENT' || errCode(e) === 'ENOTDIR') {
       throw new DbReadError('missing', `the DECNET database ${dbPath} does not exist`, dbPath);
@@ -282,76 +269,54 @@ async function resolveReal(dbPath: string): Promise<string> {
   }
 }
 
+const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (fs.constants.O_NOCTTY ?? 0);
+
 /**
- * Reads a whole regular file through a read-only, non-blocking fd (a FIFO swapped in cannot
- * hang us). Returns null when the file does not exist.
+ * Opens a regular file read-only and non-blocking (a FIFO swapped in cannot hang us). Returns
+ * null when it does not exist.
  */
-async function readWhole(p: string, what: string, dbPath: string, maxBytes: number): Promise<Buffer | null> {
-  let fh: fsp.FileHandle;
+function openRegular(p: string, what: string, dbPath: string): { fd: number; st: fs.Stats } | null {
+  let fd: number;
   try {
-    fh = await fsp.open(p, fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0) | (fsc.O_NOCTTY ?? 0));
+    fd = fs.openSync(p, OPEN_FLAGS);
   } catch (e) {
     if (errCode(e) === 'ENOENT' || errCode(e) === 'ENOTDIR') return null;
     throw unreadable(p, what, e, dbPath);
   }
   try {
-    const st = await fh.stat();
+    const st = fs.fstatSync(fd);
     if (st.isDirectory()) throw new DbReadError('unreadable', `${what} ${shown(p, dbPath)} is a directory, not a file`, dbPath);
     if (!st.isFile()) throw new DbReadError('unreadable', `${what} ${shown(p, dbPath)} is not a regular file`, dbPath);
-    if (st.size > maxBytes) {
-      throw new DbReadError(
-        'unreadable',
-        `${what} ${shown(p, dbPath)} is too large to load in memory (${st.size} bytes; this version reads at most ${maxBytes})`,
-        dbPath,
-      );
-    }
-    // A file that shrinks or grows while we read it is a torn read (callers retry).
-    const buf = Buffer.allocUnsafe(st.size);
-    let off = 0;
-    try {
-      while (off < st.size) {
-        const { bytesRead } = await fh.read(buf, off, st.size - off, off);
-        if (bytesRead === 0) break;
-        off += bytesRead;
-      }
-      if (off < st.size) throw new DbReadError('torn', `${what} ${shown(p, dbPath)} shrank while it was read`, dbPath);
-      const probe = await fh.read(Buffer.alloc(1), 0, 1, st.size);
-      if (probe.bytesRead > 0) throw new DbReadError('torn', `${what} ${shown(p, dbPath)} grew while it was read`, dbPath);
-    } catch (e) {
-      if (e instanceof DbReadError) throw e;
-      throw unreadable(p, what, e, dbPath);
-    }
-    return buf;
-  } finally {
-    await fh.close();
+    return { fd, st };
+  } catch (e) {
+    fs.closeSync(fd);
+    if (e instanceof DbReadError) throw e;
+    throw unreadable(p, what, e, dbPath);
   }
 }
 
-/** Reads at most `n` bytes from the start of a regular file; null when it does not exist. */
-async function readHead(p: string, what: string, dbPath: string, n: number): Promise<Buffer | null> {
-  let fh: fsp.FileHandle;
-  try {
-    fh = await fsp.open(p, fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0) | (fsc.O_NOCTTY ?? 0));
-  } catch (e) {
-    if (errCode(e) === 'ENOENT' || errCode(e) === 'ENOTDIR') return null;
-    throw unreadable(p, what, e, dbPath);
+/** Reads into `buf` from `position` until it is full or the file ends; returns the bytes read. */
+function preadFully(fd: number, buf: Buffer, position: number): number {
+  let off = 0;
+  while (off < buf.length) {
+    const n = fs.readSync(fd, buf, off, buf.length - off, position + off);
+    if (n === 0) break;
+    off += n;
   }
+  return off;
+}
+
+/** Reads at most `n` bytes from the start of a regular file; null when it does not exist. */
+function readHead(p: string, what: string, dbPath: string, n: number): Buffer | null {
+  const f = openRegular(p, what, dbPath);
+  if (f === null) return null;
   try {
-    const st = await fh.stat();
-    if (!st.isFile()) throw new DbReadError('unreadable', `${what} ${shown(p, dbPath)} is not a regular file`, dbPath);
     const buf = Buffer.alloc(n);
-    let off = 0;
-    while (off < n) {
-      const { bytesRead } = await fh.read(buf, off, n - off, off);
-      if (bytesRead === 0) break;
-      off += bytesRead;
-    }
-    return buf.subarray(0, off);
+    return buf.subarray(0, preadFully(f.fd, buf, 0));
   } catch (e) {
-    if (e instanceof DbReadError) throw e;
     throw unreadable(p, what, e, dbPath);
   } finally {
-    await fh.close();
+    fs.closeSync(f.fd);
   }
 }
 
@@ -362,29 +327,60 @@ function journalIsHot(j: Buffer): boolean {
   return false;
 }
 
-/** The biggest file we load whole (Node's Buffer limit; sql.js also copies it). */
-const MAX_FILE_BYTES = Math.min(bufferConstants.MAX_LENGTH, 2 ** 32 - 1);
+/** Where the bytes of the main file or the -wal come from. */
+interface ByteSource {
+  size: number;
+  /** Reads into `buf` from `position` until full or end of data; returns the bytes read. */
+  read(buf: Buffer, position: number): number;
+}
+
+function fdSource(fd: number, size: number, what: string, p: string, dbPath: string): ByteSource {
+  return {
+    size,
+    read(buf, position) {
+      try {
+        return preadFully(fd, buf, position);
+      } catch (e) {
+        throw unreadable(p, what, e, dbPath);
+      }
+    },
+  };
+}
+
+function bufferSource(bytes: Buffer): ByteSource {
+  return {
+    size: bytes.length,
+    read(buf, position) {
+      if (position >= bytes.length) return 0;
+      return bytes.copy(buf, 0, position, Math.min(bytes.length, position + buf.length));
+    },
+  };
+}
 
 /**
- * Reads `dbPath` (absolute) and its `-wal` once, checking that neither changed while they were
- * read. Throws DbReadError: `missing`, `unreadable`, `locked` (hot rollback journal),
- * `corrupt`, `truncated`, `not-decnet` (empty file), `torn` (a file changed during the read;
- * callers retry).
+ * Opens `dbPath` (absolute) and its `-wal` for reading, validates the committed WAL frames and
+ * checks that every page of the database is in one of them. Pages are read later, on demand.
+ * Throws DbReadError: `missing`, `unreadable`, `locked` (hot rollback journal), `corrupt`,
+ * `truncated`, `not-decnet` (empty file), `torn` (a file changed during the read; callers
+ * retry). The caller must `close()` the snapshot, and call `verifyUnchanged()` after its last
+ * page read.
  */
 export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {}): Promise<Snapshot> {
+  const stats = opts.stats ?? newReadStats();
+  resetStats(stats);
   // SQLite names the -wal and -journal after the symlink-resolved path of the database.
-  const realPath = await resolveReal(dbPath);
+  const realPath = resolveReal(dbPath);
   const walPath = `${realPath}-wal`;
   const journalPath = `${realPath}-journal`;
 
   const before = {
-    db: await stampMain(realPath, dbPath),
-    wal: await stampSideFile(walPath, 'the write-ahead log', dbPath),
-    journal: await stampSideFile(journalPath, 'the rollback journal', dbPath),
+    db: stampMain(realPath, dbPath),
+    wal: stampSideFile(walPath, 'the write-ahead log', dbPath),
+    journal: stampSideFile(journalPath, 'the rollback journal', dbPath),
   };
 
   if (before.journal !== null && before.journal.size > 0) {
-    const j = await readHead(journalPath, 'the rollback journal', dbPath, JOURNAL_HEADER_SIZE);
+    const j = readHead(journalPath, 'the rollback journal', dbPath, JOURNAL_HEADER_SIZE);
     if (j !== null && journalIsHot(j)) {
       throw new DbReadError(
         'locked',
@@ -394,37 +390,94 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
     }
   }
 
-  // The WAL first, then the main file: a checkpoint running in between then leaves us with
-  // an old-but-complete log over a newer main file, never a reset log over an old main file.
-  const wal = before.wal === null ? null : await readWhole(walPath, 'the write-ahead log', dbPath, MAX_FILE_BYTES);
-  if (opts.onBetweenReads) await opts.onBetweenReads();
-  const main = await readWhole(realPath, 'the DECNET database', dbPath, MAX_FILE_BYTES);
-  if (main === null) throw new DbReadError('torn', `${dbPath} disappeared while it was read`, dbPath);
-
-  if ((await resolveReal(dbPath)) !== realPath) {
-    throw new DbReadError('torn', `${dbPath} was re-pointed to another file while it was read`, dbPath);
-  }
-  const after = {
-    db: await stampMain(realPath, dbPath),
-    wal: await stampSideFile(walPath, 'the write-ahead log', dbPath),
-    journal: await stampSideFile(journalPath, 'the rollback journal', dbPath),
+  const fds: number[] = [];
+  const closeAll = (): void => {
+    for (const fd of fds.splice(0)) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // already closed
+      }
+    }
   };
-  if (
-    !sameStamp(before.db, after.db) ||
-    !sameStamp(before.wal, after.wal) ||
-    !sameStamp(before.journal, after.journal) ||
-    main.length !== before.db.size ||
-    (wal === null ? before.wal !== null : wal.length !== before.wal?.size)
-  ) {
-    throw new DbReadError('torn', `${dbPath} changed while it was being read (DECNET is writing to it)`, dbPath);
-  }
+  try {
+    // The WAL first, then the main file: a checkpoint running in between then leaves us with
+    // an old-but-complete log over a newer main file, never a reset log over an old main file.
+    let walState: WalState | null = null;
+    let walSource: ByteSource | null = null;
+    if (before.wal !== null) {
+      const w = openRegular(walPath, 'the write-ahead log', dbPath);
+      if (w === null || !sameStamp(stampOf(w.st), before.wal)) throw torn(dbPath);
+      fds.push(w.fd);
+      let info;
+      try {
+        info = await readWalFile(w.fd, w.st.size, w.st.dev, w.st.ino, walPath);
+      } catch (e) {
+        throw unreadable(walPath, 'the write-ahead log', e, dbPath);
+      }
+      walState = info.state;
+      walSource = fdSource(w.fd, w.st.size, 'the write-ahead log', walPath, dbPath);
+      stats.bytesRead += info.bytesRead;
+      stats.walFramesChecked = info.framesChecked;
+      stats.walResumed = info.resumed;
+    }
+    if (opts.onBetweenReads) await opts.onBetweenReads();
+    const m = openRegular(realPath, 'the DECNET database', dbPath);
+    if (m === null) throw torn(dbPath, 'disappeared while it was read');
+    fds.push(m.fd);
+    const opened = stampOf(m.st);
+    if (!sameStamp(opened, before.db)) throw torn(dbPath);
+    const main = fdSource(m.fd, m.st.size, 'the DECNET database', realPath, dbPath);
 
-  return snapshotFromBytes(dbPath, main, wal);
+    const changed = (): boolean => {
+      let real: string;
+      try {
+        real = fs.realpathSync.native(dbPath);
+      } catch {
+        return true;
+      }
+      if (real !== realPath) return true;
+      try {
+        return (
+          !sameStamp(before.db, stampSideFile(realPath, 'the DECNET database', dbPath)) ||
+          !sameStamp(before.wal, stampSideFile(walPath, 'the write-ahead log', dbPath)) ||
+          !sameStamp(before.journal, stampSideFile(journalPath, 'the rollback journal', dbPath))
+        );
+      } catch {
+        return true;
+      }
+    };
+    return buildSnapshot(dbPath, opened, main, walState, walSource, stats, {
+      changed,
+      close: closeAll,
+    });
+  } catch (e) {
+    closeAll();
+    throw e;
+  }
 }
 
 /** Builds a snapshot from bytes already read (the main file and the -wal, or null). */
 export function snapshotFromBytes(dbPath: string, main: Buffer, wal: Buffer | null): Snapshot {
-  if (main.length === 0) {
+  const stamp: FileStamp = { size: main.length, mtimeMs: 0, ctimeMs: 0, ino: 0, dev: 0 };
+  return buildSnapshot(dbPath, stamp, bufferSource(main), wal === null ? null : validateWalBytes(wal), wal && bufferSource(wal), newReadStats(), {
+    changed: () => false,
+    close: () => undefined,
+  });
+}
+
+function buildSnapshot(
+  dbPath: string,
+  file: FileStamp,
+  main: ByteSource,
+  walState: WalState | null,
+  walSource: ByteSource | null,
+  stats: ReadStats,
+  life: { changed(): boolean; close(): void },
+): Snapshot {
+  const size = main.size;
+  stats.fileSize = size;
+  if (size === 0) {
     // SQLite treats a 0-byte file as an empty database (and ignores, then deletes, a -wal next
     // to it), so there is no topologies table in it.
     throw new DbReadError(
@@ -433,40 +486,44 @@ export function snapshotFromBytes(dbPath: string, main: Buffer, wal: Buffer | nu
       dbPath,
     );
   }
-  if (main.length < 100) {
-    const n = Math.min(main.length, SQLITE_MAGIC.length);
-    if (main.subarray(0, n).equals(SQLITE_MAGIC.subarray(0, n))) {
-      throw new DbReadError('truncated', `${dbPath} is truncated: only ${main.length} bytes, less than a SQLite header`, dbPath);
+  const head = Buffer.alloc(Math.min(size, 100));
+  const got = main.read(head, 0);
+  stats.bytesRead += got;
+  if (got < head.length) throw torn(dbPath, 'shrank while it was read');
+  if (size < 100) {
+    const n = Math.min(size, SQLITE_MAGIC.length);
+    if (head.subarray(0, n).equals(SQLITE_MAGIC.subarray(0, n))) {
+      throw new DbReadError('truncated', `${dbPath} is truncated: only ${size} bytes, less than a SQLite header`, dbPath);
     }
     throw new DbReadError('corrupt', `${dbPath} is not a SQLite database (it does not start with "SQLite format 3")`, dbPath);
   }
-  const header = parseDbHeader(main, dbPath);
+  const header = parseDbHeader(head, dbPath);
   const { pageSize } = header;
-  if (main.length % pageSize !== 0) {
+  if (size % pageSize !== 0) {
     throw new DbReadError(
       'truncated',
-      `${dbPath} is truncated or damaged: its size (${main.length} bytes) is not a multiple of its page size (${pageSize})`,
+      `${dbPath} is truncated or damaged: its size (${size} bytes) is not a multiple of its page size (${pageSize})`,
       dbPath,
     );
   }
-  const mainPages = main.length / pageSize;
+  const mainPages = size / pageSize;
 
-  const parsed = wal === null ? null : parseWal(wal, pageSize);
-  const walUsable = parsed !== null && parsed.committedFrames > 0;
-  let pageCount: number;
-  if (walUsable) {
-    pageCount = parsed.dbSizePages;
-  } else {
-    pageCount = header.headerPageCount ?? mainPages;
-  }
-  const walPageOffsets: ReadonlyMap<number, number> = walUsable ? parsed.pageOffsets : new Map();
-  const walBytes = wal ?? Buffer.alloc(0);
+  let walIgnoredReason: string | null = null;
+  let wal: WalState | null = null;
+  if (walState === null) walIgnoredReason = 'no write-ahead log';
+  else if (walState.headerProblem !== null) walIgnoredReason = walState.headerProblem;
+  else if (walState.pageSize !== pageSize) walIgnoredReason = walPageSizeProblem(walState.pageSize, pageSize);
+  else if (walState.committedFrames === 0) walIgnoredReason = 'no committed frames';
+  else wal = walState;
+
+  const pageCount = wal !== null ? wal.dbSizePages : (header.headerPageCount ?? mainPages);
+  const walOffsets: ReadonlyMap<number, number> = wal?.pageOffsets ?? new Map();
 
   // Every page must come from the WAL or the main file.
   let missing = 0;
   let firstMissing = 0;
   for (let n = mainPages + 1; n <= pageCount; n++) {
-    if (!walPageOffsets.has(n)) {
+    if (!walOffsets.has(n)) {
       if (missing === 0) firstMissing = n;
       missing++;
     }
@@ -482,34 +539,99 @@ export function snapshotFromBytes(dbPath: string, main: Buffer, wal: Buffer | nu
   if (pageCount === 0) {
     throw new DbReadError('corrupt', `${dbPath} has no pages: the file is corrupt`, dbPath);
   }
+  stats.pageSize = pageSize;
+  stats.pageCount = pageCount;
 
-  const readPage = (n: number): Buffer => {
+  let closed = false;
+  const cache = new Map<number, Buffer>();
+  const seen = new Set<number>();
+  const checkPage = (n: number): void => {
     if (!Number.isInteger(n) || n < 1 || n > pageCount) {
       throw new RangeError(`page ${n} is outside 1..${pageCount}`);
     }
-    const off = walPageOffsets.get(n);
-    if (off !== undefined) return walBytes.subarray(off, off + pageSize);
-    return main.subarray((n - 1) * pageSize, n * pageSize);
+    if (closed) throw new Error(`the snapshot of ${dbPath} is closed`);
+  };
+  /** Reads page n into `buf` (no cache). */
+  const load = (n: number, buf: Buffer): void => {
+    const off = n <= pageCount ? walOffsets.get(n) : undefined;
+    let got: number;
+    if (off !== undefined && walSource !== null) {
+      got = walSource.read(buf, off);
+      stats.walPageReads++;
+    } else {
+      got = main.read(buf, (n - 1) * pageSize);
+      stats.mainPageReads++;
+    }
+    stats.bytesRead += got;
+    if (!seen.has(n)) {
+      seen.add(n);
+      stats.pagesRead.push(n);
+    }
+    if (got < pageSize) {
+      throw torn(dbPath, `changed while it was being read: page ${n} is no longer in the file`);
+    }
   };
 
-  let walIgnoredReason: string | null = null;
-  if (parsed === null) walIgnoredReason = 'no write-ahead log';
-  else if (parsed.headerProblem !== null) walIgnoredReason = parsed.headerProblem;
-  else if (!walUsable) walIgnoredReason = 'no committed frames';
+  /** As load(), without counting the page as read by a query (buildImage reads them all). */
+  const loadQuietly = (n: number, buf: Buffer): void => {
+    const off = walOffsets.get(n);
+    const got = off !== undefined && walSource !== null ? walSource.read(buf, off) : main.read(buf, (n - 1) * pageSize);
+    if (got < pageSize) throw torn(dbPath, `changed while it was being read: page ${n} is no longer in the file`);
+  };
 
+  let offsetsView: ReadonlyMap<number, number> | null = null;
   return {
     path: dbPath,
     pageSize,
     pageCount,
-    walFramesApplied: walUsable ? parsed.committedFrames : 0,
+    file,
+    walFramesApplied: wal?.committedFrames ?? 0,
     walIgnoredReason,
-    walPageOffsets,
-    readPage,
+    get walPageOffsets(): ReadonlyMap<number, number> {
+      if (offsetsView === null) {
+        const m = new Map<number, number>();
+        for (const [p, o] of walOffsets) if (p <= pageCount) m.set(p, o);
+        offsetsView = m;
+      }
+      return offsetsView;
+    },
+    stats,
+    readPage(n: number): Buffer {
+      checkPage(n);
+      let b = cache.get(n);
+      if (b === undefined) {
+        b = Buffer.allocUnsafe(pageSize);
+        load(n, b);
+        cache.set(n, b);
+      }
+      return b;
+    },
+    readPageInto(n: number, buf: Buffer): Buffer {
+      checkPage(n);
+      const cached = cache.get(n);
+      if (cached) cached.copy(buf, 0, 0, pageSize);
+      else load(n, buf.subarray(0, pageSize));
+      return buf;
+    },
     buildImage(): Buffer {
+      checkPage(1);
       const image = Buffer.allocUnsafe(pageCount * pageSize);
-      for (let n = 1; n <= pageCount; n++) readPage(n).copy(image, (n - 1) * pageSize);
+      for (let n = 1; n <= pageCount; n++) {
+        const cached = cache.get(n);
+        if (cached) cached.copy(image, (n - 1) * pageSize);
+        else loadQuietly(n, image.subarray((n - 1) * pageSize, n * pageSize));
+      }
       patchHeaderForRollbackMode(image, pageCount);
       return image;
+    },
+    changed: () => life.changed(),
+    verifyUnchanged(): void {
+      if (life.changed()) throw torn(dbPath);
+    },
+    close(): void {
+      closed = true;
+      cache.clear();
+      life.close();
     },
   };
 }
@@ -529,3 +651,5 @@ export function patchHeaderForRollbackMode(image: Buffer, pageCount: number): vo
 export function absoluteDbPath(p: string): string {
   return path.resolve(p);
 }
+
+export { WAL_HEADER_SIZE };

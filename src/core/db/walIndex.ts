@@ -1,0 +1,381 @@
+// Validation of a SQLite write-ahead log (`-wal`), frame by frame, without holding the log in
+// memory, and resumable: a log that only grew since the last read is validated from where that
+// read stopped instead of from the start.
+//
+// WAL format: https://www.sqlite.org/fileformat2.html#walformat
+//  - 32-byte header: magic (0x377f0682 = little-endian checksums, 0x377f0683 = big-endian),
+//    version 3007000, page size, checkpoint sequence, salt-1, salt-2, checksum-1, checksum-2
+//    (checksum of the first 24 bytes).
+//  - frames: 24-byte header (page number, db size in pages for a commit frame else 0, salt-1,
+//    salt-2, checksum-1, checksum-2) then one page. The checksum is cumulative: it runs over
+//    the previous frame's (or the header's) checksum, this frame header's first 8 bytes and the
+//    page data. A frame is valid only if its salts equal the header's and its checksum matches.
+//  - Like SQLite's recovery, only frames up to the last valid commit frame count; the first
+//    invalid frame ends the log. The last copy of a page wins; the commit frame's db size is
+//    the page count.
+//
+// Why resuming is safe: within one generation of the log (one header: same salts, same
+// checkpoint sequence) SQLite only ever appends frames after the last commit; the frames up to a
+// commit are never rewritten. A checkpoint that restarts the log writes a new header (new salts),
+// and a truncated or replaced log has another size or inode. A resumed validation therefore
+// starts from a state that a full validation would also reach, and re-checks the header and the
+// commit frame it resumes from. SQLite's own readers trust their -shm index the same way.
+import * as fs from 'node:fs';
+import { endianness } from 'node:os';
+
+export const WAL_MAGIC_LE = 0x377f0682;
+export const WAL_MAGIC_BE = 0x377f0683;
+export const WAL_VERSION = 3007000;
+export const WAL_HEADER_SIZE = 32;
+export const WAL_FRAME_HEADER_SIZE = 24;
+
+const LITTLE_ENDIAN_HOST = endianness() === 'LE';
+
+/** The validated content of a log at its last valid commit frame. Never mutated once returned. */
+export interface WalState {
+  /** Why the log contributes nothing (empty, bad magic, bad header checksum...), or null. */
+  headerProblem: string | null;
+  pageSize: number;
+  salt1: number;
+  salt2: number;
+  bigEndianChecksums: boolean;
+  /** The 32 header bytes this state was validated under (empty when the header is unusable). */
+  header: Buffer;
+  /** Frames that passed salt and checksum validation (committed or not). */
+  validFrames: number;
+  /** Frames up to and including the last valid commit frame: the ones SQLite would use. */
+  committedFrames: number;
+  /** Database size in pages from the last valid commit frame (0 when there is none). */
+  dbSizePages: number;
+  /** File offset just past the last valid commit frame (32 when there is none). */
+  committedEnd: number;
+  /** The running checksum at `committedEnd`. */
+  checksumAtCommit: [number, number];
+  /**
+   * Page number → file offset of the page data (after the frame header) of its last committed
+   * copy. May hold pages above `dbSizePages` (a commit that shrank the database): ignore those.
+   */
+  pageOffsets: ReadonlyMap<number, number>;
+}
+
+/** Adds `data[start, end)` (length a multiple of 8) to the running WAL checksum `s` (mutated and returned). */
+export function walChecksum(
+  data: Buffer,
+  start: number,
+  end: number,
+  bigEndian: boolean,
+  s: [number, number],
+): [number, number] {
+  let s1 = s[0];
+  let s2 = s[1];
+  const abs = data.byteOffset + start;
+  if (abs % 4 === 0 && (end - start) % 8 === 0) {
+    // Aligned: read 32-bit words straight from the memory (several times faster).
+    const words = new Uint32Array(data.buffer, abs, (end - start) / 4);
+    const n = words.length;
+    if (bigEndian === !LITTLE_ENDIAN_HOST) {
+      for (let i = 0; i < n; i += 2) {
+        s1 = (s1 + words[i] + s2) >>> 0;
+        s2 = (s2 + words[i + 1] + s1) >>> 0;
+      }
+    } else {
+      for (let i = 0; i < n; i += 2) {
+        const a = words[i];
+        const b = words[i + 1];
+        s1 = (s1 + (((a & 0xff) << 24) | ((a & 0xff00) << 8) | ((a >>> 8) & 0xff00) | (a >>> 24)) + s2) >>> 0;
+        s2 = (s2 + (((b & 0xff) << 24) | ((b & 0xff00) << 8) | ((b >>> 8) & 0xff00) | (b >>> 24)) + s1) >>> 0;
+      }
+    }
+  } else if (bigEndian) {
+    for (let i = start; i < end; i += 8) {
+      s1 = (s1 + data.readUInt32BE(i) + s2) >>> 0;
+      s2 = (s2 + data.readUInt32BE(i + 4) + s1) >>> 0;
+    }
+  } else {
+    for (let i = start; i < end; i += 8) {
+      s1 = (s1 + data.readUInt32LE(i) + s2) >>> 0;
+      s2 = (s2 + data.readUInt32LE(i + 4) + s1) >>> 0;
+    }
+  }
+  s[0] = s1;
+  s[1] = s2;
+  return s;
+}
+
+export function isValidPageSize(n: number): boolean {
+  return n >= 512 && n <= 65536 && (n & (n - 1)) === 0;
+}
+
+function unusable(headerProblem: string, pageSize = 0, bigEndian = false): WalState {
+  return {
+    headerProblem,
+    pageSize,
+    salt1: 0,
+    salt2: 0,
+    bigEndianChecksums: bigEndian,
+    header: Buffer.alloc(0),
+    validFrames: 0,
+    committedFrames: 0,
+    dbSizePages: 0,
+    committedEnd: WAL_HEADER_SIZE,
+    checksumAtCommit: [0, 0],
+    pageOffsets: new Map(),
+  };
+}
+
+/** Validates frames fed in file order; `state()` is the log as SQLite would use it so far. */
+export class WalValidator {
+  private readonly s: [number, number];
+  /** Committed pages; copied from the base state at the first new commit (copy on write). */
+  private pageOffsets: Map<number, number> | null = null;
+  private readonly pending: Array<[number, number]> = [];
+  private frames: number;
+  private committedFrames: number;
+  private dbSizePages: number;
+  private committedEnd: number;
+  private checksumAtCommit: [number, number];
+  private ended = false;
+  /** Frames whose checksum was computed by this validator. */
+  framesChecked = 0;
+  /** File offset of the next frame to feed. */
+  nextOffset: number;
+
+  private constructor(private readonly base: WalState) {
+    this.s = [base.checksumAtCommit[0], base.checksumAtCommit[1]];
+    this.frames = base.committedFrames;
+    this.committedFrames = base.committedFrames;
+    this.dbSizePages = base.dbSizePages;
+    this.committedEnd = base.committedEnd;
+    this.checksumAtCommit = base.checksumAtCommit;
+    this.nextOffset = base.committedEnd;
+    if (base.headerProblem !== null) this.ended = true;
+  }
+
+  /** A validator for a log with this 32-byte header (validated here). */
+  static fromHeader(header: Buffer): WalValidator {
+    return new WalValidator(validateHeader(header));
+  }
+
+  /** Continues after a state produced earlier for the same log generation. */
+  static resume(state: WalState): WalValidator {
+    return new WalValidator(state);
+  }
+
+  get frameSize(): number {
+    return WAL_FRAME_HEADER_SIZE + this.base.pageSize;
+  }
+
+  /** False once the log has ended (an invalid frame, or an unusable header). */
+  get open(): boolean {
+    return !this.ended;
+  }
+
+  /**
+   * Feeds whole frames: `buf` holds the bytes at file offset `this.nextOffset`. A trailing
+   * partial frame ends the log. Returns `open`.
+   */
+  feed(buf: Buffer): boolean {
+    if (this.ended) return false;
+    const { salt1, salt2, bigEndianChecksums: bigEndian } = this.base;
+    const frameSize = this.frameSize;
+    const s = this.s;
+    let off = 0;
+    for (; off + frameSize <= buf.length; off += frameSize) {
+      const pgno = buf.readUInt32BE(off);
+      const commitSize = buf.readUInt32BE(off + 4);
+      if (pgno === 0 || buf.readUInt32BE(off + 8) !== salt1 || buf.readUInt32BE(off + 12) !== salt2) {
+        this.ended = true;
+        break;
+      }
+      const c0 = s[0];
+      const c1 = s[1];
+      walChecksum(buf, off, off + 8, bigEndian, s);
+      walChecksum(buf, off + WAL_FRAME_HEADER_SIZE, off + frameSize, bigEndian, s);
+      this.framesChecked++;
+      if (s[0] !== buf.readUInt32BE(off + 16) || s[1] !== buf.readUInt32BE(off + 20)) {
+        s[0] = c0;
+        s[1] = c1;
+        this.ended = true;
+        break;
+      }
+      this.frames++;
+      const fileOffset = this.nextOffset + off;
+      this.pending.push([pgno, fileOffset + WAL_FRAME_HEADER_SIZE]);
+      if (commitSize !== 0) {
+        this.pageOffsets ??= new Map(this.base.pageOffsets);
+        for (const [p, o] of this.pending) this.pageOffsets.set(p, o);
+        this.pending.length = 0;
+        this.committedFrames = this.frames;
+        this.dbSizePages = commitSize;
+        this.committedEnd = fileOffset + frameSize;
+        this.checksumAtCommit = [s[0], s[1]];
+      }
+    }
+    if (!this.ended && off < buf.length) this.ended = true; // a partial frame ends the log
+    this.nextOffset += off;
+    return !this.ended;
+  }
+
+  /** The log up to its last valid commit frame. */
+  state(): WalState {
+    return {
+      ...this.base,
+      validFrames: this.frames,
+      committedFrames: this.committedFrames,
+      dbSizePages: this.dbSizePages,
+      committedEnd: this.committedEnd,
+      checksumAtCommit: this.checksumAtCommit,
+      pageOffsets: this.pageOffsets ?? this.base.pageOffsets,
+    };
+  }
+}
+
+function validateHeader(h: Buffer): WalState {
+  if (h.length < WAL_HEADER_SIZE) return unusable(h.length === 0 ? 'empty' : 'shorter than its header');
+  const magic = h.readUInt32BE(0);
+  if (magic !== WAL_MAGIC_LE && magic !== WAL_MAGIC_BE) return unusable('bad magic number');
+  const bigEndian = magic === WAL_MAGIC_BE;
+  const version = h.readUInt32BE(4);
+  const pageSize = h.readUInt32BE(8);
+  if (version !== WAL_VERSION) return unusable(`unsupported WAL version ${version}`, pageSize, bigEndian);
+  if (!isValidPageSize(pageSize)) return unusable(`invalid WAL page size ${pageSize}`, pageSize, bigEndian);
+  const header = Buffer.from(h.subarray(0, WAL_HEADER_SIZE));
+  const s: [number, number] = [0, 0];
+  walChecksum(header, 0, 24, bigEndian, s);
+  if (s[0] !== header.readUInt32BE(24) || s[1] !== header.readUInt32BE(28)) {
+    return unusable('bad header checksum', pageSize, bigEndian);
+  }
+  return {
+    headerProblem: null,
+    pageSize,
+    salt1: header.readUInt32BE(16),
+    salt2: header.readUInt32BE(20),
+    bigEndianChecksums: bigEndian,
+    header,
+    validFrames: 0,
+    committedFrames: 0,
+    dbSizePages: 0,
+    committedEnd: WAL_HEADER_SIZE,
+    checksumAtCommit: s,
+    pageOffsets: new Map(),
+  };
+}
+
+/** Validates a whole log held in memory. */
+export function validateWalBytes(wal: Buffer): WalState {
+  const v = WalValidator.fromHeader(wal.subarray(0, Math.min(wal.length, WAL_HEADER_SIZE)));
+  if (v.open) v.feed(wal.subarray(WAL_HEADER_SIZE));
+  return v.state();
+}
+
+/** What one read of a -wal file did, for the reader's statistics. */
+export interface WalReadInfo {
+  state: WalState;
+  /** True when validation resumed from an earlier read instead of starting over. */
+  resumed: boolean;
+  framesChecked: number;
+  bytesRead: number;
+}
+
+interface CacheEntry {
+  dev: number;
+  ino: number;
+  state: WalState;
+}
+
+/** The last validated state of each -wal (by real path). A handful of entries at most. */
+const walCache = new Map<string, CacheEntry>();
+const WAL_CACHE_MAX = 8;
+/** Validate at most this much between two yields to the event loop. */
+const YIELD_EVERY_BYTES = 16 * 1024 * 1024;
+const MAX_CHUNK_BYTES = 1024 * 1024;
+
+/** Forgets every remembered -wal validation (tests). */
+export function clearWalCache(): void {
+  walCache.clear();
+}
+
+function preadFully(fd: number, buf: Buffer, position: number): number {
+  let off = 0;
+  while (off < buf.length) {
+    const n = fs.readSync(fd, buf, off, buf.length - off, position + off);
+    if (n === 0) break;
+    off += n;
+  }
+  return off;
+}
+
+/**
+ * Validates the -wal open on `fd` (`size` bytes, identified by `dev`/`ino`), resuming from the
+ * state remembered for `key` when the log is the same generation and only grew. Reads it in
+ * bounded chunks. Throws the fs errors of reading.
+ */
+export async function readWalFile(fd: number, size: number, dev: number, ino: number, key: string): Promise<WalReadInfo> {
+  let bytesRead = 0;
+  const header = Buffer.alloc(Math.min(size, WAL_HEADER_SIZE));
+  bytesRead += preadFully(fd, header, 0);
+  let v: WalValidator | null = null;
+  let resumed = false;
+  const cached = walCache.get(key);
+  if (
+    cached &&
+    cached.dev === dev &&
+    cached.ino === ino &&
+    cached.state.headerProblem === null &&
+    size >= cached.state.committedEnd &&
+    header.equals(cached.state.header)
+  ) {
+    const st = cached.state;
+    let sameCommit = st.committedFrames === 0;
+    if (!sameCommit) {
+      // The commit frame we resume from must still be there, byte for byte (its checksum chains
+      // every frame before it).
+      const frameSize = WAL_FRAME_HEADER_SIZE + st.pageSize;
+      const fh = Buffer.alloc(WAL_FRAME_HEADER_SIZE);
+      bytesRead += preadFully(fd, fh, st.committedEnd - frameSize);
+      sameCommit =
+        fh.readUInt32BE(4) === st.dbSizePages &&
+        fh.readUInt32BE(8) === st.salt1 &&
+        fh.readUInt32BE(12) === st.salt2 &&
+        fh.readUInt32BE(16) === st.checksumAtCommit[0] &&
+        fh.readUInt32BE(20) === st.checksumAtCommit[1];
+    }
+    if (sameCommit) {
+      v = WalValidator.resume(st);
+      resumed = true;
+    }
+  }
+  if (v === null) v = WalValidator.fromHeader(header);
+
+  if (v.open) {
+    const frameSize = v.frameSize;
+    // Start with one frame (a stale tail usually ends at its first frame), then grow.
+    let framesPerChunk = 1;
+    const maxFrames = Math.max(1, Math.floor(MAX_CHUNK_BYTES / frameSize));
+    let sinceYield = 0;
+    let chunk = Buffer.allocUnsafe(frameSize * Math.min(maxFrames, 16));
+    while (v.open && v.nextOffset + frameSize <= size) {
+      const whole = Math.floor((size - v.nextOffset) / frameSize);
+      const n = Math.min(framesPerChunk, whole);
+      if (chunk.length < n * frameSize) chunk = Buffer.allocUnsafe(n * frameSize);
+      const want = chunk.subarray(0, n * frameSize);
+      const got = preadFully(fd, want, v.nextOffset);
+      bytesRead += got;
+      v.feed(want.subarray(0, got));
+      if (got < want.length) break; // the file shrank while it was read: the caller sees a torn read
+      framesPerChunk = Math.min(maxFrames, framesPerChunk * 4);
+      sinceYield += got;
+      if (sinceYield >= YIELD_EVERY_BYTES) {
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
+  }
+  const state = v.state();
+  if (state.headerProblem === null) {
+    walCache.delete(key);
+    walCache.set(key, { dev, ino, state });
+    while (walCache.size > WAL_CACHE_MAX) walCache.delete(walCache.keys().next().value as string);
+  }
+  return { state, resumed, framesChecked: v.framesChecked, bytesRead };
+}
