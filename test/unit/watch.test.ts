@@ -1,0 +1,169 @@
+// The debouncing of the live view's signals, on mocked timers.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, it, mock } from 'node:test';
+import { ChangeDebouncer, TopologyWatcher, type ChangeReason } from '../../src/core/watch';
+
+describe('ChangeDebouncer', () => {
+  let fired: ChangeReason[][];
+  let d: ChangeDebouncer;
+  const docker = (action: string): ChangeReason => ({ kind: 'docker', type: 'container', action });
+  const db: ChangeReason = { kind: 'db', file: 'decnet.db-wal' };
+
+  beforeEach(() => {
+    mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
+    fired = [];
+    d = new ChangeDebouncer((r) => fired.push(r), 500, 2_000, 5_000);
+  });
+  afterEach(() => {
+    d.cancel();
+    mock.timers.reset();
+  });
+
+  it('fires once, after a quiet period, with every reason of the burst', () => {
+    d.trigger(docker('create'));
+    mock.timers.tick(300);
+    d.trigger(docker('start'));
+    mock.timers.tick(499);
+    assert.equal(fired.length, 0);
+    mock.timers.tick(1);
+    assert.deepEqual(fired, [[docker('create'), docker('start')]]);
+    mock.timers.tick(10_000);
+    assert.equal(fired.length, 1);
+  });
+
+  it('fires at least every maxWait while signals keep coming', () => {
+    for (let t = 0; t < 4_000; t += 100) {
+      d.trigger(docker('create'));
+      mock.timers.tick(100);
+    }
+    assert.equal(fired.length, 2, 'at 2 s and 4 s');
+    assert.equal(fired[0].length, 20);
+  });
+
+  it('holds database-only batches to one per dbMinInterval, but not Docker ones', () => {
+    d.trigger(db);
+    mock.timers.tick(500);
+    assert.equal(fired.length, 1, 'the first database signal fires after the quiet period');
+    d.trigger(db);
+    mock.timers.tick(1_000);
+    assert.equal(fired.length, 1, 'held back');
+    mock.timers.tick(3_999);
+    assert.equal(fired.length, 1, 'still held back');
+    mock.timers.tick(1);
+    assert.equal(fired.length, 2, '5 s after the previous batch');
+    d.trigger(db);
+    mock.timers.tick(100);
+    d.trigger(docker('destroy'));
+    mock.timers.tick(500);
+    assert.equal(fired.length, 3, 'a Docker signal is not held back');
+    assert.deepEqual(fired[2], [db, docker('destroy')]);
+  });
+
+  it('drops what is pending on cancel', () => {
+    d.trigger(docker('create'));
+    d.cancel();
+    mock.timers.tick(10_000);
+    assert.deepEqual(fired, []);
+  });
+});
+
+describe('TopologyWatcher without a daemon', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'decnet-watch-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('signals database changes (the file and its -wal, nothing else) and reports the stream down', async () => {
+    const dbPath = path.join(dir, 'decnet.db');
+    writeFileSync(dbPath, '');
+    const w = new TopologyWatcher({
+      dockerHost: `unix://${path.join(dir, 'no-docker.sock')}`,
+      dbPath,
+      debounceMs: 50,
+      dbMinIntervalMs: 0,
+      reconnectInitialMs: 60_000,
+    });
+    const states: string[] = [];
+    const batches: ChangeReason[][] = [];
+    w.onConnectionChanged((s) => states.push(s));
+    w.onChanged((r) => batches.push(r));
+    w.start();
+    try {
+      await waitUntil(() => states.includes('disconnected'));
+      writeFileSync(path.join(dir, 'unrelated.txt'), 'x');
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(batches.length, 0, 'another file in the folder is no signal');
+      writeFileSync(`${dbPath}-wal`, 'x');
+      await waitUntil(() => batches.length > 0);
+      assert.ok(batches[0].every((r) => r.kind === 'db' && r.file === 'decnet.db-wal'), JSON.stringify(batches));
+    } finally {
+      w.dispose();
+    }
+    assert.equal(w.connectionState, 'idle');
+    assert.deepEqual(states.slice(0, 2), ['connecting', 'disconnected']);
+  });
+});
+
+async function waitUntil(cond: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('SerialRunner', () => {
+  it('never overlaps runs, and coalesces requests made during a run into one follow-up', async () => {
+    const { SerialRunner } = await import('../../src/core/serialRunner');
+    let active = 0;
+    let maxActive = 0;
+    let runs = 0;
+    const gates: Array<() => void> = [];
+    const runner = new SerialRunner(async () => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      const n = ++runs;
+      await new Promise<void>((r) => gates.push(r));
+      active--;
+      return n;
+    });
+    const first = runner.run();
+    assert.equal(runner.isRunning, true);
+    const second = runner.run();
+    const third = runner.run();
+    assert.equal(second, third, 'one follow-up for every request made during the run');
+    assert.equal(runner.hasQueued, true);
+    await waitUntil(() => gates.length === 1);
+    gates.shift()!();
+    assert.equal(await first, 1);
+    await waitUntil(() => gates.length === 1);
+    assert.equal(runs, 2);
+    gates.shift()!();
+    assert.equal(await second, 2);
+    assert.equal(maxActive, 1);
+    assert.equal(runner.isRunning, false);
+    const fourth = runner.run();
+    await waitUntil(() => gates.length === 1);
+    gates.shift()!();
+    assert.equal(await fourth, 3);
+  });
+
+  it('starts the follow-up even when the running one fails', async () => {
+    const { SerialRunner } = await import('../../src/core/serialRunner');
+    let n = 0;
+    const runner = new SerialRunner(async () => {
+      n++;
+      await new Promise((r) => setTimeout(r, 10));
+      if (n === 1) throw new Error('first fails');
+      return n;
+    });
+    const first = runner.run();
+    const second = runner.run();
+    await assert.rejects(first, /first fails/);
+    assert.equal(await second, 2);
+  });
+});
