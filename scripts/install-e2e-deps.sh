@@ -18,6 +18,7 @@ log() { echo "install-e2e-deps: $*" >&2; }
 # 1. Debian packages.
 packages=(
   docker.io busybox-static chromium ripgrep sqlite3 unzip ca-certificates openssl mariadb-server mariadb-client
+  openssh-server openssh-client
   fonts-liberation fonts-dejavu-core
   # Native modules of code-server / VS Code (node-pty, kerberos, spdlog, argon2, ...).
   build-essential python3 pkg-config libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev

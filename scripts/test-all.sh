@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: installs what the tests need (Debian packages, code-server for the end-to-end
-# test), starts the private Docker daemon and a private MariaDB server, then runs the type check, the unit tests, the
-# integration tests and the end-to-end test. The private daemon is stopped at the end.
+# test), starts the private Docker daemon, a private MariaDB server and a private sshd, then
+# runs the type check, the unit tests, the integration tests and the end-to-end test. Every
+# private server is stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,8 @@ export DECNET_TEST_TLS_PORT=${DECNET_TEST_TLS_PORT:-23760}
 
 bash scripts/install-e2e-deps.sh >&2
 
+trap 'bash scripts/private-sshd.sh stop; bash scripts/private-mariadb.sh stop; bash scripts/private-dockerd.sh stop' EXIT
+
 DECNET_TEST_DOCKER_HOST=$(bash scripts/private-dockerd.sh start)
 export DECNET_TEST_DOCKER_HOST
 export DECNET_TEST_DOCKER_TLS_HOST=tcp://127.0.0.1:$DECNET_TEST_TLS_PORT
@@ -19,7 +22,8 @@ DECNET_TEST_MYSQL_URL=$(bash scripts/private-mariadb.sh start)
 export DECNET_TEST_MYSQL_URL
 DECNET_TEST_MYSQL_PASSWORD=$(cat "${DECNET_TEST_MYSQL_ROOT:-/tmp/decnet-reaper-mysql}/password")
 export DECNET_TEST_MYSQL_PASSWORD
-trap 'bash scripts/private-mariadb.sh stop; bash scripts/private-dockerd.sh stop' EXIT
+DECNET_TEST_SSH_CONFIG=$(bash scripts/private-sshd.sh start)
+export DECNET_TEST_SSH_CONFIG
 
 npm run --silent typecheck
 npm run --silent test:unit

@@ -2,6 +2,7 @@
 import Docker from 'dockerode';
 import * as https from 'node:https';
 import { describeEndpoint, type DockerEndpoint } from './dockerEndpoint';
+import { parseSshUrl, sshDialAgent } from './sshDial';
 import type { ContainerInfo, DockerInventory, NetworkEndpoint, NetworkInfo } from './model';
 import { DockerUnavailableError } from './model';
 
@@ -9,8 +10,8 @@ export const DOCKER_TIMEOUT_MS = 30_000;
 
 /**
  * A dockerode client for `unix:///path`, `tcp://host:port` (TLS when the endpoint carries TLS
- * material) or `ssh://user@host[:port]` (through the SSH agent, running `docker system
- * dial-stdio` on the host). Every connection option is given explicitly: docker-modem would
+ * material) or `ssh://user@host[:port]` (the system `ssh` running `docker system dial-stdio` on
+ * the host, as the Docker CLI does). Every connection option is given explicitly: docker-modem would
  * otherwise fill the gaps from DOCKER_HOST and DOCKER_CERT_PATH, and reach another daemon than
  * the one the user chose.
  */
@@ -73,13 +74,13 @@ function createClient(target: string | DockerEndpoint): Docker {
       } as Docker.DockerOptions);
     }
     case 'ssh:':
+      // Plain HTTP over the stdio of `ssh … docker system dial-stdio` (see sshDial.ts).
       return new Docker({
         ...base,
-        host: url.hostname,
-        port: Number(url.port || 22),
-        protocol: 'ssh',
-        username: decodeURIComponent(url.username) || undefined,
-        sshOptions: { agent: process.env.SSH_AUTH_SOCK },
+        host: 'docker',
+        port: 80,
+        protocol: 'http',
+        agent: sshDialAgent(parseSshUrl(endpoint.url)),
       } as Docker.DockerOptions);
     default:
       throw new DockerUnavailableError(

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -21,6 +21,13 @@ function tlsSetup(): { host: string; certPath: string } {
     throw new Error('DECNET_TEST_DOCKER_TLS_HOST / DECNET_TEST_DOCKER_CERT_PATH are not set: run the tests with `npm test`');
   }
   return { host, certPath };
+}
+
+/** The private sshd's client config, set up by scripts/private-sshd.sh; never skipped. */
+function sshConfig(): string {
+  const config = process.env.DECNET_TEST_SSH_CONFIG;
+  if (!config) throw new Error('DECNET_TEST_SSH_CONFIG is not set: run the tests with `npm test`');
+  return config;
 }
 
 describe('Docker endpoints', () => {
@@ -91,6 +98,33 @@ describe('Docker endpoints', () => {
     const missing = scanJson(['--context', 'nope'], { DOCKER_CONFIG: config });
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /context "nope" cannot be read/);
+  });
+
+  it('reaches the daemon over ssh:// as the Docker CLI does, checking the host key', () => {
+    const config = sshConfig();
+    // `ssh` on PATH reads the test's client config; everything else is the system ssh.
+    const bin = mkdtempSync(path.join(dir, 'ssh-bin-'));
+    const wrapper = (cfg: string) => {
+      writeFileSync(path.join(bin, 'ssh'), `#!/bin/sh\nexec /usr/bin/ssh -F ${JSON.stringify(cfg)} "$@"\n`);
+      chmodSync(path.join(bin, 'ssh'), 0o755);
+    };
+    wrapper(config);
+    const env = { PATH: `${bin}:${process.env.PATH}` };
+    const r = scanJson(['--docker-host', 'ssh://decnet-test-ssh'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.out.docker_endpoint, 'ssh://decnet-test-ssh');
+    assert.equal(r.out.docker_daemon.id, daemonId);
+    assert.deepEqual(r.out.orphan_prefixes, [orphanPrefix]);
+
+    // A host key that does not match known_hosts: ssh refuses, so does the reaper.
+    const badKnownHosts = path.join(bin, 'known_hosts');
+    writeFileSync(badKnownHosts, readFileSync(path.join(path.dirname(config), 'known_hosts'), 'utf8').replace(/AAAA\S+/, 'AAAAC3NzaC1lZDI1NTE5AAAAIBadKeyBadKeyBadKeyBadKeyBadKeyBadKeyBadKeyBa'));
+    const badConfig = path.join(bin, 'config');
+    writeFileSync(badConfig, readFileSync(config, 'utf8').replace(/UserKnownHostsFile .*/, `UserKnownHostsFile ${badKnownHosts}`));
+    wrapper(badConfig);
+    const refused = scanJson(['--docker-host', 'ssh://decnet-test-ssh'], env);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/);
   });
 
   it('reaches the daemon over TCP with TLS certificates, and refuses without them', () => {
