@@ -7,6 +7,16 @@ import type { Group, ScanResult } from '../core/model';
 import { executeRemoval, planRemoval, RefusedError, type RemovalPlan } from '../core/reaper';
 import { formatPlan, formatReportText, type ReapReport } from '../core/report';
 import { scan } from '../core/scan';
+import {
+  conflictJson,
+  describeOverlap,
+  describeOwner,
+  findConflicts,
+  findOverlapsWith,
+  lanClaimJson,
+  parseCidr,
+  type NetworkConflict,
+} from '../core/overlaps';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -16,6 +26,13 @@ const USAGE = `Usage:
   decnet-reaper scan [--db PATH | --db-url URL] [--docker-host URL | --context NAME] [--json]
   decnet-reaper reap PREFIX... [--db PATH | --db-url URL] [--docker-host URL | --context NAME] [--dry-run] [--yes] [--json]
   decnet-reaper reap --all-orphans [--db PATH | --db-url URL] [--docker-host URL | --context NAME] [--dry-run] [--yes] [--json]
+  decnet-reaper reap --torn-down PREFIX [--db PATH | --db-url URL] [--docker-host URL | --context NAME] [--dry-run] [--yes] [--json]
+  decnet-reaper overlaps [CIDR | IP] [--db PATH | --db-url URL] [--docker-host URL | --context NAME] [--json]
+
+reap --torn-down removes what is left on Docker of a topology whose row says torn_down (any other
+status is refused); without --yes it asks you to type the prefix. overlaps lists every Docker
+network whose pool overlaps a LAN of a topology that is not torn_down, or another network's pool;
+with a CIDR or an address, the networks whose pools overlap it.
 
 The database is resolved as DECNET does: --db / --db-url (mysql://user:pass@host:port/db, or
 SQLAlchemy's mysql+<driver>://…), else DECNET_DB_TYPE, DECNET_DB_URL, DECNET_DB_HOST/PORT/NAME/
@@ -23,8 +40,8 @@ USER/PASSWORD and DECNET_DB_PATH, else [database] of /etc/decnet/decnet.ini, els
 The Docker endpoint is resolved as the Docker CLI does: --docker-host, --context, DOCKER_HOST
 (with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH), DOCKER_CONTEXT, the current context of
 ~/.docker/config.json, then unix:///var/run/docker.sock. Endpoints: unix://, tcp://, ssh://.
-Exit status: 0 done; 1 some resources failed; 2 refused (live or unknown prefix,
-unreadable database or daemon, bad usage).`;
+Exit status: 0 done (overlaps: whether or not it found any); 1 some resources failed; 2 refused
+(live or unknown prefix, unreadable database or daemon, bad usage).`;
 
 class UsageError extends Error {}
 
@@ -35,6 +52,8 @@ export interface Io {
   cwd: string;
   /** Asks a yes/no question on the terminal; undefined when there is no terminal. */
   confirm?: (question: string) => Promise<boolean>;
+  /** Asks for a line of text on the terminal; undefined when there is no terminal. */
+  ask?: (question: string) => Promise<string>;
 }
 
 export function scanJson(result: ScanResult): object {
@@ -119,6 +138,7 @@ function emptyReport(result: ScanResult): ReapReport {
 async function runReap(opts: Options, prefixes: string[], io: Io): Promise<number> {
   if (opts.allOrphans && prefixes.length) throw new UsageError('give either PREFIX... or --all-orphans, not both');
   if (!opts.allOrphans && !prefixes.length) throw new UsageError('reap needs at least one PREFIX, or --all-orphans');
+  if (opts.tornDown && opts.allOrphans) throw new UsageError('--torn-down takes the PREFIX of a torn_down topology, not --all-orphans');
   const result = await scan({ db: opts.db, dockerHost: opts.dockerHost });
   const failure = scanFailure(result);
   if (failure) throw new RefusedError(`${failure} Nothing is removed.`);
@@ -128,13 +148,22 @@ async function runReap(opts: Options, prefixes: string[], io: Io): Promise<numbe
     else io.stdout('No orphan groups on this daemon: nothing to remove.');
     return EXIT_OK;
   }
-  const plan = planRemoval(result, wanted);
+  const plan = planRemoval(result, wanted, { mode: opts.tornDown ? 'tornDown' : 'orphan' });
   if (opts.dryRun) {
     if (opts.json) io.stdout(JSON.stringify({ dry_run: true, plan: planJson(plan) }, null, 2));
     else io.stdout(`Dry run: nothing is removed.\n${formatPlan(plan)}`);
     return EXIT_OK;
   }
-  if (!opts.yes) {
+  if (!opts.yes && plan.mode === 'tornDown') {
+    // A stronger confirmation: the row stays in DECNET's database, so type the prefix.
+    if (!io.ask) throw new RefusedError('no terminal to confirm on: pass --yes to remove without asking');
+    io.stderr(formatPlan(plan));
+    const expected = plan.prefixes.join(' ');
+    const typed = await io.ask(
+      `Remove ${plan.containers.length} containers and ${plan.networks.length} networks left by torn-down ${(plan.topologies ?? []).map((t) => t.name).join(', ')}? Type ${expected} to confirm: `,
+    );
+    if (typed.trim() !== expected) throw new RefusedError('not confirmed (the prefix was not typed): nothing was removed');
+  } else if (!opts.yes) {
     if (!io.confirm) throw new RefusedError('no terminal to confirm on: pass --yes to remove without asking');
     io.stderr(formatPlan(plan));
     const ok = await io.confirm(
@@ -154,6 +183,8 @@ async function runReap(opts: Options, prefixes: string[], io: Io): Promise<numbe
 
 function planJson(plan: RemovalPlan): object {
   return {
+    mode: plan.mode === 'tornDown' ? 'torn_down' : 'orphan',
+    ...(plan.mode === 'tornDown' ? { topologies: plan.topologies } : {}),
     docker_endpoint: plan.dockerEndpoint,
     database: plan.dbSource,
     prefixes: plan.prefixes,
@@ -175,6 +206,80 @@ interface Options {
   dryRun: boolean;
   yes: boolean;
   allOrphans: boolean;
+  tornDown: boolean;
+}
+
+function describeConflict(c: NetworkConflict, extra: string[] = []): string {
+  const lines = [`${c.network.name}  ${c.network.subnets.join(', ')}  ${describeOwner(c.owner)}`];
+  lines.push(...extra);
+  for (const o of c.overlaps) lines.push(`    ${describeOverlap(o)}`);
+  if (c.network.endpoints.length) lines.push(`    containers: ${c.network.endpoints.map((e) => e.name).join(', ')}`);
+  return lines.join('\n');
+}
+
+/**
+ * `overlaps [CIDR]`: which networks hold a subnet and who owns them. Exit 0 whether or not it
+ * finds any (the output says); 2 when Docker or the database cannot be read (with the database
+ * unreadable it still prints the overlaps between networks, with DECNET owners `unknown`).
+ */
+async function runOverlaps(opts: Options, args: string[], io: Io): Promise<number> {
+  if (args.length > 1) throw new UsageError(`overlaps takes at most one CIDR or address (got ${args.join(' ')})`);
+  if (opts.dryRun || opts.yes || opts.allOrphans || opts.tornDown) {
+    throw new UsageError('--dry-run, --yes, --all-orphans and --torn-down go with reap');
+  }
+  const query = args.length ? parseCidr(args[0]) : undefined;
+  if (args.length && !query) {
+    throw new UsageError(`"${args[0]}" is neither a CIDR (172.16.5.0/24, fd00:dec::/64) nor an IP address`);
+  }
+  const result = await scan({ db: opts.db, dockerHost: opts.dockerHost });
+  if (!result.docker.ok) throw new RefusedError(result.docker.error.message);
+  const db = result.db.ok ? result.db.value : undefined;
+  const failure = result.db.ok
+    ? undefined
+    : `The DECNET database could not be read (${result.db.error.kind}): ${result.db.error.message}. Topology LANs were not compared and DECNET networks are not classified.`;
+  const head = { docker_endpoint: result.dockerEndpoint, database: result.dbSource };
+  if (query) {
+    const q = findOverlapsWith(query, result.docker.value, db);
+    if (opts.json) {
+      const body: Record<string, unknown> = {
+        query: q.query.text,
+        ...head,
+        conflicts: q.matches.map(conflictJson),
+        lans: q.lans.map(lanClaimJson),
+      };
+      if (failure) body.error = failure;
+      io.stdout(JSON.stringify(body, null, 2));
+    } else {
+      io.stdout(`Docker endpoint: ${result.dockerEndpoint}\nDatabase: ${result.dbSource}`);
+      if (!q.matches.length) io.stdout(`No Docker network's pool overlaps ${q.query.text}.`);
+      else io.stdout(`Networks whose pools overlap ${q.query.text}:`);
+      for (const m of q.matches) io.stdout(describeConflict(m, [`    overlapping ${q.query.text}: ${m.matchedPools.join(', ')}`]));
+      if (q.lans.length) {
+        io.stdout(`Topology LANs that want it:`);
+        for (const l of q.lans) io.stdout(`    ${l.topology.name} (${l.topology.status}), LAN ${l.lan.name}: ${l.lan.subnet}`);
+      }
+    }
+  } else {
+    const conflicts = findConflicts(result.docker.value, db);
+    if (opts.json) {
+      const body: Record<string, unknown> = { ...head, conflicts: conflicts.map(conflictJson) };
+      if (failure) body.error = failure;
+      io.stdout(JSON.stringify(body, null, 2));
+    } else {
+      io.stdout(`Docker endpoint: ${result.dockerEndpoint}\nDatabase: ${result.dbSource}`);
+      for (const c of conflicts) io.stdout(describeConflict(c));
+      io.stdout(
+        conflicts.length
+          ? `${conflicts.length} network${conflicts.length === 1 ? '' : 's'} in conflict.`
+          : 'No subnet overlaps: no network pool overlaps a LAN of a topology that is not torn_down, nor another pool.',
+      );
+    }
+  }
+  if (failure) {
+    io.stderr(`decnet-reaper: ${failure}`);
+    return EXIT_REFUSED;
+  }
+  return EXIT_OK;
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -192,6 +297,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         'dry-run': { type: 'boolean', default: false },
         yes: { type: 'boolean', short: 'y', default: false },
         'all-orphans': { type: 'boolean', default: false },
+        'torn-down': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -215,16 +321,21 @@ export async function main(argv: string[], io: Io): Promise<number> {
       dryRun: values['dry-run']!,
       yes: values.yes!,
       allOrphans: values['all-orphans']!,
+      tornDown: values['torn-down']!,
     };
     switch (command) {
       case 'scan':
         if (rest.length) throw new UsageError(`scan takes no arguments (got ${rest.join(' ')})`);
-        if (opts.dryRun || opts.yes || opts.allOrphans) throw new UsageError('--dry-run, --yes and --all-orphans go with reap');
+        if (opts.dryRun || opts.yes || opts.allOrphans || opts.tornDown) {
+          throw new UsageError('--dry-run, --yes, --all-orphans and --torn-down go with reap');
+        }
         return await runScan(opts, io);
       case 'reap':
         return await runReap(opts, rest, io);
+      case 'overlaps':
+        return await runOverlaps(opts, rest, io);
       case undefined:
-        throw new UsageError('a command is needed: scan or reap');
+        throw new UsageError('a command is needed: scan, reap or overlaps');
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
@@ -254,6 +365,18 @@ function terminalConfirm(): ((q: string) => Promise<boolean>) | undefined {
   };
 }
 
+function terminalAsk(): ((q: string) => Promise<string>) | undefined {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
+  return async (question) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      return await rl.question(question);
+    } finally {
+      rl.close();
+    }
+  };
+}
+
 if (require.main === module) {
   void main(process.argv.slice(2), {
     stdout: (t) => process.stdout.write(`${t}\n`),
@@ -261,6 +384,7 @@ if (require.main === module) {
     env: process.env,
     cwd: process.cwd(),
     confirm: terminalConfirm(),
+    ask: terminalAsk(),
   }).then((code) => {
     process.exitCode = code;
   });

@@ -320,3 +320,28 @@ export function conflictJson(c: NetworkConflict | QueryMatch): Record<string, un
   if ('matchedPools' in c) out.matched_subnets = c.matchedPools;
   return out;
 }
+
+/** `live 3f2a9c1e, topology maze-1 (active)`, `orphan 0badc0de`, `foreign (not DECNET's)`. */
+export function describeOwner(owner: NetworkOwner): string {
+  switch (owner.state) {
+    case 'live':
+      return `live ${owner.prefix}, topology ${owner.topology?.name} (${owner.topology?.status})`;
+    case 'orphan':
+      return `orphan ${owner.prefix}`;
+    case 'unknown':
+      return `DECNET ${owner.prefix}, not classified (the database could not be read)`;
+    case 'foreign':
+      return "foreign (not DECNET's)";
+  }
+}
+
+/** The JSON of a LAN that wants a queried subnet. */
+export function lanClaimJson(c: LanClaim): Record<string, unknown> {
+  return {
+    subnet: c.lan.subnet,
+    topology_id: c.topology.id,
+    topology_name: c.topology.name,
+    topology_status: c.topology.status,
+    lan: c.lan.name,
+  };
+}
