@@ -9,7 +9,11 @@ export class SerialRunner<T> {
   private running: Promise<T> | undefined;
   private queued: Promise<T> | undefined;
 
-  constructor(private readonly task: () => Promise<T>) {}
+  /** `onSettled` runs after each run ends, once `isRunning` already says so. */
+  constructor(
+    private readonly task: () => Promise<T>,
+    private readonly onSettled?: () => void,
+  ) {}
 
   get isRunning(): boolean {
     return this.running !== undefined;
@@ -39,6 +43,7 @@ export class SerialRunner<T> {
   private start(): Promise<T> {
     const run = this.task().finally(() => {
       if (this.running === run) this.running = undefined;
+      this.onSettled?.();
     });
     this.running = run;
     return run;

@@ -12,6 +12,8 @@ export const Commands = {
   setMysqlPassword: 'decnet.database.setPassword',
   showOutput: 'decnet.output.show',
   openSettings: 'decnet.settings.open',
+  findSubnetOverlaps: 'decnet.overlaps.find',
+  removeTornDownGroup: 'decnet.tornDownGroup.remove',
 } as const;
 
 /** Setting keys: the section and the keys below it, as `getConfiguration(SETTINGS_SECTION).get(key)` wants them. */
@@ -21,6 +23,8 @@ export const Settings = {
   databasePath: 'database.path',
   databaseUrl: 'database.url',
   dockerHost: 'docker.host',
+  pollIntervalSeconds: 'refresh.pollIntervalSeconds',
+  statusBarAlwaysShow: 'statusBar.alwaysShow',
 } as const;
 /** Full keys, for `affectsConfiguration` and the settings search box. */
 export const FullSettings = {
@@ -28,6 +32,8 @@ export const FullSettings = {
   databasePath: `${SETTINGS_SECTION}.${Settings.databasePath}`,
   databaseUrl: `${SETTINGS_SECTION}.${Settings.databaseUrl}`,
   dockerHost: `${SETTINGS_SECTION}.${Settings.dockerHost}`,
+  pollIntervalSeconds: `${SETTINGS_SECTION}.${Settings.pollIntervalSeconds}`,
+  statusBarAlwaysShow: `${SETTINGS_SECTION}.${Settings.statusBarAlwaysShow}`,
 } as const;
 
 export const ContextKeys = {
@@ -42,7 +48,11 @@ export const ContextValues = {
   unknownSection: 'unknownSection',
   liveGroup: 'liveGroup',
   orphanGroup: 'orphanGroup',
+  /** A live group whose topology row says `torn_down`: its resources are leftovers. */
+  tornDownGroup: 'tornDownGroup',
   unknownGroup: 'unknownGroup',
+  foreignSection: 'foreignSection',
+  foreignNetwork: 'foreignNetwork',
   container: 'container',
   network: 'network',
   dbError: 'dbError',

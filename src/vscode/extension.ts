@@ -1,9 +1,11 @@
 // Entry point: activate() only wires things up. The first scan happens when the view asks for it.
 import type * as vscode from 'vscode';
+import { LiveRefresh } from './liveRefresh';
 import { Log } from './log';
 import { registerCommands } from './registerCommands';
 import { registerTrees } from './registerTrees';
 import { RemovalFlow } from './removalFlow';
+import { StatusBar } from './statusBar';
 import { TopologyTreeModel } from './tree/topologyTreeModel';
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -11,9 +13,21 @@ export function activate(context: vscode.ExtensionContext): void {
   const model = new TopologyTreeModel(log.for('scan'), context.secrets);
   const trees = registerTrees(model);
   const removal = new RemovalFlow(log, model, trees.topologies);
-  // Disposed in reverse: commands, then the tree, then the model, then the log.
-  context.subscriptions.push(log, model, trees);
-  context.subscriptions.push(...registerCommands({ log, model, topologiesView: trees.topologies, removal, secrets: context.secrets }));
+  // Watches Docker and the database only while the view is visible.
+  const live = new LiveRefresh(model, trees.topologies, log.for('live'));
+  const statusBar = new StatusBar(model);
+  // Disposed in reverse: commands, then the status bar and the watcher, the tree, the model, the log.
+  context.subscriptions.push(log, model, trees, live, statusBar);
+  context.subscriptions.push(
+    ...registerCommands({
+      log,
+      model,
+      topologiesView: trees.topologies,
+      removal,
+      secrets: context.secrets,
+      revealNetwork: (id, prefix) => trees.revealNetwork(id, prefix),
+    }),
+  );
   log.for('extension').info('activated');
 }
 

@@ -1,9 +1,11 @@
 // The one place that registers commands. Each command lives in commands/<verbNoun>.ts.
 import * as vscode from 'vscode';
 import { openSettings } from './commands/openSettings';
+import { findSubnetOverlaps } from './commands/findSubnetOverlaps';
 import { reapAllOrphans } from './commands/reapAllOrphans';
 import { refreshTopologies } from './commands/refreshTopologies';
 import { removeOrphanGroup } from './commands/removeOrphanGroup';
+import { removeTornDownGroup } from './commands/removeTornDownGroup';
 import { selectDatabase } from './commands/selectDatabase';
 import { setMysqlPassword } from './commands/setMysqlPassword';
 import { showOutput } from './commands/showOutput';
@@ -22,6 +24,8 @@ const handlers: Record<(typeof Commands)[keyof typeof Commands], Handler> = {
   [Commands.setMysqlPassword]: setMysqlPassword,
   [Commands.showOutput]: showOutput,
   [Commands.openSettings]: openSettings,
+  [Commands.findSubnetOverlaps]: findSubnetOverlaps,
+  [Commands.removeTornDownGroup]: removeTornDownGroup,
 };
 
 export function registerCommands(services: Services): vscode.Disposable[] {

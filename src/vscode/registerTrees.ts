@@ -7,10 +7,11 @@ import type { TopologyTreeModel } from './tree/topologyTreeModel';
 
 export class Trees extends Disposable {
   readonly topologies: vscode.TreeView<TreeNode>;
+  private readonly provider: TopologyTreeProvider;
 
-  constructor(model: TopologyTreeModel) {
+  constructor(private readonly model: TopologyTreeModel) {
     super();
-    const provider = this._register(new TopologyTreeProvider(model));
+    const provider = (this.provider = this._register(new TopologyTreeProvider(model)));
     this.topologies = this._register(
       vscode.window.createTreeView(TOPOLOGIES_VIEW_ID, { treeDataProvider: provider, showCollapseAll: true }),
     );
@@ -23,6 +24,23 @@ export class Trees extends Disposable {
         this.topologies.description = `${result.dbSource}${daemon}`;
       }),
     );
+  }
+
+  /**
+   * Shows a network in the Topologies view and selects it: in the group of `prefix`, or (null)
+   * under Foreign networks, where a network DECNET did not create is pinned for the purpose.
+   */
+  async revealNetwork(networkId: string, prefix: string | null): Promise<boolean> {
+    if (prefix === null) {
+      this.model.pinNetwork(networkId);
+    }
+    const node = this.provider.findNetwork(networkId, prefix);
+    if (!node) {
+      return false;
+    }
+    await vscode.commands.executeCommand(`${TOPOLOGIES_VIEW_ID}.focus`);
+    await this.topologies.reveal(node, { select: true, focus: true, expand: true });
+    return true;
   }
 }
 

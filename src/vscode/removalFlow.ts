@@ -1,13 +1,14 @@
-// The one destructive flow: fresh scan → plan → modal confirmation → removal with progress in the
-// view → report to the output channel → one summary message → refresh.
+// The one destructive flow: fresh scan → plan → modal confirmation (and, for a torn-down
+// topology's leftovers, the prefix typed) → removal with progress in the view → report to the
+// output channel → one summary message → refresh.
 import * as vscode from 'vscode';
 import type { ScanResult } from '../core/model';
-import { executeRemoval, planRemoval, RefusedError, type RemovalPlan } from '../core/reaper';
+import { executeRemoval, planRemoval, RefusedError, type RemovalMode, type RemovalPlan } from '../core/reaper';
 import { formatPlan, formatReport, summarizeReport, type ReapReport } from '../core/report';
 import { REMOVE_ACTION, SHOW_REPORT_ACTION, TOPOLOGIES_VIEW_ID } from './constants';
 import { describeError, type ComponentLog, type Log } from './log';
 import { showErrorWithOutput } from './notify';
-import { confirmMessage, plural } from './tree/labels';
+import { confirmMessage, confirmTornDownMessage, isTornDown, leftoverCount, plural } from './tree/labels';
 import type { ScanSnapshot, TopologyTreeModel } from './tree/topologyTreeModel';
 import type { TreeNode } from './tree/topologyTreeProvider';
 
@@ -17,7 +18,9 @@ export type RemovalRequest =
   /** Every orphan prefix of the fresh scan. */
   | { kind: 'allOrphans' }
   /** Let the user pick among the orphan prefixes of the fresh scan. */
-  | { kind: 'pick' };
+  | { kind: 'pick' }
+  /** The leftovers of a torn_down topology: this prefix, or one the user picks. */
+  | { kind: 'tornDown'; prefix?: string };
 
 export class RemovalFlow {
   private busy = false;
@@ -60,9 +63,10 @@ export class RemovalFlow {
       return;
     }
 
+    const mode: RemovalMode = request.kind === 'tornDown' ? 'tornDown' : 'orphan';
     let plan: RemovalPlan;
     try {
-      plan = planRemoval(result, prefixes);
+      plan = planRemoval(result, prefixes, { mode });
     } catch (e) {
       if (e instanceof RefusedError) {
         this.refuse(e.message);
@@ -73,9 +77,14 @@ export class RemovalFlow {
     const detail = formatPlan(plan);
     this.log.info(`asking to confirm:\n${detail}`);
 
-    const choice = await vscode.window.showWarningMessage(confirmMessage(plan), { modal: true, detail }, REMOVE_ACTION);
+    const message = mode === 'tornDown' ? confirmTornDownMessage(plan) : confirmMessage(plan);
+    const choice = await vscode.window.showWarningMessage(message, { modal: true, detail }, REMOVE_ACTION);
     if (choice !== REMOVE_ACTION) {
       this.log.info(`cancelled; nothing removed (${plan.prefixes.join(', ')})`);
+      return;
+    }
+    if (mode === 'tornDown' && !(await this.prefixTyped(plan))) {
+      this.log.info(`cancelled at the typed confirmation; nothing removed (${plan.prefixes.join(', ')})`);
       return;
     }
 
@@ -94,6 +103,24 @@ export class RemovalFlow {
         this.output.show();
       }
     });
+  }
+
+  /**
+   * The stronger confirmation for a torn-down topology's leftovers (its row stays in DECNET's
+   * database, so nothing there tells it apart from a topology in use but its status): the user
+   * types the prefix.
+   */
+  private async prefixTyped(plan: RemovalPlan): Promise<boolean> {
+    const expected = plan.prefixes.join(' ');
+    const names = (plan.topologies ?? []).map((t) => t.name).join(', ');
+    const typed = await vscode.window.showInputBox({
+      title: 'Remove Leftovers of Torn-Down Topology',
+      prompt: `Type ${expected} to remove the leftovers of ${names}: ${plural(plan.containers.length, 'container')} and ${plural(plan.networks.length, 'network')}.`,
+      placeHolder: expected,
+      ignoreFocusOut: true,
+      validateInput: (value) => (value.trim() === expected ? undefined : `Type ${expected} exactly to confirm.`),
+    });
+    return typed?.trim() === expected;
   }
 
   /** Nothing is an orphan unless both reads succeeded: say why and stop otherwise. */
@@ -117,6 +144,29 @@ export class RemovalFlow {
     switch (request.kind) {
       case 'prefixes':
         return request.prefixes;
+      case 'tornDown': {
+        if (request.prefix) {
+          return [request.prefix];
+        }
+        const tornDown = result.groups.filter(isTornDown);
+        if (!tornDown.length) {
+          const message = `No torn-down DECNET topology has leftovers on ${result.dockerEndpoint}.`;
+          this.log.info(message);
+          void vscode.window.showInformationMessage(message);
+          return undefined;
+        }
+        const picked = await vscode.window.showQuickPick(
+          tornDown.map((g) => ({
+            label: g.prefix,
+            description: `${g.topology?.name} · ${plural(leftoverCount(g), 'leftover')}`,
+          })),
+          {
+            title: 'Remove Leftovers of Torn-Down Topology',
+            placeHolder: 'Torn-down topology whose leftovers to remove (you confirm the exact list next)',
+          },
+        );
+        return picked ? [picked.label] : undefined;
+      }
       case 'allOrphans':
       case 'pick': {
         if (result.orphanPrefixes.length === 0) {
@@ -144,7 +194,12 @@ export class RemovalFlow {
   }
 
   private async execute(plan: RemovalPlan, snapshot: ScanSnapshot): Promise<ReapReport | undefined> {
-    const what = plan.prefixes.length === 1 ? plan.prefixes[0] : plural(plan.prefixes.length, 'orphan topology', 'orphan topologies');
+    const what =
+      plan.prefixes.length === 1
+        ? plan.prefixes[0]
+        : plan.mode === 'tornDown'
+          ? plural(plan.prefixes.length, 'torn-down topology', 'torn-down topologies')
+          : plural(plan.prefixes.length, 'orphan topology', 'orphan topologies');
     this.log.info(`removing ${plan.prefixes.join(', ')} from ${plan.dockerEndpoint}`);
     try {
       return await vscode.window.withProgress(

@@ -11,4 +11,9 @@ export interface Services {
   readonly topologiesView: vscode.TreeView<TreeNode>;
   readonly removal: RemovalFlow;
   readonly secrets: vscode.SecretStorage;
+  /**
+   * Shows a network in the Topologies view and selects it: in the group of `prefix`, or (null)
+   * under Foreign networks. False when it is no longer on Docker.
+   */
+  readonly revealNetwork: (networkId: string, prefix: string | null) => Promise<boolean>;
 }

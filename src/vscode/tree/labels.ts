@@ -1,6 +1,14 @@
 // Pure text for the tree and the confirmation: no `vscode` import here, so it can be unit tested.
 import type { DbPathOrigin } from '../../core/config';
-import type { Group, OwnedContainer, OwnedNetwork } from '../../core/model';
+import type { Group, NetworkInfo, OwnedContainer, OwnedNetwork } from '../../core/model';
+import {
+  describeOverlap,
+  describeOwner,
+  summarizeOverlaps,
+  TORN_DOWN,
+  type NetworkConflict,
+  type QueryMatch,
+} from '../../core/overlaps';
 import type { RemovalPlan } from '../../core/reaper';
 
 export const SEP = ' · ';
@@ -27,6 +35,7 @@ export const Labels = {
   openSettings: 'Open Settings',
   showOutput: 'Show Output',
   notClassifiedTooltip: 'Nothing is classified orphan while the database cannot be read',
+  foreignNetworks: 'Foreign networks',
 } as const;
 
 // ---- Markdown helpers ---------------------------------------------------------------------
@@ -100,6 +109,120 @@ export function liveGroupTooltip(group: Group, dbSource: string): string {
   return lines.join('\n');
 }
 
+// ---- Torn-down leftovers and subnet conflicts ---------------------------------------------
+
+/** A live group whose topology row says exactly `torn_down`: its resources are leftovers. */
+export function isTornDown(group: Group): boolean {
+  return group.state === 'live' && group.topology?.status === TORN_DOWN;
+}
+
+/** Containers and networks still on Docker. */
+export function leftoverCount(group: Group): number {
+  return group.containers.length + group.networks.length;
+}
+
+/** `<prefix> · torn_down · 3 leftovers`. */
+export function tornDownGroupDescription(group: Group): string {
+  return [group.prefix, TORN_DOWN, plural(leftoverCount(group), 'leftover')].join(SEP);
+}
+
+/** `1 subnet conflict`, `2 subnet conflicts`. */
+export function conflictCount(n: number): string {
+  return plural(n, 'subnet conflict');
+}
+
+/** A group's description with its conflicts, when it has any. */
+export function withConflicts(description: string, conflicts: number): string {
+  return conflicts ? [description, conflictCount(conflicts)].join(SEP) : description;
+}
+
+export function tornDownGroupTooltip(group: Group, dbSource: string, dockerEndpoint: string): string {
+  const t = group.topology;
+  return [
+    `**${md(liveGroupLabel(group))}** — torn down, with leftovers`,
+    '',
+    `- Id: ${t ? code(t.id) : '—'}`,
+    `- Prefix: ${code(group.prefix)}`,
+    `- Status: ${code(TORN_DOWN)}`,
+    ...countsLines(group),
+    '',
+    `Its row in the DECNET database (${md(dbSource)}) says ${code(TORN_DOWN)}, yet Docker (${md(dockerEndpoint)}) still ` +
+      `holds ${plural(leftoverCount(group), 'resource')} of it. DECNET keeps the row, so it counts as live and its own ` +
+      `reaper leaves them; their networks keep their subnets, which DECNET hands out again.`,
+    '',
+    '**Remove Leftovers of Torn-Down Topology…** shows what goes, asks you to type the prefix, and checks again that the ' +
+      `status is still ${code(TORN_DOWN)} just before removing.`,
+  ].join('\n');
+}
+
+/** Tooltip lines of a network's conflicts. */
+export function conflictLines(conflict: NetworkConflict | undefined): string[] {
+  if (!conflict?.overlaps.length) return [];
+  return [`- **Subnet conflicts (${conflict.overlaps.length}):**`, ...conflict.overlaps.map((o) => `  - ${md(describeOverlap(o))}`)];
+}
+
+/** `<subnets> · <n> endpoints`, plus the first conflict. For networks that belong to no DECNET group. */
+export function foreignNetworkDescription(n: NetworkInfo, conflict: NetworkConflict | undefined): string {
+  const parts = [n.subnets.length ? n.subnets.join(', ') : 'no subnet', plural(n.endpoints.length, 'endpoint')];
+  if (conflict?.overlaps.length) parts.push(summarizeOverlaps(conflict.overlaps));
+  return parts.join(SEP);
+}
+
+export function foreignNetworkTooltip(n: NetworkInfo, conflict: NetworkConflict | undefined): string {
+  const endpoints = n.endpoints.map((e) => `  - ${code(e.name)} (${code(e.containerId.slice(0, 12))})`);
+  return [
+    `**${code(n.name)}** — network DECNET did not create`,
+    '',
+    `- Id: ${code(n.id)}`,
+    `- Driver: ${code(n.driver)}${n.internal ? ' (internal)' : ''}`,
+    `- Subnets: ${codeList(n.subnets)}`,
+    n.endpoints.length ? `- Endpoints (${n.endpoints.length}):` : '- Endpoints: none',
+    ...endpoints,
+    ...conflictLines(conflict),
+    '',
+    'The reaper never removes it.',
+  ].join('\n');
+}
+
+export function foreignSectionTooltip(): string {
+  return 'Networks DECNET did not create whose pools overlap a LAN of a topology that is not torn down, or another pool (and those picked in Find Subnet Overlaps…). The reaper never removes them.';
+}
+
+/** The modal's message for a torn-down topology's leftovers. */
+export function confirmTornDownMessage(plan: RemovalPlan): string {
+  const what = `${plural(plan.containers.length, 'container')} and ${plural(plan.networks.length, 'network')}`;
+  const names = (plan.topologies ?? []).map((t) => `${t.name} (${t.prefix})`).join(', ');
+  return `Remove the leftovers of torn-down topology ${names}: ${what}? Its row stays in the DECNET database.`;
+}
+
+/** One Quick Pick item of Find Subnet Overlaps…. */
+export function overlapPickItem(m: QueryMatch): { label: string; description: string; detail: string } {
+  const containers = m.network.endpoints.map((e) => e.name);
+  const detail = [
+    `containers: ${containers.length ? containers.join(', ') : 'none'}`,
+    ...m.overlaps.map(describeOverlap),
+  ].join(SEP);
+  return { label: m.network.name, description: [m.matchedPools.join(', '), describeOwner(m.owner)].join(SEP), detail };
+}
+
+/** The status bar's text: `$(warning) 2 orphans · 1 subnet conflict`. */
+export function statusBarText(orphans: number, conflicts: number): string {
+  const parts: string[] = [];
+  if (orphans) parts.push(plural(orphans, 'orphan'));
+  if (conflicts) parts.push(conflictCount(conflicts));
+  return parts.length ? `$(warning) DECNET: ${parts.join(SEP)}` : '$(pass) DECNET';
+}
+
+export function statusBarTooltip(orphans: number, conflicts: number, tornDown: number, finishedAt: Date | undefined): string {
+  if (!finishedAt) return 'DECNET Topologies: not scanned yet. Click to open the view.';
+  const lines = [
+    `DECNET Topologies, as of ${finishedAt.toLocaleTimeString()}:`,
+    `${plural(orphans, 'orphan group')}, ${conflictCount(conflicts)}${tornDown ? `, ${plural(tornDown, 'torn-down topology', 'torn-down topologies')} with leftovers` : ''}.`,
+    'Click to open the view.',
+  ];
+  return lines.join('\n');
+}
+
 export function orphanGroupTooltip(group: Group, dbSource: string, dockerEndpoint: string): string {
   const removableContainers = group.containers.filter((c) => c.removable).length;
   const removableNetworks = group.networks.filter((n) => n.removable).length;
@@ -159,12 +282,23 @@ export function containerDescription(c: OwnedContainer, group: Group, livePrefix
   return parts.join(SEP);
 }
 
-/** `<subnets joined by ", "> · <n> endpoint(s)`, plus why it is kept when it is. */
-export function networkDescription(n: OwnedNetwork, group: Group, livePrefixes: readonly string[]): string {
+/**
+ * `<subnets joined by ", "> · <n> endpoint(s)`, plus why it is kept when it is, plus the first
+ * subnet conflict (`holds 172.16.5.0/24, wanted by topology maze-2, LAN dmz`) when it has any.
+ */
+export function networkDescription(
+  n: OwnedNetwork,
+  group: Group,
+  livePrefixes: readonly string[],
+  conflict?: NetworkConflict,
+): string {
   const parts = [n.subnets.length ? n.subnets.join(', ') : 'no subnet', plural(n.endpoints.length, 'endpoint')];
   const kept = keptReason(n, group, livePrefixes);
   if (kept) {
     parts.push(kept);
+  }
+  if (conflict?.overlaps.length) {
+    parts.push(summarizeOverlaps(conflict.overlaps));
   }
   return parts.join(SEP);
 }
@@ -208,7 +342,12 @@ export function containerTooltip(c: OwnedContainer, group: Group, livePrefixes: 
   ].join('\n');
 }
 
-export function networkTooltip(n: OwnedNetwork, group: Group, livePrefixes: readonly string[]): string {
+export function networkTooltip(
+  n: OwnedNetwork,
+  group: Group,
+  livePrefixes: readonly string[],
+  conflict?: NetworkConflict,
+): string {
   const endpoints = n.endpoints.map((e) => `  - ${code(e.name)} (${code(e.containerId.slice(0, 12))})`);
   return [
     `**${code(n.name)}** — network`,
@@ -219,6 +358,7 @@ export function networkTooltip(n: OwnedNetwork, group: Group, livePrefixes: read
     n.endpoints.length ? `- Endpoints (${n.endpoints.length}):` : '- Endpoints: none',
     ...endpoints,
     ...ownershipLines(n, group, livePrefixes),
+    ...conflictLines(conflict),
   ].join('\n');
 }
 

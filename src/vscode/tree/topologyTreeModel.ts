@@ -2,7 +2,9 @@
 import * as vscode from 'vscode';
 import type { ScanResult } from '../../core/model';
 import { describeDbTarget } from '../../core/config';
+import { conflictsOfScan, type NetworkConflict } from '../../core/overlaps';
 import { endpointLabel, scan } from '../../core/scan';
+import { SerialRunner } from '../../core/serialRunner';
 import { ContextKeys, FullSettings, TOPOLOGIES_VIEW_ID } from '../constants';
 import { Disposable } from '../disposable';
 import { describeError, type ComponentLog } from '../log';
@@ -13,6 +15,8 @@ export interface ScanSnapshot {
   /** What was scanned: removal must use exactly these, since the plan shown was made from them. */
   target: ScanTarget;
   finishedAt: Date;
+  /** Networks whose pools overlap a LAN of a topology that is not torn down, or another pool. */
+  conflicts: NetworkConflict[];
 }
 
 /** Settings edits arrive one keystroke at a time: wait this long before re-scanning. */
@@ -22,8 +26,15 @@ export class TopologyTreeModel extends Disposable {
   private _snapshot: ScanSnapshot | undefined;
   /** An unexpected exception of the last scan (scan() itself reports errors in its result). */
   private _failure: unknown;
-  private _running: Promise<ScanSnapshot | undefined> | undefined;
-  private _queued: Promise<ScanSnapshot | undefined> | undefined;
+  /** Refreshes never overlap; requests made during one share a single follow-up. */
+  private readonly _runner = new SerialRunner(
+    () => this._start(),
+    () => {
+      if (!this.isDisposed) this._onDidChange.fire();
+    },
+  );
+  /** Networks DECNET did not create that the user asked to see (Find Subnet Overlaps…). */
+  private readonly _pinned = new Set<string>();
   private _noDatabase: boolean | undefined;
   private _debounce: NodeJS.Timeout | undefined;
 
@@ -65,12 +76,24 @@ export class TopologyTreeModel extends Disposable {
   }
 
   get isRefreshing(): boolean {
-    return this._running !== undefined;
+    return this._runner.isRunning;
   }
 
   /** True once anything asked for data: before that, nobody is looking and nothing is scanned. */
   get hasStarted(): boolean {
-    return this._snapshot !== undefined || this._running !== undefined || this._failure !== undefined;
+    return this._snapshot !== undefined || this._runner.isRunning || this._failure !== undefined;
+  }
+
+  /** Ids of foreign networks shown in the tree although they are in no conflict. */
+  get pinnedNetworks(): ReadonlySet<string> {
+    return this._pinned;
+  }
+
+  /** Shows a network DECNET did not create in the tree (until the window reloads). */
+  pinNetwork(id: string): void {
+    if (this._pinned.has(id)) return;
+    this._pinned.add(id);
+    this._onDidChange.fire();
   }
 
   /** Starts the first scan if none has run yet. For the tree's getChildren: never waits, never throws. */
@@ -91,14 +114,7 @@ export class TopologyTreeModel extends Disposable {
     if (this.isDisposed) {
       return Promise.resolve(this._snapshot);
     }
-    if (this._running) {
-      this._queued ??= this._running.then(() => {
-        this._queued = undefined;
-        return this._start();
-      });
-      return this._queued;
-    }
-    return this._start();
+    return this._runner.run();
   }
 
   /** A refresh after a short quiet period, only if someone has looked at the data already. */
@@ -114,15 +130,7 @@ export class TopologyTreeModel extends Disposable {
   }
 
   private _start(): Promise<ScanSnapshot | undefined> {
-    const run = this._scan().finally(() => {
-      if (this._running === run) {
-        this._running = undefined;
-      }
-      if (!this.isDisposed) {
-        this._onDidChange.fire();
-      }
-    });
-    this._running = run;
+    const run = this._scan();
     // Progress shows in the view itself, never as a notification.
     void vscode.window.withProgress({ location: { viewId: TOPOLOGIES_VIEW_ID } }, () => run);
     return run;
@@ -141,7 +149,11 @@ export class TopologyTreeModel extends Disposable {
       );
       const result = await scan(target.options);
       this._logResult(result, Date.now() - started);
-      this._snapshot = { result, target, finishedAt: new Date() };
+      const conflicts = conflictsOfScan(result);
+      if (conflicts.length) {
+        this.log.info(`subnet conflicts: ${conflicts.map((c) => `${c.network.name} (${c.overlaps.length})`).join(', ')}`);
+      }
+      this._snapshot = { result, target, finishedAt: new Date(), conflicts };
       this._failure = undefined;
       return this._snapshot;
     } catch (e) {

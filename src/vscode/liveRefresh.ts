@@ -1,0 +1,113 @@
+// Keeps the Topologies view true while it is visible: a core TopologyWatcher (Docker events, the
+// database file and its -wal, the fallback poll) runs only then, and each of its debounced
+// signals asks the model for a refresh (refreshes never overlap). Hidden, nothing runs; shown
+// again, the view is refreshed once, since what happened meanwhile was not watched.
+import * as vscode from 'vscode';
+import { endpointLabel } from '../core/scan';
+import { TopologyWatcher, type ChangeReason, type ConnectionState } from '../core/watch';
+import { FullSettings, SETTINGS_SECTION, Settings } from './constants';
+import { Disposable } from './disposable';
+import type { ComponentLog } from './log';
+import type { TopologyTreeModel } from './tree/topologyTreeModel';
+import type { TreeNode } from './tree/topologyTreeProvider';
+
+export const DEFAULT_POLL_SECONDS = 60;
+
+function pollSeconds(): number {
+  const value = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<number>(Settings.pollIntervalSeconds, DEFAULT_POLL_SECONDS);
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.max(5, value) : 0;
+}
+
+function describeReasons(reasons: ChangeReason[]): string {
+  const parts = reasons.map((r) => {
+    switch (r.kind) {
+      case 'docker':
+        return `${r.type} ${r.action}${r.name ? ` ${r.name}` : ''}`;
+      case 'db':
+        return `${r.file} changed`;
+      case 'reconnected':
+        return 'Docker event stream reconnected';
+      case 'poll':
+        return 'poll';
+    }
+  });
+  const shown = [...new Set(parts)];
+  return shown.length > 5 ? `${shown.slice(0, 5).join(', ')} (+${shown.length - 5} more)` : shown.join(', ');
+}
+
+export class LiveRefresh extends Disposable {
+  private watcher: TopologyWatcher | undefined;
+  /** What the running watcher watches: restarted when the scanned target or the poll changes. */
+  private watching = '';
+  private wasHidden = false;
+
+  constructor(
+    private readonly model: TopologyTreeModel,
+    private readonly view: vscode.TreeView<TreeNode>,
+    private readonly log: ComponentLog,
+  ) {
+    super();
+    this._register(view.onDidChangeVisibility(() => this.update()));
+    // The watcher follows what the model last scanned (the settings resolve there).
+    this._register(model.onDidChange(() => this.update()));
+    this._register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(FullSettings.pollIntervalSeconds)) this.update();
+      }),
+    );
+    this._register({ dispose: () => this.stop('disposed') });
+    this.update();
+  }
+
+  private update(): void {
+    if (this.isDisposed) return;
+    if (!this.view.visible) {
+      if (this.watcher) this.stop('view hidden');
+      this.wasHidden = true;
+      return;
+    }
+    if (this.wasHidden) {
+      this.wasHidden = false;
+      // Nothing was watched while hidden: read everything again (the first scan starts itself).
+      if (this.model.hasStarted) void this.model.refresh();
+    }
+    const target = this.model.snapshot?.target;
+    if (!target) return; // The first scan has not finished: started when it has.
+    const dbPath = target.db.kind === 'sqlite' ? target.db.path : undefined;
+    const poll = pollSeconds();
+    const key = JSON.stringify([endpointLabel(target.options.dockerHost), dbPath ?? null, poll]);
+    if (this.watcher && key === this.watching) return;
+    this.stop('target changed');
+    const watcher = new TopologyWatcher({
+      dockerHost: target.options.dockerHost,
+      dbPath,
+      pollIntervalMs: poll * 1000,
+      log: { debug: (m) => this.log.debug(m), info: (m) => this.log.info(m), warn: (m) => this.log.warn(m) },
+    });
+    let last: ConnectionState = 'idle';
+    watcher.onChanged((reasons) => {
+      this.log.debug(`refresh: ${describeReasons(reasons)}`);
+      void this.model.refresh();
+    });
+    watcher.onConnectionChanged((state) => {
+      // The daemon went away: show it now rather than at the next signal.
+      if (last === 'connected' && state === 'disconnected') void this.model.refresh();
+      last = state;
+    });
+    this.watcher = watcher;
+    this.watching = key;
+    watcher.start();
+    this.log.info(
+      `live refresh on: Docker events at ${endpointLabel(target.options.dockerHost)}` +
+        `${dbPath ? `, changes to ${dbPath} and its -wal` : ''}, ${poll ? `a poll every ${poll} s` : 'no poll'}`,
+    );
+  }
+
+  private stop(why: string): void {
+    if (!this.watcher) return;
+    this.watcher.dispose();
+    this.watcher = undefined;
+    this.watching = '';
+    this.log.info(`live refresh off (${why})`);
+  }
+}

@@ -1,0 +1,108 @@
+// What the tree and the status bar say about torn-down leftovers and subnet conflicts (pure text).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { classify } from '../../src/core/grouping';
+import type { DbSnapshot } from '../../src/core/model';
+import { findConflicts, findOverlapsWith, parseCidr } from '../../src/core/overlaps';
+import {
+  foreignNetworkDescription,
+  isTornDown,
+  leftoverCount,
+  liveGroupDescription,
+  networkDescription,
+  networkTooltip,
+  overlapPickItem,
+  statusBarText,
+  tornDownGroupDescription,
+  withConflicts,
+} from '../../src/vscode/tree/labels';
+import { container, decnetLabels, inventory, network, topology } from './fixtures';
+
+const TORN = '7a7a7a7a-1111-4222-8333-444455556666';
+const PENDING = '5e5e5e5e-1111-4222-8333-444455556666';
+const ACTIVE = '3f2a9c1e-1111-4222-8333-444455556666';
+
+function db(): DbSnapshot {
+  return {
+    source: 'sqlite: /test/decnet.db',
+    topologies: [topology(TORN, 'maze-old', 'torn_down'), topology(PENDING, 'maze-2', 'pending'), topology(ACTIVE, 'maze-1')],
+    lans: [
+      { id: 'l1', topologyId: TORN, name: 'dmz', subnet: '172.16.5.0/24', isDmz: true, dockerNetworkId: null },
+      { id: 'l2', topologyId: PENDING, name: 'dmz', subnet: '172.16.5.0/24', isDmz: true, dockerNetworkId: null },
+    ],
+    walFramesApplied: 0,
+  };
+}
+
+function world() {
+  const web = container('lab-web');
+  return inventory(
+    [
+      container('decnet_t_7a7a7a7a_decky-01', decnetLabels(TORN, 'decky-01')),
+      container('decky-01-ssh', decnetLabels(TORN, 'decky-01', 'ssh')),
+      container('decnet_t_3f2a9c1e_decky-01', decnetLabels(ACTIVE, 'decky-01')),
+      web,
+    ],
+    [
+      network('decnet_t_7a7a7a7a_dmz', ['172.16.5.0/24']),
+      network('decnet_t_3f2a9c1e_dmz', ['172.16.1.0/24']),
+      network('lab-net', ['172.16.4.0/23'], { endpoints: [{ containerId: web.id, name: 'lab-web' }] }),
+    ],
+  );
+}
+
+describe('tree labels', () => {
+  it('describes a torn-down group with its leftovers, and a live one as before', () => {
+    const { groups } = classify(world(), db());
+    const torn = groups.find((g) => g.prefix === '7a7a7a7a')!;
+    const live = groups.find((g) => g.prefix === '3f2a9c1e')!;
+    assert.equal(isTornDown(torn), true);
+    assert.equal(isTornDown(live), false);
+    assert.equal(leftoverCount(torn), 3);
+    assert.equal(tornDownGroupDescription(torn), '7a7a7a7a · torn_down · 3 leftovers');
+    assert.equal(liveGroupDescription(live), '3f2a9c1e · active · unihost');
+    assert.equal(withConflicts('7a7a7a7a · torn_down · 3 leftovers', 1), '7a7a7a7a · torn_down · 3 leftovers · 1 subnet conflict');
+    assert.equal(withConflicts('2 containers · 1 network', 0), '2 containers · 1 network');
+  });
+
+  it('says which topology a network blocks, in its description and tooltip', () => {
+    const inv = world();
+    const snap = db();
+    const { groups, livePrefixes } = classify(inv, snap);
+    const conflicts = findConflicts(inv, snap);
+    const torn = groups.find((g) => g.prefix === '7a7a7a7a')!;
+    const net = torn.networks[0];
+    const conflict = conflicts.find((c) => c.network.id === net.id);
+    assert.equal(
+      networkDescription(net, torn, livePrefixes, conflict),
+      '172.16.5.0/24 · 0 endpoints · holds 172.16.5.0/24, wanted by topology maze-2, LAN dmz (+1 more)',
+    );
+    assert.equal(networkDescription(net, torn, livePrefixes), '172.16.5.0/24 · 0 endpoints', 'unchanged without conflicts');
+    const tooltip = networkTooltip(net, torn, livePrefixes, conflict);
+    assert.match(tooltip, /Subnet conflicts \(2\)/);
+    assert.match(tooltip, /holds 172\\\.16\\\.5\\\.0\/24, wanted by topology maze\\-2, LAN dmz/);
+    const lab = conflicts.find((c) => c.network.name === 'lab-net');
+    assert.equal(
+      foreignNetworkDescription(lab!.network, lab),
+      '172.16.4.0/23 · 1 endpoint · holds 172.16.4.0/23, wanted by topology maze-2, LAN dmz (172.16.5.0/24) (+1 more)',
+    );
+  });
+
+  it('lists a Find Subnet Overlaps… match with its owner and containers', () => {
+    const inv = world();
+    const found = findOverlapsWith(parseCidr('172.16.5.9')!, inv, db());
+    const items = found.matches.map(overlapPickItem);
+    assert.deepEqual(items.map((i) => [i.label, i.description]), [
+      ['decnet_t_7a7a7a7a_dmz', '172.16.5.0/24 · live 7a7a7a7a, topology maze-old (torn_down)'],
+      ['lab-net', "172.16.4.0/23 · foreign (not DECNET's)"],
+    ]);
+    assert.match(items[1].detail, /^containers: lab-web · holds 172\.16\.4\.0\/23, wanted by topology maze-2/);
+  });
+
+  it('puts the counts in the status bar', () => {
+    assert.equal(statusBarText(2, 1), '$(warning) DECNET: 2 orphans · 1 subnet conflict');
+    assert.equal(statusBarText(0, 3), '$(warning) DECNET: 3 subnet conflicts');
+    assert.equal(statusBarText(1, 0), '$(warning) DECNET: 1 orphan');
+    assert.equal(statusBarText(0, 0), '$(pass) DECNET');
+  });
+});
