@@ -52,7 +52,8 @@ function checkRoot(root: string): void {
 export function startOwnDaemon(root: string): string {
   checkRoot(root);
   const out = execFileSync('bash', [SCRIPT, 'start'], {
-    env: { ...process.env, DECNET_TEST_ROOT: root },
+    // Its own daemon: no TLS listener, whose port belongs to the shared test daemon.
+    env: { ...process.env, DECNET_TEST_ROOT: root, DECNET_TEST_TLS_PORT: '' },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 120_000,
@@ -66,7 +67,8 @@ export function startOwnDaemon(root: string): string {
 export function stopOwnDaemon(root: string): void {
   checkRoot(root);
   execFileSync('bash', [SCRIPT, 'stop'], {
-    env: { ...process.env, DECNET_TEST_ROOT: root },
+    // Its own daemon: no TLS listener, whose port belongs to the shared test daemon.
+    env: { ...process.env, DECNET_TEST_ROOT: root, DECNET_TEST_TLS_PORT: '' },
     stdio: ['ignore', 'ignore', 'pipe'],
     timeout: 120_000,
   });
