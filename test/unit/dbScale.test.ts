@@ -8,7 +8,7 @@ import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readSqliteDb, type ReadStats } from '../../src/core/db/sqlite';
+import { forgetCachedReads, readSqliteDb, type ReadStats } from '../../src/core/db/sqlite';
 import { newReadStats } from '../../src/core/db/walSnapshot';
 import { DbReadError, type DbSnapshot } from '../../src/core/model';
 import {
@@ -16,6 +16,7 @@ import {
   execInWal,
   flipByte,
   makeDecnetDb,
+  sqliteCli,
   sqliteOracle,
   tmpDir,
   topo,
@@ -89,6 +90,7 @@ describe('a large file is read by the pages of the tables read', () => {
   });
 
   test('only sqlite_master, topologies, lans and their indexes are read, never logs', async () => {
+    forgetCachedReads();
     const stats = newReadStats();
     const snap = await readSqliteDb(db, { stats });
     assertMatchesOracle(snap, db);
@@ -115,16 +117,22 @@ describe('a large file is read by the pages of the tables read', () => {
     assert.ok(stats.bytesRead * 20 < fs.statSync(db).size);
   });
 
-  test('a second read reads the same pages again (no stale cache), reusing only the parsed schema and the -wal check', async () => {
+  test('read again unchanged, the file costs page 1 and the -wal header: SQLite keeps the pages it read', async () => {
+    forgetCachedReads();
     const first = newReadStats();
-    await readSqliteDb(db, { stats: first });
+    const a = await readSqliteDb(db, { stats: first });
+    assert.equal(first.pagesReused, false);
+    assert.equal(first.walResumed, false);
+    assert.ok(first.pagesRead.length > 10);
     const second = newReadStats();
-    const snap = await readSqliteDb(db, { stats: second });
-    assertMatchesOracle(snap, db);
-    assert.deepEqual([...second.pagesRead].sort((a, b) => a - b), [...first.pagesRead].sort((a, b) => a - b));
+    const b = await readSqliteDb(db, { stats: second });
+    assert.deepEqual(b, a);
+    assert.equal(second.pagesReused, true);
     assert.equal(second.schemaReused, true);
+    assert.deepEqual(second.pagesRead, [1]);
     assert.equal(second.walResumed, true);
     assert.equal(second.walFramesChecked, 0);
+    assert.ok(second.bytesRead < 3 * layout.pageSize, `${second.bytesRead} bytes read`);
   });
 
   test('committed -wal frames still override the main file on this path', async () => {
@@ -319,5 +327,103 @@ describe('the -wal check resumes where the last read stopped', () => {
     assertMatchesOracle(snap2, db);
     assert.deepEqual(snap2.topologies.map((t) => t.id).sort(), [a.id, b.id, c.id, e.id]);
     assert.equal(restarted.walResumed, false);
+  });
+});
+
+describe('what an earlier read kept is dropped when the database changes', () => {
+  const insert = (t: TopologySpec, status = 'active'): string =>
+    `INSERT INTO topologies (id, name, mode, config_snapshot, status, status_changed_at, created_at, version, needs_resync, email_personas, language_default)
+     VALUES ('${t.id}', '${t.name}', 'unihost', '{}', '${status}', '2025-01-01', '2025-01-01', 1, 0, '[]', 'en')`;
+
+  test('a commit, a checkpoint, a replaced file, a rollback-mode write, a page changed in place', async () => {
+    const d = dir();
+    const [a, b, c] = [1, 2, 3].map((n) => topo(0x70000000 + n, { name: `keep-${n}` }));
+    const db = makeDecnetDb(d, { checkpointed: [a], walOnly: [b], logsBytes: 4 * MB });
+    forgetCachedReads();
+    const read = async (): Promise<{ snap: DbSnapshot; stats: ReadStats }> => {
+      const stats = newReadStats();
+      const snap = await readSqliteDb(db, { stats });
+      assertMatchesOracle(snap, db);
+      return { snap, stats };
+    };
+    const ids = (s: DbSnapshot): string[] => s.topologies.map((t) => t.id).sort();
+
+    assert.equal((await read()).stats.pagesReused, false);
+    assert.equal((await read()).stats.pagesReused, true);
+
+    // A commit into the -wal.
+    execInWal(db, [insert(c)]);
+    let r = await read();
+    assert.equal(r.stats.pagesReused, false);
+    assert.deepEqual(ids(r.snap), [a.id, b.id, c.id]);
+    assert.equal((await read()).stats.pagesReused, true);
+
+    // A checkpoint writes the main file (the -wal stays as it was).
+    execInWal(db, ['PRAGMA wal_checkpoint(PASSIVE)']);
+    r = await read();
+    assert.equal(r.stats.pagesReused, false);
+    assert.deepEqual(ids(r.snap), [a.id, b.id, c.id]);
+
+    // The file replaced by a copy (another inode).
+    fs.copyFileSync(db, `${db}.tmp`);
+    fs.renameSync(`${db}.tmp`, db);
+    assert.equal((await read()).stats.pagesReused, false);
+    assert.equal((await read()).stats.pagesReused, true);
+
+    // Back to rollback mode and written there (the -wal is checkpointed and deleted).
+    sqliteCli(db, `PRAGMA journal_mode=DELETE; UPDATE topologies SET status = 'torn_down' WHERE id = '${a.id}';`);
+    assert.ok(!fs.existsSync(`${db}-wal`));
+    r = await read();
+    assert.equal(r.stats.pagesReused, false);
+    assert.equal(r.snap.topologies.find((t) => t.id === a.id)?.status, 'torn_down');
+    assert.equal((await read()).stats.pagesReused, true);
+
+    // A page changed in place behind SQLite's back, its mtime put back: the ctime still moves.
+    const layout = dbPages(db);
+    const leaf = Math.max(...layout.btrees.topologies.pages);
+    const buf = Buffer.alloc(layout.pageSize);
+    const fd = fs.openSync(db, 'r+');
+    try {
+      fs.readSync(fd, buf, 0, layout.pageSize, (leaf - 1) * layout.pageSize);
+      const at = buf.indexOf('torn_down');
+      assert.ok(at > 0, 'the status is on the last topologies page');
+      buf.write('TORN_DOWN', at);
+      const before = fs.fstatSync(fd);
+      fs.writeSync(fd, buf, 0, layout.pageSize, (leaf - 1) * layout.pageSize);
+      fs.futimesSync(fd, before.atime, before.mtime);
+    } finally {
+      fs.closeSync(fd);
+    }
+    r = await read();
+    assert.equal(r.stats.pagesReused, false);
+    assert.equal(r.snap.topologies.find((t) => t.id === a.id)?.status, 'TORN_DOWN');
+  });
+});
+
+describe('values of unexpected types', () => {
+  test('a BLOB reads as its text, is_dmz as a boolean from text or numbers, as before', async () => {
+    const d = dir();
+    const t = topo(0x7a000001, { name: 'typed' });
+    const db = makeDecnetDb(d, { checkpointed: [t] });
+    sqliteCli(
+      db,
+      `UPDATE topologies SET name = CAST('blob-name' AS BLOB), status = 42 WHERE id = '${t.id}';
+       INSERT INTO lans (id, topology_id, name, docker_network_id, subnet, is_dmz) VALUES
+         ('l1', '${t.id}', 'a', CAST('net-blob' AS BLOB), '172.16.1.0/24', 'false'),
+         ('l2', '${t.id}', 'b', NULL, '172.16.2.0/24', 'yes'),
+         ('l3', '${t.id}', 'c', 7, '172.16.3.0/24', 2),
+         ('l4', '${t.id}', 'd', '', '172.16.4.0/24', 0.0);`,
+    );
+    const snap = await readSqliteDb(db);
+    assert.deepEqual(snap.topologies, [{ id: t.id, name: 'blob-name', status: '42', mode: 'unihost' }]);
+    assert.deepEqual(
+      byId(snap.lans).map((l) => [l.id, l.isDmz, l.dockerNetworkId]),
+      [
+        ['l1', false, 'net-blob'],
+        ['l2', true, null],
+        ['l3', true, '7'],
+        ['l4', false, ''],
+      ],
+    );
   });
 });

@@ -13,9 +13,11 @@
 //
 // The connection stays open between reads of the same file. Every read stamps page 1 with a new
 // change counter, so SQLite drops its page cache and reads every page again from the new
-// snapshot; what it keeps is the parsed schema, and only while sqlite_master and the schema
-// header fields are byte-for-byte what they were (checked on every read, else reopened).
-import type { Database, QueryExecResult, SqlJsStatic } from 'sql.js';
+// snapshot; what it keeps is the parsed schema (and prepared statements), and only while every
+// page of sqlite_master and the schema fields of page 1 are byte-for-byte what they were
+// (fingerprinted on every read, else the connection is reopened and the schema parsed again).
+import { createHash, type Hash } from 'node:crypto';
+import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import { DbReadError } from '../model';
 import type { Snapshot } from './walSnapshot';
 
@@ -49,16 +51,145 @@ class PagedFile {
   }
 }
 
+/** At most this many pages in one read call, and kept read ahead at once. */
+const MAX_RUN_PAGES = 64;
+const MAX_AHEAD_PAGES = 2048;
+
+/** Reads a SQLite varint at `off`; null when it runs past `end`. */
+function varint(b: Buffer, off: number, end: number): { value: number; next: number } | null {
+  let v = 0;
+  for (let i = 0; i < 9; i++) {
+    if (off + i >= end) return null;
+    const byte = b[off + i];
+    if (i === 8) return { value: v * 256 + byte, next: off + 9 };
+    v = v * 128 + (byte & 0x7f);
+    if ((byte & 0x80) === 0) return { value: v, next: off + i + 1 };
+  }
+  return null;
+}
+
+/**
+ * Serves pages to SQLite with fewer read calls, reading only pages SQLite is about to ask for.
+ * Every query the reader runs scans whole b-trees, so when SQLite reads an interior page, all of
+ * its children will be read: runs of consecutive child page numbers come in one call. When a
+ * table leaf holds a record that spills, its overflow chain's length is known from the payload
+ * size: the chain is read in one call from its first page on (SQLite allocates chains in order;
+ * when one is not, the pages read past it are simply not used). Page bytes are always the page's
+ * own: which pages are read changes, never what a page holds.
+ */
+class Prefetch {
+  private readonly children = new Set<number>();
+  /** First overflow page → pages in its chain. */
+  private readonly chains = new Map<number, number>();
+  /** Pages read ahead and not yet asked for. */
+  private readonly ahead = new Map<number, Buffer>();
+  /** Pages known to be overflow pages (not b-tree pages): never parsed as b-tree pages. */
+  private readonly overflow = new Set<number>();
+
+  constructor(
+    private readonly snapshot: Snapshot,
+    private readonly usable: number,
+  ) {}
+
+  get(n: number, scratch: Buffer): Buffer {
+    const { pageSize } = this.snapshot;
+    let b = this.ahead.get(n);
+    if (b !== undefined) {
+      this.ahead.delete(n);
+    } else {
+      const count = this.runFrom(n);
+      if (count > 1) {
+        const run = this.snapshot.readRunInto(n, count, Buffer.allocUnsafe(count * pageSize));
+        for (let i = 1; i < count; i++) this.ahead.set(n + i, run.subarray(i * pageSize, (i + 1) * pageSize));
+        b = run.subarray(0, pageSize);
+      } else {
+        b = this.snapshot.readPageInto(n, scratch);
+      }
+    }
+    this.children.delete(n);
+    if (!this.overflow.has(n)) this.inspect(n, b);
+    return b;
+  }
+
+  /** How many pages to read from `n` on (1: just `n`). */
+  private runFrom(n: number): number {
+    const s = this.snapshot;
+    if (s.isWalPage(n) || this.ahead.size >= MAX_AHEAD_PAGES) return 1;
+    const ok = (p: number): boolean => p <= s.pageCount && !s.isWalPage(p) && !this.ahead.has(p);
+    let count = 1;
+    if (this.children.has(n)) {
+      while (count < MAX_RUN_PAGES && this.children.has(n + count) && ok(n + count)) count++;
+      return count;
+    }
+    const chain = this.chains.get(n);
+    if (chain !== undefined) {
+      this.chains.delete(n);
+      const want = Math.min(chain, MAX_RUN_PAGES);
+      while (count < want && ok(n + count)) count++;
+      for (let i = 0; i < count; i++) this.overflow.add(n + i);
+    }
+    return count;
+  }
+
+  /** Notes the children of an interior page and the overflow chains of a table leaf. */
+  inspect(n: number, b: Buffer): void {
+    const h = n === 1 ? 100 : 0;
+    const type = b[h];
+    const U = this.usable;
+    const pageCount = this.snapshot.pageCount;
+    if (type !== 0x05 && type !== 0x02 && type !== 0x0d) return;
+    const interior = type !== 0x0d;
+    const cells = b.readUInt16BE(h + 3);
+    const ptrs = h + (interior ? 12 : 8);
+    if (ptrs + 2 * cells > U) return; // not a b-tree page after all (SQLite judges it)
+    if (interior) {
+      const right = b.readUInt32BE(h + 8);
+      const found: number[] = [];
+      for (let i = 0; i < cells; i++) {
+        const c = b.readUInt16BE(ptrs + 2 * i);
+        if (c < ptrs + 2 * cells || c + 4 > U) return;
+        found.push(b.readUInt32BE(c));
+      }
+      found.push(right);
+      for (const p of found) if (p >= 2 && p <= pageCount) this.children.add(p);
+      return;
+    }
+    // Table leaf: payload size, rowid, local payload, then the first overflow page.
+    const X = U - 35;
+    const M = Math.floor(((U - 12) * 32) / 255) - 23;
+    for (let i = 0; i < cells; i++) {
+      const c = b.readUInt16BE(ptrs + 2 * i);
+      if (c < ptrs + 2 * cells || c >= U) return;
+      const size = varint(b, c, U);
+      if (size === null) return;
+      if (size.value <= X) continue;
+      const rowid = varint(b, size.next, U);
+      if (rowid === null) return;
+      const P = size.value;
+      const K = M + ((P - M) % (U - 4));
+      const local = K <= X ? K : M;
+      const at = rowid.next + local;
+      if (at + 4 > U) return;
+      const first = b.readUInt32BE(at);
+      if (first >= 2 && first <= pageCount) this.chains.set(first, Math.ceil((P - local) / (U - 4)));
+    }
+  }
+}
+
 interface Connection {
   sql: SqlJsStatic;
   db: Database;
   file: PagedFile;
   /** The file it was opened for: path, device, inode, page size. */
   key: string;
-  /** sqlite_master and the schema fields of page 1 when the schema was last parsed. */
+  /** Fingerprint of sqlite_master and the schema fields of page 1 when the schema was parsed. */
   schemaKey: string | null;
   /** Derived from the schema (columns present...), kept while schemaKey holds. */
   memo: Map<string, unknown>;
+  /** Prepared statements, by SQL text (SQLite re-prepares them itself if the schema changes). */
+  statements: Map<string, Statement>;
+  /** The last read: the snapshot's version, page 1 as the database held it, the change counter stamped. */
+  last: { version: string; page1: Buffer; counter: number } | null;
 }
 
 /** One connection, for the file read last (the extension reads one database). */
@@ -72,7 +203,7 @@ function dropConnection(): void {
   if (c) {
     c.file.reader = null;
     try {
-      c.db.close();
+      c.db.close(); // frees its statements too
     } catch {
       // nothing left to release
     }
@@ -90,8 +221,8 @@ class PageFault {
 }
 
 export interface ImageQuery {
-  /** Runs SQL (one or several statements) on the snapshot. */
-  exec(sql: string): QueryExecResult[];
+  /** Every row of one statement (prepared once per connection), as arrays of values. */
+  all(sql: string): SqlValue[][];
   /** Values derived from the schema, computed once per parsed schema. */
   memo<T>(key: string, compute: () => T): T;
 }
@@ -100,9 +231,15 @@ export interface ImageRun<T> {
   value: T;
   /** True when the schema parsed by an earlier read was reused. */
   schemaReused: boolean;
+  /** True when the database was unchanged since the last read, and SQLite kept the pages it had read. */
+  pagesReused: boolean;
 }
 
-const SCHEMA_SQL = 'SELECT type, name, tbl_name, rootpage, sql FROM sqlite_master';
+/**
+ * Walks every record of sqlite_master to its last column: SQLite reads every page of its b-tree,
+ * overflow pages included, and the reader fingerprints exactly those bytes.
+ */
+const SCHEMA_WALK_SQL = 'SELECT count(*), sum(length(sql)), sum(rootpage) FROM sqlite_master';
 /** Headroom of the virtual file size, so that a growing database does not reopen on every read. */
 const HEADROOM_BYTES = 256 * 1024 * 1024;
 
@@ -122,6 +259,9 @@ export function queryImage<T>(SQL: SqlJsStatic, snapshot: Snapshot, fn: (q: Imag
   // MEMFS copies what subarray returns into the WebAssembly heap at once: one scratch page will do.
   const scratch = Buffer.allocUnsafe(pageSize);
   let page1: Buffer | null = null;
+  let prefetch: Prefetch | null = null;
+  /** While set, the bytes of every page read are fed to it (the schema fingerprint). */
+  let fingerprint: Hash | null = null;
   const page = (n: number): Buffer => {
     if (fault) return zeros;
     if (n > pageCount) {
@@ -130,28 +270,11 @@ export function queryImage<T>(SQL: SqlJsStatic, snapshot: Snapshot, fn: (q: Imag
       );
       return zeros;
     }
-    if (n === 1) {
-      if (page1 === null) {
-        try {
-          page1 = Buffer.from(snapshot.readPage(1));
-        } catch (e) {
-          fault = new PageFault(asDbError(e, dbPath));
-          return zeros;
-        }
-        // Rollback mode, the real page count, and a change counter never seen by this
-        // connection: SQLite then re-reads every page instead of trusting its cache.
-        if (page1[18] === 2) page1[18] = 1;
-        if (page1[19] === 2) page1[19] = 1;
-        page1.writeUInt32BE(pageCount, 28);
-        changeCounter = (changeCounter % 0xfffffff0) + 1;
-        const seq = changeCounter;
-        page1.writeUInt32BE(seq, 24);
-        page1.writeUInt32BE(seq, 92);
-      }
-      return page1;
-    }
+    if (n === 1) return page1 ?? zeros;
     try {
-      return snapshot.readPageInto(n, scratch);
+      const b = prefetch!.get(n, scratch);
+      if (fingerprint) fingerprint.update(`${n}:`).update(b);
+      return b;
     } catch (e) {
       fault = new PageFault(asDbError(e, dbPath));
       return zeros;
@@ -172,6 +295,35 @@ export function queryImage<T>(SQL: SqlJsStatic, snapshot: Snapshot, fn: (q: Imag
     return out;
   };
 
+  // Page 1 as the database holds it (from the -wal or the main file).
+  let raw: Buffer;
+  try {
+    raw = Buffer.from(snapshot.readPage(1));
+  } catch (e) {
+    dropConnection();
+    throw asDbError(e, dbPath);
+  }
+  /**
+   * What SQLite is given as page 1: rollback mode, the real page count, and a change counter.
+   * A counter this connection has not seen makes SQLite drop its page cache and read every page
+   * again; the last read's counter lets it keep them.
+   */
+  let counter = 0;
+  const stamp = (c: number): void => {
+    counter = c;
+    const p1 = Buffer.from(raw);
+    if (p1[18] === 2) p1[18] = 1;
+    if (p1[19] === 2) p1[19] = 1;
+    p1.writeUInt32BE(pageCount, 28);
+    p1.writeUInt32BE(c, 24);
+    p1.writeUInt32BE(c, 92);
+    page1 = p1;
+    // Usable size: the page size less the bytes reserved at the end of every page.
+    prefetch = new Prefetch(snapshot, pageSize - p1[20]);
+    prefetch.inspect(1, p1);
+  };
+  const fresh = (): number => (changeCounter = (changeCounter % 0xfffffff0) + 1);
+
   const open = (): Connection => {
     const length = Math.ceil((needed + HEADROOM_BYTES) / pageSize) * pageSize;
     const file = new PagedFile(length);
@@ -181,44 +333,75 @@ export function queryImage<T>(SQL: SqlJsStatic, snapshot: Snapshot, fn: (q: Imag
       db.close();
       throw new Error('this sql.js version copies the database it is given; the reader needs the one it was built with');
     }
-    const conn: Connection = { sql: SQL, db, file, key, schemaKey: null, memo: new Map() };
+    const conn: Connection = { sql: SQL, db, file, key, schemaKey: null, memo: new Map(), statements: new Map(), last: null };
     current = conn;
-    db.exec('PRAGMA query_only = 1');
+    // Never write; keep up to 8 MiB of pages between reads (DECNET's tables are far smaller).
+    db.exec('PRAGMA query_only = 1; PRAGMA cache_size = -8192');
     return conn;
   };
 
+  const rowsOf = (conn: Connection, sql: string): SqlValue[][] => {
+    let stmt = conn.statements.get(sql);
+    if (stmt === undefined) {
+      stmt = conn.db.prepare(sql);
+      conn.statements.set(sql, stmt);
+    }
+    const rows: SqlValue[][] = [];
+    try {
+      while (stmt.step()) rows.push(stmt.get());
+    } finally {
+      stmt.reset();
+    }
+    if (fault) throw fault;
+    return rows;
+  };
+
+  /**
+   * The schema as SQLite parses it: every byte of the sqlite_master b-tree (its pages, read from
+   * this snapshot: the page cache was just dropped) and the header fields the parse depends on.
+   */
   const schemaKeyOf = (conn: Connection): string => {
-    const rows = conn.db.exec(SCHEMA_SQL);
-    const p1 = page(1);
-    // Schema cookie, schema format, default cache size, largest root (auto-vacuum), text
-    // encoding, user version, incremental vacuum, application id.
-    return p1.subarray(40, 72).toString('hex') + JSON.stringify(rows.length ? rows[0].values : []);
+    const h = createHash('sha1');
+    fingerprint = h;
+    let summary: SqlValue[][];
+    try {
+      summary = rowsOf(conn, SCHEMA_WALK_SQL);
+    } finally {
+      fingerprint = null;
+    }
+    // Page size, reserved bytes, payload fractions; the schema cookie, schema format, text
+    // encoding, user version, application id...; and page 1's own b-tree: sqlite_master's root.
+    // (Not 24..40 and 92..96: the change counter and page count stamped for this read.)
+    h.update(raw.subarray(16, 24)).update(raw.subarray(40, 92)).update(raw.subarray(96));
+    return `${h.digest('hex')}:${JSON.stringify(summary)}`;
   };
 
   try {
+    stamp(fresh());
     let conn = reused ? current! : open();
+    // Nothing changed since the last read of this file (same main file stamp, same -wal commit,
+    // same page 1): SQLite may keep the pages and the schema it has.
+    const unchanged = reused && conn.last !== null && conn.last.version === snapshot.version && conn.last.page1.equals(raw);
+    if (unchanged) stamp(conn.last!.counter);
     conn.file.reader = reader;
-    let schemaKey = schemaKeyOf(conn);
-    if (fault) throw fault;
+    // One read transaction for every statement of this read: one snapshot, one cache check.
+    rowsOf(conn, 'BEGIN');
+    let schemaKey = unchanged ? conn.schemaKey! : schemaKeyOf(conn);
     if (conn.schemaKey !== null && conn.schemaKey !== schemaKey) {
       // The schema changed: parse it afresh on a new connection rather than trust a cache.
       dropConnection();
-      page1 = null;
       reused = false;
+      stamp(fresh());
       conn = open();
+      rowsOf(conn, 'BEGIN');
       schemaKey = schemaKeyOf(conn);
-      if (fault) throw fault;
     }
     if (conn.schemaKey !== schemaKey) conn.memo.clear();
     const schemaReused = reused && conn.schemaKey === schemaKey;
     conn.schemaKey = schemaKey;
     const c = conn;
     const value = fn({
-      exec: (sql) => {
-        const r = c.db.exec(sql);
-        if (fault) throw fault;
-        return r;
-      },
+      all: (sql) => rowsOf(c, sql),
       memo: <V>(k: string, compute: () => V): V => {
         if (c.memo.has(k)) return c.memo.get(k) as V;
         const v = compute();
@@ -227,9 +410,11 @@ export function queryImage<T>(SQL: SqlJsStatic, snapshot: Snapshot, fn: (q: Imag
         return v;
       },
     });
+    rowsOf(c, 'COMMIT');
     if (fault) throw fault;
     c.file.reader = null;
-    return { value, schemaReused };
+    c.last = { version: snapshot.version, page1: raw, counter };
+    return { value, schemaReused, pagesReused: unchanged };
   } catch (e) {
     // Whatever SQLite made of a failed page read, or of a damaged file, this connection is not
     // kept: the next read starts from a fresh one.

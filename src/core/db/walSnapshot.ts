@@ -120,9 +120,11 @@ export function parseDbHeader(head: Buffer, dbPath: string): DbHeaderInfo {
 export interface ReadStats {
   /** Distinct database pages read from the files, in the order they were first read (buildImage aside). */
   pagesRead: number[];
-  /** Page reads served by the main file / by the -wal. */
+  /** Pages read from the main file / from the -wal (a page read twice counts twice). */
   mainPageReads: number;
   walPageReads: number;
+  /** Read calls made for pages (several neighbouring pages can come in one call). */
+  pageReadCalls: number;
   /** Every byte read from the database file and its -wal (headers and WAL validation included). */
   bytesRead: number;
   /** WAL frames whose checksum was computed during this read. */
@@ -135,6 +137,11 @@ export interface ReadStats {
   pageCount: number;
   /** True when the SQL engine reused its parsed schema (the schema had not changed). */
   schemaReused: boolean;
+  /**
+   * True when nothing had changed since the last read of this file (main file stamp, -wal commit,
+   * page 1): SQLite kept the pages it had read instead of reading them again.
+   */
+  pagesReused: boolean;
   /** Attempts made (a torn read is retried). */
   attempts: number;
 }
@@ -144,6 +151,7 @@ export function newReadStats(): ReadStats {
     pagesRead: [],
     mainPageReads: 0,
     walPageReads: 0,
+    pageReadCalls: 0,
     bytesRead: 0,
     walFramesChecked: 0,
     walResumed: false,
@@ -151,6 +159,7 @@ export function newReadStats(): ReadStats {
     pageSize: 0,
     pageCount: 0,
     schemaReused: false,
+    pagesReused: false,
     attempts: 0,
   };
 }
@@ -166,6 +175,12 @@ export interface Snapshot {
   pageCount: number;
   /** The main file as it was opened (device and inode identify it). */
   file: FileStamp;
+  /**
+   * What the database holds can differ from another snapshot's of the same file only when this
+   * differs, or page 1 does: the main file's stamp, and the -wal's identity, header and last
+   * valid commit (its frames up to that commit are checksummed and never rewritten).
+   */
+  version: string;
   /** Committed WAL frames applied on top of the main file (0 when there is no usable WAL). */
   walFramesApplied: number;
   /** Why the -wal contributed nothing (absent, empty, bad header...), or null. For diagnostics only. */
@@ -182,6 +197,13 @@ export interface Snapshot {
   readPage(n: number): Buffer;
   /** Reads page `n` into `buf` (pageSize bytes) without keeping it: for callers with their own cache. */
   readPageInto(n: number, buf: Buffer): Buffer;
+  /** True when the database's copy of page `n` is in the -wal (it must not be read from the main file). */
+  isWalPage(n: number): boolean;
+  /**
+   * Reads pages `first` .. `first + count - 1`, none of them in the -wal, from the main file in one
+   * call into `buf` (count × pageSize bytes).
+   */
+  readRunInto(first: number, count: number, buf: Buffer): Buffer;
   /** The whole database as one image that SQLite opens in rollback mode, without the WAL. */
   buildImage(): Buffer;
   /** True when the database, its -wal or -journal changed (or the path was re-pointed) since the snapshot was opened. */
@@ -405,6 +427,7 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
     // an old-but-complete log over a newer main file, never a reset log over an old main file.
     let walState: WalState | null = null;
     let walSource: ByteSource | null = null;
+    let walFile: FileStamp | null = null;
     if (before.wal !== null) {
       const w = openRegular(walPath, 'the write-ahead log', dbPath);
       if (w === null || !sameStamp(stampOf(w.st), before.wal)) throw torn(dbPath);
@@ -416,6 +439,7 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
         throw unreadable(walPath, 'the write-ahead log', e, dbPath);
       }
       walState = info.state;
+      walFile = stampOf(w.st);
       walSource = fdSource(w.fd, w.st.size, 'the write-ahead log', walPath, dbPath);
       stats.bytesRead += info.bytesRead;
       stats.walFramesChecked = info.framesChecked;
@@ -447,7 +471,7 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
         return true;
       }
     };
-    return buildSnapshot(dbPath, opened, main, walState, walSource, stats, {
+    return buildSnapshot(dbPath, opened, main, walState, walSource, walFile, stats, {
       changed,
       close: closeAll,
     });
@@ -457,10 +481,15 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
   }
 }
 
+let bytesSnapshots = 0;
+
 /** Builds a snapshot from bytes already read (the main file and the -wal, or null). */
 export function snapshotFromBytes(dbPath: string, main: Buffer, wal: Buffer | null): Snapshot {
   const stamp: FileStamp = { size: main.length, mtimeMs: 0, ctimeMs: 0, ino: 0, dev: 0 };
-  return buildSnapshot(dbPath, stamp, bufferSource(main), wal === null ? null : validateWalBytes(wal), wal && bufferSource(wal), newReadStats(), {
+  const walState = wal === null ? null : validateWalBytes(wal);
+  // Bytes have no identity on disk: every such snapshot is a version of its own.
+  stamp.ino = -++bytesSnapshots;
+  return buildSnapshot(dbPath, stamp, bufferSource(main), walState, wal && bufferSource(wal), null, newReadStats(), {
     changed: () => false,
     close: () => undefined,
   });
@@ -472,6 +501,7 @@ function buildSnapshot(
   main: ByteSource,
   walState: WalState | null,
   walSource: ByteSource | null,
+  walFile: FileStamp | null,
   stats: ReadStats,
   life: { changed(): boolean; close(): void },
 ): Snapshot {
@@ -552,6 +582,13 @@ function buildSnapshot(
     if (closed) throw new Error(`the snapshot of ${dbPath} is closed`);
   };
   /** Reads page n into `buf` (no cache). */
+  const noteRead = (n: number): void => {
+    if (!seen.has(n)) {
+      seen.add(n);
+      stats.pagesRead.push(n);
+    }
+  };
+  /** Reads page n into `buf` (no cache). */
   const load = (n: number, buf: Buffer): void => {
     const off = n <= pageCount ? walOffsets.get(n) : undefined;
     let got: number;
@@ -562,11 +599,9 @@ function buildSnapshot(
       got = main.read(buf, (n - 1) * pageSize);
       stats.mainPageReads++;
     }
+    stats.pageReadCalls++;
     stats.bytesRead += got;
-    if (!seen.has(n)) {
-      seen.add(n);
-      stats.pagesRead.push(n);
-    }
+    noteRead(n);
     if (got < pageSize) {
       throw torn(dbPath, `changed while it was being read: page ${n} is no longer in the file`);
     }
@@ -585,6 +620,12 @@ function buildSnapshot(
     pageSize,
     pageCount,
     file,
+    version: [
+      `${file.dev}:${file.ino}:${file.size}:${file.mtimeMs}:${file.ctimeMs}`,
+      wal === null
+        ? 'no-wal'
+        : `${walFile?.dev}:${walFile?.ino}:${wal.header.toString('hex')}:${wal.committedFrames}:${wal.committedEnd}:${wal.dbSizePages}:${wal.checksumAtCommit.join(':')}`,
+    ].join('|'),
     walFramesApplied: wal?.committedFrames ?? 0,
     walIgnoredReason,
     get walPageOffsets(): ReadonlyMap<number, number> {
@@ -612,6 +653,26 @@ function buildSnapshot(
       if (cached) cached.copy(buf, 0, 0, pageSize);
       else load(n, buf.subarray(0, pageSize));
       return buf;
+    },
+    isWalPage(n: number): boolean {
+      return n <= pageCount && walOffsets.has(n);
+    },
+    readRunInto(first: number, count: number, buf: Buffer): Buffer {
+      checkPage(first);
+      checkPage(first + count - 1);
+      for (let n = first; n < first + count; n++) {
+        if (walOffsets.has(n)) throw new RangeError(`page ${n} is in the write-ahead log`);
+      }
+      const want = buf.subarray(0, count * pageSize);
+      const got = main.read(want, (first - 1) * pageSize);
+      stats.pageReadCalls++;
+      stats.mainPageReads += count;
+      stats.bytesRead += got;
+      for (let n = first; n < first + count; n++) noteRead(n);
+      if (got < want.length) {
+        throw torn(dbPath, `changed while it was being read: page ${first + Math.floor(got / pageSize)} is no longer in the file`);
+      }
+      return want;
     },
     buildImage(): Buffer {
       checkPage(1);
