@@ -104,6 +104,12 @@ export function statusOf(err: unknown): number | undefined {
   return (err as { statusCode?: number })?.statusCode;
 }
 
+/** The container's own name: with legacy links, Names also holds aliases such as `/other/alias`. */
+function containerName(names: string[] | undefined, id: string): string {
+  const own = names?.find((n) => !n.slice(1).includes('/')) ?? names?.[0] ?? id;
+  return own.replace(/^\//, '');
+}
+
 /** Lists every container (running or not) and every network. Throws DockerUnavailableError. */
 export async function listInventory(docker: Docker, endpoint: string): Promise<DockerInventory> {
   let rawContainers: Docker.ContainerInfo[];
@@ -123,7 +129,7 @@ export async function listInventory(docker: Docker, endpoint: string): Promise<D
   }
   const containers: ContainerInfo[] = rawContainers.map((c) => ({
     id: c.Id,
-    name: (c.Names?.[0] ?? c.Id).replace(/^\//, ''),
+    name: containerName(c.Names, c.Id),
     state: c.State,
     status: c.Status,
     image: c.Image,
@@ -139,7 +145,7 @@ export async function listInventory(docker: Docker, endpoint: string): Promise<D
       // Only active endpoints count (as in `GET /networks/{id}`); a stopped container has none.
       if (!id || !attachment.EndpointID) continue;
       const list = endpoints.get(id) ?? [];
-      list.push({ containerId: c.Id, name: (c.Names?.[0] ?? c.Id).replace(/^\//, '') });
+      list.push({ containerId: c.Id, name: containerName(c.Names, c.Id) });
       endpoints.set(id, list);
     }
   }

@@ -15,11 +15,16 @@ export interface Classification {
  * prefix it points to is an orphan.
  */
 export function classify(inventory: DockerInventory, db: DbSnapshot | undefined): Classification {
-  const byPrefix = new Map<string, Topology>();
+  const byPrefix = new Map<string, Topology[]>();
   for (const t of db?.topologies ?? []) {
     const p = prefixOfTopologyId(t.id);
-    if (!byPrefix.has(p)) byPrefix.set(p, t);
+    const rows = byPrefix.get(p) ?? [];
+    rows.push(t);
+    byPrefix.set(p, rows);
   }
+  // Shown for the prefix: a row that is not torn_down, when there is one.
+  const shown = (rows: Topology[] | undefined): Topology | null =>
+    rows?.find((t) => t.status !== 'torn_down') ?? rows?.[0] ?? null;
   const stateOf = (prefix: string): GroupState => (!db ? 'unknown' : byPrefix.has(prefix) ? 'live' : 'orphan');
   const groups = new Map<string, Group>();
   const groupOf = (prefix: string): Group => {
@@ -28,7 +33,8 @@ export function classify(inventory: DockerInventory, db: DbSnapshot | undefined)
       g = {
         prefix,
         state: stateOf(prefix),
-        topology: byPrefix.get(prefix) ?? null,
+        topology: shown(byPrefix.get(prefix)),
+        topologies: byPrefix.get(prefix) ?? [],
         containers: [],
         networks: [],
       };

@@ -134,7 +134,10 @@ export interface Group {
   prefix: string;
   /** `unknown` when the DB could not be read: nothing is an orphan then. */
   state: GroupState;
+  /** The topology shown for the prefix (a row that is not torn_down first), or null. */
   topology: Topology | null;
+  /** Every topology row whose id starts with the prefix (more than one is rare, but possible). */
+  topologies: Topology[];
   containers: OwnedContainer[];
   networks: OwnedNetwork[];
 }

@@ -61,6 +61,8 @@ export interface RemovalPlan {
   excluded: SkippedItem[];
   livePrefixes: string[];
   orphanPrefixes: string[];
+  /** Topology rows in the DB when the plan was made (0 makes every prefix an orphan: worth a warning). */
+  dbTopologyCount?: number;
 }
 
 /** The request cannot be carried out at all (a prefix is live or unknown, the DB is unreadable...). */
@@ -73,20 +75,34 @@ export class RefusedError extends Error {
 
 export const DEFAULT_CONCURRENCY = 16;
 
-/** True when a prefix is in the state a removal of this mode may touch. */
-function prefixAllowed(prefix: string, groups: Map<string, Group>, mode: RemovalMode): boolean {
+/** True when every topology row of a live prefix says exactly `torn_down`. */
+function allTornDown(g: Group | undefined): boolean {
+  return !!g && g.state === 'live' && g.topologies.length > 0 && g.topologies.every((t) => t.status === TORN_DOWN);
+}
+
+/**
+ * True when a prefix is in the state a removal of this mode may touch: an orphan; or, for
+ * `tornDown`, one of the confirmed prefixes whose every topology row says `torn_down`.
+ */
+function prefixAllowed(prefix: string, groups: Map<string, Group>, mode: RemovalMode, confirmed?: ReadonlySet<string>): boolean {
   const g = groups.get(prefix);
   if (mode === 'orphan') return g?.state === 'orphan';
-  return g?.state === 'live' && g.topology?.status === TORN_DOWN;
+  return allTornDown(g) && (!confirmed || confirmed.has(prefix));
 }
 
 /**
  * A resource goes only when it carries no malformed marker and every prefix its markers point to
- * is in the mode's allowed state: an orphan, or a topology whose status is exactly `torn_down`.
+ * is in the mode's allowed state: an orphan, or (for `tornDown`) a confirmed prefix whose
+ * topology says exactly `torn_down`.
  */
-export function removableIn(resource: OwnedContainer | OwnedNetwork, groups: Map<string, Group>, mode: RemovalMode): boolean {
+export function removableIn(
+  resource: OwnedContainer | OwnedNetwork,
+  groups: Map<string, Group>,
+  mode: RemovalMode,
+  confirmed?: ReadonlySet<string>,
+): boolean {
   const { prefixes, malformed } = resource.ownership;
-  return malformed.length === 0 && prefixes.length > 0 && prefixes.every((p) => prefixAllowed(p, groups, mode));
+  return malformed.length === 0 && prefixes.length > 0 && prefixes.every((p) => prefixAllowed(p, groups, mode, confirmed));
 }
 
 function describePrefix(prefix: string, groups: Map<string, Group>): string {
@@ -96,13 +112,19 @@ function describePrefix(prefix: string, groups: Map<string, Group>): string {
   return `prefix ${prefix}`;
 }
 
-function whyKept(resource: OwnedContainer | OwnedNetwork, groups: Map<string, Group>, mode: RemovalMode = 'orphan'): string {
+function whyKept(
+  resource: OwnedContainer | OwnedNetwork,
+  groups: Map<string, Group>,
+  mode: RemovalMode = 'orphan',
+  confirmed?: ReadonlySet<string>,
+): string {
   if (resource.ownership.malformed.length) {
     return `carries a DECNET marker that names no valid topology (${resource.ownership.malformed.join(', ')})`;
   }
-  const others = resource.ownership.prefixes.filter((p) => !prefixAllowed(p, groups, mode));
+  const others = resource.ownership.prefixes.filter((p) => !prefixAllowed(p, groups, mode, confirmed));
   if (mode === 'orphan') return `also belongs to live topology prefix ${others.join(', ')}`;
-  return `also belongs to ${others.map((p) => describePrefix(p, groups)).join(', ')}`;
+  const unconfirmed = (p: string) => (allTornDown(groups.get(p)) ? `${describePrefix(p, groups)}, not confirmed` : describePrefix(p, groups));
+  return `also belongs to ${others.map(unconfirmed).join(', ')}`;
 }
 
 /** Refuses unless both reads succeeded. */
@@ -145,19 +167,39 @@ export function planRemoval(result: ScanResult, prefixes: string[], options: Pla
     }
     if (g.state !== 'orphan') throw new RefusedError(`Prefix ${p} is not classified orphan.`);
   }
+  const confirmed = new Set(wanted);
   const containers = new Map<string, PlannedContainer>();
   const networks = new Map<string, PlannedNetwork>();
   const excluded = new Map<string, SkippedItem>();
   for (const p of wanted) {
     const g = groups.get(p)!;
     for (const c of g.containers) {
-      if (removableIn(c, groups, mode)) containers.set(c.id, { id: c.id, name: c.name, prefixes: c.ownership.prefixes });
-      else excluded.set(c.id, { kind: 'container', name: c.name, reason: whyKept(c, groups, mode) });
+      if (removableIn(c, groups, mode, confirmed)) containers.set(c.id, { id: c.id, name: c.name, prefixes: c.ownership.prefixes });
+      else excluded.set(c.id, { kind: 'container', name: c.name, id: c.id, reason: whyKept(c, groups, mode, confirmed) });
     }
+  }
+  // A network is removed only if every DECNET container attached to it goes too: the others
+  // (a live topology's, one kept above) are never disconnected. Foreign containers attached now
+  // are shown in the confirmation and only disconnected.
+  const decnetContainers = new Map(result.groups.flatMap((g) => g.containers.map((c) => [c.id, c] as const)));
+  for (const p of wanted) {
+    const g = groups.get(p)!;
     for (const n of g.networks) {
-      if (removableIn(n, groups, mode)) {
-        networks.set(n.id, { id: n.id, name: n.name, subnets: n.subnets, endpoints: n.endpoints });
-      } else excluded.set(n.id, { kind: 'network', name: n.name, reason: whyKept(n, groups, mode) });
+      if (!removableIn(n, groups, mode, confirmed)) {
+        excluded.set(n.id, { kind: 'network', name: n.name, id: n.id, reason: whyKept(n, groups, mode, confirmed) });
+        continue;
+      }
+      const kept = n.endpoints.filter((e) => decnetContainers.has(e.containerId) && !containers.has(e.containerId));
+      if (kept.length) {
+        excluded.set(n.id, {
+          kind: 'network',
+          name: n.name,
+          id: n.id,
+          reason: `DECNET container ${kept.map((e) => e.name).join(', ')} is attached and is not removed`,
+        });
+        continue;
+      }
+      networks.set(n.id, { id: n.id, name: n.name, subnets: n.subnets, endpoints: n.endpoints });
     }
   }
   if (!containers.size && !networks.size) {
@@ -186,6 +228,7 @@ export function planRemoval(result: ScanResult, prefixes: string[], options: Pla
     excluded: [...excluded.values()],
     livePrefixes: result.livePrefixes,
     orphanPrefixes: result.orphanPrefixes,
+    dbTopologyCount: result.db.ok ? result.db.value.topologies.length : 0,
   };
 }
 
@@ -196,6 +239,12 @@ function refuseUnlessTornDown(g: Group, dbSource: string): void {
     );
   }
   if (g.state !== 'live' || !g.topology) throw new RefusedError(`Prefix ${g.prefix} is not classified.`);
+  const notTornDown = g.topologies.find((t) => t.status !== TORN_DOWN);
+  if (notTornDown) {
+    throw new RefusedError(
+      `Prefix ${g.prefix} is live: topology "${notTornDown.name}" is ${notTornDown.status}, not ${TORN_DOWN}. Only the leftovers of a ${TORN_DOWN} topology are removed this way.`,
+    );
+  }
   if (g.topology.status !== TORN_DOWN) {
     throw new RefusedError(
       `Prefix ${g.prefix} is live: topology "${g.topology.name}" is ${g.topology.status}, not ${TORN_DOWN}. Only the leftovers of a ${TORN_DOWN} topology are removed this way.`,
@@ -238,7 +287,10 @@ export async function executeRemoval(plan: RemovalPlan, opts: ExecuteOptions): P
   const fresh = await scan({ dbPath: opts.dbPath, db: opts.db, dockerHost: opts.dockerHost });
   requireReadable(fresh);
   const daemon = fresh.docker.ok ? fresh.docker.value.daemon : undefined;
-  if (daemon?.id !== plan.daemon.id) {
+  if (!daemon?.id || !plan.daemon.id) {
+    throw new RefusedError(`${endpoint} does not say which Docker daemon it is (no id in GET /info): nothing is removed.`);
+  }
+  if (daemon.id !== plan.daemon.id) {
     throw new RefusedError(
       `${endpoint} now reaches another Docker daemon (${daemon?.name} ${daemon?.id}) than the one confirmed (${plan.daemon.name} ${plan.daemon.id}).`,
     );
@@ -258,22 +310,22 @@ export async function executeRemoval(plan: RemovalPlan, opts: ExecuteOptions): P
     for (const n of g.networks) freshNetworks.set(n.id, n);
   }
   const mode: RemovalMode = plan.mode ?? 'orphan';
+  const confirmed = new Set(plan.prefixes);
   const plannedContainerIds = new Set(plan.containers.map((c) => c.id));
   const plannedNetworkIds = new Set(plan.networks.map((n) => n.id));
+  const excludedIds = new Set(plan.excluded.map((x) => x.id));
 
-  // Anything of these prefixes that was not in the confirmed plan is left alone.
-  const appeared = new Set<string>();
+  // Anything of these prefixes that was not in the confirmed plan (by id) is left alone.
   for (const p of plan.prefixes) {
     const g = groups.get(p);
     for (const c of g?.containers ?? []) {
-      if (!plannedContainerIds.has(c.id) && !plan.excluded.some((x) => x.kind === 'container' && x.name === c.name)) {
-        appeared.add(c.id);
-        skipped.push({ kind: 'container', name: c.name, reason: 'appeared since the confirmation' });
+      if (!plannedContainerIds.has(c.id) && !excludedIds.has(c.id)) {
+        skipped.push({ kind: 'container', name: c.name, id: c.id, reason: 'appeared since the confirmation' });
       }
     }
     for (const n of g?.networks ?? []) {
-      if (!plannedNetworkIds.has(n.id) && !plan.excluded.some((x) => x.kind === 'network' && x.name === n.name)) {
-        skipped.push({ kind: 'network', name: n.name, reason: 'appeared since the confirmation' });
+      if (!plannedNetworkIds.has(n.id) && !excludedIds.has(n.id)) {
+        skipped.push({ kind: 'network', name: n.name, id: n.id, reason: 'appeared since the confirmation' });
       }
     }
   }
@@ -283,17 +335,17 @@ export async function executeRemoval(plan: RemovalPlan, opts: ExecuteOptions): P
   for (const c of plan.containers) {
     const now = freshContainers.get(c.id);
     if (!now) continue; // already gone: verified below
-    if (!removableIn(now, groups, mode)) {
+    if (!removableIn(now, groups, mode, confirmed)) {
       containersKept.add(c.id);
-      skipped.push({ kind: 'container', name: c.name, reason: changedReason(now, groups, mode) });
+      skipped.push({ kind: 'container', name: c.name, id: c.id, reason: changedReason(now, groups, mode, confirmed) });
     } else containersToRemove.push(c);
   }
   const networksToRemove: PlannedNetwork[] = [];
   for (const n of plan.networks) {
     const now = freshNetworks.get(n.id);
     if (!now) continue;
-    if (!removableIn(now, groups, mode)) {
-      skipped.push({ kind: 'network', name: n.name, reason: changedReason(now, groups, mode) });
+    if (!removableIn(now, groups, mode, confirmed)) {
+      skipped.push({ kind: 'network', name: n.name, id: n.id, reason: changedReason(now, groups, mode, confirmed) });
     } else networksToRemove.push(n);
   }
 
@@ -309,6 +361,7 @@ export async function executeRemoval(plan: RemovalPlan, opts: ExecuteOptions): P
   // Containers are independent of each other: remove them with bounded concurrency.
   const failedContainers = new Set<string>();
   await mapLimit(containersToRemove, limit, async (c) => {
+    let outcome = 'Removed';
     try {
       await docker.getContainer(c.id).remove({ force: true, v: false });
     } catch (err) {
@@ -317,22 +370,36 @@ export async function executeRemoval(plan: RemovalPlan, opts: ExecuteOptions): P
       if (status !== 404 && status !== 409) {
         failedContainers.add(c.id);
         errors.push(`container ${c.name}: ${describeDockerError(err)}`);
+        outcome = 'Could not remove';
       }
     }
-    progress(`Removed container ${c.name}`);
+    progress(`${outcome} container ${c.name}`);
   });
 
   const endpointsDisconnected: { network: string; container: string }[] = [];
+  // Networks not removed, with the reason already reported (an error or a skip).
+  const networksNotRemoved = new Set<string>();
   await mapLimit(networksToRemove, limit, async (n) => {
+    let outcome = 'Removed';
     try {
       const endpoints = await inspectEndpoints(docker, n.id);
       if (endpoints === undefined) return; // already gone
-      const blocking = endpoints.filter((e) => appeared.has(e.containerId) || containersKept.has(e.containerId));
+      // Only endpoints the user saw in the confirmation are disconnected, and never one of a
+      // DECNET container that is not being removed (kept, of a live topology, or new).
+      const confirmedEndpoints = new Set(n.endpoints.map((e) => e.containerId));
+      const blocking = endpoints.filter((e) =>
+        plannedContainerIds.has(e.containerId)
+          ? containersKept.has(e.containerId)
+          : freshContainers.has(e.containerId) || !confirmedEndpoints.has(e.containerId),
+      );
       if (blocking.length) {
+        networksNotRemoved.add(n.id);
+        outcome = 'Skipped';
         skipped.push({
           kind: 'network',
           name: n.name,
-          reason: `container ${blocking.map((b) => b.name).join(', ')} of this group is attached and was not confirmed for removal`,
+          id: n.id,
+          reason: `container ${blocking.map((b) => b.name).join(', ')} is attached and was not confirmed for removal or disconnection`,
         });
         return;
       }
@@ -348,12 +415,18 @@ export async function executeRemoval(plan: RemovalPlan, opts: ExecuteOptions): P
       try {
         await docker.getNetwork(n.id).remove();
       } catch (err) {
-        if (statusOf(err) !== 404) errors.push(`network ${n.name}: ${describeDockerError(err)}`);
+        if (statusOf(err) !== 404) {
+          networksNotRemoved.add(n.id);
+          outcome = 'Could not remove';
+          errors.push(`network ${n.name}: ${describeDockerError(err)}`);
+        }
       }
     } catch (err) {
+      networksNotRemoved.add(n.id);
+      outcome = 'Could not remove';
       errors.push(`network ${n.name}: ${describeDockerError(err)}`);
     } finally {
-      progress(`Removed network ${n.name}`);
+      progress(`${outcome} network ${n.name}`);
     }
   });
 
@@ -377,11 +450,11 @@ export async function executeRemoval(plan: RemovalPlan, opts: ExecuteOptions): P
     const attemptedNetworks = new Set(networksToRemove.map((n) => n.id));
     for (const n of plan.networks) {
       if (networkIds.has(n.id)) {
-        const known = errors.some((e) => e.includes(n.name)) || skipped.some((s) => s.name === n.name);
-        if (attemptedNetworks.has(n.id) && !known) errors.push(`network ${n.name}: still present after removal`);
+        if (attemptedNetworks.has(n.id) && !networksNotRemoved.has(n.id)) errors.push(`network ${n.name}: still present after removal`);
         continue;
       }
       networksRemoved.push(n.name);
+      if (!freshNetworks.has(n.id)) alreadyGone.push(n.name);
     }
   } catch (err) {
     errors.push(`Could not list Docker resources to verify the removal: ${describeDockerError(err)}`);
@@ -406,11 +479,16 @@ export async function executeRemoval(plan: RemovalPlan, opts: ExecuteOptions): P
   };
 }
 
-function changedReason(resource: OwnedContainer | OwnedNetwork, groups: Map<string, Group>, mode: RemovalMode): string {
+function changedReason(
+  resource: OwnedContainer | OwnedNetwork,
+  groups: Map<string, Group>,
+  mode: RemovalMode,
+  confirmed?: ReadonlySet<string>,
+): string {
   if (mode === 'tornDown') {
     const reasons: string[] = [];
     for (const p of resource.ownership.prefixes) {
-      if (prefixAllowed(p, groups, mode)) continue;
+      if (prefixAllowed(p, groups, mode, confirmed)) continue;
       const g = groups.get(p);
       if (g?.state === 'live') {
         reasons.push(`topology ${g.topology?.name ?? p} (${p}) is now ${g.topology?.status}, no longer ${TORN_DOWN}`);
@@ -419,12 +497,12 @@ function changedReason(resource: OwnedContainer | OwnedNetwork, groups: Map<stri
       }
     }
     if (reasons.length) return reasons.join('; ');
-    return `changed since the confirmation (${whyKept(resource, groups, mode)})`;
+    return `changed since the confirmation (${whyKept(resource, groups, mode, confirmed)})`;
   }
   const live = resource.ownership.prefixes.filter((p) => groups.get(p)?.state === 'live');
   if (live.length) {
     const names = live.map((p) => groups.get(p)?.topology?.name ?? p);
     return `prefix ${live.join(', ')} is now live (topology ${names.join(', ')})`;
   }
-  return `changed since the confirmation (${whyKept(resource, groups, mode)})`;
+  return `changed since the confirmation (${whyKept(resource, groups, mode, confirmed)})`;
 }

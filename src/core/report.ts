@@ -5,6 +5,8 @@ export interface SkippedItem {
   kind: 'container' | 'network';
   name: string;
   reason: string;
+  /** Docker's id: resources are told apart by id, since a name can be reused. */
+  id?: string;
 }
 
 /** Keys follow DECNET's `POST /api/v1/topologies/reap-orphans` report; the rest are additions. */
@@ -43,6 +45,9 @@ export function formatPlan(plan: RemovalPlan): string {
     for (const t of plan.topologies ?? []) lines.push(`  ${t.name} (${t.prefix}, ${t.status}, id ${t.id})`);
   } else {
     lines.push(`Orphan prefixes: ${plan.prefixes.join(', ')}`);
+    if (plan.dbTopologyCount === 0) {
+      lines.push('Warning: the database holds no topology at all, so every prefix is an orphan. Is it the DECNET database in use?');
+    }
   }
   lines.push('');
   lines.push(`${plural(plan.containers.length, 'container')} to force-remove:`);

@@ -22,6 +22,9 @@ export function endpointLabel(target: string | DockerEndpoint): string {
   return typeof target === 'string' ? target : describeEndpoint(target);
 }
 
+/** DECNET's topology ids are uuids: what matters here is 8 hex digits first. */
+const TOPOLOGY_ID = /^[0-9a-fA-F]{8}/;
+
 /** The DB a scan reads: `db` when given, else the SQLite file `dbPath`. */
 export function dbTargetOf(opts: Pick<ScanOptions, 'db' | 'dbPath'>): DbTarget {
   if (opts.db) return opts.db;
@@ -40,7 +43,16 @@ export async function readDb(target: DbTarget): Promise<Outcome<DbSnapshot, DbRe
   }
   const source = describeDbTarget(target);
   try {
-    return { ok: true, value: target.kind === 'mysql' ? await readMysqlDb(target) : await readSqliteDb(target.path) };
+    const snapshot = target.kind === 'mysql' ? await readMysqlDb(target) : await readSqliteDb(target.path);
+    // An id whose prefix cannot be read would protect nothing: its resources would look orphan.
+    const odd = snapshot.topologies.find((t) => !TOPOLOGY_ID.test(t.id));
+    if (odd) {
+      return {
+        ok: false,
+        error: new DbReadError('not-decnet', `${source} holds a topology id that is not DECNET's (${JSON.stringify(odd.id)}): nothing is classified orphan`, source),
+      };
+    }
+    return { ok: true, value: snapshot };
   } catch (err) {
     if (err instanceof DbReadError) return { ok: false, error: err };
     return { ok: false, error: new DbReadError('unreadable', `Cannot read ${source}: ${String(err)}`, source) };

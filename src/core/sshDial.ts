@@ -43,6 +43,7 @@ class SshDialStream extends Duplex {
     this.child = spawn(sshCommand, sshArgs(target), { stdio: ['pipe', 'pipe', 'pipe'] });
     const child = this.child;
     child.stdout.on('data', (d: Buffer) => {
+      this.armIdleTimer();
       if (!this.push(d)) child.stdout.pause();
     });
     child.stderr.on('data', (d: Buffer) => {
@@ -51,9 +52,13 @@ class SshDialStream extends Duplex {
     // A write after ssh is gone fails with EPIPE; the exit below says why it is gone.
     child.stdin.on('error', () => undefined);
     child.on('error', (err) => this.destroy(err));
-    child.on('close', (code) => {
-      if (code) this.destroy(new Error(`ssh to ${target.host} failed (exit ${code}): ${this.stderr.trim() || 'no message'}`));
-      else this.push(null);
+    child.on('close', (code, signal) => {
+      this.clearIdleTimer();
+      if (code === 0) this.push(null);
+      else {
+        const how = code === null ? `killed by ${signal}` : `exit ${code}`;
+        this.destroy(new Error(`ssh to ${target.host} failed (${how}): ${this.stderr.trim() || 'no message'}`));
+      }
     });
   }
 
@@ -72,6 +77,7 @@ class SshDialStream extends Duplex {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.clearIdleTimer();
     if (this.child.exitCode === null) this.child.kill();
     callback(error);
   }
@@ -83,8 +89,25 @@ class SshDialStream extends Duplex {
   setNoDelay(): this {
     return this;
   }
-  setTimeout(): this {
+  /** As net.Socket: emits 'timeout' after `ms` without data (the HTTP client then aborts). */
+  setTimeout(ms: number, callback?: () => void): this {
+    this.idleMs = ms;
+    if (callback) this.once('timeout', callback);
+    this.armIdleTimer();
     return this;
+  }
+
+  private idleMs = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  private armIdleTimer(): void {
+    this.clearIdleTimer();
+    if (this.idleMs > 0) this.idleTimer = setTimeout(() => this.emit('timeout'), this.idleMs);
+  }
+
+  private clearIdleTimer(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
   }
   ref(): this {
     return this;

@@ -172,6 +172,32 @@ describe('reaping on a real daemon', () => {
     assert.ok(!nets.includes(w.orphan.networks[1].name));
   });
 
+  it('never disconnects a live topology\'s container, nor one attached after the confirmation', async () => {
+    const w = await world('attached');
+    const [dmz, lanA] = w.orphan.networks;
+    const liveBase = w.live.containers[0];
+    // A live topology's container on the orphan's DMZ: the DMZ is kept, and said so.
+    await docker.getNetwork(dmz.id).connect({ Container: liveBase.id });
+    const plan = planRemoval(await scan({ dbPath: w.dbPath, dockerHost: host }), [w.orphan.prefix]);
+    assert.deepEqual(plan.networks.map((n) => n.name), [lanA.name]);
+    assert.match(plan.excluded.find((x) => x.name === dmz.name)?.reason ?? '', new RegExp(`DECNET container ${liveBase.name} is attached`));
+    // A foreign container attached to lan-a after the confirmation: never disconnected.
+    await docker.getNetwork(lanA.id).connect({ Container: w.unrelated.id });
+    const report = await executeRemoval(plan, { dbPath: w.dbPath, dockerHost: host });
+
+    assert.deepEqual(report.containers_removed, w.orphan.containers.map((c) => c.name).sort());
+    assert.deepEqual(report.networks_removed, []);
+    assert.deepEqual(report.endpoints_disconnected, []);
+    assert.match(report.skipped.find((x) => x.name === lanA.name)?.reason ?? '', /unrelated-web is attached and was not confirmed/);
+    const nets = await networkNames(docker);
+    assert.ok(nets.includes(dmz.name) && nets.includes(lanA.name));
+    const live = await docker.getContainer(liveBase.id).inspect();
+    assert.equal(live.State.Running, true);
+    assert.ok(Object.keys(live.NetworkSettings.Networks).includes(dmz.name), 'the live container stays on the network');
+    const web = await w.unrelated.inspect();
+    assert.ok(Object.keys(web.NetworkSettings.Networks).includes(lanA.name), 'the late foreign container stays attached');
+  });
+
   it('removes nothing when the database cannot be read', async () => {
     const w = await world('nodb');
     const missing = path.join(dir, 'nodb', 'missing.db');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classify } from '../../src/core/grouping';
 import { planRemoval, RefusedError } from '../../src/core/reaper';
+import { formatPlan } from '../../src/core/report';
 import type { ScanResult } from '../../src/core/model';
 import { DbReadError } from '../../src/core/model';
 import { container, decnetLabels, inventory, network, snapshot, topology } from './fixtures';
@@ -132,6 +133,32 @@ describe('planRemoval', () => {
     inv.containers.push(container('decky-02-ftp', { 'decnet.topology.id': LIVE, 'com.docker.compose.project': 'decnet-topo-0badc0de' }));
     const plan = planRemoval(scanOf(inv), ['0badc0de']);
     assert.ok(!plan.containers.some((c) => c.name === 'decky-02-ftp'));
-    assert.deepEqual(plan.excluded, [{ kind: 'container', name: 'decky-02-ftp', reason: 'also belongs to live topology prefix 3f2a9c1e' }]);
+    assert.deepEqual(plan.excluded.map(({ kind, name, reason }) => ({ kind, name, reason })), [{ kind: 'container', name: 'decky-02-ftp', reason: 'also belongs to live topology prefix 3f2a9c1e' }]);
+  });
+});
+
+describe('planRemoval and attached containers', () => {
+  it('keeps an orphan network that a DECNET container it does not remove is attached to', () => {
+    const inv = world();
+    const liveBase = inv.containers.find((c) => c.name === 'decnet_t_3f2a9c1e_decky-01')!;
+    const orphanNet = inv.networks.find((n) => n.name === 'decnet_t_0badc0de_dmz')!;
+    orphanNet.endpoints = [{ containerId: liveBase.id, name: liveBase.name }];
+    const plan = planRemoval(scanOf(inv), ['0badc0de']);
+    assert.ok(!plan.networks.some((n) => n.id === orphanNet.id));
+    assert.deepEqual(plan.excluded.map(({ kind, name, id, reason }) => ({ kind, name, id, reason })), [
+      {
+        kind: 'network',
+        name: 'decnet_t_0badc0de_dmz',
+        id: orphanNet.id,
+        reason: 'DECNET container decnet_t_3f2a9c1e_decky-01 is attached and is not removed',
+      },
+    ]);
+  });
+
+  it('warns in the confirmation when the database holds no topology at all', () => {
+    const plan = planRemoval(scanOf(world(), snapshot()), ['0badc0de']);
+    assert.equal(plan.dbTopologyCount, 0);
+    assert.match(formatPlan(plan), /Warning: the database holds no topology at all/);
+    assert.doesNotMatch(formatPlan(planRemoval(scanOf(), ['0badc0de'])), /Warning/);
   });
 });

@@ -49,7 +49,7 @@ describe('planRemoval in tornDown mode', () => {
     assert.deepEqual(plan.topologies, [{ prefix: '7a7a7a7a', id: TORN, name: 'maze-old', status: 'torn_down' }]);
     assert.deepEqual(plan.containers.map((c) => c.name).sort(), ['decky-01-ssh', 'decnet_t_7a7a7a7a_decky-01']);
     assert.deepEqual(plan.networks.map((n) => n.name), ['decnet_t_7a7a7a7a_dmz']);
-    assert.deepEqual(plan.excluded, [
+    assert.deepEqual(plan.excluded.map(({ kind, name, reason }) => ({ kind, name, reason })), [
       { kind: 'container', name: 'decnet_t_7a7a7a7a_shared', reason: 'also belongs to topology maze-1 (3f2a9c1e, active)' },
     ]);
     const text = formatPlan(plan);
@@ -95,5 +95,32 @@ describe('planRemoval in tornDown mode', () => {
     } as unknown as ReapReport;
     assert.equal(summarizeReport(report), 'Removed 2 containers and 1 network of torn-down topology 7a7a7a7a.');
     assert.equal(summarizeReport({ ...report, mode: 'orphan' }), 'Removed 2 containers and 1 network of orphan 7a7a7a7a.');
+  });
+});
+
+describe('planRemoval in tornDown mode: only what was confirmed', () => {
+  const OTHER_TORN = '5e5e5e5e-1111-4222-8333-444455556666';
+
+  it('keeps a resource that also carries another torn_down prefix the user did not confirm', () => {
+    const inv = world();
+    inv.containers.push(container('decnet_t_7a7a7a7a_both', { 'decnet.topology.id': OTHER_TORN }));
+    const db2 = snapshot(topology(TORN, 'maze-old', 'torn_down'), topology(OTHER_TORN, 'maze-older', 'torn_down'));
+    const plan = planRemoval(scanOf(inv, db2), ['7a7a7a7a'], { mode: 'tornDown' });
+    assert.ok(!plan.containers.some((c) => c.name === 'decnet_t_7a7a7a7a_both'));
+    assert.match(plan.excluded.find((x) => x.name === 'decnet_t_7a7a7a7a_both')?.reason ?? '', /maze-older/);
+    // Confirming both prefixes removes it.
+    const both = planRemoval(scanOf(inv, db2), ['7a7a7a7a', '5e5e5e5e'], { mode: 'tornDown' });
+    assert.ok(both.containers.some((c) => c.name === 'decnet_t_7a7a7a7a_both'));
+  });
+
+  it('refuses a prefix shared by a torn_down row and a row that is not', () => {
+    const twin = '7a7a7a7a-9999-4999-8999-999999999999';
+    const db2 = snapshot(topology(TORN, 'maze-old', 'torn_down'), topology(twin, 'maze-twin', 'active'));
+    const s = scanOf(world(), db2);
+    assert.equal(s.groups.find((g) => g.prefix === '7a7a7a7a')?.topology?.name, 'maze-twin', 'the row that is not torn_down is shown');
+    assert.throws(
+      () => planRemoval(s, ['7a7a7a7a'], { mode: 'tornDown' }),
+      (e: Error) => e instanceof RefusedError && /maze-twin.*active/.test(e.message),
+    );
   });
 });
