@@ -20,7 +20,7 @@ export class Trees extends Disposable {
       model.onDidChange(() => {
         const result = model.snapshot?.result;
         if (!result) return;
-        const daemon = result.docker.ok ? ` · ${result.docker.value.daemon.name}` : '';
+        const daemon = result.docker.ok ? ` · daemon ${result.docker.value.daemon.name} (${result.docker.value.daemon.id.slice(0, 14)}…)` : '';
         this.topologies.description = `${result.dbSource}${daemon}`;
       }),
     );

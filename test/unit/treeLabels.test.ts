@@ -106,3 +106,15 @@ describe('tree labels', () => {
     assert.equal(statusBarText(0, 0), '$(pass) DECNET');
   });
 });
+
+describe('which daemon the tree names', () => {
+  it('gives the endpoint with the daemon name and id', async () => {
+    const { dockerWithDaemon } = await import('../../src/vscode/tree/labels');
+    const { classify } = await import('../../src/core/grouping');
+    const { inventory, snapshot } = await import('./fixtures');
+    const inv = inventory([], []);
+    const db = snapshot();
+    const result = { db: { ok: true as const, value: db }, docker: { ok: true as const, value: inv }, dbSource: db.source, dockerEndpoint: inv.endpoint, ...classify(inv, db) };
+    assert.equal(dockerWithDaemon(result), 'unix:///test/docker.sock, daemon test-host (id TEST:DAEMON:ID)');
+  });
+});

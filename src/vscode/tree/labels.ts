@@ -1,6 +1,6 @@
 // Pure text for the tree and the confirmation: no `vscode` import here, so it can be unit tested.
 import type { DbPathOrigin } from '../../core/config';
-import type { Group, NetworkInfo, OwnedContainer, OwnedNetwork } from '../../core/model';
+import type { Group, NetworkInfo, OwnedContainer, OwnedNetwork, ScanResult } from '../../core/model';
 import {
   describeOverlap,
   describeOwner,
@@ -379,6 +379,13 @@ export function originText(origin: DbPathOrigin | 'environment'): string {
     case 'none':
       return 'nowhere';
   }
+}
+
+/** The endpoint and the daemon that answered there: its name and id. */
+export function dockerWithDaemon(result: ScanResult): string {
+  if (!result.docker.ok) return result.dockerEndpoint;
+  const d = result.docker.value.daemon;
+  return `${result.dockerEndpoint}, daemon ${d.name} (id ${d.id})`;
 }
 
 export function liveSectionTooltip(dbSource: string, origin: DbPathOrigin | 'environment', dockerEndpoint: string): string {

@@ -317,12 +317,12 @@ export class TopologyTreeProvider extends Disposable implements vscode.TreeDataP
       case 'live':
         item.contextValue = ContextValues.liveSection;
         item.iconPath = icon('pass');
-        item.tooltip = markdown(L.liveSectionTooltip(result.dbSource, target.db.origin, result.dockerEndpoint));
+        item.tooltip = markdown(L.liveSectionTooltip(result.dbSource, target.db.origin, L.dockerWithDaemon(result)));
         break;
       case 'orphan':
         item.contextValue = ContextValues.orphanSection;
         item.iconPath = groups.length ? icon('warning', 'list.warningForeground') : icon('pass');
-        item.tooltip = markdown(L.orphanSectionTooltip(result.dbSource, result.dockerEndpoint));
+        item.tooltip = markdown(L.orphanSectionTooltip(result.dbSource, L.dockerWithDaemon(result)));
         break;
       case 'unknown':
         item.contextValue = ContextValues.unknownSection;
