@@ -5,6 +5,7 @@ import { classify } from '../../src/core/grouping';
 import type { DbSnapshot } from '../../src/core/model';
 import { findConflicts, findOverlapsWith, parseCidr } from '../../src/core/overlaps';
 import {
+  dockerWithDaemon,
   foreignNetworkDescription,
   isTornDown,
   leftoverCount,
@@ -16,7 +17,7 @@ import {
   tornDownGroupDescription,
   withConflicts,
 } from '../../src/vscode/tree/labels';
-import { container, decnetLabels, inventory, network, topology } from './fixtures';
+import { container, decnetLabels, inventory, network, snapshot, topology } from './fixtures';
 
 const TORN = '7a7a7a7a-1111-4222-8333-444455556666';
 const PENDING = '5e5e5e5e-1111-4222-8333-444455556666';
@@ -108,10 +109,7 @@ describe('tree labels', () => {
 });
 
 describe('which daemon the tree names', () => {
-  it('gives the endpoint with the daemon name and id', async () => {
-    const { dockerWithDaemon } = await import('../../src/vscode/tree/labels');
-    const { classify } = await import('../../src/core/grouping');
-    const { inventory, snapshot } = await import('./fixtures');
+  it('gives the endpoint with the daemon name and id', () => {
     const inv = inventory([], []);
     const db = snapshot();
     const result = { db: { ok: true as const, value: db }, docker: { ok: true as const, value: inv }, dbSource: db.source, dockerEndpoint: inv.endpoint, ...classify(inv, db) };
