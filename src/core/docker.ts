@@ -3,7 +3,7 @@ import Docker from 'dockerode';
 import * as https from 'node:https';
 import { describeEndpoint, type DockerEndpoint } from './dockerEndpoint';
 import { parseSshUrl, sshDialAgent } from './sshDial';
-import type { ContainerInfo, DockerInventory, NetworkEndpoint, NetworkInfo } from './model';
+import type { ContainerInfo, DaemonIdentity, DockerInventory, NetworkEndpoint, NetworkInfo } from './model';
 import { DockerUnavailableError } from './model';
 
 export const DOCKER_TIMEOUT_MS = 30_000;
@@ -110,17 +110,46 @@ function containerName(names: string[] | undefined, id: string): string {
   return own.replace(/^\//, '');
 }
 
+/**
+ * The daemon that answered at each endpoint, with the ids of its built-in networks (`bridge`,
+ * `host`, `none`, `nat`) at the time. Those ids are random per daemon and kept in its data root,
+ * as its engine id is: while they are the same, so is the daemon.
+ */
+const daemonIdentities = new Map<string, { builtins: string; daemon: DaemonIdentity; at: number }>();
+/** Asked again after this long anyway (its name and version can change while its ids do not). */
+const DAEMON_IDENTITY_MAX_AGE_MS = 60_000;
+
+function builtinNetworks(networks: Docker.NetworkInspectInfo[]): string {
+  return networks
+    .filter((n) => ['bridge', 'host', 'none', 'nat'].includes(n.Name))
+    .map((n) => `${n.Name}=${n.Id}`)
+    .sort()
+    .join(',');
+}
+
 /** Lists every container (running or not) and every network. Throws DockerUnavailableError. */
 export async function listInventory(docker: Docker, endpoint: string): Promise<DockerInventory> {
   let rawContainers: Docker.ContainerInfo[];
   let rawNetworks: Docker.NetworkInspectInfo[];
-  let info: { Name?: string; ID?: string; ServerVersion?: string };
+  let daemon: DaemonIdentity;
   try {
-    [rawContainers, rawNetworks, info] = await Promise.all([
-      docker.listContainers({ all: true }),
-      docker.listNetworks(),
-      docker.info() as Promise<{ Name?: string; ID?: string; ServerVersion?: string }>,
-    ]);
+    // GET /info costs more than both listings (the daemon runs runc and docker-init to report
+    // their versions): it is asked only when this endpoint's built-in networks, listed anyway,
+    // are not the ones its answer was last seen with.
+    const cached = daemonIdentities.get(endpoint);
+    const known = cached && Date.now() - cached.at < DAEMON_IDENTITY_MAX_AGE_MS ? cached : undefined;
+    const infoEarly = known ? undefined : docker.info();
+    infoEarly?.catch(() => undefined); // awaited below, unless a listing fails first
+    [rawContainers, rawNetworks] = await Promise.all([docker.listContainers({ all: true }), docker.listNetworks()]);
+    const builtins = builtinNetworks(rawNetworks);
+    if (known && builtins !== '' && known.builtins === builtins) {
+      daemon = known.daemon;
+    } else {
+      const info = (await (infoEarly ?? docker.info())) as { Name?: string; ID?: string; ServerVersion?: string };
+      daemon = { name: info.Name ?? '', id: info.ID ?? '', version: info.ServerVersion ?? '' };
+      if (builtins !== '') daemonIdentities.set(endpoint, { builtins, daemon, at: Date.now() });
+      else daemonIdentities.delete(endpoint);
+    }
   } catch (err) {
     throw new DockerUnavailableError(
       `Cannot list Docker resources at ${endpoint}: ${describeDockerError(err)}`,
@@ -158,7 +187,6 @@ export async function listInventory(docker: Docker, endpoint: string): Promise<D
     labels: n.Labels ?? {},
     endpoints: endpoints.get(n.Id) ?? [],
   }));
-  const daemon = { name: info.Name ?? '', id: info.ID ?? '', version: info.ServerVersion ?? '' };
   return { endpoint, daemon, containers, networks };
 }
 
