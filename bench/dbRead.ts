@@ -1,0 +1,260 @@
+// DB read: this project's reader (readSqliteDb, in a Node process that does nothing else)
+// beside python's native sqlite3 reading the same rows, on files of 100 MB, 1 GB and 3 GB (and
+// over 4 GiB in a full run) whose bulk is DECNET's `logs` table, with committed rows only in
+// the -wal. The two readers take turns, read by read, so that both see the same machine.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  type BenchOptions,
+  ensureDir,
+  fmtBytes,
+  fmtMs,
+  LineChild,
+  log,
+  median,
+  MiB,
+  python,
+  ROOT,
+  type Row,
+} from './lib';
+
+const WARMUPS = 3;
+const READS = 20;
+
+export interface DbFixture {
+  label: string;
+  path: string;
+  bytes: number;
+  walBytes: number;
+  topologies: number;
+  lans: number;
+}
+
+/**
+ * A DECNET database of at least `bytes` under the cache folder, built by
+ * bench/fixtures/big_db.py unless one is already there (same size, same -wal).
+ */
+export function dbFixture(opts: BenchOptions, label: string, bytes: number, extra: string[] = []): DbFixture {
+  const dir = ensureDir(path.join(opts.dir, `db-${label}`));
+  const dbPath = path.join(dir, 'decnet.db');
+  const summaryPath = path.join(dir, 'summary.json');
+  try {
+    const s = JSON.parse(fs.readFileSync(summaryPath, 'utf8')) as DbFixture & { args: string[] };
+    if (
+      JSON.stringify(s.args) === JSON.stringify([String(bytes), ...extra]) &&
+      fs.statSync(dbPath).size === s.bytes &&
+      fs.statSync(`${dbPath}-wal`).size === s.walBytes
+    ) {
+      return { ...s, label, path: dbPath };
+    }
+  } catch {
+    // not built yet, or changed: build it
+  }
+  log(`building the ${label} database in ${dir} (once; reused by later runs)`);
+  fs.rmSync(summaryPath, { force: true });
+  const args = [String(bytes), ...extra];
+  const out = execFileSync(python(), [path.join(ROOT, 'bench/fixtures/big_db.py'), dbPath, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 20,
+  });
+  const s = JSON.parse(out.trim().split('\n').pop()!) as { bytes: number; walBytes: number; topologies: number; lans: number; seconds: number };
+  log(`  ${fmtBytes(s.bytes)} (+ ${fmtBytes(s.walBytes)} of -wal) in ${s.seconds} s`);
+  const fixture = { label, path: dbPath, bytes: s.bytes, walBytes: s.walBytes, topologies: s.topologies, lans: s.lans };
+  fs.writeFileSync(summaryPath, JSON.stringify({ ...fixture, args }, null, 2));
+  return fixture;
+}
+
+interface ReadAnswer {
+  ms: number;
+  pagesReused?: boolean;
+  topologies: number;
+  lans: number;
+  digest: string;
+  pagesRead?: number;
+  bytesRead?: number;
+  pageCount?: number;
+  error?: string;
+}
+
+export function nodeChild(): LineChild {
+  return new LineChild(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/dbReadChild.ts')]);
+}
+
+export function nativeReader(): LineChild {
+  return new LineChild(python(), [path.join(ROOT, 'bench/native_reader.py')]);
+}
+
+export interface PairResult {
+  ours: number[];
+  native: number[];
+  /** The first read (sql.js loaded, every page of the tables read). */
+  oursFirst: ReadAnswer;
+  oursLast: ReadAnswer;
+  nativeLast: ReadAnswer;
+  growth: number;
+  same: boolean;
+  error?: string;
+}
+
+/** Our reader in a fresh Node process and the native reader, alternating, 3 warm-ups + 20 reads each. */
+export async function readPair(py: LineChild, dbPath: string, mode: 'paged' | 'fresh' = 'paged', reads = READS): Promise<PairResult> {
+  const node = nodeChild();
+  try {
+    const base = await node.ask<{ rss: number }>({ cmd: 'baseline' });
+    const ours: number[] = [];
+    const native: number[] = [];
+    let oursFirst: ReadAnswer | undefined;
+    let oursLast!: ReadAnswer;
+    let nativeLast!: ReadAnswer;
+    for (let i = 0; i < WARMUPS + reads; i++) {
+      const askOurs = async (): Promise<void> => {
+        oursLast = await node.ask<ReadAnswer>({ cmd: 'read', path: dbPath, mode });
+        if (oursLast.error) throw new Error(`our reader: ${oursLast.error}`);
+        oursFirst ??= oursLast;
+        if (i >= WARMUPS) ours.push(oursLast.ms);
+      };
+      const askNative = async (): Promise<void> => {
+        nativeLast = await py.ask<ReadAnswer>({ cmd: 'read', path: dbPath });
+        if (nativeLast.error) throw new Error(`python sqlite3: ${nativeLast.error}`);
+        if (i >= WARMUPS) native.push(nativeLast.ms);
+      };
+      // Take turns, and swap who goes first every read.
+      if (i % 2) {
+        await askOurs();
+        await askNative();
+      } else {
+        await askNative();
+        await askOurs();
+      }
+    }
+    const peak = await node.ask<{ hwm: number }>({ cmd: 'peak' });
+    const same =
+      oursLast.digest === nativeLast.digest && oursLast.topologies === nativeLast.topologies && oursLast.lans === nativeLast.lans;
+    return { ours, native, oursFirst: oursFirst!, oursLast, nativeLast, growth: peak.hwm - base.rss, same };
+  } finally {
+    await node.close();
+  }
+}
+
+/** Plain sql.js in a fresh process: the whole file in memory. For context (and to show why not). */
+async function naive(dbPath: string, reads: number): Promise<{ ms: number; growth: number; error?: string; topologies?: number }> {
+  const node = nodeChild();
+  try {
+    const base = await node.ask<{ rss: number }>({ cmd: 'baseline' });
+    const times: number[] = [];
+    let last: ReadAnswer | undefined;
+    for (let i = 0; i < 1 + reads; i++) {
+      last = await node.ask<ReadAnswer>({ cmd: 'read', path: dbPath, mode: 'naive' });
+      if (last.error) break;
+      if (i >= 1) times.push(last.ms);
+    }
+    const peak = await node.ask<{ hwm: number }>({ cmd: 'peak' });
+    return { ms: median(times), growth: peak.hwm - base.rss, error: last?.error, topologies: last?.topologies };
+  } catch (e) {
+    return { ms: NaN, growth: NaN, error: (e as Error).message.split('\n')[0] };
+  } finally {
+    await node.close();
+  }
+}
+
+export async function benchDbRead(opts: BenchOptions): Promise<Row[]> {
+  const sizes: Array<{ label: string; bytes: number; target: boolean }> = [
+    { label: '100MB', bytes: 100e6, target: true },
+    { label: '1GB', bytes: 1e9, target: true },
+    { label: '3GB', bytes: 3e9, target: true },
+  ];
+  if (!opts.quick) sizes.push({ label: '4.5GB', bytes: 4.5e9, target: false });
+  const rows: Row[] = [];
+  const fixtures = sizes.map((s) => ({ ...s, fx: dbFixture(opts, s.label, s.bytes) }));
+  const py = nativeReader();
+  const costs: Array<{ label: string; bytesRead: number; pages: number }> = [];
+  try {
+    for (const { label, fx, target } of fixtures) {
+      log(`DB read, ${label} (${fmtBytes(fx.bytes)}, -wal ${fmtBytes(fx.walBytes)}): ours and python sqlite3, ${WARMUPS}+${READS} reads each`);
+      const r = await readPair(py, fx.path);
+      const mo = median(r.ours);
+      const mn = median(r.native);
+      const ratio = mo / mn;
+      const name = `DB read ${label}${target ? '' : ' (over 4 GiB)'}`;
+      rows.push({
+        section: 'db',
+        what: `${name}, median of ${READS}`,
+        measured: fmtMs(mo),
+        anchor: `python sqlite3 ${fmtMs(mn)}`,
+        ratio: `${ratio.toFixed(2)}x`,
+        target: '<= 2.00x',
+        pass: target ? ratio <= 2 && r.same : undefined,
+      });
+      rows.push({
+        section: 'db',
+        what: `${name}, same rows as SQLite (${r.oursLast.topologies} topologies, ${r.oursLast.lans} lans, -wal rows included)`,
+        measured: r.same ? 'identical' : 'DIFFERENT',
+        anchor: 'python sqlite3',
+        ratio: '',
+        target: 'identical',
+        pass: r.same,
+      });
+      rows.push({
+        section: 'db',
+        what: `${name}, peak RSS growth of the reading process`,
+        measured: fmtBytes(r.growth),
+        anchor: '',
+        ratio: '',
+        target: '< 64 MiB',
+        pass: target ? r.growth < 64 * MiB : undefined,
+      });
+      costs.push({ label, bytesRead: r.oursFirst.bytesRead ?? NaN, pages: r.oursFirst.pagesRead ?? NaN });
+      log(
+        `  ours ${fmtMs(mo)}, python ${fmtMs(mn)} (${ratio.toFixed(2)}x), peak +${fmtBytes(r.growth)}; ` +
+          `first read: ${r.oursFirst.pagesRead} of ${r.oursFirst.pageCount} pages (${fmtBytes(r.oursFirst.bytesRead ?? 0)}), ` +
+          `later reads: ${r.oursLast.pagesRead} page(s)${r.oursLast.pagesReused ? ', SQLite kept the rest (file unchanged)' : ''}`,
+      );
+      // The same, keeping nothing between reads (as after a commit before every read).
+      const f = await readPair(py, fx.path, 'fresh');
+      const fo = median(f.ours);
+      const fn = median(f.native);
+      rows.push({
+        section: 'db',
+        what: `${name}, nothing kept between reads (every page read, schema parsed), median of ${READS}`,
+        measured: fmtMs(fo),
+        anchor: `python sqlite3 ${fmtMs(fn)}`,
+        ratio: `${(fo / fn).toFixed(2)}x`,
+        target: '',
+        pass: f.same ? undefined : false,
+      });
+      log(`  nothing kept between reads: ours ${fmtMs(fo)}, python ${fmtMs(fn)} (${(fo / fn).toFixed(2)}x), peak +${fmtBytes(f.growth)}`);
+    }
+  } finally {
+    await py.close();
+  }
+  // Cost follows the tables read: the same tables cost the same bytes whatever the file size.
+  const small = costs[0];
+  const big = costs.find((c) => c.label === '3GB')!;
+  rows.push({
+    section: 'db',
+    what: `bytes a first read reads, 3 GB vs 100 MB file (${costs.map((c) => `${c.label}: ${c.pages} pages`).join(', ')})`,
+    measured: fmtBytes(big.bytesRead),
+    anchor: `100 MB file ${fmtBytes(small.bytesRead)}`,
+    ratio: `${(big.bytesRead / small.bytesRead).toFixed(2)}x`,
+    target: '<= 1.10x',
+    pass: big.bytesRead <= small.bytesRead * 1.1,
+  });
+
+  // Plain sql.js, for context: what the reader does not do.
+  const naiveSizes = opts.quick ? fixtures.filter((f) => f.label === '100MB' || f.label === '3GB') : fixtures.filter((f) => f.target);
+  for (const { label, fx } of naiveSizes) {
+    log(`plain sql.js (whole file into memory), ${label}`);
+    const n = await naive(fx.path, fx.bytes > 2e9 ? 1 : 3);
+    rows.push({
+      section: 'db',
+      what: `plain sql.js ${label} (whole file in memory; no -wal), for context`,
+      measured: n.error ? `fails: ${n.error.slice(0, 60)}` : `${fmtMs(n.ms)}, peak +${fmtBytes(n.growth)}`,
+      anchor: '',
+      ratio: '',
+      target: '',
+    });
+  }
+  return rows;
+}
