@@ -1,16 +1,14 @@
 // The bundled CLI (dist/cli.js, as users run it) against the private dockerd and real SQLite files.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type Docker from 'dockerode';
 import { containerNames, deployTopology, networkNames, newTopologyId, testDocker, testDockerHost, wipeDaemon } from '../support/docker';
+import { buildCli, runCli } from '../support/cli';
 import { makeDecnetDb, topologyRow } from '../support/makeDb';
 
-const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist/cli.js');
 
 describe('decnet-reaper CLI', () => {
   let docker: Docker;
@@ -21,7 +19,7 @@ describe('decnet-reaper CLI', () => {
     host = testDockerHost();
     docker = testDocker();
     dir = mkdtempSync(path.join(tmpdir(), 'decnet-cli-it-'));
-    execFileSync('node', ['esbuild.mjs', '--production'], { cwd: root, stdio: 'inherit' });
+    buildCli();
   });
   beforeEach(async () => wipeDaemon(docker));
   after(async () => {
@@ -31,13 +29,7 @@ describe('decnet-reaper CLI', () => {
 
   function run(args: string[], env: NodeJS.ProcessEnv = {}) {
     // DOCKER_HOST points at the private daemon: the CLI's default endpoint is taken from it.
-    const r = spawnSync('node', [cli, ...args], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, HOME: dir, DOCKER_HOST: host, ...env },
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    return runCli(args, { env: { HOME: dir, DOCKER_HOST: host, ...env }, cwd: dir });
   }
 
   async function world(name: string) {

@@ -1,17 +1,15 @@
 // Reaching the private dockerd the ways operators do: a Docker context, and TCP with TLS.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type Docker from 'dockerode';
+import { buildCli, runCli } from '../support/cli';
 import { deployTopology, newTopologyId, testDocker, testDockerHost, wipeDaemon } from '../support/docker';
 import { makeDecnetDb } from '../support/makeDb';
 
-const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist/cli.js');
 
 /** The private daemon's TLS listener, set up by scripts/private-dockerd.sh; never skipped. */
 function tlsSetup(): { host: string; certPath: string } {
@@ -40,7 +38,7 @@ describe('Docker endpoints', () => {
   before(async () => {
     docker = testDocker();
     dir = mkdtempSync(path.join(tmpdir(), 'decnet-endpoints-'));
-    execFileSync('node', ['esbuild.mjs', '--production'], { cwd: root, stdio: 'inherit' });
+    buildCli();
     await wipeDaemon(docker);
     db = makeDecnetDb(path.join(dir, 'db'), {});
     const orphan = await deployTopology(docker, newTopologyId(), [{ name: 'dmz', subnet: '198.18.7.0/24' }], [
@@ -73,12 +71,8 @@ describe('Docker endpoints', () => {
   }
 
   function scanJson(args: string[], env: NodeJS.ProcessEnv) {
-    const r = spawnSync('node', [cli, 'scan', '--db', db, '--json', ...args], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, HOME: dir, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return { code: r.status, out: r.stdout ? JSON.parse(r.stdout) : undefined, stderr: r.stderr };
+    const r = runCli(['scan', '--db', db, '--json', ...args], { env: { HOME: dir, ...env } });
+    return { code: r.code, out: r.stdout ? JSON.parse(r.stdout) : undefined, stderr: r.stderr };
   }
 
   it('reaches the daemon through --context, DOCKER_CONTEXT and the current context, and names it', () => {

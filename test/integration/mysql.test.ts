@@ -1,6 +1,5 @@
 // DECNET's MySQL backend: a real MariaDB server on loopback and the private dockerd.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -9,12 +8,11 @@ import type Docker from 'dockerode';
 import type { MysqlTarget } from '../../src/core/config';
 import { executeRemoval, planRemoval, RefusedError } from '../../src/core/reaper';
 import { scan } from '../../src/core/scan';
+import { buildCli, runCli } from '../support/cli';
 import { containerNames, deployTopology, newTopologyId, testDocker, testDockerHost, wipeDaemon } from '../support/docker';
 import { topologyRow } from '../support/makeDb';
 import { dropMysqlDb, makeMysqlDb, startExtraMariadb, testMysql, type TestMysql } from '../support/mysql';
 
-const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist/cli.js');
 
 function target(server: TestMysql, database: string, password = server.password): MysqlTarget {
   return { kind: 'mysql', host: server.host, port: server.port, user: server.user, database, password, origin: 'setting', passwordFrom: 'secret storage' };
@@ -35,7 +33,7 @@ describe('the MySQL backend', () => {
     server = testMysql();
     docker = testDocker();
     dir = mkdtempSync(path.join(tmpdir(), 'decnet-mysql-it-'));
-    execFileSync('node', ['esbuild.mjs', '--production'], { cwd: root, stdio: 'inherit' });
+    buildCli();
     await wipeDaemon(docker);
     database = await makeMysqlDb(server, [topologyRow(liveId, 'maze-mysql', 'active')]);
     databases.push(database);
@@ -60,16 +58,16 @@ describe('the MySQL backend', () => {
   });
 
   it('takes SQLAlchemy URLs on the CLI and from DECNET_DB_* variables, and never prints the password', () => {
-    const env = { PATH: process.env.PATH, HOME: dir, DOCKER_HOST: host };
+    const env = { HOME: dir, DOCKER_HOST: host };
     const url = `mysql+asyncmy://${server.user}:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${database}`;
-    const viaUrl = spawnSync('node', [cli, 'scan', '--db-url', url, '--json'], { env, encoding: 'utf8' });
-    assert.equal(viaUrl.status, 0, viaUrl.stderr);
+    const viaUrl = runCli(['scan', '--db-url', url, '--json'], { env });
+    assert.equal(viaUrl.code, 0, viaUrl.stderr);
     const out = JSON.parse(viaUrl.stdout);
     assert.equal(out.database, `mysql: ${server.user}@${server.host}:${server.port}/${database}`);
     assert.deepEqual(out.orphan_prefixes, [orphanId.slice(0, 8)]);
     assert.ok(!viaUrl.stdout.includes(server.password) && !viaUrl.stderr.includes(server.password));
 
-    const viaEnv = spawnSync('node', [cli, 'scan'], {
+    const viaEnv = runCli(['scan'], {
       env: {
         ...env,
         DECNET_DB_TYPE: 'mysql',
@@ -79,9 +77,8 @@ describe('the MySQL backend', () => {
         DECNET_DB_USER: server.user,
         DECNET_DB_PASSWORD: server.password,
       },
-      encoding: 'utf8',
     });
-    assert.equal(viaEnv.status, 0, viaEnv.stderr);
+    assert.equal(viaEnv.code, 0, viaEnv.stderr);
     assert.match(viaEnv.stdout, new RegExp(`Database: mysql: ${server.user}@${server.host}:${server.port}/${database}`));
     assert.match(viaEnv.stdout, /Orphans: [0-9a-f]{8}/);
     assert.ok(!viaEnv.stdout.includes(server.password) && !viaEnv.stderr.includes(server.password));
@@ -93,12 +90,11 @@ describe('the MySQL backend', () => {
     assert.equal(!result.db.ok && result.db.error.kind, 'access-denied');
     assert.deepEqual(result.orphanPrefixes, []);
     assert.throws(() => planRemoval(result, [orphanId.slice(0, 8)]), RefusedError);
-    const r = spawnSync(
-      'node',
-      [cli, 'reap', '--all-orphans', '--yes', '--db-url', `mysql://${server.user}:wrong-password@${server.host}:${server.port}/${database}`],
-      { env: { PATH: process.env.PATH, HOME: dir, DOCKER_HOST: host }, encoding: 'utf8' },
+    const r = runCli(
+      ['reap', '--all-orphans', '--yes', '--db-url', `mysql://${server.user}:wrong-password@${server.host}:${server.port}/${database}`],
+      { env: { HOME: dir, DOCKER_HOST: host } },
     );
-    assert.equal(r.status, 2);
+    assert.equal(r.code, 2);
     assert.match(r.stderr, /access-denied/);
     assert.ok(!r.stderr.includes('wrong-password'));
     assert.ok((await containerNames(docker)).includes(`decnet_t_${orphanId.slice(0, 8)}_decky-my2`));

@@ -3,7 +3,6 @@
 // Shares the daemon with other tests: uses 198.18.100.0/24–198.18.107.0/24 and fd00:dec:100::/48,
 // and removes only what it created.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,12 +12,11 @@ import type Docker from 'dockerode';
 import type { Lan } from '../../src/core/model';
 import { conflictsOfScan, describeOverlap } from '../../src/core/overlaps';
 import { scan } from '../../src/core/scan';
+import { buildCli, runCli } from '../support/cli';
 import { deployTopology, newTopologyId, TEST_IMAGE, testDocker, testDockerHost } from '../support/docker';
 import { makeDecnetDb, topologyRow } from '../support/makeDb';
 import { Created, uniqueName } from '../support/owned';
 
-const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist/cli.js');
 
 function lan(topologyId: string, name: string, subnet: string, dockerNetworkId: string | null = null): Lan {
   return { id: randomUUID(), topologyId, name, subnet, isDmz: name === 'dmz', dockerNetworkId };
@@ -44,7 +42,7 @@ describe('subnet overlaps on a real daemon', () => {
     host = testDockerHost();
     docker = testDocker();
     dir = mkdtempSync(path.join(tmpdir(), 'decnet-overlaps-it-'));
-    execFileSync('node', ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
+    buildCli();
   });
   after(async () => {
     await created.cleanup(docker);
@@ -52,13 +50,7 @@ describe('subnet overlaps on a real daemon', () => {
   });
 
   function run(args: string[]) {
-    const r = spawnSync('node', [cli, ...args], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, HOME: dir, DOCKER_HOST: host },
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    return runCli(args, { env: { HOME: dir, DOCKER_HOST: host }, cwd: dir });
   }
 
   function json(args: string[]): { code: number | null; body: { conflicts: JsonConflict[]; lans?: Record<string, unknown>[]; error?: string; query?: string }; stderr: string } {
@@ -247,11 +239,8 @@ describe('subnet overlaps on a real daemon', () => {
     assert.ok(Array.isArray(unreadable.body.conflicts), 'overlaps between networks are still listed');
     assert.ok(unreadable.body.conflicts.every((c) => c.state === 'foreign' || c.state === 'unknown'));
 
-    const noDaemon = spawnSync('node', [cli, 'overlaps', '--db', dbPath], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, HOME: dir, DOCKER_HOST: `unix://${dir}/nope.sock` },
-    });
-    assert.equal(noDaemon.status, 2);
+    const noDaemon = runCli(['overlaps', '--db', dbPath], { env: { HOME: dir, DOCKER_HOST: `unix://${dir}/nope.sock` } });
+    assert.equal(noDaemon.code, 2);
     assert.match(noDaemon.stderr, /nope\.sock/);
   });
 });

@@ -4,7 +4,6 @@
 // Shares the daemon with other tests: uses 198.18.108.0/24–198.18.111.0/24 and removes only
 // what it created.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,12 +15,11 @@ import type { Lan } from '../../src/core/model';
 import { conflictsOfScan, describeOverlap } from '../../src/core/overlaps';
 import { executeRemoval, planRemoval, RefusedError } from '../../src/core/reaper';
 import { scan } from '../../src/core/scan';
+import { buildCli, runCli } from '../support/cli';
 import { containerNames, deployTopology, networkNames, newTopologyId, testDocker, testDockerHost } from '../support/docker';
 import { makeDecnetDb, sqliteCli, topologyRow } from '../support/makeDb';
 import { Created } from '../support/owned';
 
-const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist/cli.js');
 
 function lan(topologyId: string, name: string, subnet: string): Lan {
   return { id: randomUUID(), topologyId, name, subnet, isDmz: name === 'dmz', dockerNetworkId: null };
@@ -37,7 +35,7 @@ describe('leftovers of a torn_down topology on a real daemon', () => {
     host = testDockerHost();
     docker = testDocker();
     dir = mkdtempSync(path.join(tmpdir(), 'decnet-torndown-it-'));
-    execFileSync('node', ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
+    buildCli();
   });
   after(async () => {
     await created.cleanup(docker);
@@ -45,13 +43,7 @@ describe('leftovers of a torn_down topology on a real daemon', () => {
   });
 
   function run(args: string[]) {
-    const r = spawnSync('node', [cli, ...args], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, HOME: dir, DOCKER_HOST: host },
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    return runCli(args, { env: { HOME: dir, DOCKER_HOST: host }, cwd: dir });
   }
 
   /**

@@ -1,0 +1,32 @@
+// The decnet-reaper CLI as users run it: the production bundle dist/cli.js, in a child process.
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '../..');
+export const CLI = path.join(ROOT, 'dist/cli.js');
+
+let built = false;
+
+/** Builds the production bundle once per test process. */
+export function buildCli(): void {
+  if (built) return;
+  execFileSync('node', ['esbuild.mjs', '--production'], { cwd: ROOT, stdio: 'inherit' });
+  built = true;
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI with exactly `env` (no inherited variables but PATH unless given) and no terminal. */
+export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): CliResult {
+  const r = spawnSync('node', [CLI, ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, ...opts.env },
+    cwd: opts.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
