@@ -20,6 +20,7 @@ import {
   sqliteOracle,
   tmpDir,
   topo,
+  walLayout,
   type BtreePages,
   type TopologySpec,
 } from '../support/makeDb';
@@ -117,7 +118,7 @@ describe('a large file is read by the pages of the tables read', () => {
     assert.ok(stats.bytesRead * 20 < fs.statSync(db).size);
   });
 
-  test('read again unchanged, the file costs page 1 and the -wal header: SQLite keeps the pages it read', async () => {
+  test('read again unchanged, the file costs its headers: SQLite keeps the pages it read', async () => {
     forgetCachedReads();
     const first = newReadStats();
     const a = await readSqliteDb(db, { stats: first });
@@ -129,7 +130,9 @@ describe('a large file is read by the pages of the tables read', () => {
     assert.deepEqual(b, a);
     assert.equal(second.pagesReused, true);
     assert.equal(second.schemaReused, true);
-    assert.deepEqual(second.pagesRead, [1]);
+    // Page 1 comes from the pages kept by the first read (the files did not change).
+    assert.deepEqual(second.pagesRead, []);
+    assert.equal(second.keptPageHits, 1);
     assert.equal(second.walResumed, true);
     assert.equal(second.walFramesChecked, 0);
     assert.ok(second.bytesRead < 3 * layout.pageSize, `${second.bytesRead} bytes read`);
@@ -348,14 +351,29 @@ describe('what an earlier read kept is dropped when the database changes', () =>
     };
     const ids = (s: DbSnapshot): string[] => s.topologies.map((t) => t.id).sort();
 
-    assert.equal((await read()).stats.pagesReused, false);
+    const first = await read();
+    assert.equal(first.stats.pagesReused, false);
     assert.equal((await read()).stats.pagesReused, true);
 
-    // A commit into the -wal.
+    // A commit into the -wal: only the pages it wrote are read again, the others were kept.
+    const walBefore = fs.statSync(`${db}-wal`).size;
     execInWal(db, [insert(c)]);
     let r = await read();
     assert.equal(r.stats.pagesReused, false);
     assert.deepEqual(ids(r.snap), [a.id, b.id, c.id]);
+    const committed = new Set(
+      walLayout(`${db}-wal`)
+        .frames.filter((f) => f.offset >= walBefore)
+        .map((f) => f.pgno),
+    );
+    assert.ok(committed.size > 0);
+    assert.deepEqual(
+      r.stats.pagesRead.filter((p) => !committed.has(p)),
+      [],
+      `pages read again that the commit did not write (it wrote ${[...committed].join(', ')})`,
+    );
+    assert.ok(r.stats.keptPageHits > 0);
+    assert.ok(r.stats.pagesRead.length < first.stats.pagesRead.length);
     assert.equal((await read()).stats.pagesReused, true);
 
     // A checkpoint writes the main file (the -wal stays as it was).

@@ -96,6 +96,8 @@ class Prefetch {
     let b = this.ahead.get(n);
     if (b !== undefined) {
       this.ahead.delete(n);
+    } else if (this.snapshot.isKept(n)) {
+      b = this.snapshot.readPageInto(n, scratch);
     } else {
       const count = this.runFrom(n);
       if (count > 1) {
@@ -115,7 +117,7 @@ class Prefetch {
   private runFrom(n: number): number {
     const s = this.snapshot;
     if (s.isWalPage(n) || this.ahead.size >= MAX_AHEAD_PAGES) return 1;
-    const ok = (p: number): boolean => p <= s.pageCount && !s.isWalPage(p) && !this.ahead.has(p);
+    const ok = (p: number): boolean => p <= s.pageCount && !s.isWalPage(p) && !this.ahead.has(p) && !s.isKept(p);
     let count = 1;
     if (this.children.has(n)) {
       while (count < MAX_RUN_PAGES && this.children.has(n + count) && ok(n + count)) count++;

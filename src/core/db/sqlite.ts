@@ -6,7 +6,14 @@ import type { SqlJsStatic, SqlValue } from 'sql.js';
 import { DbReadError, type DbSnapshot, type Lan, type Topology } from '../model';
 import { closeCachedConnection, queryImage, type ImageQuery } from './pagedImage';
 import { clearWalCache } from './walIndex';
-import { absoluteDbPath, newReadStats, openSnapshot, type OpenSnapshotOptions, type ReadStats } from './walSnapshot';
+import {
+  absoluteDbPath,
+  clearKeptPages,
+  newReadStats,
+  openSnapshot,
+  type OpenSnapshotOptions,
+  type ReadStats,
+} from './walSnapshot';
 import { loadSqlJs } from './sqljs';
 
 export type { ReadStats } from './walSnapshot';
@@ -137,11 +144,12 @@ function queryDecnet(q: ImageQuery, dbPath: string): { topologies: Topology[]; l
 
 /**
  * Forgets what earlier reads kept (the open connection with its pages and parsed schema, the
- * -wal validations): the next read starts from nothing. For tests and benchmarks.
+ * pages read, the -wal validations): the next read starts from nothing. For tests and benchmarks.
  */
 export function forgetCachedReads(): void {
   closeCachedConnection();
   clearWalCache();
+  clearKeptPages();
 }
 
 /**
@@ -201,6 +209,9 @@ async function readAttempt(
   try {
     const { SQL, error } = await engine;
     if (opts.onBeforeQuery) await opts.onBeforeQuery();
+    // The query runs synchronously: let pending I/O go first (a scan's Docker requests, sent while
+    // the files were opened), so that the daemon works while SQLite does.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (SQL === null) {
       const msg = error instanceof Error ? error.message : String(error);
       throw new DbReadError('unreadable', `cannot read ${dbPath}: the SQLite engine (sql.js) failed to load: ${msg}`, dbPath);

@@ -125,6 +125,8 @@ export interface ReadStats {
   walPageReads: number;
   /** Read calls made for pages (several neighbouring pages can come in one call). */
   pageReadCalls: number;
+  /** Pages served from what earlier reads of the same file kept (they cannot have changed since). */
+  keptPageHits: number;
   /** Every byte read from the database file and its -wal (headers and WAL validation included). */
   bytesRead: number;
   /** WAL frames whose checksum was computed during this read. */
@@ -152,6 +154,7 @@ export function newReadStats(): ReadStats {
     mainPageReads: 0,
     walPageReads: 0,
     pageReadCalls: 0,
+    keptPageHits: 0,
     bytesRead: 0,
     walFramesChecked: 0,
     walResumed: false,
@@ -199,6 +202,8 @@ export interface Snapshot {
   readPageInto(n: number, buf: Buffer): Buffer;
   /** True when the database's copy of page `n` is in the -wal (it must not be read from the main file). */
   isWalPage(n: number): boolean;
+  /** True when an earlier read of the file kept page `n`, and it cannot have changed since. */
+  isKept(n: number): boolean;
   /**
    * Reads pages `first` .. `first + count - 1`, none of them in the -wal, from the main file in one
    * call into `buf` (count × pageSize bytes).
@@ -474,11 +479,35 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
     return buildSnapshot(dbPath, opened, main, walState, walSource, walFile, stats, {
       changed,
       close: closeAll,
+      keptKey: realPath,
     });
   } catch (e) {
     closeAll();
     throw e;
   }
+}
+
+/**
+ * Pages that earlier reads of a file read, kept while they cannot have changed: the main file
+ * has the same stamp (device, inode, size, mtime, ctime), the -wal is the same file with the
+ * same header (generation) and has only grown, and the page is in no frame committed since.
+ * In WAL mode the main file changes only by checkpoints, which copy pages that the -wal
+ * overrides anyway; a restarted or truncated -wal, or any other write, starts over.
+ */
+interface KeptPages {
+  base: string;
+  /** The -wal offset up to which committed frames were applied when the pages were read. */
+  walEnd: number;
+  pages: Map<number, Buffer>;
+  bytes: number;
+}
+const keptPages = new Map<string, KeptPages>();
+const KEPT_MAX_FILES = 2;
+const KEPT_MAX_BYTES = 16 * 1024 * 1024;
+
+/** Forgets the pages kept by earlier reads (tests, benchmarks). */
+export function clearKeptPages(): void {
+  keptPages.clear();
 }
 
 let bytesSnapshots = 0;
@@ -492,6 +521,7 @@ export function snapshotFromBytes(dbPath: string, main: Buffer, wal: Buffer | nu
   return buildSnapshot(dbPath, stamp, bufferSource(main), walState, wal && bufferSource(wal), null, newReadStats(), {
     changed: () => false,
     close: () => undefined,
+    keptKey: null,
   });
 }
 
@@ -503,7 +533,7 @@ function buildSnapshot(
   walSource: ByteSource | null,
   walFile: FileStamp | null,
   stats: ReadStats,
-  life: { changed(): boolean; close(): void },
+  life: { changed(): boolean; close(): void; keptKey: string | null },
 ): Snapshot {
   const size = main.size;
   stats.fileSize = size;
@@ -572,6 +602,46 @@ function buildSnapshot(
   stats.pageSize = pageSize;
   stats.pageCount = pageCount;
 
+  let kept: KeptPages | null = null;
+  if (life.keptKey !== null) {
+    const base =
+      `${pageSize}|${file.dev}:${file.ino}:${file.size}:${file.mtimeMs}:${file.ctimeMs}|` +
+      (wal === null ? 'no-wal' : `${walFile?.dev}:${walFile?.ino}:${wal.header.toString('hex')}`);
+    const walEnd = wal?.committedEnd ?? 0;
+    const k = keptPages.get(life.keptKey);
+    if (k && k.base === base && walEnd >= k.walEnd) {
+      if (walEnd > k.walEnd) {
+        // Pages of the frames committed since: their last copy is new.
+        for (const [p, o] of walOffsets) {
+          if (o >= k.walEnd && k.pages.delete(p)) k.bytes -= pageSize;
+        }
+        k.walEnd = walEnd;
+      }
+      kept = k;
+    } else {
+      kept = { base, walEnd, pages: new Map(), bytes: 0 };
+    }
+    keptPages.delete(life.keptKey);
+    keptPages.set(life.keptKey, kept);
+    while (keptPages.size > KEPT_MAX_FILES) keptPages.delete(keptPages.keys().next().value as string);
+  }
+  const keep = (n: number, b: Buffer): void => {
+    if (kept !== null && !kept.pages.has(n) && kept.bytes + pageSize <= KEPT_MAX_BYTES) {
+      kept.pages.set(n, Buffer.from(b.subarray(0, pageSize)));
+      kept.bytes += pageSize;
+    }
+  };
+  const dropKept = (): void => {
+    if (life.keptKey !== null && keptPages.get(life.keptKey) === kept) keptPages.delete(life.keptKey);
+    kept = null;
+  };
+  const changedNow = (): boolean => {
+    const c = life.changed();
+    // What this read kept may come from files that were changing: forget it.
+    if (c) dropKept();
+    return c;
+  };
+
   let closed = false;
   const cache = new Map<number, Buffer>();
   const seen = new Set<number>();
@@ -590,6 +660,12 @@ function buildSnapshot(
   };
   /** Reads page n into `buf` (no cache). */
   const load = (n: number, buf: Buffer): void => {
+    const k = kept?.pages.get(n);
+    if (k !== undefined) {
+      k.copy(buf, 0, 0, pageSize);
+      stats.keptPageHits++;
+      return;
+    }
     const off = n <= pageCount ? walOffsets.get(n) : undefined;
     let got: number;
     if (off !== undefined && walSource !== null) {
@@ -605,6 +681,7 @@ function buildSnapshot(
     if (got < pageSize) {
       throw torn(dbPath, `changed while it was being read: page ${n} is no longer in the file`);
     }
+    keep(n, buf);
   };
 
   /** As load(), without counting the page as read by a query (buildImage reads them all). */
@@ -657,6 +734,9 @@ function buildSnapshot(
     isWalPage(n: number): boolean {
       return n <= pageCount && walOffsets.has(n);
     },
+    isKept(n: number): boolean {
+      return kept?.pages.has(n) ?? false;
+    },
     readRunInto(first: number, count: number, buf: Buffer): Buffer {
       checkPage(first);
       checkPage(first + count - 1);
@@ -672,6 +752,7 @@ function buildSnapshot(
       if (got < want.length) {
         throw torn(dbPath, `changed while it was being read: page ${first + Math.floor(got / pageSize)} is no longer in the file`);
       }
+      for (let i = 0; i < count; i++) keep(first + i, want.subarray(i * pageSize, (i + 1) * pageSize));
       return want;
     },
     buildImage(): Buffer {
@@ -685,9 +766,9 @@ function buildSnapshot(
       patchHeaderForRollbackMode(image, pageCount);
       return image;
     },
-    changed: () => life.changed(),
+    changed: () => changedNow(),
     verifyUnchanged(): void {
-      if (life.changed()) throw torn(dbPath);
+      if (changedNow()) throw torn(dbPath);
     },
     close(): void {
       closed = true;
