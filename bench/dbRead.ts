@@ -99,7 +99,13 @@ export interface PairResult {
 }
 
 /** Our reader in a fresh Node process and the native reader, alternating, 3 warm-ups + 20 reads each. */
-export async function readPair(py: LineChild, dbPath: string, mode: 'paged' | 'fresh' = 'paged', reads = READS): Promise<PairResult> {
+export async function readPair(
+  py: LineChild,
+  dbPath: string,
+  mode: 'paged' | 'fresh' = 'paged',
+  reads = READS,
+  beforeEach?: () => Promise<void>,
+): Promise<PairResult> {
   const node = nodeChild();
   try {
     const base = await node.ask<{ rss: number }>({ cmd: 'baseline' });
@@ -109,6 +115,7 @@ export async function readPair(py: LineChild, dbPath: string, mode: 'paged' | 'f
     let oursLast!: ReadAnswer;
     let nativeLast!: ReadAnswer;
     for (let i = 0; i < WARMUPS + reads; i++) {
+      if (beforeEach) await beforeEach();
       const askOurs = async (): Promise<void> => {
         oursLast = await node.ask<ReadAnswer>({ cmd: 'read', path: dbPath, mode });
         if (oursLast.error) throw new Error(`our reader: ${oursLast.error}`);
@@ -136,6 +143,17 @@ export async function readPair(py: LineChild, dbPath: string, mode: 'paged' | 'f
   } finally {
     await node.close();
   }
+}
+
+/** A scratch copy of a fixture (with its -wal) that a writer may change. */
+function liveCopy(opts: BenchOptions, fx: DbFixture): string {
+  const dir = path.join(opts.dir, `live-${process.pid}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  ensureDir(dir);
+  const dst = path.join(dir, 'decnet.db');
+  fs.copyFileSync(fx.path, dst);
+  fs.copyFileSync(`${fx.path}-wal`, `${dst}-wal`);
+  return dst;
 }
 
 /** Plain sql.js in a fresh process: the whole file in memory. For context (and to show why not). */
@@ -225,6 +243,32 @@ export async function benchDbRead(opts: BenchOptions): Promise<Row[]> {
         pass: f.same ? undefined : false,
       });
       log(`  nothing kept between reads: ours ${fmtMs(fo)}, python ${fmtMs(fn)} (${(fo / fn).toFixed(2)}x), peak +${fmtBytes(f.growth)}`);
+    }
+    // DECNET writes all day: a commit lands in the -wal before every read (on a copy of the
+    // 100 MB file), so nothing can be kept from one read to the next but the schema.
+    const live = liveCopy(opts, fixtures[0].fx);
+    const writer = new LineChild(python(), [path.join(ROOT, 'bench/fixtures/wal_writer.py'), live]);
+    try {
+      log('DB read while a writer commits before every read (100 MB copy)');
+      const r = await readPair(py, live, 'paged', READS, async () => {
+        const w = await writer.ask<{ walBytes?: number; error?: string }>({ cmd: 'commit' });
+        if (w.error) throw new Error(`writer: ${w.error}`);
+      });
+      const mo = median(r.ours);
+      const mn = median(r.native);
+      rows.push({
+        section: 'db',
+        what: `DB read 100MB while a commit lands before every read, median of ${READS}`,
+        measured: fmtMs(mo),
+        anchor: `python sqlite3 ${fmtMs(mn)}`,
+        ratio: `${(mo / mn).toFixed(2)}x`,
+        target: '',
+        pass: r.same ? undefined : false,
+      });
+      log(`  ours ${fmtMs(mo)}, python ${fmtMs(mn)} (${(mo / mn).toFixed(2)}x); ${r.oursLast.pagesRead} pages read per read`);
+    } finally {
+      await writer.close();
+      fs.rmSync(path.dirname(live), { recursive: true, force: true });
     }
   } finally {
     await py.close();

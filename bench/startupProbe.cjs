@@ -54,13 +54,23 @@ net.Socket.prototype.connect = function (...args) {
 /** Anything not modelled below: callable, constructible, every property another stand-in. */
 function deep(name) {
   const fn = function () {};
+  const own = new Map();
   return new Proxy(fn, {
     get(_t, prop) {
+      if (own.has(prop)) return own.get(prop);
       if (prop === 'then') return undefined;
       if (prop === Symbol.toPrimitive) return () => '';
       if (prop === Symbol.iterator) return function* () {};
       if (prop === 'dispose') return () => undefined;
       return deep(`${name}.${String(prop)}`);
+    },
+    set(_t, prop, value) {
+      own.set(prop, value);
+      return true;
+    },
+    defineProperty(_t, prop, desc) {
+      own.set(prop, desc.value);
+      return true;
     },
     apply() {
       return deep(`${name}()`);
