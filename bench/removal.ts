@@ -15,6 +15,7 @@ import { type BenchOptions, fmtMs, log, median, privateDockerHost, type Row, sle
 
 const run = promisify(execFile);
 type Variant = 'reaper' | 'sequential' | 'docker-cli';
+const SETTLE_MS = 8000;
 
 export async function benchRemoval(opts: BenchOptions): Promise<Row[]> {
   const rounds = opts.quick ? 1 : 3;
@@ -102,6 +103,8 @@ export async function benchRemoval(opts: BenchOptions): Promise<Row[]> {
         const t0 = Date.now();
         const d = await build();
         log(`removal round ${r + 1}/${rounds}, ${v}: built 60 containers + 12 networks in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+        // Let the daemon finish settling the containers it just started before timing anything.
+        await sleep(SETTLE_MS);
         const ms = await once(v, d);
         const rest = await remaining(docker, runId, d.prefix);
         if (rest.containers || rest.networks) {
