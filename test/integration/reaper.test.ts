@@ -110,6 +110,33 @@ describe('reaping on a real daemon', () => {
     assert.deepEqual(Object.keys(web.NetworkSettings.Networks), ['unrelated-net']);
   });
 
+  it('removes each network as soon as its containers are gone, while the service containers still go', async () => {
+    const w = await world('pipeline');
+    const plan = planRemoval(await scan({ dbPath: w.dbPath, dockerHost: host }), [w.orphan.prefix]);
+    const progress: string[] = [];
+    // One container at a time makes the order plain: the two bases (the only endpoints of the
+    // group's networks) first, then the service containers, with the networks removed meanwhile.
+    const report = await executeRemoval(plan, {
+      dbPath: w.dbPath,
+      dockerHost: host,
+      concurrency: 1,
+      onProgress: (p) => progress.push(p.message),
+    });
+    assert.deepEqual(report.errors, []);
+    assert.deepEqual(report.containers_removed, w.orphan.containers.map((c) => c.name).sort());
+    assert.deepEqual(report.networks_removed, w.orphan.networks.map((n) => n.name).sort());
+    const bases = w.orphan.containers.filter((c) => c.name.startsWith('decnet_t_')).map((c) => `Removed container ${c.name}`);
+    const containerMessages = progress.filter((m) => m.includes(' container '));
+    assert.deepEqual(containerMessages.slice(0, 2).sort(), bases.sort(), `the bases go first: ${progress.join(' / ')}`);
+    const lastContainer = Math.max(...progress.map((m, i) => (m.includes(' container ') ? i : -1)));
+    for (const n of w.orphan.networks) {
+      const at = progress.indexOf(`Removed network ${n.name}`);
+      assert.ok(at >= 0 && at < lastContainer, `${n.name} goes before the last service container: ${progress.join(' / ')}`);
+    }
+    const nets = await networkNames(docker);
+    for (const n of w.orphan.networks) assert.ok(!nets.includes(n.name));
+  });
+
   it('counts a container someone else removed between plan and removal as done', async () => {
     const w = await world('gone');
     const plan = planRemoval(await scan({ dbPath: w.dbPath, dockerHost: host }), [w.orphan.prefix]);
