@@ -4,7 +4,7 @@
 import { mapLimit } from '../src/core/concurrency';
 import { connectDocker } from '../src/core/docker';
 import { scan } from '../src/core/scan';
-import { dbFixture, nativeReader, readPair } from './dbRead';
+import { nativeReader, readPair, refreshFixture } from './dbRead';
 import { benchDocker, deploy, randomHex, removeBenchResources } from './dockerFixtures';
 import { type BenchOptions, fmtMs, log, median, privateDockerHost, type Row } from './lib';
 
@@ -21,7 +21,7 @@ function fixtureTopologyId(n: number): string {
 
 export async function benchRefresh(opts: BenchOptions): Promise<Row[]> {
   const rows: Row[] = [];
-  const fx = dbFixture(opts, 'refresh-1000', 0, ['--topologies', '1000', '--wal-topologies', '3']);
+  const fx = refreshFixture(opts);
   const host = privateDockerHost();
   const docker = benchDocker(host);
   const runId = randomHex(6);

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { executeRemoval, planRemoval } from '../src/core/reaper';
 import { scan } from '../src/core/scan';
-import { dbFixture } from './dbRead';
+import { refreshFixture } from './dbRead';
 import { BENCH_LABEL, benchDocker, type Deployed, deploy, randomHex, remaining, removeBenchResources } from './dockerFixtures';
 import { type BenchOptions, fmtMs, log, median, privateDockerHost, type Row, sleep } from './lib';
 
@@ -19,7 +19,7 @@ const SETTLE_MS = 8000;
 
 export async function benchRemoval(opts: BenchOptions): Promise<Row[]> {
   const rounds = opts.quick ? 1 : 3;
-  const fx = dbFixture(opts, 'refresh-1000', 0, ['--topologies', '1000', '--wal-topologies', '3']);
+  const fx = refreshFixture(opts);
   const host = privateDockerHost();
   const docker = benchDocker(host);
   const runId = randomHex(6);

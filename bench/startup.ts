@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { dbFixture } from './dbRead';
+import { refreshFixture } from './dbRead';
 import { type BenchOptions, fmtBytes, fmtMs, log, MiB, privateDockerHost, ROOT, type Row } from './lib';
 
 const run = promisify(execFile);
@@ -55,7 +55,7 @@ export async function benchStartup(opts: BenchOptions): Promise<Row[]> {
 
   // A small database and the private daemon: the probe checks that both are left alone until
   // the view asks, and then that they are read (so that the check can see what it looks for).
-  const fx = dbFixture(opts, 'refresh-1000', 0, ['--topologies', '1000', '--wal-topologies', '3']);
+  const fx = refreshFixture(opts);
   const host = privateDockerHost();
   const socket = host.slice('unix://'.length);
   const settings = { 'decnet.database.path': fx.path, 'decnet.docker.host': host };
