@@ -252,6 +252,22 @@ function refuseUnlessTornDown(g: Group, dbSource: string): void {
   }
 }
 
+/** How long a container that someone else is removing is waited for before its networks go on. */
+const OTHER_REMOVAL_WAIT_MS = 5_000;
+
+/** Resolves once the container is gone (or cannot be inspected), or after `ms`. Never throws. */
+async function untilGone(docker: ReturnType<typeof connectDocker>, id: string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      await docker.getContainer(id).inspect();
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Docker states in which a container has a process to kill before it is removed. */
 const RUNNING_STATES = new Set(['running', 'restarting', 'paused']);
 
@@ -387,7 +403,11 @@ export async function executeRemoval(plan: RemovalPlan, opts: ExecuteOptions): P
   let done = 0;
   const progress = (message: string): void => {
     done++;
-    opts.onProgress?.({ message, done, total });
+    try {
+      opts.onProgress?.({ message, done, total });
+    } catch {
+      // Showing progress never stops the sweep halfway.
+    }
   };
 
   // Containers and networks go in one pipeline: each container is killed then force-removed
@@ -415,8 +435,10 @@ export async function executeRemoval(plan: RemovalPlan, opts: ExecuteOptions): P
       await docker.getContainer(c.id).remove({ force: true, v: false });
     } catch (err) {
       const status = statusOf(err);
-      // 404: someone else removed it; 409 "already in progress": the listing below decides.
-      if (status !== 404 && status !== 409) {
+      // 404: someone else removed it; 409 "already in progress": the listing below decides. Its
+      // networks wait a while for that other removal to end, as for one of ours.
+      if (status === 409) await untilGone(docker, c.id, OTHER_REMOVAL_WAIT_MS);
+      else if (status !== 404) {
         failedContainers.add(c.id);
         errors.push(`container ${c.name}: ${describeDockerError(err)}`);
         outcome = 'Could not remove';

@@ -1,6 +1,7 @@
 // Removal against the private real dockerd and real SQLite files in WAL mode.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -110,6 +111,23 @@ describe('reaping on a real daemon', () => {
     assert.deepEqual(Object.keys(web.NetworkSettings.Networks), ['unrelated-net']);
   });
 
+  /** The orphan group's base containers with their networks (DMZ: decky-01, lan-a: decky-02). */
+  function bases(w: Awaited<ReturnType<typeof world>>) {
+    const byName = (n: string) => w.orphan.containers.find((c) => c.name === `decnet_t_${w.orphan.prefix}_${n}`)!;
+    const net = (n: string) => w.orphan.networks.find((x) => x.name === `decnet_t_${w.orphan.prefix}_${n}`)!;
+    return [
+      { base: byName('decky-01'), network: net('dmz') },
+      { base: byName('decky-02'), network: net('lan-a') },
+    ];
+  }
+
+  /** Where a progress message is in the list (fails when it is missing). */
+  function position(progress: string[], message: string): number {
+    const at = progress.indexOf(message);
+    assert.ok(at >= 0, `no "${message}" in: ${progress.join(' / ')}`);
+    return at;
+  }
+
   it('removes each network as soon as its containers are gone, while the service containers still go', async () => {
     const w = await world('pipeline');
     const plan = planRemoval(await scan({ dbPath: w.dbPath, dockerHost: host }), [w.orphan.prefix]);
@@ -125,16 +143,91 @@ describe('reaping on a real daemon', () => {
     assert.deepEqual(report.errors, []);
     assert.deepEqual(report.containers_removed, w.orphan.containers.map((c) => c.name).sort());
     assert.deepEqual(report.networks_removed, w.orphan.networks.map((n) => n.name).sort());
-    const bases = w.orphan.containers.filter((c) => c.name.startsWith('decnet_t_')).map((c) => `Removed container ${c.name}`);
+    const pairs = bases(w);
     const containerMessages = progress.filter((m) => m.includes(' container '));
-    assert.deepEqual(containerMessages.slice(0, 2).sort(), bases.sort(), `the bases go first: ${progress.join(' / ')}`);
-    const lastContainer = Math.max(...progress.map((m, i) => (m.includes(' container ') ? i : -1)));
-    for (const n of w.orphan.networks) {
-      const at = progress.indexOf(`Removed network ${n.name}`);
-      assert.ok(at >= 0 && at < lastContainer, `${n.name} goes before the last service container: ${progress.join(' / ')}`);
+    assert.deepEqual(
+      containerMessages.slice(0, 2).sort(),
+      pairs.map((p) => `Removed container ${p.base.name}`).sort(),
+      `the bases go first: ${progress.join(' / ')}`,
+    );
+    // A network goes only once its own base is gone, and the first one while the service
+    // containers are still being removed.
+    for (const { base, network } of pairs) {
+      assert.ok(
+        position(progress, `Removed network ${network.name}`) > position(progress, `Removed container ${base.name}`),
+        `${network.name} goes after ${base.name}: ${progress.join(' / ')}`,
+      );
     }
+    const lastContainer = Math.max(...progress.map((m, i) => (m.includes(' container ') ? i : -1)));
+    const firstNetwork = Math.min(...pairs.map((p) => position(progress, `Removed network ${p.network.name}`)));
+    assert.ok(firstNetwork < lastContainer, `a network goes before the last service container: ${progress.join(' / ')}`);
     const nets = await networkNames(docker);
     for (const n of w.orphan.networks) assert.ok(!nets.includes(n.name));
+  });
+
+  it('waits for a container of the sweep attached to a network after the re-check before removing that network', async () => {
+    const w = await world('late-attach');
+    const plan = planRemoval(await scan({ dbPath: w.dbPath, dockerHost: host }), [w.orphan.prefix]);
+    const pairs = bases(w);
+    const progress: string[] = [];
+    const report = await executeRemoval(plan, {
+      dbPath: w.dbPath,
+      dockerHost: host,
+      concurrency: 1,
+      // Each base joins the other's network once the removal has re-read Docker: the network
+      // freed first finds the other base still attached, and being removed.
+      afterRecheck: async () => {
+        await docker.getNetwork(pairs[1].network.id).connect({ Container: pairs[0].base.id });
+        await docker.getNetwork(pairs[0].network.id).connect({ Container: pairs[1].base.id });
+      },
+      onProgress: (p) => progress.push(p.message),
+    });
+    assert.deepEqual(report.errors, []);
+    assert.deepEqual(report.endpoints_disconnected, [], 'containers of the sweep are removed, not disconnected');
+    assert.deepEqual(report.containers_removed, w.orphan.containers.map((c) => c.name).sort());
+    assert.deepEqual(report.networks_removed, w.orphan.networks.map((n) => n.name).sort());
+    for (const { network } of pairs) {
+      for (const { base } of pairs) {
+        assert.ok(
+          position(progress, `Removed network ${network.name}`) > position(progress, `Removed container ${base.name}`),
+          `${network.name} goes after ${base.name}: ${progress.join(' / ')}`,
+        );
+      }
+    }
+  });
+
+  it('reports a container whose removal fails, and goes on with the rest of the group', { timeout: 120_000 }, async () => {
+    const w = await world('failing');
+    const plan = planRemoval(await scan({ dbPath: w.dbPath, dockerHost: host }), [w.orphan.prefix]);
+    const [{ base: stuck }] = bases(w);
+    // A file the daemon cannot delete in the container's own folder makes its removal fail for
+    // real ("operation not permitted"), after it was killed.
+    const root = (await docker.info()).DockerRootDir as string;
+    const pin = path.join(root, 'containers', stuck.id, 'decnet-reaper-test-immutable');
+    writeFileSync(pin, 'the daemon cannot delete this file\n');
+    execFileSync('chattr', ['+i', pin]);
+    try {
+      const progress: string[] = [];
+      const report = await executeRemoval(plan, { dbPath: w.dbPath, dockerHost: host, onProgress: (p) => progress.push(p.message) });
+      assert.equal(report.errors.length, 1, report.errors.join('; '));
+      assert.match(report.errors[0], new RegExp(`^container ${stuck.name}: `));
+      assert.ok(progress.includes(`Could not remove container ${stuck.name}`));
+      assert.equal(progress.length, plan.containers.length + plan.networks.length, 'every resource was attempted');
+      const others = w.orphan.containers.filter((c) => c.id !== stuck.id).map((c) => c.name).sort();
+      assert.deepEqual(report.containers_removed, others);
+      const names = await containerNames(docker);
+      assert.ok(names.includes(stuck.name), 'the container that failed is still there');
+      for (const n of others) assert.ok(!names.includes(n), `${n} should be gone`);
+      // The report lists exactly the networks that are gone from the daemon.
+      const nets = await networkNames(docker);
+      assert.deepEqual(
+        report.networks_removed,
+        w.orphan.networks.filter((n) => !nets.includes(n.name)).map((n) => n.name).sort(),
+      );
+    } finally {
+      execFileSync('chattr', ['-i', pin]);
+      await docker.getContainer(stuck.id).remove({ force: true }).catch(() => undefined);
+    }
   });
 
   it('counts a container someone else removed between plan and removal as done', async () => {

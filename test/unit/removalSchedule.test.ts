@@ -26,7 +26,7 @@ describe('removalSchedule', () => {
   });
 
   it('keeps every container exactly once, and waits only for containers the sweep removes', () => {
-    const containers = ['b1', 'b2', 's1'].map(c);
+    const containers = ['s1', 'b2', 'b1'].map(c);
     const { containers: order, waitsFor } = removalSchedule(containers, [
       // b1 on both networks; foreign and kept containers are attached too; one network is empty.
       { id: 'n1', endpoints: ep('b1', 'foreign', 'b1') },
@@ -70,6 +70,28 @@ describe('Semaphore and Latch', () => {
     assert.deepEqual([...ran].sort(), [0, 1, 2, 3, 4, 5, 6]);
     assert.equal(results.filter((r) => r.status === 'rejected').length, 1);
     assert.equal(await sem.run(async () => 'after'), 'after');
+  });
+
+  it('Semaphore hands a finished slot to the next queued call and never lets a newcomer past the limit', async () => {
+    const sem = new Semaphore(2);
+    let active = 0;
+    let peak = 0;
+    const task = (ms: number) =>
+      sem.run(async () => {
+        active++;
+        peak = Math.max(peak, active);
+        await new Promise((r) => setTimeout(r, ms));
+        active--;
+      });
+    const first = [task(10), task(80), task(80)]; // the third waits for the first's slot
+    await first[0];
+    await new Promise((r) => setTimeout(r, 15));
+    assert.equal(active, 2, 'the queued call took the freed slot');
+    const late = task(10); // both slots are busy: it must queue
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal(active, 2);
+    await Promise.all([...first, late]);
+    assert.equal(peak, 2);
   });
 
   it('Latch tells whether it is open and releases every waiter', async () => {
