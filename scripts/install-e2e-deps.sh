@@ -18,6 +18,8 @@ log() { echo "install-e2e-deps: $*" >&2; }
 # 1. Debian packages.
 packages=(
   docker.io busybox-static chromium ripgrep sqlite3 unzip ca-certificates openssl mariadb-server mariadb-client
+  # chattr: a removal test makes a file in a container's folder on the private daemon immutable.
+  e2fsprogs
   openssh-server openssh-client
   fonts-liberation fonts-dejavu-core
   # Native modules of code-server / VS Code (node-pty, kerberos, spdlog, argon2, ...).
