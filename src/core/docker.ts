@@ -71,7 +71,7 @@ function createClient(target: string | DockerEndpoint): Docker {
         cert: tls?.cert,
         key: tls?.key,
         ...(tls && !tls.verify ? { agent: new https.Agent({ rejectUnauthorized: false, ca: tls.ca, cert: tls.cert, key: tls.key }) } : {}),
-      } as Docker.DockerOptions);
+      });
     }
     case 'ssh:':
       // Plain HTTP over the stdio of `ssh … docker system dial-stdio` (see sshDial.ts).
@@ -193,7 +193,7 @@ export async function listInventory(docker: Docker, endpoint: string): Promise<D
 /** Endpoints attached to a network now, from `GET /networks/{id}`; undefined when it is gone. */
 export async function inspectEndpoints(docker: Docker, networkId: string): Promise<NetworkEndpoint[] | undefined> {
   try {
-    const info = (await docker.getNetwork(networkId).inspect()) as Docker.NetworkInspectInfo;
+    const info = (await docker.getNetwork(networkId).inspect());
     return Object.entries(info.Containers ?? {}).map(([containerId, c]) => ({
       containerId,
       name: c.Name ?? containerId,

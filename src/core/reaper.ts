@@ -463,7 +463,7 @@ export async function executeRemoval(plan: RemovalPlan, opts: ExecuteOptions): P
     }
   };
   const removeNetwork = async (n: PlannedNetwork): Promise<void> => {
-    await Promise.all((schedule.waitsFor.get(n.id) ?? []).map((id) => finished.get(id)?.promise));
+    await Promise.all((schedule.waitsFor.get(n.id) ?? []).flatMap((id) => finished.get(id)?.promise ?? []));
     await networkSlots.run(async () => {
       let outcome = 'Removed';
       try {

@@ -261,11 +261,13 @@ export class TopologyWatcher {
       const docker = connectDocker(this.options.dockerHost);
       // The client's request timeout would cut an idle event stream: this one stays open.
       (docker.modem as { timeout?: number }).timeout = undefined;
-      stream = (await docker.getEvents({
+      // dockerode's types lack `abortSignal`, and its promise form resolves to the raw response.
+      const events = docker.getEvents({
         since: this.startedAtSeconds,
         filters: { type: Object.keys(WATCHED_EVENTS), event: [...new Set(Object.values(WATCHED_EVENTS).flat())] },
         abortSignal: abort.signal,
-      } as never)) as unknown as IncomingMessage;
+      } as never) as unknown as Promise<IncomingMessage>;
+      stream = await events;
     } catch (err) {
       if (generation !== this.generation) return;
       this.dropped(generation, `cannot open the event stream: ${describeDockerError(err)}`);

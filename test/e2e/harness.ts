@@ -81,6 +81,16 @@ export interface StartOptions {
 }
 
 const NBSP = /\u00a0/g;
+
+/** The page's clipboard, as the e2e reads and writes it (the DOM types are not in this project). */
+interface BrowserClipboard {
+  navigator: { clipboard: { writeText(text: string): Promise<void>; readText(): Promise<string> } };
+}
+
+function describeError(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return typeof e === 'string' ? e : JSON.stringify(e);
+}
 /** Text as shown, without non-breaking spaces. */
 const clean = (s: string | null | undefined) => (s ?? '').replace(NBSP, ' ').trim();
 /** For comparing titles: "…" and "..." are the same. */
@@ -115,13 +125,13 @@ export async function waitFor<T>(
   for (;;) {
     try {
       const v = await fn();
-      if (v) return v as T;
+      if (v) return v;
       lastError = undefined;
     } catch (e) {
       lastError = e;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${describeError(lastError)}` : ''}`);
     }
     await sleep(intervalMs);
   }
@@ -617,9 +627,9 @@ export class CodeServer {
     if (!box) throw new Error('the Output panel has no editor');
     await p.mouse.click(box.x + 40, box.y + 8);
     await p.keyboard.press('Control+A');
-    await p.evaluate(() => (globalThis as any).navigator.clipboard.writeText('')).catch(() => undefined);
+    await p.evaluate(() => (globalThis as unknown as BrowserClipboard).navigator.clipboard.writeText('')).catch(() => undefined);
     await p.keyboard.press('Control+C');
-    const copied = await waitFor('clipboard text', () => p.evaluate(() => (globalThis as any).navigator.clipboard.readText() as Promise<string>), 3_000).catch(() => '');
+    const copied = await waitFor('clipboard text', () => p.evaluate(() => (globalThis as unknown as BrowserClipboard).navigator.clipboard.readText()), 3_000).catch(() => '');
     // Drop the selection again so screenshots show plain text.
     await p.keyboard.press('Control+End');
     if (copied) return copied.replace(NBSP, ' ');
@@ -688,7 +698,7 @@ export class CodeServer {
     if (!box) throw new Error('the settings editor has no size');
     await p.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
     await p.keyboard.press('Control+A');
-    await p.evaluate((t) => (globalThis as any).navigator.clipboard.writeText(t), text);
+    await p.evaluate((t) => (globalThis as unknown as BrowserClipboard).navigator.clipboard.writeText(t), text);
     await p.keyboard.press('Control+V');
     await p.keyboard.press('Control+S');
     const file = join(this.userDataDir, target === 'user' ? 'User' : 'Machine', 'settings.json');

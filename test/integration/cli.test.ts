@@ -35,7 +35,7 @@ describe('decnet-reaper CLI', () => {
   async function world(name: string) {
     const liveId = newTopologyId();
     const orphanId = newTopologyId();
-    const db = await makeDecnetDb(path.join(dir, name), { checkpointed: [topologyRow(liveId, 'maze-live', 'torn_down')], walOnly: [] });
+    const db = makeDecnetDb(path.join(dir, name), { checkpointed: [topologyRow(liveId, 'maze-live', 'torn_down')], walOnly: [] });
     const live = await deployTopology(docker, liveId, [{ name: 'dmz', subnet: '198.18.5.0/24' }], [{ name: 'decky-01', lan: 'dmz' }]);
     const orphan = await deployTopology(docker, orphanId, [{ name: 'dmz', subnet: '198.18.6.0/24' }], [
       { name: 'decky-01', lan: 'dmz', services: ['ssh'] },

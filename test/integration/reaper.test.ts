@@ -41,7 +41,7 @@ describe('reaping on a real daemon', () => {
     const liveId = newTopologyId();
     const orphanId = newTopologyId();
     const otherOrphanId = newTopologyId();
-    const dbPath = await makeDecnetDb(path.join(dir, name), {
+    const dbPath = makeDecnetDb(path.join(dir, name), {
       checkpointed: [],
       walOnly: [topologyRow(liveId, 'maze-live')],
     });

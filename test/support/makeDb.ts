@@ -87,7 +87,7 @@ export function sqliteOracle(dbPath: string, opts: { withWal?: boolean; checkpoi
       name: String(l[2]),
       subnet: String(l[3]),
       isDmz: Boolean(l[4]),
-      dockerNetworkId: l[5] === null ? null : String(l[5]),
+      dockerNetworkId: l[5] === null ? null : String(l[5] as string | number),
     })),
     checkpointed: r.checkpointed,
   };

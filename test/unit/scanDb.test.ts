@@ -13,7 +13,7 @@ describe('scan', () => {
     const result = await scan({ dbPath: db, dockerHost: noDocker });
     assert.equal(result.db.ok, false);
     assert.equal(!result.db.ok && result.db.error.kind, 'not-decnet');
-    assert.match(!result.db.ok ? result.db.error.message : '', /"  padded-id"/);
+    assert.match(!result.db.ok ? result.db.error.message : '', /" {2}padded-id"/);
   });
 
   it('accepts uppercase hex ids and reads both sides independently', async () => {

@@ -21,7 +21,7 @@ export function loadSqlJs(): Promise<SqlJsStatic> {
   if (cached === null) {
     cached = (async () => {
       const bytes = fs.readFileSync(findSqlWasm());
-      const wasmBinary = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+      const wasmBinary = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
       return initSqlJs({ wasmBinary });
     })();
     cached.catch(() => {

@@ -12,7 +12,7 @@ export async function removeOrphanGroup(services: Services, arg?: unknown): Prom
   } else if (typeof arg === 'string') {
     await services.removal.run({ kind: 'prefixes', prefixes: [arg] });
   } else if (Array.isArray(arg) && arg.length > 0 && arg.every((p) => typeof p === 'string')) {
-    await services.removal.run({ kind: 'prefixes', prefixes: arg as string[] });
+    await services.removal.run({ kind: 'prefixes', prefixes: arg });
   } else {
     await services.removal.run({ kind: 'pick' });
   }
