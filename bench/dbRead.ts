@@ -80,6 +80,9 @@ interface ReadAnswer {
   pagesRead?: number;
   bytesRead?: number;
   pageCount?: number;
+  /** Whether the read ran the structure check (integrity_check, ids against the index), and its time. */
+  integrityChecked?: boolean;
+  integrityCheckMs?: number;
   error?: string;
 }
 
@@ -93,6 +96,8 @@ export function nativeReader(): LineChild {
 
 export interface PairResult {
   ours: number[];
+  /** Of each measured read of ours: the time of its structure check (0 when skipped). */
+  oursCheck: number[];
   native: number[];
   /** The first read (sql.js loaded, every page of the tables read). */
   oursFirst: ReadAnswer;
@@ -129,6 +134,7 @@ export async function readPair(py: LineChild, dbPath: string, o: PairOptions = {
   try {
     const base = await node.ask<{ rss: number }>({ cmd: 'baseline' });
     const ours: number[] = [];
+    const oursCheck: number[] = [];
     const native: number[] = [];
     let oursFirst: ReadAnswer | undefined;
     let oursLast!: ReadAnswer;
@@ -139,7 +145,10 @@ export async function readPair(py: LineChild, dbPath: string, o: PairOptions = {
         oursLast = await node.ask<ReadAnswer>({ cmd: 'read', path: dbPath, mode });
         if (oursLast.error) throw new Error(`our reader: ${oursLast.error}`);
         oursFirst ??= oursLast;
-        if (i >= WARMUPS) ours.push(oursLast.ms);
+        if (i >= WARMUPS) {
+          ours.push(oursLast.ms);
+          oursCheck.push(oursLast.integrityChecked ? (oursLast.integrityCheckMs ?? 0) : 0);
+        }
       };
       const askNative = async (): Promise<void> => {
         nativeLast = await py.ask<ReadAnswer>({ cmd: 'read', path: dbPath });
@@ -158,10 +167,50 @@ export async function readPair(py: LineChild, dbPath: string, o: PairOptions = {
     const peak = await node.ask<{ hwm: number }>({ cmd: 'peak' });
     const same =
       oursLast.digest === nativeLast.digest && oursLast.topologies === nativeLast.topologies && oursLast.lans === nativeLast.lans;
-    return { ours, native, oursFirst: oursFirst!, oursLast, nativeLast, growth: peak.hwm - base.rss, peak: peak.hwm, same };
+    return { ours, oursCheck, native, oursFirst: oursFirst!, oursLast, nativeLast, growth: peak.hwm - base.rss, peak: peak.hwm, same };
   } finally {
     if (!o.node) await node.close();
   }
+}
+
+/**
+ * What the structure check (SQLite's integrity check of each table read, the topology ids against
+ * their primary-key index) costs: timed inside each read, so the same read without it is the
+ * read's time less the check's. `paged`: reads of an unchanged file (checked once, then skipped);
+ * `fresh`: nothing kept (checked every read).
+ */
+function checkCostRow(what: string, paged: PairResult, fresh: PairResult, skipped: number): Row {
+  const fc = median(fresh.oursCheck);
+  const fo = median(fresh.ours);
+  const first = paged.oursFirst.integrityCheckMs ?? NaN;
+  log(
+    `  structure check: ${fmtMs(fc)} of ${fmtMs(fo)} when nothing is kept (without it ${fmtMs(fo - fc)}); ` +
+      `${fmtMs(first)} on the first read; skipped on ${skipped} of ${paged.oursCheck.length} reads of the unchanged file`,
+  );
+  return {
+    section: 'db',
+    what: `${what} (integrity_check of the tables read, ids vs index): median when nothing is kept; skipped on ${skipped}/${paged.oursCheck.length} unchanged reads`,
+    measured: fmtMs(fc),
+    anchor: `same read without it ${fmtMs(fo - fc)}`,
+    ratio: `${(fo / (fo - fc)).toFixed(2)}x`,
+    target: '',
+  };
+}
+
+/** The same read with and without the structure check, when every read runs it (a commit before each). */
+function withoutCheckRow(what: string, r: PairResult): Row {
+  const with_ = median(r.ours);
+  const without = median(r.ours.map((ms, i) => ms - r.oursCheck[i]));
+  const check = median(r.oursCheck);
+  log(`  structure check: ${fmtMs(check)} per read; the same reads without it ${fmtMs(without)}`);
+  return {
+    section: 'db',
+    what: `${what}: the structure check, run on every read (median)`,
+    measured: fmtMs(check),
+    anchor: `reads without it ${fmtMs(without)}, with it ${fmtMs(with_)}`,
+    ratio: `${(with_ / without).toFixed(2)}x`,
+    target: '',
+  };
 }
 
 /** A scratch copy of a fixture (with its -wal) that a writer may change. */
@@ -257,6 +306,7 @@ export async function benchDbRead(opts: BenchOptions): Promise<Row[]> {
         pass: target ? r.growth < 64 * MiB : undefined,
       });
       costs.push({ label, bytesRead: r.oursFirst.bytesRead ?? NaN, pages: r.oursFirst.pagesRead ?? NaN });
+      const skipped = r.oursCheck.filter((c) => c === 0).length;
       log(
         `  ours ${fmtMs(mo)}, python ${fmtMs(mn)} (${ratio.toFixed(2)}x), peak +${fmtBytes(r.growth)}; ` +
           `first read: ${r.oursFirst.pagesRead} of ${r.oursFirst.pageCount} pages (${fmtBytes(r.oursFirst.bytesRead ?? 0)}), ` +
@@ -277,6 +327,7 @@ export async function benchDbRead(opts: BenchOptions): Promise<Row[]> {
         pass: f.same ? undefined : false,
       });
       log(`  nothing kept between reads: ours ${fmtMs(fo)}, python ${fmtMs(fn)} (${(fo / fn).toFixed(2)}x), peak +${fmtBytes(f.growth)}`);
+      rows.push(checkCostRow(`${name}, structure check`, r, f, skipped));
     }
     // DECNET writes all day: a commit lands in the -wal before every read (on a copy of the
     // 100 MB file), so nothing can be kept from one read to the next but the schema.
@@ -304,6 +355,7 @@ export async function benchDbRead(opts: BenchOptions): Promise<Row[]> {
         pass: r.same ? undefined : false,
       });
       log(`  ours ${fmtMs(mo)}, python ${fmtMs(mn)} (${(mo / mn).toFixed(2)}x); ${r.oursLast.pagesRead} pages read per read`);
+      rows.push(withoutCheckRow('DB read 100MB while a commit lands before every read', r));
     } finally {
       await writer.close();
       fs.rmSync(path.dirname(live), { recursive: true, force: true });

@@ -52,6 +52,8 @@ async function readPaged(path: string, fresh: boolean): Promise<Record<string, u
     walFramesChecked: stats.walFramesChecked,
     schemaReused: stats.schemaReused,
     pagesReused: stats.pagesReused,
+    integrityChecked: stats.integrityChecked,
+    integrityCheckMs: stats.integrityCheckMs,
   };
 }
 

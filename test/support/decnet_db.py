@@ -25,6 +25,13 @@ Commands
            the page count and, per table or index, its b-tree pages and its overflow pages.
   sql      runs statements on an existing database in place, each in its own transaction, and
            exits without closing (like "insert"): the changes stay only in the -wal.
+  damage   damages the topologies table in place in a way SQLite reads without complaint, in
+           the main file or in the page's last committed -wal frame (checksums recomputed):
+           "child-pointer": the first child pointer of an interior page overwritten with the
+           second (of the first two neighbouring leaves holding as many rows: one leaf is read
+           twice, the other never, the row count is unchanged); "id-bit": one bit flipped in the
+           first character of a topology id in its table leaf (the primary-key index keeps the
+           old id). Answers what SQLite then reads and what its integrity check says.
 """
 import json
 import os
@@ -401,6 +408,161 @@ def cmd_reencode(req):
     return {"frames": frames, "bigEndian": new_big}
 
 
+def wal_frames(wal_path):
+    """The valid frames of a WAL, up to its last commit: (pgno, offset of the frame) in order."""
+    if not os.path.exists(wal_path):
+        return None, []
+    with open(wal_path, "rb") as f:
+        buf = f.read()
+    if len(buf) < 32:
+        return None, []
+    magic, _v, page_size, _seq, salt1, salt2, c1, c2 = struct.unpack(">8I", buf[:32])
+    big = magic & 1 == 1
+    frames, committed = [], []
+    s1, s2 = c1, c2
+    off = 32
+    while off + 24 + page_size <= len(buf):
+        pg, commit, fs1, fs2, fc1, fc2 = struct.unpack(">6I", buf[off:off + 24])
+        if pg == 0 or (fs1, fs2) != (salt1, salt2):
+            break
+        s1, s2 = cksum(buf[off:off + 8], s1, s2, big)
+        s1, s2 = cksum(buf[off + 24:off + 24 + page_size], s1, s2, big)
+        if (s1, s2) != (fc1, fc2):
+            break
+        frames.append((pg, off))
+        if commit:
+            committed = list(frames)
+        off += 24 + page_size
+    return page_size, committed
+
+
+def rechecksum_wal(wal_path):
+    """Recomputes the checksum of every valid frame after one was patched (same order, same salts)."""
+    with open(wal_path, "rb") as f:
+        buf = bytearray(f.read())
+    magic, _v, page_size, _seq, salt1, salt2, c1, c2 = struct.unpack(">8I", buf[:32])
+    big = magic & 1 == 1
+    s1, s2 = c1, c2
+    off = 32
+    while off + 24 + page_size <= len(buf):
+        pg, _commit, fs1, fs2 = struct.unpack(">4I", buf[off:off + 16])
+        if pg == 0 or (fs1, fs2) != (salt1, salt2):
+            break
+        s1, s2 = cksum(bytes(buf[off:off + 8]), s1, s2, big)
+        s1, s2 = cksum(bytes(buf[off + 24:off + 24 + page_size]), s1, s2, big)
+        struct.pack_into(">II", buf, off + 16, s1, s2)
+        off += 24 + page_size
+    with open(wal_path, "wb") as f:
+        f.write(buf)
+
+
+def inspect_copy(src, sqls):
+    """Runs read-only statements on a copy of <src> and its -wal; returns their rows."""
+    work = tempfile.mkdtemp(prefix="decnet-inspect-")
+    try:
+        dst = os.path.join(work, os.path.basename(src))
+        shutil.copyfile(src, dst)
+        if os.path.exists(src + "-wal"):
+            shutil.copyfile(src + "-wal", dst + "-wal")
+        con = sqlite3.connect("file:%s?mode=ro" % dst, uri=True)
+        try:
+            return [[list(r) for r in con.execute(q)] for q in sqls]
+        finally:
+            con.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def cmd_damage(req):
+    db = req["path"]
+    in_wal = bool(req.get("inWal"))
+    kind = req["kind"]
+    (root,), = inspect_copy(db, ["SELECT rootpage FROM sqlite_master WHERE name = 'topologies'"])[0]
+    pages = dict(inspect_copy(db, ["SELECT pageno, pagetype FROM dbstat WHERE name = 'topologies'"])[0])
+    before = inspect_copy(db, ["SELECT id FROM topologies NOT INDEXED"])[0]
+    with open(db, "rb") as f:
+        page_size = struct.unpack(">H", f.read(18)[16:18])[0]
+        page_size = 65536 if page_size == 1 else page_size
+    wal_ps, frames = wal_frames(db + "-wal")
+    last_frame = {pg: off for pg, off in frames}
+
+    def where(n):
+        """(file, offset of page n's bytes) as the database holds it."""
+        if n in last_frame:
+            return db + "-wal", last_frame[n] + 24
+        return db, (n - 1) * page_size
+
+    def read_page(n):
+        path, off = where(n)
+        with open(path, "rb") as f:
+            f.seek(off)
+            return bytearray(f.read(page_size))
+
+    if kind == "child-pointer":
+        target = root
+        b = read_page(target)
+        h = 100 if target == 1 else 0
+        assert b[h] == 0x05, "the topologies root page is not an interior page: add topologies"
+        ncells = struct.unpack(">H", b[h + 3:h + 5])[0]
+        ptrs = [struct.unpack(">H", b[h + 12 + 2 * i:h + 14 + 2 * i])[0] for i in range(ncells)]
+        child = [struct.unpack(">I", b[c:c + 4])[0] for c in ptrs]
+
+        def cells(n):
+            p = read_page(n)
+            return struct.unpack(">H", p[3:5])[0]
+
+        pick = None
+        for i in range(ncells - 1):
+            if cells(child[i]) == cells(child[i + 1]):
+                pick = i
+                break
+        assert pick is not None, "no two neighbouring leaves hold as many rows"
+        b[ptrs[pick]:ptrs[pick] + 4] = b[ptrs[pick + 1]:ptrs[pick + 1] + 4]
+        patched = (target, b)
+    elif kind == "id-bit":
+        needle = req["id"].encode()
+        patched = None
+        for n, t in sorted(pages.items()):
+            if t != "leaf":
+                continue
+            b = read_page(n)
+            at = b.find(needle)
+            if at >= 0:
+                b[at] ^= 0x01  # '0'<->'1', 'a'<->'`', 'f'<->'g': still one ASCII character
+                patched = (n, b)
+                break
+        assert patched is not None, "the id is on no topologies leaf page"
+    else:
+        raise SystemExit("unknown damage %r" % kind)
+
+    n, b = patched
+    path, off = where(n)
+    assert (path != db) == in_wal, "page %d is in %s, not where it was asked for" % (n, path)
+    with open(path, "r+b") as f:
+        f.seek(off)
+        f.write(b)
+    if in_wal:
+        rechecksum_wal(path)
+        assert [pg for pg, _ in wal_frames(path)[1]] == [pg for pg, _ in frames], "the patched -wal lost frames"
+    after, count, integrity = inspect_copy(db, [
+        "SELECT id FROM topologies NOT INDEXED",
+        "SELECT count(*) FROM topologies",
+        "PRAGMA integrity_check(topologies)",
+    ])
+    ids_before = sorted(r[0] for r in before)
+    ids_after = sorted(r[0] for r in after)
+    return {
+        "page": n,
+        "inWal": in_wal,
+        "rowsBefore": len(ids_before),
+        "rowsRead": len(ids_after),
+        "count": count[0][0],
+        "vanished": sorted(set(ids_before) - set(ids_after)),
+        "appeared": sorted(set(ids_after) - set(ids_before)),
+        "integrityCheck": [r[0] for r in integrity],
+    }
+
+
 def cmd_foreign(req):
     path = req["path"]
     con = sqlite3.connect(path, isolation_level=None)
@@ -458,6 +620,7 @@ def main():
         "hotjournal": cmd_hotjournal,
         "pages": cmd_pages,
         "sql": cmd_sql,
+        "damage": cmd_damage,
     }[cmd]
     print(json.dumps(fn(req)))
 

@@ -135,6 +135,38 @@ export function dbPages(dbPath: string): { pageSize: number; pageCount: number; 
   return py('pages', { path: dbPath });
 }
 
+export interface Damage {
+  /** The page patched, and whether it was its last committed copy in the -wal. */
+  page: number;
+  inWal: boolean;
+  /** Rows before, rows real SQLite then reads (NOT INDEXED), and what its count(*) says. */
+  rowsBefore: number;
+  rowsRead: number;
+  count: number;
+  /** Ids that SQLite no longer reads, and ids it reads that were not there. */
+  vanished: string[];
+  appeared: string[];
+  /** What real SQLite's `PRAGMA integrity_check(topologies)` then says. */
+  integrityCheck: string[];
+}
+
+/**
+ * Damages `topologies` in place in a way SQLite reads without complaint. `child-pointer`: the
+ * first child pointer of its interior root page overwritten with the second (of the first two
+ * neighbouring leaves that hold as many rows), so one leaf is read twice, the other never, and
+ * the row count is unchanged (needs enough rows for an interior page: ~100 small ones).
+ * `id-bit`: one bit flipped in the first character of topology `id` in its table leaf (the
+ * primary-key index keeps the old id). `inWal`: the page patched is the copy in the page's last
+ * committed -wal frame (the WAL checksums are recomputed), else the main file's.
+ */
+export function damageTopologies(
+  dbPath: string,
+  kind: 'child-pointer' | 'id-bit',
+  opts: { id?: string; inWal?: boolean } = {},
+): Damage {
+  return py<Damage>('damage', { path: dbPath, kind, ...opts });
+}
+
 /** A SQLite database that is not DECNET's (no `topologies` table). */
 export function makeForeignDb(dbPath: string): string {
   return py<{ path: string }>('foreign', { path: dbPath }).path;

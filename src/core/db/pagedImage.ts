@@ -190,8 +190,11 @@ interface Connection {
   memo: Map<string, unknown>;
   /** Prepared statements, by SQL text (SQLite re-prepares them itself if the schema changes). */
   statements: Map<string, Statement>;
-  /** The last read: the snapshot's version, page 1 as the database held it, the change counter stamped. */
-  last: { version: string; page1: Buffer; counter: number } | null;
+  /**
+   * The last read: the snapshot's version, page 1 as the database held it, the change counter
+   * stamped, and the checks (`once`) that passed on exactly these bytes.
+   */
+  last: { version: string; page1: Buffer; counter: number; passed: ReadonlySet<string> } | null;
 }
 
 /** One connection, for the file read last (the extension reads one database). */
@@ -227,6 +230,14 @@ export interface ImageQuery {
   all(sql: string): SqlValue[][];
   /** Values derived from the schema, computed once per parsed schema. */
   memo<T>(key: string, compute: () => T): T;
+  /**
+   * Runs `check` (which throws when it fails), unless it already passed in an earlier read of
+   * this connection that saw exactly the same database: same main-file stamp, same -wal commit,
+   * same page 1, and SQLite kept the pages it read then (so every statement of this read sees
+   * the bytes that were checked). Returns true when it ran. A check passes only with the read it
+   * belongs to: a read that fails keeps nothing.
+   */
+  once(key: string, check: () => void): boolean;
 }
 
 export interface ImageRun<T> {
@@ -402,6 +413,9 @@ export function queryImage<T>(SQL: SqlJsStatic, snapshot: Snapshot, fn: (q: Imag
     const schemaReused = reused && conn.schemaKey === schemaKey;
     conn.schemaKey = schemaKey;
     const c = conn;
+    // Checks that passed on these very bytes (only when SQLite keeps the pages it read then).
+    const passedBefore: ReadonlySet<string> = unchanged && c.last !== null ? c.last.passed : new Set();
+    const passed = new Set(passedBefore);
     const value = fn({
       all: (sql) => rowsOf(c, sql),
       memo: <V>(k: string, compute: () => V): V => {
@@ -411,11 +425,18 @@ export function queryImage<T>(SQL: SqlJsStatic, snapshot: Snapshot, fn: (q: Imag
         c.memo.set(k, v);
         return v;
       },
+      once: (k: string, check: () => void): boolean => {
+        if (passedBefore.has(k)) return false;
+        check();
+        if (fault) throw fault;
+        passed.add(k);
+        return true;
+      },
     });
     rowsOf(c, 'COMMIT');
     if (fault) throw fault;
     c.file.reader = null;
-    c.last = { version: snapshot.version, page1: raw, counter };
+    c.last = { version: snapshot.version, page1: raw, counter, passed };
     return { value, schemaReused, pagesReused: unchanged };
   } catch (e) {
     // Whatever SQLite made of a failed page read, or of a damaged file, this connection is not

@@ -62,16 +62,88 @@ interface SchemaFacts {
   tables: Set<string>;
   tcols: Set<string>;
   lcols: Set<string> | null;
+  /** The index that enforces the primary key `id` of topologies (sqlite_autoindex_topologies_1), or null. */
+  tpk: string | null;
 }
 
-function queryDecnet(q: ImageQuery, dbPath: string): { topologies: Topology[]; lans: Lan[] } {
+/** The index behind `table`'s primary key when it is the one column `col`, else null. */
+function primaryKeyIndex(q: ImageQuery, table: string, col: string): string | null {
+  for (const r of q.all(`PRAGMA index_list("${table}")`)) {
+    if (text(r[3]) !== 'pk') continue;
+    const name = text(r[1]);
+    const cols = q.all(`PRAGMA index_info("${name.replace(/"/g, '""')}")`).map((c) => text(c[2]).toLowerCase());
+    return cols.length === 1 && cols[0] === col ? name : null;
+  }
+  return null;
+}
+
+/** What `PRAGMA integrity_check(TABLE)` found wrong, in its first words, or null for "ok". */
+function integrityProblem(rows: SqlValue[][]): string | null {
+  const lines = rows
+    .flatMap((r) => text(r[0]).split('\n'))
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^\*\*\* in database /.test(l));
+  if (lines.length === 1 && lines[0] === 'ok') return null;
+  if (lines.length === 0) return 'it gave no answer';
+  let shown = lines.slice(0, 2).join('; ');
+  if (shown.length > 300) shown = `${shown.slice(0, 297)}...`;
+  return lines.length > 2 ? `${shown}; and ${lines.length - 2} more` : shown;
+}
+
+function damaged(dbPath: string, what: string): DbReadError {
+  return new DbReadError('corrupt', `${dbPath} is damaged: ${what}; nothing is classified orphan`, dbPath);
+}
+
+/**
+ * The structure of what is read, checked before anything is classified (SQLite reads some
+ * damage without complaint: a child page pointer repeated, so that a leaf is read twice and
+ * another never; a bit flipped in a topology id): SQLite's own integrity check of each table
+ * read (its b-tree, page references, cells, overflow chains, every index entry against the rows,
+ * UNIQUE constraints; "partial", so the freelist and the rest of the file are not walked), and the
+ * ids of `topologies` against its primary-key index. Returns the ids in that index, or null when
+ * DECNET's schema has none.
+ */
+function checkStructure(q: ImageQuery, dbPath: string, facts: SchemaFacts): string[] | null {
+  const tables = ['sqlite_master', 'topologies', ...(facts.lcols !== null ? ['lans'] : [])];
+  for (const table of tables) {
+    let rows: SqlValue[][];
+    try {
+      rows = q.all(`PRAGMA integrity_check("${table}")`);
+    } catch (e) {
+      if (e instanceof DbReadError) throw e;
+      const msg = e instanceof Error ? e.message : String(e);
+      throw damaged(dbPath, `SQLite's integrity check of "${table}" failed (${msg})`);
+    }
+    const problem = integrityProblem(rows);
+    if (problem !== null) throw damaged(dbPath, `SQLite's integrity check of "${table}" failed (${problem})`);
+  }
+  if (facts.tpk === null) return null;
+  const [row] = q.all(`SELECT json_group_array(${asText('id')}) FROM topologies INDEXED BY "${facts.tpk.replace(/"/g, '""')}"`);
+  return (JSON.parse(text(row[0])) as SqlValue[]).map(text);
+}
+
+/** A column as a value, a BLOB as its text (as text() reads it). */
+function asText(col: string): string {
+  return `iif(typeof(${col}) = 'blob', CAST(${col} AS TEXT), ${col})`;
+}
+
+interface DecnetRows {
+  topologies: Topology[];
+  lans: Lan[];
+  /** What the structure check took, or null when an earlier read checked these very bytes. */
+  integrityCheckMs: number | null;
+}
+
+function queryDecnet(q: ImageQuery, dbPath: string): DecnetRows {
   // What the schema holds is worked out once per parsed schema.
   const facts = q.memo<SchemaFacts>('decnet-schema', () => {
     const tables = new Set(q.all("SELECT name FROM sqlite_master WHERE type = 'table'").map((r) => text(r[0])));
+    const has = tables.has('topologies');
     return {
       tables,
-      tcols: tables.has('topologies') ? columnsOf(q, 'topologies') : new Set(),
+      tcols: has ? columnsOf(q, 'topologies') : new Set(),
       lcols: tables.has('lans') ? columnsOf(q, 'lans') : null,
+      tpk: has ? primaryKeyIndex(q, 'topologies', 'id') : null,
     };
   });
   if (!facts.tables.has('topologies')) {
@@ -97,11 +169,20 @@ function queryDecnet(q: ImageQuery, dbPath: string): { topologies: Topology[]; l
     }
   }
 
+  // The structure check, in the same read transaction as the rows (one snapshot). Skipped only
+  // when an earlier read checked exactly these bytes (nothing changed, SQLite kept its pages).
+  let indexIds: string[] | null = null;
+  const started = performance.now();
+  const checked = q.once('structure', () => {
+    indexIds = checkStructure(q, dbPath, facts);
+  });
+  const integrityCheckMs = checked ? performance.now() - started : null;
+
   // NOT INDEXED: rows come from the table's own b-tree, while count(*) is free to use an index,
   // so a damaged table or index shows up as a mismatch. One statement returns both tables (as
   // JSON arrays: a handful of calls into sql.js instead of several per value) and both counts.
   // A BLOB becomes its text, as text() does.
-  const v = (col: string): string => `iif(typeof(${col}) = 'blob', CAST(${col} AS TEXT), ${col})`;
+  const v = asText;
   const netCol = lcols?.has('docker_network_id') ? 'docker_network_id' : 'NULL';
   const [row] = q.all(
     'SELECT' +
@@ -114,8 +195,8 @@ function queryDecnet(q: ImageQuery, dbPath: string): { topologies: Topology[]; l
   );
   const rows = (x: SqlValue): SqlValue[][] => JSON.parse(text(x)) as SqlValue[][];
   const topologies: Topology[] = rows(row[0]).map((r) => {
-    if (r[0] === null) {
-      throw new DbReadError('corrupt', `${dbPath} has a topology row without an id: the database is damaged`, dbPath);
+    if (r[0] === null || text(r[0]) === '') {
+      throw damaged(dbPath, `a topology row has ${r[0] === null ? 'no' : 'an empty'} id`);
     }
     return { id: text(r[0]), name: text(r[1]), status: text(r[2]), mode: text(r[3]) };
   });
@@ -126,6 +207,28 @@ function queryDecnet(q: ImageQuery, dbPath: string): { topologies: Topology[]; l
       `${dbPath} is damaged: count(*) of "topologies" is ${tcount} but ${topologies.length} rows were read`,
       dbPath,
     );
+  }
+  // Topology ids are the primary key: each once, and each in the primary-key index.
+  const ids = topologies.map((t) => t.id).sort();
+  for (let i = 1; i < ids.length; i++) {
+    if (ids[i] === ids[i - 1]) throw damaged(dbPath, `topology id ${ids[i]} was read twice from "topologies"`);
+  }
+  const inIndex = indexIds as string[] | null;
+  if (inIndex !== null) {
+    const known = new Set(inIndex);
+    const missing = ids.find((id) => !known.has(id));
+    if (missing !== undefined) {
+      throw damaged(dbPath, `topology id ${missing} read from "topologies" is not in its primary-key index ${facts.tpk}`);
+    }
+    if (inIndex.length !== ids.length) {
+      const read = new Set(ids);
+      const extra = inIndex.find((id) => !read.has(id));
+      throw damaged(
+        dbPath,
+        `the primary-key index ${facts.tpk} of "topologies" holds ${inIndex.length} ids but ${ids.length} rows were read` +
+          (extra !== undefined ? ` (${extra} is not among them)` : ''),
+      );
+    }
   }
   const lans: Lan[] = rows(row[2]).map((r) => ({
     id: text(r[0]),
@@ -139,7 +242,7 @@ function queryDecnet(q: ImageQuery, dbPath: string): { topologies: Topology[]; l
   if (lcount !== lans.length) {
     throw new DbReadError('corrupt', `${dbPath} is damaged: count(*) of "lans" is ${lcount} but ${lans.length} rows were read`, dbPath);
   }
-  return { topologies, lans };
+  return { topologies, lans, integrityCheckMs };
 }
 
 /**
@@ -228,9 +331,15 @@ async function readAttempt(
       const msg = e instanceof Error ? e.message : String(e);
       throw new DbReadError('corrupt', `${dbPath} could not be read by SQLite: ${msg}`, dbPath);
     }
-    snapshot.verifyUnchanged();
+    if (snapshot.changed()) {
+      // What was read (and checked) may mix versions of the files: keep none of it.
+      closeCachedConnection();
+      throw new DbReadError('torn', `${dbPath} changed while it was being read (DECNET is writing to it)`, dbPath);
+    }
     stats.schemaReused = result.schemaReused;
     stats.pagesReused = result.pagesReused;
+    stats.integrityChecked = result.value.integrityCheckMs !== null;
+    stats.integrityCheckMs = result.value.integrityCheckMs ?? 0;
     return {
       source: `sqlite: ${dbPath}`,
       topologies: result.value.topologies,

@@ -144,6 +144,13 @@ export interface ReadStats {
    * page 1): SQLite kept the pages it had read instead of reading them again.
    */
   pagesReused: boolean;
+  /**
+   * True when this read ran the structure check of the tables read (SQLite's integrity check of
+   * each, the primary key against its index); false when an earlier read already checked exactly
+   * these bytes (`pagesReused`). `integrityCheckMs` is what it took (0 when skipped).
+   */
+  integrityChecked: boolean;
+  integrityCheckMs: number;
   /** Attempts made (a torn read is retried). */
   attempts: number;
 }
@@ -163,6 +170,8 @@ export function newReadStats(): ReadStats {
     pageCount: 0,
     schemaReused: false,
     pagesReused: false,
+    integrityChecked: false,
+    integrityCheckMs: 0,
     attempts: 0,
   };
 }
