@@ -19,7 +19,7 @@ import { loadSqlJs } from './sqljs';
 export type { ReadStats } from './walSnapshot';
 
 export interface ReadDbOptions {
-  /** How many times a torn read (a file changed while it was read) is retried. Default 6. */
+  /** How many times a torn read (a file changed while it was read) is retried. Default 10. */
   retries?: number;
   /**
    * Delay before the first retry, in milliseconds; it doubles at each retry, up to 250 ms (with a
@@ -177,7 +177,7 @@ export async function readSqliteDb(path: string, opts: ReadDbOptions = {}): Prom
 }
 
 async function readOnce(dbPath: string, opts: ReadDbOptions): Promise<DbSnapshot> {
-  const retries = Math.max(0, opts.retries ?? 6);
+  const retries = Math.max(0, opts.retries ?? 10);
   const delay = Math.max(0, opts.retryDelayMs ?? 10);
   const stats = opts.stats ?? newReadStats();
   stats.attempts = 0;
