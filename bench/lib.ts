@@ -1,6 +1,6 @@
 // Shared pieces of the benchmark: statistics, child processes spoken to line by line, the
 // cache folder, the private Docker daemon, the results table.
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -124,25 +124,37 @@ export function ensureDir(d: string): string {
   return d;
 }
 
+/** The environment of the private daemon this run started, if it started one. */
+let startedDaemon: NodeJS.ProcessEnv | undefined;
+
 /**
  * The private test daemon's URL: DECNET_TEST_DOCKER_HOST when set, else started (or found
- * running) by scripts/private-dockerd.sh. Never the system daemon. Left running afterwards:
- * other people's tests may be using it.
+ * running) by scripts/private-dockerd.sh. Never the system daemon. A daemon found running is left
+ * running (other people's tests may be using it); one this run started is stopped at its end
+ * (stopStartedDaemon).
  */
 export function privateDockerHost(): string {
   let host = process.env.DECNET_TEST_DOCKER_HOST;
   if (!host) {
     const env = { ...process.env, DECNET_TEST_ROOT: process.env.DECNET_TEST_ROOT || '/tmp/decnet-reaper-test' };
-    host = execFileSync('bash', [path.join(ROOT, 'scripts/private-dockerd.sh'), 'start'], {
-      env,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    }).trim();
+    const r = spawnSync('bash', [path.join(ROOT, 'scripts/private-dockerd.sh'), 'start'], { env, encoding: 'utf8' });
+    process.stderr.write(r.stderr);
+    if (r.status !== 0) throw new Error(`scripts/private-dockerd.sh start failed (${r.status})`);
+    host = r.stdout.trim();
+    if (/started at /.test(r.stderr)) startedDaemon = env;
   }
   if (!host.startsWith('unix://') || host === 'unix:///var/run/docker.sock' || host === 'unix:///run/docker.sock') {
     throw new Error(`refusing to benchmark against ${host}: only the private test daemon is allowed`);
   }
   return host;
+}
+
+/** Stops the private daemon if this run started it (and only then). */
+export function stopStartedDaemon(): void {
+  if (!startedDaemon) return;
+  log('stopping the private test daemon this run started');
+  spawnSync('bash', [path.join(ROOT, 'scripts/private-dockerd.sh'), 'stop'], { env: startedDaemon, stdio: 'inherit' });
+  startedDaemon = undefined;
 }
 
 /** Status fields of a process (VmRSS, VmHWM in bytes). */

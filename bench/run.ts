@@ -1,22 +1,23 @@
 // `npm run bench`: builds the fixtures it needs, runs every target beside its anchor, prints a
 // table of medians and ratios, and exits non-zero when a target is missed.
 //
-//   npm run bench [-- --quick] [-- --only=db,refresh,removal,startup] [-- --dir=PATH]
+//   npm run bench [-- --quick] [-- --only=db,writer,refresh,removal,startup] [-- --dir=PATH]
 //
 // Fixtures live in ${DECNET_BENCH_DIR:-/var/tmp/decnet-reaper-bench} (large DB files, reused
 // between runs). Refresh and removal use the PRIVATE test daemon only (scripts/private-dockerd.sh,
-// started when needed and left running); they create their own uniquely named resources on
+// started when needed and then stopped at the end; one found running is left running); they create their own uniquely named resources on
 // 198.19.0.0/16 and remove exactly those.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { benchDbRead } from './dbRead';
-import { type BenchOptions, ensureDir, log, printTable, type Row } from './lib';
+import { benchDbUnderWriter } from './dbUnderWriter';
+import { type BenchOptions, ensureDir, log, printTable, type Row, stopStartedDaemon } from './lib';
 import { benchRefresh } from './refresh';
 import { benchRemoval } from './removal';
 import { benchStartup } from './startup';
 
-const SECTIONS = ['db', 'refresh', 'removal', 'startup'] as const;
+const SECTIONS = ['db', 'writer', 'refresh', 'removal', 'startup'] as const;
 
 function parseArgs(argv: string[]): BenchOptions {
   const opts: BenchOptions = {
@@ -29,7 +30,7 @@ function parseArgs(argv: string[]): BenchOptions {
     else if (a.startsWith('--only=')) opts.only = new Set(a.slice(7).split(',').filter(Boolean));
     else if (a.startsWith('--dir=')) opts.dir = path.resolve(a.slice(6));
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench [-- --quick] [-- --only=db,refresh,removal,startup] [-- --dir=PATH]\n');
+      process.stdout.write('usage: npm run bench [-- --quick] [-- --only=db,writer,refresh,removal,startup] [-- --dir=PATH]\n');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -58,9 +59,14 @@ async function main(): Promise<void> {
     }
   };
   await run('db', () => benchDbRead(opts));
+  await run('writer', () => benchDbUnderWriter(opts));
   await run('refresh', () => benchRefresh(opts));
   await run('removal', () => benchRemoval(opts));
-  await run('startup', () => benchStartup(opts));
+  try {
+    await run('startup', () => benchStartup(opts));
+  } finally {
+    stopStartedDaemon();
+  }
 
   const table = printTable(rows);
   const minutes = ((Date.now() - started) / 60000).toFixed(1);

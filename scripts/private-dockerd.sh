@@ -4,7 +4,8 @@
 # (default: /tmp/decnet-reaper-test). Prints the socket URL on `start`.
 # With DECNET_TEST_TLS_PORT set, the daemon also listens on tcp://127.0.0.1:<port> with
 # --tlsverify, using a CA and certificates made here in $root/certs (client material in
-# $root/certs/client: ca.pem, cert.pem, key.pem, as DOCKER_CERT_PATH expects).
+# $root/certs/client: ca.pem, cert.pem, key.pem, as DOCKER_CERT_PATH expects). A daemon found
+# running without that listener when it is asked for is restarted with it.
 #   scripts/private-dockerd.sh start|stop|host
 set -euo pipefail
 
@@ -17,6 +18,21 @@ log() { echo "private-dockerd: $*" >&2; }
 
 running() {
   [[ -S $sock ]] && DOCKER_HOST=$host docker version --format '{{.Server.Version}}' >/dev/null 2>&1
+}
+
+tls_running() {
+  DOCKER_HOST="tcp://127.0.0.1:$DECNET_TEST_TLS_PORT" DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$root/certs/client" \
+    docker version --format '{{.Server.Version}}' >/dev/null 2>&1
+}
+
+# Stops the daemon started here (its pid file), leaving its containers and data in place.
+kill_daemon() {
+  [[ -f $root/dockerd.pid ]] || return 0
+  local pid
+  pid=$(cat "$root/dockerd.pid")
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill "$pid"
+  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
 }
 
 make_certs() {
@@ -46,6 +62,12 @@ start() {
     make_certs
     tls=(--host "tcp://127.0.0.1:$DECNET_TEST_TLS_PORT" --tlsverify
       --tlscacert "$root/certs/ca.pem" --tlscert "$root/certs/server-cert.pem" --tlskey "$root/certs/server-key.pem")
+  fi
+  if running && [[ -n ${DECNET_TEST_TLS_PORT:-} ]] && ! tls_running; then
+    # Started earlier without the TLS listener (by the benchmark, say): the TLS tests need it.
+    log "running at $host without the TLS listener on 127.0.0.1:$DECNET_TEST_TLS_PORT: restarting it with it"
+    kill_daemon
+    running && { log "the daemon at $host did not stop (not started by this script?): stop it first"; exit 1; }
   fi
   if running; then
     log "already running at $host"
@@ -96,8 +118,7 @@ stop() {
       if running; then
         DOCKER_HOST=$host docker ps -aq | xargs -r env DOCKER_HOST=$host docker rm -f >/dev/null 2>&1 || true
       fi
-      kill "$pid"
-      for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      kill_daemon
     fi
   fi
   log "stopped"

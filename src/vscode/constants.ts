@@ -59,6 +59,7 @@ export const ContextValues = {
   dockerError: 'dockerError',
   action: 'action',
   loading: 'loading',
+  dbBusy: 'dbBusy',
   scanFailed: 'scanFailed',
 } as const;
 

@@ -32,6 +32,13 @@ Commands
            twice, the other never, the row count is unchanged); "id-bit": one bit flipped in the
            first character of a topology id in its table leaf (the primary-key index keeps the
            old id). Answers what SQLite then reads and what its integrity check says.
+  flood    a DECNET-like log ingester on an existing database: commits batches of "batch" (40)
+           rows of `logs` as fast as it can, or "rate" commits a second, with SQLite's automatic
+           checkpoint on (it copies frames into the main file and restarts the log), until its
+           stdin closes; prints "ready" first, then {"commits", "seconds", "restarts"}.
+
+"fullSchema": true builds from DECNET's whole schema (decnet-schema-full.sql, 39 tables)
+instead of the tables the reader reads.
 """
 import json
 import os
@@ -48,7 +55,14 @@ SCHEMA_CANDIDATES = [
 ]
 
 
+FULL_SCHEMA = os.path.join(HERE, "decnet-schema-full.sql")
+USE_FULL_SCHEMA = [False]
+
+
 def schema_sql():
+    if USE_FULL_SCHEMA[0]:
+        with open(FULL_SCHEMA, encoding="utf-8") as f:
+            return f.read()
     for p in SCHEMA_CANDIDATES:
         if p and os.path.isfile(p):
             with open(p, encoding="utf-8") as f:
@@ -604,12 +618,66 @@ def cmd_hotjournal(req):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def cmd_flood(req):
+    import threading
+    import time
+
+    db = req["path"]
+    batch = req.get("batch", 40)
+    rate = req.get("rate", 0)
+    con = sqlite3.connect(db, isolation_level=None)
+    mode = con.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    assert mode == "wal", mode
+    con.execute("PRAGMA synchronous=NORMAL")
+    con.execute("PRAGMA wal_autocheckpoint=%d" % req.get("autocheckpoint", 1000))
+    stop = threading.Event()
+
+    def wait_stdin():
+        sys.stdin.read()
+        stop.set()
+
+    threading.Thread(target=wait_stdin, daemon=True).start()
+    print("ready", flush=True)
+    commits = 0
+    restarts = 0
+    salts = None
+    start = time.monotonic()
+    row = 0
+    while not stop.is_set():
+        con.execute("BEGIN")
+        con.executemany(
+            "INSERT INTO logs (timestamp, decky, service, event_type, attacker_ip, raw_line, fields)"
+            " VALUES ('2025-01-02 00:00:00', ?, 'ssh', 'login', ?, ?, '{}')",
+            [("decky-%02d" % (i % 16), "10.9.%d.%d" % (i // 250 % 250, i % 250),
+              "sshd[%d]: Failed password for root from 10.9.9.9 port 22 ssh2 " % i + "x" * 200)
+             for i in range(row, row + batch)],
+        )
+        con.execute("COMMIT")
+        row += batch
+        commits += 1
+        if commits % 16 == 0:
+            with open(db + "-wal", "rb") as f:
+                h = f.read(24)[16:24]
+            if salts is not None and h != salts:
+                restarts += 1
+            salts = h
+        if rate:
+            delay = start + commits / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+    seconds = time.monotonic() - start
+    sys.stdout.write(json.dumps({"commits": commits, "seconds": seconds, "restarts": restarts}) + "\n")
+    sys.stdout.flush()
+    os._exit(0)
+
+
 def main():
     cmd = sys.argv[1]
-    if cmd == "writer":
+    if cmd in ("writer", "flood"):
         req = json.loads(sys.argv[2])
     else:
         req = json.loads(sys.stdin.read() or "{}")
+    USE_FULL_SCHEMA[0] = bool(req.get("fullSchema"))
     fn = {
         "build": cmd_build,
         "oracle": cmd_oracle,
@@ -621,6 +689,7 @@ def main():
         "pages": cmd_pages,
         "sql": cmd_sql,
         "damage": cmd_damage,
+        "flood": cmd_flood,
     }[cmd]
     print(json.dumps(fn(req)))
 

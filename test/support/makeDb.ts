@@ -52,6 +52,8 @@ export interface MakeDbOptions {
    * WAL (new salts) and is shorter than the previous generation, whose frames stay behind it.
    */
   staleGeneration?: { delete?: string[]; insert?: TopologySpec[] };
+  /** Build from DECNET's whole schema (test/support/decnet-schema-full.sql, 39 tables), not only the tables read. */
+  fullSchema?: boolean;
 }
 
 export interface MadeDb {
@@ -302,4 +304,43 @@ export function flipByte(filePath: string, offset: number): void {
 /** Runs SQL on a database with the sqlite3 CLI (for damaging schemas in tests). */
 export function sqliteCli(dbPath: string, sql: string): string {
   return execFileSync('sqlite3', [dbPath], { input: sql, encoding: 'utf8' });
+}
+
+export interface Flood {
+  /** Stops the writer; what it did. `restarts`: log restarts it saw (sampled every 16 commits). */
+  stop(): Promise<{ commits: number; seconds: number; restarts: number }>;
+}
+
+/**
+ * A DECNET-like log ingester on an existing database: commits batches of `batch` (40) rows of
+ * `logs` as fast as it can (or `rate` commits a second), SQLite's automatic checkpoint on, until
+ * stopped.
+ */
+export async function startFlood(dbPath: string, opts: { batch?: number; rate?: number } = {}): Promise<Flood> {
+  const child = spawn('python3', [SCRIPT, 'flood', JSON.stringify({ path: dbPath, ...opts })]);
+  let out = '';
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += String(d)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer): void => {
+      out += String(d);
+      if (out.includes('ready\n')) {
+        out = out.slice(out.indexOf('ready\n') + 6);
+        child.stdout.off('data', onData);
+        child.stdout.on('data', (e) => (out += String(e)));
+        resolve();
+      }
+    };
+    child.stdout.on('data', onData);
+    void exited.then((code) => reject(new Error(`flood writer exited (${code}): ${stderr}`)));
+  });
+  return {
+    async stop() {
+      child.stdin.end();
+      const code = await exited;
+      if (code !== 0) throw new Error(`flood writer exited (${code}): ${stderr}`);
+      return JSON.parse(out.trim().split('\n').pop() ?? '{}') as { commits: number; seconds: number; restarts: number };
+    },
+  };
 }

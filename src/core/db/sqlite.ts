@@ -19,9 +19,12 @@ import { loadSqlJs } from './sqljs';
 export type { ReadStats } from './walSnapshot';
 
 export interface ReadDbOptions {
-  /** How many times a torn read (a file changed while it was read) is retried. Default 3. */
+  /** How many times a torn read (a file changed while it was read) is retried. Default 10. */
   retries?: number;
-  /** Delay before each retry, in milliseconds. Default 100. */
+  /**
+   * Delay before the first retry, in milliseconds; it doubles at each retry, up to 250 ms (with a
+   * little jitter, so that a retry does not fall into step with a writer). Default 10.
+   */
   retryDelayMs?: number;
   /**
    * For tests only: called during every attempt after the -wal was read and before the main
@@ -48,6 +51,12 @@ function bool(v: SqlValue): boolean {
   if (typeof v === 'number') return v !== 0;
   const s = text(v).trim().toLowerCase();
   return !(s === '' || s === '0' || s === 'false' || s === 'f' || s === 'no');
+}
+
+/** The wait before retry `attempt` (0-based) of a torn read: `base` doubling, at most 250 ms, plus up to 25% jitter. */
+export function retryBackoffMs(base: number, attempt: number): number {
+  const d = Math.min(base * 2 ** attempt, Math.max(base, 250));
+  return Math.round(d * (1 + Math.random() / 4));
 }
 
 function sleep(ms: number): Promise<void> {
@@ -271,8 +280,8 @@ export async function readSqliteDb(path: string, opts: ReadDbOptions = {}): Prom
 }
 
 async function readOnce(dbPath: string, opts: ReadDbOptions): Promise<DbSnapshot> {
-  const retries = Math.max(0, opts.retries ?? 3);
-  const delay = Math.max(0, opts.retryDelayMs ?? 100);
+  const retries = Math.max(0, opts.retries ?? 10);
+  const delay = Math.max(0, opts.retryDelayMs ?? 10);
   const stats = opts.stats ?? newReadStats();
   stats.attempts = 0;
   // Compiling sql.js overlaps the first file reads; its failure is reported after them.
@@ -288,7 +297,7 @@ async function readOnce(dbPath: string, opts: ReadDbOptions): Promise<DbSnapshot
     } catch (e) {
       if (e instanceof DbReadError && e.kind === 'torn') {
         if (attempt < retries) {
-          await sleep(delay);
+          await sleep(retryBackoffMs(delay, attempt));
           continue;
         }
         throw new DbReadError(

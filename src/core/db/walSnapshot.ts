@@ -16,6 +16,7 @@ import {
   readWalFile,
   validateWalBytes,
   type WalState,
+  WAL_FRAME_HEADER_SIZE,
   WAL_HEADER_SIZE,
 } from './walIndex';
 
@@ -153,6 +154,11 @@ export interface ReadStats {
   integrityCheckMs: number;
   /** Attempts made (a torn read is retried). */
   attempts: number;
+  /**
+   * Frames found in the -wal after the snapshot's last commit when the read was checked (frames
+   * appended while it ran): they are not part of the snapshot and do not make the read torn.
+   */
+  framesAppendedDuringRead: number;
 }
 
 export function newReadStats(): ReadStats {
@@ -173,6 +179,7 @@ export function newReadStats(): ReadStats {
     integrityChecked: false,
     integrityCheckMs: 0,
     attempts: 0,
+    framesAppendedDuringRead: 0,
   };
 }
 
@@ -242,6 +249,100 @@ function stampOf(st: fs.Stats): FileStamp {
 export function sameStamp(a: FileStamp | null, b: FileStamp | null): boolean {
   if (a === null || b === null) return a === b;
   return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino && a.dev === b.dev;
+}
+
+/** Same file (device and inode), whatever its size and times. */
+function sameFile(a: FileStamp | null, b: FileStamp | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.ino === b.ino && a.dev === b.dev;
+}
+
+// When is a read that ran while DECNET wrote still a read of one consistent database?
+//
+// The snapshot is the main file plus the -wal frames up to the last commit frame validated at
+// the start (header H: salts, checkpoint sequence). Its pages come from two places:
+//
+//  - Pages taken from the -wal. Within one generation of the log (header H unchanged) SQLite
+//    only appends frames after the last commit; frames up to a commit are never rewritten. A
+//    checkpoint that restarts the log first writes a new header (new salt-1 = old + 1, random
+//    salt-2, checkpoint sequence + 1) at offset 0, in sqlite3WalFrames before the first frame
+//    of the new generation, and only then overwrites frames from the start of the file. A
+//    truncated or deleted log has no header left (our fd still reads the unlinked file, whose
+//    header stays H, so the path is checked too). So: if the header read AFTER the last page
+//    (and after the scan below) is still H on the same file, no frame was overwritten before
+//    that, and every frame we read held what it held at the start.
+//
+//  - Pages taken from the main file. In WAL mode the main file changes only by checkpoints,
+//    which copy into it pages of frames that are in the log (committed frames up to some
+//    mxFrame, possibly frames committed after our snapshot), and may truncate it (after the
+//    database shrank). A page we read from the main file can therefore hold a newer version
+//    only if some frame of the current generation holds that page. Frames up to our snapshot's
+//    commit hold none of them (those pages are read from the -wal). So if none of the frames
+//    after the snapshot's commit (appended while we read, committed or not, up to the first
+//    frame that does not carry H's salts) holds a page that we read from the main file, and the
+//    log was not restarted (header still H: a restart means a checkpoint copied everything,
+//    possibly frames newer than our snapshot), those pages are what they were at the start.
+//    Any frame a checkpoint copied before our last read was written before it, so the scan,
+//    which runs after our last read, sees it. Frames are not checksummed here: a page number
+//    from a frame that is not valid only causes a needless retry, which is safe.
+//    A main file that shrank, or another file at the path (replaced by rename), is a retry.
+//
+//  - Pages served from what earlier reads kept, or from SQLite's own cache of an unchanged
+//    snapshot, are not read from disk during this read: they are the snapshot's pages already
+//    (a kept page is dropped when a frame committed since writes it).
+//
+//  - The -journal must be as it was (a switch to rollback mode, a hot journal: a retry). Without
+//    a usable -wal header at the start, the old rule holds: the main file and the -wal must keep
+//    their stamp (size, times, inode) for the whole read.
+//
+// Reading the -shm is not needed: the -wal file itself says all of this.
+
+interface ValidityInputs {
+  mainPath: string;
+  /** The main file as opened. */
+  main: FileStamp;
+  walPath: string;
+  /** The -wal as opened (our fd reads it even if the path is re-pointed). */
+  walFd: number;
+  wal: FileStamp;
+  /** The log as validated at the start (header usable). */
+  walState: WalState;
+  /** Pages read from the main file on disk during this read. */
+  fromMain: ReadonlySet<number>;
+  stats: ReadStats;
+}
+
+/** True when the pages read so far are the snapshot's (see the comment above). Call after the last page read. */
+function readStillValid(v: ValidityInputs): boolean {
+  const mainNow = fs.statSync(v.mainPath, { throwIfNoEntry: false });
+  if (mainNow === undefined || !sameFile(stampOf(mainNow), v.main) || mainNow.size < v.main.size) return false;
+  const walNow = fs.statSync(v.walPath, { throwIfNoEntry: false });
+  if (walNow === undefined || !sameFile(stampOf(walNow), v.wal)) return false;
+
+  const st = v.walState;
+  const frameSize = WAL_FRAME_HEADER_SIZE + st.pageSize;
+  const size = fs.fstatSync(v.walFd).size;
+  const fh = Buffer.allocUnsafe(WAL_FRAME_HEADER_SIZE);
+  let appended = 0;
+  let valid = true;
+  for (let off = st.committedEnd; off + frameSize <= size; off += frameSize) {
+    if (preadFully(v.walFd, fh, off) < WAL_FRAME_HEADER_SIZE) break;
+    const pgno = fh.readUInt32BE(0);
+    if (pgno === 0 || fh.readUInt32BE(8) !== st.salt1 || fh.readUInt32BE(12) !== st.salt2) break;
+    appended++;
+    if (v.fromMain.has(pgno)) {
+      valid = false;
+      break;
+    }
+  }
+  v.stats.framesAppendedDuringRead = appended;
+  if (!valid) return false;
+  // Last: the header, after every frame we looked at.
+  const header = Buffer.alloc(WAL_HEADER_SIZE);
+  if (preadFully(v.walFd, header, 0) < WAL_HEADER_SIZE || !header.equals(st.header)) return false;
+  // The log at the path is still the file we read (not deleted after a full checkpoint).
+  const walAfter = fs.statSync(v.walPath, { throwIfNoEntry: false });
+  return walAfter !== undefined && sameFile(stampOf(walAfter), v.wal);
 }
 
 function errCode(e: unknown): string | undefined {
@@ -442,10 +543,14 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
     let walState: WalState | null = null;
     let walSource: ByteSource | null = null;
     let walFile: FileStamp | null = null;
+    let walFd: number | null = null;
     if (before.wal !== null) {
       const w = openRegular(walPath, 'the write-ahead log', dbPath);
-      if (w === null || !sameStamp(stampOf(w.st), before.wal)) throw torn(dbPath);
+      // The log may grow between the stat and the open (DECNET commits): what it holds is
+      // decided by its content below. Another file, or none, is a torn read.
+      if (w === null || !sameFile(stampOf(w.st), before.wal)) throw torn(dbPath);
       fds.push(w.fd);
+      walFd = w.fd;
       let info;
       try {
         info = await readWalFile(w.fd, w.st.size, w.st.dev, w.st.ino, walPath);
@@ -464,10 +569,15 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
     if (m === null) throw torn(dbPath, 'disappeared while it was read');
     fds.push(m.fd);
     const opened = stampOf(m.st);
-    if (!sameStamp(opened, before.db)) throw torn(dbPath);
+    // With a log to check (see readStillValid), a checkpoint that ran since the stat is judged by
+    // content; without one, any change to the main file is a torn read.
+    const byContent = walState !== null && walState.headerProblem === null;
+    if (byContent ? !sameFile(opened, before.db) || opened.size < before.db.size : !sameStamp(opened, before.db)) {
+      throw torn(dbPath);
+    }
     const main = fdSource(m.fd, m.st.size, 'the DECNET database', realPath, dbPath);
 
-    const changed = (): boolean => {
+    const changed = (fromMain: ReadonlySet<number>, pageSize: number): boolean => {
       let real: string;
       try {
         real = fs.realpathSync.native(dbPath);
@@ -476,10 +586,22 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
       }
       if (real !== realPath) return true;
       try {
+        if (!sameStamp(before.journal, stampSideFile(journalPath, 'the rollback journal', dbPath))) return true;
+        if (byContent && walState !== null && walFd !== null && walFile !== null && walState.pageSize === pageSize) {
+          return !readStillValid({
+            mainPath: realPath,
+            main: opened,
+            walPath,
+            walFd,
+            wal: walFile,
+            walState,
+            fromMain,
+            stats,
+          });
+        }
         return (
           !sameStamp(before.db, stampSideFile(realPath, 'the DECNET database', dbPath)) ||
-          !sameStamp(before.wal, stampSideFile(walPath, 'the write-ahead log', dbPath)) ||
-          !sameStamp(before.journal, stampSideFile(journalPath, 'the rollback journal', dbPath))
+          !sameStamp(before.wal, stampSideFile(walPath, 'the write-ahead log', dbPath))
         );
       } catch {
         return true;
@@ -542,7 +664,7 @@ function buildSnapshot(
   walSource: ByteSource | null,
   walFile: FileStamp | null,
   stats: ReadStats,
-  life: { changed(): boolean; close(): void; keptKey: string | null },
+  life: { changed(fromMain: ReadonlySet<number>, pageSize: number): boolean; close(): void; keptKey: string | null },
 ): Snapshot {
   const size = main.size;
   stats.fileSize = size;
@@ -644,8 +766,12 @@ function buildSnapshot(
     if (life.keptKey !== null && keptPages.get(life.keptKey) === kept) keptPages.delete(life.keptKey);
     kept = null;
   };
+  // Pages this read took from the main file on disk (kept pages are the snapshot's already):
+  // what a checkpoint may have overwritten while they were read (see readStillValid).
+  const fromMain = new Set<number>();
+  if (!walOffsets.has(1)) fromMain.add(1); // its header (page size, page count) came from there
   const changedNow = (): boolean => {
-    const c = life.changed();
+    const c = life.changed(fromMain, pageSize);
     // What this read kept may come from files that were changing: forget it.
     if (c) dropKept();
     return c;
@@ -681,6 +807,7 @@ function buildSnapshot(
       got = walSource.read(buf, off);
       stats.walPageReads++;
     } else {
+      fromMain.add(n);
       got = main.read(buf, (n - 1) * pageSize);
       stats.mainPageReads++;
     }
@@ -696,6 +823,7 @@ function buildSnapshot(
   /** As load(), without counting the page as read by a query (buildImage reads them all). */
   const loadQuietly = (n: number, buf: Buffer): void => {
     const off = walOffsets.get(n);
+    if (off === undefined || walSource === null) fromMain.add(n);
     const got = off !== undefined && walSource !== null ? walSource.read(buf, off) : main.read(buf, (n - 1) * pageSize);
     if (got < pageSize) throw torn(dbPath, `changed while it was being read: page ${n} is no longer in the file`);
   };
@@ -753,6 +881,7 @@ function buildSnapshot(
         if (walOffsets.has(n)) throw new RangeError(`page ${n} is in the write-ahead log`);
       }
       const want = buf.subarray(0, count * pageSize);
+      for (let n = first; n < first + count; n++) fromMain.add(n);
       const got = main.read(want, (first - 1) * pageSize);
       stats.pageReadCalls++;
       stats.mainPageReads += count;

@@ -1,4 +1,5 @@
 // Pure text for the tree and the confirmation: no `vscode` import here, so it can be unit tested.
+import { TORN_GRACE_MS } from '../../core/tornHold';
 import type { DbPathOrigin } from '../../core/config';
 import type { Group, NetworkInfo, OwnedContainer, OwnedNetwork, ScanResult } from '../../core/model';
 import {
@@ -24,6 +25,7 @@ export function sectionLabel(title: string, count: number): string {
 
 export const Labels = {
   loading: 'Loading…',
+  dbBusy: 'Database busy: retrying',
   live: 'Live',
   orphans: 'Orphans',
   notClassified: 'Not classified',
@@ -416,4 +418,18 @@ export function confirmMessage(plan: RemovalPlan): string {
   }
   const shown = plan.prefixes.length > 6 ? [...plan.prefixes.slice(0, 6), '…'] : plan.prefixes;
   return `Force remove ${plan.prefixes.length} orphan topologies (${shown.join(', ')}): ${what}?`;
+}
+
+/** Beside "Database busy": the tree below is the scan of that time. */
+export function dbBusyDescription(shownAt: Date): string {
+  return `showing the scan of ${shownAt.toLocaleTimeString()}`;
+}
+
+export function dbBusyTooltip(message: string, since: number, shownAt: Date): string {
+  return (
+    `DECNET is writing to its database: ${message}. The tree shows the last complete scan ` +
+    `(${shownAt.toLocaleTimeString()}) while the read is retried; it shows the error if the database ` +
+    `stays unreadable for ${Math.round(TORN_GRACE_MS / 1000)} s (torn since ${new Date(since).toLocaleTimeString()}). ` +
+    'A removal always reads the database again first.'
+  );
 }

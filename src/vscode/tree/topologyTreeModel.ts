@@ -1,10 +1,11 @@
 // Holds the latest scan and the refresh state. Knows nothing about how the tree looks.
 import * as vscode from 'vscode';
-import type { ScanResult } from '../../core/model';
+import type { DbReadError, ScanResult } from '../../core/model';
 import { describeDbTarget } from '../../core/config';
 import { conflictsOfScan, type NetworkConflict } from '../../core/overlaps';
 import { endpointLabel, scan } from '../../core/scan';
 import { SerialRunner } from '../../core/serialRunner';
+import { TornReadHold } from '../../core/tornHold';
 import { ContextKeys, FullSettings, TOPOLOGIES_VIEW_ID } from '../constants';
 import { Disposable } from '../disposable';
 import { describeError, type ComponentLog } from '../log';
@@ -37,6 +38,10 @@ export class TopologyTreeModel extends Disposable {
   private readonly _pinned = new Set<string>();
   private _noDatabase: boolean | undefined;
   private _debounce: NodeJS.Timeout | undefined;
+  /** Torn database reads keep the last good scan on screen for a while (see core/tornHold.ts). */
+  private readonly _hold = new TornReadHold();
+  private _busy: { since: number; error: DbReadError } | undefined;
+  private _retry: NodeJS.Timeout | undefined;
 
   private readonly _onDidChange = this._register(new vscode.EventEmitter<void>());
   /** Fires when the snapshot, the failure or the refresh state changes. */
@@ -65,10 +70,19 @@ export class TopologyTreeModel extends Disposable {
     // Trust unlocks the workspace values of the restricted settings.
     this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.refreshSoon()));
     this._register({ dispose: () => clearTimeout(this._debounce) });
+    this._register({ dispose: () => clearTimeout(this._retry) });
   }
 
   get snapshot(): ScanSnapshot | undefined {
     return this._snapshot;
+  }
+
+  /**
+   * Set while the database reads torn (DECNET writing) and the tree still shows the last good
+   * scan: a retry is scheduled. Cleared by the next scan shown.
+   */
+  get dbBusy(): { since: number; error: DbReadError } | undefined {
+    return this._busy;
   }
 
   get failure(): unknown {
@@ -153,7 +167,26 @@ export class TopologyTreeModel extends Disposable {
       if (conflicts.length) {
         this.log.info(`subnet conflicts: ${conflicts.map((c) => `${c.network.name} (${c.overlaps.length})`).join(', ')}`);
       }
-      this._snapshot = { result, target, finishedAt: new Date(), conflicts };
+      const fresh: ScanSnapshot = { result, target, finishedAt: new Date(), conflicts };
+      const shown = this._snapshot;
+      const decision = this._hold.decide(result, shown?.result, shown !== undefined && sameTarget(shown.target, target));
+      clearTimeout(this._retry);
+      this._retry = undefined;
+      if (decision.kind === 'keep' || decision.retryInMs !== undefined) {
+        this._retry = setTimeout(() => {
+          this._retry = undefined;
+          void this.refresh();
+        }, decision.retryInMs);
+      }
+      if (decision.kind === 'keep' && !result.db.ok) {
+        // DECNET is writing: keep the last good tree, retry soon. The caller (a removal) still
+        // gets this scan, with its error: nothing is planned from the tree kept on screen.
+        this.log.info(`database busy (${result.db.error.message}); keeping the scan of ${shown!.finishedAt.toLocaleTimeString()}, retrying in ${decision.retryInMs} ms`);
+        this._busy = { since: decision.since, error: result.db.error };
+        return fresh;
+      }
+      this._busy = undefined;
+      this._snapshot = fresh;
       this._failure = undefined;
       return this._snapshot;
     } catch (e) {
@@ -196,4 +229,9 @@ export class TopologyTreeModel extends Disposable {
     this._noDatabase = value;
     await vscode.commands.executeCommand('setContext', ContextKeys.noDatabase, value);
   }
+}
+
+/** The same database and Docker endpoint: a scan of one may stand in for the other's. */
+function sameTarget(a: ScanTarget, b: ScanTarget): boolean {
+  return describeDbTarget(a.db) === describeDbTarget(b.db) && endpointLabel(a.options.dockerHost) === endpointLabel(b.options.dockerHost);
 }

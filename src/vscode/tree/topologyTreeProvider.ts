@@ -19,6 +19,8 @@ export type TreeNode =
   | { kind: 'container'; container: OwnedContainer; group: Group; snapshot: ScanSnapshot }
   | { kind: 'network'; network: OwnedNetwork; group: Group; snapshot: ScanSnapshot }
   | { kind: 'dbError'; error: DbReadError }
+  /** The database read torn just now: the tree below is the last good scan, and a retry is due. */
+  | { kind: 'dbBusy'; since: number; error: DbReadError; shownAt: Date }
   | { kind: 'dockerError'; error: DockerUnavailableError }
   | { kind: 'scanFailed'; error: unknown }
   | { kind: 'action'; parentId: string; label: string; icon: string; command: vscode.Command };
@@ -27,6 +29,7 @@ export type TreeNode =
 export function nodeId(node: TreeNode): string {
   switch (node.kind) {
     case 'loading':
+    case 'dbBusy':
     case 'dbError':
     case 'dockerError':
     case 'scanFailed':
@@ -200,6 +203,8 @@ export class TopologyTreeProvider extends Disposable implements vscode.TreeDataP
     }
     const { result } = snapshot;
     const nodes: TreeNode[] = [];
+    const busy = this.model.dbBusy;
+    if (busy) nodes.push({ kind: 'dbBusy', since: busy.since, error: busy.error, shownAt: snapshot.finishedAt });
     if (!result.db.ok) {
       nodes.push({ kind: 'dbError', error: result.db.error });
     }
@@ -268,6 +273,15 @@ export class TopologyTreeProvider extends Disposable implements vscode.TreeDataP
         return this.containerItem(node.container, node.group, node.snapshot);
       case 'network':
         return this.networkItem(node.network, node.group, node.snapshot);
+      case 'dbBusy': {
+        const item = new vscode.TreeItem(L.Labels.dbBusy);
+        item.id = 'dbBusy';
+        item.description = L.dbBusyDescription(node.shownAt);
+        item.tooltip = L.dbBusyTooltip(node.error.message, node.since, node.shownAt);
+        item.iconPath = icon('sync~spin');
+        item.contextValue = ContextValues.dbBusy;
+        return item;
+      }
       case 'dbError': {
         const label = node.error.kind === 'not-configured' ? L.Labels.dbNotConfigured : L.Labels.dbError;
         const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Expanded);
