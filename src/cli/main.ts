@@ -38,6 +38,8 @@ with a CIDR or an address, the networks whose pools overlap it.
 The database is resolved as DECNET does: --db / --db-url (mysql://user:pass@host:port/db, or
 SQLAlchemy's mysql+<driver>://…), else DECNET_DB_TYPE, DECNET_DB_URL, DECNET_DB_HOST/PORT/NAME/
 USER/PASSWORD and DECNET_DB_PATH, else [database] of /etc/decnet/decnet.ini, else ./decnet.db.
+A database named there that cannot be used (empty, a URL that does not parse, a bad port or type)
+is an error (exit 2), never replaced by another one.
 The Docker endpoint is resolved as the Docker CLI does: --docker-host, --context, DOCKER_HOST
 (with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH), DOCKER_CONTEXT, the current context of
 ~/.docker/config.json, then unix:///var/run/docker.sock. Endpoints: unix://, tcp://, ssh://.
