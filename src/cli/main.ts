@@ -1,12 +1,13 @@
 // decnet-reaper: the headless CLI over the same core as the extension.
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { parseMysqlUrl, resolveDatabase, type DbTarget } from '../core/config';
+import { CLI_SETTING_NAMES, parseMysqlUrl, resolveDatabase, type DbTarget } from '../core/config';
 import { resolveDockerEndpoint, type DockerEndpoint } from '../core/dockerEndpoint';
 import type { Group, ScanResult } from '../core/model';
 import { executeRemoval, planRemoval, RefusedError, type RemovalPlan } from '../core/reaper';
 import { formatPlan, formatReportText, type ReapReport } from '../core/report';
 import { scan } from '../core/scan';
+import { escapeControl, escapeTerminal, safeJson } from '../core/textSafe';
 import {
   conflictJson,
   describeOverlap,
@@ -37,6 +38,8 @@ with a CIDR or an address, the networks whose pools overlap it.
 The database is resolved as DECNET does: --db / --db-url (mysql://user:pass@host:port/db, or
 SQLAlchemy's mysql+<driver>://…), else DECNET_DB_TYPE, DECNET_DB_URL, DECNET_DB_HOST/PORT/NAME/
 USER/PASSWORD and DECNET_DB_PATH, else [database] of /etc/decnet/decnet.ini, else ./decnet.db.
+A database named there that cannot be used (empty, a URL that does not parse, a bad port or type)
+is an error (exit 2), never replaced by another one.
 The Docker endpoint is resolved as the Docker CLI does: --docker-host, --context, DOCKER_HOST
 (with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH), DOCKER_CONTEXT, the current context of
 ~/.docker/config.json, then unix:///var/run/docker.sock. Endpoints: unix://, tcp://, ssh://.
@@ -44,6 +47,9 @@ Exit status: 0 done (overlaps: whether or not it found any); 1 some resources fa
 (live or unknown prefix, unreadable database or daemon, bad usage).`;
 
 class UsageError extends Error {}
+
+/** A database named in the environment or decnet.ini that cannot be used: exit 2, no usage text. */
+class ConfigError extends Error {}
 
 export interface Io {
   stdout: (text: string) => void;
@@ -76,7 +82,7 @@ export function scanJson(result: ScanResult): object {
 function describeGroup(g: Group): string {
   const head =
     g.state === 'live'
-      ? `${g.prefix}  live    ${g.topology?.name} (${g.topology?.status}, ${g.topology?.mode})`
+      ? `${g.prefix}  live    ${escapeControl(g.topology?.name ?? '')} (${escapeControl(g.topology?.status ?? '')}, ${escapeControl(g.topology?.mode ?? '')})`
       : `${g.prefix}  ${g.state === 'orphan' ? 'orphan' : 'unknown'}`;
   const lines = [head];
   for (const c of g.containers) lines.push(`    container ${c.name}  ${c.state}${c.removable || g.state !== 'orphan' ? '' : '  (kept: also live)'}`);
@@ -84,21 +90,40 @@ function describeGroup(g: Group): string {
   return lines.join('\n');
 }
 
-function scanFailure(result: ScanResult): string | undefined {
-  if (!result.docker.ok) return result.docker.error.message;
+interface ScanFailures {
+  docker?: string;
+  database?: string;
+}
+
+/** What stops a classification: Docker, the database, or both (each is reported). */
+function scanFailures(result: ScanResult): ScanFailures | undefined {
+  const f: ScanFailures = {};
+  if (!result.docker.ok) f.docker = result.docker.error.message;
   if (!result.db.ok) {
-    return `The DECNET database could not be read (${result.db.error.kind}): ${result.db.error.message}. Nothing is classified orphan.`;
+    f.database = `The DECNET database could not be read (${result.db.error.kind}): ${result.db.error.message}. Nothing is classified orphan.`;
   }
-  return undefined;
+  return f.docker || f.database ? f : undefined;
+}
+
+/** `error` as before (Docker's first), and `docker_error` / `database_error`, null when fine. */
+function failureJson(f: ScanFailures | undefined): Record<string, unknown> {
+  return {
+    ...(f ? { error: f.docker ?? f.database } : {}),
+    docker_error: f?.docker ?? null,
+    database_error: f?.database ?? null,
+  };
+}
+
+function reportFailures(f: ScanFailures, io: Io): void {
+  if (f.docker) io.stderr(`decnet-reaper: ${f.docker}`);
+  if (f.database) io.stderr(`decnet-reaper: ${f.database}`);
 }
 
 async function runScan(opts: Options, io: Io): Promise<number> {
   const result = await scan({ db: opts.db, dockerHost: opts.dockerHost });
-  const failure = scanFailure(result);
+  const failure = scanFailures(result);
   if (opts.json) {
-    const body = scanJson(result) as Record<string, unknown>;
-    if (failure) body.error = failure;
-    io.stdout(JSON.stringify(body, null, 2));
+    io.stdout(safeJson({ ...scanJson(result), ...failureJson(failure) }));
   } else {
     const daemon = result.docker.ok ? `\nDocker daemon: ${result.docker.value.daemon.name} (id ${result.docker.value.daemon.id})` : '';
     io.stdout(`Docker endpoint: ${result.dockerEndpoint}${daemon}\nDatabase: ${result.dbSource}`);
@@ -109,7 +134,7 @@ async function runScan(opts: Options, io: Io): Promise<number> {
     }
   }
   if (failure) {
-    io.stderr(`decnet-reaper: ${failure}`);
+    reportFailures(failure, io);
     return EXIT_REFUSED;
   }
   return EXIT_OK;
@@ -140,17 +165,17 @@ async function runReap(opts: Options, prefixes: string[], io: Io): Promise<numbe
   if (!opts.allOrphans && !prefixes.length) throw new UsageError('reap needs at least one PREFIX, or --all-orphans');
   if (opts.tornDown && opts.allOrphans) throw new UsageError('--torn-down takes the PREFIX of a torn_down topology, not --all-orphans');
   const result = await scan({ db: opts.db, dockerHost: opts.dockerHost });
-  const failure = scanFailure(result);
-  if (failure) throw new RefusedError(`${failure} Nothing is removed.`);
+  const failure = scanFailures(result);
+  if (failure) throw new RefusedError(`${[failure.docker, failure.database].filter(Boolean).join('\n')} Nothing is removed.`);
   const wanted = opts.allOrphans ? result.orphanPrefixes : prefixes;
   if (!wanted.length) {
-    if (opts.json) io.stdout(JSON.stringify(emptyReport(result), null, 2));
+    if (opts.json) io.stdout(safeJson(emptyReport(result)));
     else io.stdout('No orphan groups on this daemon: nothing to remove.');
     return EXIT_OK;
   }
   const plan = planRemoval(result, wanted, { mode: opts.tornDown ? 'tornDown' : 'orphan' });
   if (opts.dryRun) {
-    if (opts.json) io.stdout(JSON.stringify({ dry_run: true, plan: planJson(plan) }, null, 2));
+    if (opts.json) io.stdout(safeJson({ dry_run: true, plan: planJson(plan) }));
     else io.stdout(`Dry run: nothing is removed.\n${formatPlan(plan)}`);
     return EXIT_OK;
   }
@@ -176,7 +201,7 @@ async function runReap(opts: Options, prefixes: string[], io: Io): Promise<numbe
     dockerHost: opts.dockerHost,
     onProgress: opts.json ? undefined : (p) => io.stderr(`[${p.done}/${p.total}] ${p.message}`),
   });
-  if (opts.json) io.stdout(JSON.stringify(report, null, 2));
+  if (opts.json) io.stdout(safeJson(report));
   else io.stdout(formatReportText(report));
   return report.errors.length ? EXIT_FAILED : EXIT_OK;
 }
@@ -232,12 +257,18 @@ async function runOverlaps(opts: Options, args: string[], io: Io): Promise<numbe
     throw new UsageError(`"${args[0]}" is neither a CIDR (172.16.5.0/24, fd00:dec::/64) nor an IP address`);
   }
   const result = await scan({ db: opts.db, dockerHost: opts.dockerHost });
-  if (!result.docker.ok) throw new RefusedError(result.docker.error.message);
-  const db = result.db.ok ? result.db.value : undefined;
   const failure = result.db.ok
     ? undefined
     : `The DECNET database could not be read (${result.db.error.kind}): ${result.db.error.message}. Topology LANs were not compared and DECNET networks are not classified.`;
   const head = { docker_endpoint: result.dockerEndpoint, database: result.dbSource };
+  if (!result.docker.ok) {
+    // Nothing to list; both problems are said.
+    const failures = { docker: result.docker.error.message, database: failure };
+    if (opts.json) io.stdout(safeJson({ ...(query ? { query: query.text } : {}), ...head, conflicts: [], ...failureJson(failures) }));
+    reportFailures(failures, io);
+    return EXIT_REFUSED;
+  }
+  const db = result.db.ok ? result.db.value : undefined;
   if (query) {
     const q = findOverlapsWith(query, result.docker.value, db);
     if (opts.json) {
@@ -246,9 +277,9 @@ async function runOverlaps(opts: Options, args: string[], io: Io): Promise<numbe
         ...head,
         conflicts: q.matches.map(conflictJson),
         lans: q.lans.map(lanClaimJson),
+        ...failureJson(failure ? { database: failure } : undefined),
       };
-      if (failure) body.error = failure;
-      io.stdout(JSON.stringify(body, null, 2));
+      io.stdout(safeJson(body));
     } else {
       io.stdout(`Docker endpoint: ${result.dockerEndpoint}\nDatabase: ${result.dbSource}`);
       if (!q.matches.length) io.stdout(`No Docker network's pool overlaps ${q.query.text}.`);
@@ -262,9 +293,8 @@ async function runOverlaps(opts: Options, args: string[], io: Io): Promise<numbe
   } else {
     const conflicts = findConflicts(result.docker.value, db);
     if (opts.json) {
-      const body: Record<string, unknown> = { ...head, conflicts: conflicts.map(conflictJson) };
-      if (failure) body.error = failure;
-      io.stdout(JSON.stringify(body, null, 2));
+      const body: Record<string, unknown> = { ...head, conflicts: conflicts.map(conflictJson), ...failureJson(failure ? { database: failure } : undefined) };
+      io.stdout(safeJson(body));
     } else {
       io.stdout(`Docker endpoint: ${result.dockerEndpoint}\nDatabase: ${result.dbSource}`);
       for (const c of conflicts) io.stdout(describeConflict(c));
@@ -282,17 +312,41 @@ async function runOverlaps(opts: Options, args: string[], io: Io): Promise<numbe
   return EXIT_OK;
 }
 
-export async function main(argv: string[], io: Io): Promise<number> {
+/** The value of an option that may be given once, or a usage error. */
+function once(values: Record<string, unknown>, name: string): string | undefined {
+  const v = values[name] as string[] | undefined;
+  if (!v?.length) return undefined;
+  if (v.length > 1) throw new UsageError(`--${name} is given ${v.length} times: give it once`);
+  return v[0];
+}
+
+/**
+ * Everything printed goes through here: control characters and bidi overrides from Docker or the
+ * database (names, labels, hosts, error messages) are escaped, never sent raw to the terminal.
+ * JSON is printed with safeJson, in which there is nothing left to escape.
+ */
+function safeIo(io: Io): Io {
+  return {
+    ...io,
+    stdout: (t) => io.stdout(escapeTerminal(t)),
+    stderr: (t) => io.stderr(escapeTerminal(t)),
+    confirm: io.confirm && ((q) => io.confirm!(escapeTerminal(q))),
+    ask: io.ask && ((q) => io.ask!(escapeTerminal(q))),
+  };
+}
+
+export async function main(argv: string[], rawIo: Io): Promise<number> {
+  const io = safeIo(rawIo);
   try {
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
       strict: true,
       options: {
-        db: { type: 'string' },
-        'db-url': { type: 'string' },
-        'docker-host': { type: 'string' },
-        context: { type: 'string' },
+        db: { type: 'string', multiple: true },
+        'db-url': { type: 'string', multiple: true },
+        'docker-host': { type: 'string', multiple: true },
+        context: { type: 'string', multiple: true },
         json: { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
         yes: { type: 'boolean', short: 'y', default: false },
@@ -306,17 +360,30 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.stdout(USAGE);
       return EXIT_OK;
     }
-    if (values['docker-host'] && values.context) throw new UsageError('give either --docker-host or --context, not both');
-    if (values.db && values['db-url']) throw new UsageError('give either --db or --db-url, not both');
+    const dbPath = once(values, 'db');
+    const dbUrl = once(values, 'db-url');
+    const dockerHost = once(values, 'docker-host');
+    const context = once(values, 'context');
+    if (dockerHost !== undefined && context !== undefined) throw new UsageError('give either --docker-host or --context, not both');
+    if (dbPath !== undefined && dbUrl !== undefined) throw new UsageError('give either --db or --db-url, not both');
+    if (dockerHost !== undefined && !dockerHost.trim()) throw new UsageError('--docker-host is empty');
+    if (context !== undefined && !context.trim()) throw new UsageError('--context is empty');
+    const db = resolveDatabase({
+      settings: { path: dbPath, url: dbUrl },
+      settingNames: CLI_SETTING_NAMES,
+      env: io.env,
+      workspaceFolders: [io.cwd],
+      // A password given in --db-url is used for this run only.
+      secretPassword: dbUrl !== undefined ? parseMysqlUrl(dbUrl)?.password : undefined,
+    });
+    // A database named but not usable is an error before anything is read: never another one.
+    if (db.kind === 'invalid') {
+      if (db.origin === 'setting') throw new UsageError(db.message);
+      throw new ConfigError(`${db.message}. Nothing is read or classified.`);
+    }
     const opts: Options = {
-      db: resolveDatabase({
-        settings: { path: values.db, url: values['db-url'] },
-        env: io.env,
-        workspaceFolders: [io.cwd],
-        // A password given in --db-url is used for this run only.
-        secretPassword: values['db-url'] ? parseMysqlUrl(values['db-url'])?.password : undefined,
-      }),
-      dockerHost: resolveDockerEndpoint({ setting: values['docker-host'], context: values.context, env: io.env }),
+      db,
+      dockerHost: resolveDockerEndpoint({ setting: dockerHost, context, env: io.env }),
       json: values.json!,
       dryRun: values['dry-run']!,
       yes: values.yes!,
@@ -344,11 +411,18 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.stderr(`decnet-reaper: refused: ${err.message}`);
       return EXIT_REFUSED;
     }
+    if (err instanceof ConfigError) {
+      io.stderr(`decnet-reaper: ${err.message}`);
+      return EXIT_REFUSED;
+    }
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.stderr(`decnet-reaper: ${(err as Error).message}\n\n${USAGE}`);
       return EXIT_REFUSED;
     }
-    io.stderr(`decnet-reaper: ${(err as Error).stack ?? String(err)}`);
+    // No stack trace: it could carry what was being parsed. DECNET_REAPER_DEBUG=1 shows it.
+    const e = err as Error;
+    io.stderr(`decnet-reaper: unexpected error: ${e?.message ?? String(err)}`);
+    if (io.env.DECNET_REAPER_DEBUG === '1' && e?.stack) io.stderr(e.stack);
     return EXIT_FAILED;
   }
 }

@@ -1,8 +1,8 @@
 // Which Docker daemon to talk to, resolved the way the Docker CLI does.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { displayPath, MAX_JSON_BYTES, MAX_PEM_BYTES, readRegularFile, readRegularFileIfExists } from './fsSafe';
 
 export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
 
@@ -39,12 +39,13 @@ function dockerConfigDir(env: NodeJS.ProcessEnv): string {
   return env.DOCKER_CONFIG?.trim() || path.join(env.HOME || os.homedir(), '.docker');
 }
 
-function readIfExists(file: string): Buffer | undefined {
-  try {
-    return readFileSync(file);
-  } catch {
-    return undefined;
-  }
+function homeOf(env: NodeJS.ProcessEnv): string {
+  return env.HOME || os.homedir();
+}
+
+/** A certificate or key: absent is fine; anything but a regular file (a FIFO would block) throws. */
+function readPemIfExists(file: string, env: NodeJS.ProcessEnv): Buffer | undefined {
+  return readRegularFileIfExists(file, MAX_PEM_BYTES, homeOf(env));
 }
 
 /** TLS from DOCKER_TLS_VERIFY / DOCKER_TLS / DOCKER_CERT_PATH, for a tcp:// endpoint. */
@@ -55,9 +56,9 @@ function tlsFromEnv(env: NodeJS.ProcessEnv): TlsMaterial | undefined {
   const dir = env.DOCKER_CERT_PATH?.trim() || dockerConfigDir(env);
   return {
     verify,
-    ca: readIfExists(path.join(dir, 'ca.pem')),
-    cert: readIfExists(path.join(dir, 'cert.pem')),
-    key: readIfExists(path.join(dir, 'key.pem')),
+    ca: readPemIfExists(path.join(dir, 'ca.pem'), env),
+    cert: readPemIfExists(path.join(dir, 'cert.pem'), env),
+    key: readPemIfExists(path.join(dir, 'key.pem'), env),
   };
 }
 
@@ -82,18 +83,18 @@ function readContextOrThrow(name: string, env: NodeJS.ProcessEnv): DockerEndpoin
   const metaPath = path.join(config, 'contexts', 'meta', id, 'meta.json');
   let meta: { Endpoints?: { docker?: { Host?: string; SkipTLSVerify?: boolean } } };
   try {
-    meta = JSON.parse(readFileSync(metaPath, 'utf8'));
+    meta = JSON.parse(readRegularFile(metaPath, MAX_JSON_BYTES, homeOf(env)).toString('utf8'));
   } catch (err) {
-    throw new Error(`Docker context "${name}" cannot be read (${metaPath}): ${(err as Error).message}`);
+    throw new Error(`Docker context "${name}" cannot be read: ${(err as Error).message}`);
   }
   const docker = meta.Endpoints?.docker;
   if (!docker?.Host) {
     throw new Error(`Docker context "${name}" has no Docker endpoint (${metaPath})`);
   }
   const tlsDir = path.join(config, 'contexts', 'tls', id, 'docker');
-  const ca = readIfExists(path.join(tlsDir, 'ca.pem'));
-  const cert = readIfExists(path.join(tlsDir, 'cert.pem'));
-  const key = readIfExists(path.join(tlsDir, 'key.pem'));
+  const ca = readPemIfExists(path.join(tlsDir, 'ca.pem'), env);
+  const cert = readPemIfExists(path.join(tlsDir, 'cert.pem'), env);
+  const key = readPemIfExists(path.join(tlsDir, 'key.pem'), env);
   const hasTls = !!(ca || cert || key) || !!docker.SkipTLSVerify;
   return {
     url: docker.Host,
@@ -103,13 +104,29 @@ function readContextOrThrow(name: string, env: NodeJS.ProcessEnv): DockerEndpoin
   };
 }
 
-/** The current context named in `<config>/config.json`, if any. */
+/**
+ * The current context named in `<config>/config.json`, if any. A config.json that is not a
+ * regular file (a FIFO would block), or cannot be opened, throws; one that is not JSON is ignored,
+ * as the Docker CLI ignores it.
+ */
 function currentContext(env: NodeJS.ProcessEnv): string | undefined {
+  const bytes = readRegularFileIfExists(path.join(dockerConfigDir(env), 'config.json'), MAX_JSON_BYTES, homeOf(env));
+  if (!bytes) return undefined;
   try {
-    const config = JSON.parse(readFileSync(path.join(dockerConfigDir(env), 'config.json'), 'utf8'));
+    const config = JSON.parse(bytes.toString('utf8'));
     return typeof config.currentContext === 'string' && config.currentContext ? config.currentContext : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** TLS material from the environment, or the endpoint with the reason it cannot be used. */
+function withEnvTls(endpoint: DockerEndpoint, env: NodeJS.ProcessEnv): DockerEndpoint {
+  if (!endpoint.url.startsWith('tcp://')) return endpoint;
+  try {
+    return { ...endpoint, tls: tlsFromEnv(env) };
+  } catch (err) {
+    return { ...endpoint, error: `The Docker TLS material cannot be read: ${(err as Error).message}` };
   }
 }
 
@@ -121,16 +138,20 @@ function currentContext(env: NodeJS.ProcessEnv): string | undefined {
 export function resolveDockerEndpoint(input: EndpointInput): DockerEndpoint {
   const env = input.env ?? process.env;
   const setting = input.setting?.trim();
-  if (setting) {
-    return { url: setting, source: 'setting', tls: setting.startsWith('tcp://') ? tlsFromEnv(env) : undefined };
-  }
+  if (setting) return withEnvTls({ url: setting, source: 'setting' }, env);
   const explicit = input.context?.trim();
   if (explicit) return readContext(explicit, env);
   const host = env.DOCKER_HOST?.trim();
-  if (host) return { url: host, source: 'DOCKER_HOST', tls: host.startsWith('tcp://') ? tlsFromEnv(env) : undefined };
+  if (host) return withEnvTls({ url: host, source: 'DOCKER_HOST' }, env);
   const fromEnv = env.DOCKER_CONTEXT?.trim();
   if (fromEnv) return { ...readContext(fromEnv, env), source: 'DOCKER_CONTEXT' };
-  const current = currentContext(env);
+  let current: string | undefined;
+  try {
+    current = currentContext(env);
+  } catch (err) {
+    const configPath = displayPath(path.join(dockerConfigDir(env), 'config.json'), homeOf(env));
+    return { url: configPath, source: 'context', error: `The Docker configuration cannot be read: ${(err as Error).message}` };
+  }
   if (current && current !== 'default') return readContext(current, env);
   return { url: DEFAULT_DOCKER_HOST, source: 'default' };
 }
@@ -138,7 +159,7 @@ export function resolveDockerEndpoint(input: EndpointInput): DockerEndpoint {
 /** How people should read an endpoint: its URL, and the context it came from. */
 export function describeEndpoint(endpoint: DockerEndpoint): string {
   const tls = endpoint.tls ? (endpoint.tls.verify ? ' (TLS)' : ' (TLS, not verified)') : '';
-  if (endpoint.error) return `context ${endpoint.context}`;
+  if (endpoint.error) return endpoint.context ? `context ${endpoint.context}` : endpoint.url;
   return endpoint.context && endpoint.context !== 'default'
     ? `${endpoint.url}${tls} [context ${endpoint.context}]`
     : `${endpoint.url}${tls}`;

@@ -30,6 +30,8 @@ export interface DbSnapshot {
 
 export type DbErrorKind =
   | 'not-configured'
+  /** A database named in a flag, setting, variable or decnet.ini cannot be used as given. */
+  | 'misconfigured'
   | 'missing'
   | 'unreadable'
   | 'locked'

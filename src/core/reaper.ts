@@ -127,16 +127,15 @@ function whyKept(
   return `also belongs to ${others.map(unconfirmed).join(', ')}`;
 }
 
-/** Refuses unless both reads succeeded. */
+/** Refuses unless both reads succeeded; when both failed, says both. */
 function requireReadable(result: ScanResult): void {
-  if (!result.db.ok) {
-    throw new RefusedError(
-      `The DECNET database could not be read (${result.db.error.kind}): ${result.db.error.message}. Nothing is classified orphan and nothing is removed.`,
-    );
-  }
-  if (!result.docker.ok) {
-    throw new RefusedError(`${result.docker.error.message}. Nothing is removed.`);
-  }
+  const docker = result.docker.ok ? undefined : `${result.docker.error.message}.`;
+  const db = result.db.ok
+    ? undefined
+    : `The DECNET database could not be read (${result.db.error.kind}): ${result.db.error.message}. Nothing is classified orphan and nothing is removed.`;
+  if (docker && db) throw new RefusedError(`${docker}\n${db}`);
+  if (db) throw new RefusedError(db);
+  if (docker) throw new RefusedError(`${docker} Nothing is removed.`);
 }
 
 /**

@@ -41,6 +41,10 @@ export async function readDb(target: DbTarget): Promise<Outcome<DbSnapshot, DbRe
       ),
     };
   }
+  if (target.kind === 'invalid') {
+    // Named but not usable: never replaced by another database.
+    return { ok: false, error: new DbReadError('misconfigured', `Cannot read the DECNET database: ${target.message}`) };
+  }
   const source = describeDbTarget(target);
   try {
     const snapshot = target.kind === 'mysql' ? await readMysqlDb(target) : await readSqliteDb(target.path);

@@ -1,5 +1,6 @@
 // One log output channel for the whole extension; every line carries a `[component]` prefix.
 import * as vscode from 'vscode';
+import { escapeTerminal } from '../core/textSafe';
 import { OUTPUT_CHANNEL_NAME } from './constants';
 
 export interface ComponentLog {
@@ -21,12 +22,13 @@ export class Log implements vscode.Disposable {
   for(component: string): ComponentLog {
     const tag = `[${component}]`;
     const channel = this.channel;
+    // Names and messages from Docker or the database may hold control characters: escaped.
     return {
-      trace: (m) => channel.trace(`${tag} ${m}`),
-      debug: (m) => channel.debug(`${tag} ${m}`),
-      info: (m) => channel.info(`${tag} ${m}`),
-      warn: (m) => channel.warn(`${tag} ${m}`),
-      error: (e) => channel.error(`${tag} ${describeError(e)}`),
+      trace: (m) => channel.trace(`${tag} ${escapeTerminal(m)}`),
+      debug: (m) => channel.debug(`${tag} ${escapeTerminal(m)}`),
+      info: (m) => channel.info(`${tag} ${escapeTerminal(m)}`),
+      warn: (m) => channel.warn(`${tag} ${escapeTerminal(m)}`),
+      error: (e) => channel.error(`${tag} ${escapeTerminal(describeError(e))}`),
     };
   }
 

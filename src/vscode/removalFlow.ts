@@ -125,16 +125,17 @@ export class RemovalFlow {
 
   /** Nothing is an orphan unless both reads succeeded: say why and stop otherwise. */
   private canClassify(result: ScanResult): boolean {
+    const problems: string[] = [];
     if (!result.docker.ok) {
       const e = result.docker.error;
-      this.refuse(`Nothing was removed: cannot connect to Docker at ${e.endpoint}. ${e.message}`);
-      return false;
+      problems.push(`cannot connect to Docker at ${e.endpoint}. ${e.message}`);
     }
     if (!result.db.ok) {
       const e = result.db.error;
-      this.refuse(
-        `Nothing was removed: the DECNET database cannot be read (${e.kind}), so no topology can be called an orphan. ${e.message}`,
-      );
+      problems.push(`the DECNET database cannot be read (${e.kind}), so no topology can be called an orphan. ${e.message}`);
+    }
+    if (problems.length) {
+      this.refuse(`Nothing was removed: ${problems.join(' Also, ')}`);
       return false;
     }
     return true;

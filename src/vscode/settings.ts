@@ -1,6 +1,6 @@
 // Reads the extension's settings and resolves where to scan. The resolution rules live in core.
 import * as vscode from 'vscode';
-import { resolveDatabase, type DbTarget } from '../core/config';
+import { EDITOR_SETTING_NAMES, resolveDatabase, type DbTarget } from '../core/config';
 import { resolveDockerEndpoint } from '../core/dockerEndpoint';
 import type { ScanOptions } from '../core/scan';
 import { SETTINGS_SECTION, Settings } from './constants';
@@ -22,13 +22,24 @@ function readSetting(key: string): string | undefined {
   return trimmed ? trimmed : undefined;
 }
 
+/**
+ * A database setting as given: undefined when empty (the default), otherwise the value as it is,
+ * blanks included, so that a setting that cannot be used is reported rather than skipped.
+ */
+function readDatabaseSetting(key: string): string | undefined {
+  const value = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<unknown>(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
 export async function resolveScanTarget(secrets: vscode.SecretStorage): Promise<ScanTarget> {
   const db = resolveDatabase({
     settings: {
-      type: readSetting(Settings.databaseType),
-      path: readSetting(Settings.databasePath),
-      url: readSetting(Settings.databaseUrl),
+      type: readDatabaseSetting(Settings.databaseType),
+      path: readDatabaseSetting(Settings.databasePath),
+      url: readDatabaseSetting(Settings.databaseUrl),
     },
+    settingNames: EDITOR_SETTING_NAMES,
     env: process.env,
     workspaceFolders: vscode.workspace.workspaceFolders?.map((f) => f.uri.fsPath),
     secretPassword: await secrets.get(MYSQL_PASSWORD_SECRET),

@@ -21,12 +21,15 @@ export interface CliResult {
 }
 
 /** Runs the CLI with exactly `env` (no inherited variables but PATH unless given) and no terminal. */
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): CliResult {
+export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): CliResult {
   const r = spawnSync('node', [CLI, ...args], {
     encoding: 'utf8',
     env: { PATH: process.env.PATH, ...opts.env },
     cwd: opts.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A CLI that hangs is killed, and its null exit status fails the test that expected one.
+    timeout: opts.timeoutMs,
+    killSignal: 'SIGKILL',
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

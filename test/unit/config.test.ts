@@ -3,20 +3,22 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { describeDbTarget, parseIni, parseMysqlUrl, resolveDatabase, resolveDbPath, sqlitePathFromUrl } from '../../src/core/config';
+import { describeDbTarget, parseIni, parseMysqlUrl, resolveDatabase, sqlitePathFromUrl } from '../../src/core/config';
 import { resolveDockerEndpoint } from '../../src/core/dockerEndpoint';
 
-describe('resolveDbPath', () => {
+describe('resolveDatabase: the SQLite path', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'decnet-config-'));
   const ini = path.join(dir, 'decnet.ini');
   const noIni = path.join(dir, 'missing.ini');
 
   it('prefers the setting, then DECNET_DB_PATH', () => {
-    assert.deepEqual(resolveDbPath({ setting: '/a/decnet.db', env: { DECNET_DB_PATH: '/b.db' }, iniPath: noIni }), {
+    assert.deepEqual(resolveDatabase({ settings: { path: '/a/decnet.db' }, env: { DECNET_DB_PATH: '/b.db' }, iniPath: noIni }), {
+      kind: 'sqlite',
       path: '/a/decnet.db',
       origin: 'setting',
     });
-    assert.deepEqual(resolveDbPath({ setting: ' ', env: { DECNET_DB_PATH: '/b.db' }, iniPath: noIni }), {
+    assert.deepEqual(resolveDatabase({ settings: {}, env: { DECNET_DB_PATH: '/b.db' }, iniPath: noIni }), {
+      kind: 'sqlite',
       path: '/b.db',
       origin: 'DECNET_DB_PATH',
     });
@@ -24,16 +26,17 @@ describe('resolveDbPath', () => {
 
   it('reads a sqlite url or path from [database] of decnet.ini', () => {
     writeFileSync(ini, '; DECNET\n[database]\ntype = sqlite\nurl = sqlite+aiosqlite:////opt/decnet/decnet.db\n');
-    assert.deepEqual(resolveDbPath({ env: {}, iniPath: ini }), { path: '/opt/decnet/decnet.db', origin: 'decnet.ini' });
-    writeFileSync(ini, '[database]\ntype = mysql\nhost = db\n');
-    assert.equal(resolveDbPath({ env: {}, iniPath: ini }).origin, 'none');
+    assert.deepEqual(resolveDatabase({ env: {}, iniPath: ini }), { kind: 'sqlite', path: '/opt/decnet/decnet.db', origin: 'decnet.ini' });
+    writeFileSync(ini, '[database]\npath = rel/decnet.db\n');
+    assert.deepEqual(resolveDatabase({ env: {}, iniPath: ini }), { kind: 'sqlite', path: path.join(dir, 'rel/decnet.db'), origin: 'decnet.ini' });
   });
 
   it('falls back to a decnet.db at the root of a workspace folder', () => {
     const ws = mkdtempSync(path.join(tmpdir(), 'decnet-ws-'));
-    assert.deepEqual(resolveDbPath({ env: {}, iniPath: noIni, workspaceFolders: [ws] }), { path: undefined, origin: 'none' });
+    assert.deepEqual(resolveDatabase({ env: {}, iniPath: noIni, workspaceFolders: [ws] }), { kind: 'none', origin: 'none' });
     writeFileSync(path.join(ws, 'decnet.db'), '');
-    assert.deepEqual(resolveDbPath({ env: {}, iniPath: noIni, workspaceFolders: [dir, ws] }), {
+    assert.deepEqual(resolveDatabase({ env: {}, iniPath: noIni, workspaceFolders: [dir, ws] }), {
+      kind: 'sqlite',
       path: path.join(ws, 'decnet.db'),
       origin: 'workspace',
     });

@@ -20,10 +20,18 @@ const UNREACHABLE = new Set([
 ]);
 const ACCESS_DENIED = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_TABLEACCESS_DENIED_ERROR', 'ER_NOT_SUPPORTED_AUTH_MODE']);
 
-function refusal(err: unknown, source: string): DbReadError {
+/** The driver's message with the password, should it ever appear in it, replaced by `***`. */
+export function withoutPassword(text: string, password: string | undefined): string {
+  if (!password || password.length < 3) return text;
+  let out = text;
+  for (const form of new Set([password, encodeURIComponent(password)])) out = out.split(form).join('***');
+  return out;
+}
+
+function refusal(err: unknown, source: string, password: string | undefined): DbReadError {
   const e = err as { code?: string; message?: string };
   const code = e?.code ?? '';
-  const detail = e?.message || code || String(err);
+  const detail = withoutPassword(e?.message || code || String(err), password);
   if (UNREACHABLE.has(code)) return new DbReadError('unreachable', `Cannot reach the DECNET database ${source}: ${detail}`, source);
   if (ACCESS_DENIED.has(code)) return new DbReadError('access-denied', `Access to the DECNET database ${source} was denied: ${detail}`, source);
   if (code === 'ER_BAD_DB_ERROR' || code === 'ER_NO_SUCH_TABLE') {
@@ -86,7 +94,7 @@ export async function readMysqlDb(target: MysqlTarget): Promise<DbSnapshot> {
     return { source, topologies, lans, walFramesApplied: 0 };
   } catch (err) {
     if (err instanceof DbReadError) throw err;
-    throw refusal(err, source);
+    throw refusal(err, source, target.password);
   } finally {
     await conn?.end().catch(() => conn?.destroy());
   }

@@ -374,6 +374,8 @@ export function originText(origin: DbPathOrigin | 'environment'): string {
       return 'the DECNET_DB_* environment variables';
     case 'DECNET_DB_PATH':
       return 'the DECNET_DB_PATH environment variable';
+    case 'DECNET_DB_URL':
+      return 'the DECNET_DB_URL environment variable';
     case 'decnet.ini':
       return '/etc/decnet/decnet.ini';
     case 'workspace':

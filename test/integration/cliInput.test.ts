@@ -1,0 +1,158 @@
+// The built CLI given bad or hostile input: an unusable database is an error and never another
+// database, a FIFO never hangs it, names never reach the terminal raw, secrets are never printed.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type Docker from 'dockerode';
+import { buildCli, runCli } from '../support/cli';
+import { containerNames, deployTopology, newTopologyId, testDocker, testDockerHost, wipeDaemon } from '../support/docker';
+import { makeDecnetDb, topologyRow } from '../support/makeDb';
+import { testMysql } from '../support/mysql';
+
+describe('decnet-reaper CLI input', () => {
+  let docker: Docker;
+  let host: string;
+  let dir: string;
+  let db: string;
+  let orphanPrefix: string;
+
+  before(async () => {
+    host = testDockerHost();
+    docker = testDocker();
+    dir = mkdtempSync(path.join(tmpdir(), 'decnet-cli-input-'));
+    buildCli();
+    await wipeDaemon(docker);
+    // A red topology name, and an orphan: a fallback to this database would classify it.
+    const liveId = newTopologyId();
+    const orphanId = newTopologyId();
+    db = await makeDecnetDb(path.join(dir, 'world'), { checkpointed: [topologyRow(liveId, 'maze-\x1b[31mred\x1b[0m\u202Eevil', 'active')], walOnly: [] });
+    await deployTopology(docker, liveId, [{ name: 'dmz', subnet: '198.18.40.0/24' }], [{ name: 'decky-01', lan: 'dmz' }]);
+    orphanPrefix = (await deployTopology(docker, orphanId, [{ name: 'dmz', subnet: '198.18.41.0/24' }], [{ name: 'decky-01', lan: 'dmz' }])).prefix;
+  });
+  after(async () => {
+    await wipeDaemon(docker);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** In a folder holding a usable ./decnet.db, with DECNET_DB_PATH naming it too. */
+  function runWithFallbacks(args: string[], env: NodeJS.ProcessEnv = {}) {
+    const cwd = mkdtempSync(path.join(dir, 'cwd-'));
+    copyFileSync(db, path.join(cwd, 'decnet.db'));
+    return runCli(args, { env: { HOME: dir, DOCKER_HOST: host, DECNET_DB_PATH: db, ...env }, cwd, timeoutMs: 60_000 });
+  }
+
+  it('refuses a --db-url or --db that cannot be used, with exit 2 and no classification', async () => {
+    for (const args of [
+      ['--db-url', 'mysql//decnet@db/decnet'],
+      ['--db-url', 'postgresql://decnet@db/decnet'],
+      ['--db-url', 'mysql://decnet@db:65536/decnet'],
+      ['--db-url', 'mysql://decnet@db:abc/decnet'],
+      ['--db', ''],
+      ['--db=   '],
+      ['--db', db, '--db', db],
+      ['--db', '', '--db-url', 'mysql://decnet@db/decnet'],
+    ]) {
+      for (const json of [[], ['--json']]) {
+        const r = runWithFallbacks(['scan', ...args, ...json]);
+        assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+        assert.equal(r.stdout, '', `${args.join(' ')} classified something:\n${r.stdout}`);
+        assert.match(r.stderr, /--db/);
+        assert.doesNotMatch(r.stderr, /orphan_prefixes|Orphans:/);
+      }
+    }
+    const reap = runWithFallbacks(['reap', '--all-orphans', '--yes', '--db-url', 'mysql//x']);
+    assert.equal(reap.code, 2);
+    assert.ok((await containerNames(docker)).includes(`decnet_t_${orphanPrefix}_decky-01`), 'nothing was removed');
+  });
+
+  it('refuses unusable DECNET_DB_* variables, naming them, instead of reading ./decnet.db', () => {
+    for (const env of [{ DECNET_DB_URL: 'mysql//x', DECNET_DB_PATH: '' }, { DECNET_DB_TYPE: 'postgres' }, { DECNET_DB_TYPE: 'mysql', DECNET_DB_PORT: '0' }]) {
+      const r = runWithFallbacks(['scan', '--json'], env);
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, new RegExp(`decnet-reaper: ${Object.keys(env).at(-1) === 'DECNET_DB_PATH' ? 'DECNET_DB_URL' : Object.keys(env).at(-1)}`));
+    }
+  });
+
+  it('never prints a password: not in a URL that does not parse, not in a stack trace', () => {
+    for (const pw of ['s3cr/et', 's3cr%et', 's3cr%zzet', 's3cr:et#x']) {
+      const r = runWithFallbacks(['scan', '--db-url', `mysql://decnet:${pw}@db:99999/decnet`]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.ok(!r.stderr.includes('s3cr') && !r.stdout.includes('s3cr'), r.stderr);
+      assert.match(r.stderr, /mysql:\/\/decnet:\*\*\*@db:99999\/decnet/);
+      assert.doesNotMatch(r.stderr, /URIError|\n\s+at /);
+    }
+  });
+
+  it('never prints a password the MySQL server refuses, whatever characters it holds', () => {
+    const server = testMysql();
+    for (const pw of ['wr0ng/pass', 'wr0ng%zzpass', 'wr0ng%2Fpass']) {
+      const r = runCli(['scan', '--json', '--db-url', `mysql://${server.user}:${pw}@${server.host}:${server.port}/decnet`], {
+        env: { HOME: dir, DOCKER_HOST: host },
+        cwd: dir,
+        timeoutMs: 60_000,
+      });
+      assert.equal(r.code, 2, r.stderr);
+      const out = JSON.parse(r.stdout);
+      assert.match(out.database_error, /denied/);
+      assert.equal(out.database, `mysql: ${server.user}@${server.host}:${server.port}/decnet`);
+      assert.ok(!(r.stdout + r.stderr).includes('wr0ng'), r.stdout + r.stderr);
+    }
+  });
+
+  it('refuses a FIFO as ~/.docker/config.json or DOCKER_CERT_PATH/ca.pem at once, naming it', () => {
+    const home = mkdtempSync(path.join(dir, 'home-'));
+    mkdirSync(path.join(home, '.docker'));
+    execFileSync('mkfifo', [path.join(home, '.docker', 'config.json')]);
+    const started = Date.now();
+    const r = runCli(['scan', '--db', db], { env: { HOME: home }, cwd: home, timeoutMs: 20_000 });
+    assert.equal(r.code, 2, `exit ${r.code} (null: killed after hanging) ${r.stderr}`);
+    assert.match(r.stderr, /~\/\.docker\/config\.json is not a regular file/);
+    const certs = mkdtempSync(path.join(dir, 'certs-'));
+    execFileSync('mkfifo', [path.join(certs, 'ca.pem')]);
+    const tls = runCli(['scan', '--db', db, '--json'], {
+      env: { HOME: home, DOCKER_HOST: 'tcp://127.0.0.1:1', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs },
+      cwd: home,
+      timeoutMs: 20_000,
+    });
+    assert.equal(tls.code, 2, `exit ${tls.code} (null: killed after hanging) ${tls.stderr}`);
+    assert.match(JSON.parse(tls.stdout).docker_error, /ca\.pem is not a regular file/);
+    assert.ok(Date.now() - started < 15_000, 'both answered promptly');
+  });
+
+  it('escapes control characters and bidi overrides of a topology name in text, keeps them in JSON', () => {
+    const text = runCli(['scan', '--db', db], { env: { HOME: dir, DOCKER_HOST: host }, cwd: dir, timeoutMs: 60_000 });
+    assert.equal(text.code, 0, text.stderr);
+    assert.ok(text.stdout.includes('maze-\\x1b[31mred\\x1b[0m\\u202eevil'), text.stdout);
+    assert.doesNotMatch(text.stdout, /[\x1b\u202e]/);
+    const json = runCli(['scan', '--db', db, '--json'], { env: { HOME: dir, DOCKER_HOST: host }, cwd: dir, timeoutMs: 60_000 });
+    const names = JSON.parse(json.stdout).groups.map((g: { topology: { name: string } | null }) => g.topology?.name);
+    assert.ok(names.includes('maze-\x1b[31mred\x1b[0m\u202Eevil'));
+    assert.doesNotMatch(json.stdout, /[\x1b\u202e]/);
+  });
+
+  it('reports both problems when Docker cannot be reached and the database cannot be read', () => {
+    const env = { HOME: dir, DOCKER_HOST: `unix://${dir}/no-docker.sock` };
+    const missing = path.join(dir, 'missing', 'decnet.db');
+    const text = runCli(['scan', '--db', missing], { env, cwd: dir, timeoutMs: 60_000 });
+    assert.equal(text.code, 2);
+    assert.match(text.stderr, /no-docker\.sock/);
+    assert.match(text.stderr, /database could not be read \(missing\)/);
+    const json = runCli(['scan', '--db', missing, '--json'], { env, cwd: dir, timeoutMs: 60_000 });
+    assert.equal(json.code, 2);
+    const out = JSON.parse(json.stdout);
+    assert.match(out.docker_error, /no-docker\.sock/);
+    assert.match(out.database_error, /\(missing\)/);
+    assert.equal(out.error, out.docker_error);
+    const reap = runCli(['reap', '--all-orphans', '--yes', '--db', missing], { env, cwd: dir, timeoutMs: 60_000 });
+    assert.equal(reap.code, 2);
+    assert.match(reap.stderr, /no-docker\.sock[\s\S]*\(missing\)/);
+    const overlaps = runCli(['overlaps', '--db', missing, '--json'], { env, cwd: dir, timeoutMs: 60_000 });
+    assert.equal(overlaps.code, 2);
+    assert.match(JSON.parse(overlaps.stdout).database_error, /\(missing\)/);
+    assert.match(overlaps.stderr, /no-docker\.sock[\s\S]*\(missing\)/);
+  });
+});
