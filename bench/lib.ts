@@ -1,6 +1,6 @@
 // Shared pieces of the benchmark: statistics, child processes spoken to line by line, the
 // cache folder, the private Docker daemon, the results table.
-import { execFileSync, spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 

@@ -384,11 +384,11 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
     const opts: Options = {
       db,
       dockerHost: resolveDockerEndpoint({ setting: dockerHost, context, env: io.env }),
-      json: values.json!,
-      dryRun: values['dry-run']!,
-      yes: values.yes!,
-      allOrphans: values['all-orphans']!,
-      tornDown: values['torn-down']!,
+      json: values.json,
+      dryRun: values['dry-run'],
+      yes: values.yes,
+      allOrphans: values['all-orphans'],
+      tornDown: values['torn-down'],
     };
     switch (command) {
       case 'scan':

@@ -133,7 +133,7 @@ export function parseDbUrl(url: string): ParsedDbUrl {
     database: database || 'decnet',
     user: (user && unquote(user)) || 'decnet',
     ...(pass ? { password: pass } : {}),
-  } as ParsedDbUrl;
+  };
 }
 
 /** The SQLite path of a `sqlite:///…` URL, or undefined for anything else. */

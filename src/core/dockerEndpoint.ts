@@ -83,9 +83,9 @@ function readContextOrThrow(name: string, env: NodeJS.ProcessEnv): DockerEndpoin
   const metaPath = path.join(config, 'contexts', 'meta', id, 'meta.json');
   let meta: { Endpoints?: { docker?: { Host?: string; SkipTLSVerify?: boolean } } };
   try {
-    meta = JSON.parse(readRegularFile(metaPath, MAX_JSON_BYTES, homeOf(env)).toString('utf8'));
+    meta = JSON.parse(readRegularFile(metaPath, MAX_JSON_BYTES, homeOf(env)).toString('utf8')) as typeof meta;
   } catch (err) {
-    throw new Error(`Docker context "${name}" cannot be read: ${(err as Error).message}`);
+    throw new Error(`Docker context "${name}" cannot be read: ${(err as Error).message}`, { cause: err });
   }
   const docker = meta.Endpoints?.docker;
   if (!docker?.Host) {
@@ -113,8 +113,8 @@ function currentContext(env: NodeJS.ProcessEnv): string | undefined {
   const bytes = readRegularFileIfExists(path.join(dockerConfigDir(env), 'config.json'), MAX_JSON_BYTES, homeOf(env));
   if (!bytes) return undefined;
   try {
-    const config = JSON.parse(bytes.toString('utf8'));
-    return typeof config.currentContext === 'string' && config.currentContext ? config.currentContext : undefined;
+    const config = JSON.parse(bytes.toString('utf8')) as { currentContext?: unknown } | null;
+    return typeof config?.currentContext === 'string' && config.currentContext ? config.currentContext : undefined;
   } catch {
     return undefined;
   }

@@ -28,7 +28,7 @@ describe('decnet-reaper CLI input', () => {
     // A red topology name, and an orphan: a fallback to this database would classify it.
     const liveId = newTopologyId();
     const orphanId = newTopologyId();
-    db = await makeDecnetDb(path.join(dir, 'world'), { checkpointed: [topologyRow(liveId, 'maze-\x1b[31mred\x1b[0m\u202Eevil', 'active')], walOnly: [] });
+    db = makeDecnetDb(path.join(dir, 'world'), { checkpointed: [topologyRow(liveId, 'maze-\x1b[31mred\x1b[0m\u202Eevil', 'active')], walOnly: [] });
     await deployTopology(docker, liveId, [{ name: 'dmz', subnet: '198.18.40.0/24' }], [{ name: 'decky-01', lan: 'dmz' }]);
     orphanPrefix = (await deployTopology(docker, orphanId, [{ name: 'dmz', subnet: '198.18.41.0/24' }], [{ name: 'decky-01', lan: 'dmz' }])).prefix;
   });

@@ -53,7 +53,7 @@ test('torn reads keep the last good scan and retry, with backoff, until 10 s hav
     now = 1_000_000 + t;
     const d = hold.decide(torn, good, true);
     assert.equal(d.kind, 'keep', `still kept after ${t} ms`);
-    delays.push(d.retryInMs!);
+    delays.push(d.retryInMs);
   }
   assert.deepEqual(delays, [250, 500, 1000, 2000, 2000, 2000, 2000, 2000], 'retries back off, up to 2 s');
   now = 1_000_000 + TORN_GRACE_MS;

@@ -87,7 +87,7 @@ export async function readMysqlDb(target: MysqlTarget): Promise<DbSnapshot> {
         name: String(r.name),
         subnet: String(r.subnet),
         isDmz: !!Number(r.is_dmz),
-        dockerNetworkId: r.docker_network_id == null ? null : String(r.docker_network_id),
+        dockerNetworkId: r.docker_network_id == null ? null : String(r.docker_network_id as string | number),
       }));
     }
     await conn.query('COMMIT');
