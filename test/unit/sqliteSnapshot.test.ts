@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readSqliteDb } from '../../src/core/db/sqlite';
-import { openSnapshot } from '../../src/core/db/walSnapshot';
+import { newReadStats, openSnapshot } from '../../src/core/db/walSnapshot';
 import { validateWalBytes } from '../../src/core/db/walIndex';
 import { DbReadError, type DbErrorKind, type DbSnapshot } from '../../src/core/model';
 import {
@@ -196,6 +196,12 @@ describe('committed WAL frames', () => {
     assert.deepEqual(ids(snap), [M.id, B.id, C.id].sort());
     assert.equal(snap.walFramesApplied, layout.frames.length - stale.length);
     assertMatchesOracle(snap, db);
+    // The stale frames are scanned for commits of the current log once, not on every read.
+    const again = newReadStats();
+    await readSqliteDb(db, { stats: again });
+    const staleBytes = stale.length * (24 + layout.pageSize);
+    assert.ok(staleBytes > 4 * (24 + layout.pageSize));
+    assert.ok(again.bytesRead < staleBytes / 2, `${again.bytesRead} bytes read again, stale tail ${staleBytes}`);
   });
 
   for (const { label, damage, why } of [

@@ -356,6 +356,16 @@ interface CacheEntry {
   dev: number;
   ino: number;
   state: WalState;
+  /** What the scan past the frame the log stopped at found, while the file is the same version. */
+  tail: TailScan | null;
+}
+
+interface TailScan {
+  stop: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  later: number;
 }
 
 /** The last validated state of each -wal (by real path). A handful of entries at most. */
@@ -447,7 +457,16 @@ export async function readWalFile(fd: number, size: number, dev: number, ino: nu
     }
   }
   let later = 0;
+  let tail: TailScan | null = null;
   if (v.stoppedAt >= 0) {
+    const st = fs.fstatSync(fd);
+    tail = { stop: v.stoppedAt, size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, later: 0 };
+  }
+  const t = cached && cached.dev === dev && cached.ino === ino ? cached.tail : null;
+  if (tail !== null && t && t.stop === tail.stop && t.size === tail.size && t.mtimeMs === tail.mtimeMs && t.ctimeMs === tail.ctimeMs) {
+    // The same version of the file, stopped at the same frame: the scan below found this already.
+    later = tail.later = t.later;
+  } else if (tail !== null) {
     // The log ended at a whole frame: look for commit frames of the same log past it (frame
     // headers only, in bounded chunks), which only damage in the middle of the log leaves.
     const { frameSize } = v;
@@ -475,9 +494,10 @@ export async function readWalFile(fd: number, size: number, dev: number, ino: nu
     }
   }
   const state = v.state(size, later);
+  if (tail !== null) tail.later = later;
   if (state.headerProblem === null) {
     walCache.delete(key);
-    walCache.set(key, { dev, ino, state });
+    walCache.set(key, { dev, ino, state, tail });
     while (walCache.size > WAL_CACHE_MAX) walCache.delete(walCache.keys().next().value as string);
   }
   return { state, resumed, framesChecked: v.framesChecked, bytesRead };
