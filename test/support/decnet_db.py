@@ -5,7 +5,8 @@ Usage: decnet_db.py <command>   with a JSON request on stdin; prints a JSON answ
 
 Commands
   build    build a DECNET database with rows in the main file, rows only in the -wal
-           (committed), and optionally a trailing *uncommitted* transaction whose pages were
+           (committed), optionally a rolled-back transaction spilled into the -wal followed by
+           smaller commits, and optionally a trailing *uncommitted* transaction whose pages were
            spilled into the -wal. The -wal copy is taken while the writing connection is still
            open (closing the last connection would checkpoint and delete it).
   oracle   what real SQLite sees: copies <db> and <db>-wal (never -shm) to a scratch dir,
@@ -180,6 +181,29 @@ def populate(con, db, req):
             insert_lan(cur, l)
         insert_filler(cur, req.get("walFiller", 0), tag=t["id"][:8])
         cur.execute("COMMIT")
+    rb = req.get("rolledBack")
+    if rb:
+        # A transaction big enough to spill its pages into the -wal, rolled back: its frames stay
+        # in the file after the last commit. The next commits are written over its first frames,
+        # so the frame after them no longer chains (bad checksum) while the rest of the rolled-back
+        # frames, with the log's salts, follow.
+        before = wal_size(db)
+        con.execute("PRAGMA cache_size=8")
+        cur.execute("BEGIN")
+        for t in rb.get("rows", []):
+            insert_topology(cur, t, big=True)
+        for i in range(400):
+            insert_filler(cur, 5, tag="r%d_" % i)
+            if wal_size(db) - before > 64 * req.get("pageSize", 4096):
+                break
+        else:
+            raise SystemExit("the rolled-back transaction never spilled into the WAL")
+        cur.execute("ROLLBACK")
+        con.execute("PRAGMA cache_size=-2000")
+        for t in rb.get("then", []):
+            cur.execute("BEGIN")
+            insert_topology(cur, t)
+            cur.execute("COMMIT")
     if req.get("staleGeneration"):
         # Checkpoint everything, then start a new WAL generation that is shorter than the
         # previous one: the tail of the file keeps frames of the old generation (old salts).

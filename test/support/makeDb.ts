@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Lan, Topology } from '../../src/core/model';
+import { walChecksum } from '../../src/core/db/walIndex';
 
 const SCRIPT = path.join(__dirname, 'decnet_db.py');
 
@@ -47,6 +48,12 @@ export interface MakeDbOptions {
   logsBytes?: number;
   /** Rows of `logs` in each WAL-only transaction (more frames per transaction). */
   walFiller?: number;
+  /**
+   * After the WAL-only transactions: a transaction with `rows` (and filler) that spills its pages
+   * into the `-wal` and is rolled back, then one committed transaction per `then` row, written
+   * over the first of the rolled-back frames.
+   */
+  rolledBack?: { rows: TopologySpec[]; then?: TopologySpec[] };
   /**
    * After the WAL-only transactions: checkpoint, then one more transaction that restarts the
    * WAL (new salts) and is shorter than the previous generation, whose frames stay behind it.
@@ -343,4 +350,32 @@ export async function startFlood(dbPath: string, opts: { batch?: number; rate?: 
       return JSON.parse(out.trim().split('\n').pop() ?? '{}') as { commits: number; seconds: number; restarts: number };
     },
   };
+}
+
+/**
+ * Changes the header of frame `index` (0-based) of a WAL with `edit` (page number at 0, commit
+ * size at 4), then recomputes the checksums of every frame that was valid, in order, so that
+ * the log is valid again with the change (as a writer producing it would have made it).
+ */
+export function editWalFrame(walPath: string, index: number, edit: (frameHeader: Buffer) => void): void {
+  const b = fs.readFileSync(walPath);
+  const big = (b.readUInt32BE(0) & 1) === 1;
+  const pageSize = b.readUInt32BE(8);
+  const salt1 = b.readUInt32BE(16);
+  const salt2 = b.readUInt32BE(20);
+  const frameSize = 24 + pageSize;
+  const old: [number, number] = [b.readUInt32BE(24), b.readUInt32BE(28)];
+  const neu: [number, number] = [old[0], old[1]];
+  for (let i = 0, off = 32; off + frameSize <= b.length; i++, off += frameSize) {
+    if (b.readUInt32BE(off + 8) !== salt1 || b.readUInt32BE(off + 12) !== salt2) break;
+    walChecksum(b, off, off + 8, big, old);
+    walChecksum(b, off + 24, off + frameSize, big, old);
+    if (old[0] !== b.readUInt32BE(off + 16) || old[1] !== b.readUInt32BE(off + 20)) break;
+    if (i === index) edit(b.subarray(off, off + 24));
+    walChecksum(b, off, off + 8, big, neu);
+    walChecksum(b, off + 24, off + frameSize, big, neu);
+    b.writeUInt32BE(neu[0], off + 16);
+    b.writeUInt32BE(neu[1], off + 20);
+  }
+  fs.writeFileSync(walPath, b);
 }

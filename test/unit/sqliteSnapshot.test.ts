@@ -7,9 +7,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readSqliteDb } from '../../src/core/db/sqlite';
 import { newReadStats, openSnapshot } from '../../src/core/db/walSnapshot';
+import { validateWalBytes } from '../../src/core/db/walIndex';
 import { DbReadError, type DbErrorKind, type DbSnapshot } from '../../src/core/model';
 import {
   dirState,
+  editWalFrame,
   execInWal,
   flipByte,
   insertTopologyRow,
@@ -142,11 +144,25 @@ describe('committed WAL frames', () => {
     assertMatchesOracle(snap, info.path);
   });
 
-  for (const { label, broken, expected } of [
-    { label: 'the last transaction', broken: 'first frame of txn 3', expected: [M, A, B] },
-    { label: 'a middle transaction (later intact commits are ignored too)', broken: 'commit frame of txn 2', expected: [M, A] },
+  test('a damaged last commit frame, nothing after it: the earlier commits are read, as SQLite recovers the log', async () => {
+    const d = dir();
+    const db = makeDecnetDb(d, { checkpointed: [M], walOnly: [A, B, C] });
+    const layout = walLayout(`${db}-wal`);
+    const commits = layout.frames.filter((f) => f.commit !== 0);
+    assert.equal(commits.length, 3);
+    assert.equal(commits[2].index, layout.frames.length - 1);
+    flipByte(`${db}-wal`, commits[2].offset + 24 + 200);
+    const snap = await readSqliteDb(db);
+    assert.deepEqual(ids(snap), [M.id, A.id, B.id].sort());
+    assert.equal(snap.walFramesApplied, commits[1].index + 1);
+    assertMatchesOracle(snap, db);
+  });
+
+  for (const { label, broken } of [
+    { label: 'the first frame of the last transaction', broken: 'first frame of txn 3' },
+    { label: 'the commit frame of a middle transaction', broken: 'commit frame of txn 2' },
   ]) {
-    test(`a WAL frame with a broken checksum in ${label} stops application there`, async () => {
+    test(`a broken checksum in ${label}, later commits of the same log after it → corrupt`, async () => {
       const d = dir();
       const db = makeDecnetDb(d, { checkpointed: [M], walOnly: [A, B, C] });
       const layout = walLayout(`${db}-wal`);
@@ -154,10 +170,12 @@ describe('committed WAL frames', () => {
       assert.equal(commits.length, 3);
       const target = broken === 'first frame of txn 3' ? layout.frames[commits[1].index + 1] : commits[1];
       flipByte(`${db}-wal`, target.offset + 24 + 200);
-      const snap = await readSqliteDb(db);
-      assert.deepEqual(ids(snap), expected.map((t) => t.id).sort());
-      assert.equal(snap.walFramesApplied, broken === 'first frame of txn 3' ? commits[1].index + 1 : commits[0].index + 1);
-      assertMatchesOracle(snap, db);
+      const e = await refused(readSqliteDb(db), 'corrupt', db);
+      assert.match(
+        e.message,
+        new RegExp(`write-ahead log ${db}-wal is damaged: frame ${target.index + 1} of ${layout.frames.length} fails its checksum while a later commit of the same log follows`),
+      );
+      assert.match(e.message, /SQLite \(through DECNET's -shm\) may see commits that this reader cannot/);
     });
   }
 
@@ -179,26 +197,52 @@ describe('committed WAL frames', () => {
     assert.deepEqual(ids(snap), [M.id, B.id, C.id].sort());
     assert.equal(snap.walFramesApplied, layout.frames.length - stale.length);
     assertMatchesOracle(snap, db);
+    // The stale frames are scanned for commits of the current log once, not on every read.
+    const again = newReadStats();
+    await readSqliteDb(db, { stats: again });
+    const staleBytes = stale.length * (24 + layout.pageSize);
+    assert.ok(staleBytes > 4 * (24 + layout.pageSize));
+    assert.ok(again.bytesRead < staleBytes / 2, `${again.bytesRead} bytes read again, stale tail ${staleBytes}`);
   });
 
-  test('a WAL with a bad header checksum contributes no frames (as in SQLite)', async () => {
+  for (const { label, damage, why } of [
+    { label: 'a bad header checksum', damage: (w: string) => flipByte(w, 17), why: 'bad header checksum' },
+    { label: 'a bad magic number', damage: (w: string) => flipByte(w, 0), why: 'bad magic number' },
+    { label: 'a header cut short', damage: (w: string) => fs.truncateSync(w, 20), why: 'shorter than its header' },
+  ]) {
+    test(`a non-empty -wal with ${label} → corrupt (a live SQLite may still use its frames)`, async () => {
+      const d = dir();
+      const db = makeDecnetDb(d, { checkpointed: [M], walOnly: [A] });
+      damage(`${db}-wal`);
+      const e = await refused(readSqliteDb(db), 'corrupt', db);
+      assert.match(e.message, new RegExp(`the write-ahead log ${db}-wal is damaged: its header is unusable`));
+      assert.ok(e.message.includes(why), e.message);
+    });
+  }
+
+  test('an empty -wal (after a truncating checkpoint) and a -wal with a header and no frames are fine', async () => {
     const d = dir();
     const db = makeDecnetDb(d, { checkpointed: [M], walOnly: [A] });
-    flipByte(`${db}-wal`, 17); // salt-1: the header checksum no longer matches
-    const snap = await readSqliteDb(db);
+    fs.truncateSync(`${db}-wal`, 32); // the header alone: a log restarted and not written yet
+    let snap = await readSqliteDb(db);
     assert.equal(snap.walFramesApplied, 0);
+    assert.deepEqual(ids(snap), [M.id]);
+    assertMatchesOracle(snap, db);
+    fs.truncateSync(`${db}-wal`, 0);
+    snap = await readSqliteDb(db);
     assert.deepEqual(ids(snap), [M.id]);
     assertMatchesOracle(snap, db);
   });
 
-  test('a WAL whose page size differs from the database contributes no frames', async () => {
+  test('a -wal whose page size differs from the database → corrupt (SQLite would still use it)', async () => {
     const d = dir();
     const small = makeDecnetDb(path.join(d, 'small'), { pageSize: 1024, checkpointed: [M], walOnly: [A] });
     const db = makeDecnetDb(d, { pageSize: 4096, checkpointed: [M] });
     fs.copyFileSync(`${small}-wal`, `${db}-wal`);
-    const snap = await readSqliteDb(db);
-    assert.equal(snap.walFramesApplied, 0);
-    assert.deepEqual(ids(snap), [M.id]);
+    // Real SQLite reads the log with its own page size: it sees A.
+    assert.deepEqual(ids(sqliteOracle(db)), [M.id, A.id].sort());
+    const e = await refused(readSqliteDb(db), 'corrupt', db);
+    assert.match(e.message, /does not belong to the database: WAL page size 1024 differs from the database's 4096/);
   });
 
   test('big-endian WAL checksums (magic 0x377f0683) are understood', async () => {
@@ -245,6 +289,130 @@ describe('committed WAL frames', () => {
       assert.deepEqual(diffs.slice(0, 10), [], 'the image differs from the checkpointed database');
     });
   }
+});
+
+describe('a damaged -wal that SQLite, through DECNET\'s -shm, may read further than its recovery', () => {
+  /** What a live SQLite reads through the -shm: the sqlite3 CLI opening the database in place. */
+  function liveIds(db: string): string[] {
+    return sqliteCli(db, 'SELECT id FROM topologies ORDER BY id;').trim().split('\n').sort();
+  }
+
+  test('a byte flipped in a middle frame while DECNET runs: SQLite sees the later commit, the reader refuses', async () => {
+    const d = dir();
+    const w = await startWriter(d, { checkpointed: [M], walOnly: [A] });
+    try {
+      await w.insert(B);
+      await w.insert(C);
+      const wal = `${w.path}-wal`;
+      const layout = walLayout(wal);
+      const commits = layout.frames.filter((f) => f.commit !== 0);
+      assert.ok(commits.length >= 3);
+      // The first frame of B's transaction, in the free middle of its page.
+      const target = layout.frames[commits[commits.length - 3].index + 1];
+      flipByte(wal, target.offset + 24 + layout.pageSize / 2);
+      assert.deepEqual(liveIds(w.path), [M.id, A.id, B.id, C.id].sort());
+      const before = dirState(d);
+      const e = await refused(readSqliteDb(w.path), 'corrupt', w.path);
+      assert.match(e.message, new RegExp(`frame ${target.index + 1} of ${layout.frames.length} fails its checksum`));
+      assert.deepEqual(dirState(d), before);
+
+      // The same files without the -shm (copied elsewhere): refused too, from the log alone.
+      const copy = path.join(dir(), 'decnet.db');
+      fs.copyFileSync(w.path, copy);
+      fs.copyFileSync(wal, `${copy}-wal`);
+      await refused(readSqliteDb(copy), 'corrupt', copy);
+      assert.deepEqual(fs.readdirSync(path.dirname(copy)).sort(), ['decnet.db', 'decnet.db-wal']);
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('the last commit frame damaged while DECNET runs: its -shm counts more frames than are valid → refused', async () => {
+    const d = dir();
+    const w = await startWriter(d, { checkpointed: [M], walOnly: [A] });
+    try {
+      await w.insert(B);
+      const wal = `${w.path}-wal`;
+      const layout = walLayout(wal);
+      const last = layout.frames[layout.frames.length - 1];
+      assert.notEqual(last.commit, 0);
+      const commits = layout.frames.filter((f) => f.commit !== 0);
+      const valid = commits[commits.length - 2].index + 1;
+      flipByte(wal, last.offset + 24 + layout.pageSize / 2);
+      assert.deepEqual(liveIds(w.path), [M.id, A.id, B.id].sort());
+      const before = dirState(d);
+      const e = await refused(readSqliteDb(w.path), 'corrupt', w.path);
+      assert.match(
+        e.message,
+        new RegExp(`its index ${w.path}-shm counts ${layout.frames.length} committed frames but only ${valid} of the log are valid`),
+      );
+      assert.deepEqual(dirState(d), before);
+
+      // Without the -shm, SQLite's recovery drops that commit, and so does the reader.
+      const copy = path.join(dir(), 'decnet.db');
+      fs.copyFileSync(w.path, copy);
+      fs.copyFileSync(wal, `${copy}-wal`);
+      const snap = await readSqliteDb(copy);
+      assert.deepEqual(ids(snap), [M.id, A.id].sort());
+      assertMatchesOracle(snap, copy);
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('a log cut short in its last frame by a crash: the earlier commits are read', async () => {
+    const d = dir();
+    const db = makeDecnetDb(d, { checkpointed: [M], walOnly: [A, B, C] });
+    const layout = walLayout(`${db}-wal`);
+    const last = layout.frames[layout.frames.length - 1];
+    fs.truncateSync(`${db}-wal`, last.offset + 24 + 100);
+    const snap = await readSqliteDb(db);
+    assert.deepEqual(ids(snap), [M.id, A.id, B.id].sort());
+    assertMatchesOracle(snap, db);
+  });
+
+  test('a rolled-back transaction\'s frames after the last commit, partly written over: read as SQLite does', async () => {
+    const d = dir();
+    const db = makeDecnetDb(d, { checkpointed: [M], walOnly: [A], rolledBack: { rows: [U], then: [B] } });
+    const wal = fs.readFileSync(`${db}-wal`);
+    // Sanity: the log ends at a frame that fails its checksum, with frames of the same log after it.
+    const st = validateWalBytes(wal);
+    assert.ok(st.stop !== null && st.stop.why === 'fails its checksum', JSON.stringify(st.stop));
+    const layout = walLayout(`${db}-wal`);
+    const after = layout.frames.slice(st.stop.frame);
+    assert.ok(after.length > 0 && after.every((f) => f.salt1 === layout.salt1 && f.salt2 === layout.salt2 && f.commit === 0));
+    const snap = await readSqliteDb(db);
+    assert.deepEqual(ids(snap), [M.id, A.id, B.id].sort());
+    assertMatchesOracle(snap, db);
+  });
+
+  test('a page count of 0xFFFFFFFF in the header (trusted: offset 92 = offset 24) → truncated at once', async () => {
+    const d = dir();
+    const db = makeDecnetDb(d, { checkpointed: [M] });
+    const fd = fs.openSync(db, 'r+');
+    const h = Buffer.alloc(100);
+    fs.readSync(fd, h, 0, 100, 0);
+    h.writeUInt32BE(0xffffffff, 28);
+    h.writeUInt32BE(h.readUInt32BE(24), 92);
+    fs.writeSync(fd, h, 0, 100, 0);
+    fs.closeSync(fd);
+    const t0 = performance.now();
+    const e = await refused(readSqliteDb(db), 'truncated', db);
+    assert.ok(performance.now() - t0 < 2000, `${performance.now() - t0} ms`);
+    assert.match(e.message, /the database has 4294967295 pages of 4096 bytes but the file holds only \d+ \(page \d+ and \d+ more are in neither/);
+  });
+
+  test('a page count of 0xFFFFFFFF in a valid -wal commit frame → truncated at once', async () => {
+    const d = dir();
+    const db = makeDecnetDb(d, { checkpointed: [M], walOnly: [A] });
+    const layout = walLayout(`${db}-wal`);
+    editWalFrame(`${db}-wal`, layout.frames.length - 1, (fh) => fh.writeUInt32BE(0xffffffff, 4));
+    assert.equal(validateWalBytes(fs.readFileSync(`${db}-wal`)).dbSizePages, 0xffffffff);
+    const t0 = performance.now();
+    const e = await refused(readSqliteDb(db), 'truncated', db);
+    assert.ok(performance.now() - t0 < 2000, `${performance.now() - t0} ms`);
+    assert.match(e.message, /the database has 4294967295 pages/);
+  });
 });
 
 describe('never writes, locks or creates anything', () => {

@@ -13,6 +13,12 @@
 //  - Like SQLite's recovery, only frames up to the last valid commit frame count; the first
 //    invalid frame ends the log. The last copy of a page wins; the commit frame's db size is
 //    the page count.
+//  - What follows an invalid whole frame is scanned too (frame headers only): a commit frame
+//    with the log's own salts there means the log is damaged in its middle, since SQLite writes
+//    a log generation front to back and a commit frame is never left beyond the end of the log.
+//    A live SQLite, reading through its -shm, may use those later commits. Frames of another
+//    generation (other salts), and frames of rolled-back transactions (no commit frame, and
+//    partly overwritten by the next commit) are what a healthy log leaves there.
 //
 // Why resuming is safe: within one generation of the log (one header: same salts, same
 // checkpoint sequence) SQLite only ever appends frames after the last commit; the frames up to a
@@ -56,6 +62,16 @@ export interface WalState {
    * copy. May hold pages above `dbSizePages` (a commit that shrank the database): ignore those.
    */
   pageOffsets: ReadonlyMap<number, number>;
+  /**
+   * The whole frame at which validation stopped, when it stopped at one (1-based frame number,
+   * and why it is not part of the log); null when the log ran to the end of the file or to a
+   * partial frame there.
+   */
+  stop: { frame: number; why: string } | null;
+  /** The first commit frame with the log's salts after `stop` (1-based), or 0: the log is damaged. */
+  laterCommitFrame: number;
+  /** Whole frames in the file. */
+  framesInFile: number;
 }
 
 /** Adds `data[start, end)` (length a multiple of 8) to the running WAL checksum `s` (mutated and returned). */
@@ -120,6 +136,9 @@ function unusable(headerProblem: string, pageSize = 0, bigEndian = false): WalSt
     committedEnd: WAL_HEADER_SIZE,
     checksumAtCommit: [0, 0],
     pageOffsets: new Map(),
+    stop: null,
+    laterCommitFrame: 0,
+    framesInFile: 0,
   };
 }
 
@@ -135,6 +154,9 @@ export class WalValidator {
   private committedEnd: number;
   private checksumAtCommit: [number, number];
   private ended = false;
+  /** Where and why the log ended at a whole frame, if it did. */
+  private stopOffset = -1;
+  private stopWhy = '';
   /** Frames whose checksum was computed by this validator. */
   framesChecked = 0;
   /** File offset of the next frame to feed. */
@@ -185,6 +207,8 @@ export class WalValidator {
       const commitSize = buf.readUInt32BE(off + 4);
       if (pgno === 0 || buf.readUInt32BE(off + 8) !== salt1 || buf.readUInt32BE(off + 12) !== salt2) {
         this.ended = true;
+        this.stopOffset = this.nextOffset + off;
+        this.stopWhy = pgno === 0 ? 'has page number 0' : 'does not carry the salts of the log';
         break;
       }
       const c0 = s[0];
@@ -196,6 +220,8 @@ export class WalValidator {
         s[0] = c0;
         s[1] = c1;
         this.ended = true;
+        this.stopOffset = this.nextOffset + off;
+        this.stopWhy = 'fails its checksum';
         break;
       }
       this.frames++;
@@ -216,8 +242,17 @@ export class WalValidator {
     return !this.ended;
   }
 
-  /** The log up to its last valid commit frame. */
-  state(): WalState {
+  /** File offset of the whole frame at which the log ended, or -1 (it did not end at one). */
+  get stoppedAt(): number {
+    return this.stopOffset;
+  }
+
+  /**
+   * The log up to its last valid commit frame. `laterCommitFrame` is what a scan past the
+   * frame it stopped at found; `fileSize` counts the whole frames in the file.
+   */
+  state(fileSize: number, laterCommitFrame = 0): WalState {
+    const frameSize = this.frameSize;
     return {
       ...this.base,
       validFrames: this.frames,
@@ -226,8 +261,38 @@ export class WalValidator {
       committedEnd: this.committedEnd,
       checksumAtCommit: this.checksumAtCommit,
       pageOffsets: this.pageOffsets ?? this.base.pageOffsets,
+      stop:
+        this.stopOffset < 0
+          ? null
+          : { frame: (this.stopOffset - WAL_HEADER_SIZE) / frameSize + 1, why: this.stopWhy },
+      laterCommitFrame,
+      framesInFile:
+        this.base.headerProblem !== null ? 0 : Math.max(0, Math.floor((fileSize - WAL_HEADER_SIZE) / frameSize)),
     };
   }
+}
+
+/**
+ * The first commit frame carrying these salts among the whole frames of `buf`, which holds the
+ * bytes at file offset `offset` (frame-aligned): its file offset, or -1. Only frame headers are
+ * looked at.
+ */
+export function findCommitFrame(buf: Buffer, offset: number, frameSize: number, salt1: number, salt2: number): number {
+  for (let off = 0; off + frameSize <= buf.length; off += frameSize) {
+    if (
+      buf.readUInt32BE(off + 4) !== 0 &&
+      buf.readUInt32BE(off) !== 0 &&
+      buf.readUInt32BE(off + 8) === salt1 &&
+      buf.readUInt32BE(off + 12) === salt2
+    ) {
+      return offset + off;
+    }
+  }
+  return -1;
+}
+
+function frameNumber(offset: number, frameSize: number): number {
+  return (offset - WAL_HEADER_SIZE) / frameSize + 1;
 }
 
 function validateHeader(h: Buffer): WalState {
@@ -258,6 +323,9 @@ function validateHeader(h: Buffer): WalState {
     committedEnd: WAL_HEADER_SIZE,
     checksumAtCommit: s,
     pageOffsets: new Map(),
+    stop: null,
+    laterCommitFrame: 0,
+    framesInFile: 0,
   };
 }
 
@@ -265,7 +333,14 @@ function validateHeader(h: Buffer): WalState {
 export function validateWalBytes(wal: Buffer): WalState {
   const v = WalValidator.fromHeader(wal.subarray(0, Math.min(wal.length, WAL_HEADER_SIZE)));
   if (v.open) v.feed(wal.subarray(WAL_HEADER_SIZE));
-  return v.state();
+  let later = 0;
+  if (v.stoppedAt >= 0) {
+    const st = v.state(wal.length);
+    const from = v.stoppedAt + v.frameSize;
+    const at = findCommitFrame(wal.subarray(from), from, v.frameSize, st.salt1, st.salt2);
+    if (at >= 0) later = frameNumber(at, v.frameSize);
+  }
+  return v.state(wal.length, later);
 }
 
 /** What one read of a -wal file did, for the reader's statistics. */
@@ -281,6 +356,16 @@ interface CacheEntry {
   dev: number;
   ino: number;
   state: WalState;
+  /** What the scan past the frame the log stopped at found, while the file is the same version. */
+  tail: TailScan | null;
+}
+
+interface TailScan {
+  stop: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  later: number;
 }
 
 /** The last validated state of each -wal (by real path). A handful of entries at most. */
@@ -371,10 +456,48 @@ export async function readWalFile(fd: number, size: number, dev: number, ino: nu
       }
     }
   }
-  const state = v.state();
+  let later = 0;
+  let tail: TailScan | null = null;
+  if (v.stoppedAt >= 0) {
+    const st = fs.fstatSync(fd);
+    tail = { stop: v.stoppedAt, size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, later: 0 };
+  }
+  const t = cached && cached.dev === dev && cached.ino === ino ? cached.tail : null;
+  if (tail !== null && t && t.stop === tail.stop && t.size === tail.size && t.mtimeMs === tail.mtimeMs && t.ctimeMs === tail.ctimeMs) {
+    // The same version of the file, stopped at the same frame: the scan below found this already.
+    later = tail.later = t.later;
+  } else if (tail !== null) {
+    // The log ended at a whole frame: look for commit frames of the same log past it (frame
+    // headers only, in bounded chunks), which only damage in the middle of the log leaves.
+    const { frameSize } = v;
+    const { salt1, salt2 } = v.state(size);
+    const maxFrames = Math.max(1, Math.floor(MAX_CHUNK_BYTES / frameSize));
+    const chunk = Buffer.allocUnsafe(frameSize * Math.min(maxFrames, Math.floor((size - v.stoppedAt) / frameSize) || 1));
+    let sinceYield = 0;
+    for (let pos = v.stoppedAt + frameSize; pos + frameSize <= size; ) {
+      const n = Math.min(Math.floor(chunk.length / frameSize), Math.floor((size - pos) / frameSize));
+      const want = chunk.subarray(0, n * frameSize);
+      const got = preadFully(fd, want, pos);
+      bytesRead += got;
+      const at = findCommitFrame(want.subarray(0, got), pos, frameSize, salt1, salt2);
+      if (at >= 0) {
+        later = frameNumber(at, frameSize);
+        break;
+      }
+      if (got < want.length) break; // the file shrank while it was read: the caller sees a torn read
+      pos += got;
+      sinceYield += got;
+      if (sinceYield >= YIELD_EVERY_BYTES) {
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
+  }
+  const state = v.state(size, later);
+  if (tail !== null) tail.later = later;
   if (state.headerProblem === null) {
     walCache.delete(key);
-    walCache.set(key, { dev, ino, state });
+    walCache.set(key, { dev, ino, state, tail });
     while (walCache.size > WAL_CACHE_MAX) walCache.delete(walCache.keys().next().value as string);
   }
   return { state, resumed, framesChecked: v.framesChecked, bytesRead };

@@ -19,6 +19,7 @@ import {
   WAL_FRAME_HEADER_SIZE,
   WAL_HEADER_SIZE,
 } from './walIndex';
+import { readShmHeader, type ShmHeader } from './shm';
 
 export { walChecksum, WAL_MAGIC_BE, WAL_MAGIC_LE, WAL_VERSION } from './walIndex';
 
@@ -544,6 +545,8 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
     let walSource: ByteSource | null = null;
     let walFile: FileStamp | null = null;
     let walFd: number | null = null;
+    // DECNET's -shm, before the -wal: a commit it counts is then already in the -wal we read.
+    const shm = before.wal === null ? null : readShmHeader(`${realPath}-shm`);
     if (before.wal !== null) {
       const w = openRegular(walPath, 'the write-ahead log', dbPath);
       // The log may grow between the stat and the open (DECNET commits): what it holds is
@@ -611,7 +614,7 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
       changed,
       close: closeAll,
       keptKey: realPath,
-    });
+    }, { wal: shown(walPath, dbPath), shm, shmName: shown(`${realPath}-shm`, dbPath) });
   } catch (e) {
     closeAll();
     throw e;
@@ -653,7 +656,45 @@ export function snapshotFromBytes(dbPath: string, main: Buffer, wal: Buffer | nu
     changed: () => false,
     close: () => undefined,
     keptKey: null,
-  });
+  }, { wal: `${dbPath}-wal`, shm: null, shmName: `${dbPath}-shm` });
+}
+
+/** How the side files are named in messages, and the -shm header read before the -wal. */
+interface SideFiles {
+  wal: string;
+  shm: ShmHeader | null;
+  shmName: string;
+}
+
+/**
+ * Why a non-empty -wal cannot be trusted to hold what SQLite would see, or null. SQLite's own
+ * recovery ignores a log with a bad header and stops at the first bad frame, but a live SQLite
+ * reads through its -shm and never looks again: what it sees may then be more than this reader
+ * can validate. Refusing removes nothing, so any doubt refuses.
+ */
+function walDamage(st: WalState, walSize: number, pageSize: number, side: SideFiles): string | null {
+  if (walSize === 0) return null; // after a truncating checkpoint, or not written yet
+  const tail = 'SQLite (through DECNET\'s -shm) may see commits that this reader cannot';
+  if (st.headerProblem !== null) {
+    return `the write-ahead log ${side.wal} is damaged: its header is unusable (${st.headerProblem}) though the file holds ${walSize} bytes; ${tail}`;
+  }
+  if (st.pageSize !== pageSize) {
+    return `the write-ahead log ${side.wal} does not belong to the database: ${walPageSizeProblem(st.pageSize, pageSize)}`;
+  }
+  if (st.stop !== null && st.laterCommitFrame > 0) {
+    return (
+      `the write-ahead log ${side.wal} is damaged: frame ${st.stop.frame} of ${st.framesInFile} ${st.stop.why} while a later commit` +
+      ` of the same log follows (frame ${st.laterCommitFrame}); ${tail}`
+    );
+  }
+  const shm = side.shm;
+  if (shm !== null && shm.salt.equals(st.header.subarray(16, 24)) && shm.mxFrame > st.committedFrames) {
+    return (
+      `the write-ahead log ${side.wal} is damaged: its index ${side.shmName} counts ${shm.mxFrame} committed frames but only` +
+      ` ${st.committedFrames} of the log are valid; SQLite (through the -shm) sees commits that this reader cannot`
+    );
+  }
+  return null;
 }
 
 function buildSnapshot(
@@ -665,6 +706,7 @@ function buildSnapshot(
   walFile: FileStamp | null,
   stats: ReadStats,
   life: { changed(fromMain: ReadonlySet<number>, pageSize: number): boolean; close(): void; keptKey: string | null },
+  side: SideFiles,
 ): Snapshot {
   const size = main.size;
   stats.fileSize = size;
@@ -699,6 +741,15 @@ function buildSnapshot(
   }
   const mainPages = size / pageSize;
 
+  if (walState !== null && walSource !== null) {
+    const damage = walDamage(walState, walSource.size, pageSize, side);
+    if (damage !== null) {
+      // A log being written while it was read can look damaged: that is a torn read, retried.
+      if (life.changed(new Set([1]), pageSize)) throw torn(dbPath);
+      throw new DbReadError('corrupt', damage, dbPath);
+    }
+  }
+
   let walIgnoredReason: string | null = null;
   let wal: WalState | null = null;
   if (walState === null) walIgnoredReason = 'no write-ahead log';
@@ -710,13 +761,19 @@ function buildSnapshot(
   const pageCount = wal !== null ? wal.dbSizePages : (header.headerPageCount ?? mainPages);
   const walOffsets: ReadonlyMap<number, number> = wal?.pageOffsets ?? new Map();
 
-  // Every page must come from the WAL or the main file.
-  let missing = 0;
+  // Every page must come from the WAL or the main file. The page count comes from the file and
+  // may be anything up to 2^32 - 1: count the WAL's pages above the main file instead of looping
+  // over the page numbers.
+  const above: number[] = [];
+  for (const p of walOffsets.keys()) if (p > mainPages && p <= pageCount) above.push(p);
+  const missing = pageCount > mainPages ? pageCount - mainPages - above.length : 0;
   let firstMissing = 0;
-  for (let n = mainPages + 1; n <= pageCount; n++) {
-    if (!walOffsets.has(n)) {
-      if (missing === 0) firstMissing = n;
-      missing++;
+  if (missing > 0) {
+    above.sort((a, b) => a - b);
+    firstMissing = mainPages + 1;
+    for (const p of above) {
+      if (p !== firstMissing) break;
+      firstMissing++;
     }
   }
   if (missing > 0) {
