@@ -1,6 +1,7 @@
 // Grouping Docker resources by topology prefix and classifying prefixes live or orphan. Pure.
-import type { DbSnapshot, DockerInventory, Group, GroupState, OwnedContainer, OwnedNetwork, Topology } from './model';
+import type { DbSnapshot, DockerInventory, Group, GroupState, OwnedContainer, OwnedNetwork, Ownership, Topology } from './model';
 import { isDecnetOwned, ownershipOf, prefixOfTopologyId } from './naming';
+import { ownershipAllows, shownTopology } from './rules';
 
 export interface Classification {
   groups: Group[];
@@ -22,9 +23,6 @@ export function classify(inventory: DockerInventory, db: DbSnapshot | undefined)
     rows.push(t);
     byPrefix.set(p, rows);
   }
-  // Shown for the prefix: a row that is not torn_down, when there is one.
-  const shown = (rows: Topology[] | undefined): Topology | null =>
-    rows?.find((t) => t.status !== 'torn_down') ?? rows?.[0] ?? null;
   const stateOf = (prefix: string): GroupState => (!db ? 'unknown' : byPrefix.has(prefix) ? 'live' : 'orphan');
   const groups = new Map<string, Group>();
   const groupOf = (prefix: string): Group => {
@@ -33,7 +31,7 @@ export function classify(inventory: DockerInventory, db: DbSnapshot | undefined)
       g = {
         prefix,
         state: stateOf(prefix),
-        topology: shown(byPrefix.get(prefix)),
+        topology: shownTopology(byPrefix.get(prefix)),
         topologies: byPrefix.get(prefix) ?? [],
         containers: [],
         networks: [],
@@ -42,19 +40,19 @@ export function classify(inventory: DockerInventory, db: DbSnapshot | undefined)
     }
     return g;
   };
-  const removable = (prefixes: string[], malformed: string[]): boolean =>
-    !!db && malformed.length === 0 && prefixes.length > 0 && prefixes.every((p) => stateOf(p) === 'orphan');
+  // What an orphan removal may take (see rules.ts); nothing while the DB is unread.
+  const removable = (ownership: Ownership): boolean => !!db && ownershipAllows(ownership, (p) => stateOf(p) === 'orphan');
 
   for (const c of inventory.containers) {
     const ownership = ownershipOf(c.name, c.labels);
     if (!isDecnetOwned(ownership)) continue;
-    const owned: OwnedContainer = { ...c, ownership, removable: removable(ownership.prefixes, ownership.malformed) };
+    const owned: OwnedContainer = { ...c, ownership, removable: removable(ownership) };
     for (const p of ownership.prefixes) groupOf(p).containers.push(owned);
   }
   for (const n of inventory.networks) {
     const ownership = ownershipOf(n.name, n.labels);
     if (!isDecnetOwned(ownership)) continue;
-    const owned: OwnedNetwork = { ...n, ownership, removable: removable(ownership.prefixes, ownership.malformed) };
+    const owned: OwnedNetwork = { ...n, ownership, removable: removable(ownership) };
     for (const p of ownership.prefixes) groupOf(p).networks.push(owned);
   }
 

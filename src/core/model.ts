@@ -157,3 +157,103 @@ export interface ScanResult {
   livePrefixes: string[];
   orphanPrefixes: string[];
 }
+
+// ---- Removal ------------------------------------------------------------------------------
+
+/**
+ * `orphan`: prefixes no topology row owns (what DECNET's reaper removes). `tornDown`: prefixes
+ * whose topology row says exactly `torn_down` yet whose resources are still on the daemon
+ * (DECNET keeps the row, so its reaper leaves them, and their networks block subnet reuse).
+ */
+export type RemovalMode = 'orphan' | 'tornDown';
+
+export interface PlannedContainer {
+  id: string;
+  name: string;
+  prefixes: string[];
+}
+
+export interface PlannedNetwork {
+  id: string;
+  name: string;
+  subnets: string[];
+  /** Endpoints attached when the plan was made (containers not in the plan are only disconnected). */
+  endpoints: { containerId: string; name: string }[];
+}
+
+/** A torn-down topology whose leftovers a `tornDown` plan removes. */
+export interface PlannedTopology {
+  prefix: string;
+  id: string;
+  name: string;
+  status: string;
+}
+
+/** A resource left alone, and why. */
+export interface SkippedItem {
+  kind: 'container' | 'network';
+  name: string;
+  reason: string;
+  /** Docker's id: resources are told apart by id, since a name can be reused. */
+  id?: string;
+}
+
+/** Exactly what the user is asked to confirm. */
+export interface RemovalPlan {
+  createdAt: string;
+  /** What the plan removes; `orphan` when absent. */
+  mode?: RemovalMode;
+  dockerEndpoint: string;
+  /** The daemon that answered when the plan was made; removal refuses to run on another. */
+  daemon: DaemonIdentity;
+  dbSource: string;
+  prefixes: string[];
+  /** For `tornDown`: the topology rows of `prefixes`, as they were when the plan was made. */
+  topologies?: PlannedTopology[];
+  containers: PlannedContainer[];
+  networks: PlannedNetwork[];
+  /** Resources of these prefixes that will not be touched, and why. */
+  excluded: SkippedItem[];
+  livePrefixes: string[];
+  orphanPrefixes: string[];
+  /** Topology rows in the DB when the plan was made (0 makes every prefix an orphan: worth a warning). */
+  dbTopologyCount?: number;
+}
+
+/** Keys follow DECNET's `POST /api/v1/topologies/reap-orphans` report; the rest are additions. */
+export interface ReapReport {
+  started_at: string;
+  finished_at: string;
+  /** `orphan` (the default when absent) or `torn_down`: leftovers of a topology whose row says `torn_down`. */
+  mode?: 'orphan' | 'torn_down';
+  docker_endpoint: string;
+  /** The daemon that answered at the endpoint: its host name and id. */
+  docker_daemon: DaemonIdentity;
+  database: string;
+  live_prefixes: string[];
+  orphan_prefixes: string[];
+  prefixes_reaped: string[];
+  /** Containers verified gone after the removal (including those already gone before it). */
+  containers_removed: string[];
+  /** Of those, the ones that someone else had removed first. */
+  already_gone: string[];
+  endpoints_disconnected: { network: string; container: string }[];
+  /** Networks verified gone after the removal. */
+  networks_removed: string[];
+  skipped: SkippedItem[];
+  errors: string[];
+}
+
+export interface RemovalProgress {
+  message: string;
+  done: number;
+  total: number;
+}
+
+/** The request cannot be carried out at all (a prefix is live or unknown, the DB is unreadable...). */
+export class RefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RefusedError';
+  }
+}

@@ -1,15 +1,23 @@
-// The one destructive flow: fresh scan → plan → modal confirmation (and, for a torn-down
-// topology's leftovers, the prefix typed) → removal with progress in the view → report to the
-// output channel → one summary message → refresh.
+// The editor's side of a removal. The session in core runs it (fresh read → plan → confirm →
+// re-check → remove → verify → report); this supplies how the editor asks (Quick Pick, modal,
+// the prefix typed for a torn-down topology's leftovers), shows progress in the view, and tells
+// the outcome (output channel, one summary message, refresh).
 import * as vscode from 'vscode';
-import type { ScanResult } from '../core/model';
-import { executeRemoval, planRemoval, RefusedError, type RemovalMode, type RemovalPlan } from '../core/reaper';
-import { formatPlan, formatReport, summarizeReport, type ReapReport } from '../core/report';
+import type { RemovalMode, RemovalPlan } from '../core/model';
+import {
+  runRemovalSession,
+  SCAN_FAILED,
+  type PrefixChoice,
+  type RemovalAsker,
+  type RemovalOutcome,
+  type RemovalProgressSink,
+  type RemovalRequest as SessionRequest,
+} from '../core/removal/session';
+import { formatReport, removalSubject } from '../core/removal/text';
 import { REMOVE_ACTION, SHOW_REPORT_ACTION, TOPOLOGIES_VIEW_ID } from './constants';
 import { describeError, type ComponentLog, type Log } from './log';
 import { showErrorWithOutput } from './notify';
-import { confirmMessage, confirmTornDownMessage, isTornDown, leftoverCount, plural } from './tree/labels';
-import type { ScanSnapshot, TopologyTreeModel } from './tree/topologyTreeModel';
+import type { TopologyTreeModel } from './tree/topologyTreeModel';
 import type { TreeNode } from './tree/topologyTreeProvider';
 
 export type RemovalRequest =
@@ -21,6 +29,14 @@ export type RemovalRequest =
   | { kind: 'pick' }
   /** The leftovers of a torn_down topology: this prefix, or one the user picks. */
   | { kind: 'tornDown'; prefix?: string };
+
+const TITLES: Record<RemovalMode, { title: string; placeHolder: string }> = {
+  orphan: { title: 'Force Remove Orphan Group', placeHolder: 'Orphan prefix to remove (you confirm the exact list next)' },
+  tornDown: {
+    title: 'Remove Leftovers of Torn-Down Topology',
+    placeHolder: 'Torn-down topology whose leftovers to remove (you confirm the exact list next)',
+  },
+};
 
 export class RemovalFlow {
   private busy = false;
@@ -48,186 +64,105 @@ export class RemovalFlow {
   }
 
   private async runExclusive(request: RemovalRequest): Promise<void> {
-    // Never plan from what the tree showed a while ago.
+    // Never plan from what the tree showed a while ago: the tree shows the read the plan is made from.
     const snapshot = await this.model.refresh();
     if (!snapshot) {
-      this.refuse('Scanning DECNET and Docker failed, so nothing was removed.');
+      this.refuse(SCAN_FAILED);
       return;
     }
-    const { result } = snapshot;
-    if (!this.canClassify(result)) {
-      return;
-    }
-    const prefixes = await this.prefixesFor(request, result);
-    if (!prefixes) {
-      return;
-    }
-
-    const mode: RemovalMode = request.kind === 'tornDown' ? 'tornDown' : 'orphan';
-    let plan: RemovalPlan;
+    const sessionRequest: SessionRequest =
+      request.kind === 'tornDown' ? { kind: 'tornDown', prefixes: request.prefix ? [request.prefix] : undefined } : request;
+    let removing: RemovalPlan | undefined;
+    const progress: RemovalProgressSink = {
+      around: async (plan, removal) => {
+        removing = plan;
+        const what = removalSubject(plan);
+        this.log.info(`removing ${plan.prefixes.join(', ')} from ${plan.dockerEndpoint}`);
+        try {
+          return await vscode.window.withProgress({ location: { viewId: TOPOLOGIES_VIEW_ID }, title: `Removing ${what}` }, removal);
+        } finally {
+          this.view.message = undefined;
+          void this.model.refresh();
+        }
+      },
+      step: (p, plan) => {
+        this.log.info(`${p.done}/${p.total} ${p.message}`);
+        this.view.message = `Removing ${removalSubject(plan)}: ${p.done}/${p.total} · ${p.message}`;
+      },
+    };
+    let outcome: RemovalOutcome;
     try {
-      plan = planRemoval(result, prefixes, { mode });
+      outcome = await runRemovalSession(sessionRequest, {
+        // Exactly what the confirmed plan is made from, even if the settings change meanwhile.
+        ...snapshot.target.options,
+        firstRead: snapshot.result,
+        asker: this.asker(),
+        progress,
+      });
     } catch (e) {
-      if (e instanceof RefusedError) {
-        this.refuse(e.message);
+      if (!removing) throw e;
+      this.log.error(`removal failed: ${describeError(e)}`);
+      showErrorWithOutput(this.output, `Removing ${removalSubject(removing)} failed: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    this.tell(outcome);
+  }
+
+  private tell(outcome: RemovalOutcome): void {
+    switch (outcome.kind) {
+      case 'refused':
+        this.refuse(outcome.message);
+        return;
+      case 'nothing':
+        this.log.info(outcome.message);
+        void vscode.window.showInformationMessage(outcome.message);
+        return;
+      case 'cancelled':
+      case 'planned':
+        this.log.info(`cancelled; nothing removed${outcome.plan ? ` (${outcome.plan.prefixes.join(', ')})` : ''}`);
+        return;
+      case 'removed': {
+        this.log.info(`report:\n${formatReport(outcome.report)}`);
+        const shown =
+          outcome.report.errors.length > 0
+            ? vscode.window.showWarningMessage(outcome.summary, SHOW_REPORT_ACTION)
+            : vscode.window.showInformationMessage(outcome.summary, SHOW_REPORT_ACTION);
+        void shown.then((pick) => {
+          if (pick === SHOW_REPORT_ACTION) {
+            this.output.show();
+          }
+        });
         return;
       }
-      throw e;
     }
-    const detail = formatPlan(plan);
-    this.log.info(`asking to confirm:\n${detail}`);
-
-    const message = mode === 'tornDown' ? confirmTornDownMessage(plan) : confirmMessage(plan);
-    const choice = await vscode.window.showWarningMessage(message, { modal: true, detail }, REMOVE_ACTION);
-    if (choice !== REMOVE_ACTION) {
-      this.log.info(`cancelled; nothing removed (${plan.prefixes.join(', ')})`);
-      return;
-    }
-    if (mode === 'tornDown' && !(await this.prefixTyped(plan))) {
-      this.log.info(`cancelled at the typed confirmation; nothing removed (${plan.prefixes.join(', ')})`);
-      return;
-    }
-
-    const report = await this.execute(plan, snapshot);
-    if (!report) {
-      return;
-    }
-    this.log.info(`report:\n${formatReport(report)}`);
-    const summary = summarizeReport(report);
-    const shown =
-      report.errors.length > 0
-        ? vscode.window.showWarningMessage(summary, SHOW_REPORT_ACTION)
-        : vscode.window.showInformationMessage(summary, SHOW_REPORT_ACTION);
-    void shown.then((pick) => {
-      if (pick === SHOW_REPORT_ACTION) {
-        this.output.show();
-      }
-    });
   }
 
-  /**
-   * The stronger confirmation for a torn-down topology's leftovers (its row stays in DECNET's
-   * database, so nothing there tells it apart from a topology in use but its status): the user
-   * types the prefix.
-   */
-  private async prefixTyped(plan: RemovalPlan): Promise<boolean> {
-    const expected = plan.prefixes.join(' ');
-    const names = (plan.topologies ?? []).map((t) => t.name).join(', ');
-    const typed = await vscode.window.showInputBox({
-      title: 'Remove Leftovers of Torn-Down Topology',
-      prompt: `Type ${expected} to remove the leftovers of ${names}: ${plural(plan.containers.length, 'container')} and ${plural(plan.networks.length, 'network')}.`,
-      placeHolder: expected,
-      ignoreFocusOut: true,
-      validateInput: (value) => (value.trim() === expected ? undefined : `Type ${expected} exactly to confirm.`),
-    });
-    return typed?.trim() === expected;
-  }
-
-  /** Nothing is an orphan unless both reads succeeded: say why and stop otherwise. */
-  private canClassify(result: ScanResult): boolean {
-    const problems: string[] = [];
-    if (!result.docker.ok) {
-      const e = result.docker.error;
-      problems.push(`cannot connect to Docker at ${e.endpoint}. ${e.message}`);
-    }
-    if (!result.db.ok) {
-      const e = result.db.error;
-      problems.push(`the DECNET database cannot be read (${e.kind}), so no topology can be called an orphan. ${e.message}`);
-    }
-    if (problems.length) {
-      this.refuse(`Nothing was removed: ${problems.join(' Also, ')}`);
-      return false;
-    }
-    return true;
-  }
-
-  private async prefixesFor(request: RemovalRequest, result: ScanResult): Promise<string[] | undefined> {
-    switch (request.kind) {
-      case 'prefixes':
-        return request.prefixes;
-      case 'tornDown': {
-        if (request.prefix) {
-          return [request.prefix];
-        }
-        const tornDown = result.groups.filter(isTornDown);
-        if (!tornDown.length) {
-          const message = `No torn-down DECNET topology has leftovers on ${result.dockerEndpoint}.`;
-          this.log.info(message);
-          void vscode.window.showInformationMessage(message);
-          return undefined;
-        }
+  private asker(): RemovalAsker {
+    return {
+      pick: async (choices: PrefixChoice[], mode: RemovalMode) => {
         const picked = await vscode.window.showQuickPick(
-          tornDown.map((g) => ({
-            label: g.prefix,
-            description: `${g.topology?.name} · ${plural(leftoverCount(g), 'leftover')}`,
-          })),
-          {
-            title: 'Remove Leftovers of Torn-Down Topology',
-            placeHolder: 'Torn-down topology whose leftovers to remove (you confirm the exact list next)',
-          },
+          choices.map((c) => ({ label: c.prefix, description: c.description })),
+          TITLES[mode],
         );
-        return picked ? [picked.label] : undefined;
-      }
-      case 'allOrphans':
-      case 'pick': {
-        if (result.orphanPrefixes.length === 0) {
-          const message = `No orphan DECNET topologies on ${result.dockerEndpoint}: every prefix found there is in the database.`;
-          this.log.info(message);
-          void vscode.window.showInformationMessage(message);
-          return undefined;
-        }
-        if (request.kind === 'allOrphans') {
-          return result.orphanPrefixes;
-        }
-        const items = result.groups
-          .filter((g) => g.state === 'orphan')
-          .map((g) => ({
-            label: g.prefix,
-            description: `${plural(g.containers.length, 'container')} · ${plural(g.networks.length, 'network')}`,
-          }));
-        const picked = await vscode.window.showQuickPick(items, {
-          title: 'Force Remove Orphan Group',
-          placeHolder: 'Orphan prefix to remove (you confirm the exact list next)',
+        return picked?.label;
+      },
+      confirm: async (_plan, question, detail) => {
+        this.log.info(`asking to confirm:\n${detail}`);
+        const choice = await vscode.window.showWarningMessage(question, { modal: true, detail }, REMOVE_ACTION);
+        return choice === REMOVE_ACTION;
+      },
+      typePrefix: async (_plan, expected, prompt) => {
+        const typed = await vscode.window.showInputBox({
+          title: TITLES.tornDown.title,
+          prompt,
+          placeHolder: expected,
+          ignoreFocusOut: true,
+          validateInput: (value) => (value.trim() === expected ? undefined : `Type ${expected} exactly to confirm.`),
         });
-        return picked ? [picked.label] : undefined;
-      }
-    }
-  }
-
-  private async execute(plan: RemovalPlan, snapshot: ScanSnapshot): Promise<ReapReport | undefined> {
-    const what =
-      plan.prefixes.length === 1
-        ? plan.prefixes[0]
-        : plan.mode === 'tornDown'
-          ? plural(plan.prefixes.length, 'torn-down topology', 'torn-down topologies')
-          : plural(plan.prefixes.length, 'orphan topology', 'orphan topologies');
-    this.log.info(`removing ${plan.prefixes.join(', ')} from ${plan.dockerEndpoint}`);
-    try {
-      return await vscode.window.withProgress(
-        { location: { viewId: TOPOLOGIES_VIEW_ID }, title: `Removing ${what}` },
-        () =>
-          executeRemoval(plan, {
-            // Exactly what the confirmed plan was made from, even if the settings changed since.
-            db: snapshot.target.options.db,
-            dockerHost: snapshot.target.options.dockerHost,
-            onProgress: (p) => {
-              this.log.info(`${p.done}/${p.total} ${p.message}`);
-              this.view.message = `Removing ${what}: ${p.done}/${p.total} · ${p.message}`;
-            },
-          }),
-      );
-    } catch (e) {
-      if (e instanceof RefusedError) {
-        this.refuse(e.message);
-      } else {
-        this.log.error(`removal failed: ${describeError(e)}`);
-        showErrorWithOutput(this.output, `Removing ${what} failed: ${e instanceof Error ? e.message : String(e)}`);
-      }
-      return undefined;
-    } finally {
-      this.view.message = undefined;
-      void this.model.refresh();
-    }
+        if (typed === undefined) this.log.info('cancelled at the typed confirmation');
+        return typed;
+      },
+    };
   }
 
   private refuse(message: string): void {

@@ -1,23 +1,15 @@
-// Pure text for the tree and the confirmation: no `vscode` import here, so it can be unit tested.
+// Pure text for the tree: no `vscode` import here, so it can be unit tested. Only words: what
+// may be removed, and why something is kept, is decided in core/rules.ts.
 import { TORN_GRACE_MS } from '../../core/tornHold';
 import type { DbPathOrigin } from '../../core/config';
-import type { Group, NetworkInfo, OwnedContainer, OwnedNetwork, ScanResult } from '../../core/model';
-import {
-  describeOverlap,
-  describeOwner,
-  summarizeOverlaps,
-  TORN_DOWN,
-  type NetworkConflict,
-  type QueryMatch,
-} from '../../core/overlaps';
-import type { RemovalPlan } from '../../core/reaper';
+import type { Group, GroupState, NetworkInfo, OwnedContainer, OwnedNetwork, ScanResult } from '../../core/model';
+import { describeOverlap, describeOwner, summarizeOverlaps, type NetworkConflict, type QueryMatch } from '../../core/overlaps';
+import { keptNote, plural } from '../../core/removal/text';
+import { isTornDown, TORN_DOWN, type PrefixLookup } from '../../core/rules';
+
+export { isTornDown, plural };
 
 export const SEP = ' · ';
-
-/** `1 container`, `2 containers`, `0 networks`. */
-export function plural(n: number, singular: string, pluralForm = `${singular}s`): string {
-  return `${n} ${n === 1 ? singular : pluralForm}`;
-}
 
 export function sectionLabel(title: string, count: number): string {
   return `${title} (${count})`;
@@ -113,11 +105,6 @@ export function liveGroupTooltip(group: Group, dbSource: string): string {
 
 // ---- Torn-down leftovers and subnet conflicts ---------------------------------------------
 
-/** A live group whose topology row says exactly `torn_down`: its resources are leftovers. */
-export function isTornDown(group: Group): boolean {
-  return group.state === 'live' && group.topology?.status === TORN_DOWN;
-}
-
 /** Containers and networks still on Docker. */
 export function leftoverCount(group: Group): number {
   return group.containers.length + group.networks.length;
@@ -190,13 +177,6 @@ export function foreignSectionTooltip(): string {
   return 'Networks DECNET did not create whose pools overlap a LAN of a topology that is not torn down, or another pool (and those picked in Find Subnet Overlaps…). The reaper never removes them.';
 }
 
-/** The modal's message for a torn-down topology's leftovers. */
-export function confirmTornDownMessage(plan: RemovalPlan): string {
-  const what = `${plural(plan.containers.length, 'container')} and ${plural(plan.networks.length, 'network')}`;
-  const names = (plan.topologies ?? []).map((t) => `${t.name} (${t.prefix})`).join(', ');
-  return `Remove the leftovers of torn-down topology ${names}: ${what}? Its row stays in the DECNET database.`;
-}
-
 /** One Quick Pick item of Find Subnet Overlaps…. */
 export function overlapPickItem(m: QueryMatch): { label: string; description: string; detail: string } {
   const containers = m.network.endpoints.map((e) => e.name);
@@ -254,24 +234,15 @@ type Owned = OwnedContainer | OwnedNetwork;
 
 /**
  * Why a resource of an orphan group stays, or undefined when it goes with the group.
- * `kept: also belongs to live prefix 1a2b3c4d`.
+ * `kept: also belongs to live topology prefix 1a2b3c4d`.
  */
 export function keptReason(resource: Owned, group: Group, livePrefixes: readonly string[]): string | undefined {
-  if (group.state !== 'orphan' || resource.removable) {
-    return undefined;
-  }
-  const others = resource.ownership.prefixes.filter((p) => p !== group.prefix);
-  const live = others.filter((p) => livePrefixes.includes(p));
-  if (live.length) {
-    return `kept: also belongs to live prefix ${live.join(', ')}`;
-  }
-  if (resource.ownership.malformed.length) {
-    return `kept: malformed DECNET marker ${resource.ownership.malformed.join(', ')}`;
-  }
-  if (others.length) {
-    return `kept: also belongs to prefix ${others.join(', ')}`;
-  }
-  return 'kept';
+  // The tree knows the group and which prefixes are live; with the DB read, the rest are orphans.
+  const stateOf = (p: string): GroupState => (p === group.prefix ? group.state : livePrefixes.includes(p) ? 'live' : 'orphan');
+  const lookup: PrefixLookup = {
+    get: (p) => (p === group.prefix ? group : { prefix: p, state: stateOf(p), topology: null, topologies: [] }),
+  };
+  return keptNote(resource, group, lookup);
 }
 
 /** `<state> · <image>`, plus why it is kept when it is. */
@@ -408,18 +379,6 @@ export function orphanSectionTooltip(dbSource: string, dockerEndpoint: string): 
     `- Database: ${code(dbSource)}`,
     `- Docker: ${code(dockerEndpoint)}`,
   ].join('\n');
-}
-
-// ---- Confirmation -------------------------------------------------------------------------
-
-/** The modal's message: names the prefixes and the counts; `formatPlan` goes in its detail. */
-export function confirmMessage(plan: RemovalPlan): string {
-  const what = `${plural(plan.containers.length, 'container')} and ${plural(plan.networks.length, 'network')}`;
-  if (plan.prefixes.length === 1) {
-    return `Force remove orphan topology ${plan.prefixes[0]}: ${what}?`;
-  }
-  const shown = plan.prefixes.length > 6 ? [...plan.prefixes.slice(0, 6), '…'] : plan.prefixes;
-  return `Force remove ${plan.prefixes.length} orphan topologies (${shown.join(', ')}): ${what}?`;
 }
 
 /** Beside "Database busy": the tree below is the scan of that time. */

@@ -1,0 +1,187 @@
+// One removal, from the request to the report, the same for every front end: fresh read →
+// "can we classify?" → plan → confirm (and, for torn-down leftovers, the prefix typed) →
+// re-check → sweep → verify → report. A front end supplies only how to ask and how to show
+// progress, and prints the outcome.
+import type { ReapReport, RemovalMode, RemovalPlan, RemovalProgress, ScanResult } from '../model';
+import { RefusedError } from '../model';
+import { isTornDown, unclassifiedReason } from '../rules';
+import { scan } from '../scan';
+import { executeRemoval, type RemovalDocker, type RemovalTarget, type ScanFn } from './execute';
+import { planRemoval } from './plan';
+import { confirmQuestion, emptyReport, formatPlan, plural, summarizeReport, typedConfirmation, typedPrompt } from './text';
+
+export type RemovalRequest =
+  /** These orphan prefixes. */
+  | { kind: 'prefixes'; prefixes: string[] }
+  /** Every orphan prefix of the fresh read. */
+  | { kind: 'allOrphans' }
+  /** One orphan prefix of the fresh read, picked by the user. */
+  | { kind: 'pick' }
+  /** The leftovers of torn_down topologies: these prefixes, or one the user picks. */
+  | { kind: 'tornDown'; prefixes?: string[] };
+
+/** A prefix offered to pick, with what is on Docker of it. */
+export interface PrefixChoice {
+  prefix: string;
+  /** `2 containers · 1 network`, `maze-old · 3 leftovers`. */
+  description: string;
+}
+
+/** How a front end asks. A method may throw RefusedError (no terminal to ask on, say). */
+export interface RemovalAsker {
+  /** Picks one of `choices` (never empty); undefined when the user cancels. */
+  pick?(choices: PrefixChoice[], mode: RemovalMode): Promise<string | undefined>;
+  /** Shows the plan (`detail`) and asks `question`; false when the user does not confirm. */
+  confirm(plan: RemovalPlan, question: string, detail: string): Promise<boolean>;
+  /**
+   * Torn-down leftovers only, after `confirm`: the row stays in DECNET's database, so nothing
+   * there tells them apart from a topology in use but its status, and the user types `expected`
+   * (the prefixes). Returns what was typed, undefined when cancelled.
+   */
+  typePrefix(plan: RemovalPlan, expected: string, prompt: string): Promise<string | undefined>;
+}
+
+/** `--yes`: confirms without asking. */
+export const assumeYes: RemovalAsker = {
+  confirm: () => Promise.resolve(true),
+  typePrefix: (_plan, expected) => Promise.resolve(expected),
+};
+
+/** How a front end shows the removal going on. */
+export interface RemovalProgressSink {
+  /** Runs around the removal (the editor shows its progress indicator there). */
+  around?<T>(plan: RemovalPlan, removal: () => Promise<T>): Promise<T>;
+  /** After each resource. One that throws never stops the sweep. */
+  step?(p: RemovalProgress, plan: RemovalPlan): void;
+}
+
+export interface RemovalSessionOptions extends RemovalTarget {
+  asker: RemovalAsker;
+  progress?: RemovalProgressSink;
+  /** Plan, and stop there: nothing is asked or removed. */
+  dryRun?: boolean;
+  /**
+   * The fresh read the plan is made from, when the front end made it (the editor refreshes its
+   * tree with it) from exactly this target; `null` when that read failed. Else the session reads.
+   */
+  firstRead?: ScanResult | null;
+  /** How to read (default `scan`); the re-check just before removal reads the same way. */
+  scan?: ScanFn;
+  /** The client that removes and verifies (default `connectDocker(dockerHost)`). */
+  docker?: RemovalDocker;
+  concurrency?: number;
+  /** Called after the re-check, before anything is removed (tests race the removal there). */
+  afterRecheck?: () => Promise<void>;
+}
+
+/** Nothing was removed unless `kind` is `removed`. */
+export type RemovalOutcome =
+  /** The request cannot be carried out (unreadable DB or Docker, a live prefix, another daemon...). */
+  | { kind: 'refused'; message: string; plan?: RemovalPlan }
+  /** Nothing to remove (no orphan, no torn-down leftovers). */
+  | { kind: 'nothing'; message: string; report: ReapReport }
+  /** The user did not pick or confirm. */
+  | { kind: 'cancelled'; message: string; plan?: RemovalPlan }
+  /** `dryRun`: what would go. */
+  | { kind: 'planned'; plan: RemovalPlan }
+  /** Done: the report says what is verified gone, skipped, or failed. */
+  | { kind: 'removed'; plan: RemovalPlan; report: ReapReport; summary: string };
+
+export const SCAN_FAILED = 'Scanning DECNET and Docker failed, so nothing was removed.';
+export const NOT_CONFIRMED = 'not confirmed: nothing was removed';
+export const NOT_TYPED = 'not confirmed (the prefix was not typed): nothing was removed';
+export const NOT_PICKED = 'no prefix picked: nothing was removed';
+
+/**
+ * Runs one removal. Resolves with what happened; rejects only on an unexpected failure (a
+ * RefusedError from anywhere, the asker included, is the `refused` outcome).
+ */
+export async function runRemovalSession(request: RemovalRequest, options: RemovalSessionOptions): Promise<RemovalOutcome> {
+  let plan: RemovalPlan | undefined;
+  try {
+    const target: RemovalTarget = { dbPath: options.dbPath, db: options.db, dockerHost: options.dockerHost };
+    const read = options.scan ?? scan;
+    // Never plan from what was shown a while ago.
+    const result = options.firstRead === undefined ? await read(target) : options.firstRead;
+    if (!result) return { kind: 'refused', message: SCAN_FAILED };
+    const unclassified = unclassifiedReason(result);
+    if (unclassified) return { kind: 'refused', message: `Nothing was removed: ${unclassified}` };
+
+    const chosen = await prefixesFor(request, result, options.asker);
+    if ('kind' in chosen) return chosen;
+    const mode: RemovalMode = request.kind === 'tornDown' ? 'tornDown' : 'orphan';
+    plan = planRemoval(result, chosen.prefixes, { mode });
+    if (options.dryRun) return { kind: 'planned', plan };
+
+    if (!(await options.asker.confirm(plan, confirmQuestion(plan), formatPlan(plan)))) {
+      return { kind: 'cancelled', message: NOT_CONFIRMED, plan };
+    }
+    if (mode === 'tornDown') {
+      const expected = typedConfirmation(plan);
+      const typed = await options.asker.typePrefix(plan, expected, typedPrompt(plan));
+      if (typed?.trim() !== expected) return { kind: 'cancelled', message: NOT_TYPED, plan };
+    }
+
+    const confirmed = plan;
+    const remove = (): Promise<ReapReport> =>
+      executeRemoval(confirmed, {
+        ...target,
+        scan: options.scan,
+        docker: options.docker,
+        concurrency: options.concurrency,
+        afterRecheck: options.afterRecheck,
+        onProgress: options.progress?.step && ((p) => options.progress?.step?.(p, confirmed)),
+      });
+    const around = options.progress?.around?.bind(options.progress);
+    const report = around ? await around(confirmed, remove) : await remove();
+    return { kind: 'removed', plan, report, summary: summarizeReport(report) };
+  } catch (e) {
+    if (e instanceof RefusedError) return { kind: 'refused', message: e.message, ...(plan ? { plan } : {}) };
+    throw e;
+  }
+}
+
+/** The prefixes a request names, or why there are none. */
+async function prefixesFor(
+  request: RemovalRequest,
+  result: ScanResult,
+  asker: RemovalAsker,
+): Promise<{ prefixes: string[] } | Extract<RemovalOutcome, { kind: 'nothing' | 'cancelled' }>> {
+  const pickOne = async (choices: PrefixChoice[], mode: RemovalMode) => {
+    if (!asker.pick) throw new RefusedError('no prefix was given');
+    const picked = await asker.pick(choices, mode);
+    return picked ? { prefixes: [picked] } : ({ kind: 'cancelled', message: NOT_PICKED } as const);
+  };
+  switch (request.kind) {
+    case 'prefixes':
+      return { prefixes: request.prefixes };
+    case 'tornDown': {
+      if (request.prefixes?.length) return { prefixes: request.prefixes };
+      const tornDown = result.groups.filter(isTornDown);
+      if (!tornDown.length) {
+        const message = `No torn-down DECNET topology has leftovers on ${result.dockerEndpoint}.`;
+        return { kind: 'nothing', message, report: emptyReport(result) };
+      }
+      const choices = tornDown.map((g) => ({
+        prefix: g.prefix,
+        description: `${g.topology?.name} · ${plural(g.containers.length + g.networks.length, 'leftover')}`,
+      }));
+      return pickOne(choices, 'tornDown');
+    }
+    case 'allOrphans':
+    case 'pick': {
+      if (!result.orphanPrefixes.length) {
+        const message = `No orphan DECNET topologies on ${result.dockerEndpoint}: every prefix found there is in the database.`;
+        return { kind: 'nothing', message, report: emptyReport(result) };
+      }
+      if (request.kind === 'allOrphans') return { prefixes: result.orphanPrefixes };
+      const choices = result.groups
+        .filter((g) => g.state === 'orphan')
+        .map((g) => ({
+          prefix: g.prefix,
+          description: `${plural(g.containers.length, 'container')} · ${plural(g.networks.length, 'network')}`,
+        }));
+      return pickOne(choices, 'orphan');
+    }
+  }
+}

@@ -1,0 +1,71 @@
+// The verification: only what a fresh listing shows gone is reported removed.
+import type Docker from 'dockerode';
+import { describeDockerError, listInventory } from '../docker';
+import type { ReapReport, RemovalPlan } from '../model';
+import type { Recheck } from './recheck';
+import type { SweepResult } from './sweep';
+
+/** The Docker API calls the verification makes (dockerode's; unit tests give a stand-in). */
+export type VerifyDocker = Pick<Docker, 'listContainers' | 'listNetworks' | 'info'>;
+
+/**
+ * Lists Docker again and writes the report: what is gone (someone else's removals included, as
+ * `already_gone`), what was skipped and why, and every error, a resource still present after its
+ * removal included.
+ */
+export async function verifyRemoval(
+  docker: VerifyDocker,
+  plan: RemovalPlan,
+  checked: Recheck,
+  swept: SweepResult,
+  startedAt: string,
+): Promise<ReapReport> {
+  const errors = [...swept.errors];
+  const containersRemoved: string[] = [];
+  const alreadyGone: string[] = [];
+  const networksRemoved: string[] = [];
+  const endpoint = checked.fresh.dockerEndpoint;
+  try {
+    const after = await listInventory(docker as Docker, endpoint);
+    const containerIds = new Set(after.containers.map((c) => c.id));
+    const networkIds = new Set(after.networks.map((n) => n.id));
+    const attempted = new Set(checked.containers.map((c) => c.id));
+    for (const c of plan.containers) {
+      if (containerIds.has(c.id)) {
+        if (attempted.has(c.id) && !swept.failedContainers.has(c.id)) errors.push(`container ${c.name}: still present after removal`);
+        continue;
+      }
+      containersRemoved.push(c.name);
+      if (!checked.freshContainers.has(c.id)) alreadyGone.push(c.name);
+    }
+    const attemptedNetworks = new Set(checked.networks.map((n) => n.id));
+    for (const n of plan.networks) {
+      if (networkIds.has(n.id)) {
+        if (attemptedNetworks.has(n.id) && !swept.networksNotRemoved.has(n.id)) errors.push(`network ${n.name}: still present after removal`);
+        continue;
+      }
+      networksRemoved.push(n.name);
+      if (!checked.freshNetworks.has(n.id)) alreadyGone.push(n.name);
+    }
+  } catch (err) {
+    errors.push(`Could not list Docker resources to verify the removal: ${describeDockerError(err)}`);
+  }
+  const { fresh } = checked;
+  return {
+    started_at: startedAt,
+    finished_at: new Date().toISOString(),
+    mode: checked.mode === 'tornDown' ? 'torn_down' : 'orphan',
+    docker_endpoint: endpoint,
+    docker_daemon: plan.daemon,
+    database: fresh.dbSource,
+    live_prefixes: fresh.livePrefixes,
+    orphan_prefixes: fresh.orphanPrefixes,
+    prefixes_reaped: plan.prefixes,
+    containers_removed: containersRemoved.sort(),
+    already_gone: alreadyGone.sort(),
+    endpoints_disconnected: swept.endpointsDisconnected,
+    networks_removed: networksRemoved.sort(),
+    skipped: [...checked.skipped, ...swept.skipped],
+    errors,
+  };
+}

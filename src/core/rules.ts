@@ -1,0 +1,220 @@
+// The rules of what a removal may touch, in one place: live, orphan, torn down, resources shared
+// between prefixes or carrying a malformed marker, the networks a container holds, and why a
+// resource is kept. Pure. The tree, the confirmation, the CLI and the sweep all ask here.
+import type {
+  Group,
+  NetworkEndpoint,
+  OwnedContainer,
+  OwnedNetwork,
+  Ownership,
+  RemovalMode,
+  RemovalPlan,
+  ScanResult,
+  Topology,
+} from './model';
+import { RefusedError } from './model';
+import { TORN_DOWN } from './overlaps';
+
+export { TORN_DOWN };
+
+/** What the rules need to know of a prefix's group. A `Map<string, Group>` is one. */
+export interface PrefixLookup {
+  get(prefix: string): Pick<Group, 'prefix' | 'state' | 'topology' | 'topologies'> | undefined;
+}
+
+export function groupsByPrefix(groups: readonly Group[]): Map<string, Group> {
+  return new Map(groups.map((g) => [g.prefix, g] as const));
+}
+
+// ---- Can anything be classified? ----------------------------------------------------------
+
+/**
+ * Why nothing can be classified orphan (so nothing may be removed), or undefined when both reads
+ * succeeded. The one wording of it, for the tree, the CLI and every refusal.
+ */
+export function unclassifiedReason(result: ScanResult): string | undefined {
+  // When both failed, both are said: one problem never hides the other.
+  const problems: string[] = [];
+  if (!result.docker.ok) {
+    const e = result.docker.error;
+    problems.push(`cannot connect to Docker at ${e.endpoint}. ${e.message}`);
+  }
+  if (!result.db.ok) {
+    const e = result.db.error;
+    problems.push(`the DECNET database could not be read (${e.kind}), so no topology can be called an orphan. ${e.message}`);
+  }
+  return problems.length ? problems.join(' Also, ') : undefined;
+}
+
+/** Refuses (RefusedError) unless both reads succeeded. */
+export function requireClassified(result: ScanResult): void {
+  const why = unclassifiedReason(result);
+  if (why) throw new RefusedError(`Nothing was removed: ${why}`);
+}
+
+// ---- Torn down ----------------------------------------------------------------------------
+
+export function isTornDownRow(t: Pick<Topology, 'status'>): boolean {
+  return t.status === TORN_DOWN;
+}
+
+/** The row shown for a prefix: one that is not torn_down when there is one, else the first. */
+export function shownTopology(rows: readonly Topology[] | undefined): Topology | null {
+  return rows?.find((t) => !isTornDownRow(t)) ?? rows?.[0] ?? null;
+}
+
+/**
+ * A live prefix whose every topology row says exactly `torn_down`: what is left of it on Docker
+ * are leftovers, which a `tornDown` removal may take.
+ */
+export function isTornDown(g: Pick<Group, 'state' | 'topologies'> | undefined): boolean {
+  return !!g && g.state === 'live' && g.topologies.length > 0 && g.topologies.every(isTornDownRow);
+}
+
+/** The topology row of a torn-down-mode prefix that is not torn_down, if any. */
+export function rowNotTornDown(g: Pick<Group, 'topologies'>): Topology | undefined {
+  return g.topologies.find((t) => !isTornDownRow(t));
+}
+
+// ---- Which resources may go ---------------------------------------------------------------
+
+/**
+ * True when a prefix is in the state a removal of this mode may touch: an orphan; or, for
+ * `tornDown`, one of the confirmed prefixes whose every topology row says `torn_down`.
+ */
+export function prefixAllowed(prefix: string, groups: PrefixLookup, mode: RemovalMode, confirmed?: ReadonlySet<string>): boolean {
+  const g = groups.get(prefix);
+  if (mode === 'orphan') return g?.state === 'orphan';
+  return isTornDown(g) && (!confirmed || confirmed.has(prefix));
+}
+
+/** A resource's markers allow it to go: none malformed, and every prefix they name allowed. */
+export function ownershipAllows(ownership: Ownership, allowed: (prefix: string) => boolean): boolean {
+  return ownership.malformed.length === 0 && ownership.prefixes.length > 0 && ownership.prefixes.every(allowed);
+}
+
+/**
+ * A resource goes only when it carries no malformed marker and every prefix its markers point to
+ * is in the mode's allowed state: an orphan, or (for `tornDown`) a confirmed prefix whose
+ * topology says exactly `torn_down`.
+ */
+export function removableIn(
+  resource: OwnedContainer | OwnedNetwork,
+  groups: PrefixLookup,
+  mode: RemovalMode,
+  confirmed?: ReadonlySet<string>,
+): boolean {
+  return ownershipAllows(resource.ownership, (p) => prefixAllowed(p, groups, mode, confirmed));
+}
+
+function describePrefix(prefix: string, groups: PrefixLookup): string {
+  const g = groups.get(prefix);
+  if (g?.state === 'live') return `topology ${g.topology?.name ?? prefix} (${prefix}, ${g.topology?.status})`;
+  if (g?.state === 'orphan') return `orphan prefix ${prefix}`;
+  return `prefix ${prefix}`;
+}
+
+/** Why a resource of the prefixes being removed stays. */
+export function whyKept(
+  resource: Pick<OwnedContainer | OwnedNetwork, 'ownership'>,
+  groups: PrefixLookup,
+  mode: RemovalMode = 'orphan',
+  confirmed?: ReadonlySet<string>,
+): string {
+  if (resource.ownership.malformed.length) {
+    return `carries a DECNET marker that names no valid topology (${resource.ownership.malformed.join(', ')})`;
+  }
+  const others = resource.ownership.prefixes.filter((p) => !prefixAllowed(p, groups, mode, confirmed));
+  if (mode === 'orphan') {
+    const live = others.filter((p) => groups.get(p)?.state === 'live');
+    if (live.length === others.length) return `also belongs to live topology prefix ${others.join(', ')}`;
+    return `also belongs to ${others.map((p) => describePrefix(p, groups)).join(', ')}`;
+  }
+  const unconfirmed = (p: string): string =>
+    isTornDown(groups.get(p)) ? `${describePrefix(p, groups)}, not confirmed` : describePrefix(p, groups);
+  return `also belongs to ${others.map(unconfirmed).join(', ')}`;
+}
+
+/** Why a resource confirmed for removal is skipped after the re-check just before removing. */
+export function changedReason(
+  resource: OwnedContainer | OwnedNetwork,
+  groups: PrefixLookup,
+  mode: RemovalMode,
+  confirmed?: ReadonlySet<string>,
+): string {
+  const reasons: string[] = [];
+  if (mode === 'tornDown') {
+    for (const p of resource.ownership.prefixes) {
+      if (prefixAllowed(p, groups, mode, confirmed)) continue;
+      const g = groups.get(p);
+      if (g?.state === 'live') {
+        reasons.push(`topology ${g.topology?.name ?? p} (${p}) is now ${g.topology?.status}, no longer ${TORN_DOWN}`);
+      } else if (g?.state === 'orphan') {
+        reasons.push(`prefix ${p} is now an orphan (its topology row was deleted)`);
+      }
+    }
+  } else {
+    const live = resource.ownership.prefixes.filter((p) => groups.get(p)?.state === 'live');
+    if (live.length) {
+      const names = live.map((p) => groups.get(p)?.topology?.name ?? p);
+      reasons.push(`prefix ${live.join(', ')} is now live (topology ${names.join(', ')})`);
+    }
+  }
+  if (reasons.length) return reasons.join('; ');
+  return `changed since the confirmation (${whyKept(resource, groups, mode, confirmed)})`;
+}
+
+// ---- Networks -----------------------------------------------------------------------------
+
+/**
+ * At planning: the DECNET containers attached to a network that do not go with it (a live
+ * topology's, one kept). A network with any is kept: they are never disconnected.
+ */
+export function decnetContainersKeptOn(
+  network: Pick<OwnedNetwork, 'endpoints'>,
+  decnetContainers: ReadonlySet<string>,
+  removed: ReadonlySet<string>,
+): NetworkEndpoint[] {
+  return network.endpoints.filter((e) => decnetContainers.has(e.containerId) && !removed.has(e.containerId));
+}
+
+export function keptOnNetworkReason(kept: readonly NetworkEndpoint[]): string {
+  return `DECNET container ${kept.map((e) => e.name).join(', ')} is attached and is not removed`;
+}
+
+/** What the sweep knows when a network's turn comes. */
+export interface NetworkCheck {
+  /** The containers of the confirmed plan. */
+  planned: ReadonlySet<string>;
+  /** Of those, the ones the re-check kept. */
+  kept: ReadonlySet<string>;
+  /** DECNET's containers on the daemon at the re-check. */
+  decnet: ReadonlySet<string>;
+  /** The network's endpoints the user saw in the confirmation. */
+  confirmedEndpoints: ReadonlySet<string>;
+}
+
+/**
+ * At removal: the endpoints attached now that keep the network. Only endpoints the user saw are
+ * disconnected, and never one of a DECNET container that is not being removed (kept, of a live
+ * topology, or new).
+ */
+export function blockingEndpoints(endpoints: readonly NetworkEndpoint[], check: NetworkCheck): NetworkEndpoint[] {
+  return endpoints.filter((e) =>
+    check.planned.has(e.containerId)
+      ? check.kept.has(e.containerId)
+      : check.decnet.has(e.containerId) || !check.confirmedEndpoints.has(e.containerId),
+  );
+}
+
+export function blockedNetworkReason(blocking: readonly NetworkEndpoint[]): string {
+  return `container ${blocking.map((b) => b.name).join(', ')} is attached and was not confirmed for removal or disconnection`;
+}
+
+/** Containers that are not removed but only disconnected from the plan's networks. */
+export function endpointsToDisconnect(plan: Pick<RemovalPlan, 'containers' | 'networks'>): { network: string; container: string }[] {
+  const planned = new Set(plan.containers.map((c) => c.id));
+  return plan.networks.flatMap((n) =>
+    n.endpoints.filter((e) => !planned.has(e.containerId)).map((e) => ({ network: n.name, container: e.name })),
+  );
+}
