@@ -13,6 +13,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { sleep } from '../support/time';
 
 export const CODE_SERVER_VERSION = '4.100.3';
 
@@ -107,10 +108,6 @@ async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-function sleep(ms: number) {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** Polls fn until it returns a truthy value; the error names what was awaited and the last value. */
@@ -431,12 +428,19 @@ export class CodeServer {
     await this.page.waitForTimeout(300);
   }
 
-  /** Opens the context menu of the row and returns the items it offers (enabled ones; [] when none opens). */
-  async contextMenuItems(label: string): Promise<string[]> {
+  /**
+   * Right-clicks the row and returns the items its context menu offers (enabled ones), or null
+   * when no menu opened: VS Code opens none for a row that is offered nothing. Throws when the
+   * row did not take the right-click (VS Code focuses the row before it decides on a menu), so
+   * that a menu that was never asked for cannot pass for an empty one.
+   */
+  async contextMenuItems(label: string): Promise<string[] | null> {
     try {
       await this.openContextMenu(label, 2_000);
-    } catch {
-      return [];
+    } catch (e) {
+      const focused = /\bfocused\b/.test((await this.rowLocator(label).getAttribute('class')) ?? '');
+      if (!focused) throw new Error(`row "${label}" did not take the right-click: ${describeError(e)}`, { cause: e });
+      return null;
     }
     const items = await this.menuItems();
     await this.page.keyboard.press('Escape');

@@ -1,29 +1,24 @@
 // The bundled CLI (dist/cli.js, as users run it) against the private dockerd and real SQLite files.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import type Docker from 'dockerode';
-import { containerNames, deployTopology, networkNames, newTopologyId, testDocker, testDockerHost, wipeDaemon } from '../support/docker';
+import { after, before, describe, it } from 'node:test';
+import { containerNames, deployTopology, networkNames, newTopologyId, privateDaemon } from '../support/docker';
 import { buildCli, runCli } from '../support/cli';
 import { makeDecnetDb, topologyRow } from '../support/makeDb';
 
 
 describe('decnet-reaper CLI', () => {
-  let docker: Docker;
-  let host: string;
+  const { docker, host } = privateDaemon();
   let dir: string;
 
   before(() => {
-    host = testDockerHost();
-    docker = testDocker();
     dir = mkdtempSync(path.join(tmpdir(), 'decnet-cli-it-'));
     buildCli();
   });
-  beforeEach(async () => wipeDaemon(docker));
-  after(async () => {
-    await wipeDaemon(docker);
+  after(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -88,7 +83,16 @@ describe('decnet-reaper CLI', () => {
     assert.match(bad.stderr, /corrupt/);
     const badScan = run(['scan', '--db', corrupt, '--json']);
     assert.equal(badScan.code, 2);
-    assert.deepEqual(JSON.parse(badScan.stdout).orphan_prefixes, []);
+    const unread = JSON.parse(badScan.stdout);
+    assert.deepEqual(unread.orphan_prefixes, []);
+    assert.match(unread.error, /^The DECNET database could not be read \(corrupt\): .*Nothing is classified orphan\.$/);
+    assert.deepEqual(
+      unread.groups.map((g: { prefix: string; state: string }) => [g.prefix, g.state]).sort(),
+      [
+        [w.live.prefix, 'unknown'],
+        [w.orphan.prefix, 'unknown'],
+      ].sort(),
+    );
     assert.equal(run(['scan', '--db', w.db], { DOCKER_HOST: `unix://${dir}/nope.sock` }).code, 2);
     assert.ok((await containerNames(docker)).includes(`decnet_t_${w.orphan.prefix}_decky-01`));
   });
@@ -105,5 +109,30 @@ describe('decnet-reaper CLI', () => {
     assert.deepEqual(report.errors, []);
     assert.deepEqual(await containerNames(docker), [`decnet_t_${w.live.prefix}_decky-01`]);
     assert.deepEqual(await networkNames(docker), [w.live.networks[0].name]);
+  });
+
+  it('reap exits 1 when a resource cannot be removed, reports it and removes the rest', { timeout: 120_000 }, async () => {
+    const w = await world('failing');
+    const stuck = w.orphan.containers.find((c) => c.name === `decnet_t_${w.orphan.prefix}_decky-01`)!;
+    // A file the daemon cannot delete in the container's own folder makes its removal fail for
+    // real ("operation not permitted").
+    const root = (await docker.info()).DockerRootDir as string;
+    const pin = path.join(root, 'containers', stuck.id, 'decnet-reaper-test-immutable');
+    writeFileSync(pin, 'the daemon cannot delete this file\n');
+    execFileSync('chattr', ['+i', pin]);
+    try {
+      const r = run(['reap', w.orphan.prefix, '--db', w.db, '--yes', '--json']);
+      assert.equal(r.code, 1, r.stderr);
+      const report = JSON.parse(r.stdout);
+      assert.equal(report.errors.length, 1, JSON.stringify(report.errors));
+      assert.match(report.errors[0], new RegExp(`^container ${stuck.name}: `));
+      assert.deepEqual(report.containers_removed, ['decky-01-ssh']);
+      const names = await containerNames(docker);
+      assert.ok(names.includes(stuck.name), 'the container that failed is still there');
+      assert.ok(!names.includes('decky-01-ssh'));
+    } finally {
+      execFileSync('chattr', ['-i', pin]);
+      await docker.getContainer(stuck.id).remove({ force: true }).catch(() => undefined);
+    }
   });
 });

@@ -6,25 +6,20 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type Docker from 'dockerode';
 import { buildCli, runCli } from '../support/cli';
-import { containerNames, deployTopology, newTopologyId, testDocker, testDockerHost, wipeDaemon } from '../support/docker';
+import { containerNames, deployTopology, newTopologyId, privateDaemon } from '../support/docker';
 import { makeDecnetDb, topologyRow } from '../support/makeDb';
 import { testMysql } from '../support/mysql';
 
 describe('decnet-reaper CLI input', () => {
-  let docker: Docker;
-  let host: string;
+  const { docker, host } = privateDaemon({ wipeBeforeEachTest: false });
   let dir: string;
   let db: string;
   let orphanPrefix: string;
 
   before(async () => {
-    host = testDockerHost();
-    docker = testDocker();
     dir = mkdtempSync(path.join(tmpdir(), 'decnet-cli-input-'));
     buildCli();
-    await wipeDaemon(docker);
     // A red topology name, and an orphan: a fallback to this database would classify it.
     const liveId = newTopologyId();
     const orphanId = newTopologyId();
@@ -32,8 +27,7 @@ describe('decnet-reaper CLI input', () => {
     await deployTopology(docker, liveId, [{ name: 'dmz', subnet: '198.18.40.0/24' }], [{ name: 'decky-01', lan: 'dmz' }]);
     orphanPrefix = (await deployTopology(docker, orphanId, [{ name: 'dmz', subnet: '198.18.41.0/24' }], [{ name: 'decky-01', lan: 'dmz' }])).prefix;
   });
-  after(async () => {
-    await wipeDaemon(docker);
+  after(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -5,9 +5,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type Docker from 'dockerode';
 import { buildCli, runCli } from '../support/cli';
-import { deployTopology, newTopologyId, testDocker, testDockerHost, wipeDaemon } from '../support/docker';
+import { deployTopology, newTopologyId, privateDaemon } from '../support/docker';
 import { makeDecnetDb } from '../support/makeDb';
 
 
@@ -29,17 +28,16 @@ function sshConfig(): string {
 }
 
 describe('Docker endpoints', () => {
-  let docker: Docker;
+  // The tests share the orphan deployed once below.
+  const { docker, host: unixHost } = privateDaemon({ wipeBeforeEachTest: false });
   let dir: string;
   let db: string;
   let orphanPrefix: string;
   let daemonId: string;
 
   before(async () => {
-    docker = testDocker();
     dir = mkdtempSync(path.join(tmpdir(), 'decnet-endpoints-'));
     buildCli();
-    await wipeDaemon(docker);
     db = makeDecnetDb(path.join(dir, 'db'), {});
     const orphan = await deployTopology(docker, newTopologyId(), [{ name: 'dmz', subnet: '198.18.7.0/24' }], [
       { name: 'decky-ep', lan: 'dmz' },
@@ -47,8 +45,7 @@ describe('Docker endpoints', () => {
     orphanPrefix = orphan.prefix;
     daemonId = (await docker.info()).ID;
   });
-  after(async () => {
-    await wipeDaemon(docker);
+  after(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -76,7 +73,7 @@ describe('Docker endpoints', () => {
   }
 
   it('reaches the daemon through --context, DOCKER_CONTEXT and the current context, and names it', () => {
-    const host = testDockerHost();
+    const host = unixHost;
     const config = contextConfig('decnet-test', host, undefined, true);
     for (const [args, env] of [
       [['--context', 'decnet-test'], { DOCKER_CONFIG: config }],

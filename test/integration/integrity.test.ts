@@ -5,26 +5,20 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import type Docker from 'dockerode';
-import { containerNames, deployTopology, networkNames, newTopologyId, testDocker, testDockerHost, wipeDaemon } from '../support/docker';
+import { after, before, describe, it } from 'node:test';
+import { containerNames, deployTopology, networkNames, newTopologyId, privateDaemon } from '../support/docker';
 import { buildCli, runCli } from '../support/cli';
 import { damageTopologies, makeDecnetDb, topologyRow } from '../support/makeDb';
 
 describe('decnet-reaper CLI on a database damaged without SQLite noticing', () => {
-  let docker: Docker;
-  let host: string;
+  const { docker, host } = privateDaemon();
   let dir: string;
 
   before(() => {
-    host = testDockerHost();
-    docker = testDocker();
     dir = mkdtempSync(path.join(tmpdir(), 'decnet-integrity-it-'));
     buildCli();
   });
-  beforeEach(async () => wipeDaemon(docker));
-  after(async () => {
-    await wipeDaemon(docker);
+  after(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 

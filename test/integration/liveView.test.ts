@@ -1,39 +1,38 @@
 // The live view's machinery (src/core/watch.ts + src/core/serialRunner.ts, exactly what the
 // extension runs while its view is visible) against real daemons: Docker events and database
 // changes that arrive while a refresh runs, and a daemon restart while the view is live.
-// The first test shares the private daemon with other tests and removes only what it created;
-// the restart test starts a daemon of its own (/tmp/decnet-reaper-restart) and stops it after.
+// The restart test starts a daemon of its own (/tmp/decnet-reaper-restart…) and stops it after.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type Docker from 'dockerode';
 import type { Group, ScanResult } from '../../src/core/model';
 import { scan } from '../../src/core/scan';
 import { SerialRunner } from '../../src/core/serialRunner';
 import { TopologyWatcher, type ChangeReason, type ConnectionState } from '../../src/core/watch';
-import { deployTopology, newTopologyId, testDocker, testDockerHost, wipeDaemon } from '../support/docker';
+import {
+  assertPrivateDaemon,
+  deployTopology,
+  dockerAt,
+  newTopologyId,
+  ownDaemonRoot,
+  privateDaemon,
+  startOwnDaemon,
+  stopOwnDaemon,
+  uniqueName,
+  wipeDaemon,
+} from '../support/docker';
 import { insertTopologyRow, makeDecnetDb, topologyRow } from '../support/makeDb';
-import { Created, dockerAt, startOwnDaemon, stopOwnDaemon, uniqueName } from '../support/owned';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+import { sleep, waitFor } from '../support/time';
 
 /** A view: a watcher whose signals run a serialized, deliberately slow refresh, as the extension does. */
 class LiveView {
   readonly results: ScanResult[] = [];
   readonly batches: ChangeReason[][] = [];
   readonly states: ConnectionState[] = [];
+  /** When each state was entered (Date.now()). */
+  readonly stateTimes: number[] = [];
   active = 0;
   maxActive = 0;
   /** Extra time each refresh takes after its scan (as if rendering were slow). */
@@ -43,7 +42,12 @@ class LiveView {
   readonly runner: SerialRunner<ScanResult>;
   readonly watcher: TopologyWatcher;
 
-  constructor(dockerHost: string, dbPath: string, reconnect = { initial: 500, max: 30_000 }) {
+  constructor(
+    dockerHost: string,
+    dbPath: string,
+    reconnect = { initial: 500, max: 30_000 },
+    { debounceMs = 200, maxWaitMs = 1_000 }: { debounceMs?: number; maxWaitMs?: number } = {},
+  ) {
     this.runner = new SerialRunner(async () => {
       this.active++;
       this.maxActive = Math.max(this.maxActive, this.active);
@@ -60,8 +64,8 @@ class LiveView {
     this.watcher = new TopologyWatcher({
       dockerHost,
       dbPath,
-      debounceMs: 200,
-      maxWaitMs: 1_000,
+      debounceMs,
+      maxWaitMs,
       dbMinIntervalMs: 500,
       reconnectInitialMs: reconnect.initial,
       reconnectMaxMs: reconnect.max,
@@ -70,7 +74,10 @@ class LiveView {
       this.batches.push(reasons);
       void this.runner.run();
     });
-    this.watcher.onConnectionChanged((s) => this.states.push(s));
+    this.watcher.onConnectionChanged((s) => {
+      this.states.push(s);
+      this.stateTimes.push(Date.now());
+    });
   }
 
   get latest(): ScanResult | undefined {
@@ -82,25 +89,20 @@ class LiveView {
   }
 
   async waitConnected(): Promise<void> {
-    await waitFor('the event stream to open', () => this.watcher.connectionState === 'connected');
+    await waitFor(() => this.watcher.connectionState === 'connected', { what: 'the event stream to open' });
   }
 }
 
 describe('a live view on a real daemon', () => {
-  let docker: Docker;
-  let host: string;
+  const { docker, host } = privateDaemon();
   let dir: string;
-  const created = new Created();
   const views: LiveView[] = [];
 
   before(() => {
-    host = testDockerHost();
-    docker = testDocker();
     dir = mkdtempSync(path.join(tmpdir(), 'decnet-live-it-'));
   });
   after(async () => {
     for (const v of views) v.watcher.dispose();
-    await created.cleanup(docker);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -123,9 +125,7 @@ describe('a live view on a real daemon', () => {
     const running = view.runner.run();
     await scanDone;
     view.onScanned = undefined;
-    const t = created.topology(
-      await deployTopology(docker, id, [{ name: 'dmz', subnet: '198.18.112.0/24' }], [{ name: 'decky-01', lan: 'dmz', services: ['ssh'] }]),
-    );
+    const t = await deployTopology(docker, id, [{ name: 'dmz', subnet: '198.18.112.0/24' }], [{ name: 'decky-01', lan: 'dmz', services: ['ssh'] }]);
     const during = await running;
     assert.equal(
       during.groups.find((g) => g.prefix === prefix),
@@ -134,10 +134,13 @@ describe('a live view on a real daemon', () => {
     );
     view.slowMs = 0;
 
-    const g = await waitFor('a refresh that shows the new topology', () => {
-      const g = view.group(prefix);
-      return g && g.containers.length === 2 && g.networks.length === 1 && g.networks[0].endpoints.length === 1 && g;
-    });
+    const g = await waitFor(
+      () => {
+        const g = view.group(prefix);
+        return g && g.containers.length === 2 && g.networks.length === 1 && g.networks[0].endpoints.length === 1 && g;
+      },
+      { what: 'a refresh that shows the new topology' },
+    );
     assert.equal(g.state, 'orphan');
     assert.deepEqual(g.containers.map((c) => c.name).sort(), ['decky-01-ssh', `decnet_t_${prefix}_decky-01`]);
     const dockerReasons = view.batches.flat().filter((r) => r.kind === 'docker');
@@ -155,34 +158,50 @@ describe('a live view on a real daemon', () => {
 
     // DECNET commits the topology's row (into the -wal only): the database watch sees it.
     await insertTopologyRow(dbPath, topologyRow(id, 'maze-events', 'pending'));
-    const live = await waitFor('a refresh that shows the topology live', () => view.group(prefix)?.state === 'live' && view.group(prefix));
+    const live = await waitFor(() => view.group(prefix)?.state === 'live' && view.group(prefix), { what: 'a refresh that shows the topology live' });
     assert.equal(live.topology?.name, 'maze-events');
     // (A refresh for a late Docker event may show it first; the database signal comes anyway.)
-    await waitFor('a database signal', () => view.batches.flat().some((r) => r.kind === 'db' && r.file.startsWith('decnet.db')));
+    await waitFor(() => view.batches.flat().some((r) => r.kind === 'db' && r.file.startsWith('decnet.db')), { what: 'a database signal' });
 
     // A container goes away: its `destroy` event refreshes the view.
     await docker.getContainer(t.containers.find((c) => c.name === 'decky-01-ssh')!.id).remove({ force: true });
-    await waitFor('a refresh without decky-01-ssh', () => view.group(prefix)?.containers.length === 1);
+    await waitFor(() => view.group(prefix)?.containers.length === 1, { what: 'a refresh without decky-01-ssh' });
 
     assert.equal(view.maxActive, 1, 'refreshes never overlap');
 
-    // Hidden: the watcher stops, and nothing runs any more.
+    // Hidden: the watcher stops, and nothing runs any more. A second view, still watching and
+    // slower to signal (2 s after the last event, against 0.2 s), is the barrier: once it has
+    // signalled the network below, the stopped view would have signalled it long before, were it
+    // still watching.
+    const witness = new LiveView(host, dbPath, undefined, { debounceMs: 2_000, maxWaitMs: 60_000 });
+    views.push(witness);
+    witness.watcher.start();
+    await witness.waitConnected();
     view.watcher.stop();
+    assert.equal(view.watcher.connectionState, 'idle');
+    const signals = view.batches.length;
+    // A refresh signalled before the stop may still be running: it ends.
+    await waitFor(() => !view.runner.isRunning && !view.runner.hasQueued, { what: 'the last refresh before the stop to end' });
     const runs = view.results.length;
-    const extra = await docker.createNetwork({ Name: uniqueName('decnet-live-it-hidden'), IPAM: { Config: [{ Subnet: '198.18.113.0/24' }] } });
-    created.networks.add(extra.id);
-    await sleep(1_500);
+    const hidden = uniqueName('decnet-live-it-hidden');
+    await docker.createNetwork({ Name: hidden, IPAM: { Config: [{ Subnet: '198.18.113.0/24' }] } });
+    await waitFor(
+      () => witness.batches.flat().some((r) => r.kind === 'docker' && r.type === 'network' && r.action === 'create' && r.name === hidden),
+      { what: 'the witness view to signal the new network' },
+    );
+    assert.equal(view.batches.length, signals, 'no signal while stopped');
     assert.equal(view.results.length, runs, 'no refresh while stopped');
     assert.equal(view.watcher.connectionState, 'idle');
   });
 
   it('reconnects with backoff after its daemon restarts, and lists everything again', { timeout: 240_000 }, async () => {
-    const root = '/tmp/decnet-reaper-restart';
+    const root = ownDaemonRoot('restart');
     const ownHost = startOwnDaemon(root);
     const own = dockerAt(ownHost);
     let view: LiveView | undefined;
     try {
       // The daemon is this test's own: what an interrupted run left there goes.
+      await assertPrivateDaemon(own, ownHost);
       await wipeDaemon(own);
       const id = newTopologyId();
       const prefix = id.slice(0, 8);
@@ -198,28 +217,35 @@ describe('a live view on a real daemon', () => {
 
       // The daemon goes away (its containers are removed first by the script; networks stay).
       stopOwnDaemon(root);
-      await waitFor('the watcher to see the daemon gone', () => view!.watcher.connectionState !== 'connected');
+      await waitFor(() => view!.watcher.connectionState !== 'connected', { what: 'the watcher to see the daemon gone' });
       const down = await view.runner.run();
       assert.equal(down.docker.ok, false, 'a refresh meanwhile shows Docker unreachable');
-      await sleep(2_500);
-      const retries = view.states.filter((s) => s === 'disconnected').length;
-      assert.ok(retries >= 2, `it keeps retrying (${view.states.join(' → ')})`);
-      assert.ok(retries < 12, `with backoff, not in a tight loop (${retries} attempts in ~2.5 s)`);
+      // It keeps retrying, with backoff (200, 400, 800 ms, then 1 s): from the first drop to the
+      // fourth, at least 1.4 s go by, however fast the machine; a tight loop takes milliseconds.
+      const drops = () => view!.stateTimes.filter((_, i) => view!.states[i] === 'disconnected');
+      await waitFor(() => drops().length >= 4, { what: `four failed connections (${view.states.join(' → ')})` });
+      const [first, , , fourth] = drops();
+      assert.ok(fourth - first >= 1_400 - 20, `with backoff, not in a tight loop: 4 drops in ${fourth - first} ms (${view.states.join(' → ')})`);
 
       const batchesBefore = view.batches.length;
       startOwnDaemon(root);
       await view.waitConnected();
-      await waitFor('a "reconnected" signal', () => view!.batches.slice(batchesBefore).some((b) => b.some((r) => r.kind === 'reconnected')));
-      const g = await waitFor('a refresh after the restart', () => {
-        const r = view!.latest;
-        return r?.docker.ok && r.groups.find((x) => x.prefix === prefix);
+      await waitFor(() => view!.batches.slice(batchesBefore).some((b) => b.some((r) => r.kind === 'reconnected')), {
+        what: 'a "reconnected" signal',
       });
+      const g = await waitFor(
+        () => {
+          const r = view!.latest;
+          return r?.docker.ok && r.groups.find((x) => x.prefix === prefix);
+        },
+        { what: 'a refresh after the restart' },
+      );
       assert.equal(g.containers.length, 0, 'the containers removed while it was down are gone from the view');
       assert.deepEqual(g.networks.map((n) => n.name), [`decnet_t_${prefix}_dmz`]);
 
       // And events flow again on the new stream.
       const net = await own.createNetwork({ Name: `decnet_t_${prefix}_lan-b`, Internal: true, IPAM: { Config: [{ Subnet: '198.18.121.0/24' }] } });
-      await waitFor('the new network in the view', () => view!.group(prefix)?.networks.some((n) => n.id === net.id));
+      await waitFor(() => view!.group(prefix)?.networks.some((n) => n.id === net.id), { what: 'the new network in the view' });
       assert.equal(view.maxActive, 1);
     } finally {
       view?.watcher.dispose();

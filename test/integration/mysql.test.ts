@@ -4,12 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type Docker from 'dockerode';
 import type { MysqlTarget } from '../../src/core/config';
 import { executeRemoval, planRemoval, RefusedError } from '../../src/core/reaper';
 import { scan } from '../../src/core/scan';
 import { buildCli, runCli } from '../support/cli';
-import { containerNames, deployTopology, newTopologyId, testDocker, testDockerHost, wipeDaemon } from '../support/docker';
+import { containerNames, deployTopology, newTopologyId, privateDaemon } from '../support/docker';
 import { topologyRow } from '../support/makeDb';
 import { dropMysqlDb, makeMysqlDb, startExtraMariadb, testMysql, type TestMysql } from '../support/mysql';
 
@@ -19,8 +18,8 @@ function target(server: TestMysql, database: string, password = server.password)
 }
 
 describe('the MySQL backend', () => {
-  let docker: Docker;
-  let host: string;
+  // The tests share the topologies deployed once below.
+  const { docker, host } = privateDaemon({ wipeBeforeEachTest: false });
   let server: TestMysql;
   let dir: string;
   const liveId = newTopologyId();
@@ -29,12 +28,9 @@ describe('the MySQL backend', () => {
   const databases: string[] = [];
 
   before(async () => {
-    host = testDockerHost();
     server = testMysql();
-    docker = testDocker();
     dir = mkdtempSync(path.join(tmpdir(), 'decnet-mysql-it-'));
     buildCli();
-    await wipeDaemon(docker);
     database = await makeMysqlDb(server, [topologyRow(liveId, 'maze-mysql', 'active')]);
     databases.push(database);
     await deployTopology(docker, liveId, [{ name: 'dmz', subnet: '198.18.8.0/24' }], [{ name: 'decky-my1', lan: 'dmz' }]);
@@ -43,7 +39,6 @@ describe('the MySQL backend', () => {
     ]);
   });
   after(async () => {
-    await wipeDaemon(docker);
     for (const d of databases) await dropMysqlDb(server, d);
     rmSync(dir, { recursive: true, force: true });
   });

@@ -1,21 +1,18 @@
 // Subnet overlaps against the private real dockerd and real SQLite files: what `decnet-reaper
 // overlaps` prints (the bundled CLI, as users run it) and what the tree renders from the core.
-// Shares the daemon with other tests: uses 198.18.100.0/24–198.18.107.0/24 and fd00:dec:100::/48,
-// and removes only what it created.
+// Uses 198.18.100.0/24–198.18.107.0/24 and fd00:dec:100::/48.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type Docker from 'dockerode';
 import type { Lan } from '../../src/core/model';
 import { conflictsOfScan, describeOverlap } from '../../src/core/overlaps';
 import { scan } from '../../src/core/scan';
 import { buildCli, runCli } from '../support/cli';
-import { deployTopology, newTopologyId, TEST_IMAGE, testDocker, testDockerHost } from '../support/docker';
+import { deployTopology, newTopologyId, privateDaemon, TEST_IMAGE, uniqueName } from '../support/docker';
 import { makeDecnetDb, topologyRow } from '../support/makeDb';
-import { Created, uniqueName } from '../support/owned';
 
 
 function lan(topologyId: string, name: string, subnet: string, dockerNetworkId: string | null = null): Lan {
@@ -33,19 +30,14 @@ interface JsonConflict {
 }
 
 describe('subnet overlaps on a real daemon', () => {
-  let docker: Docker;
-  let host: string;
+  const { docker, host } = privateDaemon();
   let dir: string;
-  const created = new Created();
 
   before(() => {
-    host = testDockerHost();
-    docker = testDocker();
     dir = mkdtempSync(path.join(tmpdir(), 'decnet-overlaps-it-'));
     buildCli();
   });
-  after(async () => {
-    await created.cleanup(docker);
+  after(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -63,19 +55,15 @@ describe('subnet overlaps on a real daemon', () => {
     const activeId = newTopologyId();
     const tornId = newTopologyId();
     const orphanId = newTopologyId();
-    const active = created.topology(
-      await deployTopology(docker, activeId, [{ name: 'dmz', subnet: '198.18.101.0/24' }], [{ name: 'decky-a', lan: 'dmz' }]),
-    );
-    const orphan = created.topology(
-      await deployTopology(
-        docker,
-        orphanId,
-        [
-          { name: 'dmz', subnet: '198.18.100.0/24' },
-          { name: 'lan-b', subnet: '198.18.102.0/24', internal: true },
-        ],
-        [{ name: 'decky-01', lan: 'dmz', services: ['ssh'] }],
-      ),
+    const active = await deployTopology(docker, activeId, [{ name: 'dmz', subnet: '198.18.101.0/24' }], [{ name: 'decky-a', lan: 'dmz' }]);
+    const orphan = await deployTopology(
+      docker,
+      orphanId,
+      [
+        { name: 'dmz', subnet: '198.18.100.0/24' },
+        { name: 'lan-b', subnet: '198.18.102.0/24', internal: true },
+      ],
+      [{ name: 'decky-01', lan: 'dmz', services: ['ssh'] }],
     );
     const dbPath = makeDecnetDb(path.join(dir, 'pending'), {
       checkpointed: [topologyRow(activeId, 'maze-active', 'active'), topologyRow(tornId, 'maze-gone', 'torn_down')],
@@ -147,9 +135,7 @@ describe('subnet overlaps on a real daemon', () => {
     const pendingId = newTopologyId();
     const name = uniqueName('lab-net');
     const net = await docker.createNetwork({ Name: name, IPAM: { Config: [{ Subnet: '198.18.103.0/24' }] } });
-    created.networks.add(net.id);
     const web = await docker.createContainer({ name: uniqueName('lab-web'), Image: TEST_IMAGE, HostConfig: { NetworkMode: name } });
-    created.containers.add(web.id);
     await web.start();
     const dbPath = makeDecnetDb(path.join(dir, 'foreign'), {
       checkpointed: [topologyRow(pendingId, 'maze-lab', 'deploying')],
@@ -185,13 +171,11 @@ describe('subnet overlaps on a real daemon', () => {
       EnableIPv6: true,
       IPAM: { Config: [{ Subnet: '198.18.104.0/24' }, { Subnet: 'fd00:dec:100:1::/64' }] },
     });
-    created.networks.add(v6.id);
     const lab = await docker.createNetwork({
       Name: uniqueName('lab-v6'),
       EnableIPv6: true,
       IPAM: { Config: [{ Subnet: '198.18.105.0/24' }, { Subnet: 'fd00:dec:100:2::/64' }] },
     });
-    created.networks.add(lab.id);
     const dbPath = makeDecnetDb(path.join(dir, 'v6'), {
       checkpointed: [topologyRow(pendingId, 'maze-v6', 'pending')],
       lans: [lan(pendingId, 'dmz', 'fd00:dec:100::/56')],
@@ -237,7 +221,20 @@ describe('subnet overlaps on a real daemon', () => {
     assert.equal(unreadable.code, 2);
     assert.match(unreadable.body.error ?? '', /could not be read/);
     assert.ok(Array.isArray(unreadable.body.conflicts), 'overlaps between networks are still listed');
-    assert.ok(unreadable.body.conflicts.every((c) => c.state === 'foreign' || c.state === 'unknown'));
+    // Asked about a subnet, it still names the networks in the way: a DECNET network's owner is
+    // unknown (never orphan) without the database, a foreign network stays foreign.
+    const orphan = await deployTopology(docker, newTopologyId(), [{ name: 'dmz', subnet: '198.18.107.0/25' }], [{ name: 'decky-01', lan: 'dmz' }]);
+    const lab = await docker.createNetwork({ Name: uniqueName('lab-net'), IPAM: { Config: [{ Subnet: '198.18.107.128/25' }] } });
+    const asked = json(['overlaps', '198.18.107.0/24', '--db', corrupt]);
+    assert.equal(asked.code, 2);
+    assert.match(asked.body.error ?? '', /could not be read/);
+    assert.deepEqual(
+      asked.body.conflicts.map((c) => [c.network.id, c.state, c.owner_prefix]).sort(),
+      [
+        [orphan.networks[0].id, 'unknown', orphan.prefix],
+        [lab.id, 'foreign', null],
+      ].sort(),
+    );
 
     const noDaemon = runCli(['overlaps', '--db', dbPath], { env: { HOME: dir, DOCKER_HOST: `unix://${dir}/nope.sock` } });
     assert.equal(noDaemon.code, 2);

@@ -4,8 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import type Docker from 'dockerode';
+import { after, before, describe, it } from 'node:test';
 import { executeRemoval, planRemoval, RefusedError } from '../../src/core/reaper';
 import { scan } from '../../src/core/scan';
 import {
@@ -13,26 +12,19 @@ import {
   deployTopology,
   networkNames,
   newTopologyId,
+  privateDaemon,
   TEST_IMAGE,
-  testDocker,
-  testDockerHost,
-  wipeDaemon,
 } from '../support/docker';
 import { insertTopologyRow, makeDecnetDb, topologyRow } from '../support/makeDb';
 
 describe('reaping on a real daemon', () => {
-  let docker: Docker;
-  let host: string;
+  const { docker, host } = privateDaemon();
   let dir: string;
 
   before(() => {
-    host = testDockerHost();
-    docker = testDocker();
     dir = mkdtempSync(path.join(tmpdir(), 'decnet-reaper-it-'));
   });
-  beforeEach(async () => wipeDaemon(docker));
-  after(async () => {
-    await wipeDaemon(docker);
+  after(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,24 +1,21 @@
 // Leftovers of a torn_down topology against the private real dockerd and real SQLite files:
 // how they show (the core results the tree renders, the CLI), the refusals, the stronger
 // confirmation, the re-check just before removal, and Docker's state after.
-// Shares the daemon with other tests: uses 198.18.108.0/24–198.18.111.0/24 and removes only
-// what it created.
+// Uses 198.18.108.0/24–198.18.111.0/24.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type Docker from 'dockerode';
 import { main, type Io } from '../../src/cli/main';
 import type { Lan } from '../../src/core/model';
 import { conflictsOfScan, describeOverlap } from '../../src/core/overlaps';
 import { executeRemoval, planRemoval, RefusedError } from '../../src/core/reaper';
 import { scan } from '../../src/core/scan';
 import { buildCli, runCli } from '../support/cli';
-import { containerNames, deployTopology, networkNames, newTopologyId, testDocker, testDockerHost } from '../support/docker';
+import { containerNames, deployTopology, networkNames, newTopologyId, privateDaemon } from '../support/docker';
 import { makeDecnetDb, sqliteCli, topologyRow } from '../support/makeDb';
-import { Created } from '../support/owned';
 
 
 function lan(topologyId: string, name: string, subnet: string): Lan {
@@ -26,19 +23,14 @@ function lan(topologyId: string, name: string, subnet: string): Lan {
 }
 
 describe('leftovers of a torn_down topology on a real daemon', () => {
-  let docker: Docker;
-  let host: string;
+  const { docker, host } = privateDaemon();
   let dir: string;
-  const created = new Created();
 
   before(() => {
-    host = testDockerHost();
-    docker = testDocker();
     dir = mkdtempSync(path.join(tmpdir(), 'decnet-torndown-it-'));
     buildCli();
   });
-  after(async () => {
-    await created.cleanup(docker);
+  after(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -55,15 +47,9 @@ describe('leftovers of a torn_down topology on a real daemon', () => {
     const pendingId = newTopologyId();
     const activeId = newTopologyId();
     const orphanId = newTopologyId();
-    const torn = created.topology(
-      await deployTopology(docker, tornId, [{ name: 'dmz', subnet }], [{ name: 'decky-01', lan: 'dmz', services: ['ssh'] }]),
-    );
-    const active = created.topology(
-      await deployTopology(docker, activeId, [{ name: 'dmz', subnet: otherSubnets[0] }], [{ name: 'decky-01', lan: 'dmz' }]),
-    );
-    const orphan = created.topology(
-      await deployTopology(docker, orphanId, [{ name: 'dmz', subnet: otherSubnets[1] }], [{ name: 'decky-01', lan: 'dmz' }]),
-    );
+    const torn = await deployTopology(docker, tornId, [{ name: 'dmz', subnet }], [{ name: 'decky-01', lan: 'dmz', services: ['ssh'] }]);
+    const active = await deployTopology(docker, activeId, [{ name: 'dmz', subnet: otherSubnets[0] }], [{ name: 'decky-01', lan: 'dmz' }]);
+    const orphan = await deployTopology(docker, orphanId, [{ name: 'dmz', subnet: otherSubnets[1] }], [{ name: 'decky-01', lan: 'dmz' }]);
     const dbPath = makeDecnetDb(path.join(dir, name), {
       checkpointed: [topologyRow(tornId, `${name}-old`, 'torn_down'), topologyRow(activeId, `${name}-active`, 'active')],
       walOnly: [topologyRow(pendingId, `${name}-next`, 'pending')],
@@ -130,8 +116,7 @@ describe('leftovers of a torn_down topology on a real daemon', () => {
     assert.equal(after.groups.find((x) => x.prefix === w.torn.prefix), undefined);
     assert.ok(after.db.ok && after.db.value.topologies.some((t) => t.id === w.tornId && t.status === 'torn_down'));
     assert.deepEqual(conflictsOfScan(after).filter((c) => c.network.subnets.includes('198.18.108.0/24')), []);
-    const net = await docker.createNetwork({ Name: `decnet_t_${w.pendingId.slice(0, 8)}_dmz`, IPAM: { Config: [{ Subnet: '198.18.108.0/24' }] } });
-    created.networks.add(net.id);
+    await docker.createNetwork({ Name: `decnet_t_${w.pendingId.slice(0, 8)}_dmz`, IPAM: { Config: [{ Subnet: '198.18.108.0/24' }] } });
   });
 
   it('asks for the typed prefix on a terminal, and skips everything whose topology is no longer torn_down', async () => {

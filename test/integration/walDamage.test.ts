@@ -1,31 +1,23 @@
 // A damaged -wal against the private real dockerd, through the bundled CLI as users run it: the
 // topology committed after the damaged frame is not called an orphan, and nothing is removed.
-// Shares the daemon with other tests: uses 198.19.201.0/24 and removes only what it created.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type Docker from 'dockerode';
 import { buildCli, runCli } from '../support/cli';
-import { containerNames, deployTopology, newTopologyId, testDocker, testDockerHost } from '../support/docker';
+import { containerNames, deployTopology, newTopologyId, privateDaemon, uniqueName } from '../support/docker';
 import { flipByte, makeDecnetDb, topo, topologyRow, walLayout } from '../support/makeDb';
-import { Created, uniqueName } from '../support/owned';
 
 describe('a damaged -wal on a real daemon', () => {
-  let docker: Docker;
-  let host: string;
+  const { docker, host } = privateDaemon();
   let dir: string;
-  const created = new Created();
 
   before(() => {
-    host = testDockerHost();
-    docker = testDocker();
     dir = mkdtempSync(path.join(tmpdir(), 'decnet-waldamage-it-'));
     buildCli();
   });
   after(async () => {
-    await created.cleanup(docker);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -36,7 +28,7 @@ describe('a damaged -wal on a real daemon', () => {
   it('a topology committed after a damaged frame is not reaped; the CLI says why', async () => {
     const id = newTopologyId();
     const decky = uniqueName('walcut');
-    const t = created.topology(await deployTopology(docker, id, [{ name: 'dmz', subnet: '198.19.201.0/24' }], [{ name: decky, lan: 'dmz' }]));
+    const t = await deployTopology(docker, id, [{ name: 'dmz', subnet: '198.19.201.0/24' }], [{ name: decky, lan: 'dmz' }]);
     const before = topo(0x5e5e5e5e, { name: 'before' });
     const db = makeDecnetDb(path.join(dir, 'db'), { checkpointed: [topo(0x0a0a0a0a)], walOnly: [before, topologyRow(id, 'maze-after-damage'), topo(0x6f6f6f6f)] });
     const layout = walLayout(`${db}-wal`);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { ChangeDebouncer, TopologyWatcher, type ChangeReason } from '../../src/core/watch';
+import { sleep, waitFor } from '../support/time';
 
 describe('ChangeDebouncer', () => {
   let fired: ChangeReason[][];
@@ -93,13 +94,13 @@ describe('TopologyWatcher without a daemon', () => {
     w.onChanged((r) => batches.push(r));
     w.start();
     try {
-      await waitUntil(() => states.includes('disconnected'));
+      await waitFor(() => states.includes('disconnected'), { timeoutMs: 5_000, what: 'the stream to be reported down' });
+      // Another file in the folder changes first: the -wal's signal, which comes after its
+      // event, is the barrier; neither an earlier batch nor that one may name the other file.
       writeFileSync(path.join(dir, 'unrelated.txt'), 'x');
-      await new Promise((r) => setTimeout(r, 200));
-      assert.equal(batches.length, 0, 'another file in the folder is no signal');
       writeFileSync(`${dbPath}-wal`, 'x');
-      await waitUntil(() => batches.length > 0);
-      assert.ok(batches[0].every((r) => r.kind === 'db' && r.file === 'decnet.db-wal'), JSON.stringify(batches));
+      await waitFor(() => batches.length > 0, { timeoutMs: 5_000, what: 'a database signal' });
+      assert.ok(batches[0].length > 0 && batches[0].every((r) => r.kind === 'db' && r.file === 'decnet.db-wal'), JSON.stringify(batches));
     } finally {
       w.dispose();
     }
@@ -107,14 +108,6 @@ describe('TopologyWatcher without a daemon', () => {
     assert.deepEqual(states.slice(0, 2), ['connecting', 'disconnected']);
   });
 });
-
-async function waitUntil(cond: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('SerialRunner', () => {
   it('never overlaps runs, and coalesces requests made during a run into one follow-up', async () => {
@@ -137,17 +130,17 @@ describe('SerialRunner', () => {
     const third = runner.run();
     assert.equal(second, third, 'one follow-up for every request made during the run');
     assert.equal(runner.hasQueued, true);
-    await waitUntil(() => gates.length === 1);
+    await waitFor(() => gates.length === 1, { timeoutMs: 5_000, what: 'the first run' });
     gates.shift()!();
     assert.equal(await first, 1);
-    await waitUntil(() => gates.length === 1);
+    await waitFor(() => gates.length === 1, { timeoutMs: 5_000, what: 'the follow-up run' });
     assert.equal(runs, 2);
     gates.shift()!();
     assert.equal(await second, 2);
     assert.equal(maxActive, 1);
     assert.equal(runner.isRunning, false);
     const fourth = runner.run();
-    await waitUntil(() => gates.length === 1);
+    await waitFor(() => gates.length === 1, { timeoutMs: 5_000, what: 'a new run' });
     gates.shift()!();
     assert.equal(await fourth, 3);
   });
@@ -157,7 +150,7 @@ describe('SerialRunner', () => {
     let n = 0;
     const runner = new SerialRunner(async () => {
       n++;
-      await new Promise((r) => setTimeout(r, 10));
+      await sleep(10);
       if (n === 1) throw new Error('first fails');
       return n;
     });
