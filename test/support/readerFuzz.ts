@@ -1311,7 +1311,9 @@ export type OutcomeKind =
   | 'slow'
   | 'hang'
   | 'inplace-undamaged-read-failed'
-  | 'oracle-crash';
+  | 'oracle-crash'
+  /** Refused as "changed while it was read" although nothing writes to the files. */
+  | 'torn-at-rest';
 
 export const PASSING: ReadonlySet<OutcomeKind> = new Set(['agree', 'refused']);
 

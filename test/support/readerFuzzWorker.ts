@@ -145,7 +145,11 @@ async function main(): Promise<void> {
       const sqlite = a.ok ? 'SQLite: integrity ok' : `SQLite: ${a.why}`;
       if (ms > SLOW_MS) return { kind: 'slow', oracleOk, ms, detail: `the read took ${ms} ms; ${sqlite}` };
       if (err !== null) {
-        if (err instanceof DbReadError) return { kind: 'refused', refusedAs: err.kind, oracleOk, ms, detail: err.message };
+        if (err instanceof DbReadError) {
+          // Nothing writes to these files: a read is never torn, only refused for what they hold.
+          if (err.kind === 'torn') return { kind: 'torn-at-rest', refusedAs: err.kind, oracleOk, ms, detail: err.message };
+          return { kind: 'refused', refusedAs: err.kind, oracleOk, ms, detail: err.message };
+        }
         return { kind: 'non-DbReadError', oracleOk, ms, detail: `${err instanceof Error ? err.stack : String(err)}; ${sqlite}` };
       }
       if (!a.ok) return { kind: 'rows-despite-damage', oracleOk, ms, detail: `reader returned ${got!.topologies.length} topologies, ${got!.lans.length} lans; ${sqlite}` };

@@ -355,6 +355,9 @@ export interface WalReadInfo {
 interface CacheEntry {
   dev: number;
   ino: number;
+  /** The file's size and mtime when `state` was validated. */
+  size: number;
+  mtimeMs: number;
   state: WalState;
   /** What the scan past the frame the log stopped at found, while the file is the same version. */
   tail: TailScan | null;
@@ -402,10 +405,15 @@ export async function readWalFile(fd: number, size: number, dev: number, ino: nu
   let v: WalValidator | null = null;
   let resumed = false;
   const cached = walCache.get(key);
+  const { mtimeMs } = fs.fstatSync(fd);
   if (
     cached &&
     cached.dev === dev &&
     cached.ino === ino &&
+    // SQLite only appends within a generation: a log that grew resumes. One written without
+    // growing (or that shrank) was rewritten in place, by a writer over a rolled-back tail or by
+    // damage: validated again from the start.
+    (size > cached.size || (size === cached.size && mtimeMs === cached.mtimeMs)) &&
     cached.state.headerProblem === null &&
     size >= cached.state.committedEnd &&
     header.equals(cached.state.header)
@@ -497,7 +505,7 @@ export async function readWalFile(fd: number, size: number, dev: number, ino: nu
   if (tail !== null) tail.later = later;
   if (state.headerProblem === null) {
     walCache.delete(key);
-    walCache.set(key, { dev, ino, state, tail });
+    walCache.set(key, { dev, ino, size, mtimeMs, state, tail });
     while (walCache.size > WAL_CACHE_MAX) walCache.delete(walCache.keys().next().value as string);
   }
   return { state, resumed, framesChecked: v.framesChecked, bytesRead };

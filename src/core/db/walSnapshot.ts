@@ -15,6 +15,7 @@ import {
   isValidPageSize,
   readWalFile,
   validateWalBytes,
+  WalValidator,
   type WalState,
   WAL_FRAME_HEADER_SIZE,
   WAL_HEADER_SIZE,
@@ -277,15 +278,18 @@ function sameFile(a: FileStamp | null, b: FileStamp | null): boolean {
 //    which copy into it pages of frames that are in the log (committed frames up to some
 //    mxFrame, possibly frames committed after our snapshot), and may truncate it (after the
 //    database shrank). A page we read from the main file can therefore hold a newer version
-//    only if some frame of the current generation holds that page. Frames up to our snapshot's
-//    commit hold none of them (those pages are read from the -wal). So if none of the frames
-//    after the snapshot's commit (appended while we read, committed or not, up to the first
+//    only if some committed frame of the current generation holds that page (a checkpoint
+//    never copies a frame that no commit frame follows). Frames up to our snapshot's commit hold
+//    none of them (those pages are read from the -wal). So if none of the frames after the
+//    snapshot's commit that a commit frame follows (appended while we read, up to the first
 //    frame that does not carry H's salts) holds a page that we read from the main file, and the
 //    log was not restarted (header still H: a restart means a checkpoint copied everything,
 //    possibly frames newer than our snapshot), those pages are what they were at the start.
 //    Any frame a checkpoint copied before our last read was written before it, so the scan,
-//    which runs after our last read, sees it. Frames are not checksummed here: a page number
-//    from a frame that is not valid only causes a needless retry, which is safe.
+//    which runs after our last read, sees it, with the commit frame that made it copyable.
+//    Frames of a transaction that never committed (rolled back, left after the last commit at
+//    rest) are not copied and are ignored. Frames are not checksummed here: a page number or a
+//    commit mark from a frame that is not valid only causes a needless retry, which is safe.
 //    A main file that shrank, or another file at the path (replaced by rename), is a retry.
 //
 //  - Pages served from what earlier reads kept, or from SQLite's own cache of an unchanged
@@ -326,13 +330,18 @@ function readStillValid(v: ValidityInputs): boolean {
   const fh = Buffer.allocUnsafe(WAL_FRAME_HEADER_SIZE);
   let appended = 0;
   let valid = true;
+  // Pages read from the main file that frames since the last commit frame seen hold.
+  let pending = false;
   for (let off = st.committedEnd; off + frameSize <= size; off += frameSize) {
     if (preadFully(v.walFd, fh, off) < WAL_FRAME_HEADER_SIZE) break;
     const pgno = fh.readUInt32BE(0);
     if (pgno === 0 || fh.readUInt32BE(8) !== st.salt1 || fh.readUInt32BE(12) !== st.salt2) break;
     appended++;
-    if (v.fromMain.has(pgno)) {
-      valid = false;
+    if (v.fromMain.has(pgno)) pending = true;
+    if (fh.readUInt32BE(4) !== 0 && pending) {
+      // A commit: a checkpoint may copy these frames into the main file, if they are valid.
+      // Frames left at rest that fail their checksum (a torn last commit) never will be.
+      if (isValidCommit(v.walFd, st, off + frameSize)) valid = false;
       break;
     }
   }
@@ -344,6 +353,15 @@ function readStillValid(v: ValidityInputs): boolean {
   // The log at the path is still the file we read (not deleted after a full checkpoint).
   const walAfter = fs.statSync(v.walPath, { throwIfNoEntry: false });
   return walAfter !== undefined && sameFile(stampOf(walAfter), v.wal);
+}
+
+/** True when the frames after `st`'s last commit, up to `end`, form a valid commit of its log. */
+function isValidCommit(fd: number, st: WalState, end: number): boolean {
+  const bytes = Buffer.allocUnsafe(end - st.committedEnd);
+  if (preadFully(fd, bytes, st.committedEnd) < bytes.length) return true; // cannot tell: retry
+  const v = WalValidator.resume(st);
+  v.feed(bytes);
+  return v.state(end).committedEnd >= end;
 }
 
 function errCode(e: unknown): string | undefined {
@@ -610,8 +628,23 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
         return true;
       }
     };
+    // Whether any of the files was written at all since it was opened: a log that looks damaged
+    // is damaged when nothing wrote to it meanwhile, and a write in progress otherwise.
+    const written = (): boolean => {
+      try {
+        return (
+          fs.realpathSync.native(dbPath) !== realPath ||
+          !sameStamp(before.journal, stampSideFile(journalPath, 'the rollback journal', dbPath)) ||
+          !sameStamp(opened, stampSideFile(realPath, 'the DECNET database', dbPath)) ||
+          !sameStamp(walFile ?? before.wal, stampSideFile(walPath, 'the write-ahead log', dbPath))
+        );
+      } catch {
+        return true;
+      }
+    };
     return buildSnapshot(dbPath, opened, main, walState, walSource, walFile, stats, {
       changed,
+      written,
       close: closeAll,
       keptKey: realPath,
     }, { wal: shown(walPath, dbPath), shm, shmName: shown(`${realPath}-shm`, dbPath) });
@@ -654,6 +687,7 @@ export function snapshotFromBytes(dbPath: string, main: Buffer, wal: Buffer | nu
   stamp.ino = -++bytesSnapshots;
   return buildSnapshot(dbPath, stamp, bufferSource(main), walState, wal && bufferSource(wal), null, newReadStats(), {
     changed: () => false,
+    written: () => false,
     close: () => undefined,
     keptKey: null,
   }, { wal: `${dbPath}-wal`, shm: null, shmName: `${dbPath}-shm` });
@@ -705,7 +739,12 @@ function buildSnapshot(
   walSource: ByteSource | null,
   walFile: FileStamp | null,
   stats: ReadStats,
-  life: { changed(fromMain: ReadonlySet<number>, pageSize: number): boolean; close(): void; keptKey: string | null },
+  life: {
+    changed(fromMain: ReadonlySet<number>, pageSize: number): boolean;
+    written(): boolean;
+    close(): void;
+    keptKey: string | null;
+  },
   side: SideFiles,
 ): Snapshot {
   const size = main.size;
@@ -745,7 +784,7 @@ function buildSnapshot(
     const damage = walDamage(walState, walSource.size, pageSize, side);
     if (damage !== null) {
       // A log being written while it was read can look damaged: that is a torn read, retried.
-      if (life.changed(new Set([1]), pageSize)) throw torn(dbPath);
+      if (life.written()) throw torn(dbPath);
       throw new DbReadError('corrupt', damage, dbPath);
     }
   }
@@ -758,7 +797,7 @@ function buildSnapshot(
   else if (walState.committedFrames === 0) walIgnoredReason = 'no committed frames';
   else wal = walState;
 
-  const pageCount = wal !== null ? wal.dbSizePages : (header.headerPageCount ?? mainPages);
+  let pageCount = wal !== null ? wal.dbSizePages : (header.headerPageCount ?? mainPages);
   const walOffsets: ReadonlyMap<number, number> = wal?.pageOffsets ?? new Map();
 
   // Every page must come from the WAL or the main file. The page count comes from the file and
@@ -787,6 +826,27 @@ function buildSnapshot(
   if (pageCount === 0) {
     throw new DbReadError('corrupt', `${dbPath} has no pages: the file is corrupt`, dbPath);
   }
+  if (wal !== null) {
+    // Page 1 as the database holds it (its -wal copy wins): SQLite trusts the page count in its
+    // header when offset 92 matches offset 24, calls a count above the log's corrupt, and uses
+    // a smaller one as the database's size.
+    const p1 = Buffer.alloc(100);
+    const off1 = walOffsets.get(1);
+    const got1 = off1 !== undefined && walSource !== null ? walSource.read(p1, off1) : main.read(p1, 0);
+    stats.bytesRead += got1;
+    if (got1 < p1.length) throw torn(dbPath, 'changed while it was being read: page 1 is no longer in the file');
+    const inHeader = p1.readUInt32BE(28);
+    if (inHeader > 0 && p1.readUInt32BE(92) === p1.readUInt32BE(24)) {
+      if (inHeader > pageCount) {
+        throw new DbReadError(
+          'corrupt',
+          `${dbPath} is damaged: its header says ${inHeader} pages but its last commit in the write-ahead log says ${pageCount}`,
+          dbPath,
+        );
+      }
+      pageCount = inHeader;
+    }
+  }
   stats.pageSize = pageSize;
   stats.pageCount = pageCount;
 
@@ -797,7 +857,9 @@ function buildSnapshot(
       (wal === null ? 'no-wal' : `${walFile?.dev}:${walFile?.ino}:${wal.header.toString('hex')}`);
     const walEnd = wal?.committedEnd ?? 0;
     const k = keptPages.get(life.keptKey);
-    if (k && k.base === base && walEnd >= k.walEnd) {
+    // A log validated from its start again (rewritten in place, not only grown) may hold other
+    // bytes in frames whose pages were kept: keep nothing then.
+    if (k && k.base === base && walEnd >= k.walEnd && (wal === null || stats.walResumed)) {
       if (walEnd > k.walEnd) {
         // Pages of the frames committed since: their last copy is new.
         for (const [p, o] of walOffsets) {
