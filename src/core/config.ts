@@ -175,7 +175,7 @@ export interface MysqlTarget {
   password?: string;
   /** Where the connection settings came from. */
   origin: 'setting' | 'environment' | 'decnet.ini';
-  passwordFrom: 'DECNET_DB_PASSWORD' | 'url' | 'secret storage' | 'none';
+  passwordFrom: 'command line' | 'DECNET_DB_PASSWORD' | 'url' | 'secret storage' | 'decnet.ini' | 'none';
 }
 
 export interface NoDbTarget {
@@ -263,7 +263,8 @@ interface Found {
  * The DB to read: VS Code settings (or CLI flags), else the environment (`DECNET_DB_TYPE`,
  * `DECNET_DB_URL`, `DECNET_DB_HOST/PORT/NAME/USER/PASSWORD`, `DECNET_DB_PATH`), else
  * `[database]` of /etc/decnet/decnet.ini (which seeds the same variables; real ones win), else a
- * `decnet.db` at the root of a workspace folder (the CLI: the current folder).
+ * `decnet.db` at the root of a workspace folder (the CLI: the current folder). In the environment,
+ * a `sqlite:///` `DECNET_DB_URL` comes before `DECNET_DB_PATH`.
  * Only what is absent falls through: a value that is present but cannot be used (blank, a URL
  * that does not parse, an unknown type, a port out of range) gives an `invalid` target naming it,
  * never another database. Settings given as `undefined` are absent; an empty environment variable
@@ -278,6 +279,8 @@ export function resolveDatabase(input: {
   workspaceFolders?: string[];
   iniPath?: string;
   secretPassword?: string;
+  /** A password the user typed for this run (the CLI's `--db-url user:pass@…`): it wins over all. */
+  typedPassword?: string;
 }): DbTarget {
   try {
     return resolveOrThrow(input);
@@ -385,10 +388,19 @@ function resolveOrThrow(input: Parameters<typeof resolveDatabase>[0]): DbTarget 
         user: part('DECNET_DB_USER', 'user', 'decnet'),
       };
     }
-    // A password written in a settings URL is ignored: settings are not a place for secrets.
-    const urlPassword = url?.from === 'environment' ? base.password : undefined;
+    // A password written in an editor setting is ignored: settings are not a place for secrets.
+    // What the user typed wins over the environment, which wins over files.
+    const envUrlPassword = url?.from === 'environment' ? base.password : undefined;
+    const iniUrlPassword = url?.from === 'decnet.ini' ? base.password : undefined;
     const envPassword = env.DECNET_DB_PASSWORD;
-    const password = envPassword ?? urlPassword ?? input.secretPassword;
+    const sources: [string | undefined, MysqlTarget['passwordFrom']][] = [
+      [input.typedPassword, 'command line'],
+      [envPassword, 'DECNET_DB_PASSWORD'],
+      [envUrlPassword, 'url'],
+      [input.secretPassword, 'secret storage'],
+      [iniUrlPassword, 'decnet.ini'],
+    ];
+    const [password, passwordFrom] = sources.find(([p]) => p !== undefined) ?? [undefined, 'none' as const];
     return {
       kind: 'mysql',
       host: base.host,
@@ -397,8 +409,7 @@ function resolveOrThrow(input: Parameters<typeof resolveDatabase>[0]): DbTarget 
       user: base.user,
       password,
       origin: url?.from ?? kindFrom?.from ?? 'environment',
-      passwordFrom:
-        envPassword !== undefined ? 'DECNET_DB_PASSWORD' : urlPassword !== undefined ? 'url' : input.secretPassword !== undefined ? 'secret storage' : 'none',
+      passwordFrom,
     };
   }
 
@@ -409,14 +420,14 @@ function resolveOrThrow(input: Parameters<typeof resolveDatabase>[0]): DbTarget 
     if (sUrlParsed.kind !== 'sqlite') throw mismatch(sUrl, sUrlParsed.kind);
     return sqlite(sUrlParsed.path, 'setting');
   }
-  const envPath = variable('DECNET_DB_PATH');
-  if (envPath) return sqlite(envPath.value, 'DECNET_DB_PATH');
   const envUrl = variable('DECNET_DB_URL');
   // A MySQL URL beside a type that says sqlite is not the database DECNET uses: it is skipped.
   if (envUrl) {
     const u = parse(envUrl);
     if (u.kind === 'sqlite') return sqlite(u.path, 'DECNET_DB_URL');
   }
+  const envPath = variable('DECNET_DB_PATH');
+  if (envPath) return sqlite(envPath.value, 'DECNET_DB_PATH');
   const iniType = iniKey('type');
   if (!iniType || kindOf(iniType) === 'sqlite') {
     const iniUrl = iniKey('url');

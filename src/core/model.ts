@@ -242,6 +242,8 @@ export interface ReapReport {
   networks_removed: string[];
   skipped: SkippedItem[];
   errors: string[];
+  /** Resources of the prefixes asked for that were left alone at planning, and why (not in DECNET's report). */
+  kept?: SkippedItem[];
 }
 
 export interface RemovalProgress {

@@ -85,7 +85,9 @@ describe('decnet-reaper CLI', () => {
     assert.equal(badScan.code, 2);
     const unread = JSON.parse(badScan.stdout);
     assert.deepEqual(unread.orphan_prefixes, []);
-    assert.match(unread.error, /^The DECNET database could not be read \(corrupt\): .*Nothing is classified orphan\.$/);
+    assert.match(unread.database_error, /^The DECNET database could not be read \(corrupt\): .*Nothing is classified orphan\.$/);
+    assert.equal(unread.error.kind, 'unreadable');
+    assert.match(unread.error.message, /database could not be read \(corrupt\)/);
     assert.deepEqual(
       unread.groups.map((g: { prefix: string; state: string }) => [g.prefix, g.state]).sort(),
       [

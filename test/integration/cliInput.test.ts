@@ -52,8 +52,12 @@ describe('decnet-reaper CLI input', () => {
       for (const json of [[], ['--json']]) {
         const r = runWithFallbacks(['scan', ...args, ...json]);
         assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
-        assert.equal(r.stdout, '', `${args.join(' ')} classified something:\n${r.stdout}`);
+        // Nothing classified: with --json, one document holding only the error.
+        if (json.length) assert.deepEqual(Object.keys(JSON.parse(r.stdout)), ['error'], r.stdout);
+        else assert.equal(r.stdout, '', `${args.join(' ')} classified something:\n${r.stdout}`);
+        if (json.length) assert.equal(JSON.parse(r.stdout).error.kind, 'usage');
         assert.match(r.stderr, /--db/);
+        assert.match(r.stderr, /Run 'decnet-reaper scan --help' for usage\./);
         assert.doesNotMatch(r.stderr, /orphan_prefixes|Orphans:/);
       }
     }
@@ -66,7 +70,9 @@ describe('decnet-reaper CLI input', () => {
     for (const env of [{ DECNET_DB_URL: 'mysql//x', DECNET_DB_PATH: '' }, { DECNET_DB_TYPE: 'postgres' }, { DECNET_DB_TYPE: 'mysql', DECNET_DB_PORT: '0' }]) {
       const r = runWithFallbacks(['scan', '--json'], env);
       assert.equal(r.code, 2, r.stderr);
-      assert.equal(r.stdout, '');
+      const out = JSON.parse(r.stdout);
+      assert.deepEqual(Object.keys(out), ['error']);
+      assert.equal(out.error.kind, 'config');
       assert.match(r.stderr, new RegExp(`decnet-reaper: ${Object.keys(env).at(-1) === 'DECNET_DB_PATH' ? 'DECNET_DB_URL' : Object.keys(env).at(-1)}`));
     }
   });
@@ -140,7 +146,8 @@ describe('decnet-reaper CLI input', () => {
     const out = JSON.parse(json.stdout);
     assert.match(out.docker_error, /no-docker\.sock/);
     assert.match(out.database_error, /\(missing\)/);
-    assert.equal(out.error, out.docker_error);
+    assert.equal(out.error.kind, 'unreadable');
+    assert.match(out.error.message, /no-docker\.sock[\s\S]*\(missing\)/);
     const reap = runCli(['reap', '--all-orphans', '--yes', '--db', missing], { env, cwd: dir, timeoutMs: 60_000 });
     assert.equal(reap.code, 2);
     assert.match(reap.stderr, /no-docker\.sock[\s\S]*\(missing\)/);

@@ -1,6 +1,5 @@
 // DECNET's MySQL backend: the same two tables, read in one READ ONLY transaction.
 import type { Connection } from 'mysql2/promise';
-import { createConnection } from 'mysql2/promise';
 import { describeDbTarget, type MysqlTarget } from '../config';
 import type { DbSnapshot, Lan, Topology } from '../model';
 import { DbReadError } from '../model';
@@ -56,6 +55,8 @@ export async function readMysqlDb(target: MysqlTarget): Promise<DbSnapshot> {
   const source = describeDbTarget(target);
   let conn: Connection | undefined;
   try {
+    // Loaded when a MySQL database is read: a SQLite read (and the CLI's start) does without it.
+    const { createConnection } = await import('mysql2/promise');
     conn = await createConnection({
       host: target.host,
       port: target.port,

@@ -16,6 +16,24 @@ import {
 export interface PlanOptions {
   /** Default `orphan`. */
   mode?: RemovalMode;
+  /**
+   * Return a plan that removes nothing (everything kept, each with its reason) instead of
+   * refusing it: "every orphan" where what is left must all be kept is nothing to do, not an error.
+   */
+  allowEmpty?: boolean;
+}
+
+/** Why nothing of `prefixes` can be removed: each kept resource with its own reason. */
+export function nothingRemovableMessage(prefixes: readonly string[], kept: readonly SkippedItem[]): string {
+  return `Nothing of ${prefixes.join(', ')} can be removed: ${keptDetails(kept)}.`;
+}
+
+/** `every resource there is kept: container a (why); network b (why)`, at most 10 named. */
+export function keptDetails(kept: readonly SkippedItem[]): string {
+  if (!kept.length) return 'nothing of it is on the daemon';
+  const shown = kept.slice(0, 10).map((k) => `${k.kind} ${k.name} (${k.reason})`);
+  if (kept.length > shown.length) shown.push(`${kept.length - shown.length} more`);
+  return `every resource there is kept: ${shown.join('; ')}`;
 }
 
 /**
@@ -63,12 +81,8 @@ export function planRemoval(result: ScanResult, prefixes: string[], options: Pla
     }
     networks.set(n.id, { id: n.id, name: n.name, subnets: n.subnets, endpoints: n.endpoints });
   }
-  if (!containers.size && !networks.size) {
-    throw new RefusedError(
-      mode === 'orphan'
-        ? `Nothing of ${wanted.join(', ')} can be removed: every resource there also belongs to a live topology.`
-        : `Nothing of ${wanted.join(', ')} can be removed: every resource there also belongs to a topology that is not ${TORN_DOWN}.`,
-    );
+  if (!containers.size && !networks.size && !options.allowEmpty) {
+    throw new RefusedError(nothingRemovableMessage(wanted, [...excluded.values()]));
   }
   return {
     createdAt: new Date().toISOString(),

@@ -7,8 +7,8 @@ import { RefusedError } from '../model';
 import { isTornDown, unclassifiedReason } from '../rules';
 import { scan } from '../scan';
 import { executeRemoval, type RemovalDocker, type RemovalTarget, type ScanFn } from './execute';
-import { planRemoval } from './plan';
-import { confirmQuestion, emptyReport, formatPlan, plural, summarizeReport, typedConfirmation, typedPrompt } from './text';
+import { keptDetails, planRemoval } from './plan';
+import { confirmQuestion, emptyReport, formatPlan, plural, removalSubject, summarizeReport, typedConfirmation, typedPrompt } from './text';
 
 export type RemovalRequest =
   /** These orphan prefixes. */
@@ -78,8 +78,11 @@ export interface RemovalSessionOptions extends RemovalTarget {
 export type RemovalOutcome =
   /** The request cannot be carried out (unreadable DB or Docker, a live prefix, another daemon...). */
   | { kind: 'refused'; message: string; plan?: RemovalPlan }
-  /** Nothing to remove (no orphan, no torn-down leftovers). */
-  | { kind: 'nothing'; message: string; report: ReapReport }
+  /**
+   * Nothing to remove (no orphan, no torn-down leftovers, or every orphan's resources must be
+   * kept: then `plan` lists them with their reasons, and so does the report's `kept`).
+   */
+  | { kind: 'nothing'; message: string; report: ReapReport; plan?: RemovalPlan }
   /** The user did not pick or confirm. */
   | { kind: 'cancelled'; message: string; plan?: RemovalPlan }
   /** `dryRun`: what would go. */
@@ -110,7 +113,13 @@ export async function runRemovalSession(request: RemovalRequest, options: Remova
     const chosen = await prefixesFor(request, result, options.asker);
     if ('kind' in chosen) return chosen;
     const mode: RemovalMode = request.kind === 'tornDown' ? 'tornDown' : 'orphan';
-    plan = planRemoval(result, chosen.prefixes, { mode });
+    // "Every orphan" when what is left must all be kept is nothing to do, not a refusal.
+    plan = planRemoval(result, chosen.prefixes, { mode, allowEmpty: request.kind === 'allOrphans' });
+    if (!plan.containers.length && !plan.networks.length) {
+      const report: ReapReport = { ...emptyReport(result), kept: plan.excluded };
+      const message = `Nothing to remove: of ${removalSubject(plan)} ${keptDetails(plan.excluded)}.`;
+      return { kind: 'nothing', message, report, plan };
+    }
     if (options.dryRun) return { kind: 'planned', plan };
 
     if (!(await options.asker.confirm(plan, confirmQuestion(plan), formatPlan(plan)))) {
@@ -133,7 +142,7 @@ export async function runRemovalSession(request: RemovalRequest, options: Remova
         onProgress: options.progress?.step && ((p) => options.progress?.step?.(p, confirmed)),
       });
     const around = options.progress?.around?.bind(options.progress);
-    const report = around ? await around(confirmed, remove) : await remove();
+    const report: ReapReport = { ...(around ? await around(confirmed, remove) : await remove()), kept: plan.excluded };
     return { kind: 'removed', plan, report, summary: summarizeReport(report) };
   } catch (e) {
     if (e instanceof RefusedError) return { kind: 'refused', message: e.message, ...(plan ? { plan } : {}) };

@@ -154,6 +154,7 @@ export function formatReportText(r: ReapReport): string {
     list(r.skipped.map((s) => `${s.kind} ${s.name}: ${s.reason}`)),
     `  Errors (${r.errors.length}):`,
     list(r.errors),
+    ...(r.kept?.length ? [`  Kept (${r.kept.length}):`, list(r.kept.map((k) => `${k.kind} ${k.name}: ${k.reason}`))] : []),
   ].join('\n');
 }
 
