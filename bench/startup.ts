@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { refreshFixture } from './dbRead';
+import { benchCliStartup } from './startupCli';
 import { type BenchOptions, fmtBytes, fmtMs, log, MiB, privateDockerHost, ROOT, type Row } from './lib';
 
 const run = promisify(execFile);
@@ -102,5 +103,6 @@ export async function benchStartup(opts: BenchOptions): Promise<Row[]> {
     ratio: '',
     target: '',
   });
+  rows.push(...(await benchCliStartup(opts)));
   return rows;
 }

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
+import { performance } from 'node:perf_hooks';
 import { safeJson } from '../core/textSafe';
 import { COMMON_FLAGS, commandHelp, resolveTarget, type CliCommand, type FlagSpec } from './command';
 import { COMMANDS } from './commands';
@@ -15,6 +16,9 @@ export { EXIT_FAILED, EXIT_OK, EXIT_REFUSED } from './errors';
 export type { Io } from './io';
 
 declare const __DECNET_REAPER_VERSION__: string | undefined;
+
+/** When the bundle was loaded, in ms since the process started (for DECNET_REAPER_TIMING). */
+const loadedAt = performance.now();
 
 export function version(): string {
   if (typeof __DECNET_REAPER_VERSION__ === 'string') return __DECNET_REAPER_VERSION__;
@@ -164,6 +168,8 @@ export function runProcess(): void {
 }
 
 function exitAfterFlush(code: number): void {
+  // `npm run bench` asks where the time goes.
+  if (process.env.DECNET_REAPER_TIMING === '1') process.stderr.write(`decnet-reaper timing: loaded ${loadedAt.toFixed(1)} ms, done ${performance.now().toFixed(1)} ms\n`);
   let pending = 2;
   const done = (): void => {
     if (--pending === 0) process.exit(code);
