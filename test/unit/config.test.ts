@@ -100,6 +100,35 @@ describe('resolveDatabase', () => {
     assert.deepEqual(sqlite, { kind: 'sqlite', path: '/srv/decnet.db', origin: 'setting' }, 'a path set explicitly means SQLite');
   });
 
+  it('takes the password typed, then DECNET_DB_PASSWORD, then the URL of the environment, then secret storage, then decnet.ini', () => {
+    const ini = path.join(dir, 'decnet-pw.ini');
+    writeFileSync(ini, '[database]\ntype = mysql\nurl = mysql+asyncmy://u:from-ini@h:3306/d\n');
+    const pw = (input: Parameters<typeof resolveDatabase>[0]) => {
+      const t = resolveDatabase({ iniPath: ini, ...input });
+      return t.kind === 'mysql' ? [t.password, t.passwordFrom] : t;
+    };
+    const env = { DECNET_DB_PASSWORD: 'from-env' };
+    assert.deepEqual(pw({ settings: { url: 'mysql://u:typed@h/d' }, typedPassword: 'typed', env }), ['typed', 'command line']);
+    assert.deepEqual(pw({ env }), ['from-env', 'DECNET_DB_PASSWORD']);
+    assert.deepEqual(pw({ env: { DECNET_DB_URL: 'mysql://u:from-url@h/d' }, secretPassword: 's' }), ['from-url', 'url']);
+    assert.deepEqual(pw({ env: {}, secretPassword: 's' }), ['s', 'secret storage']);
+    assert.deepEqual(pw({ env: {} }), ['from-ini', 'decnet.ini']);
+    // A password in an editor setting is still never used.
+    assert.deepEqual(pw({ settings: { url: 'mysql://u:leaked@h/d' }, env: {} }), [undefined, 'none']);
+  });
+
+  it('reads a sqlite DECNET_DB_URL before DECNET_DB_PATH, as documented', () => {
+    assert.deepEqual(resolveDatabase({ env: { DECNET_DB_URL: 'sqlite:////from/url.db', DECNET_DB_PATH: '/from/path.db' }, iniPath: noIni }), {
+      kind: 'sqlite',
+      path: '/from/url.db',
+      origin: 'DECNET_DB_URL',
+    });
+    assert.deepEqual(
+      resolveDatabase({ env: { DECNET_DB_TYPE: 'sqlite', DECNET_DB_URL: 'mysql://u@h/d', DECNET_DB_PATH: '/from/path.db' }, iniPath: noIni }),
+      { kind: 'sqlite', path: '/from/path.db', origin: 'DECNET_DB_PATH' },
+    );
+  });
+
   it('falls back to decnet.ini, whose values the environment overrides', () => {
     const ini = path.join(dir, 'decnet.ini');
     writeFileSync(ini, '[database]\ntype = mysql\nhost = ini-host\nport = 3310\nname = ini_db\nuser = ini_user\n');
