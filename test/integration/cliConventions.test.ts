@@ -140,7 +140,7 @@ describe('decnet-reaper CLI conventions', () => {
     assert.ok((await containerNames(docker)).includes(`decnet_t_${gone.prefix}_decky-01`));
   });
 
-  it('scan reads at a glance: counts first, live by name, orphans apart, what a removal disconnects, what blocks a LAN, what to run next', async () => {
+  it('scan reads at a glance: counts first, live by name, orphans apart, what a removal disconnects, what blocks a LAN, what to run next', async (t) => {
     const liveId = newTopologyId();
     const tornId = newTopologyId();
     const wantsId = newTopologyId();
@@ -153,9 +153,11 @@ describe('decnet-reaper CLI conventions', () => {
     await deployTopology(docker, liveId, [{ name: 'dmz', subnet: '198.18.65.0/24' }], [{ name: 'decky-01', lan: 'dmz' }]);
     const torn = await deployTopology(docker, tornId, [{ name: 'dmz', subnet: '198.18.66.0/24' }], []);
     const orphan = await deployTopology(docker, orphanId, [{ name: 'dmz', subnet: '198.18.67.0/24' }], [{ name: 'decky-01', lan: 'dmz' }]);
-    const foreign = await docker.createContainer({ name: 'conv-foreign-web', Image: TEST_IMAGE });
-    await docker.getNetwork(orphan.networks[0].id).connect({ Container: foreign.id });
+    // Attached from its creation, and removed by the test itself: a container connected to a
+    // network while not running, then force-removed, can leave a stale endpoint on the daemon.
+    const foreign = await docker.createContainer({ name: 'conv-foreign-web', Image: TEST_IMAGE, HostConfig: { NetworkMode: orphan.networks[0].name } });
     await foreign.start();
+    t.after(() => foreign.remove({ force: true }).then(() => undefined, () => undefined));
     const r = run(['scan', '--db', db]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split('\n');

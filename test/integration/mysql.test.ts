@@ -75,7 +75,7 @@ describe('the MySQL backend', () => {
     });
     assert.equal(viaEnv.code, 0, viaEnv.stderr);
     assert.match(viaEnv.stdout, new RegExp(`Database: mysql: ${server.user}@${server.host}:${server.port}/${database}`));
-    assert.match(viaEnv.stdout, /Orphans: [0-9a-f]{8}/);
+    assert.match(viaEnv.stdout, /Orphans \(1\):\n {2}[0-9a-f]{8} {2}/);
     assert.ok(!viaEnv.stdout.includes(server.password) && !viaEnv.stderr.includes(server.password));
   });
 

@@ -45,7 +45,7 @@ describe('subnet overlaps on a real daemon', () => {
     return runCli(args, { env: { HOME: dir, DOCKER_HOST: host }, cwd: dir });
   }
 
-  function json(args: string[]): { code: number | null; body: { conflicts: JsonConflict[]; lans?: Record<string, unknown>[]; error?: string; query?: string }; stderr: string } {
+  function json(args: string[]): { code: number | null; body: { conflicts: JsonConflict[]; lans?: Record<string, unknown>[]; error?: { kind: string; message: string } | null; database_error?: string | null; query?: string }; stderr: string } {
     const r = run([...args, '--json']);
     return { code: r.code, body: JSON.parse(r.stdout), stderr: r.stderr };
   }
@@ -219,7 +219,9 @@ describe('subnet overlaps on a real daemon', () => {
     writeFileSync(corrupt, 'SQLite format 3\0 this is not a database at all'.padEnd(8192, 'x'));
     const unreadable = json(['overlaps', '--db', corrupt]);
     assert.equal(unreadable.code, 2);
-    assert.match(unreadable.body.error ?? '', /could not be read/);
+    assert.equal(unreadable.body.error?.kind, 'unreadable');
+    assert.match(unreadable.body.error?.message ?? '', /could not be read/);
+    assert.match(unreadable.body.database_error ?? '', /could not be read/);
     assert.ok(Array.isArray(unreadable.body.conflicts), 'overlaps between networks are still listed');
     // Asked about a subnet, it still names the networks in the way: a DECNET network's owner is
     // unknown (never orphan) without the database, a foreign network stays foreign.
@@ -227,7 +229,7 @@ describe('subnet overlaps on a real daemon', () => {
     const lab = await docker.createNetwork({ Name: uniqueName('lab-net'), IPAM: { Config: [{ Subnet: '198.18.107.128/25' }] } });
     const asked = json(['overlaps', '198.18.107.0/24', '--db', corrupt]);
     assert.equal(asked.code, 2);
-    assert.match(asked.body.error ?? '', /could not be read/);
+    assert.match(asked.body.error?.message ?? '', /could not be read/);
     assert.deepEqual(
       asked.body.conflicts.map((c) => [c.network.id, c.state, c.owner_prefix]).sort(),
       [
