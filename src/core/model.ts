@@ -154,6 +154,9 @@ export interface ScanResult {
   dockerEndpoint: string;
   /** Every prefix found on Docker, sorted; empty when Docker could not be listed. */
   groups: Group[];
+  /** Every topology prefix in the database, sorted (DECNET's `live_prefixes`); empty when it could not be read. */
+  dbPrefixes: string[];
+  /** The live prefixes found on Docker. */
   livePrefixes: string[];
   orphanPrefixes: string[];
 }
@@ -230,7 +233,10 @@ export interface ReapReport {
   /** The daemon that answered at the endpoint: its host name and id. */
   docker_daemon: DaemonIdentity;
   database: string;
+  /** As DECNET means it: every topology prefix in the database, whether or not anything of it is on the daemon. */
   live_prefixes: string[];
+  /** The live prefixes found on the daemon. */
+  live_prefixes_on_daemon: string[];
   orphan_prefixes: string[];
   prefixes_reaped: string[];
   /** Containers verified gone after the removal (including those already gone before it). */
