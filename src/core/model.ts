@@ -78,6 +78,8 @@ export interface ContainerInfo {
   networkMode: string;
   /** Names of the networks the container is attached to. */
   networks: string[];
+  /** When Docker created it (ISO 8601), if the daemon says. */
+  created?: string;
 }
 
 export interface NetworkEndpoint {
@@ -94,6 +96,8 @@ export interface NetworkInfo {
   labels: Record<string, string>;
   /** Attached endpoints, from `GET /networks/{id}` (the list call leaves them out). */
   endpoints: NetworkEndpoint[];
+  /** When Docker created it (ISO 8601), if the daemon says. */
+  created?: string;
 }
 
 export interface DaemonIdentity {
@@ -170,15 +174,30 @@ export interface ScanResult {
  */
 export type RemovalMode = 'orphan' | 'tornDown';
 
+/** A resource's DECNET ownership markers as the plan saw them. */
+export interface ResourceMarkers {
+  /** Prefixes its name, `decnet.topology.id` label and compose project point to. */
+  prefixes: string[];
+  malformed: string[];
+  /** Its `decnet.*` and `com.docker.compose.project` labels. */
+  labels: Record<string, string>;
+}
+
 export interface PlannedContainer {
   id: string;
   name: string;
   prefixes: string[];
+  created?: string;
+  /** When given, the re-check skips the container unless its name and markers are still these. */
+  markers?: ResourceMarkers;
 }
 
 export interface PlannedNetwork {
   id: string;
   name: string;
+  created?: string;
+  /** When given, the re-check skips the network unless its name and markers are still these. */
+  markers?: ResourceMarkers;
   subnets: string[];
   /** Endpoints attached when the plan was made (containers not in the plan are only disconnected). */
   endpoints: { containerId: string; name: string }[];
