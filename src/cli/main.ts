@@ -8,6 +8,10 @@ import { executeRemoval, planRemoval, RefusedError, type RemovalPlan } from '../
 import { formatPlan, formatReportText, type ReapReport } from '../core/report';
 import { scan } from '../core/scan';
 import { escapeControl, escapeTerminal, safeJson } from '../core/textSafe';
+import { applyCommand } from './commands/apply';
+import { historyCommand } from './commands/history';
+import { planCommand } from './commands/plan';
+import { auditTarget, CommandUsageError } from './commands/planShared';
 import {
   conflictJson,
   describeOverlap,
@@ -29,6 +33,14 @@ const USAGE = `Usage:
   decnet-reaper reap --all-orphans [--db PATH | --db-url URL] [--docker-host URL | --context NAME] [--dry-run] [--yes] [--json]
   decnet-reaper reap --torn-down PREFIX [--db PATH | --db-url URL] [--docker-host URL | --context NAME] [--dry-run] [--yes] [--json]
   decnet-reaper overlaps [CIDR | IP] [--db PATH | --db-url URL] [--docker-host URL | --context NAME] [--json]
+  decnet-reaper plan (PREFIX... | --all-orphans | --torn-down PREFIX) --out FILE [--db …] [--docker-host …] [--allow-empty-db] [--json]
+  decnet-reaper apply FILE [--yes] [--json] [--db …] [--docker-host …] [--audit-log PATH | --no-audit-log] [--allow-empty-db]
+  decnet-reaper history [--json] [--limit N] [--audit-log PATH]
+
+reap also takes --audit-log PATH | --no-audit-log (every removal is appended to
+$XDG_STATE_HOME/decnet-reaper/audit.jsonl; a log that cannot be opened refuses the removal) and
+--allow-empty-db (removing orphans is refused when the database holds no topology at all while
+the daemon holds DECNET resources).
 
 reap --torn-down removes what is left on Docker of a topology whose row says torn_down (any other
 status is refused); without --yes it asks you to type the prefix. overlaps lists every Docker
@@ -175,7 +187,7 @@ async function runReap(opts: Options, prefixes: string[], io: Io): Promise<numbe
     else io.stdout('No orphan groups on this daemon: nothing to remove.');
     return EXIT_OK;
   }
-  const plan = planRemoval(result, wanted, { mode: opts.tornDown ? 'tornDown' : 'orphan' });
+  const plan = planRemoval(result, wanted, { mode: opts.tornDown ? 'tornDown' : 'orphan', allowEmptyDb: opts.allowEmptyDb });
   if (opts.dryRun) {
     if (opts.json) io.stdout(safeJson({ dry_run: true, plan: planJson(plan) }));
     else io.stdout(`Dry run: nothing is removed.\n${formatPlan(plan)}`);
@@ -199,6 +211,7 @@ async function runReap(opts: Options, prefixes: string[], io: Io): Promise<numbe
     if (!ok) throw new RefusedError('not confirmed: nothing was removed');
   }
   const report = await executeRemoval(plan, {
+    audit: opts.audit,
     db: opts.db,
     dockerHost: opts.dockerHost,
     onProgress: opts.json ? undefined : (p) => io.stderr(`[${p.done}/${p.total}] ${p.message}`),
@@ -234,6 +247,8 @@ interface Options {
   yes: boolean;
   allOrphans: boolean;
   tornDown: boolean;
+  audit: ReturnType<typeof auditTarget>;
+  allowEmptyDb: boolean;
 }
 
 function describeConflict(c: NetworkConflict, extra: string[] = []): string {
@@ -339,6 +354,13 @@ function safeIo(io: Io): Io {
 
 export async function main(argv: string[], rawIo: Io): Promise<number> {
   const io = safeIo(rawIo);
+  // plan, apply and history live in commands/ and parse their own options.
+  const command = new Map([
+    ['plan', planCommand],
+    ['apply', applyCommand],
+    ['history', historyCommand],
+  ]).get(argv[0]);
+  if (command) return command(argv.slice(1), io);
   try {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -354,6 +376,9 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
         yes: { type: 'boolean', short: 'y', default: false },
         'all-orphans': { type: 'boolean', default: false },
         'torn-down': { type: 'boolean', default: false },
+        'audit-log': { type: 'string', multiple: true },
+        'no-audit-log': { type: 'boolean', default: false },
+        'allow-empty-db': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -391,6 +416,8 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
       yes: values.yes,
       allOrphans: values['all-orphans'],
       tornDown: values['torn-down'],
+      audit: auditTarget(values, io),
+      allowEmptyDb: values['allow-empty-db'],
     };
     switch (command) {
       case 'scan':
@@ -417,7 +444,7 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
       io.stderr(`decnet-reaper: ${err.message}`);
       return EXIT_REFUSED;
     }
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (err instanceof UsageError || err instanceof CommandUsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.stderr(`decnet-reaper: ${(err as Error).message}\n\n${USAGE}`);
       return EXIT_REFUSED;
     }
