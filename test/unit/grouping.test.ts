@@ -163,8 +163,9 @@ describe('planRemoval and attached containers', () => {
     ]);
   });
 
-  it('warns in the confirmation when the database holds no topology at all', () => {
-    const plan = planRemoval(scanOf(world(), snapshot()), ['0badc0de']);
+  it('refuses to plan orphans from a database with no topology at all, unless allowed, and warns then', () => {
+    assert.throws(() => planRemoval(scanOf(world(), snapshot()), ['0badc0de']), /holds no topology at all .*--allow-empty-db/);
+    const plan = planRemoval(scanOf(world(), snapshot()), ['0badc0de'], { allowEmptyDb: true });
     assert.equal(plan.dbTopologyCount, 0);
     assert.match(formatPlan(plan), /Warning: the database holds no topology at all/);
     assert.doesNotMatch(formatPlan(planRemoval(scanOf(), ['0badc0de'])), /Warning/);
