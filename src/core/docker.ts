@@ -165,6 +165,7 @@ export async function listInventory(docker: Docker, endpoint: string): Promise<D
     labels: c.Labels ?? {},
     networkMode: c.HostConfig?.NetworkMode ?? '',
     networks: Object.keys(c.NetworkSettings?.Networks ?? {}),
+    ...(typeof c.Created === 'number' ? { created: new Date(c.Created * 1000).toISOString() } : {}),
   }));
   // The list call leaves out endpoints; the containers' own network settings hold them.
   const endpoints = new Map<string, NetworkEndpoint[]>();
@@ -186,6 +187,7 @@ export async function listInventory(docker: Docker, endpoint: string): Promise<D
     subnets: (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => !!s),
     labels: n.Labels ?? {},
     endpoints: endpoints.get(n.Id) ?? [],
+    ...(typeof n.Created === 'string' && n.Created ? { created: n.Created } : {}),
   }));
   return { endpoint, daemon, containers, networks };
 }

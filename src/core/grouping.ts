@@ -5,6 +5,9 @@ import { ownershipAllows, shownTopology } from './rules';
 
 export interface Classification {
   groups: Group[];
+  /** Every topology prefix in the database, sorted, whether or not anything of it is on Docker (DECNET's `live_prefixes`). */
+  dbPrefixes: string[];
+  /** The live prefixes found on Docker. */
   livePrefixes: string[];
   orphanPrefixes: string[];
 }
@@ -63,7 +66,13 @@ export function classify(inventory: DockerInventory, db: DbSnapshot | undefined)
   }
   return {
     groups: sorted,
+    dbPrefixes: dbPrefixesOf(db),
     livePrefixes: sorted.filter((g) => g.state === 'live').map((g) => g.prefix),
     orphanPrefixes: sorted.filter((g) => g.state === 'orphan').map((g) => g.prefix),
   };
+}
+
+/** Every topology prefix of a database read, sorted (DECNET's `live_prefixes`); none when unread. */
+export function dbPrefixesOf(db: DbSnapshot | undefined): string[] {
+  return [...new Set((db?.topologies ?? []).map((t) => prefixOfTopologyId(t.id)))].sort();
 }

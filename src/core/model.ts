@@ -78,6 +78,8 @@ export interface ContainerInfo {
   networkMode: string;
   /** Names of the networks the container is attached to. */
   networks: string[];
+  /** When Docker created it (ISO 8601), if the daemon says. */
+  created?: string;
 }
 
 export interface NetworkEndpoint {
@@ -94,6 +96,8 @@ export interface NetworkInfo {
   labels: Record<string, string>;
   /** Attached endpoints, from `GET /networks/{id}` (the list call leaves them out). */
   endpoints: NetworkEndpoint[];
+  /** When Docker created it (ISO 8601), if the daemon says. */
+  created?: string;
 }
 
 export interface DaemonIdentity {
@@ -154,6 +158,9 @@ export interface ScanResult {
   dockerEndpoint: string;
   /** Every prefix found on Docker, sorted; empty when Docker could not be listed. */
   groups: Group[];
+  /** Every topology prefix in the database, sorted (DECNET's `live_prefixes`); empty when it could not be read. */
+  dbPrefixes: string[];
+  /** The live prefixes found on Docker. */
   livePrefixes: string[];
   orphanPrefixes: string[];
 }
@@ -167,15 +174,30 @@ export interface ScanResult {
  */
 export type RemovalMode = 'orphan' | 'tornDown';
 
+/** A resource's DECNET ownership markers as the plan saw them. */
+export interface ResourceMarkers {
+  /** Prefixes its name, `decnet.topology.id` label and compose project point to. */
+  prefixes: string[];
+  malformed: string[];
+  /** Its `decnet.*` and `com.docker.compose.project` labels. */
+  labels: Record<string, string>;
+}
+
 export interface PlannedContainer {
   id: string;
   name: string;
   prefixes: string[];
+  created?: string;
+  /** When given, the re-check skips the container unless its name and markers are still these. */
+  markers?: ResourceMarkers;
 }
 
 export interface PlannedNetwork {
   id: string;
   name: string;
+  created?: string;
+  /** When given, the re-check skips the network unless its name and markers are still these. */
+  markers?: ResourceMarkers;
   subnets: string[];
   /** Endpoints attached when the plan was made (containers not in the plan are only disconnected). */
   endpoints: { containerId: string; name: string }[];
@@ -230,7 +252,10 @@ export interface ReapReport {
   /** The daemon that answered at the endpoint: its host name and id. */
   docker_daemon: DaemonIdentity;
   database: string;
+  /** As DECNET means it: every topology prefix in the database, whether or not anything of it is on the daemon. */
   live_prefixes: string[];
+  /** The live prefixes found on the daemon. */
+  live_prefixes_on_daemon: string[];
   orphan_prefixes: string[];
   prefixes_reaped: string[];
   /** Containers verified gone after the removal (including those already gone before it). */

@@ -9,6 +9,7 @@ import type {
   Ownership,
   RemovalMode,
   RemovalPlan,
+  ResourceMarkers,
   ScanResult,
   Topology,
 } from './model';
@@ -50,6 +51,57 @@ export function unclassifiedReason(result: ScanResult): string | undefined {
 export function requireClassified(result: ScanResult): void {
   const why = unclassifiedReason(result);
   if (why) throw new RefusedError(`Nothing was removed: ${why}`);
+}
+
+// ---- An empty database ------------------------------------------------------------------
+
+/**
+ * Why removing orphans from this read needs an explicit go-ahead: the database holds no topology
+ * at all while the daemon holds DECNET resources, so every group would be an orphan (most often a
+ * wrong path or a freshly created database). Undefined otherwise.
+ */
+export function emptyDatabaseReason(result: ScanResult): string | undefined {
+  if (!result.db.ok || !result.docker.ok) return undefined;
+  if (result.db.value.topologies.length > 0 || result.groups.length === 0) return undefined;
+  const n = result.groups.length;
+  return (
+    `${result.dbSource} holds no topology at all while ${result.dockerEndpoint} holds DECNET resources of ${n} prefix${n === 1 ? '' : 'es'}, ` +
+    'so every group would be an orphan: most often a wrong database path or a freshly created database'
+  );
+}
+
+// ---- Markers ------------------------------------------------------------------------------
+
+/** The markers a plan records of a resource, and compares just before removing it. */
+export function markersOf(resource: OwnedContainer | OwnedNetwork): ResourceMarkers {
+  const labels: Record<string, string> = {};
+  for (const key of Object.keys(resource.labels ?? {}).sort()) {
+    if (key.startsWith('decnet.') || key === 'com.docker.compose.project') labels[key] = resource.labels[key];
+  }
+  return { prefixes: [...resource.ownership.prefixes], malformed: [...resource.ownership.malformed], labels };
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  const x = [...a].sort();
+  const y = [...b].sort();
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+/** Why a resource is not the one planned (renamed, other markers), or undefined when it is. */
+export function changedSincePlan(
+  planned: { name: string; markers?: ResourceMarkers },
+  now: OwnedContainer | OwnedNetwork,
+): string | undefined {
+  if (!planned.markers) return undefined;
+  if (now.name !== planned.name) return `renamed since the plan (was ${planned.name}, now ${now.name})`;
+  const m = markersOf(now);
+  const labelsSame =
+    sameStrings(Object.keys(m.labels), Object.keys(planned.markers.labels)) &&
+    Object.keys(m.labels).every((k) => m.labels[k] === planned.markers!.labels[k]);
+  if (!labelsSame || !sameStrings(m.prefixes, planned.markers.prefixes) || !sameStrings(m.malformed, planned.markers.malformed)) {
+    return 'its DECNET markers changed since the plan';
+  }
+  return undefined;
 }
 
 // ---- Torn down ----------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import { readMysqlDb } from './db/mysql';
 import { readSqliteDb } from './db/sqlite';
 import { connectDocker, listInventory } from './docker';
 import { describeEndpoint, type DockerEndpoint } from './dockerEndpoint';
-import { classify } from './grouping';
+import { classify, dbPrefixesOf } from './grouping';
 import type { DbSnapshot, DockerInventory, Outcome, ScanResult } from './model';
 import { DbReadError, DockerUnavailableError } from './model';
 
@@ -81,7 +81,7 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
   const [db, docker] = await Promise.all([readDb(target), readDocker(opts.dockerHost)]);
   const classification = docker.ok
     ? classify(docker.value, db.ok ? db.value : undefined)
-    : { groups: [], livePrefixes: [], orphanPrefixes: [] };
+    : { groups: [], dbPrefixes: dbPrefixesOf(db.ok ? db.value : undefined), livePrefixes: [], orphanPrefixes: [] };
   return {
     db,
     docker,

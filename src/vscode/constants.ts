@@ -14,6 +14,8 @@ export const Commands = {
   openSettings: 'decnet.settings.open',
   findSubnetOverlaps: 'decnet.overlaps.find',
   removeTornDownGroup: 'decnet.tornDownGroup.remove',
+  applyPlan: 'decnet.plan.apply',
+  showRemovalHistory: 'decnet.audit.showHistory',
 } as const;
 
 /** Setting keys: the section and the keys below it, as `getConfiguration(SETTINGS_SECTION).get(key)` wants them. */

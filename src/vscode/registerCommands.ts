@@ -1,5 +1,6 @@
 // The one place that registers commands. Each command lives in commands/<verbNoun>.ts.
 import * as vscode from 'vscode';
+import { applyPlan } from './commands/applyPlan';
 import { openSettings } from './commands/openSettings';
 import { findSubnetOverlaps } from './commands/findSubnetOverlaps';
 import { reapAllOrphans } from './commands/reapAllOrphans';
@@ -9,6 +10,7 @@ import { removeTornDownGroup } from './commands/removeTornDownGroup';
 import { selectDatabase } from './commands/selectDatabase';
 import { setMysqlPassword } from './commands/setMysqlPassword';
 import { showOutput } from './commands/showOutput';
+import { showRemovalHistory } from './commands/showRemovalHistory';
 import { Commands } from './constants';
 import { describeError } from './log';
 import { showErrorWithOutput } from './notify';
@@ -26,6 +28,8 @@ const handlers: Record<(typeof Commands)[keyof typeof Commands], Handler> = {
   [Commands.openSettings]: openSettings,
   [Commands.findSubnetOverlaps]: findSubnetOverlaps,
   [Commands.removeTornDownGroup]: removeTornDownGroup,
+  [Commands.applyPlan]: applyPlan,
+  [Commands.showRemovalHistory]: showRemovalHistory,
 };
 
 export function registerCommands(services: Services): vscode.Disposable[] {

@@ -14,6 +14,9 @@ import {
   type RemovalRequest as SessionRequest,
 } from '../core/removal/session';
 import { formatReport, removalSubject } from '../core/removal/text';
+import type { ScanOptions } from '../core/scan';
+import { SAVE_PLAN_ACTION, savePlanFile } from './commands/savePlan';
+import { editorAuditTarget } from './commands/showRemovalHistory';
 import { REMOVE_ACTION, SHOW_REPORT_ACTION, TOPOLOGIES_VIEW_ID } from './constants';
 import { describeError, type ComponentLog, type Log } from './log';
 import { showErrorWithOutput } from './notify';
@@ -28,7 +31,9 @@ export type RemovalRequest =
   /** Let the user pick among the orphan prefixes of the fresh scan. */
   | { kind: 'pick' }
   /** The leftovers of a torn_down topology: this prefix, or one the user picks. */
-  | { kind: 'tornDown'; prefix?: string };
+  | { kind: 'tornDown'; prefix?: string }
+  /** A plan file's plan, on the plan's own database and endpoint (Apply Plan…). */
+  | { kind: 'plan'; plan: RemovalPlan; target: ScanOptions };
 
 const TITLES: Record<RemovalMode, { title: string; placeHolder: string }> = {
   orphan: { title: 'Force Remove Orphan Group', placeHolder: 'Orphan prefix to remove (you confirm the exact list next)' },
@@ -65,13 +70,19 @@ export class RemovalFlow {
 
   private async runExclusive(request: RemovalRequest): Promise<void> {
     // Never plan from what the tree showed a while ago: the tree shows the read the plan is made from.
-    const snapshot = await this.model.refresh();
-    if (!snapshot) {
+    // A plan file's plan is read afresh by the session, on the plan's own target.
+    const snapshot = request.kind === 'plan' ? undefined : await this.model.refresh();
+    if (!snapshot && request.kind !== 'plan') {
       this.refuse(SCAN_FAILED);
       return;
     }
     const sessionRequest: SessionRequest =
-      request.kind === 'tornDown' ? { kind: 'tornDown', prefixes: request.prefix ? [request.prefix] : undefined } : request;
+      request.kind === 'tornDown'
+        ? { kind: 'tornDown', prefixes: request.prefix ? [request.prefix] : undefined }
+        : request.kind === 'plan'
+          ? { kind: 'plan', plan: request.plan }
+          : request;
+    const target: ScanOptions = request.kind === 'plan' ? request.target : snapshot!.target.options;
     let removing: RemovalPlan | undefined;
     const progress: RemovalProgressSink = {
       around: async (plan, removal) => {
@@ -94,10 +105,11 @@ export class RemovalFlow {
     try {
       outcome = await runRemovalSession(sessionRequest, {
         // Exactly what the confirmed plan is made from, even if the settings change meanwhile.
-        ...snapshot.target.options,
-        firstRead: snapshot.result,
-        asker: this.asker(),
+        ...target,
+        ...(snapshot ? { firstRead: snapshot.result } : {}),
+        asker: this.asker(request.kind === 'plan' ? undefined : target),
         progress,
+        audit: editorAuditTarget(),
       });
     } catch (e) {
       if (!removing) throw e;
@@ -137,7 +149,8 @@ export class RemovalFlow {
     }
   }
 
-  private asker(): RemovalAsker {
+  /** `planTarget`: offer Save Plan… beside Remove, saving a plan made from it. */
+  private asker(planTarget?: ScanOptions): RemovalAsker {
     return {
       pick: async (choices: PrefixChoice[], mode: RemovalMode) => {
         const picked = await vscode.window.showQuickPick(
@@ -146,10 +159,26 @@ export class RemovalFlow {
         );
         return picked?.label;
       },
-      confirm: async (_plan, question, detail) => {
+      confirm: async (plan, question, detail) => {
         this.log.info(`asking to confirm:\n${detail}`);
-        const choice = await vscode.window.showWarningMessage(question, { modal: true, detail }, REMOVE_ACTION);
+        const actions = planTarget ? [REMOVE_ACTION, SAVE_PLAN_ACTION] : [REMOVE_ACTION];
+        const choice = await vscode.window.showWarningMessage(question, { modal: true, detail }, ...actions);
+        if (choice === SAVE_PLAN_ACTION && planTarget) {
+          const saved = await savePlanFile(plan, planTarget);
+          if (saved) this.log.info(`plan saved to ${saved}; nothing removed`);
+        }
         return choice === REMOVE_ACTION;
+      },
+      typeDaemonName: async (_plan, expected, prompt) => {
+        const typed = await vscode.window.showInputBox({
+          title: 'The DECNET database holds no topology',
+          prompt,
+          placeHolder: expected,
+          ignoreFocusOut: true,
+          validateInput: (value) => (value.trim() === expected ? undefined : `Type ${expected} exactly to confirm.`),
+        });
+        if (typed === undefined) this.log.info("cancelled at the Docker daemon's name");
+        return typed;
       },
       typePrefix: async (_plan, expected, prompt) => {
         const typed = await vscode.window.showInputBox({

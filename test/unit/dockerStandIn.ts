@@ -156,7 +156,7 @@ export class StandInDocker {
       docker,
       dbSource: db.ok ? db.value.source : describeDbTarget(dbTarget),
       dockerEndpoint: endpoint,
-      ...(docker.ok ? classify(docker.value, db.ok ? db.value : undefined) : { groups: [], livePrefixes: [], orphanPrefixes: [] }),
+      ...(docker.ok ? classify(docker.value, db.ok ? db.value : undefined) : { groups: [], dbPrefixes: [], livePrefixes: [], orphanPrefixes: [] }),
     };
   };
 }

@@ -41,9 +41,17 @@ function scanOf(inv = world(), db = snapshot(topology(LIVE, 'maze-1'))): ScanRes
 }
 
 describe('classify', () => {
+  it('lists every topology prefix of the database, as DECNET does, beside the live ones on Docker', () => {
+    const c = classify(world(), snapshot(topology(LIVE, 'maze-1'), topology('5eed5eed-0000-4000-8000-000000000001', 'maze-away')));
+    assert.deepEqual(c.dbPrefixes, ['3f2a9c1e', '5eed5eed']);
+    assert.deepEqual(c.livePrefixes, ['3f2a9c1e']);
+    assert.deepEqual(classify(world(), undefined).dbPrefixes, []);
+  });
+
   it('splits prefixes into live (a DB id starts with it) and orphan', () => {
     const c = classify(world(), snapshot(topology(LIVE, 'maze-1')));
     assert.deepEqual(c.livePrefixes, ['3f2a9c1e']);
+    assert.deepEqual(c.dbPrefixes, ['3f2a9c1e']);
     assert.deepEqual(c.orphanPrefixes, ['0badc0de']);
     const orphan = c.groups.find((g) => g.prefix === '0badc0de')!;
     assert.equal(orphan.state, 'orphan');
@@ -155,8 +163,9 @@ describe('planRemoval and attached containers', () => {
     ]);
   });
 
-  it('warns in the confirmation when the database holds no topology at all', () => {
-    const plan = planRemoval(scanOf(world(), snapshot()), ['0badc0de']);
+  it('refuses to plan orphans from a database with no topology at all, unless allowed, and warns then', () => {
+    assert.throws(() => planRemoval(scanOf(world(), snapshot()), ['0badc0de']), /holds no topology at all .*--allow-empty-db/);
+    const plan = planRemoval(scanOf(world(), snapshot()), ['0badc0de'], { allowEmptyDb: true });
     assert.equal(plan.dbTopologyCount, 0);
     assert.match(formatPlan(plan), /Warning: the database holds no topology at all/);
     assert.doesNotMatch(formatPlan(planRemoval(scanOf(), ['0badc0de'])), /Warning/);

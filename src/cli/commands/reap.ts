@@ -8,6 +8,7 @@ import { safeJson } from '../../core/textSafe';
 import type { CliCommand, CommandContext } from '../command';
 import { CliError, errorJson, EXIT_FAILED, EXIT_OK, usageError } from '../errors';
 import { unclassifiedError } from '../failures';
+import { auditTarget } from './planShared';
 
 const NO_TERMINAL = 'no terminal to confirm on: pass --yes to remove without asking';
 
@@ -45,6 +46,9 @@ export const reapCommand: CliCommand = {
     'torn-down': { type: 'boolean', help: 'remove the leftovers of the torn_down topologies PREFIX... instead' },
     'dry-run': { type: 'boolean', help: 'print the plan; remove nothing' },
     yes: { type: 'boolean', short: 'y', help: 'do not ask: remove what the plan says' },
+    'audit-log': { type: 'string', arg: 'PATH', help: 'append the removal to this audit log (default $XDG_STATE_HOME/decnet-reaper/audit.jsonl)' },
+    'no-audit-log': { type: 'boolean', help: 'remove without writing the audit log' },
+    'allow-empty-db': { type: 'boolean', help: 'remove even when the database holds no topology at all' },
   },
   json: [
     "DECNET's reap-orphans report: { \"started_at\", \"finished_at\", \"mode\": \"orphan\" | \"torn_down\",",
@@ -110,6 +114,8 @@ export const reapCommand: CliCommand = {
       firstRead: result,
       asker,
       dryRun,
+      audit: auditTarget(ctx.flags, io),
+      allowEmptyDb: ctx.flags['allow-empty-db'] === true,
       progress: ctx.json ? undefined : { step: (p) => io.stderr(`[${p.done}/${p.total}] ${p.message}`) },
     });
     switch (outcome.kind) {

@@ -29,7 +29,9 @@ export function scanJson(result: ScanResult): Record<string, unknown> {
     docker_endpoint: result.dockerEndpoint,
     docker_daemon: result.docker.ok ? result.docker.value.daemon : null,
     database: result.dbSource,
-    live_prefixes: result.livePrefixes,
+    // As DECNET's report: every topology prefix in the database.
+    live_prefixes: result.dbPrefixes,
+    live_prefixes_on_daemon: result.livePrefixes,
     orphan_prefixes: result.orphanPrefixes,
     torn_down_prefixes: result.groups.filter(isTornDown).map((g) => g.prefix),
     groups: result.groups.map((g) => {
@@ -144,7 +146,8 @@ export const scanCommand: CliCommand = {
   flags: {},
   json: [
     '{ "docker_endpoint", "docker_daemon": { "name", "id", "version" } | null, "database",',
-    '  "live_prefixes": [...], "orphan_prefixes": [...], "torn_down_prefixes": [...],',
+    '  "live_prefixes": [every topology prefix in the database], "live_prefixes_on_daemon": [...],',
+    '  "orphan_prefixes": [...], "torn_down_prefixes": [...],',
     '  "groups": [{ "prefix", "state": "live" | "orphan" | "unknown", "torn_down": bool,',
     '    "topology": { "id", "name", "status", "mode" } | null, "containers": [{ "id", "name", "state" }],',
     '    "networks": [{ "id", "name", "subnets" }], "kept": [{ "kind", "name", "id", "reason" }],',

@@ -1,6 +1,7 @@
 // Removal of a confirmed plan: re-check → sweep → verify.
+import { AuditLog, type AuditTarget } from '../audit';
 import type { DbTarget } from '../config';
-import { connectDocker } from '../docker';
+import { connectDocker, describeDockerError } from '../docker';
 import type { DockerEndpoint } from '../dockerEndpoint';
 import type { ReapReport, RemovalPlan, ScanResult } from '../model';
 import { endpointLabel, scan } from '../scan';
@@ -30,6 +31,11 @@ export interface ExecuteOptions extends RemovalTarget, SweepOptions {
   scan?: ScanFn;
   /** The client that removes and verifies; default `connectDocker(dockerHost)`. */
   docker?: RemovalDocker;
+  /**
+   * The audit log to append the removal to (front ends always give one: a path, or
+   * `{ disabled: true }` when the user opted out). Absent: none (unit tests, benchmarks).
+   */
+  audit?: AuditTarget;
 }
 
 /**
@@ -43,11 +49,44 @@ export interface ExecuteOptions extends RemovalTarget, SweepOptions {
 export async function executeRemoval(plan: RemovalPlan, opts: ExecuteOptions): Promise<ReapReport> {
   const startedAt = new Date().toISOString();
   requireSameEndpoint(plan, endpointLabel(opts.dockerHost));
-  const target: RemovalTarget = { dbPath: opts.dbPath, db: opts.db, dockerHost: opts.dockerHost };
-  const fresh = await (opts.scan ?? scan)(target);
-  const checked = recheck(plan, fresh);
-  await opts.afterRecheck?.();
-  const docker = opts.docker ?? connectDocker(opts.dockerHost);
-  const swept = await sweep(docker, plan, checked, opts);
-  return verifyRemoval(docker, plan, checked, swept, startedAt);
+  // Before anything is removed: a log that cannot be opened refuses the removal.
+  const log = opts.audit && 'path' in opts.audit ? AuditLog.open(opts.audit.path) : undefined;
+  try {
+    const target: RemovalTarget = { dbPath: opts.dbPath, db: opts.db, dockerHost: opts.dockerHost };
+    const fresh = await (opts.scan ?? scan)(target);
+    const checked = recheck(plan, fresh);
+    await opts.afterRecheck?.();
+    const docker = opts.docker ?? connectDocker(opts.dockerHost);
+    const inspected = new Map<string, { kind: 'container' | 'network'; value: unknown }>();
+    const beforeRemove = log
+      ? async (kind: 'container' | 'network', id: string): Promise<void> => {
+          try {
+            const value: unknown = kind === 'container' ? await docker.getContainer(id).inspect() : await docker.getNetwork(id).inspect();
+            inspected.set(id, { kind, value });
+          } catch (err) {
+            inspected.set(id, { kind, value: { Id: id, error: describeDockerError(err) } });
+          }
+        }
+      : undefined;
+    const swept = await sweep(docker, plan, checked, { ...opts, beforeRemove });
+    const report = await verifyRemoval(docker, plan, checked, swept, startedAt);
+    if (log) {
+      // What was inspected and is verified gone.
+      const goneContainers = new Set(report.containers_removed);
+      const goneNetworks = new Set(report.networks_removed);
+      const pick = (kind: 'container' | 'network', items: readonly { id: string; name: string }[], gone: Set<string>) =>
+        items.filter((x) => gone.has(x.name) && inspected.get(x.id)?.kind === kind).map((x) => inspected.get(x.id)!.value);
+      try {
+        log.append(report, {
+          containers: pick('container', plan.containers, goneContainers),
+          networks: pick('network', plan.networks, goneNetworks),
+        });
+      } catch (err) {
+        report.errors.push(`The audit log ${log.path} could not be written: ${(err as Error).message}`);
+      }
+    }
+    return report;
+  } finally {
+    log?.close();
+  }
 }

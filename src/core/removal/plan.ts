@@ -5,7 +5,9 @@ import { isValidPrefix } from '../naming';
 import {
   decnetContainersKeptOn,
   groupsByPrefix,
+  emptyDatabaseReason,
   keptOnNetworkReason,
+  markersOf,
   removableIn,
   requireClassified,
   rowNotTornDown,
@@ -21,6 +23,16 @@ export interface PlanOptions {
    * refusing it: "every orphan" where what is left must all be kept is nothing to do, not an error.
    */
   allowEmpty?: boolean;
+  /**
+   * Plan orphans even when the database holds no topology at all while the daemon holds DECNET
+   * resources (see `emptyDatabaseReason`); refused (RefusedError) otherwise.
+   */
+  allowEmptyDb?: boolean;
+}
+
+/** The refusal of an orphan removal from an empty database. */
+export function emptyDatabaseRefusal(reason: string): string {
+  return `Nothing was removed: ${reason}. Removal is refused unless explicitly allowed (--allow-empty-db, or the Docker daemon's name typed in the editor).`;
 }
 
 /** Why nothing of `prefixes` can be removed: each kept resource with its own reason. */
@@ -48,6 +60,8 @@ export function planRemoval(result: ScanResult, prefixes: string[], options: Pla
   const wanted = [...new Set(prefixes.map((p) => p.trim()))].sort();
   if (!wanted.length) throw new RefusedError('No prefix was given.');
   const groups = groupsByPrefix(result.groups);
+  const empty = mode === 'orphan' ? emptyDatabaseReason(result) : undefined;
+  if (empty && !options.allowEmptyDb) throw new RefusedError(emptyDatabaseRefusal(empty));
   for (const p of wanted) {
     if (!isValidPrefix(p)) throw new RefusedError(`"${p}" is not a topology prefix (8 lowercase hex digits).`);
     const g = groups.get(p);
@@ -61,7 +75,13 @@ export function planRemoval(result: ScanResult, prefixes: string[], options: Pla
   const excluded = new Map<string, SkippedItem>();
   const wantedGroups = wanted.map((p) => groups.get(p)!);
   for (const c of wantedGroups.flatMap((g) => g.containers)) {
-    if (removableIn(c, groups, mode, confirmed)) containers.set(c.id, { id: c.id, name: c.name, prefixes: c.ownership.prefixes });
+    if (removableIn(c, groups, mode, confirmed)) containers.set(c.id, {
+        id: c.id,
+        name: c.name,
+        prefixes: c.ownership.prefixes,
+        ...(c.created ? { created: c.created } : {}),
+        markers: markersOf(c),
+      });
     else excluded.set(c.id, { kind: 'container', name: c.name, id: c.id, reason: whyKept(c, groups, mode, confirmed) });
   }
   // A network is removed only if every DECNET container attached to it goes too: the others
@@ -79,7 +99,14 @@ export function planRemoval(result: ScanResult, prefixes: string[], options: Pla
       excluded.set(n.id, { kind: 'network', name: n.name, id: n.id, reason: keptOnNetworkReason(kept) });
       continue;
     }
-    networks.set(n.id, { id: n.id, name: n.name, subnets: n.subnets, endpoints: n.endpoints });
+    networks.set(n.id, {
+      id: n.id,
+      name: n.name,
+      ...(n.created ? { created: n.created } : {}),
+      markers: markersOf(n),
+      subnets: n.subnets,
+      endpoints: n.endpoints,
+    });
   }
   if (!containers.size && !networks.size && !options.allowEmpty) {
     throw new RefusedError(nothingRemovableMessage(wanted, [...excluded.values()]));

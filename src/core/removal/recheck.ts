@@ -11,7 +11,7 @@ import type {
   SkippedItem,
 } from '../model';
 import { RefusedError } from '../model';
-import { changedReason, groupsByPrefix, removableIn, requireClassified } from '../rules';
+import { changedReason, changedSincePlan, groupsByPrefix, removableIn, requireClassified } from '../rules';
 
 /** What the fresh read lets the sweep remove. */
 export interface Recheck {
@@ -81,7 +81,7 @@ export function recheck(plan: RemovalPlan, fresh: ScanResult): Recheck {
     }
   }
 
-  const stillAllowed = <T extends { id: string; name: string }>(
+  const stillAllowed = <T extends { id: string; name: string; markers?: PlannedContainer['markers'] }>(
     kind: SkippedItem['kind'],
     planned: readonly T[],
     now: Map<string, OwnedContainer | OwnedNetwork>,
@@ -91,7 +91,11 @@ export function recheck(plan: RemovalPlan, fresh: ScanResult): Recheck {
     for (const item of planned) {
       const resource = now.get(item.id);
       if (!resource) continue; // already gone: verified afterwards
-      if (removableIn(resource, groups, mode, confirmed)) {
+      const changed = changedSincePlan(item, resource);
+      if (changed) {
+        onKept(item);
+        skipped.push({ kind, name: item.name, id: item.id, reason: changed });
+      } else if (removableIn(resource, groups, mode, confirmed)) {
         going.push(item);
       } else {
         onKept(item);

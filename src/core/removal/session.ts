@@ -4,11 +4,23 @@
 // progress, and prints the outcome.
 import type { ReapReport, RemovalMode, RemovalPlan, RemovalProgress, ScanResult } from '../model';
 import { RefusedError } from '../model';
-import { isTornDown, unclassifiedReason } from '../rules';
+import type { AuditTarget } from '../audit';
+import { emptyDatabaseReason, isTornDown, unclassifiedReason } from '../rules';
 import { scan } from '../scan';
 import { executeRemoval, type RemovalDocker, type RemovalTarget, type ScanFn } from './execute';
-import { keptDetails, planRemoval } from './plan';
-import { confirmQuestion, emptyReport, formatPlan, plural, removalSubject, summarizeReport, typedConfirmation, typedPrompt } from './text';
+import { emptyDatabaseRefusal, keptDetails, planRemoval } from './plan';
+import { requireSameTarget } from './recheck';
+import {
+  confirmQuestion,
+  emptyReport,
+  formatPlan,
+  plural,
+  removalSubject,
+  resourceCounts,
+  summarizeReport,
+  typedConfirmation,
+  typedPrompt,
+} from './text';
 
 export type RemovalRequest =
   /** These orphan prefixes. */
@@ -18,7 +30,12 @@ export type RemovalRequest =
   /** One orphan prefix of the fresh read, picked by the user. */
   | { kind: 'pick' }
   /** The leftovers of torn_down topologies: these prefixes, or one the user picks. */
-  | { kind: 'tornDown'; prefixes?: string[] };
+  | { kind: 'tornDown'; prefixes?: string[] }
+  /**
+   * A plan made earlier (a plan file, checked by `parsePlanFile`): applied to the same daemon
+   * and database only, and only to the planned resources still there unchanged.
+   */
+  | { kind: 'plan'; plan: RemovalPlan };
 
 /** A prefix offered to pick, with what is on Docker of it. */
 export interface PrefixChoice {
@@ -39,6 +56,12 @@ export interface RemovalAsker {
    * (the prefixes). Returns what was typed, undefined when cancelled.
    */
   typePrefix(plan: RemovalPlan, expected: string, prompt: string): Promise<string | undefined>;
+  /**
+   * When the database holds no topology at all (every prefix is then an orphan), after
+   * `confirm`: the user types `expected`, the Docker daemon's name. Returns what was typed,
+   * undefined when cancelled. Without it such a removal is refused unless `allowEmptyDb`.
+   */
+  typeDaemonName?(plan: RemovalPlan, expected: string, prompt: string): Promise<string | undefined>;
 }
 
 /** `--yes`: confirms without asking. */
@@ -72,6 +95,13 @@ export interface RemovalSessionOptions extends RemovalTarget {
   concurrency?: number;
   /** Called after the re-check, before anything is removed (tests race the removal there). */
   afterRecheck?: () => Promise<void>;
+  /** Where the removal is logged (see `executeRemoval`). */
+  audit?: AuditTarget;
+  /**
+   * Remove orphans even though the database holds no topology at all while the daemon holds
+   * DECNET resources. Otherwise the asker's `typeDaemonName` must be answered, or it is refused.
+   */
+  allowEmptyDb?: boolean;
 }
 
 /** Nothing was removed unless `kind` is `removed`. */
@@ -94,6 +124,7 @@ export const SCAN_FAILED = 'Scanning DECNET and Docker failed, so nothing was re
 export const NOT_CONFIRMED = 'not confirmed: nothing was removed';
 export const NOT_TYPED = 'not confirmed (the prefix was not typed): nothing was removed';
 export const NOT_PICKED = 'no prefix picked: nothing was removed';
+export const NOT_TYPED_DAEMON = "not confirmed (the Docker daemon's name was not typed): nothing was removed";
 
 /**
  * Runs one removal. Resolves with what happened; rejects only on an unexpected failure (a
@@ -110,15 +141,28 @@ export async function runRemovalSession(request: RemovalRequest, options: Remova
     const unclassified = unclassifiedReason(result);
     if (unclassified) return { kind: 'refused', message: `Nothing was removed: ${unclassified}` };
 
-    const chosen = await prefixesFor(request, result, options.asker);
-    if ('kind' in chosen) return chosen;
-    const mode: RemovalMode = request.kind === 'tornDown' ? 'tornDown' : 'orphan';
-    // "Every orphan" when what is left must all be kept is nothing to do, not a refusal.
-    plan = planRemoval(result, chosen.prefixes, { mode, allowEmpty: request.kind === 'allOrphans' });
-    if (!plan.containers.length && !plan.networks.length) {
-      const report: ReapReport = { ...emptyReport(result), kept: plan.excluded };
-      const message = `Nothing to remove: of ${removalSubject(plan)} ${keptDetails(plan.excluded)}.`;
-      return { kind: 'nothing', message, report, plan };
+    const empty = emptyDatabaseReason(result);
+    let mode: RemovalMode;
+    if (request.kind === 'plan') {
+      plan = request.plan;
+      mode = plan.mode ?? 'orphan';
+      // The same daemon (by id) and database as the plan's, before anything is asked.
+      requireSameTarget(plan, result);
+    } else {
+      const chosen = await prefixesFor(request, result, options.asker);
+      if ('kind' in chosen) return chosen;
+      mode = request.kind === 'tornDown' ? 'tornDown' : 'orphan';
+      // "Every orphan" when what is left must all be kept is nothing to do, not a refusal.
+      plan = planRemoval(result, chosen.prefixes, { mode, allowEmptyDb: true, allowEmpty: request.kind === 'allOrphans' });
+      if (!plan.containers.length && !plan.networks.length) {
+        const report: ReapReport = { ...emptyReport(result), kept: plan.excluded };
+        const message = `Nothing to remove: of ${removalSubject(plan)} ${keptDetails(plan.excluded)}.`;
+        return { kind: 'nothing', message, report, plan };
+      }
+    }
+    const emptyDb = mode === 'orphan' ? empty : undefined;
+    if (emptyDb && !options.allowEmptyDb && !options.asker.typeDaemonName) {
+      return { kind: 'refused', message: emptyDatabaseRefusal(emptyDb), plan };
     }
     if (options.dryRun) return { kind: 'planned', plan };
 
@@ -130,6 +174,13 @@ export async function runRemovalSession(request: RemovalRequest, options: Remova
       const typed = await options.asker.typePrefix(plan, expected, typedPrompt(plan));
       if (typed?.trim() !== expected) return { kind: 'cancelled', message: NOT_TYPED, plan };
     }
+    if (emptyDb && !options.allowEmptyDb) {
+      // A second confirmation: the Docker daemon's name typed.
+      const expected = plan.daemon.name || plan.daemon.id;
+      const prompt = `${emptyDb[0].toUpperCase()}${emptyDb.slice(1)}. Type the Docker daemon's name, ${expected}, to remove ${resourceCounts(plan)} anyway.`;
+      const typed = await options.asker.typeDaemonName!(plan, expected, prompt);
+      if (typed?.trim() !== expected) return { kind: 'cancelled', message: NOT_TYPED_DAEMON, plan };
+    }
 
     const confirmed = plan;
     const remove = (): Promise<ReapReport> =>
@@ -139,6 +190,7 @@ export async function runRemovalSession(request: RemovalRequest, options: Remova
         docker: options.docker,
         concurrency: options.concurrency,
         afterRecheck: options.afterRecheck,
+        audit: options.audit,
         onProgress: options.progress?.step && ((p) => options.progress?.step?.(p, confirmed)),
       });
     const around = options.progress?.around?.bind(options.progress);
@@ -162,6 +214,8 @@ async function prefixesFor(
     return picked ? { prefixes: [picked] } : ({ kind: 'cancelled', message: NOT_PICKED } as const);
   };
   switch (request.kind) {
+    case 'plan':
+      return { prefixes: request.plan.prefixes };
     case 'prefixes':
       return { prefixes: request.prefixes };
     case 'tornDown': {

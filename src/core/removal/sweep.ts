@@ -63,6 +63,11 @@ export interface SweepOptions {
   concurrency?: number;
   /** Called after each resource; a sink that throws never stops the sweep. */
   onProgress?: (p: RemovalProgress) => void;
+  /**
+   * Awaited just before each resource is removed (the audit log takes its `docker inspect`
+   * there). One that throws never stops the sweep.
+   */
+  beforeRemove?: (kind: 'container' | 'network', id: string) => Promise<void>;
 }
 
 export interface SweepResult {
@@ -111,9 +116,18 @@ export async function sweep(docker: SweepDocker, plan: RemovalPlan, checked: Rec
   );
   const finished = new Map(checked.containers.map((c) => [c.id, new Latch()] as const));
 
+  const before = async (kind: 'container' | 'network', id: string): Promise<void> => {
+    try {
+      await opts.beforeRemove?.(kind, id);
+    } catch {
+      // Never stops the sweep.
+    }
+  };
+
   const removeContainer = async (c: PlannedContainer): Promise<void> => {
     let outcome = 'Removed';
     try {
+      await before('container', c.id);
       // SIGKILL first, as a force-removal does; a container not running, or gone, is left to the
       // removal, which decides and reports.
       if (RUNNING_STATES.has(checked.freshContainers.get(c.id)?.state ?? '')) {
@@ -170,6 +184,7 @@ export async function sweep(docker: SweepDocker, plan: RemovalPlan, checked: Rec
           result.skipped.push({ kind: 'network', name: n.name, id: n.id, reason: blockedNetworkReason(blocking) });
           return;
         }
+        await before('network', n.id);
         for (const e of endpoints) {
           if (result.failedContainers.has(e.containerId)) continue;
           try {

@@ -132,6 +132,12 @@ export function reportJson(r: ReapReport): string {
   return JSON.stringify(r, null, 2);
 }
 
+/** `a, b, c`, or the first ten and how many in all. */
+function shortList(items: readonly string[]): string {
+  if (!items.length) return '(none)';
+  return items.length > 10 ? `${items.slice(0, 10).join(', ')}, … (${items.length} in all)` : items.join(', ');
+}
+
 /** The report as people read it, without the JSON. */
 export function formatReportText(r: ReapReport): string {
   const list = (items: string[]): string => (items.length ? items.map((i) => `    ${i}`).join('\n') : '    (none)');
@@ -141,7 +147,8 @@ export function formatReportText(r: ReapReport): string {
     `  Docker endpoint:  ${r.docker_endpoint}`,
     `  Docker daemon:    ${r.docker_daemon.name} (id ${r.docker_daemon.id})`,
     `  Database:         ${r.database}`,
-    `  Live prefixes:    ${r.live_prefixes.join(', ') || '(none)'}`,
+    `  Live prefixes:    ${shortList(r.live_prefixes)} (every topology in the database)`,
+    `  Live on daemon:   ${(r.live_prefixes_on_daemon ?? []).join(', ') || '(none)'}`,
     `  Orphan prefixes:  ${r.orphan_prefixes.join(', ') || '(none)'}`,
     `  Reaped:           ${r.prefixes_reaped.join(', ') || '(none)'}${r.mode === 'torn_down' ? ' (leftovers of torn_down topologies)' : ''}`,
     `  Containers removed (${r.containers_removed.length}):`,
@@ -172,7 +179,8 @@ export function emptyReport(result: ScanResult): ReapReport {
     docker_endpoint: result.dockerEndpoint,
     docker_daemon: result.docker.ok ? result.docker.value.daemon : { name: '', id: '', version: '' },
     database: result.dbSource,
-    live_prefixes: result.livePrefixes,
+    live_prefixes: result.dbPrefixes,
+    live_prefixes_on_daemon: result.livePrefixes,
     orphan_prefixes: result.orphanPrefixes,
     prefixes_reaped: [],
     containers_removed: [],

@@ -1,0 +1,226 @@
+// The audit log: one JSON line per removal, appended to a file that is never truncated or
+// rewritten. Opened before anything is removed (a log that cannot be opened refuses the removal),
+// created with mode 0600, each line flushed to disk (fsync) before the removal is reported done.
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  writeSync,
+} from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { displayPath } from './fsSafe';
+import type { ReapReport } from './model';
+import { RefusedError } from './model';
+
+/** `$XDG_STATE_HOME/decnet-reaper/audit.jsonl`, else `~/.local/state/decnet-reaper/audit.jsonl`. */
+export function defaultAuditLogPath(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_STATE_HOME?.trim();
+  // XDG: a relative XDG_STATE_HOME is invalid and ignored.
+  const state = xdg && path.isAbsolute(xdg) ? xdg : path.join(env.HOME?.trim() || os.homedir(), '.local', 'state');
+  return path.join(state, 'decnet-reaper', 'audit.jsonl');
+}
+
+/** Where a removal's audit line goes: a file, or nowhere when the user opted out. */
+export type AuditTarget = { path: string } | { disabled: true };
+
+/** `docker inspect` of the resources removed, taken just before each removal. */
+export interface AuditInspect {
+  containers: unknown[];
+  networks: unknown[];
+}
+
+/** One line of the audit log. */
+export interface AuditEntry {
+  time: string;
+  user: string;
+  hostname: string;
+  report: ReapReport;
+  inspect: AuditInspect;
+}
+
+function currentUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.LOGNAME ?? String(process.getuid?.() ?? '');
+  }
+}
+
+/** An audit log opened for append. */
+export class AuditLog {
+  private constructor(
+    readonly path: string,
+    private fd: number | undefined,
+  ) {}
+
+  /**
+   * Opens (creating it, mode 0600, and its folder, mode 0700) `file` for append. Refuses
+   * (RefusedError) a path that cannot be opened or is not a regular file (a FIFO, a device, a
+   * folder): the removal does not run then.
+   */
+  static open(file: string): AuditLog {
+    const shown = displayPath(file);
+    let fd: number;
+    try {
+      mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      // O_NONBLOCK: a FIFO with no reader fails at once instead of blocking the process.
+      fd = openSync(
+        file,
+        constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0),
+        0o600,
+      );
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new RefusedError(`The audit log ${shown} cannot be opened for append (${e.code ?? e.message}): nothing was removed.`);
+    }
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      closeSync(fd);
+      throw new RefusedError(`The audit log ${shown} is not a regular file: nothing was removed.`);
+    }
+    return new AuditLog(file, fd);
+  }
+
+  /** Appends one line and flushes it to disk. Throws on failure (the removal reports it). */
+  append(report: ReapReport, inspect: AuditInspect): AuditEntry {
+    if (this.fd === undefined) throw new Error(`the audit log ${displayPath(this.path)} is closed`);
+    const entry: AuditEntry = { time: new Date().toISOString(), user: currentUser(), hostname: os.hostname(), report, inspect };
+    const bytes = Buffer.from(`${JSON.stringify(entry)}\n`, 'utf8');
+    let off = 0;
+    while (off < bytes.length) off += writeSync(this.fd, bytes, off, bytes.length - off);
+    fsyncSync(this.fd);
+    return entry;
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    closeSync(fd);
+  }
+}
+
+/** What `history` reads. */
+export interface AuditHistory {
+  path: string;
+  /** Newest first. */
+  entries: AuditEntry[];
+  /** Lines that are not a complete entry (a line cut short by a crash, say): skipped. */
+  damaged: number;
+}
+
+/** At most this much of the log is read (its end: the newest removals). */
+export const MAX_HISTORY_BYTES = 64 * 1024 * 1024;
+
+function isEntry(v: unknown): v is AuditEntry {
+  if (!v || typeof v !== 'object') return false;
+  const e = v as Partial<AuditEntry>;
+  const r = e.report as Partial<ReapReport> | undefined;
+  return (
+    typeof e.time === 'string' &&
+    !!r &&
+    typeof r === 'object' &&
+    typeof r.docker_endpoint === 'string' &&
+    Array.isArray(r.prefixes_reaped) &&
+    Array.isArray(r.containers_removed) &&
+    Array.isArray(r.networks_removed) &&
+    Array.isArray(r.errors)
+  );
+}
+
+/**
+ * The removals in an audit log, newest first, at most `limit`. A log that does not exist has
+ * none; a line that is not a complete entry (a damaged last line) is skipped and counted. Throws
+ * an Error naming the file when it cannot be read or is not a regular file.
+ */
+export function readAuditHistory(file: string, opts: { limit?: number } = {}): AuditHistory {
+  const shown = displayPath(file);
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') return { path: file, entries: [], damaged: 0 };
+    throw new Error(`The audit log ${shown} cannot be read (${e.code ?? e.message})`, { cause: err });
+  }
+  let text: string;
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error(`The audit log ${shown} is not a regular file`);
+    const start = Math.max(0, st.size - MAX_HISTORY_BYTES);
+    const buf = Buffer.alloc(st.size - start);
+    let n = 0;
+    while (n < buf.length) {
+      const got = readSync(fd, buf, n, buf.length - n, start + n);
+      if (got === 0) break;
+      n += got;
+    }
+    text = buf.subarray(0, n).toString('utf8');
+    // Cut into the middle of the file: the first, partial line is not an entry.
+    if (start > 0) text = text.slice(text.indexOf('\n') + 1);
+  } finally {
+    closeSync(fd);
+  }
+  const entries: AuditEntry[] = [];
+  let damaged = 0;
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const v: unknown = JSON.parse(line);
+      if (isEntry(v)) entries.push(v);
+      else damaged++;
+    } catch {
+      damaged++;
+    }
+  }
+  entries.reverse();
+  const limit = opts.limit;
+  return { path: file, entries: limit !== undefined && limit >= 0 ? entries.slice(0, limit) : entries, damaged };
+}
+
+/** One removal as a history line lists it. */
+export interface HistorySummary {
+  time: string;
+  user: string;
+  hostname: string;
+  docker_endpoint: string;
+  docker_daemon: { name: string; id: string };
+  database: string;
+  mode: 'orphan' | 'torn_down';
+  prefixes: string[];
+  containers_removed: number;
+  networks_removed: number;
+  skipped: number;
+  errors: number;
+}
+
+export function summarizeEntry(e: AuditEntry): HistorySummary {
+  const r = e.report;
+  return {
+    time: e.time,
+    user: typeof e.user === 'string' ? e.user : '',
+    hostname: typeof e.hostname === 'string' ? e.hostname : '',
+    docker_endpoint: r.docker_endpoint,
+    docker_daemon: { name: r.docker_daemon?.name ?? '', id: r.docker_daemon?.id ?? '' },
+    database: r.database ?? '',
+    mode: r.mode ?? 'orphan',
+    prefixes: r.prefixes_reaped,
+    containers_removed: r.containers_removed.length,
+    networks_removed: r.networks_removed.length,
+    skipped: Array.isArray(r.skipped) ? r.skipped.length : 0,
+    errors: r.errors.length,
+  };
+}
+
+/** `2026-05-01T10:00:00.000Z  decnet-host  0badc0de  2 containers, 1 network, 0 skipped, 0 errors`. */
+export function describeEntry(e: AuditEntry): string {
+  const s = summarizeEntry(e);
+  const n = (k: number, word: string) => `${k} ${word}${k === 1 ? '' : 's'}`;
+  const what = s.mode === 'torn_down' ? ' (torn down)' : '';
+  return `${s.time}  ${s.docker_daemon.name || s.docker_endpoint}  ${s.prefixes.join(', ') || '(none)'}${what}  ${n(s.containers_removed, 'container')}, ${n(s.networks_removed, 'network')}, ${s.skipped} skipped, ${n(s.errors, 'error')}`;
+}

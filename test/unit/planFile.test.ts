@@ -1,0 +1,171 @@
+// Plan files, the audit log and the empty-database guard: the session against a stand-in for the
+// Docker API and real SQLite files; the audit log on real files.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { AuditLog, defaultAuditLogPath, readAuditHistory } from '../../src/core/audit';
+import { assumeYes, planRemoval, runRemovalSession, type RemovalAsker } from '../../src/core/reaper';
+import { canonicalJson, parsePlanFile, planFromFile, planSha256, planToFile, serializePlanFile } from '../../src/core/removal/planFile';
+import { emptyReport } from '../../src/core/removal/text';
+import { makeDecnetDb, topologyRow } from '../support/makeDb';
+import { StandInDocker } from './dockerStandIn';
+
+const LIVE = '3f2a9c1e-1111-4222-8333-444455556666';
+const ORPHAN = '0badc0de-1111-4222-8333-444455556666';
+const HOST = 'unix:///stand-in/docker.sock';
+
+function world() {
+  const docker = new StandInDocker();
+  const labels = (id: string) => ({ 'decnet.topology.id': id, 'com.docker.compose.project': `decnet-topo-${id.slice(0, 8)}` });
+  const liveNet = docker.addNetwork('decnet_t_3f2a9c1e_dmz', '172.16.1.0/24');
+  docker.addContainer('decnet_t_3f2a9c1e_decky-01', labels(LIVE), [liveNet]);
+  const dmz = docker.addNetwork('decnet_t_0badc0de_dmz', '172.16.2.0/24');
+  const base = docker.addContainer('decnet_t_0badc0de_decky-01', labels(ORPHAN), [dmz]);
+  return { docker, dmz, base };
+}
+
+describe('plan files', () => {
+  let dir: string;
+  let n = 0;
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'decnet-planfile-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const db = (rows = [topologyRow(LIVE, 'maze-live')]) => makeDecnetDb(path.join(dir, `db${++n}`), { checkpointed: rows });
+
+  async function planOf(w: ReturnType<typeof world>, dbPath: string) {
+    const result = await w.docker.scan({ dbPath, dockerHost: HOST });
+    return planRemoval(result, ['0badc0de']);
+  }
+
+  it('canonical JSON sorts keys at every level and keeps array order', () => {
+    assert.equal(canonicalJson({ b: [2, { d: 1, c: 'x' }], a: null }), '{"a":null,"b":[2,{"c":"x","d":1}]}');
+  });
+
+  it('round-trips, and refuses a file changed after it was written', async () => {
+    const w = world();
+    const dbPath = db();
+    const plan = await planOf(w, dbPath);
+    const file = planToFile(plan, { dockerHost: HOST, db: { kind: 'sqlite', path: dbPath, origin: 'setting' } });
+    const text = serializePlanFile(file);
+    const parsed = parsePlanFile(text);
+    assert.equal(parsed.plan_sha256, planSha256(parsed));
+    const back = planFromFile(parsed);
+    assert.deepEqual(back.containers.map((c) => c.id), [w.base.id]);
+    assert.deepEqual(back.networks.map((x) => x.id), [w.dmz.id]);
+    assert.deepEqual(back.daemon.id, plan.daemon.id);
+    // Key order and spacing do not matter; content does.
+    assert.doesNotThrow(() => parsePlanFile(JSON.stringify(JSON.parse(text))));
+    const edited = JSON.parse(text) as typeof file;
+    edited.resources[0].name = 'decnet_t_3f2a9c1e_decky-01';
+    assert.throws(() => parsePlanFile(JSON.stringify(edited)), /does not match its plan_sha256/);
+    assert.throws(() => parsePlanFile('{"format":'), /not JSON/);
+    assert.throws(() => parsePlanFile(JSON.stringify({ ...file, version: 2 })), /version 2 is not supported/);
+    const bad = { ...file, prefixes: ['0BADC0DE'] };
+    assert.throws(() => parsePlanFile(JSON.stringify({ ...bad, plan_sha256: planSha256(bad) })), /not a topology prefix/);
+  });
+
+  it('a plan applied removes only resources unchanged since; a renamed one is skipped', async () => {
+    const w = world();
+    const dbPath = db();
+    const plan = await planOf(w, dbPath);
+    w.base.name = 'decnet_t_0badc0de_other';
+    const outcome = await runRemovalSession({ kind: 'plan', plan }, { dbPath, dockerHost: HOST, scan: w.docker.scan, docker: w.docker.client, asker: assumeYes });
+    assert.equal(outcome.kind, 'removed');
+    if (outcome.kind !== 'removed') return;
+    assert.deepEqual(
+      outcome.report.skipped.map((s) => s.reason),
+      [
+        'renamed since the plan (was decnet_t_0badc0de_decky-01, now decnet_t_0badc0de_other)',
+        // Its network keeps it attached, so the network stays too.
+        'container decnet_t_0badc0de_other is attached and was not confirmed for removal or disconnection',
+      ],
+    );
+    assert.ok(w.docker.containers.has(w.base.id), 'the renamed container stays');
+  });
+
+  it('refuses a plan on another daemon or database', async () => {
+    const w = world();
+    const dbPath = db();
+    const plan = await planOf(w, dbPath);
+    const other = await runRemovalSession(
+      { kind: 'plan', plan: { ...plan, daemon: { ...plan.daemon, id: 'OTHER' } } },
+      { dbPath, dockerHost: HOST, scan: w.docker.scan, docker: w.docker.client, asker: assumeYes },
+    );
+    assert.equal(other.kind, 'refused');
+    assert.match((other as { message: string }).message, /another Docker daemon/);
+    const otherDb = await runRemovalSession({ kind: 'plan', plan }, { dbPath: db(), dockerHost: HOST, scan: w.docker.scan, docker: w.docker.client, asker: assumeYes });
+    assert.equal(otherDb.kind, 'refused');
+    assert.match((otherDb as { message: string }).message, /database changed/);
+  });
+});
+
+describe('the empty-database guard', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'decnet-emptydb-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses unless allowed or the daemon name is typed', async () => {
+    const empty = makeDecnetDb(path.join(dir, 'empty'), { checkpointed: [] });
+    const run = async (asker: RemovalAsker, allowEmptyDb = false) => {
+      const w = world();
+      const outcome = await runRemovalSession({ kind: 'allOrphans' }, { dbPath: empty, dockerHost: HOST, scan: w.docker.scan, docker: w.docker.client, asker, allowEmptyDb });
+      return { outcome, w };
+    };
+    const refused = await run(assumeYes);
+    assert.equal(refused.outcome.kind, 'refused');
+    assert.match((refused.outcome as { message: string }).message, /holds no topology at all/);
+    const asked: string[] = [];
+    const wrong = await run({ ...assumeYes, typeDaemonName: (_p, expected) => (asked.push(expected), Promise.resolve('nope')) });
+    assert.equal(wrong.outcome.kind, 'cancelled');
+    assert.ok(asked[0], 'asked for the daemon name');
+    const typed = await run({ ...assumeYes, typeDaemonName: (_p, expected) => Promise.resolve(expected) });
+    assert.equal(typed.outcome.kind, 'removed');
+    const allowed = await run(assumeYes, true);
+    assert.equal(allowed.outcome.kind, 'removed');
+  });
+});
+
+describe('the audit log', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'decnet-audit-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is under XDG_STATE_HOME, else ~/.local/state', () => {
+    assert.equal(defaultAuditLogPath({ XDG_STATE_HOME: '/x/state', HOME: '/h' }), '/x/state/decnet-reaper/audit.jsonl');
+    assert.equal(defaultAuditLogPath({ XDG_STATE_HOME: 'relative', HOME: '/h' }), '/h/.local/state/decnet-reaper/audit.jsonl');
+    assert.equal(defaultAuditLogPath({ HOME: '/h' }), '/h/.local/state/decnet-reaper/audit.jsonl');
+  });
+
+  it('appends lines with mode 0600, never rewrites, refuses what is not a regular file; history skips a damaged line', () => {
+    const file = path.join(dir, 'sub', 'audit.jsonl');
+    const report = {
+      ...emptyReport({ dockerEndpoint: HOST, dbSource: 'sqlite: /x', docker: { ok: false }, dbPrefixes: [], livePrefixes: [], orphanPrefixes: [] } as never),
+      prefixes_reaped: ['0badc0de'],
+    };
+    for (let i = 0; i < 2; i++) {
+      const log = AuditLog.open(file);
+      log.append(report, { containers: [{ Id: `c${i}` }], networks: [] });
+      log.close();
+    }
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    assert.equal(lines.length, 2);
+    assert.deepEqual(JSON.parse(lines[1]).inspect.containers, [{ Id: 'c1' }]);
+    writeFileSync(file, `${readFileSync(file, 'utf8')}{"time":`);
+    const h = readAuditHistory(file, { limit: 1 });
+    assert.equal(h.entries.length, 1);
+    assert.equal(h.damaged, 1);
+    assert.deepEqual(h.entries[0].inspect.containers, [{ Id: 'c1' }], 'newest first');
+    assert.deepEqual(readAuditHistory(path.join(dir, 'none.jsonl')).entries, []);
+    const folder = path.join(dir, 'folder');
+    mkdirSync(folder);
+    assert.throws(() => AuditLog.open(folder), /cannot be opened for append|not a regular file/);
+  });
+});
