@@ -18,7 +18,7 @@ interface OrphanView {
 
 function orphanView(result: ScanResult): OrphanView | undefined {
   if (!result.orphanPrefixes.length || !result.db.ok || !result.docker.ok) return undefined;
-  const plan: RemovalPlan = planRemoval(result, result.orphanPrefixes, { allowEmpty: true });
+  const plan: RemovalPlan = planRemoval(result, result.orphanPrefixes, { allowEmpty: true, allowEmptyDb: true });
   return { kept: new Map(plan.excluded.map((x) => [x.id ?? x.name, x])), disconnect: endpointsToDisconnect(plan) };
 }
 

@@ -70,6 +70,8 @@ export async function executeRemoval(plan: RemovalPlan, opts: ExecuteOptions): P
       : undefined;
     const swept = await sweep(docker, plan, checked, { ...opts, beforeRemove });
     const report = await verifyRemoval(docker, plan, checked, swept, startedAt);
+    // What was kept and why belongs to the report, in the audit log as on screen.
+    report.kept = [...plan.excluded];
     if (log) {
       // What was inspected and is verified gone.
       const goneContainers = new Set(report.containers_removed);
