@@ -2,7 +2,7 @@
 import type { DbTarget } from '../config';
 import { connectDocker } from '../docker';
 import type { DockerEndpoint } from '../dockerEndpoint';
-import type { ReapReport, RemovalPlan, ScanResult } from '../model';
+import type { HostRef, ReapReport, RemovalPlan, ScanResult } from '../model';
 import { endpointLabel, scan } from '../scan';
 import { recheck, requireSameEndpoint } from './recheck';
 import { sweep, type SweepDocker, type SweepOptions } from './sweep';
@@ -15,6 +15,8 @@ export interface RemovalTarget {
   /** The backend the plan was made from (SQLite or MySQL). */
   db?: DbTarget;
   dockerHost: string | DockerEndpoint;
+  /** The swarm host `dockerHost` reaches, when the removal acts on one (see fleet.ts). */
+  host?: HostRef;
 }
 
 /** Reads the DB and Docker (`scan` by default; unit tests read a stand-in daemon). */
@@ -43,7 +45,7 @@ export interface ExecuteOptions extends RemovalTarget, SweepOptions {
 export async function executeRemoval(plan: RemovalPlan, opts: ExecuteOptions): Promise<ReapReport> {
   const startedAt = new Date().toISOString();
   requireSameEndpoint(plan, endpointLabel(opts.dockerHost));
-  const target: RemovalTarget = { dbPath: opts.dbPath, db: opts.db, dockerHost: opts.dockerHost };
+  const target: RemovalTarget = { dbPath: opts.dbPath, db: opts.db, dockerHost: opts.dockerHost, host: opts.host ?? plan.host };
   const fresh = await (opts.scan ?? scan)(target);
   const checked = recheck(plan, fresh);
   await opts.afterRecheck?.();

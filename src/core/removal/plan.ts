@@ -5,6 +5,7 @@ import { isValidPrefix } from '../naming';
 import {
   decnetContainersKeptOn,
   groupsByPrefix,
+  isMisplaced,
   keptOnNetworkReason,
   removableIn,
   requireClassified,
@@ -22,7 +23,8 @@ export interface PlanOptions {
  * What removing `prefixes` would remove, from one scan. Throws RefusedError when the DB or Docker
  * could not be read, a prefix is not on the daemon, or nothing would be removed; in `orphan` mode
  * (the default) when a prefix is live; in `tornDown` mode when a prefix's topology status is not
- * exactly `torn_down` (any other status, or no row at all).
+ * exactly `torn_down` (any other status, or no row at all); in `misplaced` mode when a prefix is
+ * not known to the database or belongs on the host scanned.
  */
 export function planRemoval(result: ScanResult, prefixes: string[], options: PlanOptions = {}): RemovalPlan {
   const mode: RemovalMode = options.mode ?? 'orphan';
@@ -35,6 +37,7 @@ export function planRemoval(result: ScanResult, prefixes: string[], options: Pla
     const g = groups.get(p);
     if (!g) throw new RefusedError(`Prefix ${p} is unknown: no DECNET resource on ${result.dockerEndpoint} carries it.`);
     if (mode === 'tornDown') refuseUnlessTornDown(g, result.dbSource);
+    else if (mode === 'misplaced') refuseUnlessMisplaced(g, result);
     else refuseUnlessOrphan(g, result.dbSource);
   }
   const confirmed = new Set(wanted);
@@ -67,7 +70,9 @@ export function planRemoval(result: ScanResult, prefixes: string[], options: Pla
     throw new RefusedError(
       mode === 'orphan'
         ? `Nothing of ${wanted.join(', ')} can be removed: every resource there also belongs to a live topology.`
-        : `Nothing of ${wanted.join(', ')} can be removed: every resource there also belongs to a topology that is not ${TORN_DOWN}.`,
+        : mode === 'misplaced'
+          ? `Nothing of ${wanted.join(', ')} can be removed: every resource there also belongs to a topology that belongs on this host.`
+          : `Nothing of ${wanted.join(', ')} can be removed: every resource there also belongs to a topology that is not ${TORN_DOWN}.`,
     );
   }
   return {
@@ -78,7 +83,7 @@ export function planRemoval(result: ScanResult, prefixes: string[], options: Pla
     dbSource: result.dbSource,
     prefixes: wanted,
     topologies:
-      mode === 'tornDown'
+      mode !== 'orphan'
         ? wantedGroups.map((g) => {
             const t = g.topology!;
             return { prefix: g.prefix, id: t.id, name: t.name, status: t.status };
@@ -90,7 +95,20 @@ export function planRemoval(result: ScanResult, prefixes: string[], options: Pla
     livePrefixes: result.livePrefixes,
     orphanPrefixes: result.orphanPrefixes,
     dbTopologyCount: result.db.ok ? result.db.value.topologies.length : 0,
+    ...(result.host ? { host: result.host } : {}),
+    ...(mode === 'misplaced' ? { belongsOn: Object.fromEntries(wantedGroups.map((g) => [g.prefix, g.misplaced!.belongsOn])) } : {}),
   };
+}
+
+function refuseUnlessMisplaced(g: Group, result: ScanResult): void {
+  if (g.state === 'orphan') {
+    throw new RefusedError(`Prefix ${g.prefix} is an orphan: no topology in ${result.dbSource} owns it. Remove it as an orphan group.`);
+  }
+  if (g.state !== 'live' || !g.topology) throw new RefusedError(`Prefix ${g.prefix} is not classified.`);
+  if (!isMisplaced(g)) {
+    const where = result.host ? `host ${result.host.name}` : 'this host';
+    throw new RefusedError(`Prefix ${g.prefix} is live: topology "${g.topology.name}" belongs on ${where}. Only a misplaced topology is removed this way.`);
+  }
 }
 
 function refuseUnlessOrphan(g: Group, dbSource: string): void {

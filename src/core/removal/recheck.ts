@@ -50,6 +50,9 @@ export function requireSameTarget(plan: RemovalPlan, fresh: ScanResult): void {
       `${endpoint} now reaches another Docker daemon (${daemon.name} ${daemon.id}) than the one confirmed (${plan.daemon.name} ${plan.daemon.id}).`,
     );
   }
+  if ((plan.host?.name ?? null) !== (fresh.host?.name ?? plan.host?.name ?? null)) {
+    throw new RefusedError(`The swarm host changed since the confirmation (${plan.host?.name} → ${fresh.host?.name}).`);
+  }
   if (fresh.dbSource !== plan.dbSource) {
     throw new RefusedError(`The database changed since the confirmation (${plan.dbSource} → ${fresh.dbSource}).`);
   }
