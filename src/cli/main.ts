@@ -8,6 +8,11 @@ import { executeRemoval, planRemoval, RefusedError, type RemovalPlan } from '../
 import { formatPlan, formatReportText, type ReapReport } from '../core/report';
 import { scan } from '../core/scan';
 import { escapeControl, escapeTerminal, safeJson } from '../core/textSafe';
+// A DECNET swarm: the fleet command, and --on / --host for reap and overlaps.
+import { fleetCommand } from './commands/fleet';
+import { resolveOnHost } from './hostOption';
+import { dbForHost } from '../core/fleet';
+import type { HostRef } from '../core/model';
 import {
   conflictJson,
   describeOverlap,
@@ -29,6 +34,13 @@ const USAGE = `Usage:
   decnet-reaper reap --all-orphans [--db PATH | --db-url URL] [--docker-host URL | --context NAME] [--dry-run] [--yes] [--json]
   decnet-reaper reap --torn-down PREFIX [--db PATH | --db-url URL] [--docker-host URL | --context NAME] [--dry-run] [--yes] [--json]
   decnet-reaper overlaps [CIDR | IP] [--db PATH | --db-url URL] [--docker-host URL | --context NAME] [--json]
+  decnet-reaper fleet [--db PATH | --db-url URL] [--docker-host URL | --context NAME] [--host NAME=ENDPOINT]... [--timeout S] [--json]
+  reap and overlaps also take [--on NAME] [--host NAME=ENDPOINT]...; reap --misplaced PREFIX [--on NAME]
+
+In a DECNET swarm, --on NAME acts on one host: master (the default) or a worker of swarm_hosts,
+whose Docker endpoint is given with --host NAME=ENDPOINT (a URL, or context:NAME). There, a prefix
+the database knows but that belongs on another host is misplaced: reap --misplaced removes it
+from this host after you type the prefix (its row stays). fleet lists every host.
 
 reap --torn-down removes what is left on Docker of a topology whose row says torn_down (any other
 status is refused); without --yes it asks you to type the prefix. overlaps lists every Docker
@@ -164,7 +176,8 @@ async function runReap(opts: Options, prefixes: string[], io: Io): Promise<numbe
   if (opts.allOrphans && prefixes.length) throw new UsageError('give either PREFIX... or --all-orphans, not both');
   if (!opts.allOrphans && !prefixes.length) throw new UsageError('reap needs at least one PREFIX, or --all-orphans');
   if (opts.tornDown && opts.allOrphans) throw new UsageError('--torn-down takes the PREFIX of a torn_down topology, not --all-orphans');
-  const result = await scan({ db: opts.db, dockerHost: opts.dockerHost });
+  if (opts.misplaced && (opts.allOrphans || opts.tornDown)) throw new UsageError('--misplaced takes the PREFIX of a misplaced topology, alone');
+  const result = await scan({ db: opts.db, dockerHost: opts.dockerHost, host: opts.host });
   const failure = scanFailures(result);
   if (failure) throw new RefusedError(`${[failure.docker, failure.database].filter(Boolean).join('\n')} Nothing is removed.`);
   const wanted = opts.allOrphans ? result.orphanPrefixes : prefixes;
@@ -173,32 +186,37 @@ async function runReap(opts: Options, prefixes: string[], io: Io): Promise<numbe
     else io.stdout('No orphan groups on this daemon: nothing to remove.');
     return EXIT_OK;
   }
-  const plan = planRemoval(result, wanted, { mode: opts.tornDown ? 'tornDown' : 'orphan' });
+  const plan = planRemoval(result, wanted, { mode: opts.tornDown ? 'tornDown' : opts.misplaced ? 'misplaced' : 'orphan' });
   if (opts.dryRun) {
     if (opts.json) io.stdout(safeJson({ dry_run: true, plan: planJson(plan) }));
     else io.stdout(`Dry run: nothing is removed.\n${formatPlan(plan)}`);
     return EXIT_OK;
   }
-  if (!opts.yes && plan.mode === 'tornDown') {
+  if (!opts.yes && (plan.mode === 'tornDown' || plan.mode === 'misplaced')) {
     // A stronger confirmation: the row stays in DECNET's database, so type the prefix.
     if (!io.ask) throw new RefusedError('no terminal to confirm on: pass --yes to remove without asking');
     io.stderr(formatPlan(plan));
     const expected = plan.prefixes.join(' ');
+    const on = plan.host ? ` from host ${plan.host.name} (${plan.dockerEndpoint}, daemon ${plan.daemon.id})` : '';
     const typed = await io.ask(
-      `Remove ${plan.containers.length} containers and ${plan.networks.length} networks left by torn-down ${(plan.topologies ?? []).map((t) => t.name).join(', ')}? Type ${expected} to confirm: `,
+      plan.mode === 'misplaced'
+        ? `Remove ${plan.containers.length} containers and ${plan.networks.length} networks of misplaced ${(plan.topologies ?? []).map((t) => t.name).join(', ')}${on}? Type ${expected} to confirm: `
+        : `Remove ${plan.containers.length} containers and ${plan.networks.length} networks left by torn-down ${(plan.topologies ?? []).map((t) => t.name).join(', ')}${on}? Type ${expected} to confirm: `,
     );
     if (typed.trim() !== expected) throw new RefusedError('not confirmed (the prefix was not typed): nothing was removed');
   } else if (!opts.yes) {
     if (!io.confirm) throw new RefusedError('no terminal to confirm on: pass --yes to remove without asking');
     io.stderr(formatPlan(plan));
+    const on = plan.host ? ` on host ${plan.host.name} (${plan.dockerEndpoint}, daemon ${plan.daemon.id})` : '';
     const ok = await io.confirm(
-      `Remove ${plan.containers.length} containers and ${plan.networks.length} networks of ${plan.prefixes.join(', ')}? [y/N] `,
+      `Remove ${plan.containers.length} containers and ${plan.networks.length} networks of ${plan.prefixes.join(', ')}${on}? [y/N] `,
     );
     if (!ok) throw new RefusedError('not confirmed: nothing was removed');
   }
   const report = await executeRemoval(plan, {
     db: opts.db,
     dockerHost: opts.dockerHost,
+    host: opts.host,
     onProgress: opts.json ? undefined : (p) => io.stderr(`[${p.done}/${p.total}] ${p.message}`),
   });
   if (opts.json) io.stdout(safeJson(report));
@@ -208,8 +226,9 @@ async function runReap(opts: Options, prefixes: string[], io: Io): Promise<numbe
 
 function planJson(plan: RemovalPlan): object {
   return {
-    mode: plan.mode === 'tornDown' ? 'torn_down' : 'orphan',
-    ...(plan.mode === 'tornDown' ? { topologies: plan.topologies } : {}),
+    mode: plan.mode === 'tornDown' ? 'torn_down' : (plan.mode ?? 'orphan'),
+    ...(plan.mode === 'tornDown' || plan.mode === 'misplaced' ? { topologies: plan.topologies } : {}),
+    ...(plan.host ? { host: plan.host.name, docker_daemon: plan.daemon } : {}),
     docker_endpoint: plan.dockerEndpoint,
     database: plan.dbSource,
     prefixes: plan.prefixes,
@@ -232,6 +251,9 @@ interface Options {
   yes: boolean;
   allOrphans: boolean;
   tornDown: boolean;
+  misplaced: boolean;
+  /** The swarm host (--on); master by default. */
+  host?: HostRef;
 }
 
 function describeConflict(c: NetworkConflict, extra: string[] = []): string {
@@ -249,14 +271,14 @@ function describeConflict(c: NetworkConflict, extra: string[] = []): string {
  */
 async function runOverlaps(opts: Options, args: string[], io: Io): Promise<number> {
   if (args.length > 1) throw new UsageError(`overlaps takes at most one CIDR or address (got ${args.join(' ')})`);
-  if (opts.dryRun || opts.yes || opts.allOrphans || opts.tornDown) {
-    throw new UsageError('--dry-run, --yes, --all-orphans and --torn-down go with reap');
+  if (opts.dryRun || opts.yes || opts.allOrphans || opts.tornDown || opts.misplaced) {
+    throw new UsageError('--dry-run, --yes, --all-orphans, --torn-down and --misplaced go with reap');
   }
   const query = args.length ? parseCidr(args[0]) : undefined;
   if (args.length && !query) {
     throw new UsageError(`"${args[0]}" is neither a CIDR (172.16.5.0/24, fd00:dec::/64) nor an IP address`);
   }
-  const result = await scan({ db: opts.db, dockerHost: opts.dockerHost });
+  const result = await scan({ db: opts.db, dockerHost: opts.dockerHost, host: opts.host });
   const failure = result.db.ok
     ? undefined
     : `The DECNET database could not be read (${result.db.error.kind}): ${result.db.error.message}. Topology LANs were not compared and DECNET networks are not classified.`;
@@ -268,7 +290,8 @@ async function runOverlaps(opts: Options, args: string[], io: Io): Promise<numbe
     reportFailures(failures, io);
     return EXIT_REFUSED;
   }
-  const db = result.db.ok ? result.db.value : undefined;
+  // A Docker pool is per daemon: only the LANs of topologies that belong on this host are wanted here.
+  const db = result.db.ok ? (opts.host ? dbForHost(result.db.value, opts.host) : result.db.value) : undefined;
   if (query) {
     const q = findOverlapsWith(query, result.docker.value, db);
     if (opts.json) {
@@ -338,6 +361,7 @@ function safeIo(io: Io): Io {
 export async function main(argv: string[], rawIo: Io): Promise<number> {
   const io = safeIo(rawIo);
   try {
+    if (argv[0] === 'fleet') return await fleetCommand(argv.slice(1), io);
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
@@ -352,6 +376,9 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
         yes: { type: 'boolean', short: 'y', default: false },
         'all-orphans': { type: 'boolean', default: false },
         'torn-down': { type: 'boolean', default: false },
+        on: { type: 'string', multiple: true },
+        host: { type: 'string', multiple: true },
+        misplaced: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -389,7 +416,22 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
       yes: values.yes,
       allOrphans: values['all-orphans'],
       tornDown: values['torn-down'],
+      misplaced: values.misplaced,
     };
+    if (command === 'reap' || command === 'overlaps') {
+      // The swarm host acted on: master by default, a worker with --on (its endpoint from --host).
+      let on;
+      try {
+        on = await resolveOnHost(once(values, 'on'), values.host ?? [], db, opts.dockerHost, io.env);
+      } catch (e) {
+        if (e instanceof RefusedError) throw e;
+        throw new UsageError((e as Error).message);
+      }
+      opts.dockerHost = on.dockerHost;
+      opts.host = on.host;
+    } else if (values.on?.length || values.host?.length || opts.misplaced) {
+      throw new UsageError('--on and --host go with reap and overlaps (fleet takes --host), --misplaced with reap');
+    }
     switch (command) {
       case 'scan':
         if (rest.length) throw new UsageError(`scan takes no arguments (got ${rest.join(' ')})`);

@@ -108,6 +108,16 @@ export function misplacedOn(rows: readonly Topology[], here: HostRef, swarm: Swa
   return [...new Set(homes.map((h) => h!.name))].join(', ');
 }
 
+/**
+ * The swarm host a scan names in plans and reports: a worker always; the master only when the
+ * database has workers (without them, nothing changes for the user).
+ */
+export function namedHost(result: Pick<ScanResult, 'host' | 'db'>): HostRef | undefined {
+  if (!result.host) return undefined;
+  if (result.host.uuid !== null) return result.host;
+  return result.db.ok && result.db.value.swarm?.hosts.length ? result.host : undefined;
+}
+
 /** A live prefix found on a host it does not belong on: what a `misplaced` removal may take. */
 export function isMisplaced(g: Pick<Group, 'state' | 'misplaced'> | undefined): boolean {
   return !!g && g.state === 'live' && !!g.misplaced;

@@ -7,6 +7,7 @@ import {
   groupsByPrefix,
   isMisplaced,
   keptOnNetworkReason,
+  namedHost,
   removableIn,
   requireClassified,
   rowNotTornDown,
@@ -95,7 +96,7 @@ export function planRemoval(result: ScanResult, prefixes: string[], options: Pla
     livePrefixes: result.livePrefixes,
     orphanPrefixes: result.orphanPrefixes,
     dbTopologyCount: result.db.ok ? result.db.value.topologies.length : 0,
-    ...(result.host ? { host: result.host } : {}),
+    ...(namedHost(result) ? { host: namedHost(result) } : {}),
     ...(mode === 'misplaced' ? { belongsOn: Object.fromEntries(wantedGroups.map((g) => [g.prefix, g.misplaced!.belongsOn])) } : {}),
   };
 }

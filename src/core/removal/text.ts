@@ -1,7 +1,7 @@
 // The words of a removal, the same in the editor and the CLI: the plan, the questions, the
 // report, plural rules and why something is kept.
 import type { Group, OwnedContainer, OwnedNetwork, ReapReport, RemovalPlan, ScanResult } from '../model';
-import { endpointsToDisconnect, groupsByPrefix, whyKept, type PrefixLookup } from '../rules';
+import { endpointsToDisconnect, groupsByPrefix, namedHost, whyKept, type PrefixLookup } from '../rules';
 
 /** `1 container`, `2 containers`, `0 networks`. */
 export function plural(n: number, singular: string, pluralForm = `${singular}s`): string {
@@ -190,7 +190,7 @@ export function emptyReport(result: ScanResult): ReapReport {
   return {
     started_at: now,
     finished_at: now,
-    ...(result.host ? { host: result.host.name } : {}),
+    ...(namedHost(result) ? { host: namedHost(result)!.name } : {}),
     docker_endpoint: result.dockerEndpoint,
     docker_daemon: result.docker.ok ? result.docker.value.daemon : { name: '', id: '', version: '' },
     database: result.dbSource,
