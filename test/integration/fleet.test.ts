@@ -193,7 +193,7 @@ describe('a DECNET swarm: fleet, --on, misplaced groups', () => {
     assert.equal(ok.code, 1, 'w3 and w4 are still in swarm_hosts without an answer');
     assert.match(ok.stdout, new RegExp(`^w1  ${w1Tls.replace(/[.]/g, '\\.')} \\(TLS\\) \\[context fleet-w1\\] · DECNET: active, last heartbeat 2025-06-01 12:00:00$`, 'm'));
     assert.match(ok.stdout, new RegExp(`${s.C.prefix}  misplaced \\(belongs on master\\) maze-c`));
-    assert.match(ok.stdout, /w3  no Docker endpoint configured[\s\S]*--host w3=ssh:\/\/10\.9\.8\.7/);
+    assert.match(ok.stdout, /w3 {2}no Docker endpoint configured[\s\S]*--host w3=ssh:\/\/10\.9\.8\.7/);
     execInWal(s.db, ["DELETE FROM swarm_hosts WHERE name IN ('w3', 'w4')"]);
     const all = cli(['fleet', '--db', s.db, ...HOSTS.slice(0, 4), '--json']);
     assert.equal(all.code, 0, all.stderr);
