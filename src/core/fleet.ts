@@ -13,7 +13,7 @@ import { homeOf } from './rules';
 import { endpointLabel, readDb, readDocker } from './scan';
 
 export const DEFAULT_HOST_TIMEOUT_MS = 10_000;
-export const DEFAULT_HOST_CONCURRENCY = 4;
+export const DEFAULT_HOST_CONCURRENCY = 8;
 /** The host name the master goes by, in the mapping, `--on` and the JSON. */
 export const MASTER_NAME = MASTER.name;
 
@@ -144,7 +144,7 @@ export interface FleetScanOptions {
   env?: NodeJS.ProcessEnv;
   /** Per host; default 10 s. */
   timeoutMs?: number;
-  /** Hosts scanned at once; default 4. */
+  /** Hosts scanned at once; default 8. */
   concurrency?: number;
   /** How a host's daemon is listed (default `readDocker`); benchmarks and tests stand in. */
   readDocker?: (endpoint: DockerEndpoint, signal: AbortSignal) => Promise<Outcome<DockerInventory, DockerUnavailableError>>;
