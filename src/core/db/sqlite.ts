@@ -254,7 +254,7 @@ function queryDecnet(q: ImageQuery, dbPath: string): DecnetRows {
     throw new DbReadError('corrupt', `${dbPath} is damaged: count(*) of "lans" is ${lcount} but ${lans.length} rows were read`, dbPath);
   }
   // The swarm (workers, where topologies are pinned), in the same snapshot: see swarm.ts.
-  const swarm = querySqliteSwarm((sql) => q.all(sql), facts.tables, dbPath, checked);
+  const swarm = querySqliteSwarm((sql) => q.all(sql), facts.tables, dbPath, checked, (k, f) => q.memo(k, f));
   return { topologies, lans, integrityCheckMs, swarm };
 }
 

@@ -33,10 +33,19 @@ function asText(col: string): string {
  * are the snapshot's table names. `swarm_hosts` is checked with SQLite's integrity check and a
  * row count; a uuid read twice is damage. Throws DbReadError('corrupt').
  */
-export function querySqliteSwarm(all: AllRows, tables: ReadonlySet<string>, dbPath: string, check: boolean): SwarmFacts {
+export function querySqliteSwarm(
+  all: AllRows,
+  tables: ReadonlySet<string>,
+  dbPath: string,
+  check: boolean,
+  memo: <T>(key: string, compute: () => T) => T = (_key, compute) => compute(),
+): SwarmFacts {
   const damaged = (what: string): DbReadError =>
     new DbReadError('corrupt', `${dbPath} is damaged: ${what}; nothing is classified orphan`, dbPath);
-  const tcols = new Set(all('PRAGMA table_info("topologies")').map((r) => text(r[1]).toLowerCase()));
+  // The columns, once per parsed schema.
+  const columns = (table: string): Set<string> =>
+    memo(`swarm-columns-${table}`, () => new Set(all(`PRAGMA table_info("${table}")`).map((r) => text(r[1]).toLowerCase())));
+  const tcols = columns('topologies');
   const targetHost: Record<string, string | null> = {};
   if (tcols.has('target_host_uuid')) {
     for (const r of all(`SELECT ${asText('id')}, ${asText('target_host_uuid')} FROM topologies NOT INDEXED`)) {
@@ -44,7 +53,7 @@ export function querySqliteSwarm(all: AllRows, tables: ReadonlySet<string>, dbPa
     }
   }
   if (!tables.has('swarm_hosts')) return { hosts: [], targetHost };
-  const hcols = new Set(all('PRAGMA table_info("swarm_hosts")').map((r) => text(r[1]).toLowerCase()));
+  const hcols = columns('swarm_hosts');
   for (const c of ['uuid', 'name', 'address']) {
     if (!hcols.has(c)) {
       throw new DbReadError('not-decnet', `${dbPath} has a "swarm_hosts" table without the column ${c}: not a DECNET schema this extension knows`, dbPath);
