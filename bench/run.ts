@@ -1,7 +1,7 @@
 // `npm run bench`: builds the fixtures it needs, runs every target beside its anchor, prints a
 // table of medians and ratios, and exits non-zero when a target is missed.
 //
-//   npm run bench [-- --quick] [-- --only=db,writer,refresh,removal,startup] [-- --dir=PATH]
+//   npm run bench [-- --quick] [-- --only=db,writer,refresh,removal,fleet,startup] [-- --dir=PATH]
 //
 // Fixtures live in ${DECNET_BENCH_DIR:-/var/tmp/decnet-reaper-bench} (large DB files, reused
 // between runs). Refresh and removal use the PRIVATE test daemon only (scripts/private-dockerd.sh,
@@ -12,12 +12,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { benchDbRead } from './dbRead';
 import { benchDbUnderWriter } from './dbUnderWriter';
+import { benchFleet } from './fleet';
 import { type BenchOptions, ensureDir, log, printTable, type Row, stopStartedDaemon } from './lib';
 import { benchRefresh } from './refresh';
 import { benchRemoval } from './removal';
 import { benchStartup } from './startup';
 
-const SECTIONS = ['db', 'writer', 'refresh', 'removal', 'startup'] as const;
+const SECTIONS = ['db', 'writer', 'refresh', 'removal', 'fleet', 'startup'] as const;
 
 function parseArgs(argv: string[]): BenchOptions {
   const opts: BenchOptions = {
@@ -30,7 +31,7 @@ function parseArgs(argv: string[]): BenchOptions {
     else if (a.startsWith('--only=')) opts.only = new Set(a.slice(7).split(',').filter(Boolean));
     else if (a.startsWith('--dir=')) opts.dir = path.resolve(a.slice(6));
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench [-- --quick] [-- --only=db,writer,refresh,removal,startup] [-- --dir=PATH]\n');
+      process.stdout.write('usage: npm run bench [-- --quick] [-- --only=db,writer,refresh,removal,fleet,startup] [-- --dir=PATH]\n');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
   await run('writer', () => benchDbUnderWriter(opts));
   await run('refresh', () => benchRefresh(opts));
   await run('removal', () => benchRemoval(opts));
+  await run('fleet', () => benchFleet(opts));
   try {
     await run('startup', () => benchStartup(opts));
   } finally {

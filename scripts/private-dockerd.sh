@@ -6,6 +6,9 @@
 # --tlsverify, using a CA and certificates made here in $root/certs (client material in
 # $root/certs/client: ca.pem, cert.pem, key.pem, as DOCKER_CERT_PATH expects). A daemon found
 # running without that listener when it is asked for is restarted with it.
+# With DECNET_TEST_OWN_ENGINE_ID=1, a Docker before 23 gets its own identity key in $root (its
+# engine id, `GET /info`'s ID, then differs from the other daemons' on the machine; from 23 on,
+# the id is kept in the data root anyway).
 #   scripts/private-dockerd.sh start|stop|host
 set -euo pipefail
 
@@ -63,6 +66,16 @@ start() {
     tls=(--host "tcp://127.0.0.1:$DECNET_TEST_TLS_PORT" --tlsverify
       --tlscacert "$root/certs/ca.pem" --tlscert "$root/certs/server-cert.pem" --tlskey "$root/certs/server-key.pem")
   fi
+  local own_id=()
+  if [[ ${DECNET_TEST_OWN_ENGINE_ID:-} == 1 ]]; then
+    local major
+    major=$(dockerd --version | sed -E 's/^Docker version ([0-9]+).*/\1/')
+    if [[ $major =~ ^[0-9]+$ && $major -lt 23 ]]; then
+      mkdir -p "$root"
+      printf '{"deprecated-key-path": "%s"}\n' "$root/key.json" >"$root/daemon.json"
+      own_id=(--config-file "$root/daemon.json")
+    fi
+  fi
   if running && [[ -n ${DECNET_TEST_TLS_PORT:-} ]] && ! tls_running; then
     # Started earlier without the TLS listener (by the benchmark, say): the TLS tests need it.
     log "running at $host without the TLS listener on 127.0.0.1:$DECNET_TEST_TLS_PORT: restarting it with it"
@@ -76,7 +89,7 @@ start() {
     mkdir -p "$root"
     # The daemon gets its own data, exec root and pid file; no bridge, no iptables rules.
     nohup dockerd \
-      --host "$host" "${tls[@]}" \
+      --host "$host" "${tls[@]}" "${own_id[@]}" \
       --data-root "$root/data" \
       --exec-root "$root/exec" \
       --pidfile "$root/dockerd.pid" \

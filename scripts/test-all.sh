@@ -12,7 +12,19 @@ export DECNET_TEST_TLS_PORT=${DECNET_TEST_TLS_PORT:-23760}
 
 bash scripts/install-e2e-deps.sh >&2
 
-trap 'bash scripts/private-sshd.sh stop; bash scripts/private-mariadb.sh stop; bash scripts/private-dockerd.sh stop' EXIT
+# A DECNET swarm (test/integration/fleet.test.ts): two worker daemons of their own (w1 also on
+# TCP with TLS, w2 reached over SSH through an sshd of its own), each with its own engine id.
+fleet_root=${DECNET_TEST_FLEET_ROOT:-/tmp/decnet-reaper-fleet}
+fleet_w1=(env DECNET_TEST_ROOT="$fleet_root-w1" DECNET_TEST_TLS_PORT="${DECNET_TEST_FLEET_TLS_PORT:-23761}" DECNET_TEST_OWN_ENGINE_ID=1)
+fleet_w2=(env DECNET_TEST_ROOT="$fleet_root-w2" DECNET_TEST_TLS_PORT= DECNET_TEST_OWN_ENGINE_ID=1)
+fleet_sshd=(env DECNET_TEST_SSH_ROOT="$fleet_root-sshd" DECNET_TEST_SSH_PORT="${DECNET_TEST_FLEET_SSH_PORT:-22232}")
+fleet_stop() {
+  "${fleet_sshd[@]}" bash scripts/private-sshd.sh stop || true
+  "${fleet_w1[@]}" bash scripts/private-dockerd.sh stop || true
+  "${fleet_w2[@]}" bash scripts/private-dockerd.sh stop || true
+}
+
+trap 'fleet_stop; bash scripts/private-sshd.sh stop; bash scripts/private-mariadb.sh stop; bash scripts/private-dockerd.sh stop' EXIT
 
 DECNET_TEST_DOCKER_HOST=$(bash scripts/private-dockerd.sh start)
 export DECNET_TEST_DOCKER_HOST
@@ -24,6 +36,12 @@ DECNET_TEST_MYSQL_PASSWORD=$(cat "${DECNET_TEST_MYSQL_ROOT:-/tmp/decnet-reaper-m
 export DECNET_TEST_MYSQL_PASSWORD
 DECNET_TEST_SSH_CONFIG=$(bash scripts/private-sshd.sh start)
 export DECNET_TEST_SSH_CONFIG
+DECNET_TEST_FLEET_W1_HOST=$("${fleet_w1[@]}" bash scripts/private-dockerd.sh start)
+DECNET_TEST_FLEET_W2_HOST=$("${fleet_w2[@]}" bash scripts/private-dockerd.sh start)
+DECNET_TEST_FLEET_SSH_CONFIG=$(DECNET_TEST_DOCKER_HOST=$DECNET_TEST_FLEET_W2_HOST "${fleet_sshd[@]}" bash scripts/private-sshd.sh start)
+export DECNET_TEST_FLEET_W1_HOST DECNET_TEST_FLEET_W2_HOST DECNET_TEST_FLEET_SSH_CONFIG
+export DECNET_TEST_FLEET_W1_TLS_HOST=tcp://127.0.0.1:${DECNET_TEST_FLEET_TLS_PORT:-23761}
+export DECNET_TEST_FLEET_W1_CERT_PATH=$fleet_root-w1/certs/client
 
 npm run --silent typecheck
 npm run --silent test:unit

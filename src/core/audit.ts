@@ -191,7 +191,7 @@ export interface HistorySummary {
   docker_endpoint: string;
   docker_daemon: { name: string; id: string };
   database: string;
-  mode: 'orphan' | 'torn_down';
+  mode: 'orphan' | 'torn_down' | 'misplaced';
   prefixes: string[];
   containers_removed: number;
   networks_removed: number;

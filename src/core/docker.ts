@@ -127,8 +127,15 @@ function builtinNetworks(networks: Docker.NetworkInspectInfo[]): string {
     .join(',');
 }
 
-/** Lists every container (running or not) and every network. Throws DockerUnavailableError. */
-export async function listInventory(docker: Docker, endpoint: string): Promise<DockerInventory> {
+/**
+ * Lists every container (running or not) and every network. Throws DockerUnavailableError.
+ * `signal` aborts the requests (a swarm scan's per-host timeout).
+ */
+export async function listInventory(docker: Docker, endpoint: string, signal?: AbortSignal): Promise<DockerInventory> {
+  const abortSignal = signal ? { abortSignal: signal } : {};
+  // dockerode's typings leave out the options `info` takes (its abortSignal among them).
+  const askInfo = (): Promise<unknown> =>
+    signal ? (docker.info as unknown as (o: object) => Promise<unknown>).call(docker, abortSignal) : docker.info();
   let rawContainers: Docker.ContainerInfo[];
   let rawNetworks: Docker.NetworkInspectInfo[];
   let daemon: DaemonIdentity;
@@ -138,14 +145,14 @@ export async function listInventory(docker: Docker, endpoint: string): Promise<D
     // are not the ones its answer was last seen with.
     const cached = daemonIdentities.get(endpoint);
     const known = cached && Date.now() - cached.at < DAEMON_IDENTITY_MAX_AGE_MS ? cached : undefined;
-    const infoEarly = known ? undefined : docker.info();
+    const infoEarly = known ? undefined : askInfo();
     infoEarly?.catch(() => undefined); // awaited below, unless a listing fails first
-    [rawContainers, rawNetworks] = await Promise.all([docker.listContainers({ all: true }), docker.listNetworks()]);
+    [rawContainers, rawNetworks] = await Promise.all([docker.listContainers({ all: true, ...abortSignal }), docker.listNetworks({ ...abortSignal })]);
     const builtins = builtinNetworks(rawNetworks);
     if (known && builtins !== '' && known.builtins === builtins) {
       daemon = known.daemon;
     } else {
-      const info = (await (infoEarly ?? docker.info())) as { Name?: string; ID?: string; ServerVersion?: string };
+      const info = (await (infoEarly ?? askInfo())) as { Name?: string; ID?: string; ServerVersion?: string };
       daemon = { name: info.Name ?? '', id: info.ID ?? '', version: info.ServerVersion ?? '' };
       if (builtins !== '') daemonIdentities.set(endpoint, { builtins, daemon, at: Date.now() });
       else daemonIdentities.delete(endpoint);

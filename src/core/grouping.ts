@@ -1,7 +1,7 @@
 // Grouping Docker resources by topology prefix and classifying prefixes live or orphan. Pure.
-import type { DbSnapshot, DockerInventory, Group, GroupState, OwnedContainer, OwnedNetwork, Ownership, Topology } from './model';
+import type { DbSnapshot, DockerInventory, Group, GroupState, HostRef, OwnedContainer, OwnedNetwork, Ownership, Topology } from './model';
 import { isDecnetOwned, ownershipOf, prefixOfTopologyId } from './naming';
-import { ownershipAllows, shownTopology } from './rules';
+import { misplacedOn, ownershipAllows, shownTopology } from './rules';
 
 export interface Classification {
   groups: Group[];
@@ -10,15 +10,19 @@ export interface Classification {
   /** The live prefixes found on Docker. */
   livePrefixes: string[];
   orphanPrefixes: string[];
+  /** Only when `here` was given: live prefixes that belong on another host of the swarm. */
+  misplacedPrefixes?: string[];
 }
 
 /**
  * Groups every DECNET-marked resource under each prefix its markers point to. With no DB
  * snapshot (it could not be read), every group is `unknown`: nothing is an orphan.
  * A resource is removable only when the DB was read, it carries no malformed marker, and every
- * prefix it points to is an orphan.
+ * prefix it points to is an orphan. With `here` (the swarm host the inventory comes from) and
+ * workers in the database's `swarm_hosts`, a live group that belongs on another host is marked
+ * `misplaced` (see rules.ts) and listed in `misplacedPrefixes` rather than `livePrefixes`.
  */
-export function classify(inventory: DockerInventory, db: DbSnapshot | undefined): Classification {
+export function classify(inventory: DockerInventory, db: DbSnapshot | undefined, here?: HostRef): Classification {
   const byPrefix = new Map<string, Topology[]>();
   for (const t of db?.topologies ?? []) {
     const p = prefixOfTopologyId(t.id);
@@ -63,12 +67,15 @@ export function classify(inventory: DockerInventory, db: DbSnapshot | undefined)
   for (const g of sorted) {
     g.containers.sort((a, b) => a.name.localeCompare(b.name));
     g.networks.sort((a, b) => a.name.localeCompare(b.name));
+    const belongsOn = here && g.state === 'live' ? misplacedOn(g.topologies, here, db?.swarm) : undefined;
+    if (belongsOn !== undefined) g.misplaced = { belongsOn };
   }
   return {
     groups: sorted,
     dbPrefixes: dbPrefixesOf(db),
-    livePrefixes: sorted.filter((g) => g.state === 'live').map((g) => g.prefix),
+    livePrefixes: sorted.filter((g) => g.state === 'live' && !g.misplaced).map((g) => g.prefix),
     orphanPrefixes: sorted.filter((g) => g.state === 'orphan').map((g) => g.prefix),
+    ...(here ? { misplacedPrefixes: sorted.filter((g) => g.misplaced).map((g) => g.prefix) } : {}),
   };
 }
 

@@ -26,7 +26,36 @@ export interface DbSnapshot {
   lans: Lan[];
   /** Committed WAL frames that were applied on top of the main file. */
   walFramesApplied: number;
+  /** The swarm in the same snapshot: enrolled workers and where topologies are pinned (see db/swarm.ts). */
+  swarm?: SwarmFacts;
 }
+
+/** A row of DECNET's `swarm_hosts`: an enrolled worker host. */
+export interface SwarmHost {
+  uuid: string;
+  name: string;
+  address: string;
+  status: string;
+  lastHeartbeat: string | null;
+  agentPort: number | null;
+}
+
+export interface SwarmFacts {
+  /** Every row of `swarm_hosts`, sorted by name; empty without workers. */
+  hosts: SwarmHost[];
+  /** `topologies.target_host_uuid` by topology id (null when not pinned). */
+  targetHost: Record<string, string | null>;
+}
+
+/** The Docker host a scan looks at: the master (`uuid` null) or one worker of `swarm_hosts`. */
+export interface HostRef {
+  /** `master`, or the worker's `swarm_hosts.name`. */
+  name: string;
+  /** The worker's `swarm_hosts.uuid`; null for the master. */
+  uuid: string | null;
+}
+
+export const MASTER: HostRef = { name: 'master', uuid: null };
 
 export type DbErrorKind =
   | 'not-configured'
@@ -146,6 +175,11 @@ export interface Group {
   topologies: Topology[];
   containers: OwnedContainer[];
   networks: OwnedNetwork[];
+  /**
+   * Known to the database (so `state` stays `live` for every orphan rule) but belonging on
+   * another host of the swarm: the name of that host (`master` or a worker's name).
+   */
+  misplaced?: { belongsOn: string };
 }
 
 export type Outcome<T, E extends Error> = { ok: true; value: T } | { ok: false; error: E };
@@ -163,16 +197,22 @@ export interface ScanResult {
   /** The live prefixes found on Docker. */
   livePrefixes: string[];
   orphanPrefixes: string[];
+  /** With workers in `swarm_hosts`: prefixes known to the database that belong on another host (not in `livePrefixes`). */
+  misplacedPrefixes?: string[];
+  /** The host scanned, when the scan was asked for one (see fleet.ts). */
+  host?: HostRef;
 }
 
 // ---- Removal ------------------------------------------------------------------------------
 
 /**
+ * `misplaced`: prefixes known to the database found on a host of the swarm they do not belong on
+ * (typed confirmation, as for `tornDown`).
  * `orphan`: prefixes no topology row owns (what DECNET's reaper removes). `tornDown`: prefixes
  * whose topology row says exactly `torn_down` yet whose resources are still on the daemon
  * (DECNET keeps the row, so its reaper leaves them, and their networks block subnet reuse).
  */
-export type RemovalMode = 'orphan' | 'tornDown';
+export type RemovalMode = 'orphan' | 'tornDown' | 'misplaced';
 
 /** A resource's DECNET ownership markers as the plan saw them. */
 export interface ResourceMarkers {
@@ -240,6 +280,10 @@ export interface RemovalPlan {
   orphanPrefixes: string[];
   /** Topology rows in the DB when the plan was made (0 makes every prefix an orphan: worth a warning). */
   dbTopologyCount?: number;
+  /** The swarm host the plan acts on, when it was made for one (`master` or a worker's name). */
+  host?: HostRef;
+  /** For `misplaced`: where each prefix belongs, as the plan saw it. */
+  belongsOn?: Record<string, string>;
 }
 
 /** Keys follow DECNET's `POST /api/v1/topologies/reap-orphans` report; the rest are additions. */
@@ -247,7 +291,9 @@ export interface ReapReport {
   started_at: string;
   finished_at: string;
   /** `orphan` (the default when absent) or `torn_down`: leftovers of a topology whose row says `torn_down`. */
-  mode?: 'orphan' | 'torn_down';
+  mode?: 'orphan' | 'torn_down' | 'misplaced';
+  /** The swarm host removed on (`master` or a worker's name), when the removal named one. */
+  host?: string;
   docker_endpoint: string;
   /** The daemon that answered at the endpoint: its host name and id. */
   docker_daemon: DaemonIdentity;

@@ -3,6 +3,7 @@
 // resource is kept. Pure. The tree, the confirmation, the CLI and the sweep all ask here.
 import type {
   Group,
+  HostRef,
   NetworkEndpoint,
   OwnedContainer,
   OwnedNetwork,
@@ -11,6 +12,7 @@ import type {
   RemovalPlan,
   ResourceMarkers,
   ScanResult,
+  SwarmFacts,
   Topology,
 } from './model';
 import { RefusedError } from './model';
@@ -20,7 +22,7 @@ export { TORN_DOWN };
 
 /** What the rules need to know of a prefix's group. A `Map<string, Group>` is one. */
 export interface PrefixLookup {
-  get(prefix: string): Pick<Group, 'prefix' | 'state' | 'topology' | 'topologies'> | undefined;
+  get(prefix: string): Pick<Group, 'prefix' | 'state' | 'topology' | 'topologies' | 'misplaced'> | undefined;
 }
 
 export function groupsByPrefix(groups: readonly Group[]): Map<string, Group> {
@@ -128,6 +130,51 @@ export function rowNotTornDown(g: Pick<Group, 'topologies'>): Topology | undefin
   return g.topologies.find((t) => !isTornDownRow(t));
 }
 
+// ---- Where a topology belongs (a DECNET swarm) ------------------------------------------
+
+/**
+ * The host a topology row belongs on: `master` for `unihost`; for `agent`, the worker its
+ * `target_host_uuid` names, by uuid. Undefined when that cannot be told for certain (an agent
+ * topology pinned to no host, or to a host that is not in `swarm_hosts`; a mode DECNET does not
+ * have): such a topology is live on every host, never misplaced.
+ */
+export function homeOf(t: Pick<Topology, 'id' | 'mode'>, swarm: SwarmFacts): HostRef | undefined {
+  if (t.mode === 'unihost') return { name: 'master', uuid: null };
+  if (t.mode !== 'agent') return undefined;
+  const target = swarm.targetHost[t.id];
+  const host = target ? swarm.hosts.find((h) => h.uuid === target) : undefined;
+  return host ? { name: host.name, uuid: host.uuid } : undefined;
+}
+
+/**
+ * Where a prefix known to the database belongs when it is found on `here`, or undefined when it
+ * belongs there (it is live): misplaced only when the swarm has workers, `here` is the master or
+ * one of them, and every topology row of the prefix belongs, for certain, on another host (an
+ * agent topology found off its `target_host_uuid`, a `unihost` topology found on a worker).
+ */
+export function misplacedOn(rows: readonly Topology[], here: HostRef, swarm: SwarmFacts | undefined): string | undefined {
+  if (!swarm?.hosts.length || !rows.length) return undefined;
+  if (here.uuid !== null && !swarm.hosts.some((h) => h.uuid === here.uuid)) return undefined;
+  const homes = rows.map((t) => homeOf(t, swarm));
+  if (homes.some((h) => h === undefined || h.uuid === here.uuid)) return undefined;
+  return [...new Set(homes.map((h) => h!.name))].join(', ');
+}
+
+/**
+ * The swarm host a scan names in plans and reports: a worker always; the master only when the
+ * database has workers (without them, nothing changes for the user).
+ */
+export function namedHost(result: Pick<ScanResult, 'host' | 'db'>): HostRef | undefined {
+  if (!result.host) return undefined;
+  if (result.host.uuid !== null) return result.host;
+  return result.db.ok && result.db.value.swarm?.hosts.length ? result.host : undefined;
+}
+
+/** A live prefix found on a host it does not belong on: what a `misplaced` removal may take. */
+export function isMisplaced(g: Pick<Group, 'state' | 'misplaced'> | undefined): boolean {
+  return !!g && g.state === 'live' && !!g.misplaced;
+}
+
 // ---- Which resources may go ---------------------------------------------------------------
 
 /**
@@ -137,6 +184,7 @@ export function rowNotTornDown(g: Pick<Group, 'topologies'>): Topology | undefin
 export function prefixAllowed(prefix: string, groups: PrefixLookup, mode: RemovalMode, confirmed?: ReadonlySet<string>): boolean {
   const g = groups.get(prefix);
   if (mode === 'orphan') return g?.state === 'orphan';
+  if (mode === 'misplaced') return isMisplaced(g) && (!confirmed || confirmed.has(prefix));
   return isTornDown(g) && (!confirmed || confirmed.has(prefix));
 }
 
@@ -183,7 +231,7 @@ export function whyKept(
     return `also belongs to ${others.map((p) => describePrefix(p, groups)).join(', ')}`;
   }
   const unconfirmed = (p: string): string =>
-    isTornDown(groups.get(p)) ? `${describePrefix(p, groups)}, not confirmed` : describePrefix(p, groups);
+    prefixAllowed(p, groups, mode) ? `${describePrefix(p, groups)}, not confirmed` : describePrefix(p, groups);
   return `also belongs to ${others.map(unconfirmed).join(', ')}`;
 }
 
@@ -195,7 +243,14 @@ export function changedReason(
   confirmed?: ReadonlySet<string>,
 ): string {
   const reasons: string[] = [];
-  if (mode === 'tornDown') {
+  if (mode === 'misplaced') {
+    for (const p of resource.ownership.prefixes) {
+      if (prefixAllowed(p, groups, mode, confirmed)) continue;
+      const g = groups.get(p);
+      if (g?.state === 'live') reasons.push(`topology ${g.topology?.name ?? p} (${p}) now belongs on this host`);
+      else if (g?.state === 'orphan') reasons.push(`prefix ${p} is now an orphan (its topology row was deleted)`);
+    }
+  } else if (mode === 'tornDown') {
     for (const p of resource.ownership.prefixes) {
       if (prefixAllowed(p, groups, mode, confirmed)) continue;
       const g = groups.get(p);

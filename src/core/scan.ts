@@ -5,7 +5,7 @@ import { readSqliteDb } from './db/sqlite';
 import { connectDocker, listInventory } from './docker';
 import { describeEndpoint, type DockerEndpoint } from './dockerEndpoint';
 import { classify, dbPrefixesOf } from './grouping';
-import type { DbSnapshot, DockerInventory, Outcome, ScanResult } from './model';
+import type { DbSnapshot, DockerInventory, HostRef, Outcome, ScanResult } from './model';
 import { DbReadError, DockerUnavailableError } from './model';
 
 export interface ScanOptions {
@@ -15,6 +15,11 @@ export interface ScanOptions {
   db?: DbTarget;
   /** A URL (`unix:///var/run/docker.sock`) or a resolved endpoint with its TLS material. */
   dockerHost: string | DockerEndpoint;
+  /**
+   * The swarm host `dockerHost` reaches (the master, or a worker of `swarm_hosts`): with it, a
+   * topology found off the host it belongs on is `misplaced` (see rules.ts).
+   */
+  host?: HostRef;
 }
 
 /** The endpoint as people read it. */
@@ -65,10 +70,11 @@ export async function readDb(target: DbTarget): Promise<Outcome<DbSnapshot, DbRe
 
 export async function readDocker(
   dockerHost: string | DockerEndpoint,
+  signal?: AbortSignal,
 ): Promise<Outcome<DockerInventory, DockerUnavailableError>> {
   const label = endpointLabel(dockerHost);
   try {
-    return { ok: true, value: await listInventory(connectDocker(dockerHost), label) };
+    return { ok: true, value: await listInventory(connectDocker(dockerHost), label, signal) };
   } catch (err) {
     if (err instanceof DockerUnavailableError) return { ok: false, error: err };
     return { ok: false, error: new DockerUnavailableError(String(err), label) };
@@ -80,13 +86,20 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
   const target = dbTargetOf(opts);
   const [db, docker] = await Promise.all([readDb(target), readDocker(opts.dockerHost)]);
   const classification = docker.ok
-    ? classify(docker.value, db.ok ? db.value : undefined)
-    : { groups: [], dbPrefixes: dbPrefixesOf(db.ok ? db.value : undefined), livePrefixes: [], orphanPrefixes: [] };
+    ? classify(docker.value, db.ok ? db.value : undefined, opts.host)
+    : {
+        groups: [],
+        dbPrefixes: dbPrefixesOf(db.ok ? db.value : undefined),
+        livePrefixes: [],
+        orphanPrefixes: [],
+        ...(opts.host ? { misplacedPrefixes: [] } : {}),
+      };
   return {
     db,
     docker,
     dbSource: db.ok ? db.value.source : describeDbTarget(target),
     dockerEndpoint: endpointLabel(opts.dockerHost),
     ...classification,
+    ...(opts.host ? { host: opts.host } : {}),
   };
 }

@@ -41,6 +41,10 @@ const TITLES: Record<RemovalMode, { title: string; placeHolder: string }> = {
     title: 'Remove Leftovers of Torn-Down Topology',
     placeHolder: 'Torn-down topology whose leftovers to remove (you confirm the exact list next)',
   },
+  misplaced: {
+    title: 'Remove Misplaced Topology Group',
+    placeHolder: 'Misplaced topology whose resources to remove from this host (you confirm the exact list next)',
+  },
 };
 
 export class RemovalFlow {

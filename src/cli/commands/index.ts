@@ -2,6 +2,7 @@
 import type { CliCommand } from '../command';
 import type { Io } from '../io';
 import { APPLY_USAGE, applyCommand } from './apply';
+import { fleetCommand } from './fleet';
 import { HISTORY_USAGE, historyCommand } from './history';
 import { overlapsCommand } from './overlaps';
 import { PLAN_USAGE, planCommand } from './plan';
@@ -85,4 +86,4 @@ const historyCli = ownParser(
   historyCommand,
 );
 
-export const COMMANDS: readonly CliCommand[] = [scanCommand, reapCommand, overlapsCommand, planCli, applyCli, historyCli];
+export const COMMANDS: readonly CliCommand[] = [scanCommand, reapCommand, overlapsCommand, planCli, applyCli, historyCli, fleetCommand];

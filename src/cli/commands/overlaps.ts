@@ -7,6 +7,8 @@ import type { CliCommand, CommandContext } from '../command';
 import { CliError, errorJson, EXIT_OK, usageError } from '../errors';
 import { failureFields } from '../failures';
 import { unclassifiedReason } from '../../core/rules';
+import { dbForHost } from '../../core/fleet';
+import { ON_HOST_FLAGS, targetOnHost } from '../hostOption';
 
 function describeConflict(c: NetworkConflict, extra: string[] = []): string {
   const lines = [`${c.network.name}  ${c.network.subnets.join(', ')}  ${describeOwner(c.owner)}`];
@@ -27,7 +29,7 @@ export const overlapsCommand: CliCommand = {
     'When the database cannot be read, overlaps between networks are still listed, DECNET owners as',
     'not classified, and the exit status is 2. Nothing is changed.',
   ].join('\n'),
-  flags: {},
+  flags: { ...ON_HOST_FLAGS },
   json: [
     '{ "query": "CIDR" (with an argument), "docker_endpoint", "database",',
     '  "conflicts": [{ "network": { "id", "name", "subnets" }, "owner_prefix", "state": "live" | "orphan"',
@@ -44,15 +46,17 @@ export const overlapsCommand: CliCommand = {
     if (args.length > 1) throw usageError(`overlaps takes at most one CIDR or address (got ${args.join(' ')})`, 'overlaps');
     const query = args.length ? parseCidr(args[0]) : undefined;
     if (args.length && !query) throw usageError(`"${args[0]}" is neither a CIDR (172.16.5.0/24, fd00:dec::/64) nor an IP address`, 'overlaps');
-    const target = ctx.target();
-    const result = await scan({ db: target.db, dockerHost: target.dockerHost });
+    const resolved = ctx.target();
+    const on = await targetOnHost('overlaps', ctx.flags, resolved, io.env);
+    const result = await scan({ db: resolved.db, dockerHost: on.dockerHost, host: on.host });
     const why = unclassifiedReason(result);
     const failure = why
       ? new CliError('unreadable', result.docker.ok ? `${why} Topology LANs were not compared and DECNET networks are not classified.` : why)
       : undefined;
     const head = { ...(query ? { query: query.text } : {}), docker_endpoint: result.dockerEndpoint, database: result.dbSource };
     const tail = { ...failureFields(result), error: failure ? errorJson(failure) : null };
-    const db = result.db.ok ? result.db.value : undefined;
+    // A Docker pool is per daemon: only the LANs of topologies that belong on this host count.
+    const db = result.db.ok ? (on.host ? dbForHost(result.db.value, on.host) : result.db.value) : undefined;
     if (!result.docker.ok) {
       if (ctx.json) io.stdout(safeJson({ ...head, conflicts: [], ...(query ? { lans: [] } : {}), ...tail }));
     } else if (query) {

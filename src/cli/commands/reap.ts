@@ -9,6 +9,7 @@ import type { CliCommand, CommandContext } from '../command';
 import { CliError, errorJson, EXIT_FAILED, EXIT_OK, usageError } from '../errors';
 import { unclassifiedError } from '../failures';
 import { auditTarget } from './planShared';
+import { ON_HOST_FLAGS, targetOnHost } from '../hostOption';
 
 const NO_TERMINAL = 'no terminal to confirm on: pass --yes to remove without asking';
 
@@ -24,7 +25,7 @@ function reapJson(report: ReapReport, dryRun: boolean, plan: RemovalPlan | undef
   });
 }
 
-function baseReport(result: ScanResult, mode: 'orphan' | 'torn_down'): ReapReport {
+function baseReport(result: ScanResult, mode: 'orphan' | 'torn_down' | 'misplaced'): ReapReport {
   return { ...emptyReport(result), mode };
 }
 
@@ -49,6 +50,8 @@ export const reapCommand: CliCommand = {
     'audit-log': { type: 'string', arg: 'PATH', help: 'append the removal to this audit log (default $XDG_STATE_HOME/decnet-reaper/audit.jsonl)' },
     'no-audit-log': { type: 'boolean', help: 'remove without writing the audit log' },
     'allow-empty-db': { type: 'boolean', help: 'remove even when the database holds no topology at all' },
+    misplaced: { type: 'boolean', help: 'remove from this host the topologies PREFIX... that belong on another swarm host' },
+    ...ON_HOST_FLAGS,
   },
   json: [
     "DECNET's reap-orphans report: { \"started_at\", \"finished_at\", \"mode\": \"orphan\" | \"torn_down\",",
@@ -78,15 +81,25 @@ export const reapCommand: CliCommand = {
     const tornDown = ctx.flags['torn-down'] === true;
     const dryRun = ctx.flags['dry-run'] === true;
     const yes = ctx.flags.yes === true;
+    const misplaced = ctx.flags.misplaced === true;
+    if (misplaced && (allOrphans || tornDown)) throw usageError('--misplaced takes the PREFIX of a misplaced topology, alone', 'reap');
     if (tornDown && allOrphans) throw usageError('--torn-down takes the PREFIX of a torn_down topology, not --all-orphans', 'reap');
     if (allOrphans && prefixes.length) throw usageError('give either PREFIX... or --all-orphans, not both', 'reap');
     if (!allOrphans && !prefixes.length) throw usageError('reap needs at least one PREFIX, or --all-orphans', 'reap');
-    const target = ctx.target();
-    const request: RemovalRequest = tornDown ? { kind: 'tornDown', prefixes } : allOrphans ? { kind: 'allOrphans' } : { kind: 'prefixes', prefixes };
-    const mode = tornDown ? 'torn_down' : 'orphan';
+    const resolved = ctx.target();
+    const on = await targetOnHost('reap', ctx.flags, resolved, io.env);
+    const target = { ...resolved, dockerHost: on.dockerHost };
+    const request: RemovalRequest = tornDown
+      ? { kind: 'tornDown', prefixes }
+      : misplaced
+        ? { kind: 'misplaced', prefixes }
+        : allOrphans
+          ? { kind: 'allOrphans' }
+          : { kind: 'prefixes', prefixes };
+    const mode = tornDown ? 'torn_down' : misplaced ? 'misplaced' : 'orphan';
 
     // One fresh read: the plan is made from it, and the report says what it found even if refused.
-    const result = await scan({ db: target.db, dockerHost: target.dockerHost });
+    const result = await scan({ db: target.db, dockerHost: target.dockerHost, host: on.host });
     const fail = (error: CliError, plan?: RemovalPlan): never => {
       if (ctx.json) {
         io.stdout(reapJson(baseReport(result, mode), dryRun, plan, error));
@@ -101,16 +114,18 @@ export const reapCommand: CliCommand = {
       ? assumeYes
       : {
           confirm: async (plan, question, detail) => {
-            if (plan.mode === 'tornDown' ? !io.ask : !io.confirm) throw new RefusedError(NO_TERMINAL);
+            const typed = plan.mode === 'tornDown' || plan.mode === 'misplaced';
+            if (typed ? !io.ask : !io.confirm) throw new RefusedError(NO_TERMINAL);
             io.stderr(detail);
-            // A torn-down topology's leftovers are confirmed by typing the prefix, next.
-            return plan.mode === 'tornDown' ? true : io.confirm!(`${question} [y/N] `);
+            // Leftovers of a torn-down topology, or a misplaced one, are confirmed by typing the prefix, next.
+            return typed ? true : io.confirm!(`${question} [y/N] `);
           },
           typePrefix: async (_plan, _expected, prompt) => io.ask!(`${prompt} `),
         };
     const outcome: RemovalOutcome = await runRemovalSession(request, {
       db: target.db,
       dockerHost: target.dockerHost,
+      host: on.host,
       firstRead: result,
       asker,
       dryRun,

@@ -3,6 +3,7 @@ import type { Connection } from 'mysql2/promise';
 import { describeDbTarget, type MysqlTarget } from '../config';
 import type { DbSnapshot, Lan, Topology } from '../model';
 import { DbReadError } from '../model';
+import { queryMysqlSwarm } from './swarm';
 
 export const MYSQL_CONNECT_TIMEOUT_MS = 10_000;
 
@@ -91,8 +92,11 @@ export async function readMysqlDb(target: MysqlTarget): Promise<DbSnapshot> {
         dockerNetworkId: r.docker_network_id == null ? null : String(r.docker_network_id as string | number),
       }));
     }
+    // The swarm (workers, where topologies are pinned), in the same transaction: see swarm.ts.
+    const c = conn;
+    const swarm = await queryMysqlSwarm(async (sql) => (await c.query(sql))[0] as Record<string, unknown>[], source);
     await conn.query('COMMIT');
-    return { source, topologies, lans, walFramesApplied: 0 };
+    return { source, topologies, lans, walFramesApplied: 0, swarm };
   } catch (err) {
     if (err instanceof DbReadError) throw err;
     throw refusal(err, source, target.password);

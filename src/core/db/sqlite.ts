@@ -15,6 +15,7 @@ import {
   type ReadStats,
 } from './walSnapshot';
 import { loadSqlJs } from './sqljs';
+import { querySqliteSwarm } from './swarm';
 
 export type { ReadStats } from './walSnapshot';
 
@@ -141,6 +142,7 @@ interface DecnetRows {
   lans: Lan[];
   /** What the structure check took, or null when an earlier read checked these very bytes. */
   integrityCheckMs: number | null;
+  swarm: DbSnapshot['swarm'];
 }
 
 function queryDecnet(q: ImageQuery, dbPath: string): DecnetRows {
@@ -251,7 +253,9 @@ function queryDecnet(q: ImageQuery, dbPath: string): DecnetRows {
   if (lcount !== lans.length) {
     throw new DbReadError('corrupt', `${dbPath} is damaged: count(*) of "lans" is ${lcount} but ${lans.length} rows were read`, dbPath);
   }
-  return { topologies, lans, integrityCheckMs };
+  // The swarm (workers, where topologies are pinned), in the same snapshot: see swarm.ts.
+  const swarm = querySqliteSwarm((sql) => q.all(sql), facts.tables, dbPath, checked, (k, f) => q.memo(k, f));
+  return { topologies, lans, integrityCheckMs, swarm };
 }
 
 /**
@@ -354,6 +358,7 @@ async function readAttempt(
       topologies: result.value.topologies,
       lans: result.value.lans,
       walFramesApplied: snapshot.walFramesApplied,
+      swarm: result.value.swarm,
     };
   } finally {
     snapshot.close();

@@ -3,7 +3,7 @@ import { AuditLog, type AuditTarget } from '../audit';
 import type { DbTarget } from '../config';
 import { connectDocker, describeDockerError } from '../docker';
 import type { DockerEndpoint } from '../dockerEndpoint';
-import type { ReapReport, RemovalPlan, ScanResult } from '../model';
+import type { HostRef, ReapReport, RemovalPlan, ScanResult } from '../model';
 import { endpointLabel, scan } from '../scan';
 import { recheck, requireSameEndpoint } from './recheck';
 import { sweep, type SweepDocker, type SweepOptions } from './sweep';
@@ -16,6 +16,8 @@ export interface RemovalTarget {
   /** The backend the plan was made from (SQLite or MySQL). */
   db?: DbTarget;
   dockerHost: string | DockerEndpoint;
+  /** The swarm host `dockerHost` reaches, when the removal acts on one (see fleet.ts). */
+  host?: HostRef;
 }
 
 /** Reads the DB and Docker (`scan` by default; unit tests read a stand-in daemon). */
@@ -52,7 +54,7 @@ export async function executeRemoval(plan: RemovalPlan, opts: ExecuteOptions): P
   // Before anything is removed: a log that cannot be opened refuses the removal.
   const log = opts.audit && 'path' in opts.audit ? AuditLog.open(opts.audit.path) : undefined;
   try {
-    const target: RemovalTarget = { dbPath: opts.dbPath, db: opts.db, dockerHost: opts.dockerHost };
+    const target: RemovalTarget = { dbPath: opts.dbPath, db: opts.db, dockerHost: opts.dockerHost, host: opts.host ?? plan.host };
     const fresh = await (opts.scan ?? scan)(target);
     const checked = recheck(plan, fresh);
     await opts.afterRecheck?.();

@@ -6,8 +6,10 @@ import {
   decnetContainersKeptOn,
   groupsByPrefix,
   emptyDatabaseReason,
+  isMisplaced,
   keptOnNetworkReason,
   markersOf,
+  namedHost,
   removableIn,
   requireClassified,
   rowNotTornDown,
@@ -52,7 +54,8 @@ export function keptDetails(kept: readonly SkippedItem[]): string {
  * What removing `prefixes` would remove, from one scan. Throws RefusedError when the DB or Docker
  * could not be read, a prefix is not on the daemon, or nothing would be removed; in `orphan` mode
  * (the default) when a prefix is live; in `tornDown` mode when a prefix's topology status is not
- * exactly `torn_down` (any other status, or no row at all).
+ * exactly `torn_down` (any other status, or no row at all); in `misplaced` mode when a prefix is
+ * not known to the database or belongs on the host scanned.
  */
 export function planRemoval(result: ScanResult, prefixes: string[], options: PlanOptions = {}): RemovalPlan {
   const mode: RemovalMode = options.mode ?? 'orphan';
@@ -67,6 +70,7 @@ export function planRemoval(result: ScanResult, prefixes: string[], options: Pla
     const g = groups.get(p);
     if (!g) throw new RefusedError(`Prefix ${p} is unknown: no DECNET resource on ${result.dockerEndpoint} carries it.`);
     if (mode === 'tornDown') refuseUnlessTornDown(g, result.dbSource);
+    else if (mode === 'misplaced') refuseUnlessMisplaced(g, result);
     else refuseUnlessOrphan(g, result.dbSource);
   }
   const confirmed = new Set(wanted);
@@ -119,7 +123,7 @@ export function planRemoval(result: ScanResult, prefixes: string[], options: Pla
     dbSource: result.dbSource,
     prefixes: wanted,
     topologies:
-      mode === 'tornDown'
+      mode !== 'orphan'
         ? wantedGroups.map((g) => {
             const t = g.topology!;
             return { prefix: g.prefix, id: t.id, name: t.name, status: t.status };
@@ -131,7 +135,20 @@ export function planRemoval(result: ScanResult, prefixes: string[], options: Pla
     livePrefixes: result.livePrefixes,
     orphanPrefixes: result.orphanPrefixes,
     dbTopologyCount: result.db.ok ? result.db.value.topologies.length : 0,
+    ...(namedHost(result) ? { host: namedHost(result) } : {}),
+    ...(mode === 'misplaced' ? { belongsOn: Object.fromEntries(wantedGroups.map((g) => [g.prefix, g.misplaced!.belongsOn])) } : {}),
   };
+}
+
+function refuseUnlessMisplaced(g: Group, result: ScanResult): void {
+  if (g.state === 'orphan') {
+    throw new RefusedError(`Prefix ${g.prefix} is an orphan: no topology in ${result.dbSource} owns it. Remove it as an orphan group.`);
+  }
+  if (g.state !== 'live' || !g.topology) throw new RefusedError(`Prefix ${g.prefix} is not classified.`);
+  if (!isMisplaced(g)) {
+    const where = result.host ? `host ${result.host.name}` : 'this host';
+    throw new RefusedError(`Prefix ${g.prefix} is live: topology "${g.topology.name}" belongs on ${where}. Only a misplaced topology is removed this way.`);
+  }
 }
 
 function refuseUnlessOrphan(g: Group, dbSource: string): void {

@@ -50,6 +50,10 @@ export function requireSameTarget(plan: RemovalPlan, fresh: ScanResult): void {
       `${endpoint} now reaches another Docker daemon (${daemon.name} ${daemon.id}) than the one confirmed (${plan.daemon.name} ${plan.daemon.id}).`,
     );
   }
+  // A plan names the master only when the database has workers: no host named is the master.
+  const planned = plan.host?.name ?? 'master';
+  const now = fresh.host?.name ?? planned;
+  if (now !== planned) throw new RefusedError(`The swarm host changed since the confirmation (${planned} → ${now}).`);
   if (fresh.dbSource !== plan.dbSource) {
     throw new RefusedError(`The database changed since the confirmation (${plan.dbSource} → ${fresh.dbSource}).`);
   }

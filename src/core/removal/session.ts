@@ -5,7 +5,7 @@
 import type { ReapReport, RemovalMode, RemovalPlan, RemovalProgress, ScanResult } from '../model';
 import { RefusedError } from '../model';
 import type { AuditTarget } from '../audit';
-import { emptyDatabaseReason, isTornDown, unclassifiedReason } from '../rules';
+import { emptyDatabaseReason, isMisplaced, isTornDown, unclassifiedReason } from '../rules';
 import { scan } from '../scan';
 import { executeRemoval, type RemovalDocker, type RemovalTarget, type ScanFn } from './execute';
 import { emptyDatabaseRefusal, keptDetails, planRemoval } from './plan';
@@ -31,6 +31,8 @@ export type RemovalRequest =
   | { kind: 'pick' }
   /** The leftovers of torn_down topologies: these prefixes, or one the user picks. */
   | { kind: 'tornDown'; prefixes?: string[] }
+  /** Topologies known to the database found on a swarm host they do not belong on: these prefixes, or one the user picks. */
+  | { kind: 'misplaced'; prefixes?: string[] }
   /**
    * A plan made earlier (a plan file, checked by `parsePlanFile`): applied to the same daemon
    * and database only, and only to the planned resources still there unchanged.
@@ -102,6 +104,11 @@ export interface RemovalSessionOptions extends RemovalTarget {
    * DECNET resources. Otherwise the asker's `typeDaemonName` must be answered, or it is refused.
    */
   allowEmptyDb?: boolean;
+  /**
+   * The id of the daemon the user saw (the scan a tree or a fleet listing showed): refused when
+   * the fresh read reaches another daemon at the same endpoint.
+   */
+  expectedDaemonId?: string;
 }
 
 /** Nothing was removed unless `kind` is `removed`. */
@@ -133,13 +140,21 @@ export const NOT_TYPED_DAEMON = "not confirmed (the Docker daemon's name was not
 export async function runRemovalSession(request: RemovalRequest, options: RemovalSessionOptions): Promise<RemovalOutcome> {
   let plan: RemovalPlan | undefined;
   try {
-    const target: RemovalTarget = { dbPath: options.dbPath, db: options.db, dockerHost: options.dockerHost };
+    const target: RemovalTarget = { dbPath: options.dbPath, db: options.db, dockerHost: options.dockerHost, host: options.host };
     const read = options.scan ?? scan;
     // Never plan from what was shown a while ago.
     const result = options.firstRead === undefined ? await read(target) : options.firstRead;
     if (!result) return { kind: 'refused', message: SCAN_FAILED };
     const unclassified = unclassifiedReason(result);
     if (unclassified) return { kind: 'refused', message: `Nothing was removed: ${unclassified}` };
+    const daemon = result.docker.ok ? result.docker.value.daemon : undefined;
+    if (options.expectedDaemonId !== undefined && daemon?.id !== options.expectedDaemonId) {
+      const where = options.host ? `host ${options.host.name} (${result.dockerEndpoint})` : result.dockerEndpoint;
+      return {
+        kind: 'refused',
+        message: `Nothing was removed: ${where} now reaches another Docker daemon (${daemon?.name} ${daemon?.id}) than the one scanned (id ${options.expectedDaemonId}). Refresh and look again.`,
+      };
+    }
 
     const empty = emptyDatabaseReason(result);
     let mode: RemovalMode;
@@ -151,7 +166,7 @@ export async function runRemovalSession(request: RemovalRequest, options: Remova
     } else {
       const chosen = await prefixesFor(request, result, options.asker);
       if ('kind' in chosen) return chosen;
-      mode = request.kind === 'tornDown' ? 'tornDown' : 'orphan';
+      mode = request.kind === 'tornDown' || request.kind === 'misplaced' ? request.kind : 'orphan';
       // "Every orphan" when what is left must all be kept is nothing to do, not a refusal.
       plan = planRemoval(result, chosen.prefixes, { mode, allowEmptyDb: true, allowEmpty: request.kind === 'allOrphans' });
       if (!plan.containers.length && !plan.networks.length) {
@@ -169,7 +184,7 @@ export async function runRemovalSession(request: RemovalRequest, options: Remova
     if (!(await options.asker.confirm(plan, confirmQuestion(plan), formatPlan(plan)))) {
       return { kind: 'cancelled', message: NOT_CONFIRMED, plan };
     }
-    if (mode === 'tornDown') {
+    if (mode === 'tornDown' || mode === 'misplaced') {
       const expected = typedConfirmation(plan);
       const typed = await options.asker.typePrefix(plan, expected, typedPrompt(plan));
       if (typed?.trim() !== expected) return { kind: 'cancelled', message: NOT_TYPED, plan };
@@ -230,6 +245,19 @@ async function prefixesFor(
         description: `${g.topology?.name} · ${plural(g.containers.length + g.networks.length, 'leftover')}`,
       }));
       return pickOne(choices, 'tornDown');
+    }
+    case 'misplaced': {
+      if (request.prefixes?.length) return { prefixes: request.prefixes };
+      const misplaced = result.groups.filter(isMisplaced);
+      if (!misplaced.length) {
+        const message = `No misplaced DECNET topology on ${result.host ? `host ${result.host.name} (${result.dockerEndpoint})` : result.dockerEndpoint}.`;
+        return { kind: 'nothing', message, report: emptyReport(result) };
+      }
+      const choices = misplaced.map((g) => ({
+        prefix: g.prefix,
+        description: `${g.topology?.name} · belongs on ${g.misplaced?.belongsOn} · ${plural(g.containers.length + g.networks.length, 'resource')}`,
+      }));
+      return pickOne(choices, 'misplaced');
     }
     case 'allOrphans':
     case 'pick': {

@@ -1,7 +1,7 @@
 // The words of a removal, the same in the editor and the CLI: the plan, the questions, the
 // report, plural rules and why something is kept.
 import type { Group, OwnedContainer, OwnedNetwork, ReapReport, RemovalPlan, ScanResult } from '../model';
-import { endpointsToDisconnect, groupsByPrefix, whyKept, type PrefixLookup } from '../rules';
+import { endpointsToDisconnect, groupsByPrefix, namedHost, whyKept, type PrefixLookup } from '../rules';
 
 /** `1 container`, `2 containers`, `0 networks`. */
 export function plural(n: number, singular: string, pluralForm = `${singular}s`): string {
@@ -16,6 +16,7 @@ export function resourceCounts(plan: Pick<RemovalPlan, 'containers' | 'networks'
 /** What a removal is about: `0badc0de`, `3 orphan topologies`, `2 torn-down topologies`. */
 export function removalSubject(plan: Pick<RemovalPlan, 'prefixes' | 'mode'>): string {
   if (plan.prefixes.length === 1) return plan.prefixes[0];
+  if (plan.mode === 'misplaced') return plural(plan.prefixes.length, 'misplaced topology', 'misplaced topologies');
   return plan.mode === 'tornDown'
     ? plural(plan.prefixes.length, 'torn-down topology', 'torn-down topologies')
     : plural(plan.prefixes.length, 'orphan topology', 'orphan topologies');
@@ -40,10 +41,16 @@ export function keptNoteIn(result: Pick<ScanResult, 'groups'>, resource: OwnedCo
 /** The plan as people confirm it: where, what goes, what is only disconnected, what is kept. */
 export function formatPlan(plan: RemovalPlan): string {
   const lines: string[] = [];
+  if (plan.host) lines.push(`Host: ${plan.host.name}`);
   lines.push(`Docker endpoint: ${plan.dockerEndpoint}`);
   lines.push(`Docker daemon: ${plan.daemon.name} (id ${plan.daemon.id})`);
   lines.push(`Database: ${plan.dbSource}`);
-  if (plan.mode === 'tornDown') {
+  if (plan.mode === 'misplaced') {
+    lines.push(`Misplaced topologies (known to the database, belonging on another host; their rows and their resources there stay):`);
+    for (const t of plan.topologies ?? []) {
+      lines.push(`  ${t.name} (${t.prefix}, ${t.status}, id ${t.id}), belongs on ${plan.belongsOn?.[t.prefix] ?? '?'}`);
+    }
+  } else if (plan.mode === 'tornDown') {
     lines.push('Torn-down topologies (their rows stay in the database):');
     for (const t of plan.topologies ?? []) lines.push(`  ${t.name} (${t.prefix}, ${t.status}, id ${t.id})`);
   } else {
@@ -75,13 +82,18 @@ export function formatPlan(plan: RemovalPlan): string {
 /** The question asked about a plan; `formatPlan` goes with it. */
 export function confirmQuestion(plan: RemovalPlan): string {
   const what = resourceCounts(plan);
+  const on = plan.host ? ` on host ${plan.host.name} (${plan.dockerEndpoint}, daemon ${plan.daemon.id})` : '';
+  if (plan.mode === 'misplaced') {
+    const names = (plan.topologies ?? []).map((t) => `${t.name} (${t.prefix})`).join(', ');
+    return `Remove misplaced topology ${names}${on}: ${what}? It belongs on ${Object.values(plan.belongsOn ?? {}).join(', ')}; its row stays in the DECNET database.`;
+  }
   if (plan.mode === 'tornDown') {
     const names = (plan.topologies ?? []).map((t) => `${t.name} (${t.prefix})`).join(', ');
-    return `Remove the leftovers of torn-down topology ${names}: ${what}? Its row stays in the DECNET database.`;
+    return `Remove the leftovers of torn-down topology ${names}${on}: ${what}? Its row stays in the DECNET database.`;
   }
-  if (plan.prefixes.length === 1) return `Force remove orphan topology ${plan.prefixes[0]}: ${what}?`;
+  if (plan.prefixes.length === 1) return `Force remove orphan topology ${plan.prefixes[0]}${on}: ${what}?`;
   const shown = plan.prefixes.length > 6 ? [...plan.prefixes.slice(0, 6), '…'] : plan.prefixes;
-  return `Force remove ${plan.prefixes.length} orphan topologies (${shown.join(', ')}): ${what}?`;
+  return `Force remove ${plan.prefixes.length} orphan topologies (${shown.join(', ')})${on}: ${what}?`;
 }
 
 /** What must be typed to confirm a torn-down topology's leftovers: its prefixes. */
@@ -92,15 +104,20 @@ export function typedConfirmation(plan: Pick<RemovalPlan, 'prefixes'>): string {
 /** The prompt of the typed confirmation. */
 export function typedPrompt(plan: RemovalPlan): string {
   const names = (plan.topologies ?? []).map((t) => t.name).join(', ');
-  return `Type ${typedConfirmation(plan)} to remove the leftovers of ${names}: ${resourceCounts(plan)}.`;
+  const on = plan.host ? ` from host ${plan.host.name} (${plan.dockerEndpoint}, daemon ${plan.daemon.id})` : '';
+  if (plan.mode === 'misplaced') return `Type ${typedConfirmation(plan)} to remove misplaced ${names}${on}: ${resourceCounts(plan)}.`;
+  return `Type ${typedConfirmation(plan)} to remove the leftovers of ${names}${on}: ${resourceCounts(plan)}.`;
 }
 
 /** The plan as JSON (`--dry-run --json`). */
 export function planJson(plan: RemovalPlan): object {
   return {
-    mode: plan.mode === 'tornDown' ? 'torn_down' : 'orphan',
-    ...(plan.mode === 'tornDown' ? { topologies: plan.topologies } : {}),
+    mode: plan.mode === 'tornDown' ? 'torn_down' : (plan.mode ?? 'orphan'),
+    ...(plan.mode === 'tornDown' || plan.mode === 'misplaced' ? { topologies: plan.topologies } : {}),
+    ...(plan.mode === 'misplaced' ? { belongs_on: plan.belongsOn } : {}),
+    ...(plan.host ? { host: plan.host.name } : {}),
     docker_endpoint: plan.dockerEndpoint,
+    docker_daemon: plan.daemon,
     database: plan.dbSource,
     prefixes: plan.prefixes,
     containers: plan.containers.map((c) => ({ id: c.id, name: c.name })),
@@ -114,14 +131,18 @@ export function planJson(plan: RemovalPlan): object {
 
 export function summarizeReport(r: ReapReport): string {
   const what = `Removed ${plural(r.containers_removed.length, 'container')} and ${plural(r.networks_removed.length, 'network')} of ${
-    r.mode === 'torn_down'
+    r.mode === 'misplaced'
+      ? r.prefixes_reaped.length === 1
+        ? `misplaced topology ${r.prefixes_reaped[0]}`
+        : `${r.prefixes_reaped.length} misplaced topologies`
+      : r.mode === 'torn_down'
       ? r.prefixes_reaped.length === 1
         ? `torn-down topology ${r.prefixes_reaped[0]}`
         : `${r.prefixes_reaped.length} torn-down topologies`
       : r.prefixes_reaped.length === 1
         ? `orphan ${r.prefixes_reaped[0]}`
         : `${r.prefixes_reaped.length} orphan groups`
-  }`;
+  }${r.host ? ` on host ${r.host} (${r.docker_endpoint}, daemon ${r.docker_daemon.id})` : ''}`;
   const extra: string[] = [];
   if (r.skipped.length) extra.push(`${plural(r.skipped.length, 'item')} skipped because they changed`);
   if (r.errors.length) extra.push(plural(r.errors.length, 'error'));
@@ -144,13 +165,14 @@ export function formatReportText(r: ReapReport): string {
   return [
     `DECNET reap report`,
     `  Time:             ${r.started_at} → ${r.finished_at}`,
+    ...(r.host ? [`  Host:             ${r.host}`] : []),
     `  Docker endpoint:  ${r.docker_endpoint}`,
     `  Docker daemon:    ${r.docker_daemon.name} (id ${r.docker_daemon.id})`,
     `  Database:         ${r.database}`,
     `  Live prefixes:    ${shortList(r.live_prefixes)} (every topology in the database)`,
     `  Live on daemon:   ${(r.live_prefixes_on_daemon ?? []).join(', ') || '(none)'}`,
     `  Orphan prefixes:  ${r.orphan_prefixes.join(', ') || '(none)'}`,
-    `  Reaped:           ${r.prefixes_reaped.join(', ') || '(none)'}${r.mode === 'torn_down' ? ' (leftovers of torn_down topologies)' : ''}`,
+    `  Reaped:           ${r.prefixes_reaped.join(', ') || '(none)'}${r.mode === 'torn_down' ? ' (leftovers of torn_down topologies)' : r.mode === 'misplaced' ? ' (misplaced: they belong on another host)' : ''}`,
     `  Containers removed (${r.containers_removed.length}):`,
     list(r.containers_removed.map((n) => (r.already_gone.includes(n) ? `${n} (was already gone)` : n))),
     `  Endpoints disconnected (${r.endpoints_disconnected.length}):`,
@@ -176,6 +198,7 @@ export function emptyReport(result: ScanResult): ReapReport {
   return {
     started_at: now,
     finished_at: now,
+    ...(namedHost(result) ? { host: namedHost(result)!.name } : {}),
     docker_endpoint: result.dockerEndpoint,
     docker_daemon: result.docker.ok ? result.docker.value.daemon : { name: '', id: '', version: '' },
     database: result.dbSource,

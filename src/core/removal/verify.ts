@@ -54,7 +54,8 @@ export async function verifyRemoval(
   return {
     started_at: startedAt,
     finished_at: new Date().toISOString(),
-    mode: checked.mode === 'tornDown' ? 'torn_down' : 'orphan',
+    mode: checked.mode === 'tornDown' ? 'torn_down' : checked.mode === 'misplaced' ? 'misplaced' : 'orphan',
+    ...(plan.host ? { host: plan.host.name } : {}),
     docker_endpoint: endpoint,
     docker_daemon: plan.daemon,
     database: fresh.dbSource,

@@ -1,0 +1,101 @@
+// `decnet-reaper fleet`: every host of a DECNET swarm (the master and each worker of
+// `swarm_hosts`), scanned concurrently, each with its own timeout and its own error.
+import { DEFAULT_HOST_TIMEOUT_MS, fleetJson, parseHostMapping, scanFleet, type HostScan } from '../../core/fleet';
+import { escapeControl, safeJson } from '../../core/textSafe';
+import type { CliCommand, CommandContext } from '../command';
+import { usageError } from '../errors';
+
+export const FLEET_USAGE = `Usage:
+  decnet-reaper fleet [--db PATH | --db-url URL] [--docker-host URL | --context NAME] [--host NAME=ENDPOINT]... [--timeout SECONDS] [--json]
+
+Every host of a DECNET swarm: the master (the Docker endpoint resolved as for scan) and each
+worker of the database's swarm_hosts, whose endpoint is given with --host NAME=ENDPOINT (a URL,
+or context:NAME for a Docker context); a worker without one is listed as having no endpoint.
+On each host, a prefix is live (the database knows it and it belongs there), misplaced (known,
+but it belongs on another host) or an orphan. Hosts are scanned concurrently, each within
+--timeout seconds (default 10). Exit status: 0 every host answered, 1 some did not, 2 the
+database cannot be read or bad usage.`;
+
+function describeHost(s: HostScan): string {
+  const r = s.result;
+  const h = s.host;
+  const lines: string[] = [];
+  const decnet = h.swarm
+    ? ` · DECNET: ${escapeControl(h.swarm.status)}, last heartbeat ${escapeControl(h.swarm.lastHeartbeat ?? 'never')}`
+    : '';
+  lines.push(`${h.ref.name}  ${s.endpointLabel}${decnet}`);
+  if (!r.docker.ok) {
+    lines.push(`    error: ${r.docker.error.message}`);
+    if (!h.endpoint && h.offer) lines.push(`    give it with --host ${h.ref.name}=${h.offer} (its address in swarm_hosts)`);
+    return lines.join('\n');
+  }
+  const d = r.docker.value.daemon;
+  lines.push(`    daemon ${d.name} (id ${d.id}, Docker ${d.version})`);
+  lines.push(
+    `    live: ${r.livePrefixes.join(', ') || '(none)'} · orphans: ${r.orphanPrefixes.join(', ') || '(none)'} · misplaced: ${(r.misplacedPrefixes ?? []).join(', ') || '(none)'}`,
+  );
+  for (const g of r.groups) {
+    const state = g.misplaced ? `misplaced (belongs on ${g.misplaced.belongsOn})` : g.state;
+    const name = g.topology ? ` ${escapeControl(g.topology.name)} (${escapeControl(g.topology.status)}, ${escapeControl(g.topology.mode)})` : '';
+    lines.push(`    ${g.prefix}  ${state}${name}  ${g.containers.length} containers · ${g.networks.length} networks`);
+  }
+  return lines.join('\n');
+}
+
+/** `fleet`: 0 every host answered, 1 some did not, 2 the database cannot be read. */
+export const fleetCommand: CliCommand = {
+  name: 'fleet',
+  summary: 'Every host of a DECNET swarm: live, misplaced and orphan groups on each',
+  synopsis: ['fleet [--host NAME=ENDPOINT]... [--timeout SECONDS]'],
+  description: FLEET_USAGE.split('\n\n').slice(1).join('\n\n'),
+  flags: {
+    host: { type: 'string', arg: 'NAME=ENDPOINT', help: "a worker's Docker endpoint (URL or context:NAME); repeatable" },
+    timeout: { type: 'string', arg: 'SECONDS', help: 'how long each host may take (default 10)' },
+  },
+  json: [
+    '{ "database", "database_error", "hosts": [{ "name", "uuid", "endpoint", "address", "status", "last_heartbeat",',
+    '  "daemon": { "name", "id", "version" } | null, "error": null | "…", "live_prefixes", "orphan_prefixes",',
+    '  "misplaced_prefixes", "groups" }] } (the master is "master", with uuid null)',
+  ].join('\n'),
+  exits: ['0  every host answered', '1  some hosts did not (each says why)', '2  the database cannot be read, bad usage'],
+  examples: ['decnet-reaper fleet --host worker-1=ssh://ops@10.0.0.21 --host worker-2=context:w2', 'decnet-reaper fleet --json'],
+  async run(ctx: CommandContext): Promise<number> {
+    return runFleet(ctx);
+  },
+};
+
+async function runFleet(ctx: CommandContext): Promise<number> {
+  const { io } = ctx;
+  if (ctx.args.length) throw usageError(`fleet takes no arguments (got ${ctx.args.join(' ')})`, 'fleet');
+  const values = { json: ctx.json };
+  let mapping: Record<string, string>;
+  try {
+    mapping = parseHostMapping((ctx.flags.host as string[] | undefined) ?? []);
+  } catch (e) {
+    throw usageError((e as Error).message, 'fleet');
+  }
+  const timeoutText = (ctx.flags.timeout as string[] | undefined)?.at(-1);
+  const timeoutS = timeoutText === undefined ? DEFAULT_HOST_TIMEOUT_MS / 1000 : Number(timeoutText);
+  if (!(timeoutS > 0 && timeoutS <= 600)) throw usageError(`--timeout takes seconds, more than 0 and at most 600 (got ${timeoutText})`, 'fleet');
+  const { db, dockerHost: master } = ctx.target();
+  const fleet = await scanFleet({ db, master, mapping, env: io.env, timeoutMs: timeoutS * 1000 });
+
+  if (values.json) {
+    io.stdout(safeJson(fleetJson(fleet)));
+  } else {
+    io.stdout(`Database: ${fleet.dbSource}`);
+    for (const s of fleet.hosts) io.stdout(describeHost(s));
+  }
+  for (const name of fleet.unknownMappings) io.stderr(`decnet-reaper: --host ${name}: no host of the swarm has this name`);
+  if (!fleet.db.ok) {
+    io.stderr(
+      `decnet-reaper: The DECNET database could not be read (${fleet.db.error.kind}): ${fleet.db.error.message}. Its workers are unknown and nothing is classified orphan.`,
+    );
+    return 2;
+  }
+  const silent = fleet.hosts.filter((s) => !s.result.docker.ok);
+  for (const s of silent) {
+    if (!s.result.docker.ok) io.stderr(`decnet-reaper: host ${s.host.ref.name}: ${s.result.docker.error.message}`);
+  }
+  return silent.length ? 1 : 0;
+}
