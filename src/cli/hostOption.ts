@@ -5,7 +5,7 @@ import { hostNamed, MASTER_NAME, parseHostMapping, resolveFleetHosts } from '../
 import { MASTER, RefusedError, type HostRef } from '../core/model';
 import { readDb } from '../core/scan';
 import type { Target } from './command';
-import { usageError } from './errors';
+import { CliError, usageError } from './errors';
 
 export interface OnHost {
   dockerHost: DockerEndpoint;
@@ -66,7 +66,8 @@ export async function targetOnHost(
   try {
     return await resolveOnHost(on?.[0], hosts, target.db, target.dockerHost, env);
   } catch (e) {
-    if (e instanceof RefusedError) throw e;
+    // An unknown host, or one without an endpoint: refused (exit 2), nothing read.
+    if (e instanceof RefusedError) throw new CliError('refused', e.message, command);
     throw usageError((e as Error).message, command);
   }
 }

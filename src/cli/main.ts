@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { performance } from 'node:perf_hooks';
+import { RefusedError } from '../core/model';
 import { safeJson } from '../core/textSafe';
 import { COMMON_FLAGS, commandHelp, resolveTarget, type CliCommand, type FlagSpec } from './command';
 import { COMMANDS } from './commands';
@@ -132,7 +133,9 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
     const e =
       err instanceof CliError
         ? err
-        : // No stack trace: it could carry what was being parsed. DECNET_REAPER_DEBUG=1 shows it.
+        : err instanceof RefusedError
+          ? new CliError('refused', err.message)
+          : // No stack trace: it could carry what was being parsed. DECNET_REAPER_DEBUG=1 shows it.
           new CliError('unexpected', `unexpected error: ${(err as Error)?.message ?? String(err)}`);
     if (json && !e.printed) rawIo.stdout(safeJson({ error: errorJson(e) }));
     const lead = e.kind === 'refused' || e.kind === 'cancelled' ? 'refused: ' : '';

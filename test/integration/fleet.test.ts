@@ -231,7 +231,7 @@ describe('a DECNET swarm: fleet, --on, misplaced groups', () => {
     // A live prefix is refused as misplaced and as orphan; without --yes and a terminal, the
     // typed confirmation cannot be given.
     const live = cli(['reap', '--misplaced', s.A.prefix, '--on', 'w1', '--db', s.db, ...HOSTS, '--yes']);
-    assert.equal(live.code, 2);
+    assert.equal(live.code, 2, live.stderr);
     assert.match(live.stderr, /is live: topology "maze-a" belongs on host w1/);
     const untyped = cli(['reap', '--misplaced', s.C.prefix, '--on', 'w1', '--db', s.db, ...HOSTS]);
     assert.equal(untyped.code, 2);
