@@ -14,6 +14,7 @@ import { DbReadError } from '../model';
 import {
   isValidPageSize,
   readWalFile,
+  restartedSinceValidated,
   validateWalBytes,
   WalValidator,
   type WalState,
@@ -161,6 +162,11 @@ export interface ReadStats {
    * appended while it ran): they are not part of the snapshot and do not make the read torn.
    */
   framesAppendedDuringRead: number;
+  /**
+   * True when the read was torn because the -wal was restarted while it ran (a new header: a
+   * checkpoint copied the whole log back and SQLite started it again from its beginning).
+   */
+  logRestartedDuringRead: boolean;
 }
 
 export function newReadStats(): ReadStats {
@@ -182,6 +188,7 @@ export function newReadStats(): ReadStats {
     integrityCheckMs: 0,
     attempts: 0,
     framesAppendedDuringRead: 0,
+    logRestartedDuringRead: false,
   };
 }
 
@@ -349,7 +356,10 @@ function readStillValid(v: ValidityInputs): boolean {
   if (!valid) return false;
   // Last: the header, after every frame we looked at.
   const header = Buffer.alloc(WAL_HEADER_SIZE);
-  if (preadFully(v.walFd, header, 0) < WAL_HEADER_SIZE || !header.equals(st.header)) return false;
+  if (preadFully(v.walFd, header, 0) < WAL_HEADER_SIZE || !header.equals(st.header)) {
+    v.stats.logRestartedDuringRead = true;
+    return false;
+  }
   // The log at the path is still the file we read (not deleted after a full checkpoint).
   const walAfter = fs.statSync(v.walPath, { throwIfNoEntry: false });
   return walAfter !== undefined && sameFile(stampOf(walAfter), v.wal);
@@ -563,6 +573,7 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
     let walSource: ByteSource | null = null;
     let walFile: FileStamp | null = null;
     let walFd: number | null = null;
+    let page1: EarlyPage1 | null = null;
     // DECNET's -shm, before the -wal: a commit it counts is then already in the -wal we read.
     const shm = before.wal === null ? null : readShmHeader(`${realPath}-shm`);
     if (before.wal !== null) {
@@ -574,8 +585,22 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
       walFd = w.fd;
       let info;
       try {
+        // Page 1 of the main file, read after the log's header and before its frames: see
+        // SideFiles.page1.
+        const header = Buffer.alloc(WAL_HEADER_SIZE);
+        if (preadFully(w.fd, header, 0) === WAL_HEADER_SIZE) {
+          page1 = readMainPage1(realPath, dbPath);
+          if (page1 !== null) {
+            page1.walHeader = header;
+            // Counted as a page read from the main file (it is one, if no frame holds page 1).
+            stats.bytesRead += page1.bytesRead;
+            stats.pageReadCalls++;
+            stats.mainPageReads++;
+          }
+        }
         info = await readWalFile(w.fd, w.st.size, w.st.dev, w.st.ino, walPath);
       } catch (e) {
+        if (e instanceof DbReadError) throw e;
         throw unreadable(walPath, 'the write-ahead log', e, dbPath);
       }
       walState = info.state;
@@ -647,7 +672,12 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
       written,
       close: closeAll,
       keptKey: realPath,
-    }, { wal: shown(walPath, dbPath), shm, shmName: shown(`${realPath}-shm`, dbPath) });
+    }, {
+      wal: shown(walPath, dbPath),
+      shm,
+      shmName: shown(`${realPath}-shm`, dbPath),
+      page1: page1 !== null && sameFile(page1.file, opened) && walState?.header.equals(page1.walHeader) ? page1.bytes : null,
+    });
   } catch (e) {
     closeAll();
     throw e;
@@ -690,7 +720,7 @@ export function snapshotFromBytes(dbPath: string, main: Buffer, wal: Buffer | nu
     written: () => false,
     close: () => undefined,
     keptKey: null,
-  }, { wal: `${dbPath}-wal`, shm: null, shmName: `${dbPath}-shm` });
+  }, { wal: `${dbPath}-wal`, shm: null, shmName: `${dbPath}-shm`, page1: null });
 }
 
 /** How the side files are named in messages, and the -shm header read before the -wal. */
@@ -698,6 +728,45 @@ interface SideFiles {
   wal: string;
   shm: ShmHeader | null;
   shmName: string;
+  /**
+   * The first bytes of the main file (page 1), read after the -wal's header and before its
+   * frames were validated, when the header then was the one validated; else null. When no
+   * committed frame of the snapshot holds page 1, these are the snapshot's page 1, whatever a
+   * checkpoint does later: with the same header before and after, the log was not restarted in
+   * between, so every checkpoint that wrote into the main file before this read copied frames
+   * of this log up to a commit already written, which the snapshot includes (none holding
+   * page 1), or frames of earlier logs, all older. Page 1 then does not count as read from the
+   * main file during the read (see readStillValid): nearly every commit writes page 1, so right
+   * after a restart of the log, when no frame holds it yet, every read would otherwise be torn.
+   */
+  page1: Buffer | null;
+}
+
+interface EarlyPage1 {
+  bytes: Buffer;
+  bytesRead: number;
+  file: FileStamp;
+  walHeader: Buffer;
+}
+
+/** Reads page 1 of the main file (up to the largest page size); null when the file is not there. */
+function readMainPage1(realPath: string, dbPath: string): EarlyPage1 | null {
+  const f = openRegular(realPath, 'the DECNET database', dbPath);
+  if (f === null) return null;
+  try {
+    const head = Buffer.alloc(100);
+    if (preadFully(f.fd, head, 0) < head.length) return null;
+    const raw = head.readUInt16BE(16);
+    const pageSize = raw === 1 ? 65536 : raw;
+    if (!isValidPageSize(pageSize)) return null;
+    const buf = Buffer.alloc(pageSize);
+    const got = preadFully(f.fd, buf, 0);
+    return { bytes: buf.subarray(0, got), file: stampOf(f.st), walHeader: Buffer.alloc(0), bytesRead: 100 + got };
+  } catch (e) {
+    throw unreadable(realPath, 'the DECNET database', e, dbPath);
+  } finally {
+    fs.closeSync(f.fd);
+  }
 }
 
 /**
@@ -799,6 +868,8 @@ function buildSnapshot(
 
   let pageCount = wal !== null ? wal.dbSizePages : (header.headerPageCount ?? mainPages);
   const walOffsets: ReadonlyMap<number, number> = wal?.pageOffsets ?? new Map();
+  // The snapshot's page 1 read before the log's frames (see SideFiles.page1), when no frame holds it.
+  const early = wal !== null && !walOffsets.has(1) && side.page1 !== null && side.page1.length >= pageSize ? side.page1 : null;
 
   // Every page must come from the WAL or the main file. The page count comes from the file and
   // may be anything up to 2^32 - 1: count the WAL's pages above the main file instead of looping
@@ -832,7 +903,12 @@ function buildSnapshot(
     // a smaller one as the database's size.
     const p1 = Buffer.alloc(100);
     const off1 = walOffsets.get(1);
-    const got1 = off1 !== undefined && walSource !== null ? walSource.read(p1, off1) : main.read(p1, 0);
+    const got1 =
+      off1 !== undefined && walSource !== null
+        ? walSource.read(p1, off1)
+        : early !== null
+          ? early.copy(p1, 0, 0, 100)
+          : main.read(p1, 0);
     stats.bytesRead += got1;
     if (got1 < p1.length) throw torn(dbPath, 'changed while it was being read: page 1 is no longer in the file');
     const inHeader = p1.readUInt32BE(28);
@@ -888,7 +964,8 @@ function buildSnapshot(
   // Pages this read took from the main file on disk (kept pages are the snapshot's already):
   // what a checkpoint may have overwritten while they were read (see readStillValid).
   const fromMain = new Set<number>();
-  if (!walOffsets.has(1)) fromMain.add(1); // its header (page size, page count) came from there
+  // Page 1's header (page size, page count) came from the main file, unless read early (above).
+  if (!walOffsets.has(1) && early === null) fromMain.add(1);
   const changedNow = (): boolean => {
     const c = life.changed(fromMain, pageSize);
     // What this read kept may come from files that were changing: forget it.
@@ -918,6 +995,12 @@ function buildSnapshot(
     if (k !== undefined) {
       k.copy(buf, 0, 0, pageSize);
       stats.keptPageHits++;
+      return;
+    }
+    if (n === 1 && early !== null) {
+      early.copy(buf, 0, 0, pageSize);
+      noteRead(1);
+      keep(1, buf);
       return;
     }
     const off = n <= pageCount ? walOffsets.get(n) : undefined;
@@ -1044,6 +1127,18 @@ export function patchHeaderForRollbackMode(image: Buffer, pageCount: number): vo
   if (image[19] === 2) image[19] = 1;
   image.writeUInt32BE(pageCount, 28);
   image.writeUInt32BE(image.readUInt32BE(24), 92);
+}
+
+/**
+ * True when the -wal of `dbPath` was restarted (a new header) since the last read validated it:
+ * what made a read torn, when it is.
+ */
+export function walRestartedSinceRead(dbPath: string): boolean {
+  try {
+    return restartedSinceValidated(`${fs.realpathSync.native(dbPath)}-wal`);
+  } catch {
+    return false;
+  }
 }
 
 /** The absolute form of a user-supplied path (no symlink resolution: we read what it points to). */
