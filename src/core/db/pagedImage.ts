@@ -255,8 +255,11 @@ export function closeCachedConnection(): void {
 }
 
 /** A read failure seen while SQLite was reading pages: it decides the outcome over SQLite's own error. */
-class PageFault {
-  constructor(readonly error: DbReadError) {}
+class PageFault extends Error {
+  constructor(readonly error: DbReadError) {
+    super(error.message);
+    this.name = 'PageFault';
+  }
 }
 
 export interface ImageQuery {
@@ -303,6 +306,10 @@ export function queryImage<T>(SQL: SqlJsStatic, snapshot: Snapshot, fn: (q: Imag
   if (!reused) dropConnection();
 
   let fault: PageFault | null = null;
+  /** Throws the page read failure seen while SQLite ran, if any. */
+  const throwFault = (): void => {
+    if (fault) throw fault;
+  };
   const zeros = Buffer.alloc(pageSize);
   // MEMFS copies what subarray returns into the WebAssembly heap at once: one scratch page will do.
   const scratch = Buffer.allocUnsafe(pageSize);
@@ -423,7 +430,7 @@ export function queryImage<T>(SQL: SqlJsStatic, snapshot: Snapshot, fn: (q: Imag
     } finally {
       stmt.reset();
     }
-    if (fault) throw fault;
+    throwFault();
     return rows;
   };
 
@@ -514,7 +521,7 @@ export function queryImage<T>(SQL: SqlJsStatic, snapshot: Snapshot, fn: (q: Imag
       memo: <V>(k: string, compute: () => V): V => {
         if (c.memo.has(k)) return c.memo.get(k) as V;
         const v = compute();
-        if (fault) throw fault;
+        throwFault();
         c.memo.set(k, v);
         return v;
       },
@@ -525,7 +532,7 @@ export function queryImage<T>(SQL: SqlJsStatic, snapshot: Snapshot, fn: (q: Imag
           return false;
         }
         check();
-        if (fault) throw fault;
+        throwFault();
         passed.add(k);
         // SQLite dropped its page cache at the start of this read (a new change counter), so
         // every page the check used was served in this read: those are the bytes it passed on.
@@ -536,7 +543,7 @@ export function queryImage<T>(SQL: SqlJsStatic, snapshot: Snapshot, fn: (q: Imag
       },
     });
     rowsOf(c, 'COMMIT');
-    if (fault) throw fault;
+    throwFault();
     c.file.reader = null;
     // Every page is read: did the files change meanwhile (see walSnapshot.ts)?
     if (snapshot.changed()) {

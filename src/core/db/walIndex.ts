@@ -28,6 +28,7 @@
 // commit frame it resumes from. SQLite's own readers trust their -shm index the same way.
 import * as fs from 'node:fs';
 import { endianness } from 'node:os';
+import { openNonBlocking, preadFully } from '../fsSafe';
 
 export const WAL_MAGIC_LE = 0x377f0682;
 export const WAL_MAGIC_BE = 0x377f0683;
@@ -329,20 +330,6 @@ function validateHeader(h: Buffer): WalState {
   };
 }
 
-/** Validates a whole log held in memory. */
-export function validateWalBytes(wal: Buffer): WalState {
-  const v = WalValidator.fromHeader(wal.subarray(0, Math.min(wal.length, WAL_HEADER_SIZE)));
-  if (v.open) v.feed(wal.subarray(WAL_HEADER_SIZE));
-  let later = 0;
-  if (v.stoppedAt >= 0) {
-    const st = v.state(wal.length);
-    const from = v.stoppedAt + v.frameSize;
-    const at = findCommitFrame(wal.subarray(from), from, v.frameSize, st.salt1, st.salt2);
-    if (at >= 0) later = frameNumber(at, v.frameSize);
-  }
-  return v.state(wal.length, later);
-}
-
 /** What one read of a -wal file did, for the reader's statistics. */
 export interface WalReadInfo {
   state: WalState;
@@ -418,14 +405,15 @@ function holdsBytes(fd: number, parts: readonly Buffer[], position: number): { s
 export function restartedSinceValidated(key: string): boolean {
   const cached = walCache.get(key);
   if (cached === undefined) return false;
-  let fd: number;
+  let f: { fd: number; st: fs.Stats };
   try {
-    fd = fs.openSync(key, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (fs.constants.O_NOCTTY ?? 0));
+    f = openNonBlocking(key);
   } catch {
     return false;
   }
+  const { fd } = f;
   try {
-    if (!fs.fstatSync(fd).isFile()) return false;
+    if (!f.st.isFile()) return false;
     const header = Buffer.alloc(WAL_HEADER_SIZE);
     if (preadFully(fd, header, 0) < WAL_HEADER_SIZE) return false;
     return validateHeader(header).headerProblem === null && !header.equals(cached.state.header);
@@ -439,16 +427,6 @@ export function restartedSinceValidated(key: string): boolean {
 /** Forgets every remembered -wal validation (tests). */
 export function clearWalCache(): void {
   walCache.clear();
-}
-
-function preadFully(fd: number, buf: Buffer, position: number): number {
-  let off = 0;
-  while (off < buf.length) {
-    const n = fs.readSync(fd, buf, off, buf.length - off, position + off);
-    if (n === 0) break;
-    off += n;
-  }
-  return off;
 }
 
 /**
