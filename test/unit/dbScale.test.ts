@@ -330,6 +330,31 @@ describe('the -wal check resumes where the last read stopped', () => {
     assertMatchesOracle(snap2, db);
     assert.deepEqual(snap2.topologies.map((t) => t.id).sort(), [a.id, b.id, c.id, e.id]);
     assert.equal(restarted.walResumed, false);
+
+    // The restarted log is written in place (over the old log's frames, the file does not grow):
+    // its frames up to the last commit read still hold the same bytes, so the check resumes.
+    const sizeBefore = fs.statSync(`${db}-wal`).size;
+    const f = topo(0x60000005, { name: 'resume-5' });
+    execInWal(db, [insert(f)]);
+    assert.equal(fs.statSync(`${db}-wal`).size, sizeBefore, 'written in place');
+    const inPlace = newReadStats();
+    const snap3 = await readSqliteDb(db, { stats: inPlace });
+    assertMatchesOracle(snap3, db);
+    assert.equal(snap3.topologies.length, 5);
+    assert.equal(inPlace.walResumed, true);
+    assert.ok(inPlace.walFramesChecked > 0 && inPlace.walFramesChecked < restarted.walFramesChecked + 5, `${inPlace.walFramesChecked} frames`);
+
+    // A committed frame of it damaged in place (size and everything else the same): validated
+    // again from its start, and refused (a commit of the same log follows the bad frame).
+    const layout = walLayout(`${db}-wal`);
+    const first0 = layout.frames[0];
+    flipByte(`${db}-wal`, first0.offset + 24 + 200);
+    await assert.rejects(readSqliteDb(db), (err: unknown) => {
+      assert.ok(err instanceof DbReadError);
+      assert.equal(err.kind, 'corrupt', err.message);
+      assert.match(err.message, /write-ahead log .* is damaged: frame 1 of \d+ fails its checksum/);
+      return true;
+    });
   });
 });
 

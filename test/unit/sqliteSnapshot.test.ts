@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readSqliteDb } from '../../src/core/db/sqlite';
 import { newReadStats, openSnapshot } from '../../src/core/db/walSnapshot';
-import { validateWalBytes } from '../../src/core/db/walIndex';
+import { snapshotImage, validateWalBytes } from '../support/walTools';
 import { DbReadError, type DbErrorKind, type DbSnapshot } from '../../src/core/model';
 import {
   dirState,
@@ -270,7 +270,7 @@ describe('committed WAL frames', () => {
       const s = await openSnapshot(db);
       after(() => s.close());
       assert.equal(s.pageSize, pageSize);
-      const image = s.buildImage();
+      const image = snapshotImage(s);
       // The patched header: rollback mode, trusted page count.
       assert.equal(image[18], 1);
       assert.equal(image[19], 1);

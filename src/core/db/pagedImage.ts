@@ -11,12 +11,14 @@
 // above Node's Buffer limit work. SQLite sees exactly the bytes a full copy would hold: its own
 // checks (page types, cell pointers, page numbers against the page count) run as before.
 //
-// The connection stays open between reads of the same file. Every read stamps page 1 with a new
-// change counter, so SQLite drops its page cache and reads every page again from the new
-// snapshot; what it keeps is the parsed schema (and prepared statements), and only while every
-// page of sqlite_master and the schema fields of page 1 are byte-for-byte what they were
-// (fingerprinted on every read, else the connection is reopened and the schema parsed again).
-import { createHash, type Hash } from 'node:crypto';
+// The connection stays open between reads of the same file. Every read that finds the files
+// changed stamps page 1 with a new change counter, so SQLite drops its page cache and reads every
+// page again from the new snapshot; what it keeps is the parsed schema (and prepared statements),
+// and only while every page of sqlite_master and the schema fields of page 1 are byte-for-byte
+// what they were when it was parsed (fingerprinted on every such read, else the connection is
+// reopened and the schema parsed again). A check (the structure check) that passed is not run
+// again while every page it read, page 1's header and the schema are byte-for-byte the same.
+import { createHash } from 'node:crypto';
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import { DbReadError } from '../model';
 import type { Snapshot } from './walSnapshot';
@@ -195,6 +197,38 @@ interface Connection {
    * stamped, and the checks (`once`) that passed on exactly these bytes.
    */
   last: { version: string; page1: Buffer; counter: number; passed: ReadonlySet<string> } | null;
+  /** Per check (`once`): the bytes it passed on, so that it is not run again on the same bytes. */
+  checked: Map<string, CheckedBytes>;
+}
+
+/**
+ * What a check that passed read: every page SQLite was served in that read up to the end of the
+ * check (page 1 aside), page 1 as the database held it, the page count and the schema. SQLite's
+ * checks (a per-table integrity_check, queries of those tables) read only pages reachable from
+ * the roots of the b-trees they walk, named in the schema, plus fields of page 1's header: run
+ * again on the same schema, the same page 1 and the same bytes of every page they read, they read
+ * the same pages and find the same. A larger page count changes nothing for a check that passed
+ * (a page reference is refused only above the count; the freelist and the accounting of every
+ * page of the file are not part of a per-table check).
+ */
+interface CheckedBytes {
+  schemaKey: string;
+  pageCount: number;
+  page1: Buffer;
+  pages: Map<number, Buffer>;
+}
+
+/** At most this many bytes of pages are recorded for a check (DECNET's tables are far smaller). */
+const CHECKED_MAX_BYTES = 8 * 1024 * 1024;
+
+/** Page 1 as a check depends on it: all but the change counter, page count and version-valid-for fields. */
+function samePage1ForCheck(a: Buffer, b: Buffer): boolean {
+  return (
+    a.length === b.length &&
+    a.subarray(0, 24).equals(b.subarray(0, 24)) &&
+    a.subarray(32, 92).equals(b.subarray(32, 92)) &&
+    a.subarray(96).equals(b.subarray(96))
+  );
 }
 
 /** One connection, for the file read last (the extension reads one database). */
@@ -221,8 +255,11 @@ export function closeCachedConnection(): void {
 }
 
 /** A read failure seen while SQLite was reading pages: it decides the outcome over SQLite's own error. */
-class PageFault {
-  constructor(readonly error: DbReadError) {}
+class PageFault extends Error {
+  constructor(readonly error: DbReadError) {
+    super(error.message);
+    this.name = 'PageFault';
+  }
 }
 
 export interface ImageQuery {
@@ -258,7 +295,8 @@ const HEADROOM_BYTES = 256 * 1024 * 1024;
 
 /**
  * Runs `fn` against `snapshot` through sql.js. Throws what `fn` throws, or DbReadError when a
- * page could not be read (`torn`, `unreadable`) or was asked for outside the database (`corrupt`).
+ * page could not be read (`torn`, `unreadable`) or was asked for outside the database (`corrupt`),
+ * or when the files changed while it read (`torn`: `snapshot.changed()` after the last page read).
  */
 export function queryImage<T>(SQL: SqlJsStatic, snapshot: Snapshot, fn: (q: ImageQuery) => T): ImageRun<T> {
   const { pageSize, pageCount, path: dbPath } = snapshot;
@@ -268,13 +306,25 @@ export function queryImage<T>(SQL: SqlJsStatic, snapshot: Snapshot, fn: (q: Imag
   if (!reused) dropConnection();
 
   let fault: PageFault | null = null;
+  /** Throws the page read failure seen while SQLite ran, if any. */
+  const throwFault = (): void => {
+    if (fault) throw fault;
+  };
   const zeros = Buffer.alloc(pageSize);
   // MEMFS copies what subarray returns into the WebAssembly heap at once: one scratch page will do.
   const scratch = Buffer.allocUnsafe(pageSize);
   let page1: Buffer | null = null;
   let prefetch: Prefetch | null = null;
-  /** While set, the bytes of every page read are fed to it (the schema fingerprint). */
-  let fingerprint: Hash | null = null;
+  /**
+   * While set, every page SQLite reads is recorded in it (page number → its bytes, first read):
+   * the pages of sqlite_master, read while the schema is parsed or walked.
+   */
+  let schemaPages: Map<number, Buffer> | null = null;
+  /** Every page served to SQLite in this read (page 1 aside), a copy each; null once too many. */
+  let served: Map<number, Buffer> | null = new Map();
+  let servedBytes = 0;
+  /** Pages read before SQLite asked for them, to compare them with what a check passed on. */
+  const compared = new Map<number, Buffer>();
   const page = (n: number): Buffer => {
     if (fault) return zeros;
     if (n > pageCount) {
@@ -285,8 +335,13 @@ export function queryImage<T>(SQL: SqlJsStatic, snapshot: Snapshot, fn: (q: Imag
     }
     if (n === 1) return page1 ?? zeros;
     try {
-      const b = prefetch!.get(n, scratch);
-      if (fingerprint) fingerprint.update(`${n}:`).update(b);
+      const b = compared.get(n) ?? prefetch!.get(n, scratch);
+      if (schemaPages !== null && !schemaPages.has(n)) schemaPages.set(n, Buffer.from(b));
+      if (served !== null && !served.has(n)) {
+        servedBytes += pageSize;
+        if (servedBytes > CHECKED_MAX_BYTES) served = null;
+        else served.set(n, Buffer.from(b));
+      }
       return b;
     } catch (e) {
       fault = new PageFault(asDbError(e, dbPath));
@@ -346,7 +401,17 @@ export function queryImage<T>(SQL: SqlJsStatic, snapshot: Snapshot, fn: (q: Imag
       db.close();
       throw new Error('this sql.js version copies the database it is given; the reader needs the one it was built with');
     }
-    const conn: Connection = { sql: SQL, db, file, key, schemaKey: null, memo: new Map(), statements: new Map(), last: null };
+    const conn: Connection = {
+      sql: SQL,
+      db,
+      file,
+      key,
+      schemaKey: null,
+      memo: new Map(),
+      statements: new Map(),
+      last: null,
+      checked: new Map(),
+    };
     current = conn;
     // Never write; keep up to 8 MiB of pages between reads (DECNET's tables are far smaller).
     db.exec('PRAGMA query_only = 1; PRAGMA cache_size = -8192');
@@ -365,33 +430,48 @@ export function queryImage<T>(SQL: SqlJsStatic, snapshot: Snapshot, fn: (q: Imag
     } finally {
       stmt.reset();
     }
-    if (fault) throw fault;
+    throwFault();
     return rows;
   };
 
   /**
    * The schema as SQLite parses it: every byte of the sqlite_master b-tree (its pages, read from
-   * this snapshot: the page cache was just dropped) and the header fields the parse depends on.
+   * this snapshot) and the header fields the parse depends on. A fresh connection reads those
+   * pages while it parses the schema (`open`); a kept one, whose page cache the new change
+   * counter dropped, while it walks sqlite_master here: the same pages either way, recorded by
+   * page number so that the order SQLite reads them in does not matter.
    */
-  const schemaKeyOf = (conn: Connection): string => {
-    const h = createHash('sha1');
-    fingerprint = h;
+  const schemaKeyOf = (conn: Connection, pages: Map<number, Buffer>): string => {
+    schemaPages = pages;
     let summary: SqlValue[][];
     try {
       summary = rowsOf(conn, SCHEMA_WALK_SQL);
     } finally {
-      fingerprint = null;
+      schemaPages = null;
     }
+    const h = createHash('sha1');
+    for (const n of [...pages.keys()].sort((a, b) => a - b)) h.update(`${n}:`).update(pages.get(n)!);
     // Page size, reserved bytes, payload fractions; the schema cookie, schema format, text
     // encoding, user version, application id...; and page 1's own b-tree: sqlite_master's root.
     // (Not 24..40 and 92..96: the change counter and page count stamped for this read.)
     h.update(raw.subarray(16, 24)).update(raw.subarray(40, 92)).update(raw.subarray(96));
     return `${h.digest('hex')}:${JSON.stringify(summary)}`;
   };
+  /** Opens a connection, recording the pages its schema parse reads into `pages`. */
+  const openRecording = (pages: Map<number, Buffer>): Connection => {
+    schemaPages = pages;
+    try {
+      return open();
+    } finally {
+      schemaPages = null;
+    }
+  };
 
+  let torn: DbReadError | null = null;
   try {
     stamp(fresh());
-    let conn = reused ? current! : open();
+    let pages = new Map<number, Buffer>();
+    let conn = reused ? current! : openRecording(pages);
     // Nothing changed since the last read of this file (same main file stamp, same -wal commit,
     // same page 1): SQLite may keep the pages and the schema it has.
     const unchanged = reused && conn.last !== null && conn.last.version === snapshot.version && conn.last.page1.equals(raw);
@@ -399,15 +479,18 @@ export function queryImage<T>(SQL: SqlJsStatic, snapshot: Snapshot, fn: (q: Imag
     conn.file.reader = reader;
     // One read transaction for every statement of this read: one snapshot, one cache check.
     rowsOf(conn, 'BEGIN');
-    let schemaKey = unchanged ? conn.schemaKey! : schemaKeyOf(conn);
+    let schemaKey = unchanged ? conn.schemaKey! : schemaKeyOf(conn, pages);
     if (conn.schemaKey !== null && conn.schemaKey !== schemaKey) {
       // The schema changed: parse it afresh on a new connection rather than trust a cache.
       dropConnection();
       reused = false;
       stamp(fresh());
-      conn = open();
+      pages = new Map();
+      served = new Map();
+      servedBytes = 0;
+      conn = openRecording(pages);
       rowsOf(conn, 'BEGIN');
-      schemaKey = schemaKeyOf(conn);
+      schemaKey = schemaKeyOf(conn, pages);
     }
     if (conn.schemaKey !== schemaKey) conn.memo.clear();
     const schemaReused = reused && conn.schemaKey === schemaKey;
@@ -416,29 +499,66 @@ export function queryImage<T>(SQL: SqlJsStatic, snapshot: Snapshot, fn: (q: Imag
     // Checks that passed on these very bytes (only when SQLite keeps the pages it read then).
     const passedBefore: ReadonlySet<string> = unchanged && c.last !== null ? c.last.passed : new Set();
     const passed = new Set(passedBefore);
+    const sk = schemaKey;
+    /** True when `rec` holds for this read: same schema, page 1 and bytes of every page it read. */
+    const stillHolds = (rec: CheckedBytes | undefined): boolean => {
+      if (rec === undefined || rec.schemaKey !== sk || rec.pageCount > pageCount || !samePage1ForCheck(rec.page1, raw)) return false;
+      for (const [n, bytes] of rec.pages) {
+        let b = compared.get(n);
+        if (b === undefined) {
+          // Read through this snapshot (so the read's own validity covers it); SQLite is served
+          // these very bytes when it asks.
+          b = prefetch!.get(n, Buffer.allocUnsafe(pageSize));
+          compared.set(n, b);
+        }
+        if (!b.equals(bytes)) return false;
+      }
+      return true;
+    };
+    const recorded = new Map<string, CheckedBytes>();
     const value = fn({
       all: (sql) => rowsOf(c, sql),
       memo: <V>(k: string, compute: () => V): V => {
         if (c.memo.has(k)) return c.memo.get(k) as V;
         const v = compute();
-        if (fault) throw fault;
+        throwFault();
         c.memo.set(k, v);
         return v;
       },
       once: (k: string, check: () => void): boolean => {
         if (passedBefore.has(k)) return false;
+        if (!unchanged && stillHolds(c.checked.get(k))) {
+          passed.add(k);
+          return false;
+        }
         check();
-        if (fault) throw fault;
+        throwFault();
         passed.add(k);
+        // SQLite dropped its page cache at the start of this read (a new change counter), so
+        // every page the check used was served in this read: those are the bytes it passed on.
+        if (!unchanged && served !== null) {
+          recorded.set(k, { schemaKey: sk, pageCount, page1: raw, pages: new Map(served) });
+        }
         return true;
       },
     });
     rowsOf(c, 'COMMIT');
-    if (fault) throw fault;
+    throwFault();
     c.file.reader = null;
+    // Every page is read: did the files change meanwhile (see walSnapshot.ts)?
+    if (snapshot.changed()) {
+      // What this read saw may mix versions of the files: nothing it saw is kept (not the pages
+      // SQLite cached, not what its checks passed on). The connection stays: its parsed schema
+      // and the earlier checks are judged again by content on the next read.
+      c.last = null;
+      torn = new DbReadError('torn', `${dbPath} changed while it was being read (DECNET is writing to it)`, dbPath);
+      throw torn;
+    }
     c.last = { version: snapshot.version, page1: raw, counter, passed };
+    for (const [k, rec] of recorded) c.checked.set(k, rec);
     return { value, schemaReused, pagesReused: unchanged };
   } catch (e) {
+    if (e === torn) throw e;
     // Whatever SQLite made of a failed page read, or of a damaged file, this connection is not
     // kept: the next read starts from a fresh one.
     dropConnection();

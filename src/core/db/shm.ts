@@ -14,6 +14,7 @@
 import * as fs from 'node:fs';
 import { walChecksum, WAL_VERSION } from './walIndex';
 import { endianness } from 'node:os';
+import { openNonBlocking, preadFully } from '../fsSafe';
 
 const HDR_SIZE = 48;
 const BIG_ENDIAN_HOST = endianness() === 'BE';
@@ -26,8 +27,6 @@ export interface ShmHeader {
   /** Database page size as the index records it. */
   pageSize: number;
 }
-
-const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (fs.constants.O_NOCTTY ?? 0);
 
 /** Parses the two header copies at the start of a -shm; null when they do not make a valid header. */
 export function parseShmHeader(b: Buffer): ShmHeader | null {
@@ -47,25 +46,19 @@ export function parseShmHeader(b: Buffer): ShmHeader | null {
 
 /** Reads the header of the -shm at `p`; null when there is none that SQLite would trust. Never throws. */
 export function readShmHeader(p: string): ShmHeader | null {
-  let fd: number;
+  let f: { fd: number; st: fs.Stats };
   try {
-    fd = fs.openSync(p, OPEN_FLAGS);
+    f = openNonBlocking(p);
   } catch {
     return null;
   }
   try {
-    if (!fs.fstatSync(fd).isFile()) return null;
+    if (!f.st.isFile()) return null;
     const b = Buffer.alloc(2 * HDR_SIZE);
-    let got = 0;
-    while (got < b.length) {
-      const n = fs.readSync(fd, b, got, b.length - got, got);
-      if (n === 0) break;
-      got += n;
-    }
-    return parseShmHeader(b.subarray(0, got));
+    return parseShmHeader(b.subarray(0, preadFully(f.fd, b, 0)));
   } catch {
     return null;
   } finally {
-    fs.closeSync(fd);
+    fs.closeSync(f.fd);
   }
 }

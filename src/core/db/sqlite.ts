@@ -13,6 +13,7 @@ import {
   openSnapshot,
   type OpenSnapshotOptions,
   type ReadStats,
+  walRestartedSinceRead,
 } from './walSnapshot';
 import { loadSqlJs } from './sqljs';
 import { querySqliteSwarm } from './swarm';
@@ -24,7 +25,8 @@ export interface ReadDbOptions {
   retries?: number;
   /**
    * Delay before the first retry, in milliseconds; it doubles at each retry, up to 250 ms (with a
-   * little jitter, so that a retry does not fall into step with a writer). Default 10.
+   * little jitter, so that a retry does not fall into step with a writer). Default 10. A read torn
+   * by a restart of the -wal is retried at once.
    */
   retryDelayMs?: number;
   /**
@@ -301,7 +303,11 @@ async function readOnce(dbPath: string, opts: ReadDbOptions): Promise<DbSnapshot
     } catch (e) {
       if (e instanceof DbReadError && e.kind === 'torn') {
         if (attempt < retries) {
-          await sleep(retryBackoffMs(delay, attempt));
+          // A log restarted during the read has just begun again: its next restart is a whole
+          // log away (about 1,000 pages), and the new log is short, so it is read again at once.
+          // Waiting would only let it grow, and make the next attempt longer.
+          if (stats.logRestartedDuringRead || walRestartedSinceRead(dbPath)) await new Promise<void>((resolve) => setImmediate(resolve));
+          else await sleep(retryBackoffMs(delay, attempt));
           continue;
         }
         throw new DbReadError(
@@ -332,22 +338,19 @@ async function readAttempt(
       const msg = error instanceof Error ? error.message : String(error);
       throw new DbReadError('unreadable', `cannot read ${dbPath}: the SQLite engine (sql.js) failed to load: ${msg}`, dbPath);
     }
+    // queryImage judges, after its last page read, whether the files changed meanwhile (torn).
     let result;
     try {
       result = queryImage(SQL, snapshot, (q) => queryDecnet(q, dbPath));
     } catch (e) {
       // Pages read while the files changed can look damaged: that is a torn read, retried.
+      if (e instanceof DbReadError && e.kind === 'torn') throw e;
       if (snapshot.changed()) {
         throw new DbReadError('torn', `${dbPath} changed while it was being read (DECNET is writing to it)`, dbPath);
       }
       if (e instanceof DbReadError) throw e;
       const msg = e instanceof Error ? e.message : String(e);
       throw new DbReadError('corrupt', `${dbPath} could not be read by SQLite: ${msg}`, dbPath);
-    }
-    if (snapshot.changed()) {
-      // What was read (and checked) may mix versions of the files: keep none of it.
-      closeCachedConnection();
-      throw new DbReadError('torn', `${dbPath} changed while it was being read (DECNET is writing to it)`, dbPath);
     }
     stats.schemaReused = result.schemaReused;
     stats.pagesReused = result.pagesReused;

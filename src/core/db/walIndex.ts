@@ -28,6 +28,7 @@
 // commit frame it resumes from. SQLite's own readers trust their -shm index the same way.
 import * as fs from 'node:fs';
 import { endianness } from 'node:os';
+import { openNonBlocking, preadFully } from '../fsSafe';
 
 export const WAL_MAGIC_LE = 0x377f0682;
 export const WAL_MAGIC_BE = 0x377f0683;
@@ -329,20 +330,6 @@ function validateHeader(h: Buffer): WalState {
   };
 }
 
-/** Validates a whole log held in memory. */
-export function validateWalBytes(wal: Buffer): WalState {
-  const v = WalValidator.fromHeader(wal.subarray(0, Math.min(wal.length, WAL_HEADER_SIZE)));
-  if (v.open) v.feed(wal.subarray(WAL_HEADER_SIZE));
-  let later = 0;
-  if (v.stoppedAt >= 0) {
-    const st = v.state(wal.length);
-    const from = v.stoppedAt + v.frameSize;
-    const at = findCommitFrame(wal.subarray(from), from, v.frameSize, st.salt1, st.salt2);
-    if (at >= 0) later = frameNumber(at, v.frameSize);
-  }
-  return v.state(wal.length, later);
-}
-
 /** What one read of a -wal file did, for the reader's statistics. */
 export interface WalReadInfo {
   state: WalState;
@@ -361,6 +348,12 @@ interface CacheEntry {
   state: WalState;
   /** What the scan past the frame the log stopped at found, while the file is the same version. */
   tail: TailScan | null;
+  /**
+   * A copy of the log's frames up to the last commit (file offsets 32 .. `state.committedEnd`),
+   * for the most recently read logs when small enough: a log written in place (not grown) whose
+   * frames up to that commit still hold exactly these bytes resumes instead of starting over.
+   */
+  committed: Buffer[] | null;
 }
 
 interface TailScan {
@@ -377,20 +370,63 @@ const WAL_CACHE_MAX = 8;
 /** Validate at most this much between two yields to the event loop. */
 const YIELD_EVERY_BYTES = 16 * 1024 * 1024;
 const MAX_CHUNK_BYTES = 1024 * 1024;
+/** A log's committed frames are kept (see `CacheEntry.committed`) up to this size, for this many logs. */
+const COPY_MAX_BYTES = 8 * 1024 * 1024;
+const COPY_MAX_LOGS = 2;
+
+function totalLength(parts: readonly Buffer[]): number {
+  return parts.reduce((n, b) => n + b.length, 0);
+}
+
+/** True when the file holds the bytes of `parts`, one after the other, from `position` on. */
+function holdsBytes(fd: number, parts: readonly Buffer[], position: number): { same: boolean; bytesRead: number } {
+  let bytesRead = 0;
+  let scratch = Buffer.alloc(0);
+  let pos = position;
+  for (const part of parts) {
+    for (let off = 0; off < part.length; ) {
+      const n = Math.min(MAX_CHUNK_BYTES, part.length - off);
+      if (scratch.length < n) scratch = Buffer.allocUnsafe(Math.min(MAX_CHUNK_BYTES, Math.max(n, totalLength(parts))));
+      const want = scratch.subarray(0, n);
+      const got = preadFully(fd, want, pos);
+      bytesRead += got;
+      if (got < n || !want.equals(part.subarray(off, off + n))) return { same: false, bytesRead };
+      off += n;
+      pos += n;
+    }
+  }
+  return { same: true, bytesRead };
+}
+
+/**
+ * True when the log at `key` (its real path) now starts with another valid header than the one
+ * of its last validation: it was restarted since. False when that cannot be told.
+ */
+export function restartedSinceValidated(key: string): boolean {
+  const cached = walCache.get(key);
+  if (cached === undefined) return false;
+  let f: { fd: number; st: fs.Stats };
+  try {
+    f = openNonBlocking(key);
+  } catch {
+    return false;
+  }
+  const { fd } = f;
+  try {
+    if (!f.st.isFile()) return false;
+    const header = Buffer.alloc(WAL_HEADER_SIZE);
+    if (preadFully(fd, header, 0) < WAL_HEADER_SIZE) return false;
+    return validateHeader(header).headerProblem === null && !header.equals(cached.state.header);
+  } catch {
+    return false;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 /** Forgets every remembered -wal validation (tests). */
 export function clearWalCache(): void {
   walCache.clear();
-}
-
-function preadFully(fd: number, buf: Buffer, position: number): number {
-  let off = 0;
-  while (off < buf.length) {
-    const n = fs.readSync(fd, buf, off, buf.length - off, position + off);
-    if (n === 0) break;
-    off += n;
-  }
-  return off;
 }
 
 /**
@@ -406,18 +442,29 @@ export async function readWalFile(fd: number, size: number, dev: number, ino: nu
   let resumed = false;
   const cached = walCache.get(key);
   const { mtimeMs } = fs.fstatSync(fd);
+  let unchangedUpToCommit = false;
   if (
     cached &&
     cached.dev === dev &&
     cached.ino === ino &&
-    // SQLite only appends within a generation: a log that grew resumes. One written without
-    // growing (or that shrank) was rewritten in place, by a writer over a rolled-back tail or by
-    // damage: validated again from the start.
-    (size > cached.size || (size === cached.size && mtimeMs === cached.mtimeMs)) &&
     cached.state.headerProblem === null &&
     size >= cached.state.committedEnd &&
     header.equals(cached.state.header)
   ) {
+    // SQLite only appends within a generation: a log that grew resumes. One written without
+    // growing (or that shrank) was written in place: by SQLite after a restart of the log (new
+    // frames over the old generation's, past the last commit), or over a rolled-back tail, or by
+    // damage. It resumes only when its frames up to the last commit validated still hold exactly
+    // the bytes validated then; else it is validated again from the start.
+    if (size > cached.size || (size === cached.size && mtimeMs === cached.mtimeMs)) {
+      unchangedUpToCommit = true;
+    } else if (cached.committed !== null && totalLength(cached.committed) === cached.state.committedEnd - WAL_HEADER_SIZE) {
+      const r = holdsBytes(fd, cached.committed, WAL_HEADER_SIZE);
+      bytesRead += r.bytesRead;
+      unchangedUpToCommit = r.same;
+    }
+  }
+  if (cached && unchangedUpToCommit) {
     const st = cached.state;
     let sameCommit = st.committedFrames === 0;
     if (!sameCommit) {
@@ -440,6 +487,11 @@ export async function readWalFile(fd: number, size: number, dev: number, ino: nu
   }
   if (v === null) v = WalValidator.fromHeader(header);
 
+  // The bytes validated now, from `fedFrom` on (to keep a copy of the committed frames).
+  const fedFrom = v.nextOffset;
+  const base = resumed ? (cached?.committed ?? null) : [];
+  let fed: Buffer[] | null = base !== null ? [] : null;
+  let fedBytes = base !== null ? totalLength(base) : 0;
   if (v.open) {
     const frameSize = v.frameSize;
     // Start with one frame (a stale tail usually ends at its first frame), then grow.
@@ -454,6 +506,11 @@ export async function readWalFile(fd: number, size: number, dev: number, ino: nu
       const want = chunk.subarray(0, n * frameSize);
       const got = preadFully(fd, want, v.nextOffset);
       bytesRead += got;
+      if (fed !== null) {
+        fedBytes += got;
+        if (fedBytes <= COPY_MAX_BYTES) fed.push(Buffer.from(want.subarray(0, got)));
+        else fed = null;
+      }
       v.feed(want.subarray(0, got));
       if (got < want.length) break; // the file shrank while it was read: the caller sees a torn read
       framesPerChunk = Math.min(maxFrames, framesPerChunk * 4);
@@ -504,9 +561,25 @@ export async function readWalFile(fd: number, size: number, dev: number, ino: nu
   const state = v.state(size, later);
   if (tail !== null) tail.later = later;
   if (state.headerProblem === null) {
+    let committed: Buffer[] | null = null;
+    const keep = state.committedEnd - WAL_HEADER_SIZE;
+    if (fed !== null && base !== null && totalLength(base) === fedFrom - WAL_HEADER_SIZE && fedBytes >= keep) {
+      // The bytes up to the last commit: what was kept, then what was validated now, cut there.
+      committed = [];
+      let n = 0;
+      for (const part of [...base, ...fed]) {
+        if (n >= keep) break;
+        const b = part.subarray(0, Math.min(part.length, keep - n));
+        committed.push(b);
+        n += b.length;
+      }
+      if (committed.length > 64) committed = [Buffer.concat(committed)];
+    }
     walCache.delete(key);
-    walCache.set(key, { dev, ino, size, mtimeMs, state, tail });
+    walCache.set(key, { dev, ino, size, mtimeMs, state, tail, committed });
     while (walCache.size > WAL_CACHE_MAX) walCache.delete(walCache.keys().next().value as string);
+    // Copies only for the logs read last.
+    [...walCache.values()].slice(0, -COPY_MAX_LOGS).forEach((e) => (e.committed = null));
   }
   return { state, resumed, framesChecked: v.framesChecked, bytesRead };
 }

@@ -6,15 +6,16 @@
 // whose `logs` table the reader never looks at costs the pages of the tables it does read, not
 // the size of the file. The -wal is validated frame by frame in bounded chunks (walIndex.ts).
 // Every page from 1 to the page count must exist in the file or the log (checked when the
-// snapshot is opened), and `verifyUnchanged()` tells whether the files changed while they were
+// snapshot is opened), and `changed()` tells whether the files changed while they were
 // being read, so that the caller can retry a torn read.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DbReadError } from '../model';
+import { openNonBlocking, preadFully } from '../fsSafe';
 import {
   isValidPageSize,
   readWalFile,
-  validateWalBytes,
+  restartedSinceValidated,
   WalValidator,
   type WalState,
   WAL_FRAME_HEADER_SIZE,
@@ -22,9 +23,7 @@ import {
 } from './walIndex';
 import { readShmHeader, type ShmHeader } from './shm';
 
-export { walChecksum, WAL_MAGIC_BE, WAL_MAGIC_LE, WAL_VERSION } from './walIndex';
-
-export const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 const JOURNAL_HEADER_SIZE = 28;
 
 /** What identifies one version of a file, for torn-read detection. `null`: the file did not exist. */
@@ -36,63 +35,11 @@ export interface FileStamp {
   dev: number;
 }
 
-export interface WalParseResult {
-  /** Why the WAL contributes nothing, or null when its header is valid. */
-  headerProblem: string | null;
-  pageSize: number;
-  salt1: number;
-  salt2: number;
-  bigEndianChecksums: boolean;
-  /** Frames that passed salt and checksum validation (committed or not). */
-  validFrames: number;
-  /** Frames up to and including the last valid commit frame: the ones SQLite would use. */
-  committedFrames: number;
-  /** Database size in pages from the last valid commit frame (0 when there is none). */
-  dbSizePages: number;
-  /** Page number → byte offset of the page data (after the frame header) of its last committed copy. */
-  pageOffsets: Map<number, number>;
-}
-
-/**
- * Parses a WAL image. `expectedPageSize` is the main database's page size: a WAL with another
- * page size contributes no frames. Never throws; an unusable WAL yields no frames.
- */
-export function parseWal(wal: Buffer, expectedPageSize: number | null): WalParseResult {
-  return toParseResult(validateWalBytes(wal), expectedPageSize);
-}
-
-function toParseResult(st: WalState, expectedPageSize: number | null): WalParseResult {
-  const result: WalParseResult = {
-    headerProblem: st.headerProblem,
-    pageSize: st.pageSize,
-    salt1: 0,
-    salt2: 0,
-    bigEndianChecksums: st.bigEndianChecksums,
-    validFrames: 0,
-    committedFrames: 0,
-    dbSizePages: 0,
-    pageOffsets: new Map(),
-  };
-  if (st.headerProblem !== null) return result;
-  if (expectedPageSize !== null && st.pageSize !== expectedPageSize) {
-    result.headerProblem = walPageSizeProblem(st.pageSize, expectedPageSize);
-    return result;
-  }
-  result.salt1 = st.salt1;
-  result.salt2 = st.salt2;
-  result.validFrames = st.validFrames;
-  result.committedFrames = st.committedFrames;
-  result.dbSizePages = st.dbSizePages;
-  // Pages above the committed database size are not part of the database.
-  for (const [p, o] of st.pageOffsets) if (p <= st.dbSizePages) result.pageOffsets.set(p, o);
-  return result;
-}
-
 function walPageSizeProblem(walPageSize: number, dbPageSize: number): string {
   return `WAL page size ${walPageSize} differs from the database's ${dbPageSize}`;
 }
 
-export interface DbHeaderInfo {
+interface DbHeaderInfo {
   pageSize: number;
   /** In-header database size, or null when offset 92 (version-valid-for) ≠ offset 24 (change counter). */
   headerPageCount: number | null;
@@ -100,7 +47,7 @@ export interface DbHeaderInfo {
 }
 
 /** Parses the 100-byte database header. Throws DbReadError (`corrupt`) on a non-SQLite header. */
-export function parseDbHeader(head: Buffer, dbPath: string): DbHeaderInfo {
+function parseDbHeader(head: Buffer, dbPath: string): DbHeaderInfo {
   if (head.length < 100 || !head.subarray(0, 16).equals(SQLITE_MAGIC)) {
     throw new DbReadError('corrupt', `${dbPath} is not a SQLite database (it does not start with "SQLite format 3")`, dbPath);
   }
@@ -121,7 +68,7 @@ export function parseDbHeader(head: Buffer, dbPath: string): DbHeaderInfo {
 
 /** What one read cost: filled in by openSnapshot (and by the reader for `schemaReused`). */
 export interface ReadStats {
-  /** Distinct database pages read from the files, in the order they were first read (buildImage aside). */
+  /** Distinct database pages read from the files, in the order they were first read. */
   pagesRead: number[];
   /** Pages read from the main file / from the -wal (a page read twice counts twice). */
   mainPageReads: number;
@@ -161,6 +108,11 @@ export interface ReadStats {
    * appended while it ran): they are not part of the snapshot and do not make the read torn.
    */
   framesAppendedDuringRead: number;
+  /**
+   * True when the read was torn because the -wal was restarted while it ran (a new header: a
+   * checkpoint copied the whole log back and SQLite started it again from its beginning).
+   */
+  logRestartedDuringRead: boolean;
 }
 
 export function newReadStats(): ReadStats {
@@ -182,6 +134,7 @@ export function newReadStats(): ReadStats {
     integrityCheckMs: 0,
     attempts: 0,
     framesAppendedDuringRead: 0,
+    logRestartedDuringRead: false,
   };
 }
 
@@ -204,10 +157,6 @@ export interface Snapshot {
   version: string;
   /** Committed WAL frames applied on top of the main file (0 when there is no usable WAL). */
   walFramesApplied: number;
-  /** Why the -wal contributed nothing (absent, empty, bad header...), or null. For diagnostics only. */
-  walIgnoredReason: string | null;
-  /** Page number → offset of the page data in the -wal, for pages whose last committed copy is in the WAL. */
-  readonly walPageOffsets: ReadonlyMap<number, number>;
   /** What was read so far. */
   stats: ReadStats;
   /**
@@ -227,12 +176,8 @@ export interface Snapshot {
    * call into `buf` (count × pageSize bytes).
    */
   readRunInto(first: number, count: number, buf: Buffer): Buffer;
-  /** The whole database as one image that SQLite opens in rollback mode, without the WAL. */
-  buildImage(): Buffer;
   /** True when the database, its -wal or -journal changed (or the path was re-pointed) since the snapshot was opened. */
   changed(): boolean;
-  /** Throws DbReadError (`torn`) when `changed()`. */
-  verifyUnchanged(): void;
   /** Closes the files. The snapshot cannot read pages afterwards. */
   close(): void;
 }
@@ -248,7 +193,7 @@ function stampOf(st: fs.Stats): FileStamp {
   return { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, dev: st.dev };
 }
 
-export function sameStamp(a: FileStamp | null, b: FileStamp | null): boolean {
+function sameStamp(a: FileStamp | null, b: FileStamp | null): boolean {
   if (a === null || b === null) return a === b;
   return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino && a.dev === b.dev;
 }
@@ -349,7 +294,10 @@ function readStillValid(v: ValidityInputs): boolean {
   if (!valid) return false;
   // Last: the header, after every frame we looked at.
   const header = Buffer.alloc(WAL_HEADER_SIZE);
-  if (preadFully(v.walFd, header, 0) < WAL_HEADER_SIZE || !header.equals(st.header)) return false;
+  if (preadFully(v.walFd, header, 0) < WAL_HEADER_SIZE || !header.equals(st.header)) {
+    v.stats.logRestartedDuringRead = true;
+    return false;
+  }
   // The log at the path is still the file we read (not deleted after a full checkpoint).
   const walAfter = fs.statSync(v.walPath, { throwIfNoEntry: false });
   return walAfter !== undefined && sameFile(stampOf(walAfter), v.wal);
@@ -365,7 +313,7 @@ function isValidCommit(fd: number, st: WalState, end: number): boolean {
 }
 
 function errCode(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+  return typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : undefined;
 }
 
 /** `p` as shown in messages: it always names the database path the user gave. */
@@ -425,41 +373,22 @@ function resolveReal(dbPath: string): string {
   }
 }
 
-const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (fs.constants.O_NOCTTY ?? 0);
-
 /**
  * Opens a regular file read-only and non-blocking (a FIFO swapped in cannot hang us). Returns
  * null when it does not exist.
  */
 function openRegular(p: string, what: string, dbPath: string): { fd: number; st: fs.Stats } | null {
-  let fd: number;
+  let f: { fd: number; st: fs.Stats };
   try {
-    fd = fs.openSync(p, OPEN_FLAGS);
+    f = openNonBlocking(p);
   } catch (e) {
     if (errCode(e) === 'ENOENT' || errCode(e) === 'ENOTDIR') return null;
     throw unreadable(p, what, e, dbPath);
   }
-  try {
-    const st = fs.fstatSync(fd);
-    if (st.isDirectory()) throw new DbReadError('unreadable', `${what} ${shown(p, dbPath)} is a directory, not a file`, dbPath);
-    if (!st.isFile()) throw new DbReadError('unreadable', `${what} ${shown(p, dbPath)} is not a regular file`, dbPath);
-    return { fd, st };
-  } catch (e) {
-    fs.closeSync(fd);
-    if (e instanceof DbReadError) throw e;
-    throw unreadable(p, what, e, dbPath);
-  }
-}
-
-/** Reads into `buf` from `position` until it is full or the file ends; returns the bytes read. */
-function preadFully(fd: number, buf: Buffer, position: number): number {
-  let off = 0;
-  while (off < buf.length) {
-    const n = fs.readSync(fd, buf, off, buf.length - off, position + off);
-    if (n === 0) break;
-    off += n;
-  }
-  return off;
+  if (f.st.isFile()) return f;
+  fs.closeSync(f.fd);
+  if (f.st.isDirectory()) throw new DbReadError('unreadable', `${what} ${shown(p, dbPath)} is a directory, not a file`, dbPath);
+  throw new DbReadError('unreadable', `${what} ${shown(p, dbPath)} is not a regular file`, dbPath);
 }
 
 /** Reads at most `n` bytes from the start of a regular file; null when it does not exist. */
@@ -503,22 +432,12 @@ function fdSource(fd: number, size: number, what: string, p: string, dbPath: str
   };
 }
 
-function bufferSource(bytes: Buffer): ByteSource {
-  return {
-    size: bytes.length,
-    read(buf, position) {
-      if (position >= bytes.length) return 0;
-      return bytes.copy(buf, 0, position, Math.min(bytes.length, position + buf.length));
-    },
-  };
-}
-
 /**
  * Opens `dbPath` (absolute) and its `-wal` for reading, validates the committed WAL frames and
  * checks that every page of the database is in one of them. Pages are read later, on demand.
  * Throws DbReadError: `missing`, `unreadable`, `locked` (hot rollback journal), `corrupt`,
  * `truncated`, `not-decnet` (empty file), `torn` (a file changed during the read; callers
- * retry). The caller must `close()` the snapshot, and call `verifyUnchanged()` after its last
+ * retry). The caller must `close()` the snapshot, and call `changed()` after its last
  * page read.
  */
 export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {}): Promise<Snapshot> {
@@ -563,6 +482,7 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
     let walSource: ByteSource | null = null;
     let walFile: FileStamp | null = null;
     let walFd: number | null = null;
+    let page1: EarlyPage1 | null = null;
     // DECNET's -shm, before the -wal: a commit it counts is then already in the -wal we read.
     const shm = before.wal === null ? null : readShmHeader(`${realPath}-shm`);
     if (before.wal !== null) {
@@ -574,8 +494,22 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
       walFd = w.fd;
       let info;
       try {
+        // Page 1 of the main file, read after the log's header and before its frames: see
+        // SideFiles.page1.
+        const header = Buffer.alloc(WAL_HEADER_SIZE);
+        if (preadFully(w.fd, header, 0) === WAL_HEADER_SIZE) {
+          page1 = readMainPage1(realPath, dbPath);
+          if (page1 !== null) {
+            page1.walHeader = header;
+            // Counted as a page read from the main file (it is one, if no frame holds page 1).
+            stats.bytesRead += page1.bytesRead;
+            stats.pageReadCalls++;
+            stats.mainPageReads++;
+          }
+        }
         info = await readWalFile(w.fd, w.st.size, w.st.dev, w.st.ino, walPath);
       } catch (e) {
+        if (e instanceof DbReadError) throw e;
         throw unreadable(walPath, 'the write-ahead log', e, dbPath);
       }
       walState = info.state;
@@ -642,12 +576,22 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
         return true;
       }
     };
-    return buildSnapshot(dbPath, opened, main, walState, walSource, walFile, stats, {
+    const files: SnapshotFiles = {
+      main,
+      mainStamp: opened,
+      wal: walSource,
+      walStamp: walFile,
       changed,
       written,
       close: closeAll,
       keptKey: realPath,
-    }, { wal: shown(walPath, dbPath), shm, shmName: shown(`${realPath}-shm`, dbPath) });
+    };
+    return buildSnapshot(dbPath, files, walState, stats, {
+      wal: shown(walPath, dbPath),
+      shm,
+      shmName: shown(`${realPath}-shm`, dbPath),
+      page1: page1 !== null && sameFile(page1.file, opened) && walState?.header.equals(page1.walHeader) ? page1.bytes : null,
+    });
   } catch (e) {
     closeAll();
     throw e;
@@ -677,27 +621,50 @@ export function clearKeptPages(): void {
   keptPages.clear();
 }
 
-let bytesSnapshots = 0;
-
-/** Builds a snapshot from bytes already read (the main file and the -wal, or null). */
-export function snapshotFromBytes(dbPath: string, main: Buffer, wal: Buffer | null): Snapshot {
-  const stamp: FileStamp = { size: main.length, mtimeMs: 0, ctimeMs: 0, ino: 0, dev: 0 };
-  const walState = wal === null ? null : validateWalBytes(wal);
-  // Bytes have no identity on disk: every such snapshot is a version of its own.
-  stamp.ino = -++bytesSnapshots;
-  return buildSnapshot(dbPath, stamp, bufferSource(main), walState, wal && bufferSource(wal), null, newReadStats(), {
-    changed: () => false,
-    written: () => false,
-    close: () => undefined,
-    keptKey: null,
-  }, { wal: `${dbPath}-wal`, shm: null, shmName: `${dbPath}-shm` });
-}
-
 /** How the side files are named in messages, and the -shm header read before the -wal. */
 interface SideFiles {
   wal: string;
   shm: ShmHeader | null;
   shmName: string;
+  /**
+   * The first bytes of the main file (page 1), read after the -wal's header and before its
+   * frames were validated, when the header then was the one validated; else null. When no
+   * committed frame of the snapshot holds page 1, these are the snapshot's page 1, whatever a
+   * checkpoint does later: with the same header before and after, the log was not restarted in
+   * between, so every checkpoint that wrote into the main file before this read copied frames
+   * of this log up to a commit already written, which the snapshot includes (none holding
+   * page 1), or frames of earlier logs, all older. Page 1 then does not count as read from the
+   * main file during the read (see readStillValid): nearly every commit writes page 1, so right
+   * after a restart of the log, when no frame holds it yet, every read would otherwise be torn.
+   */
+  page1: Buffer | null;
+}
+
+interface EarlyPage1 {
+  bytes: Buffer;
+  bytesRead: number;
+  file: FileStamp;
+  walHeader: Buffer;
+}
+
+/** Reads page 1 of the main file (up to the largest page size); null when the file is not there. */
+function readMainPage1(realPath: string, dbPath: string): EarlyPage1 | null {
+  const f = openRegular(realPath, 'the DECNET database', dbPath);
+  if (f === null) return null;
+  try {
+    const head = Buffer.alloc(100);
+    if (preadFully(f.fd, head, 0) < head.length) return null;
+    const raw = head.readUInt16BE(16);
+    const pageSize = raw === 1 ? 65536 : raw;
+    if (!isValidPageSize(pageSize)) return null;
+    const buf = Buffer.alloc(pageSize);
+    const got = preadFully(f.fd, buf, 0);
+    return { bytes: buf.subarray(0, got), file: stampOf(f.st), walHeader: Buffer.alloc(0), bytesRead: 100 + got };
+  } catch (e) {
+    throw unreadable(realPath, 'the DECNET database', e, dbPath);
+  } finally {
+    fs.closeSync(f.fd);
+  }
 }
 
 /**
@@ -731,22 +698,25 @@ function walDamage(st: WalState, walSize: number, pageSize: number, side: SideFi
   return null;
 }
 
-function buildSnapshot(
-  dbPath: string,
-  file: FileStamp,
-  main: ByteSource,
-  walState: WalState | null,
-  walSource: ByteSource | null,
-  walFile: FileStamp | null,
-  stats: ReadStats,
-  life: {
-    changed(fromMain: ReadonlySet<number>, pageSize: number): boolean;
-    written(): boolean;
-    close(): void;
-    keptKey: string | null;
-  },
-  side: SideFiles,
-): Snapshot {
+/** The open files of one read (see openSnapshot): the main file, its -wal, and what changed. */
+interface SnapshotFiles {
+  main: ByteSource;
+  /** The main file as opened. */
+  mainStamp: FileStamp;
+  /** The -wal as opened, or null without one. */
+  wal: ByteSource | null;
+  walStamp: FileStamp | null;
+  /** True when the pages read are no longer the snapshot's (see readStillValid). */
+  changed(fromMain: ReadonlySet<number>, pageSize: number): boolean;
+  /** True when any of the files was written since it was opened. */
+  written(): boolean;
+  close(): void;
+  /** Under which key the pages read are kept between reads (the main file's real path). */
+  keptKey: string;
+}
+
+/** What the main file's first 100 bytes say. Throws DbReadError on an empty, short or foreign file. */
+function readMainHeader(dbPath: string, main: ByteSource, stats: ReadStats): DbHeaderInfo & { mainPages: number } {
   const size = main.size;
   stats.fileSize = size;
   if (size === 0) {
@@ -770,52 +740,60 @@ function buildSnapshot(
     throw new DbReadError('corrupt', `${dbPath} is not a SQLite database (it does not start with "SQLite format 3")`, dbPath);
   }
   const header = parseDbHeader(head, dbPath);
-  const { pageSize } = header;
-  if (size % pageSize !== 0) {
+  if (size % header.pageSize !== 0) {
     throw new DbReadError(
       'truncated',
-      `${dbPath} is truncated or damaged: its size (${size} bytes) is not a multiple of its page size (${pageSize})`,
+      `${dbPath} is truncated or damaged: its size (${size} bytes) is not a multiple of its page size (${header.pageSize})`,
       dbPath,
     );
   }
-  const mainPages = size / pageSize;
+  return { ...header, mainPages: size / header.pageSize };
+}
 
-  if (walState !== null && walSource !== null) {
-    const damage = walDamage(walState, walSource.size, pageSize, side);
-    if (damage !== null) {
-      // A log being written while it was read can look damaged: that is a torn read, retried.
-      if (life.written()) throw torn(dbPath);
-      throw new DbReadError('corrupt', damage, dbPath);
-    }
+/**
+ * The log the snapshot uses (its committed frames), or null when it has none to give. Throws
+ * DbReadError when a non-empty -wal cannot be trusted (see walDamage): `torn` when a file was
+ * written while it was read.
+ */
+function usableWal(dbPath: string, st: WalState | null, files: SnapshotFiles, pageSize: number, side: SideFiles): WalState | null {
+  if (st === null || files.wal === null) return null;
+  const damage = walDamage(st, files.wal.size, pageSize, side);
+  if (damage !== null) {
+    // A log being written while it was read can look damaged: that is a torn read, retried.
+    if (files.written()) throw torn(dbPath);
+    throw new DbReadError('corrupt', damage, dbPath);
   }
+  return st.headerProblem === null && st.pageSize === pageSize && st.committedFrames > 0 ? st : null;
+}
 
-  let walIgnoredReason: string | null = null;
-  let wal: WalState | null = null;
-  if (walState === null) walIgnoredReason = 'no write-ahead log';
-  else if (walState.headerProblem !== null) walIgnoredReason = walState.headerProblem;
-  else if (walState.pageSize !== pageSize) walIgnoredReason = walPageSizeProblem(walState.pageSize, pageSize);
-  else if (walState.committedFrames === 0) walIgnoredReason = 'no committed frames';
-  else wal = walState;
-
+/**
+ * The database's page count: the last commit's in the log (or the header's, or the file's),
+ * checked against what the file and the log hold. Throws DbReadError (`truncated`, `corrupt`).
+ */
+function snapshotPageCount(
+  dbPath: string,
+  header: DbHeaderInfo & { mainPages: number },
+  wal: WalState | null,
+  files: SnapshotFiles,
+  early: Buffer | null,
+  stats: ReadStats,
+): number {
+  const { pageSize, mainPages } = header;
+  const walOffsets = wal?.pageOffsets ?? new Map<number, number>();
   let pageCount = wal !== null ? wal.dbSizePages : (header.headerPageCount ?? mainPages);
-  const walOffsets: ReadonlyMap<number, number> = wal?.pageOffsets ?? new Map();
-
   // Every page must come from the WAL or the main file. The page count comes from the file and
   // may be anything up to 2^32 - 1: count the WAL's pages above the main file instead of looping
   // over the page numbers.
   const above: number[] = [];
   for (const p of walOffsets.keys()) if (p > mainPages && p <= pageCount) above.push(p);
   const missing = pageCount > mainPages ? pageCount - mainPages - above.length : 0;
-  let firstMissing = 0;
   if (missing > 0) {
     above.sort((a, b) => a - b);
-    firstMissing = mainPages + 1;
+    let firstMissing = mainPages + 1;
     for (const p of above) {
       if (p !== firstMissing) break;
       firstMissing++;
     }
-  }
-  if (missing > 0) {
     throw new DbReadError(
       'truncated',
       `${dbPath} is truncated: the database has ${pageCount} pages of ${pageSize} bytes but the file holds only ${mainPages}` +
@@ -832,7 +810,12 @@ function buildSnapshot(
     // a smaller one as the database's size.
     const p1 = Buffer.alloc(100);
     const off1 = walOffsets.get(1);
-    const got1 = off1 !== undefined && walSource !== null ? walSource.read(p1, off1) : main.read(p1, 0);
+    const got1 =
+      off1 !== undefined && files.wal !== null
+        ? files.wal.read(p1, off1)
+        : early !== null
+          ? early.copy(p1, 0, 0, 100)
+          : files.main.read(p1, 0);
     stats.bytesRead += got1;
     if (got1 < p1.length) throw torn(dbPath, 'changed while it was being read: page 1 is no longer in the file');
     const inHeader = p1.readUInt32BE(28);
@@ -847,203 +830,231 @@ function buildSnapshot(
       pageCount = inHeader;
     }
   }
+  return pageCount;
+}
+
+/**
+ * The pages kept from earlier reads of the same file that still hold (see KeptPages), or a new,
+ * empty set for this version of the files.
+ */
+function keptPagesFor(files: SnapshotFiles, pageSize: number, wal: WalState | null, stats: ReadStats): KeptPages {
+  const file = files.mainStamp;
+  const walFile = files.walStamp;
+  const base =
+    `${pageSize}|${file.dev}:${file.ino}:${file.size}:${file.mtimeMs}:${file.ctimeMs}|` +
+    (wal === null ? 'no-wal' : `${walFile?.dev}:${walFile?.ino}:${wal.header.toString('hex')}`);
+  const walEnd = wal?.committedEnd ?? 0;
+  const k = keptPages.get(files.keptKey);
+  let kept: KeptPages;
+  // A log validated from its start again (rewritten in place, not only grown) may hold other
+  // bytes in frames whose pages were kept: keep nothing then.
+  if (k && k.base === base && walEnd >= k.walEnd && (wal === null || stats.walResumed)) {
+    if (walEnd > k.walEnd && wal !== null) {
+      // Pages of the frames committed since: their last copy is new.
+      for (const [p, o] of wal.pageOffsets) {
+        if (o >= k.walEnd && k.pages.delete(p)) k.bytes -= pageSize;
+      }
+      k.walEnd = walEnd;
+    }
+    kept = k;
+  } else {
+    kept = { base, walEnd, pages: new Map(), bytes: 0 };
+  }
+  keptPages.delete(files.keptKey);
+  keptPages.set(files.keptKey, kept);
+  while (keptPages.size > KEPT_MAX_FILES) keptPages.delete(keptPages.keys().next().value as string);
+  return kept;
+}
+
+function buildSnapshot(dbPath: string, files: SnapshotFiles, walState: WalState | null, stats: ReadStats, side: SideFiles): Snapshot {
+  const header = readMainHeader(dbPath, files.main, stats);
+  const { pageSize } = header;
+  const wal = usableWal(dbPath, walState, files, pageSize, side);
+  // The snapshot's page 1 read before the log's frames (see SideFiles.page1), when no frame holds it.
+  const early = wal !== null && !wal.pageOffsets.has(1) && side.page1 !== null && side.page1.length >= pageSize ? side.page1 : null;
+  const pageCount = snapshotPageCount(dbPath, header, wal, files, early, stats);
   stats.pageSize = pageSize;
   stats.pageCount = pageCount;
+  return new PagedSnapshot(dbPath, files, wal, pageSize, pageCount, early, keptPagesFor(files, pageSize, wal, stats), stats);
+}
 
-  let kept: KeptPages | null = null;
-  if (life.keptKey !== null) {
-    const base =
-      `${pageSize}|${file.dev}:${file.ino}:${file.size}:${file.mtimeMs}:${file.ctimeMs}|` +
-      (wal === null ? 'no-wal' : `${walFile?.dev}:${walFile?.ino}:${wal.header.toString('hex')}`);
-    const walEnd = wal?.committedEnd ?? 0;
-    const k = keptPages.get(life.keptKey);
-    // A log validated from its start again (rewritten in place, not only grown) may hold other
-    // bytes in frames whose pages were kept: keep nothing then.
-    if (k && k.base === base && walEnd >= k.walEnd && (wal === null || stats.walResumed)) {
-      if (walEnd > k.walEnd) {
-        // Pages of the frames committed since: their last copy is new.
-        for (const [p, o] of walOffsets) {
-          if (o >= k.walEnd && k.pages.delete(p)) k.bytes -= pageSize;
-        }
-        k.walEnd = walEnd;
-      }
-      kept = k;
-    } else {
-      kept = { base, walEnd, pages: new Map(), bytes: 0 };
-    }
-    keptPages.delete(life.keptKey);
-    keptPages.set(life.keptKey, kept);
-    while (keptPages.size > KEPT_MAX_FILES) keptPages.delete(keptPages.keys().next().value as string);
+/** One snapshot: the main file plus the committed frames of its -wal, read page by page on demand. */
+class PagedSnapshot implements Snapshot {
+  readonly file: FileStamp;
+  readonly version: string;
+  readonly walFramesApplied: number;
+  private readonly walOffsets: ReadonlyMap<number, number>;
+  /** The pages kept between reads; null once this read may have seen files that changed. */
+  private kept: KeptPages | null;
+  /**
+   * Pages this read took from the main file on disk (kept pages are the snapshot's already):
+   * what a checkpoint may have overwritten while they were read (see readStillValid).
+   */
+  private readonly fromMain = new Set<number>();
+  private readonly cache = new Map<number, Buffer>();
+  private readonly seen = new Set<number>();
+  private closed = false;
+
+  constructor(
+    readonly path: string,
+    private readonly files: SnapshotFiles,
+    wal: WalState | null,
+    readonly pageSize: number,
+    readonly pageCount: number,
+    /** Page 1 read before the log's frames (see SideFiles.page1), or null. */
+    private readonly early: Buffer | null,
+    kept: KeptPages,
+    readonly stats: ReadStats,
+  ) {
+    const file = files.mainStamp;
+    const walFile = files.walStamp;
+    this.file = file;
+    this.walOffsets = wal?.pageOffsets ?? new Map();
+    this.walFramesApplied = wal?.committedFrames ?? 0;
+    this.kept = kept;
+    this.version = [
+      `${file.dev}:${file.ino}:${file.size}:${file.mtimeMs}:${file.ctimeMs}`,
+      wal === null
+        ? 'no-wal'
+        : `${walFile?.dev}:${walFile?.ino}:${wal.header.toString('hex')}:${wal.committedFrames}:${wal.committedEnd}:${wal.dbSizePages}:${wal.checksumAtCommit.join(':')}`,
+    ].join('|');
+    // Page 1's header (page size, page count) came from the main file, unless read early.
+    if (!this.walOffsets.has(1) && early === null) this.fromMain.add(1);
   }
-  const keep = (n: number, b: Buffer): void => {
-    if (kept !== null && !kept.pages.has(n) && kept.bytes + pageSize <= KEPT_MAX_BYTES) {
-      kept.pages.set(n, Buffer.from(b.subarray(0, pageSize)));
-      kept.bytes += pageSize;
-    }
-  };
-  const dropKept = (): void => {
-    if (life.keptKey !== null && keptPages.get(life.keptKey) === kept) keptPages.delete(life.keptKey);
-    kept = null;
-  };
-  // Pages this read took from the main file on disk (kept pages are the snapshot's already):
-  // what a checkpoint may have overwritten while they were read (see readStillValid).
-  const fromMain = new Set<number>();
-  if (!walOffsets.has(1)) fromMain.add(1); // its header (page size, page count) came from there
-  const changedNow = (): boolean => {
-    const c = life.changed(fromMain, pageSize);
-    // What this read kept may come from files that were changing: forget it.
-    if (c) dropKept();
-    return c;
-  };
 
-  let closed = false;
-  const cache = new Map<number, Buffer>();
-  const seen = new Set<number>();
-  const checkPage = (n: number): void => {
-    if (!Number.isInteger(n) || n < 1 || n > pageCount) {
-      throw new RangeError(`page ${n} is outside 1..${pageCount}`);
+  readPage(n: number): Buffer {
+    this.checkPage(n);
+    let b = this.cache.get(n);
+    if (b === undefined) {
+      b = Buffer.allocUnsafe(this.pageSize);
+      this.load(n, b);
+      this.cache.set(n, b);
     }
-    if (closed) throw new Error(`the snapshot of ${dbPath} is closed`);
-  };
-  /** Reads page n into `buf` (no cache). */
-  const noteRead = (n: number): void => {
-    if (!seen.has(n)) {
-      seen.add(n);
-      stats.pagesRead.push(n);
+    return b;
+  }
+
+  readPageInto(n: number, buf: Buffer): Buffer {
+    this.checkPage(n);
+    const cached = this.cache.get(n);
+    if (cached) cached.copy(buf, 0, 0, this.pageSize);
+    else this.load(n, buf.subarray(0, this.pageSize));
+    return buf;
+  }
+
+  isWalPage(n: number): boolean {
+    return n <= this.pageCount && this.walOffsets.has(n);
+  }
+
+  isKept(n: number): boolean {
+    return this.kept?.pages.has(n) ?? false;
+  }
+
+  readRunInto(first: number, count: number, buf: Buffer): Buffer {
+    const { pageSize } = this;
+    this.checkPage(first);
+    this.checkPage(first + count - 1);
+    for (let n = first; n < first + count; n++) {
+      if (this.walOffsets.has(n)) throw new RangeError(`page ${n} is in the write-ahead log`);
     }
-  };
-  /** Reads page n into `buf` (no cache). */
-  const load = (n: number, buf: Buffer): void => {
-    const k = kept?.pages.get(n);
+    const want = buf.subarray(0, count * pageSize);
+    for (let n = first; n < first + count; n++) this.fromMain.add(n);
+    const got = this.files.main.read(want, (first - 1) * pageSize);
+    this.stats.pageReadCalls++;
+    this.stats.mainPageReads += count;
+    this.stats.bytesRead += got;
+    for (let n = first; n < first + count; n++) this.noteRead(n);
+    if (got < want.length) {
+      throw torn(this.path, `changed while it was being read: page ${first + Math.floor(got / pageSize)} is no longer in the file`);
+    }
+    for (let i = 0; i < count; i++) this.keep(first + i, want.subarray(i * pageSize, (i + 1) * pageSize));
+    return want;
+  }
+
+  changed(): boolean {
+    const c = this.files.changed(this.fromMain, this.pageSize);
+    // What this read kept may come from files that were changing: forget it.
+    if (c) this.dropKept();
+    return c;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.cache.clear();
+    this.files.close();
+  }
+
+  private checkPage(n: number): void {
+    if (!Number.isInteger(n) || n < 1 || n > this.pageCount) {
+      throw new RangeError(`page ${n} is outside 1..${this.pageCount}`);
+    }
+    if (this.closed) throw new Error(`the snapshot of ${this.path} is closed`);
+  }
+
+  private noteRead(n: number): void {
+    if (!this.seen.has(n)) {
+      this.seen.add(n);
+      this.stats.pagesRead.push(n);
+    }
+  }
+
+  /** Reads page n into `buf` (no cache): kept, read early, from the -wal or the main file. */
+  private load(n: number, buf: Buffer): void {
+    const { pageSize, stats } = this;
+    const k = this.kept?.pages.get(n);
     if (k !== undefined) {
       k.copy(buf, 0, 0, pageSize);
       stats.keptPageHits++;
       return;
     }
-    const off = n <= pageCount ? walOffsets.get(n) : undefined;
+    if (n === 1 && this.early !== null) {
+      this.early.copy(buf, 0, 0, pageSize);
+      this.noteRead(1);
+      this.keep(1, buf);
+      return;
+    }
+    const off = this.walOffsets.get(n);
     let got: number;
-    if (off !== undefined && walSource !== null) {
-      got = walSource.read(buf, off);
+    if (off !== undefined && this.files.wal !== null) {
+      got = this.files.wal.read(buf, off);
       stats.walPageReads++;
     } else {
-      fromMain.add(n);
-      got = main.read(buf, (n - 1) * pageSize);
+      this.fromMain.add(n);
+      got = this.files.main.read(buf, (n - 1) * pageSize);
       stats.mainPageReads++;
     }
     stats.pageReadCalls++;
     stats.bytesRead += got;
-    noteRead(n);
+    this.noteRead(n);
     if (got < pageSize) {
-      throw torn(dbPath, `changed while it was being read: page ${n} is no longer in the file`);
+      throw torn(this.path, `changed while it was being read: page ${n} is no longer in the file`);
     }
-    keep(n, buf);
-  };
+    this.keep(n, buf);
+  }
 
-  /** As load(), without counting the page as read by a query (buildImage reads them all). */
-  const loadQuietly = (n: number, buf: Buffer): void => {
-    const off = walOffsets.get(n);
-    if (off === undefined || walSource === null) fromMain.add(n);
-    const got = off !== undefined && walSource !== null ? walSource.read(buf, off) : main.read(buf, (n - 1) * pageSize);
-    if (got < pageSize) throw torn(dbPath, `changed while it was being read: page ${n} is no longer in the file`);
-  };
+  private keep(n: number, b: Buffer): void {
+    const kept = this.kept;
+    if (kept !== null && !kept.pages.has(n) && kept.bytes + this.pageSize <= KEPT_MAX_BYTES) {
+      kept.pages.set(n, Buffer.from(b.subarray(0, this.pageSize)));
+      kept.bytes += this.pageSize;
+    }
+  }
 
-  let offsetsView: ReadonlyMap<number, number> | null = null;
-  return {
-    path: dbPath,
-    pageSize,
-    pageCount,
-    file,
-    version: [
-      `${file.dev}:${file.ino}:${file.size}:${file.mtimeMs}:${file.ctimeMs}`,
-      wal === null
-        ? 'no-wal'
-        : `${walFile?.dev}:${walFile?.ino}:${wal.header.toString('hex')}:${wal.committedFrames}:${wal.committedEnd}:${wal.dbSizePages}:${wal.checksumAtCommit.join(':')}`,
-    ].join('|'),
-    walFramesApplied: wal?.committedFrames ?? 0,
-    walIgnoredReason,
-    get walPageOffsets(): ReadonlyMap<number, number> {
-      if (offsetsView === null) {
-        const m = new Map<number, number>();
-        for (const [p, o] of walOffsets) if (p <= pageCount) m.set(p, o);
-        offsetsView = m;
-      }
-      return offsetsView;
-    },
-    stats,
-    readPage(n: number): Buffer {
-      checkPage(n);
-      let b = cache.get(n);
-      if (b === undefined) {
-        b = Buffer.allocUnsafe(pageSize);
-        load(n, b);
-        cache.set(n, b);
-      }
-      return b;
-    },
-    readPageInto(n: number, buf: Buffer): Buffer {
-      checkPage(n);
-      const cached = cache.get(n);
-      if (cached) cached.copy(buf, 0, 0, pageSize);
-      else load(n, buf.subarray(0, pageSize));
-      return buf;
-    },
-    isWalPage(n: number): boolean {
-      return n <= pageCount && walOffsets.has(n);
-    },
-    isKept(n: number): boolean {
-      return kept?.pages.has(n) ?? false;
-    },
-    readRunInto(first: number, count: number, buf: Buffer): Buffer {
-      checkPage(first);
-      checkPage(first + count - 1);
-      for (let n = first; n < first + count; n++) {
-        if (walOffsets.has(n)) throw new RangeError(`page ${n} is in the write-ahead log`);
-      }
-      const want = buf.subarray(0, count * pageSize);
-      for (let n = first; n < first + count; n++) fromMain.add(n);
-      const got = main.read(want, (first - 1) * pageSize);
-      stats.pageReadCalls++;
-      stats.mainPageReads += count;
-      stats.bytesRead += got;
-      for (let n = first; n < first + count; n++) noteRead(n);
-      if (got < want.length) {
-        throw torn(dbPath, `changed while it was being read: page ${first + Math.floor(got / pageSize)} is no longer in the file`);
-      }
-      for (let i = 0; i < count; i++) keep(first + i, want.subarray(i * pageSize, (i + 1) * pageSize));
-      return want;
-    },
-    buildImage(): Buffer {
-      checkPage(1);
-      const image = Buffer.allocUnsafe(pageCount * pageSize);
-      for (let n = 1; n <= pageCount; n++) {
-        const cached = cache.get(n);
-        if (cached) cached.copy(image, (n - 1) * pageSize);
-        else loadQuietly(n, image.subarray((n - 1) * pageSize, n * pageSize));
-      }
-      patchHeaderForRollbackMode(image, pageCount);
-      return image;
-    },
-    changed: () => changedNow(),
-    verifyUnchanged(): void {
-      if (changedNow()) throw torn(dbPath);
-    },
-    close(): void {
-      closed = true;
-      cache.clear();
-      life.close();
-    },
-  };
+  private dropKept(): void {
+    if (keptPages.get(this.files.keptKey) === this.kept) keptPages.delete(this.files.keptKey);
+    this.kept = null;
+  }
 }
 
 /**
- * Makes page 1 say "rollback journal mode, `pageCount` pages, header size trustworthy", so
- * that SQLite opens the image without looking for a WAL.
+ * True when the -wal of `dbPath` was restarted (a new header) since the last read validated it:
+ * what made a read torn, when it is.
  */
-export function patchHeaderForRollbackMode(image: Buffer, pageCount: number): void {
-  if (image[18] === 2) image[18] = 1;
-  if (image[19] === 2) image[19] = 1;
-  image.writeUInt32BE(pageCount, 28);
-  image.writeUInt32BE(image.readUInt32BE(24), 92);
+export function walRestartedSinceRead(dbPath: string): boolean {
+  try {
+    return restartedSinceValidated(`${fs.realpathSync.native(dbPath)}-wal`);
+  } catch {
+    return false;
+  }
 }
 
 /** The absolute form of a user-supplied path (no symlink resolution: we read what it points to). */
@@ -1051,4 +1062,3 @@ export function absoluteDbPath(p: string): string {
   return path.resolve(p);
 }
 
-export { WAL_HEADER_SIZE };
