@@ -44,6 +44,7 @@ export DECNET_TEST_FLEET_W1_TLS_HOST=tcp://127.0.0.1:${DECNET_TEST_FLEET_TLS_POR
 export DECNET_TEST_FLEET_W1_CERT_PATH=$fleet_root-w1/certs/client
 
 npm run --silent typecheck
+npm run --silent lint
 npm run --silent test:unit
 npm run --silent test:integration
 npm run --silent test:e2e

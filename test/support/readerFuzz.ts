@@ -1109,7 +1109,7 @@ const walFrames: Mutation = (c, r) => {
   ] as const);
   const a = int(r, 0, m.validFrames - 1);
   const b = int(r, 0, m.validFrames - 1);
-  let desc = '';
+  let desc: string;
   if (how === 'dup') {
     frames.splice(b, 0, Buffer.from(frames[a]));
     desc = `copy of frame ${a} inserted at ${b}`;

@@ -150,7 +150,7 @@ async function main(): Promise<void> {
           if (err.kind === 'torn') return { kind: 'torn-at-rest', refusedAs: err.kind, oracleOk, ms, detail: err.message };
           return { kind: 'refused', refusedAs: err.kind, oracleOk, ms, detail: err.message };
         }
-        return { kind: 'non-DbReadError', oracleOk, ms, detail: `${err instanceof Error ? err.stack : String(err)}; ${sqlite}` };
+        return { kind: 'non-DbReadError', oracleOk, ms, detail: `${err instanceof Error ? err.stack : JSON.stringify(err)}; ${sqlite}` };
       }
       if (!a.ok) return { kind: 'rows-despite-damage', oracleOk, ms, detail: `reader returned ${got!.topologies.length} topologies, ${got!.lans.length} lans; ${sqlite}` };
       const d = diffRows(got!, expectedRows(a));
