@@ -90,12 +90,15 @@ export async function applyCommand(argv: string[], io: Io): Promise<number> {
       case 'refused':
       case 'cancelled':
       case 'nothing':
+        if (values.json) {
+          io.stdout(safeJson({ error: { kind: outcome.kind === 'cancelled' ? 'cancelled' : 'refused', message: outcome.message } }));
+        }
         io.stderr(`decnet-reaper: refused: ${outcome.message}`);
         return EXIT_REFUSED;
       case 'planned':
         return EXIT_OK;
     }
   } catch (err) {
-    return endWith(err, io, APPLY_USAGE);
+    return endWith(err, io, APPLY_USAGE, argv.includes('--json'));
   }
 }

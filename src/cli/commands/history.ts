@@ -35,6 +35,7 @@ export async function historyCommand(argv: string[], io: Io): Promise<number> {
     try {
       history = readAuditHistory(file, { limit });
     } catch (err) {
+      if (values.json) io.stdout(safeJson({ error: { kind: 'unreadable', message: (err as Error).message } }));
       io.stderr(`decnet-reaper: ${(err as Error).message}`);
       return EXIT_REFUSED;
     }
@@ -53,6 +54,6 @@ export async function historyCommand(argv: string[], io: Io): Promise<number> {
     }
     return await Promise.resolve(EXIT_OK);
   } catch (err) {
-    return endWith(err, io, HISTORY_USAGE);
+    return endWith(err, io, HISTORY_USAGE, argv.includes('--json'));
   }
 }

@@ -65,6 +65,6 @@ export async function planCommand(argv: string[], io: Io): Promise<number> {
     else io.stdout(`Dry run: nothing is removed.\n${formatPlan(plan)}\nPlan written to ${dest} (plan_sha256 ${file.plan_sha256}).`);
     return EXIT_OK;
   } catch (err) {
-    return endWith(err, io, PLAN_USAGE);
+    return endWith(err, io, PLAN_USAGE, argv.includes('--json'));
   }
 }

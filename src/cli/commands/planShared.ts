@@ -6,6 +6,7 @@ import { CLI_SETTING_NAMES, parseMysqlUrl, resolveDatabase, type DbTarget } from
 import { resolveDockerEndpoint, type DockerEndpoint } from '../../core/dockerEndpoint';
 import { RefusedError } from '../../core/model';
 import type { RemovalAsker } from '../../core/removal/session';
+import { safeJson } from '../../core/textSafe';
 import { CliError } from '../errors';
 import type { Io } from '../io';
 
@@ -120,7 +121,10 @@ export function terminalAsker(io: Io): RemovalAsker {
 }
 
 /** How an error ends a command: its exit status, its message on stderr. */
-export function endWith(err: unknown, io: Io, usage: string): number {
+export function endWith(err: unknown, io: Io, usage: string, json = false): number {
+  // With --json, one document whatever happens: the error, as every command prints it.
+  const kind = err instanceof RefusedError ? 'refused' : err instanceof CommandUsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 'usage' : 'unexpected';
+  if (json) io.stdout(safeJson({ error: { kind, message: (err as Error)?.message ?? String(err) } }));
   if (err instanceof RefusedError) {
     io.stderr(`decnet-reaper: refused: ${err.message}`);
     return EXIT_REFUSED;
