@@ -5,18 +5,13 @@
 import * as vscode from 'vscode';
 import { endpointLabel } from '../core/scan';
 import { TopologyWatcher, type ChangeReason, type ConnectionState } from '../core/watch';
-import { FullSettings, SETTINGS_SECTION, Settings } from './constants';
+import { FullSettings } from './constants';
 import { Disposable } from './disposable';
 import type { ComponentLog } from './log';
+import { readPollSeconds } from './settings';
 import type { TopologyTreeModel } from './tree/topologyTreeModel';
-import type { TreeNode } from './tree/topologyTreeProvider';
+import type { TreeNode } from './tree/nodes';
 
-export const DEFAULT_POLL_SECONDS = 60;
-
-function pollSeconds(): number {
-  const value = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<number>(Settings.pollIntervalSeconds, DEFAULT_POLL_SECONDS);
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.max(5, value) : 0;
-}
 
 function describeReasons(reasons: ChangeReason[]): string {
   const parts = reasons.map((r) => {
@@ -74,7 +69,7 @@ export class LiveRefresh extends Disposable {
     const target = this.model.snapshot?.target;
     if (!target) return; // The first scan has not finished: started when it has.
     const dbPath = target.db.kind === 'sqlite' ? target.db.path : undefined;
-    const poll = pollSeconds();
+    const poll = readPollSeconds();
     const key = JSON.stringify([endpointLabel(target.options.dockerHost), dbPath ?? null, poll]);
     if (this.watcher && key === this.watching) return;
     this.stop('target changed');

@@ -2,7 +2,8 @@
 import * as vscode from 'vscode';
 import { TOPOLOGIES_VIEW_ID } from './constants';
 import { Disposable } from './disposable';
-import { TopologyTreeProvider, type TreeNode } from './tree/topologyTreeProvider';
+import type { TreeNode } from './tree/nodes';
+import { TopologyTreeProvider } from './tree/topologyTreeProvider';
 import type { TopologyTreeModel } from './tree/topologyTreeModel';
 
 export class Trees extends Disposable {

@@ -18,7 +18,7 @@ import { REMOVE_ACTION, SHOW_REPORT_ACTION, TOPOLOGIES_VIEW_ID } from './constan
 import { describeError, type ComponentLog, type Log } from './log';
 import { showErrorWithOutput } from './notify';
 import type { TopologyTreeModel } from './tree/topologyTreeModel';
-import type { TreeNode } from './tree/topologyTreeProvider';
+import type { TreeNode } from './tree/nodes';
 
 export type RemovalRequest =
   /** These prefixes, as chosen in the tree. */

@@ -3,7 +3,7 @@ import type * as vscode from 'vscode';
 import type { Log } from './log';
 import type { RemovalFlow } from './removalFlow';
 import type { TopologyTreeModel } from './tree/topologyTreeModel';
-import type { TreeNode } from './tree/topologyTreeProvider';
+import type { TreeNode } from './tree/nodes';
 
 export interface Services {
   readonly log: Log;

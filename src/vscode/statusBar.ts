@@ -2,8 +2,9 @@
 // it reveals the Topologies view. Hidden when there is nothing to report, unless
 // decnet.statusBar.alwaysShow says otherwise.
 import * as vscode from 'vscode';
-import { FullSettings, SETTINGS_SECTION, Settings, TOPOLOGIES_VIEW_ID } from './constants';
+import { FullSettings, TOPOLOGIES_VIEW_ID } from './constants';
 import { Disposable } from './disposable';
+import { readStatusBarAlwaysShow } from './settings';
 import { isTornDown, statusBarText, statusBarTooltip } from './tree/labels';
 import type { TopologyTreeModel } from './tree/topologyTreeModel';
 
@@ -32,7 +33,7 @@ export class StatusBar extends Disposable {
     const orphans = result?.orphanPrefixes.length ?? 0;
     const conflicts = snapshot?.conflicts.length ?? 0;
     const tornDown = result?.groups.filter((g) => isTornDown(g)).length ?? 0;
-    const always = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<boolean>(Settings.statusBarAlwaysShow, false);
+    const always = readStatusBarAlwaysShow();
     if (!orphans && !conflicts && !always) {
       this.item.hide();
       return;

@@ -1,5 +1,5 @@
 import type { Services } from '../services';
-import { asGroupNode } from '../tree/topologyTreeProvider';
+import { asGroupNode } from '../tree/nodes';
 
 /**
  * decnet.orphanGroup.remove — from the tree (inline or context menu) with the group node. Also

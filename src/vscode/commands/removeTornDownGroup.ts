@@ -1,5 +1,5 @@
 import type { Services } from '../services';
-import { asGroupNode } from '../tree/topologyTreeProvider';
+import { asGroupNode } from '../tree/nodes';
 
 /**
  * decnet.tornDownGroup.remove — from the tree's context menu with a torn-down group node. Also
