@@ -12,8 +12,8 @@ const PENDING = '5e5e5e5e-1111-4222-8333-444455556666';
 const ORPHAN = 'ecbbe627';
 
 const target: ScanTarget = {
-  db: { kind: 'sqlite', path: '/test/decnet.db', origin: 'setting' } as ScanTarget['db'],
-  options: { db: { kind: 'sqlite', path: '/test/decnet.db', origin: 'setting' } as ScanTarget['db'], dockerHost: 'unix:///test/docker.sock' },
+  db: { kind: 'sqlite', path: '/test/decnet.db', origin: 'setting' },
+  options: { db: { kind: 'sqlite', path: '/test/decnet.db', origin: 'setting' }, dockerHost: 'unix:///test/docker.sock' },
 };
 
 function world(): DockerInventory {
