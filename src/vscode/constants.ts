@@ -14,6 +14,13 @@ export const Commands = {
   openSettings: 'decnet.settings.open',
   findSubnetOverlaps: 'decnet.overlaps.find',
   removeTornDownGroup: 'decnet.tornDownGroup.remove',
+  /** The status bar's click: the view, with the first problem selected. */
+  revealFirstProblem: 'decnet.topologies.revealProblem',
+  revealNetwork: 'decnet.network.reveal',
+  copyId: 'decnet.resource.copyId',
+  copyName: 'decnet.resource.copyName',
+  inspect: 'decnet.resource.inspect',
+  findOverlapsForSubnet: 'decnet.network.findOverlaps',
 } as const;
 
 /** Setting keys: the section and the keys below it, as `getConfiguration(SETTINGS_SECTION).get(key)` wants them. */
@@ -39,6 +46,8 @@ export const FullSettings = {
 export const ContextKeys = {
   /** True when no DECNET database location was found at all: the view shows its welcome content. */
   noDatabase: 'decnet.noDatabase',
+  /** `sqlite`, `mysql`, `none` or `invalid`: Set MySQL Password… shows in the palette only for `mysql`. */
+  databaseKind: 'decnet.databaseKind',
 } as const;
 
 /** `contextValue`s of tree items, matched by `viewItem == …` in package.json menus. */
@@ -52,6 +61,14 @@ export const ContextValues = {
   tornDownGroup: 'tornDownGroup',
   unknownGroup: 'unknownGroup',
   foreignSection: 'foreignSection',
+  blockedSection: 'blockedSection',
+  /** A LAN blocked by an orphan's network: offers Reveal and Force Remove. */
+  blockedByOrphan: 'blocked.orphan',
+  /** A LAN blocked by a torn-down topology's leftover: offers Reveal and Remove Leftovers. */
+  blockedByTornDown: 'blocked.tornDown',
+  /** A LAN blocked by a network the reaper never removes: offers Reveal. */
+  blocked: 'blocked',
+  foreignEndpoint: 'foreignEndpoint',
   foreignNetwork: 'foreignNetwork',
   container: 'container',
   network: 'network',

@@ -9,6 +9,7 @@ import { removeTornDownGroup } from './commands/removeTornDownGroup';
 import { selectDatabase } from './commands/selectDatabase';
 import { setMysqlPassword } from './commands/setMysqlPassword';
 import { showOutput } from './commands/showOutput';
+import { copyId, copyName, findOverlapsForSubnet, inspect, revealFirstProblem, revealNetwork } from './commands/resourceActions';
 import { Commands } from './constants';
 import { describeError } from './log';
 import { showErrorWithOutput } from './notify';
@@ -26,6 +27,12 @@ const handlers: Record<(typeof Commands)[keyof typeof Commands], Handler> = {
   [Commands.openSettings]: openSettings,
   [Commands.findSubnetOverlaps]: findSubnetOverlaps,
   [Commands.removeTornDownGroup]: removeTornDownGroup,
+  [Commands.revealFirstProblem]: revealFirstProblem,
+  [Commands.revealNetwork]: revealNetwork,
+  [Commands.copyId]: copyId,
+  [Commands.copyName]: copyName,
+  [Commands.inspect]: inspect,
+  [Commands.findOverlapsForSubnet]: findOverlapsForSubnet,
 };
 
 export function registerCommands(services: Services): vscode.Disposable[] {

@@ -3,7 +3,7 @@
 // the prefix typed for a torn-down topology's leftovers), shows progress in the view, and tells
 // the outcome (output channel, one summary message, refresh).
 import * as vscode from 'vscode';
-import type { RemovalMode, RemovalPlan } from '../core/model';
+import type { ReapReport, RemovalMode, RemovalPlan, ScanResult } from '../core/model';
 import {
   runRemovalSession,
   SCAN_FAILED,
@@ -13,12 +13,14 @@ import {
   type RemovalProgressSink,
   type RemovalRequest as SessionRequest,
 } from '../core/removal/session';
-import { formatReport, removalSubject } from '../core/removal/text';
+import { formatReport, formatReportText, removalSubject, reportJson } from '../core/removal/text';
 import { REMOVE_ACTION, SHOW_REPORT_ACTION, TOPOLOGIES_VIEW_ID } from './constants';
+import type { ReadOnlyDocuments } from './documents';
 import { describeError, type ComponentLog, type Log } from './log';
-import { showErrorWithOutput } from './notify';
+import { fixesFor, showErrorWithOutput } from './notify';
+import type { Trees } from './registerTrees';
+import { orphanGroupDescription } from './tree/labels';
 import type { TopologyTreeModel } from './tree/topologyTreeModel';
-import type { TreeNode } from './tree/nodes';
 
 export type RemovalRequest =
   /** These prefixes, as chosen in the tree. */
@@ -27,8 +29,8 @@ export type RemovalRequest =
   | { kind: 'allOrphans' }
   /** Let the user pick among the orphan prefixes of the fresh scan. */
   | { kind: 'pick' }
-  /** The leftovers of a torn_down topology: this prefix, or one the user picks. */
-  | { kind: 'tornDown'; prefix?: string };
+  /** The leftovers of torn_down topologies: these prefixes, or one the user picks. */
+  | { kind: 'tornDown'; prefixes?: string[] };
 
 const TITLES: Record<RemovalMode, { title: string; placeHolder: string }> = {
   orphan: { title: 'Force Remove Orphan Group', placeHolder: 'Orphan prefix to remove (you confirm the exact list next)' },
@@ -45,7 +47,8 @@ export class RemovalFlow {
   constructor(
     private readonly output: Log,
     private readonly model: TopologyTreeModel,
-    private readonly view: vscode.TreeView<TreeNode>,
+    private readonly trees: Pick<Trees, 'setProgress'>,
+    private readonly documents: ReadOnlyDocuments,
   ) {
     this.log = output.for('reaper');
   }
@@ -67,11 +70,20 @@ export class RemovalFlow {
     // Never plan from what the tree showed a while ago: the tree shows the read the plan is made from.
     const snapshot = await this.model.refresh();
     if (!snapshot) {
-      this.refuse(SCAN_FAILED);
+      this.refuse(SCAN_FAILED, undefined);
       return;
     }
-    const sessionRequest: SessionRequest =
-      request.kind === 'tornDown' ? { kind: 'tornDown', prefixes: request.prefix ? [request.prefix] : undefined } : request;
+    let sessionRequest: SessionRequest =
+      request.kind === 'tornDown' ? { kind: 'tornDown', prefixes: request.prefixes } : request;
+    if (request.kind === 'allOrphans' && snapshot.result.docker.ok && snapshot.result.db.ok && snapshot.result.orphanPrefixes.length > 1) {
+      // Reap All: every orphan group picked, any of them can be left out before the confirmation.
+      const chosen = await this.chooseOrphans(snapshot.result);
+      if (!chosen) {
+        this.log.info('cancelled at the choice of orphan groups; nothing removed');
+        return;
+      }
+      sessionRequest = chosen.length === snapshot.result.orphanPrefixes.length ? request : { kind: 'prefixes', prefixes: chosen };
+    }
     let removing: RemovalPlan | undefined;
     const progress: RemovalProgressSink = {
       around: async (plan, removal) => {
@@ -81,13 +93,13 @@ export class RemovalFlow {
         try {
           return await vscode.window.withProgress({ location: { viewId: TOPOLOGIES_VIEW_ID }, title: `Removing ${what}` }, removal);
         } finally {
-          this.view.message = undefined;
+          this.trees.setProgress(undefined);
           void this.model.refresh();
         }
       },
       step: (p, plan) => {
         this.log.info(`${p.done}/${p.total} ${p.message}`);
-        this.view.message = `Removing ${removalSubject(plan)}: ${p.done}/${p.total} · ${p.message}`;
+        this.trees.setProgress(`Removing ${removalSubject(plan)}: ${p.done}/${p.total} · ${p.message}`);
       },
     };
     let outcome: RemovalOutcome;
@@ -105,13 +117,27 @@ export class RemovalFlow {
       showErrorWithOutput(this.output, `Removing ${removalSubject(removing)} failed: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
-    this.tell(outcome);
+    this.tell(outcome, snapshot.result);
   }
 
-  private tell(outcome: RemovalOutcome): void {
+  /** A multi-select Quick Pick of the orphan groups, all picked: undefined when cancelled or none is left. */
+  private async chooseOrphans(result: ScanResult): Promise<string[] | undefined> {
+    const items = result.groups
+      .filter((g) => g.state === 'orphan')
+      .map((g) => ({ label: g.prefix, description: orphanGroupDescription(g), picked: true }));
+    const picked = await vscode.window.showQuickPick(items, {
+      title: 'Reap All Orphans: which groups?',
+      placeHolder: 'Untick the groups to keep; you confirm the exact list next',
+      canPickMany: true,
+      ignoreFocusOut: true,
+    });
+    return picked?.length ? picked.map((p) => p.label) : undefined;
+  }
+
+  private tell(outcome: RemovalOutcome, firstRead: ScanResult): void {
     switch (outcome.kind) {
       case 'refused':
-        this.refuse(outcome.message);
+        this.refuse(outcome.message, firstRead);
         return;
       case 'nothing':
         this.log.info(outcome.message);
@@ -127,10 +153,9 @@ export class RemovalFlow {
           outcome.report.errors.length > 0
             ? vscode.window.showWarningMessage(outcome.summary, SHOW_REPORT_ACTION)
             : vscode.window.showInformationMessage(outcome.summary, SHOW_REPORT_ACTION);
+        const report = outcome.report;
         void shown.then((pick) => {
-          if (pick === SHOW_REPORT_ACTION) {
-            this.output.show();
-          }
+          if (pick === SHOW_REPORT_ACTION) void this.showReport(report);
         });
         return;
       }
@@ -148,16 +173,28 @@ export class RemovalFlow {
       },
       confirm: async (_plan, question, detail) => {
         this.log.info(`asking to confirm:\n${detail}`);
-        const choice = await vscode.window.showWarningMessage(question, { modal: true, detail }, REMOVE_ACTION);
-        return choice === REMOVE_ACTION;
+        // Cancel first, so that it is the default button: Enter never removes.
+        const choice = await vscode.window.showWarningMessage(
+          question,
+          { modal: true, detail },
+          { title: 'Cancel', isCloseAffordance: true },
+          { title: REMOVE_ACTION },
+        );
+        return choice?.title === REMOVE_ACTION;
       },
       typePrefix: async (_plan, expected, prompt) => {
         const typed = await vscode.window.showInputBox({
           title: TITLES.tornDown.title,
           prompt,
-          placeHolder: expected,
+          placeHolder: 'the prefix shown above',
           ignoreFocusOut: true,
-          validateInput: (value) => (value.trim() === expected ? undefined : `Type ${expected} exactly to confirm.`),
+          // Quiet while it can still become the prefix; red only once it cannot.
+          validateInput: (value) => {
+            const typed = value.trim();
+            if (typed === expected) return undefined;
+            if (expected.startsWith(typed)) return { message: `Type ${expected} to confirm.`, severity: vscode.InputBoxValidationSeverity.Info };
+            return `Type ${expected} exactly to confirm.`;
+          },
         });
         if (typed === undefined) this.log.info('cancelled at the typed confirmation');
         return typed;
@@ -165,8 +202,15 @@ export class RemovalFlow {
     };
   }
 
-  private refuse(message: string): void {
+  /** The report as a read-only Markdown document: its text, then its JSON. The log keeps the log. */
+  private async showReport(report: ReapReport): Promise<void> {
+    const stamp = report.finished_at.replace(/[:.]/g, '-');
+    const text = ['# DECNET reap report', '', '```text', formatReportText(report), '```', '', '```json', reportJson(report), '```', ''].join('\n');
+    await this.documents.open(`decnet-reap-report-${stamp}.md`, text);
+  }
+
+  private refuse(message: string, read: ScanResult | undefined): void {
     this.log.warn(`refused: ${message}`);
-    showErrorWithOutput(this.output, message);
+    showErrorWithOutput(this.output, message, fixesFor(read));
   }
 }

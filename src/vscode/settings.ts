@@ -78,3 +78,14 @@ export function affectsScanTarget(e: vscode.ConfigurationChangeEvent): boolean {
     e.affectsConfiguration(key),
   );
 }
+
+/** The Settings editor's filter for this extension's settings. */
+export const EXTENSION_SETTINGS_QUERY = '@ext:decnet-tools.decnet-topology-reaper';
+
+/**
+ * Where machine-scoped settings written to the Global target end up, as the Settings editor
+ * names the tab: `Remote` in a remote window (Remote-SSH, code-server), else `User`.
+ */
+export function settingsTargetName(): 'Remote' | 'User' {
+  return vscode.env.remoteName ? 'Remote' : 'User';
+}

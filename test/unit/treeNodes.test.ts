@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classify } from '../../src/core/grouping';
 import { DbReadError, DockerUnavailableError, type DbSnapshot, type DockerInventory, type ScanResult } from '../../src/core/model';
-import { childNodes, makeSnapshot, nodeId, rootNodes, type TreeNode, type TreeState } from '../../src/vscode/tree/nodes';
+import { blockedDescription } from '../../src/vscode/tree/labels';
+import { blockerRemoval, childNodes, makeSnapshot, nodeId, prefixesOfNodes, rootNodes, type TreeNode, type TreeState } from '../../src/vscode/tree/nodes';
 import type { ScanTarget } from '../../src/vscode/settings';
 import { container, decnetLabels, inventory, network, snapshot, topology } from './fixtures';
 
@@ -57,13 +58,54 @@ describe('tree nodes', () => {
   it('lists Live, Orphans and the foreign network in a conflict, with one id each', () => {
     const inv = world();
     const roots = rootNodes(state(result(inv, db())));
-    assert.deepEqual(roots.map(nodeId), ['section/live', 'section/orphan', 'section/foreign']);
+    assert.deepEqual(roots.map(nodeId), ['section/blocked', 'section/live', 'section/orphan', 'section/foreign']);
     const ids = walk(roots);
     assert.equal(new Set(ids).size, ids.length, 'ids are unique');
     assert.ok(ids.includes(`group/orphan/${ORPHAN}`));
     assert.ok(ids.includes(`group/live/3f2a9c1e/network/${inv.networks[0].id}`));
     assert.ok(ids.includes(`foreign/network/${inv.networks[2].id}`), 'lab-net overlaps the live LAN network');
     assert.ok(!ids.includes(`foreign/network/${inv.networks[3].id}`), 'a foreign network in no conflict is not shown');
+  });
+
+  it('lists the pending topology whose LAN an orphan network blocks, first', () => {
+    const inv = world();
+    const roots = rootNodes(state(result(inv, db())));
+    const [blocked] = childNodes(roots[0]);
+    assert.equal(blocked.kind, 'blocked');
+    if (blocked.kind !== 'blocked') return;
+    assert.equal(blocked.blocked.lan.topologyName, 'maze-beta');
+    assert.equal(blocked.blocked.lan.lan, 'dmz');
+    assert.equal(blocked.blocked.group?.prefix, ORPHAN);
+    assert.equal(blockerRemoval(blocked.blocked), 'orphan');
+    assert.equal(blockedDescription(blocked.blocked.lan, blocked.blocked.conflict, false), `dmz blocked by orphan ${ORPHAN}`);
+    // The row's Remove acts on the orphan group that blocks it.
+    assert.deepEqual(prefixesOfNodes([blocked], 'orphan'), [ORPHAN]);
+    assert.equal(prefixesOfNodes([blocked], 'tornDown'), undefined);
+  });
+
+  it('lists a foreign container attached to an orphan network in its group', () => {
+    const inv = world();
+    const web = container('lab-web');
+    inv.containers.push(web);
+    inv.networks[1].endpoints.push({ containerId: web.id, name: 'lab-web' });
+    const roots = rootNodes(state(result(inv, db())));
+    const orphans = roots.find((n) => n.kind === 'section' && n.section === 'orphan')!;
+    const [group] = childNodes(orphans);
+    const rows = childNodes(group);
+    const foreign = rows.filter((n) => n.kind === 'foreignEndpoint');
+    assert.equal(foreign.length, 1);
+    assert.equal(foreign[0].kind === 'foreignEndpoint' && foreign[0].endpoint.name, 'lab-web');
+  });
+
+  it('takes every selected orphan group for a removal from the tree', () => {
+    const inv = world();
+    inv.containers.push(container('decnet_t_0badc0de_decky-09'));
+    const roots = rootNodes(state(result(inv, db())));
+    const orphans = childNodes(roots.find((n) => n.kind === 'section' && n.section === 'orphan')!);
+    assert.equal(orphans.length, 2);
+    assert.deepEqual(prefixesOfNodes([orphans[1], orphans], 'orphan'), ['0badc0de', ORPHAN]);
+    assert.deepEqual(prefixesOfNodes([orphans[1], [orphans[1]]], 'orphan'), [ORPHAN]);
+    assert.equal(prefixesOfNodes(['0badc0de'], 'orphan'), undefined, 'a string is not a row');
   });
 
   it('shows a foreign network in no conflict once it is pinned', () => {
@@ -75,6 +117,7 @@ describe('tree nodes', () => {
   it('classifies nothing while the database cannot be read, and offers its fixes', () => {
     const roots = rootNodes(state(result(world(), new DbReadError('missing', '/test/decnet.db does not exist', '/test/decnet.db'))));
     assert.deepEqual(roots.map(nodeId).slice(0, 2), ['error/db', 'section/unknown']);
+    assert.ok(!roots.some((n) => n.kind === 'blockedSection'), 'nothing is called blocked by an orphan');
     assert.deepEqual(
       childNodes(roots[0]).map((n) => (n.kind === 'action' ? n.command : n.kind)),
       ['decnet.database.select', 'decnet.settings.open', 'decnet.output.show'],

@@ -1,8 +1,9 @@
 // The tree's nodes: what is shown, in which order, under which parent, and the id VS Code knows
 // each one by. Pure (no `vscode` import), so it can be unit tested; topologyTreeItems.ts turns a
 // node into a TreeItem, topologyTreeProvider.ts hands the nodes to VS Code.
-import type { DbReadError, DockerUnavailableError, Group, NetworkInfo, OwnedContainer, OwnedNetwork, ScanResult } from '../../core/model';
-import { conflictsOfScan, ownerOf, type NetworkConflict } from '../../core/overlaps';
+import type { DbReadError, DockerUnavailableError, Group, NetworkEndpoint, NetworkInfo, OwnedContainer, OwnedNetwork, ScanResult } from '../../core/model';
+import { conflictsOfScan, ownerOf, type LanOverlap, type NetworkConflict } from '../../core/overlaps';
+import { isTornDown } from '../../core/rules';
 import type { ScanTarget } from '../settings';
 import { Commands } from '../constants';
 import { Labels } from './labels';
@@ -35,6 +36,42 @@ export function groupConflicts(group: Group, snapshot: ScanSnapshot): number {
 }
 
 export type SectionKind = 'live' | 'orphan' | 'unknown';
+
+/** A LAN of a topology that is not torn down whose subnet a Docker network holds. */
+export interface Blocked {
+  lan: LanOverlap;
+  conflict: NetworkConflict;
+  /** The DECNET group the network belongs to, when it is DECNET's. */
+  group: Group | undefined;
+}
+
+/** Every LAN a network blocks, ordered by topology then LAN. */
+export function blockedLans(snapshot: ScanSnapshot): Blocked[] {
+  const groups = new Map(snapshot.result.groups.map((g) => [g.prefix, g]));
+  const out: Blocked[] = [];
+  for (const conflict of snapshot.conflicts) {
+    for (const o of conflict.overlaps) {
+      if (o.kind !== 'lan') continue;
+      out.push({ lan: o, conflict, group: conflict.owner.prefix ? groups.get(conflict.owner.prefix) : undefined });
+    }
+  }
+  return out.sort((a, b) => a.lan.topologyName.localeCompare(b.lan.topologyName) || a.lan.lan.localeCompare(b.lan.lan));
+}
+
+/** The containers attached to a group's networks that belong to no DECNET group: a removal only disconnects them. */
+export function foreignEndpoints(group: Group, snapshot: ScanSnapshot): { endpoint: NetworkEndpoint; network: OwnedNetwork }[] {
+  const decnet = new Set(snapshot.result.groups.flatMap((g) => g.containers.map((c) => c.id)));
+  return group.networks.flatMap((network) =>
+    network.endpoints.filter((e) => !decnet.has(e.containerId)).map((endpoint) => ({ endpoint, network })),
+  );
+}
+
+/** Whether a blocking network may be removed, and how: the group's context value decides the menu. */
+export function blockerRemoval(b: Blocked): 'orphan' | 'tornDown' | undefined {
+  if (b.group?.state === 'orphan') return 'orphan';
+  if (isTornDown(b.group)) return 'tornDown';
+  return undefined;
+}
 export type ErrorSource = 'db' | 'docker' | 'scan';
 
 export type TreeNode =
@@ -43,7 +80,11 @@ export type TreeNode =
   /** Networks DECNET did not create that are in a subnet conflict, or that the user asked to see. */
   | { kind: 'foreignSection'; networks: NetworkInfo[]; snapshot: ScanSnapshot }
   | { kind: 'foreignNetwork'; network: NetworkInfo; snapshot: ScanSnapshot }
+  | { kind: 'blockedSection'; blocked: Blocked[]; snapshot: ScanSnapshot }
+  | { kind: 'blocked'; blocked: Blocked; snapshot: ScanSnapshot }
   | { kind: 'group'; group: Group; snapshot: ScanSnapshot }
+  /** A container DECNET did not create, attached to one of the group's networks. */
+  | { kind: 'foreignEndpoint'; endpoint: NetworkEndpoint; network: OwnedNetwork; group: Group; snapshot: ScanSnapshot }
   | { kind: 'container'; container: OwnedContainer; group: Group; snapshot: ScanSnapshot }
   | { kind: 'network'; network: OwnedNetwork; group: Group; snapshot: ScanSnapshot }
   | { kind: 'error'; source: 'db'; error: DbReadError }
@@ -67,6 +108,12 @@ export function nodeId(node: TreeNode): string {
       return `section/${node.section}`;
     case 'foreignSection':
       return 'section/foreign';
+    case 'blockedSection':
+      return 'section/blocked';
+    case 'blocked':
+      return `blocked/${node.blocked.lan.topologyId}/${node.blocked.lan.lan}/${node.blocked.conflict.network.id}`;
+    case 'foreignEndpoint':
+      return `${groupId(node.group)}/foreign/${node.network.id}/${node.endpoint.containerId}`;
     case 'group':
       return groupId(node.group);
     case 'container':
@@ -111,10 +158,14 @@ export function rootNodes(state: TreeState): TreeNode[] {
     nodes.push({ kind: 'error', source: 'docker', error: result.docker.error });
     return nodes;
   }
+  const blocked = blockedLans(snapshot);
+  if (blocked.length) nodes.push({ kind: 'blockedSection', blocked, snapshot });
   const of = (state: Group['state']) => result.groups.filter((g) => g.state === state);
   const unknown = of('unknown');
   if (result.db.ok) {
-    nodes.push({ kind: 'section', section: 'live', groups: of('live'), snapshot });
+    // Live by the topology's name, as people know them; the others by prefix.
+    const live = of('live').sort((a, b) => (a.topology?.name ?? a.prefix).localeCompare(b.topology?.name ?? b.prefix) || a.prefix.localeCompare(b.prefix));
+    nodes.push({ kind: 'section', section: 'live', groups: live, snapshot });
     nodes.push({ kind: 'section', section: 'orphan', groups: of('orphan'), snapshot });
   }
   if (!result.db.ok || unknown.length) {
@@ -139,10 +190,14 @@ export const ERROR_ACTIONS: Record<ErrorSource, { label: string; icon: string; c
     { label: Labels.showOutput, icon: 'output', command: Commands.showOutput },
   ],
   docker: [
+    { label: Labels.retry, icon: 'refresh', command: Commands.refreshTopologies },
     { label: Labels.openSettings, icon: 'gear', command: Commands.openSettings },
     { label: Labels.showOutput, icon: 'output', command: Commands.showOutput },
   ],
-  scan: [{ label: Labels.showOutput, icon: 'output', command: Commands.showOutput }],
+  scan: [
+    { label: Labels.retry, icon: 'refresh', command: Commands.refreshTopologies },
+    { label: Labels.showOutput, icon: 'output', command: Commands.showOutput },
+  ],
 };
 
 export function childNodes(node: TreeNode): TreeNode[] {
@@ -157,7 +212,12 @@ export function childNodes(node: TreeNode): TreeNode[] {
           (container): TreeNode => ({ kind: 'container', container, group: node.group, snapshot: node.snapshot }),
         ),
         ...byName(node.group.networks).map((network): TreeNode => ({ kind: 'network', network, group: node.group, snapshot: node.snapshot })),
+        ...foreignEndpoints(node.group, node.snapshot).map(
+          ({ endpoint, network }): TreeNode => ({ kind: 'foreignEndpoint', endpoint, network, group: node.group, snapshot: node.snapshot }),
+        ),
       ];
+    case 'blockedSection':
+      return node.blocked.map((blocked): TreeNode => ({ kind: 'blocked', blocked, snapshot: node.snapshot }));
     case 'error': {
       const parentId = nodeId(node);
       return ERROR_ACTIONS[node.source].map((a): TreeNode => ({ kind: 'action', parentId, ...a }));
@@ -171,4 +231,26 @@ export function childNodes(node: TreeNode): TreeNode[] {
 export function asGroupNode(arg: unknown): NodeOf<'group'> | undefined {
   const node = arg as Partial<TreeNode> | undefined;
   return node && typeof node === 'object' && node.kind === 'group' ? (node as NodeOf<'group'>) : undefined;
+}
+
+function isNode(arg: unknown): arg is TreeNode {
+  return !!arg && typeof arg === 'object' && typeof (arg as { kind?: unknown }).kind === 'string';
+}
+
+/**
+ * The prefixes a tree command acts on: the rows selected (VS Code passes the row clicked, then
+ * every selected row when several are), each a group of `state` or a LAN blocked by one.
+ */
+export function prefixesOfNodes(args: readonly unknown[], state: 'orphan' | 'tornDown'): string[] | undefined {
+  const [clicked, selected] = args;
+  const nodes = Array.isArray(selected) && selected.length > 1 ? selected : [clicked];
+  if (!nodes.every(isNode)) return undefined;
+  const prefixes: string[] = [];
+  for (const node of nodes) {
+    const group = node.kind === 'group' ? node.group : node.kind === 'blocked' ? node.blocked.group : undefined;
+    if (!group) continue;
+    const ok = state === 'orphan' ? group.state === 'orphan' : isTornDown(group);
+    if (ok && !prefixes.includes(group.prefix)) prefixes.push(group.prefix);
+  }
+  return prefixes.length ? prefixes : undefined;
 }

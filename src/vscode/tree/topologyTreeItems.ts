@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { Group } from '../../core/model';
 import { ContextValues } from '../constants';
 import * as L from './labels';
-import { conflictOf, groupConflicts, nodeId, type NodeOf, type TreeNode } from './nodes';
+import { blockerRemoval, conflictOf, groupConflicts, nodeId, type NodeOf, type TreeNode } from './nodes';
 
 function icon(id: string, color?: string): vscode.ThemeIcon {
   return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
@@ -27,6 +27,8 @@ interface ItemParts {
   icon: vscode.ThemeIcon;
   contextValue: string;
   command?: vscode.Command;
+  /** What a screen reader says: short, not the tooltip. */
+  accessibility?: string;
 }
 
 function item(node: TreeNode, parts: ItemParts): vscode.TreeItem {
@@ -37,6 +39,7 @@ function item(node: TreeNode, parts: ItemParts): vscode.TreeItem {
   it.iconPath = parts.icon;
   it.contextValue = parts.contextValue;
   it.command = parts.command;
+  if (parts.accessibility) it.accessibilityInformation = { label: parts.accessibility };
   return it;
 }
 
@@ -53,12 +56,20 @@ function errorItem(node: NodeOf<'error'>): vscode.TreeItem {
       return item(node, {
         ...parts,
         label: node.error.kind === 'not-configured' ? L.Labels.dbNotConfigured : L.Labels.dbError,
-        description: node.error.kind,
+        // In words, with the path: the tooltip is not the only place that says what is wrong.
+        description: L.dbErrorDescription(node.error.kind, node.error.path),
+        tooltip: `${L.dbErrorWords(node.error.kind)}: ${message}`,
         contextValue: ContextValues.dbError,
       });
     case 'docker':
-      return item(node, { ...parts, label: L.Labels.dockerError, description: node.error.endpoint, contextValue: ContextValues.dockerError });
-    case 'scan':
+      return item(node, {
+        ...parts,
+        label: L.Labels.dockerError,
+        description: `${node.error.endpoint}: ${message}`,
+        tooltip: `${message}\n\nIs the daemon running, and is decnet.docker.host (or DOCKER_HOST, the Docker context) the right endpoint?`,
+        contextValue: ContextValues.dockerError,
+      });
+    default:
       return item(node, { ...parts, label: L.Labels.scanFailed, description: message, contextValue: ContextValues.scanFailed });
   }
 }
@@ -88,10 +99,45 @@ export function treeItemOf(node: TreeNode): vscode.TreeItem {
         tooltip: markdown(L.foreignNetworkTooltip(node.network, conflict)),
         icon: conflict ? warningIcon() : icon('type-hierarchy'),
         contextValue: ContextValues.foreignNetwork,
+        accessibility: L.networkAccessibilityLabel(node.network, conflict, true),
+      });
+    }
+    case 'blockedSection':
+      return item(node, {
+        label: L.sectionLabel(L.Labels.blocked, node.blocked.length),
+        collapsible: vscode.TreeItemCollapsibleState.Expanded,
+        contextValue: ContextValues.blockedSection,
+        icon: warningIcon(),
+        tooltip: L.blockedSectionTooltip(),
+      });
+    case 'blocked': {
+      const { lan, conflict } = node.blocked;
+      const torn = blockerRemoval(node.blocked) === 'tornDown';
+      const removal = blockerRemoval(node.blocked);
+      return item(node, {
+        label: lan.topologyName,
+        description: L.blockedDescription(lan, conflict, torn),
+        tooltip: markdown(L.blockedTooltip(lan, conflict, torn)),
+        icon: warningIcon(),
+        contextValue:
+          removal === 'orphan' ? ContextValues.blockedByOrphan : removal === 'tornDown' ? ContextValues.blockedByTornDown : ContextValues.blocked,
+        accessibility: `topology ${lan.topologyName}, ${lan.topologyStatus}, ${L.blockedDescription(lan, conflict, torn)}`,
       });
     }
     case 'group':
       return groupItem(node);
+    case 'foreignEndpoint': {
+      const goes = node.group.state === 'orphan' && node.network.removable;
+      const description = goes ? `foreign · disconnected (not removed) if ${node.group.prefix} is removed` : `foreign · attached to ${node.network.name}`;
+      return item(node, {
+        label: node.endpoint.name,
+        description,
+        tooltip: markdown(L.foreignEndpointTooltip(node.endpoint, node.network, goes)),
+        icon: icon('debug-disconnect', goes ? 'list.warningForeground' : undefined),
+        contextValue: ContextValues.foreignEndpoint,
+        accessibility: `foreign container ${node.endpoint.name}, ${description}`,
+      });
+    }
     case 'container': {
       const { container: c, group, snapshot } = node;
       const live = snapshot.result.livePrefixes;
@@ -101,6 +147,7 @@ export function treeItemOf(node: TreeNode): vscode.TreeItem {
         tooltip: markdown(L.containerTooltip(c, group, live)),
         icon: icon(c.state === 'running' ? 'vm-active' : 'vm-outline'),
         contextValue: ContextValues.container,
+        accessibility: L.containerAccessibilityLabel(c, L.keptReason(c, group, live)),
       });
     }
     case 'network': {
@@ -113,6 +160,7 @@ export function treeItemOf(node: TreeNode): vscode.TreeItem {
         tooltip: markdown(L.networkTooltip(n, group, live, conflict)),
         icon: conflict ? warningIcon() : icon('type-hierarchy'),
         contextValue: ContextValues.network,
+        accessibility: L.networkAccessibilityLabel(n, conflict),
       });
     }
     case 'dbBusy':
@@ -191,15 +239,16 @@ function groupParts(group: Group, node: NodeOf<'group'>, conflicts: number): Ite
     case 'orphan':
       return {
         label: group.prefix,
-        description: L.withConflicts(L.groupCountsDescription(group), conflicts),
+        description: L.withConflicts(L.orphanGroupDescription(group), conflicts),
         contextValue: ContextValues.orphanGroup,
-        icon: icon('trash', 'list.warningForeground'),
+        // Not the trash icon: that is the row's remove button.
+        icon: icon('circle-slash', 'list.warningForeground'),
         tooltip: markdown(L.orphanGroupTooltip(group, result.dbSource, result.dockerEndpoint)),
       };
     default:
       return {
         label: group.prefix,
-        description: L.withConflicts(L.groupCountsDescription(group), conflicts),
+        description: L.withConflicts(L.orphanGroupDescription(group), conflicts),
         contextValue: ContextValues.unknownGroup,
         icon: icon('question'),
         tooltip: markdown(L.unknownGroupTooltip(group)),
@@ -212,5 +261,9 @@ function groupItem(node: NodeOf<'group'>): vscode.TreeItem {
   const parts = groupParts(node.group, node, conflicts);
   // One of its networks blocks a topology's subnet (the network says which).
   if (conflicts) parts.icon = warningIcon();
-  return item(node, { ...parts, collapsible: vscode.TreeItemCollapsibleState.Collapsed });
+  return item(node, {
+    ...parts,
+    collapsible: vscode.TreeItemCollapsibleState.Collapsed,
+    accessibility: L.groupAccessibilityLabel(node.group, conflicts),
+  });
 }

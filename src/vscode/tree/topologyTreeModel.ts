@@ -146,6 +146,7 @@ export class TopologyTreeModel extends Disposable {
     try {
       const target = await resolveScanTarget(this.secrets);
       await this._setNoDatabase(target.db.origin === 'none');
+      await this._setDatabaseKind(target.db.kind);
       this.log.info(
         `scanning: database ${describeDbTarget(target.db)} (origin ${target.db.origin}), docker ${endpointLabel(target.options.dockerHost)}`,
       );
@@ -207,6 +208,13 @@ export class TopologyTreeModel extends Disposable {
       `scan done in ${ms} ms: ${result.groups.length} prefixes on Docker; live [${result.livePrefixes.join(', ')}]; ` +
         `orphan [${result.orphanPrefixes.join(', ')}]`,
     );
+  }
+
+  private _dbKind: string | undefined;
+  private async _setDatabaseKind(kind: string): Promise<void> {
+    if (this._dbKind === kind) return;
+    this._dbKind = kind;
+    await vscode.commands.executeCommand('setContext', ContextKeys.databaseKind, kind);
   }
 
   private async _setNoDatabase(value: boolean): Promise<void> {
