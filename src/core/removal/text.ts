@@ -53,17 +53,18 @@ export function formatPlan(plan: RemovalPlan): string {
     }
   }
   lines.push('');
+  // Before the list of what goes: a container that is not DECNET's, touched, must not be missed.
+  const foreign = endpointsToDisconnect(plan);
+  if (foreign.length) {
+    lines.push('Other containers to disconnect (not removed):');
+    for (const e of foreign) lines.push(`  ${e.container} from ${e.network}`);
+  }
   lines.push(`${plural(plan.containers.length, 'container')} to force-remove:`);
   for (const c of plan.containers) lines.push(`  ${c.name}`);
   lines.push(`${plural(plan.networks.length, 'network')} to remove:`);
   for (const n of plan.networks) {
     const subnets = n.subnets.length ? ` (${n.subnets.join(', ')})` : '';
     lines.push(`  ${n.name}${subnets}`);
-  }
-  const foreign = endpointsToDisconnect(plan);
-  if (foreign.length) {
-    lines.push('Other containers to disconnect (not removed):');
-    for (const e of foreign) lines.push(`  ${e.container} from ${e.network}`);
   }
   if (plan.excluded.length) {
     lines.push('Kept:');
@@ -74,6 +75,14 @@ export function formatPlan(plan: RemovalPlan): string {
 
 /** The question asked about a plan; `formatPlan` goes with it. */
 export function confirmQuestion(plan: RemovalPlan): string {
+  const disconnected = endpointsToDisconnect(plan);
+  const also = disconnected.length
+    ? ` It also force-disconnects ${disconnected.map((e) => `${e.container} from ${e.network}`).join(', ')} (not removed).`
+    : '';
+  return `${confirmQuestionOf(plan)}${also}`;
+}
+
+function confirmQuestionOf(plan: RemovalPlan): string {
   const what = resourceCounts(plan);
   if (plan.mode === 'tornDown') {
     const names = (plan.topologies ?? []).map((t) => `${t.name} (${t.prefix})`).join(', ');
@@ -123,6 +132,9 @@ export function summarizeReport(r: ReapReport): string {
         : `${r.prefixes_reaped.length} orphan groups`
   }`;
   const extra: string[] = [];
+  if (r.endpoints_disconnected.length) {
+    extra.push(`disconnected ${r.endpoints_disconnected.map((e) => `${e.container} from ${e.network}`).join(', ')}`);
+  }
   if (r.skipped.length) extra.push(`${plural(r.skipped.length, 'item')} skipped because they changed`);
   if (r.errors.length) extra.push(plural(r.errors.length, 'error'));
   return extra.length ? `${what}; ${extra.join(', ')}.` : `${what}.`;
