@@ -21,6 +21,7 @@ export const Commands = {
   copyName: 'decnet.resource.copyName',
   inspect: 'decnet.resource.inspect',
   findOverlapsForSubnet: 'decnet.network.findOverlaps',
+  hideNetwork: 'decnet.network.hide',
 } as const;
 
 /** Setting keys: the section and the keys below it, as `getConfiguration(SETTINGS_SECTION).get(key)` wants them. */
@@ -70,6 +71,8 @@ export const ContextValues = {
   blocked: 'blocked',
   foreignEndpoint: 'foreignEndpoint',
   foreignNetwork: 'foreignNetwork',
+  /** A foreign network shown only because Find Subnet Overlaps… picked it: it can be hidden again. */
+  pinnedForeignNetwork: 'foreignNetwork.pinned',
   container: 'container',
   network: 'network',
   dbError: 'dbError',

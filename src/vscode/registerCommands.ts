@@ -9,7 +9,7 @@ import { removeTornDownGroup } from './commands/removeTornDownGroup';
 import { selectDatabase } from './commands/selectDatabase';
 import { setMysqlPassword } from './commands/setMysqlPassword';
 import { showOutput } from './commands/showOutput';
-import { copyId, copyName, findOverlapsForSubnet, inspect, revealFirstProblem, revealNetwork } from './commands/resourceActions';
+import { copyId, copyName, findOverlapsForSubnet, hideNetwork, inspect, revealFirstProblem, revealNetwork } from './commands/resourceActions';
 import { Commands } from './constants';
 import { describeError } from './log';
 import { showErrorWithOutput } from './notify';
@@ -33,6 +33,7 @@ const handlers: Record<(typeof Commands)[keyof typeof Commands], Handler> = {
   [Commands.copyName]: copyName,
   [Commands.inspect]: inspect,
   [Commands.findOverlapsForSubnet]: findOverlapsForSubnet,
+  [Commands.hideNetwork]: hideNetwork,
 };
 
 export function registerCommands(services: Services): vscode.Disposable[] {

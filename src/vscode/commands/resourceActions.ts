@@ -87,6 +87,12 @@ export async function revealNetwork(services: Services, arg?: unknown): Promise<
   if (!shown) void vscode.window.showInformationMessage(`${c.network.name} is no longer on Docker.`);
 }
 
+/** decnet.network.hide — hides a foreign network that Find Subnet Overlaps… added to the tree. */
+export function hideNetwork(services: Services, arg?: unknown): void {
+  const node = arg as TreeNode | undefined;
+  if (node?.kind === 'foreignNetwork') services.model.unpinNetwork(node.network.id);
+}
+
 /** decnet.topologies.revealProblem — the status bar's click. */
 export async function revealFirstProblem(services: Services): Promise<void> {
   await services.revealFirstProblem();

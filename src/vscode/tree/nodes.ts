@@ -78,8 +78,8 @@ export type TreeNode =
   | { kind: 'loading' }
   | { kind: 'section'; section: SectionKind; groups: Group[]; snapshot: ScanSnapshot }
   /** Networks DECNET did not create that are in a subnet conflict, or that the user asked to see. */
-  | { kind: 'foreignSection'; networks: NetworkInfo[]; snapshot: ScanSnapshot }
-  | { kind: 'foreignNetwork'; network: NetworkInfo; snapshot: ScanSnapshot }
+  | { kind: 'foreignSection'; networks: NetworkInfo[]; snapshot: ScanSnapshot; pinned: ReadonlySet<string> }
+  | { kind: 'foreignNetwork'; network: NetworkInfo; snapshot: ScanSnapshot; pinned?: boolean }
   | { kind: 'blockedSection'; blocked: Blocked[]; snapshot: ScanSnapshot }
   | { kind: 'blocked'; blocked: Blocked; snapshot: ScanSnapshot }
   | { kind: 'group'; group: Group; snapshot: ScanSnapshot }
@@ -174,7 +174,7 @@ export function rootNodes(state: TreeState): TreeNode[] {
   const foreign = result.docker.value.networks.filter(
     (n) => ownerOf(n, undefined).state === 'foreign' && (conflictOf(snapshot, n.id) || state.pinnedNetworks.has(n.id)),
   );
-  if (foreign.length) nodes.push({ kind: 'foreignSection', networks: foreign, snapshot });
+  if (foreign.length) nodes.push({ kind: 'foreignSection', networks: foreign, snapshot, pinned: state.pinnedNetworks });
   return nodes;
 }
 
@@ -205,7 +205,15 @@ export function childNodes(node: TreeNode): TreeNode[] {
     case 'section':
       return node.groups.map((group) => ({ kind: 'group', group, snapshot: node.snapshot }));
     case 'foreignSection':
-      return byName(node.networks).map((network): TreeNode => ({ kind: 'foreignNetwork', network, snapshot: node.snapshot }));
+      return byName(node.networks).map(
+        (network): TreeNode => ({
+          kind: 'foreignNetwork',
+          network,
+          snapshot: node.snapshot,
+          // Shown only because it was picked: it can be hidden again.
+          pinned: node.pinned.has(network.id) && !conflictOf(node.snapshot, network.id),
+        }),
+      );
     case 'group':
       return [
         ...byName(node.group.containers).map(

@@ -98,7 +98,7 @@ export function treeItemOf(node: TreeNode): vscode.TreeItem {
         description: L.foreignNetworkDescription(node.network, conflict),
         tooltip: markdown(L.foreignNetworkTooltip(node.network, conflict)),
         icon: conflict ? warningIcon() : icon('type-hierarchy'),
-        contextValue: ContextValues.foreignNetwork,
+        contextValue: node.pinned ? ContextValues.pinnedForeignNetwork : ContextValues.foreignNetwork,
         accessibility: L.networkAccessibilityLabel(node.network, conflict, true),
       });
     }

@@ -98,6 +98,11 @@ export class TopologyTreeModel extends Disposable {
     this._onDidChange.fire();
   }
 
+  /** Hides a pinned network again (it stays shown while it is in a subnet conflict). */
+  unpinNetwork(id: string): void {
+    if (this._pinned.delete(id)) this._onDidChange.fire();
+  }
+
   /** Starts the first scan if none has run yet. For the tree's getChildren: never waits, never throws. */
   ensureLoaded(): void {
     if (!this.hasStarted) {
