@@ -85,5 +85,7 @@ export const ContextValues = {
 
 /** The modal's confirm button: nothing is removed unless the user picks exactly this. */
 export const REMOVE_ACTION = 'Remove';
+/** The modal's first (default) button: shows the plan in an editor and asks again; never removes. */
+export const REVIEW_ACTION = 'Review Plan in Editor';
 export const SHOW_OUTPUT_ACTION = 'Show Output';
 export const SHOW_REPORT_ACTION = 'Show Report';

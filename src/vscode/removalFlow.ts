@@ -14,7 +14,7 @@ import {
   type RemovalRequest as SessionRequest,
 } from '../core/removal/session';
 import { formatReport, formatReportText, removalSubject, reportJson } from '../core/removal/text';
-import { REMOVE_ACTION, SHOW_REPORT_ACTION, TOPOLOGIES_VIEW_ID } from './constants';
+import { REMOVE_ACTION, REVIEW_ACTION, SHOW_REPORT_ACTION, TOPOLOGIES_VIEW_ID } from './constants';
 import type { ReadOnlyDocuments } from './documents';
 import { describeError, type ComponentLog, type Log } from './log';
 import { fixesFor, showErrorWithOutput } from './notify';
@@ -173,14 +173,19 @@ export class RemovalFlow {
       },
       confirm: async (_plan, question, detail) => {
         this.log.info(`asking to confirm:\n${detail}`);
-        // Cancel first, so that it is the default button: Enter never removes.
-        const choice = await vscode.window.showWarningMessage(
-          question,
-          { modal: true, detail },
-          { title: 'Cancel', isCloseAffordance: true },
-          { title: REMOVE_ACTION },
-        );
-        return choice?.title === REMOVE_ACTION;
+        // A modal's first button is its default (Enter): never Remove. The first one opens the
+        // whole plan in a read-only editor (a long plan is cut off in the modal) and asks again.
+        for (;;) {
+          const choice = await vscode.window.showWarningMessage(
+            question,
+            { modal: true, detail },
+            { title: REVIEW_ACTION },
+            { title: REMOVE_ACTION },
+            { title: 'Cancel', isCloseAffordance: true },
+          );
+          if (choice?.title !== REVIEW_ACTION) return choice?.title === REMOVE_ACTION;
+          await this.documents.open('decnet-removal-plan.md', ['# DECNET removal plan', '', question, '', '```text', detail, '```', ''].join('\n'));
+        }
       },
       typePrefix: async (_plan, expected, prompt) => {
         const typed = await vscode.window.showInputBox({

@@ -644,9 +644,15 @@ export class CodeServer {
     for (let i = 0; i < n; i++) {
       const row = rows.nth(i);
       const label = norm(await row.locator('.label-name').first().textContent());
-      const box = row.locator('input[type=checkbox], .quick-input-list-checkbox').first();
-      const checked = (await box.isChecked().catch(() => (row.getAttribute('aria-checked').then((v) => v === 'true'))));
-      if (checked !== keep.includes(label)) await box.click();
+      const toggle = row.locator('.monaco-custom-toggle').first();
+      const checked = async () =>
+        (await row.getAttribute('aria-checked')) === 'true' || /\bchecked\b/.test((await toggle.getAttribute('class').catch(() => '')) ?? '');
+      const want = keep.includes(label);
+      if ((await checked()) !== want) {
+        // A click on the row's label toggles its checkbox.
+        await row.locator('.quick-input-list-label').first().click();
+        await waitFor(`row "${label}" to be ${want ? 'ticked' : 'unticked'}`, async () => (await checked()) === want, 5_000);
+      }
     }
     // Enter in the filter box accepts what is ticked.
     await this.page.locator('.quick-input-widget .quick-input-box input').click();
@@ -829,6 +835,8 @@ export class CodeServer {
     }
     const text = JSON.stringify(next, null, 2);
     const p = this.page;
+    // Toasts left by earlier steps can take the focus from the editor.
+    await this.runCommand('Notifications: Clear All Notifications');
     if (target === 'user') await this.runCommand('Preferences: Open User Settings (JSON)');
     // The remote one is titled after the host: "Preferences: Open Remote Settings (JSON) (127.0.0.1:port)".
     else await this.runCommand('Preferences: Open Remote Settings (JSON)', { startsWith: true });

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
@@ -18,6 +18,8 @@ import type Docker from 'dockerode';
 import { deployTopology, newTopologyId, TEST_IMAGE, testDocker, testDockerHost, type FixtureTopology } from '../support/docker';
 import { makeDecnetDb } from '../support/makeDb';
 import { CodeServer, onExitSync, waitFor, type TreeRow } from './harness';
+
+const norm = (s: string | null): string => (s ?? '').replace(/\u00a0/g, ' ').trim();
 
 const ROOT = resolve(__dirname, '..', '..');
 const VSIX = join(ROOT, 'dist', 'decnet-topology-reaper.vsix');
@@ -445,7 +447,10 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     // The container that is not DECNET's is named in the question itself.
     assert.match(dialog.message, new RegExp(`force-disconnects ${SNIFFER} from decnet_t_${prefixA}_dmz`));
     assert.ok(dialog.buttons.includes('Remove'), `no Remove button: ${dialog.buttons.join(', ')}`);
-    assert.ok(/cancel/i.test(dialog.buttons[0] ?? ''), `Cancel is not the first (default) button: ${dialog.buttons.join(', ')}`);
+    assert.ok(dialog.buttons.some((b) => /cancel/i.test(b)), `no Cancel button: ${dialog.buttons.join(', ')}`);
+    // Enter does not remove: the button with the focus (the default) only shows the plan.
+    const focused = norm(await session.page.locator('.monaco-dialog-box .dialog-buttons .monaco-button:focus').textContent());
+    assert.equal(focused, 'Review Plan in Editor', 'the default button of the confirmation');
     for (const name of [`decnet_t_${prefixA}_e2e-decky-01`, SERVICE_CONTAINER, `decnet_t_${prefixA}_dmz`]) {
       assert.ok(`${dialog.message}\n${dialog.detail}`.includes(name), `the confirmation does not name ${name}`);
     }
@@ -599,8 +604,8 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     }
     // The refusal offers the fix: Select DECNET Database… picks the file, and the tree comes back.
     const buttons = await session.notificationButtons(/Nothing was removed/);
-    assert.ok(buttons.includes('Select DECNET Database…'), `the refusal offers ${JSON.stringify(buttons)}`);
-    await session.clickNotificationButton(/Nothing was removed/, 'Select DECNET Database…');
+    assert.ok(buttons.some((b) => /^Select DECNET Database/.test(b)), `the refusal offers ${JSON.stringify(buttons)}`);
+    await session.clickNotificationButton(/Nothing was removed/, 'Select DECNET Database');
     await session.waitForQuickInput(/Select DECNET Database/);
     await session.answerInput(dbPath);
     await session.waitForRow('Live (1)', 30_000);
@@ -612,12 +617,37 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     await session.openViewContainer('DECNET');
     await waitFor('the welcome view', async () => (await session.sidebarText()).includes('No DECNET database was found'), 30_000);
     const buttons = await session.page.locator('.part.sidebar .welcome-view-content .monaco-button').allTextContents();
-    assert.deepEqual(buttons.map((b) => b.trim()), ['Select DECNET Database…'], 'one primary button');
+    assert.equal(buttons.length, 1, `one primary button: ${JSON.stringify(buttons)}`);
+    assert.match(buttons[0], /^\s*Select DECNET Database/);
     await shot('welcome');
     await session.page.locator('.part.sidebar .welcome-view-content .monaco-button', { hasText: 'Select DECNET Database' }).click();
     await session.waitForQuickInput(/Select DECNET Database/);
     await session.answerInput(dbPath);
     await session.waitForRow('Live (1)', 30_000);
+  });
+
+  await step('Set MySQL Password… keeps the password in secret storage, and the database is read with it', async () => {
+    const url = process.env.DECNET_TEST_MYSQL_URL;
+    const password = process.env.DECNET_TEST_MYSQL_PASSWORD;
+    assert.ok(url && password, 'DECNET_TEST_MYSQL_URL and DECNET_TEST_MYSQL_PASSWORD name the private MariaDB (source /work/test-env.sh, or scripts/private-mariadb.sh)');
+    await session.updateSettings({ 'decnet.database.type': 'mysql', 'decnet.database.url': url, 'decnet.database.path': undefined }, 'remote');
+    await session.openViewContainer('DECNET');
+    const denied = await session.waitForRow('Cannot read the DECNET database', 30_000);
+    assert.match(denied.description, /^access denied/, 'without the password the server refuses');
+    await session.runCommand('DECNET: Set MySQL Password...');
+    await session.waitForQuickInput(/Password for mysql: /);
+    await session.answerInput(password);
+    await waitFor(
+      'the database to be read with the stored password',
+      async () => !(await session.readTree()).some((r) => /^access denied/.test(r.description)),
+      30_000,
+    );
+    // Never in the settings files.
+    for (const dir of ['User', 'Machine']) {
+      const file = join(session.userDataDir, dir, 'settings.json');
+      if (existsSync(file)) assert.ok(!readFileSync(file, 'utf8').includes(password), `${file} holds the password`);
+    }
+    await shot('mysql-password');
   });
 
   console.log(`# e2e journey took ${((Date.now() - started) / 1000).toFixed(1)} s`);
