@@ -634,6 +634,8 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     await session.openViewContainer('DECNET');
     const denied = await session.waitForRow('Cannot read the DECNET database', 30_000);
     assert.match(denied.description, /^access denied/, 'without the password the server refuses');
+    // The error row offers the fix.
+    await session.waitForRow('Set MySQL Password…');
     await session.runCommand('DECNET: Set MySQL Password...');
     await session.waitForQuickInput(/Password for mysql: /);
     await session.answerInput(password);

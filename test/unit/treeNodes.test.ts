@@ -106,6 +106,8 @@ describe('tree nodes', () => {
     assert.deepEqual(prefixesOfNodes([orphans[1], orphans], 'orphan'), ['0badc0de', ORPHAN]);
     assert.deepEqual(prefixesOfNodes([orphans[1], [orphans[1]]], 'orphan'), [ORPHAN]);
     assert.equal(prefixesOfNodes(['0badc0de'], 'orphan'), undefined, 'a string is not a row');
+    // A right-click outside the selection acts on the row clicked alone.
+    assert.deepEqual(prefixesOfNodes([orphans[0], [orphans[1]]], 'orphan'), ['0badc0de']);
   });
 
   it('shows a foreign network in no conflict once it is pinned', () => {
@@ -123,6 +125,16 @@ describe('tree nodes', () => {
       ['decnet.database.select', 'decnet.settings.open', 'decnet.output.show'],
     );
     assert.ok(!walk(roots).some((id) => id.startsWith('group/orphan/')));
+  });
+
+  it('offers the fix that fits the database error', () => {
+    const actions = (e: DbReadError) => {
+      const [node] = rootNodes(state(result(world(), e)));
+      return childNodes(node).map((n) => (n.kind === 'action' ? n.label : n.kind));
+    };
+    assert.deepEqual(actions(new DbReadError('access-denied', 'Access denied for user decnet')), ['Set MySQL Password…', 'Open Settings', 'Show Output']);
+    assert.deepEqual(actions(new DbReadError('unreachable', 'connect ECONNREFUSED')), ['Retry', 'Open Settings', 'Show Output']);
+    assert.deepEqual(actions(new DbReadError('misconfigured', 'decnet.database.url is not a valid MySQL URL')), ['Open Settings', 'Show Output']);
   });
 
   it('shows only the Docker error when Docker cannot be listed', () => {

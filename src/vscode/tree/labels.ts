@@ -31,6 +31,7 @@ export const Labels = {
   openSettings: 'Open Settings',
   showOutput: 'Show Output',
   retry: 'Retry',
+  setPassword: 'Set MySQL Password…',
   blocked: 'Blocked topologies',
   notClassifiedTooltip: 'Nothing is classified orphan while the database cannot be read',
   foreignNetworks: 'Foreign networks',

@@ -200,6 +200,27 @@ export const ERROR_ACTIONS: Record<ErrorSource, { label: string; icon: string; c
   ],
 };
 
+const SET_PASSWORD = { label: Labels.setPassword, icon: 'key', command: Commands.setMysqlPassword };
+const RETRY = { label: Labels.retry, icon: 'refresh', command: Commands.refreshTopologies };
+
+/** The fixes of an error row: for the database, the ones that fit what went wrong. */
+export function errorActions(node: NodeOf<'error'>): { label: string; icon: string; command: string }[] {
+  if (node.source !== 'db') return ERROR_ACTIONS[node.source];
+  const [select, settings, output] = ERROR_ACTIONS.db;
+  switch (node.error.kind) {
+    case 'access-denied':
+      return [SET_PASSWORD, settings, output];
+    case 'unreachable':
+    case 'locked':
+    case 'torn':
+      return [RETRY, settings, output];
+    case 'misconfigured':
+      return [settings, output];
+    default:
+      return [select, settings, output];
+  }
+}
+
 export function childNodes(node: TreeNode): TreeNode[] {
   switch (node.kind) {
     case 'section':
@@ -228,7 +249,7 @@ export function childNodes(node: TreeNode): TreeNode[] {
       return node.blocked.map((blocked): TreeNode => ({ kind: 'blocked', blocked, snapshot: node.snapshot }));
     case 'error': {
       const parentId = nodeId(node);
-      return ERROR_ACTIONS[node.source].map((a): TreeNode => ({ kind: 'action', parentId, ...a }));
+      return errorActions(node).map((a): TreeNode => ({ kind: 'action', parentId, ...a }));
     }
     default:
       return [];
@@ -247,12 +268,15 @@ function isNode(arg: unknown): arg is TreeNode {
 
 /**
  * The prefixes a tree command acts on: the rows selected (VS Code passes the row clicked, then
- * every selected row when several are), each a group of `state` or a LAN blocked by one.
+ * every selected row), each a group of `state` or a LAN blocked by one.
  */
 export function prefixesOfNodes(args: readonly unknown[], state: 'orphan' | 'tornDown'): string[] | undefined {
   const [clicked, selected] = args;
-  const nodes = Array.isArray(selected) && selected.length > 1 ? selected : [clicked];
-  if (!nodes.every(isNode)) return undefined;
+  if (!isNode(clicked)) return undefined;
+  // The selection counts only when the row clicked is part of it (as VS Code's own lists do):
+  // a right-click outside the selection acts on that row alone.
+  const inSelection = Array.isArray(selected) && selected.every(isNode) && selected.some((n) => nodeId(n) === nodeId(clicked));
+  const nodes: TreeNode[] = inSelection ? selected : [clicked];
   const prefixes: string[] = [];
   for (const node of nodes) {
     const group = node.kind === 'group' ? node.group : node.kind === 'blocked' ? node.blocked.group : undefined;
