@@ -16,6 +16,14 @@ export const Commands = {
   removeTornDownGroup: 'decnet.tornDownGroup.remove',
   applyPlan: 'decnet.plan.apply',
   showRemovalHistory: 'decnet.audit.showHistory',
+  /** The status bar's click: the view, with the first problem selected. */
+  revealFirstProblem: 'decnet.topologies.revealProblem',
+  revealNetwork: 'decnet.network.reveal',
+  copyId: 'decnet.resource.copyId',
+  copyName: 'decnet.resource.copyName',
+  inspect: 'decnet.resource.inspect',
+  findOverlapsForSubnet: 'decnet.network.findOverlaps',
+  hideNetwork: 'decnet.network.hide',
 } as const;
 
 /** Setting keys: the section and the keys below it, as `getConfiguration(SETTINGS_SECTION).get(key)` wants them. */
@@ -41,6 +49,8 @@ export const FullSettings = {
 export const ContextKeys = {
   /** True when no DECNET database location was found at all: the view shows its welcome content. */
   noDatabase: 'decnet.noDatabase',
+  /** `sqlite`, `mysql`, `none` or `invalid`: Set MySQL Password… shows in the palette only for `mysql`. */
+  databaseKind: 'decnet.databaseKind',
 } as const;
 
 /** `contextValue`s of tree items, matched by `viewItem == …` in package.json menus. */
@@ -54,7 +64,17 @@ export const ContextValues = {
   tornDownGroup: 'tornDownGroup',
   unknownGroup: 'unknownGroup',
   foreignSection: 'foreignSection',
+  blockedSection: 'blockedSection',
+  /** A LAN blocked by an orphan's network: offers Reveal and Force Remove. */
+  blockedByOrphan: 'blocked.orphan',
+  /** A LAN blocked by a torn-down topology's leftover: offers Reveal and Remove Leftovers. */
+  blockedByTornDown: 'blocked.tornDown',
+  /** A LAN blocked by a network the reaper never removes: offers Reveal. */
+  blocked: 'blocked',
+  foreignEndpoint: 'foreignEndpoint',
   foreignNetwork: 'foreignNetwork',
+  /** A foreign network shown only because Find Subnet Overlaps… picked it: it can be hidden again. */
+  pinnedForeignNetwork: 'foreignNetwork.pinned',
   container: 'container',
   network: 'network',
   dbError: 'dbError',
@@ -67,5 +87,7 @@ export const ContextValues = {
 
 /** The modal's confirm button: nothing is removed unless the user picks exactly this. */
 export const REMOVE_ACTION = 'Remove';
+/** The modal's first (default) button: shows the plan in an editor and asks again; never removes. */
+export const REVIEW_ACTION = 'Review Plan in Editor';
 export const SHOW_OUTPUT_ACTION = 'Show Output';
 export const SHOW_REPORT_ACTION = 'Show Report';

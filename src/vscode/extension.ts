@@ -1,5 +1,6 @@
 // Entry point: activate() only wires things up. The first scan happens when the view asks for it.
 import type * as vscode from 'vscode';
+import { ReadOnlyDocuments } from './documents';
 import { LiveRefresh } from './liveRefresh';
 import { Log } from './log';
 import { registerCommands } from './registerCommands';
@@ -12,12 +13,13 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = new Log();
   const model = new TopologyTreeModel(log.for('scan'), context.secrets);
   const trees = registerTrees(model);
-  const removal = new RemovalFlow(log, model, trees.topologies);
+  const documents = new ReadOnlyDocuments();
+  const removal = new RemovalFlow(log, model, trees, documents);
   // Watches Docker and the database only while the view is visible.
   const live = new LiveRefresh(model, trees.topologies, log.for('live'));
   const statusBar = new StatusBar(model);
   // Disposed in reverse: commands, then the status bar and the watcher, the tree, the model, the log.
-  context.subscriptions.push(log, model, trees, live, statusBar);
+  context.subscriptions.push(log, documents, model, trees, live, statusBar);
   context.subscriptions.push(
     ...registerCommands({
       log,
@@ -26,6 +28,8 @@ export function activate(context: vscode.ExtensionContext): void {
       removal,
       secrets: context.secrets,
       revealNetwork: (id, prefix) => trees.revealNetwork(id, prefix),
+      revealFirstProblem: () => trees.revealFirstProblem(),
+      documents,
     }),
   );
   log.for('extension').info('activated');

@@ -1,22 +1,18 @@
-// Keeps the Topologies view true while it is visible: a core TopologyWatcher (Docker events, the
-// database file and its -wal, the fallback poll) runs only then, and each of its debounced
-// signals asks the model for a refresh (refreshes never overlap). Hidden, nothing runs; shown
-// again, the view is refreshed once, since what happened meanwhile was not watched.
+// Keeps the Topologies view (and the status bar) true: a core TopologyWatcher runs, and each of
+// its debounced signals asks the model for a refresh (refreshes never overlap). While the view is
+// visible it watches Docker events, the database file and its -wal, and polls. While it is hidden
+// it stays cheap for the status bar: Docker events and the slow poll only (DECNET writes its logs
+// into the database all the time); shown again, the view is refreshed once.
 import * as vscode from 'vscode';
 import { endpointLabel } from '../core/scan';
 import { TopologyWatcher, type ChangeReason, type ConnectionState } from '../core/watch';
-import { FullSettings, SETTINGS_SECTION, Settings } from './constants';
+import { FullSettings } from './constants';
 import { Disposable } from './disposable';
 import type { ComponentLog } from './log';
+import { readPollSeconds } from './settings';
 import type { TopologyTreeModel } from './tree/topologyTreeModel';
-import type { TreeNode } from './tree/topologyTreeProvider';
+import type { TreeNode } from './tree/nodes';
 
-export const DEFAULT_POLL_SECONDS = 60;
-
-function pollSeconds(): number {
-  const value = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<number>(Settings.pollIntervalSeconds, DEFAULT_POLL_SECONDS);
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.max(5, value) : 0;
-}
 
 function describeReasons(reasons: ChangeReason[]): string {
   const parts = reasons.map((r) => {
@@ -61,23 +57,21 @@ export class LiveRefresh extends Disposable {
 
   private update(): void {
     if (this.isDisposed) return;
-    if (!this.view.visible) {
-      if (this.watcher) this.stop('view hidden');
+    const visible = this.view.visible;
+    if (!visible) {
       this.wasHidden = true;
-      return;
-    }
-    if (this.wasHidden) {
+    } else if (this.wasHidden) {
       this.wasHidden = false;
-      // Nothing was watched while hidden: read everything again (the first scan starts itself).
+      // The database was not watched while hidden: read everything again (the first scan starts itself).
       if (this.model.hasStarted) void this.model.refresh();
     }
     const target = this.model.snapshot?.target;
     if (!target) return; // The first scan has not finished: started when it has.
-    const dbPath = target.db.kind === 'sqlite' ? target.db.path : undefined;
-    const poll = pollSeconds();
+    const dbPath = visible && target.db.kind === 'sqlite' ? target.db.path : undefined;
+    const poll = readPollSeconds();
     const key = JSON.stringify([endpointLabel(target.options.dockerHost), dbPath ?? null, poll]);
     if (this.watcher && key === this.watching) return;
-    this.stop('target changed');
+    this.stop(visible ? 'target changed or view shown' : 'view hidden');
     const watcher = new TopologyWatcher({
       dockerHost: target.options.dockerHost,
       dbPath,
@@ -99,7 +93,8 @@ export class LiveRefresh extends Disposable {
     watcher.start();
     this.log.info(
       `live refresh on: Docker events at ${endpointLabel(target.options.dockerHost)}` +
-        `${dbPath ? `, changes to ${dbPath} and its -wal` : ''}, ${poll ? `a poll every ${poll} s` : 'no poll'}`,
+        `${dbPath ? `, changes to ${dbPath} and its -wal` : ''}, ${poll ? `a poll every ${poll} s` : 'no poll'}` +
+        `${visible ? '' : ' (view hidden: for the status bar)'}`,
     );
   }
 

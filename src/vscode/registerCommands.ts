@@ -11,6 +11,7 @@ import { selectDatabase } from './commands/selectDatabase';
 import { setMysqlPassword } from './commands/setMysqlPassword';
 import { showOutput } from './commands/showOutput';
 import { showRemovalHistory } from './commands/showRemovalHistory';
+import { copyId, copyName, findOverlapsForSubnet, hideNetwork, inspect, revealFirstProblem, revealNetwork } from './commands/resourceActions';
 import { Commands } from './constants';
 import { describeError } from './log';
 import { showErrorWithOutput } from './notify';
@@ -30,6 +31,13 @@ const handlers: Record<(typeof Commands)[keyof typeof Commands], Handler> = {
   [Commands.removeTornDownGroup]: removeTornDownGroup,
   [Commands.applyPlan]: applyPlan,
   [Commands.showRemovalHistory]: showRemovalHistory,
+  [Commands.revealFirstProblem]: revealFirstProblem,
+  [Commands.revealNetwork]: revealNetwork,
+  [Commands.copyId]: copyId,
+  [Commands.copyName]: copyName,
+  [Commands.inspect]: inspect,
+  [Commands.findOverlapsForSubnet]: findOverlapsForSubnet,
+  [Commands.hideNetwork]: hideNetwork,
 };
 
 export function registerCommands(services: Services): vscode.Disposable[] {

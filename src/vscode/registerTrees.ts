@@ -2,28 +2,48 @@
 import * as vscode from 'vscode';
 import { TOPOLOGIES_VIEW_ID } from './constants';
 import { Disposable } from './disposable';
-import { TopologyTreeProvider, type TreeNode } from './tree/topologyTreeProvider';
+import type { TreeNode } from './tree/nodes';
+import { TopologyTreeProvider } from './tree/topologyTreeProvider';
 import type { TopologyTreeModel } from './tree/topologyTreeModel';
+import { viewHeader } from './tree/labels';
 
 export class Trees extends Disposable {
   readonly topologies: vscode.TreeView<TreeNode>;
   private readonly provider: TopologyTreeProvider;
+  /** A removal's progress, shown instead of the header while it runs. */
+  private progress: string | undefined;
 
   constructor(private readonly model: TopologyTreeModel) {
     super();
     const provider = (this.provider = this._register(new TopologyTreeProvider(model)));
     this.topologies = this._register(
-      vscode.window.createTreeView(TOPOLOGIES_VIEW_ID, { treeDataProvider: provider, showCollapseAll: true }),
+      vscode.window.createTreeView(TOPOLOGIES_VIEW_ID, { treeDataProvider: provider, showCollapseAll: true, canSelectMany: true }),
     );
-    // Which DB and which daemon the view shows, always in sight: nobody should clean the wrong host.
-    this._register(
-      model.onDidChange(() => {
-        const result = model.snapshot?.result;
-        if (!result) return;
-        const daemon = result.docker.ok ? ` · daemon ${result.docker.value.daemon.name} (${result.docker.value.daemon.id.slice(0, 14)}…)` : '';
-        this.topologies.description = `${result.dbSource}${daemon}`;
-      }),
-    );
+    // Which DB and which daemon the view shows, always in sight (the view's description is hidden
+    // when the container holds one view): nobody should clean the wrong host.
+    this._register(model.onDidChange(() => this.showHeader()));
+  }
+
+  private showHeader(): void {
+    if (this.progress !== undefined) {
+      this.topologies.message = this.progress;
+      return;
+    }
+    const snapshot = this.model.snapshot;
+    if (!snapshot || snapshot.target.db.origin === 'none') {
+      this.topologies.message = undefined;
+      this.topologies.description = undefined;
+      return;
+    }
+    const header = viewHeader(snapshot.result);
+    this.topologies.message = header;
+    this.topologies.description = header;
+  }
+
+  /** Shows a removal's progress in the view's message; undefined puts the header back. */
+  setProgress(text: string | undefined): void {
+    this.progress = text;
+    this.showHeader();
   }
 
   /**
@@ -42,8 +62,29 @@ export class Trees extends Disposable {
     await this.topologies.reveal(node, { select: true, focus: true, expand: true });
     return true;
   }
+
+  /**
+   * Opens the view and selects the first problem: an error row, else the first blocked topology,
+   * else the first orphan group, else the first network in a conflict.
+   */
+  async revealFirstProblem(): Promise<void> {
+    await vscode.commands.executeCommand(`${TOPOLOGIES_VIEW_ID}.focus`);
+    const roots = this.provider.getChildren();
+    const first =
+      roots.find((n) => n.kind === 'error') ??
+      this.firstChild(roots, 'blockedSection') ??
+      this.firstChild(roots, 'section', (n) => n.kind === 'section' && n.section === 'orphan') ??
+      this.firstChild(roots, 'foreignSection');
+    if (first) await this.topologies.reveal(first, { select: true, focus: true, expand: true });
+  }
+
+  private firstChild(roots: TreeNode[], kind: TreeNode['kind'], also: (n: TreeNode) => boolean = () => true): TreeNode | undefined {
+    const parent = roots.find((n) => n.kind === kind && also(n));
+    return parent ? this.provider.getChildren(parent)[0] : undefined;
+  }
 }
 
 export function registerTrees(model: TopologyTreeModel): Trees {
   return new Trees(model);
 }
+

@@ -3,7 +3,7 @@
 // the prefix typed for a torn-down topology's leftovers), shows progress in the view, and tells
 // the outcome (output channel, one summary message, refresh).
 import * as vscode from 'vscode';
-import type { RemovalMode, RemovalPlan } from '../core/model';
+import type { ReapReport, RemovalMode, RemovalPlan, ScanResult } from '../core/model';
 import {
   runRemovalSession,
   SCAN_FAILED,
@@ -13,15 +13,17 @@ import {
   type RemovalProgressSink,
   type RemovalRequest as SessionRequest,
 } from '../core/removal/session';
-import { formatReport, removalSubject } from '../core/removal/text';
+import { formatReport, formatReportText, removalSubject, reportJson } from '../core/removal/text';
 import type { ScanOptions } from '../core/scan';
 import { SAVE_PLAN_ACTION, savePlanFile } from './commands/savePlan';
 import { editorAuditTarget } from './commands/showRemovalHistory';
-import { REMOVE_ACTION, SHOW_REPORT_ACTION, TOPOLOGIES_VIEW_ID } from './constants';
+import { REMOVE_ACTION, REVIEW_ACTION, SHOW_REPORT_ACTION, TOPOLOGIES_VIEW_ID } from './constants';
+import type { ReadOnlyDocuments } from './documents';
 import { describeError, type ComponentLog, type Log } from './log';
-import { showErrorWithOutput } from './notify';
+import { fixesFor, showErrorWithOutput } from './notify';
+import type { Trees } from './registerTrees';
+import { orphanGroupDescription } from './tree/labels';
 import type { TopologyTreeModel } from './tree/topologyTreeModel';
-import type { TreeNode } from './tree/topologyTreeProvider';
 
 export type RemovalRequest =
   /** These prefixes, as chosen in the tree. */
@@ -30,8 +32,8 @@ export type RemovalRequest =
   | { kind: 'allOrphans' }
   /** Let the user pick among the orphan prefixes of the fresh scan. */
   | { kind: 'pick' }
-  /** The leftovers of a torn_down topology: this prefix, or one the user picks. */
-  | { kind: 'tornDown'; prefix?: string }
+  /** The leftovers of torn_down topologies: these prefixes, or one the user picks. */
+  | { kind: 'tornDown'; prefixes?: string[] }
   /** A plan file's plan, on the plan's own database and endpoint (Apply Plan…). */
   | { kind: 'plan'; plan: RemovalPlan; target: ScanOptions };
 
@@ -54,7 +56,8 @@ export class RemovalFlow {
   constructor(
     private readonly output: Log,
     private readonly model: TopologyTreeModel,
-    private readonly view: vscode.TreeView<TreeNode>,
+    private readonly trees: Pick<Trees, 'setProgress'>,
+    private readonly documents: ReadOnlyDocuments,
   ) {
     this.log = output.for('reaper');
   }
@@ -77,15 +80,30 @@ export class RemovalFlow {
     // A plan file's plan is read afresh by the session, on the plan's own target.
     const snapshot = request.kind === 'plan' ? undefined : await this.model.refresh();
     if (!snapshot && request.kind !== 'plan') {
-      this.refuse(SCAN_FAILED);
+      this.refuse(SCAN_FAILED, undefined);
       return;
     }
-    const sessionRequest: SessionRequest =
+    let sessionRequest: SessionRequest =
       request.kind === 'tornDown'
-        ? { kind: 'tornDown', prefixes: request.prefix ? [request.prefix] : undefined }
+        ? { kind: 'tornDown', prefixes: request.prefixes }
         : request.kind === 'plan'
           ? { kind: 'plan', plan: request.plan }
           : request;
+    if (
+      request.kind === 'allOrphans' &&
+      snapshot &&
+      snapshot.result.docker.ok &&
+      snapshot.result.db.ok &&
+      snapshot.result.orphanPrefixes.length > 1
+    ) {
+      // Reap All: every orphan group picked, any of them can be left out before the confirmation.
+      const chosen = await this.chooseOrphans(snapshot.result);
+      if (!chosen) {
+        this.log.info('cancelled at the choice of orphan groups; nothing removed');
+        return;
+      }
+      sessionRequest = chosen.length === snapshot.result.orphanPrefixes.length ? request : { kind: 'prefixes', prefixes: chosen };
+    }
     const target: ScanOptions = request.kind === 'plan' ? request.target : snapshot!.target.options;
     let removing: RemovalPlan | undefined;
     const progress: RemovalProgressSink = {
@@ -96,13 +114,13 @@ export class RemovalFlow {
         try {
           return await vscode.window.withProgress({ location: { viewId: TOPOLOGIES_VIEW_ID }, title: `Removing ${what}` }, removal);
         } finally {
-          this.view.message = undefined;
+          this.trees.setProgress(undefined);
           void this.model.refresh();
         }
       },
       step: (p, plan) => {
         this.log.info(`${p.done}/${p.total} ${p.message}`);
-        this.view.message = `Removing ${removalSubject(plan)}: ${p.done}/${p.total} · ${p.message}`;
+        this.trees.setProgress(`Removing ${removalSubject(plan)}: ${p.done}/${p.total} · ${p.message}`);
       },
     };
     let outcome: RemovalOutcome;
@@ -121,13 +139,27 @@ export class RemovalFlow {
       showErrorWithOutput(this.output, `Removing ${removalSubject(removing)} failed: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
-    this.tell(outcome);
+    this.tell(outcome, snapshot?.result);
   }
 
-  private tell(outcome: RemovalOutcome): void {
+  /** A multi-select Quick Pick of the orphan groups, all picked: undefined when cancelled or none is left. */
+  private async chooseOrphans(result: ScanResult): Promise<string[] | undefined> {
+    const items = result.groups
+      .filter((g) => g.state === 'orphan')
+      .map((g) => ({ label: g.prefix, description: orphanGroupDescription(g), picked: true }));
+    const picked = await vscode.window.showQuickPick(items, {
+      title: 'Reap All Orphans: which groups?',
+      placeHolder: 'Untick the groups to keep; you confirm the exact list next',
+      canPickMany: true,
+      ignoreFocusOut: true,
+    });
+    return picked?.length ? picked.map((p) => p.label) : undefined;
+  }
+
+  private tell(outcome: RemovalOutcome, firstRead: ScanResult | undefined): void {
     switch (outcome.kind) {
       case 'refused':
-        this.refuse(outcome.message);
+        this.refuse(outcome.message, firstRead);
         return;
       case 'nothing':
         this.log.info(outcome.message);
@@ -143,10 +175,9 @@ export class RemovalFlow {
           outcome.report.errors.length > 0
             ? vscode.window.showWarningMessage(outcome.summary, SHOW_REPORT_ACTION)
             : vscode.window.showInformationMessage(outcome.summary, SHOW_REPORT_ACTION);
+        const report = outcome.report;
         void shown.then((pick) => {
-          if (pick === SHOW_REPORT_ACTION) {
-            this.output.show();
-          }
+          if (pick === SHOW_REPORT_ACTION) void this.showReport(report);
         });
         return;
       }
@@ -165,13 +196,25 @@ export class RemovalFlow {
       },
       confirm: async (plan, question, detail) => {
         this.log.info(`asking to confirm:\n${detail}`);
-        const actions = planTarget ? [REMOVE_ACTION, SAVE_PLAN_ACTION] : [REMOVE_ACTION];
-        const choice = await vscode.window.showWarningMessage(question, { modal: true, detail }, ...actions);
-        if (choice === SAVE_PLAN_ACTION && planTarget) {
-          const saved = await savePlanFile(plan, planTarget);
-          if (saved) this.log.info(`plan saved to ${saved}; nothing removed`);
+        // A modal's first button is its default (Enter): never Remove. The first one opens the
+        // whole plan in a read-only editor (a long plan is cut off in the modal) and asks again.
+        for (;;) {
+          const choice = await vscode.window.showWarningMessage(
+            question,
+            { modal: true, detail },
+            { title: REVIEW_ACTION },
+            { title: REMOVE_ACTION },
+            ...(planTarget ? [{ title: SAVE_PLAN_ACTION }] : []),
+            { title: 'Cancel', isCloseAffordance: true },
+          );
+          if (choice?.title === SAVE_PLAN_ACTION && planTarget) {
+            const saved = await savePlanFile(plan, planTarget);
+            if (saved) this.log.info(`plan saved to ${saved}; nothing removed`);
+            return false;
+          }
+          if (choice?.title !== REVIEW_ACTION) return choice?.title === REMOVE_ACTION;
+          await this.documents.open('decnet-removal-plan.md', ['# DECNET removal plan', '', question, '', '```text', detail, '```', ''].join('\n'));
         }
-        return choice === REMOVE_ACTION;
       },
       typeDaemonName: async (_plan, expected, prompt) => {
         const typed = await vscode.window.showInputBox({
@@ -188,9 +231,15 @@ export class RemovalFlow {
         const typed = await vscode.window.showInputBox({
           title: TITLES.tornDown.title,
           prompt,
-          placeHolder: expected,
+          placeHolder: 'the prefix shown above',
           ignoreFocusOut: true,
-          validateInput: (value) => (value.trim() === expected ? undefined : `Type ${expected} exactly to confirm.`),
+          // Quiet while it can still become the prefix; red only once it cannot.
+          validateInput: (value) => {
+            const typed = value.trim();
+            if (typed === expected) return undefined;
+            if (expected.startsWith(typed)) return { message: `Type ${expected} to confirm.`, severity: vscode.InputBoxValidationSeverity.Info };
+            return `Type ${expected} exactly to confirm.`;
+          },
         });
         if (typed === undefined) this.log.info('cancelled at the typed confirmation');
         return typed;
@@ -198,8 +247,15 @@ export class RemovalFlow {
     };
   }
 
-  private refuse(message: string): void {
+  /** The report as a read-only Markdown document: its text, then its JSON. The log keeps the log. */
+  private async showReport(report: ReapReport): Promise<void> {
+    const stamp = report.finished_at.replace(/[:.]/g, '-');
+    const text = ['# DECNET reap report', '', '```text', formatReportText(report), '```', '', '```json', reportJson(report), '```', ''].join('\n');
+    await this.documents.open(`decnet-reap-report-${stamp}.md`, text);
+  }
+
+  private refuse(message: string, read: ScanResult | undefined): void {
     this.log.warn(`refused: ${message}`);
-    showErrorWithOutput(this.output, message);
+    showErrorWithOutput(this.output, message, fixesFor(read));
   }
 }

@@ -1,9 +1,10 @@
-// Reads the extension's settings and resolves where to scan. The resolution rules live in core.
+// The one place the extension's settings are read (and written), and where to scan is resolved.
+// The resolution rules live in core.
 import * as vscode from 'vscode';
 import { EDITOR_SETTING_NAMES, resolveDatabase, type DbTarget } from '../core/config';
 import { resolveDockerEndpoint } from '../core/dockerEndpoint';
 import type { ScanOptions } from '../core/scan';
-import { SETTINGS_SECTION, Settings } from './constants';
+import { FullSettings, SETTINGS_SECTION, Settings } from './constants';
 
 /** Where the MySQL password is kept: the editor's secret storage, never settings. */
 export const MYSQL_PASSWORD_SECRET = 'decnet.database.mysqlPassword';
@@ -56,4 +57,35 @@ export async function writeDatabasePath(path: string): Promise<void> {
 
 export function currentDatabasePathSetting(): string | undefined {
   return readSetting(Settings.databasePath);
+}
+
+export const DEFAULT_POLL_SECONDS = 60;
+
+/** decnet.refresh.pollIntervalSeconds: at least 5; 0 (or anything not a positive number) turns the poll off. */
+export function readPollSeconds(): number {
+  const value = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<number>(Settings.pollIntervalSeconds, DEFAULT_POLL_SECONDS);
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.max(5, value) : 0;
+}
+
+/** decnet.statusBar.alwaysShow */
+export function readStatusBarAlwaysShow(): boolean {
+  return vscode.workspace.getConfiguration(SETTINGS_SECTION).get<boolean>(Settings.statusBarAlwaysShow, false) === true;
+}
+
+/** A change to any setting that decides which database and which Docker endpoint are scanned. */
+export function affectsScanTarget(e: vscode.ConfigurationChangeEvent): boolean {
+  return [FullSettings.databasePath, FullSettings.databaseType, FullSettings.databaseUrl, FullSettings.dockerHost].some((key) =>
+    e.affectsConfiguration(key),
+  );
+}
+
+/** The Settings editor's filter for this extension's settings. */
+export const EXTENSION_SETTINGS_QUERY = '@ext:decnet-tools.decnet-topology-reaper';
+
+/**
+ * Where machine-scoped settings written to the Global target end up, as the Settings editor
+ * names the tab: `Remote` in a remote window (Remote-SSH, code-server), else `User`.
+ */
+export function settingsTargetName(): 'Remote' | 'User' {
+  return vscode.env.remoteName ? 'Remote' : 'User';
 }

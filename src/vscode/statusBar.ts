@@ -1,13 +1,42 @@
-// One status bar item: how many orphan groups and subnet conflicts the last scan found. Clicking
-// it reveals the Topologies view. Hidden when there is nothing to report, unless
+// One status bar item: how many orphan groups and subnet conflicts the last scan found, or what
+// keeps the reaper from knowing (Docker unreachable, database unreadable). Clicking it reveals the
+// first problem in the Topologies view. Hidden only when all is well, unless
 // decnet.statusBar.alwaysShow says otherwise.
 import * as vscode from 'vscode';
-import { FullSettings, SETTINGS_SECTION, Settings, TOPOLOGIES_VIEW_ID } from './constants';
+import { Commands, FullSettings } from './constants';
 import { Disposable } from './disposable';
-import { isTornDown, statusBarText, statusBarTooltip } from './tree/labels';
+import { readStatusBarAlwaysShow } from './settings';
+import { isTornDown, statusBarErrorText, statusBarText, statusBarTooltip, type StatusProblem } from './tree/labels';
 import type { TopologyTreeModel } from './tree/topologyTreeModel';
 
 export const STATUS_BAR_ID = 'decnet.status';
+
+/** What the status bar says of the model's state: the problem first, else the counts. */
+export function statusOf(model: Pick<TopologyTreeModel, 'snapshot' | 'failure'>): {
+  problem?: StatusProblem;
+  message?: string;
+  orphans: number;
+  conflicts: number;
+  tornDown: number;
+} {
+  const snapshot = model.snapshot;
+  if (!snapshot) {
+    if (model.failure !== undefined) {
+      return { problem: 'scan', message: model.failure instanceof Error ? model.failure.message : 'unexpected error', orphans: 0, conflicts: 0, tornDown: 0 };
+    }
+    return { orphans: 0, conflicts: 0, tornDown: 0 };
+  }
+  const { result } = snapshot;
+  const counts = {
+    orphans: result.orphanPrefixes.length,
+    conflicts: snapshot.conflicts.length,
+    tornDown: result.groups.filter((g) => isTornDown(g)).length,
+  };
+  if (snapshot.target.db.origin === 'none') return counts;
+  if (!result.docker.ok) return { ...counts, problem: 'docker', message: `${result.docker.error.endpoint}: ${result.docker.error.message}` };
+  if (!result.db.ok) return { ...counts, problem: 'database', message: result.db.error.message };
+  return counts;
+}
 
 export class StatusBar extends Disposable {
   private readonly item = this._register(vscode.window.createStatusBarItem(STATUS_BAR_ID, vscode.StatusBarAlignment.Left, 10));
@@ -15,8 +44,7 @@ export class StatusBar extends Disposable {
   constructor(private readonly model: TopologyTreeModel) {
     super();
     this.item.name = 'DECNET Topologies';
-    // Every view gets a `<view id>.focus` command: it opens the DECNET container and the view.
-    this.item.command = { command: `${TOPOLOGIES_VIEW_ID}.focus`, title: 'Show DECNET Topologies' };
+    this.item.command = { command: Commands.revealFirstProblem, title: 'Show the first DECNET problem' };
     this._register(model.onDidChange(() => this.update()));
     this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -27,19 +55,23 @@ export class StatusBar extends Disposable {
   }
 
   update(): void {
-    const snapshot = this.model.snapshot;
-    const result = snapshot?.result;
-    const orphans = result?.orphanPrefixes.length ?? 0;
-    const conflicts = snapshot?.conflicts.length ?? 0;
-    const tornDown = result?.groups.filter((g) => isTornDown(g)).length ?? 0;
-    const always = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<boolean>(Settings.statusBarAlwaysShow, false);
-    if (!orphans && !conflicts && !always) {
+    const s = statusOf(this.model);
+    const finishedAt = this.model.snapshot?.finishedAt;
+    if (s.problem) {
+      // Never silent when the reaper cannot tell: that is when a stale count would mislead.
+      this.item.text = statusBarErrorText(s.problem);
+      this.item.tooltip = `${s.message ?? ''}\n\nNothing is classified orphan until this is fixed. Click to show it.`;
+      this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+      this.item.show();
+      return;
+    }
+    if (!s.orphans && !s.conflicts && !readStatusBarAlwaysShow()) {
       this.item.hide();
       return;
     }
-    this.item.text = statusBarText(orphans, conflicts);
-    this.item.tooltip = statusBarTooltip(orphans, conflicts, tornDown, snapshot?.finishedAt);
-    this.item.backgroundColor = orphans || conflicts ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.text = statusBarText(s.orphans, s.conflicts);
+    this.item.tooltip = statusBarTooltip(s.orphans, s.conflicts, s.tornDown, finishedAt);
+    this.item.backgroundColor = s.orphans || s.conflicts ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.show();
   }
 }

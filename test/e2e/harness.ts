@@ -544,6 +544,150 @@ export class CodeServer {
     });
   }
 
+  /** The buttons of the toast whose text matches. */
+  async notificationButtons(match: RegExp): Promise<string[]> {
+    const toast = this.page.locator('.notifications-toasts .notification-toast', { has: this.page.locator('.notification-list-item-message', { hasText: match }) }).first();
+    return (await toast.locator('.notification-list-item-buttons-container .monaco-button').allTextContents()).map(norm);
+  }
+
+  /** Clicks a button of the toast whose text matches. */
+  async clickNotificationButton(match: RegExp, button: string): Promise<void> {
+    this.step(`notification ${String(match)} -> ${button}`);
+    const toast = this.page.locator('.notifications-toasts .notification-toast', { has: this.page.locator('.notification-list-item-message', { hasText: match }) }).first();
+    await toast.locator('.notification-list-item-buttons-container .monaco-button', { hasText: button }).first().click();
+  }
+
+  /** Text of the status bar item with this id (`<publisher>.<name>.<id>` in the DOM), or undefined when hidden. */
+  async statusBarText(match: RegExp): Promise<string | undefined> {
+    const items = (await this.page.locator('.part.statusbar .statusbar-item').allInnerTexts()).map(norm);
+    return items.find((t) => match.test(t));
+  }
+
+  /** Waits for a status bar item whose text matches. */
+  async waitForStatusBar(match: RegExp, timeoutMs = 30_000): Promise<string> {
+    return waitFor(`a status bar item matching ${match}`, () => this.statusBarText(match), timeoutMs).catch(async (e) => {
+      const items = (await this.page.locator('.part.statusbar .statusbar-item').allInnerTexts()).map(norm);
+      throw new Error(`${(e as Error).message}; status bar: ${JSON.stringify(items)}`);
+    });
+  }
+
+  /** Clicks the status bar item whose text matches. */
+  async clickStatusBar(match: RegExp): Promise<void> {
+    this.step(`status bar ${String(match)}`);
+    await this.page.locator('.part.statusbar .statusbar-item', { hasText: match }).first().locator('a, .statusbar-item-label').first().click();
+  }
+
+  /** The open quick input: its title, prompt/validation message, and the labels of its rows (separators too). */
+  async readQuickInput(timeoutMs = 15_000): Promise<{ title: string; message: string; rows: string[]; value: string }> {
+    const widget = this.page.locator('.quick-input-widget');
+    await widget.locator('.quick-input-box input').waitFor({ state: 'visible', timeout: timeoutMs });
+    await this.page.waitForTimeout(200);
+    return {
+      title: norm(await widget.locator('.quick-input-title').textContent().catch(() => '')),
+      message: norm(await widget.locator('.quick-input-message').innerText().catch(() => '')),
+      rows: (await widget.locator('.quick-input-list .monaco-list-row').allInnerTexts()).map((t) => norm(t.replace(/\s+/g, ' '))),
+      value: await widget.locator('.quick-input-box input').inputValue(),
+    };
+  }
+
+  /** Waits until the open quick input matches `what` (its title, message or rows). */
+  async waitForQuickInput(what: RegExp, timeoutMs = 30_000): Promise<{ title: string; message: string; rows: string[]; value: string }> {
+    let last = { title: '', message: '', rows: [] as string[], value: '' };
+    return waitFor(
+      `a quick input matching ${what}`,
+      async () => {
+        last = await this.readQuickInput(2_000).catch(() => last);
+        return what.test([last.title, last.message, ...last.rows].join('\n')) ? last : undefined;
+      },
+      timeoutMs,
+    ).catch((e) => {
+      throw new Error(`${(e as Error).message}; quick input now: ${JSON.stringify(last)}`);
+    });
+  }
+
+  /** Types into the open quick input (replacing its text) and presses Enter. */
+  async answerInput(text: string): Promise<void> {
+    this.step(`input ${text}`);
+    const input = this.page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill('');
+    await this.page.keyboard.insertText(text);
+    await this.page.waitForTimeout(200);
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** Types into the open quick input without accepting it. */
+  async typeInput(text: string): Promise<void> {
+    const input = this.page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill('');
+    await this.page.keyboard.insertText(text);
+    await this.page.waitForTimeout(200);
+  }
+
+  /** In the open quick pick, focuses the row whose label starts with `label` and presses Enter. */
+  async pickQuickInputRow(label: string): Promise<void> {
+    this.step(`pick ${label}`);
+    const rows = this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+    const labels = (await rows.locator('.label-name').allTextContents()).map(norm);
+    const want = labels.find((l) => l.startsWith(norm(label)));
+    if (!want) throw new Error(`no row "${label}" in the quick pick; it has ${JSON.stringify(labels)}`);
+    await this.focusQuickInputRow(want);
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** In a multi-select quick pick: unticks the rows whose label is not in `keep`, then accepts. */
+  async keepOnlyPicked(keep: readonly string[]): Promise<void> {
+    this.step(`keep picked ${keep.join(', ')}`);
+    const rows = this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+    const n = await rows.count();
+    for (let i = 0; i < n; i++) {
+      const row = rows.nth(i);
+      const label = norm(await row.locator('.label-name').first().textContent());
+      const toggle = row.locator('.monaco-custom-toggle').first();
+      const checked = async () =>
+        (await row.getAttribute('aria-checked')) === 'true' || /\bchecked\b/.test((await toggle.getAttribute('class').catch(() => '')) ?? '');
+      const want = keep.includes(label);
+      if ((await checked()) !== want) {
+        // A click on the row's label toggles its checkbox.
+        await row.locator('.quick-input-list-label').first().click();
+        await waitFor(`row "${label}" to be ${want ? 'ticked' : 'unticked'}`, async () => (await checked()) === want, 5_000);
+      }
+    }
+    // Enter in the filter box accepts what is ticked.
+    await this.page.locator('.quick-input-widget .quick-input-box input').click();
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** The text of the active editor (what is rendered of it). */
+  async activeEditorText(): Promise<{ title: string; text: string }> {
+    const title = norm(await this.page.locator('.part.editor .tabs-container .tab.active').textContent());
+    const text = await this.page
+      .locator('.part.editor .editor-instance .monaco-editor .view-lines')
+      .first()
+      .evaluate((el) =>
+        [...(el.querySelectorAll('.view-line') as unknown as Iterable<{ style: { top: string }; textContent: string | null }>)]
+          .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+          .map((l) => (l.textContent ?? '').replace(/\u00a0/g, ' '))
+          .join('\n'),
+      );
+    return { title, text };
+  }
+
+  /** Selects the rows with these labels (click, then Ctrl+click). */
+  async selectRows(labels: readonly string[]): Promise<void> {
+    this.step(`select ${labels.join(', ')}`);
+    for (const [i, label] of labels.entries()) {
+      await this.waitForRow(label);
+      await this.rowLocator(label).locator('.label-name').click({ modifiers: i === 0 ? [] : ['Control'] });
+    }
+  }
+
+  /** Right-clicks the row (keeping the selection) and picks `item`. */
+  async pickContextMenuItemKeepingSelection(label: string, item: string): Promise<void> {
+    await this.pickContextMenuItem(label, item);
+  }
+
   // ------------------------------------------------------------------------------------------
   // Commands, output, settings
 
@@ -691,6 +835,8 @@ export class CodeServer {
     }
     const text = JSON.stringify(next, null, 2);
     const p = this.page;
+    // Toasts left by earlier steps can take the focus from the editor.
+    await this.runCommand('Notifications: Clear All Notifications');
     if (target === 'user') await this.runCommand('Preferences: Open User Settings (JSON)');
     // The remote one is titled after the host: "Preferences: Open Remote Settings (JSON) (127.0.0.1:port)".
     else await this.runCommand('Preferences: Open Remote Settings (JSON)', { startsWith: true });

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
@@ -18,6 +18,8 @@ import type Docker from 'dockerode';
 import { deployTopology, newTopologyId, TEST_IMAGE, testDocker, testDockerHost, type FixtureTopology } from '../support/docker';
 import { makeDecnetDb } from '../support/makeDb';
 import { CodeServer, onExitSync, waitFor, type TreeRow } from './harness';
+
+const norm = (s: string | null): string => (s ?? '').replace(/\u00a0/g, ' ').trim();
 
 const ROOT = resolve(__dirname, '..', '..');
 const VSIX = join(ROOT, 'dist', 'decnet-topology-reaper.vsix');
@@ -30,14 +32,23 @@ const LIVE_NAME = 'e2e-live-lab';
 const UNRELATED_CONTAINER = 'unrelated-web';
 const UNRELATED_NETWORK = 'unrelated-net';
 const SERVICE_CONTAINER = 'e2e-decky-01-ssh';
+const SNIFFER = 'e2e-sniffer';
 // Subnets from 198.18.0.0/15 (benchmarking range): nothing real lives there.
 const SUBNETS = {
   live: '198.18.10.0/24',
   orphanA: '198.18.11.0/24',
   orphanB1: '198.18.12.0/24',
   orphanB2: '198.18.13.0/24',
+  orphanC: '198.18.14.0/24',
+  orphanD: '198.18.15.0/24',
+  orphanE: '198.18.16.0/24',
+  torn: '198.18.17.0/24',
   unrelated: '198.18.99.0/24',
 };
+/** A pending topology of the database whose LANs want subnets that networks on Docker hold. */
+const PENDING_NAME = 'maze-beta';
+const TORN_NAME = 'e2e-torn-lab';
+const NO_MATCH = '198.19.250.0/24';
 
 // ---------------------------------------------------------------------------------------------
 // Packaging, once per run.
@@ -109,6 +120,10 @@ interface Fixture {
   live: FixtureTopology;
   orphanA: FixtureTopology;
   orphanB: FixtureTopology;
+  orphanC: FixtureTopology;
+  orphanD: FixtureTopology;
+  orphanE: FixtureTopology;
+  torn: FixtureTopology;
   unrelatedContainer: string;
   unrelatedNetwork: string;
 }
@@ -121,7 +136,7 @@ async function removeLeftovers(docker: Docker): Promise<void> {
   const containers = await docker.listContainers({ all: true });
   for (const c of containers) {
     const name = c.Names[0]?.replace(/^\//, '') ?? '';
-    if (name === UNRELATED_CONTAINER || name === SERVICE_CONTAINER) {
+    if (name === UNRELATED_CONTAINER || name === SERVICE_CONTAINER || name === SNIFFER) {
       await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
     }
   }
@@ -167,6 +182,13 @@ async function deploy(docker: Docker): Promise<Fixture> {
       [{ name: 'e2e-decky-02', lan: 'dmz' }],
     ),
   );
+  // Small orphans for multi-select removal and Reap All, and a torn-down topology's leftovers.
+  const small = async (subnet: string, decky: string) =>
+    track(await deployTopology(docker, newTopologyId(), [{ name: 'dmz', subnet }], [{ name: decky, lan: 'dmz' }]));
+  const orphanC = await small(SUBNETS.orphanC, 'e2e-decky-03');
+  const orphanD = await small(SUBNETS.orphanD, 'e2e-decky-04');
+  const orphanE = await small(SUBNETS.orphanE, 'e2e-decky-05');
+  const torn = await small(SUBNETS.torn, 'e2e-decky-torn');
   const net = await docker.createNetwork({
     Name: UNRELATED_NETWORK,
     Driver: 'bridge',
@@ -181,7 +203,7 @@ async function deploy(docker: Docker): Promise<Fixture> {
   });
   created.containers.push(web.id);
   await web.start();
-  return { live, orphanA, orphanB, unrelatedContainer: web.id, unrelatedNetwork: net.id };
+  return { live, orphanA, orphanB, orphanC, orphanD, orphanE, torn, unrelatedContainer: web.id, unrelatedNetwork: net.id };
 }
 
 async function cleanupDocker(docker: Docker): Promise<void> {
@@ -268,17 +290,38 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
   mkdirSync(workspace);
   // DECNET's database, as DECNET leaves it: WAL mode, the live topology's commit still only in
   // decnet.db-wal (not yet checkpointed).
+  const pendingId = randomUUID();
+  const lan = (topologyId: string, name: string, subnet: string, dockerNetworkId: string | null = null) => ({
+    id: randomUUID(),
+    topologyId,
+    name,
+    subnet,
+    isDmz: name === 'dmz',
+    dockerNetworkId,
+  });
+  // A foreign container on orphan A's network: removing A disconnects it, never removes it.
+  const sniffer = await docker.createContainer({
+    name: SNIFFER,
+    Image: TEST_IMAGE,
+    Labels: { 'com.example.app': 'sniffer' },
+    HostConfig: { NetworkMode: fx.orphanA.networks[0].name },
+  });
+  created.containers.push(sniffer.id);
+  await sniffer.start();
+  // DECNET's database, as DECNET leaves it: WAL mode, the live topology's commit still only in
+  // decnet.db-wal (not yet checkpointed). A pending topology wants the subnets that orphan B's
+  // network and a foreign network hold; a torn-down topology's leftovers are still on Docker.
   const dbPath = makeDecnetDb(join(scratch, 'decnet'), {
+    checkpointed: [
+      { id: pendingId, name: PENDING_NAME, status: 'pending', mode: 'unihost' },
+      { id: fx.torn.id, name: TORN_NAME, status: 'torn_down', mode: 'unihost' },
+    ],
     walOnly: [{ id: fx.live.id, name: LIVE_NAME, status: 'active', mode: 'unihost' }],
     lans: [
-      {
-        id: randomUUID(),
-        topologyId: fx.live.id,
-        name: 'dmz',
-        subnet: SUBNETS.live,
-        isDmz: true,
-        dockerNetworkId: fx.live.networks[0].id,
-      },
+      lan(fx.live.id, 'dmz', SUBNETS.live, fx.live.networks[0].id),
+      lan(pendingId, 'dmz', SUBNETS.orphanB1),
+      lan(pendingId, 'lab', SUBNETS.unrelated),
+      lan(fx.torn.id, 'dmz', SUBNETS.torn, fx.torn.networks[0].id),
     ],
   });
   assert.ok(existsSync(`${dbPath}-wal`), 'the test database should keep its live row in the -wal');
@@ -308,21 +351,46 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
   };
   const session = cs;
 
-  await step('the DECNET view shows the live topology and both orphan groups', async () => {
+  const prefixC = fx.orphanC.prefix;
+  const prefixD = fx.orphanD.prefix;
+  const prefixE = fx.orphanE.prefix;
+  const shot = (name: string) => session.screenshot(join(SCREENSHOTS, `${name}.png`));
+
+  await step('the DECNET view shows the live topology, the orphan groups and who blocks whom', async () => {
     await session.openViewContainer('DECNET');
     // Wide enough that the descriptions show whole in the screenshots.
     await session.setSidebarWidth(560);
-    await session.waitForRow('Live (1)', 60_000);
-    await session.waitForRow('Orphans (2)');
-    await session.expand('Live (1)');
-    await session.expand('Orphans (2)');
+    await session.waitForRow('Live (2)', 60_000);
+    await session.waitForRow('Orphans (5)');
+    await session.expand('Live (2)');
+    await session.expand('Orphans (5)');
 
     const live = await session.waitForRow(LIVE_NAME);
     assert.equal(live.description, `${fx.live.prefix} · active · unihost`);
+    const torn = await session.waitForRow(TORN_NAME);
+    assert.equal(torn.description, `${fx.torn.prefix} · torn_down · 2 leftovers`);
     const a = await session.waitForRow(prefixA);
-    assert.equal(a.description, '2 containers · 1 network');
+    // What the labels reveal (the decky), then the counts.
+    assert.equal(a.description, 'e2e-decky-01 · 2 containers · 1 network');
     const b = await session.waitForRow(prefixB);
-    assert.equal(b.description, '1 container · 2 networks');
+    // The conflict first: at the default sidebar width the end is cut off.
+    assert.equal(b.description, '1 subnet conflict · e2e-decky-02 · 1 container · 2 networks');
+    assert.equal(b.ariaLabel, `orphan group ${prefixB}, 1 container, 2 networks, 1 subnet conflict`);
+
+    // The pending topology whose LAN orphan B's network holds says so, first in the view.
+    await session.waitForRow('Blocked topologies (2)');
+    const rows0 = await session.readTree();
+    assert.equal(rows0[0]?.label, 'Blocked topologies (2)', `blocked topologies come first:\n${show(rows0)}`);
+    const blocked = rows0.filter((r) => r.label === PENDING_NAME).map((r) => r.description).sort();
+    assert.deepEqual(blocked, [`dmz blocked by orphan ${prefixB}`, `lab blocked by foreign network ${UNRELATED_NETWORK}`]);
+    const inline = await session.inlineActions(PENDING_NAME);
+    assert.ok(inline.some((x) => /Reveal/.test(x)), `the blocked row offers Reveal: ${inline.join(', ')}`);
+    assert.ok(inline.some((x) => /Force Remove/.test(x)), `the blocked row offers Force Remove: ${inline.join(', ')}`);
+
+    // The foreign network in the way is listed, and nothing else of what DECNET did not create.
+    await session.waitForRow('Foreign networks (1)');
+    const foreign = await session.waitForRow(UNRELATED_NETWORK);
+    assert.match(foreign.description, new RegExp(`^holds ${SUBNETS.unrelated.replace(/\./g, '\\.')}, wanted by topology ${PENDING_NAME}, LAN lab`));
 
     await session.expand(prefixA);
     const rows = await session.readTree();
@@ -334,30 +402,64 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     };
     assert.equal(child(`decnet_t_${prefixA}_e2e-decky-01`).description, `running · ${TEST_IMAGE}`);
     assert.equal(child(SERVICE_CONTAINER).description, `running · ${TEST_IMAGE}`);
-    assert.equal(child(`decnet_t_${prefixA}_dmz`).description, `${SUBNETS.orphanA} · 1 endpoint`);
-    // Only DECNET's resources are shown.
-    for (const r of rows) {
-      assert.ok(![UNRELATED_CONTAINER, UNRELATED_NETWORK].includes(r.label), `the tree shows ${r.label}:\n${show(rows)}`);
-    }
+    assert.equal(child(`decnet_t_${prefixA}_dmz`).description, `${SUBNETS.orphanA} · 2 endpoints`);
+    // A container DECNET did not create, on the orphan's network: listed, marked foreign.
+    assert.equal(child(SNIFFER).description, `foreign · disconnected (not removed) if ${prefixA} is removed`);
+    assert.ok(!rows.some((r) => r.label === UNRELATED_CONTAINER), `the tree shows ${UNRELATED_CONTAINER}:\n${show(rows)}`);
+
+    // Which database and which daemon: always in sight, in the view's message.
+    const text = await session.sidebarText();
+    assert.ok(text.includes(`Database: sqlite: ${dbPath}`), `the view does not name the database:\n${text}`);
+    assert.ok(text.includes(`Docker: ${dockerHost}`), `the view does not name the Docker endpoint:\n${text}`);
+
+    // The status bar counts the orphans and the networks in a conflict.
+    await session.waitForStatusBar(/DECNET: 5 orphans · 2 subnet conflicts/);
     console.log(`# tree:\n${show(rows)}`);
-    await session.screenshot(join(SCREENSHOTS, 'tree.png'));
+    await shot('tree');
   });
 
-  await step(`"${REMOVE_ITEM}" asks first, then removes exactly that group`, async () => {
+  await step('Find Subnet Overlaps keeps a query that matches nothing, and reveals the network picked', async () => {
+    await session.runCommand('DECNET: Find Subnet Overlaps...');
+    await session.answerInput(NO_MATCH);
+    const again = await session.waitForQuickInput(/No Docker network's pool overlaps/);
+    assert.equal(again.value, NO_MATCH, 'the query is kept');
+    await session.answerInput(SUBNETS.orphanB1);
+    const pick = await session.waitForQuickInput(new RegExp(`decnet_t_${prefixB}_dmz`));
+    // Who wants the subnet is a row of its own, not a placeholder that typing hides.
+    assert.ok(
+      pick.rows.some((r) => r.includes(`Wanted by topology ${PENDING_NAME} (pending), LAN dmz`)),
+      `the pick does not say who wants the subnet: ${JSON.stringify(pick.rows)}`,
+    );
+    await shot('overlaps');
+    await session.pickQuickInputRow(`decnet_t_${prefixB}_dmz`);
+    await waitFor(
+      `decnet_t_${prefixB}_dmz to be revealed`,
+      async () => (await session.readTree()).some((r) => r.label === `decnet_t_${prefixB}_dmz`),
+      20_000,
+    );
+  });
+
+  await step(`"${REMOVE_ITEM}" asks first, names the foreign container, then removes exactly that group`, async () => {
     await session.pickContextMenuItem(prefixA, REMOVE_ITEM);
     const dialog = await session.readDialog();
     console.log(`# dialog: ${dialog.message}\n# ${dialog.detail.replace(/\n/g, '\n# ')}\n# buttons: ${dialog.buttons.join(', ')}`);
     assert.match(dialog.message, new RegExp(prefixA));
+    // The container that is not DECNET's is named in the question itself.
+    assert.match(dialog.message, new RegExp(`force-disconnects ${SNIFFER} from decnet_t_${prefixA}_dmz`));
     assert.ok(dialog.buttons.includes('Remove'), `no Remove button: ${dialog.buttons.join(', ')}`);
     assert.ok(dialog.buttons.some((b) => /cancel/i.test(b)), `no Cancel button: ${dialog.buttons.join(', ')}`);
+    // Enter does not remove: the button with the focus (the default) only shows the plan.
+    const focused = norm(await session.page.locator('.monaco-dialog-box .dialog-buttons .monaco-button:focus').textContent());
+    assert.equal(focused, 'Review Plan in Editor', 'the default button of the confirmation');
     for (const name of [`decnet_t_${prefixA}_e2e-decky-01`, SERVICE_CONTAINER, `decnet_t_${prefixA}_dmz`]) {
       assert.ok(`${dialog.message}\n${dialog.detail}`.includes(name), `the confirmation does not name ${name}`);
     }
-    await session.screenshot(join(SCREENSHOTS, 'confirm.png'));
+    await shot('confirm');
     await session.answerDialog('Remove');
 
     const summary = await session.waitForNotification(new RegExp(`Removed .*${prefixA}`));
     console.log(`# notification: ${summary}`);
+    assert.match(summary, new RegExp(`disconnected ${SNIFFER} from decnet_t_${prefixA}_dmz`));
 
     for (const c of fx.orphanA.containers) {
       assert.equal(await exists('container', docker!, c.id), false, `container ${c.name} is still there`);
@@ -365,18 +467,28 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     for (const n of fx.orphanA.networks) {
       assert.equal(await exists('network', docker!, n.id), false, `network ${n.name} is still there`);
     }
-    for (const c of [...fx.live.containers, ...fx.orphanB.containers, { id: fx.unrelatedContainer, name: UNRELATED_CONTAINER }]) {
+    for (const c of [...fx.live.containers, ...fx.orphanB.containers, { id: fx.unrelatedContainer, name: UNRELATED_CONTAINER }, { id: sniffer.id, name: SNIFFER }]) {
       assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
     }
     for (const n of [...fx.live.networks, ...fx.orphanB.networks, { id: fx.unrelatedNetwork, name: UNRELATED_NETWORK }]) {
       assert.equal(await exists('network', docker!, n.id), true, `network ${n.name} was removed`);
     }
 
-    await session.waitForRow('Orphans (1)');
-    await session.waitForRow(prefixB);
+    await session.waitForRow('Orphans (4)');
     const rows = await session.readTree();
     assert.ok(!rows.some((r) => r.label === prefixA), `${prefixA} is still in the tree:\n${show(rows)}`);
-    await session.waitForRow('Live (1)');
+
+    // Show Report opens the report itself, read-only, not the end of the log.
+    await session.clickNotificationButton(new RegExp(`Removed .*${prefixA}`), 'Show Report');
+    const report = await waitFor('the report editor', async () => {
+      const e = await session.activeEditorText().catch(() => undefined);
+      return e && /decnet-reap-report/.test(e.title) && e.text.includes('DECNET reap report') ? e : undefined;
+    });
+    for (const name of [`decnet_t_${prefixA}_e2e-decky-01`, SERVICE_CONTAINER, `decnet_t_${prefixA}_dmz`]) {
+      assert.ok(report.text.includes(name), `the report does not name ${name}`);
+    }
+    await shot('report');
+    await session.runCommand('View: Close Editor');
   });
 
   await step(`the "${OUTPUT_CHANNEL}" output channel holds the report`, async () => {
@@ -386,16 +498,71 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     for (const name of [`decnet_t_${prefixA}_e2e-decky-01`, SERVICE_CONTAINER, `decnet_t_${prefixA}_dmz`]) {
       assert.ok(text.includes(name), `the report does not name ${name}`);
     }
-    // Show the report itself, big enough to read, for the screenshot.
-    await session.setSidebarWidth(300);
-    await session.runCommand('View: Toggle Maximized Panel');
-    await session.page.waitForTimeout(500);
-    await session.scrollOutputTo('DECNET reap report');
-    await session.screenshot(join(SCREENSHOTS, 'report.png'));
-    await session.runCommand('View: Toggle Maximized Panel');
+    await session.runCommand('View: Toggle Panel Visibility');
   });
 
-  await step('with a missing database nothing is called an orphan', async () => {
+  await step('several orphan groups selected in the tree are removed together', async () => {
+    await session.openViewContainer('DECNET');
+    await session.selectRows([prefixC, prefixD]);
+    await session.pickContextMenuItem(prefixD, REMOVE_ITEM);
+    const dialog = await session.readDialog();
+    assert.match(dialog.message, /2 orphan topologies/);
+    assert.ok(dialog.message.includes(prefixC) && dialog.message.includes(prefixD), dialog.message);
+    await shot('multiselect');
+    await session.answerDialog('Remove');
+    await session.waitForNotification(/Removed .* of 2 orphan groups/);
+    for (const c of [...fx.orphanC.containers, ...fx.orphanD.containers]) {
+      assert.equal(await exists('container', docker!, c.id), false, `container ${c.name} is still there`);
+    }
+    await session.waitForRow('Orphans (2)');
+  });
+
+  await step('Reap All lets the user choose the groups, then removes them', async () => {
+    await session.runCommand('DECNET: Reap All Orphans...');
+    const pick = await session.waitForQuickInput(/Reap All Orphans: which groups/);
+    assert.ok(pick.rows.some((r) => r.startsWith(prefixB)) && pick.rows.some((r) => r.startsWith(prefixE)), JSON.stringify(pick.rows));
+    await shot('reap-all');
+    await session.keepOnlyPicked([prefixE]);
+    const dialog = await session.readDialog();
+    assert.match(dialog.message, new RegExp(`orphan topology ${prefixE}`));
+    assert.ok(!dialog.message.includes(prefixB), `the group left out is in the confirmation: ${dialog.message}`);
+    await session.answerDialog('Remove');
+    await session.waitForNotification(new RegExp(`Removed .* of orphan ${prefixE}`));
+    for (const c of fx.orphanE.containers) assert.equal(await exists('container', docker!, c.id), false, `container ${c.name} is still there`);
+    for (const c of fx.orphanB.containers) assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
+    await session.waitForRow('Orphans (1)');
+    await session.waitForStatusBar(/DECNET: 1 orphan · 2 subnet conflicts/);
+  });
+
+  await step('Remove Leftovers asks for the prefix, typed, before removing', async () => {
+    await session.pickContextMenuItem(TORN_NAME, 'Remove Leftovers of Torn-Down Topology…');
+    const dialog = await session.readDialog();
+    assert.match(dialog.message, new RegExp(`torn-down topology ${TORN_NAME}`));
+    await session.answerDialog('Remove');
+    const input = await session.waitForQuickInput(new RegExp(`Type ${fx.torn.prefix}`));
+    assert.equal(input.value, '');
+    // A start of the prefix is not an error yet.
+    await session.typeInput(fx.torn.prefix.slice(0, 3));
+    await shot('typed-prefix');
+    await session.answerInput(fx.torn.prefix);
+    await session.waitForNotification(new RegExp(`Removed .* of torn-down topology ${fx.torn.prefix}`));
+    for (const c of fx.torn.containers) assert.equal(await exists('container', docker!, c.id), false, `container ${c.name} is still there`);
+    await session.waitForRow('Live (1)');
+  });
+
+  await step('with Docker unreachable the status bar and the tree say so, with Retry', async () => {
+    await session.updateSettings({ 'decnet.docker.host': `unix://${scratch}/no-docker.sock` }, 'remote');
+    await session.openViewContainer('DECNET');
+    await session.waitForRow('Cannot connect to Docker', 30_000);
+    await session.waitForRow('Retry');
+    await session.waitForStatusBar(/DECNET: Docker unreachable/);
+    await shot('docker-error');
+    await session.updateSettings({ 'decnet.docker.host': dockerHost }, 'remote');
+    await session.waitForRow('Live (1)', 30_000);
+    await session.waitForStatusBar(/DECNET: 1 orphan/);
+  });
+
+  await step('with a missing database nothing is called an orphan, and the error offers its fix', async () => {
     await session.updateSettings({ 'decnet.database.path': join(scratch!, 'nowhere', 'decnet.db') }, 'remote');
     await session.openViewContainer('DECNET');
     await waitFor(
@@ -405,6 +572,9 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     );
     const rows = await session.readTree();
     console.log(`# tree:\n${show(rows)}`);
+    const error = rows.find((r) => r.label === 'Cannot read the DECNET database');
+    assert.equal(error?.description, `file not found: ${join(scratch!, 'nowhere', 'decnet.db')}`, 'the error says what is wrong, in words');
+    assert.ok(rows.some((r) => /^Not classified \(2\)$/.test(r.label)), `the prefixes are listed as not classified:\n${show(rows)}`);
     assert.ok(!rows.some((r) => /^Orphans\b/.test(r.label)), `an Orphans section is shown:\n${show(rows)}`);
     assert.ok(!rows.some((r) => /^Live\b/.test(r.label)), `a Live section is shown:\n${show(rows)}`);
     for (const r of rows) {
@@ -419,6 +589,8 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
       const items = await session.contextMenuItems(label);
       assert.ok(items === null || !items.includes(REMOVE_ITEM), `row "${label}" offers ${REMOVE_ITEM}`);
     }
+    await session.waitForStatusBar(/DECNET: database unreadable/);
+    await shot('db-error');
     // Even "Reap All Orphans…" from the palette refuses, without a confirmation to click through.
     await session.runCommand('DECNET: Reap All Orphans...');
     const refusal = await session.waitForNotification(/Nothing was removed/, 20_000);
@@ -430,6 +602,54 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     for (const n of [...fx.live.networks, ...fx.orphanB.networks]) {
       assert.equal(await exists('network', docker!, n.id), true, `network ${n.name} was removed`);
     }
+    // The refusal offers the fix: Select DECNET Database… picks the file, and the tree comes back.
+    const buttons = await session.notificationButtons(/Nothing was removed/);
+    assert.ok(buttons.some((b) => /^Select DECNET Database/.test(b)), `the refusal offers ${JSON.stringify(buttons)}`);
+    await session.clickNotificationButton(/Nothing was removed/, 'Select DECNET Database');
+    await session.waitForQuickInput(/Select DECNET Database/);
+    await session.answerInput(dbPath);
+    await session.waitForRow('Live (1)', 30_000);
+    await session.waitForRow('Orphans (1)');
+  });
+
+  await step('with no database at all the welcome view offers Select DECNET Database…', async () => {
+    await session.updateSettings({ 'decnet.database.path': undefined }, 'remote');
+    await session.openViewContainer('DECNET');
+    await waitFor('the welcome view', async () => (await session.sidebarText()).includes('No DECNET database was found'), 30_000);
+    const buttons = await session.page.locator('.part.sidebar .welcome-view-content .monaco-button').allTextContents();
+    assert.equal(buttons.length, 1, `one primary button: ${JSON.stringify(buttons)}`);
+    assert.match(buttons[0], /^\s*Select DECNET Database/);
+    await shot('welcome');
+    await session.page.locator('.part.sidebar .welcome-view-content .monaco-button', { hasText: 'Select DECNET Database' }).click();
+    await session.waitForQuickInput(/Select DECNET Database/);
+    await session.answerInput(dbPath);
+    await session.waitForRow('Live (1)', 30_000);
+  });
+
+  await step('Set MySQL Password… keeps the password in secret storage, and the database is read with it', async () => {
+    const url = process.env.DECNET_TEST_MYSQL_URL;
+    const password = process.env.DECNET_TEST_MYSQL_PASSWORD;
+    assert.ok(url && password, 'DECNET_TEST_MYSQL_URL and DECNET_TEST_MYSQL_PASSWORD name the private MariaDB (source /work/test-env.sh, or scripts/private-mariadb.sh)');
+    await session.updateSettings({ 'decnet.database.type': 'mysql', 'decnet.database.url': url, 'decnet.database.path': undefined }, 'remote');
+    await session.openViewContainer('DECNET');
+    const denied = await session.waitForRow('Cannot read the DECNET database', 30_000);
+    assert.match(denied.description, /^access denied/, 'without the password the server refuses');
+    // The error row offers the fix.
+    await session.waitForRow('Set MySQL Password…');
+    await session.runCommand('DECNET: Set MySQL Password...');
+    await session.waitForQuickInput(/Password for mysql: /);
+    await session.answerInput(password);
+    await waitFor(
+      'the database to be read with the stored password',
+      async () => !(await session.readTree()).some((r) => /^access denied/.test(r.description)),
+      30_000,
+    );
+    // Never in the settings files.
+    for (const dir of ['User', 'Machine']) {
+      const file = join(session.userDataDir, dir, 'settings.json');
+      if (existsSync(file)) assert.ok(!readFileSync(file, 'utf8').includes(password), `${file} holds the password`);
+    }
+    await shot('mysql-password');
   });
 
   console.log(`# e2e journey took ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RemovalPlan } from '../../src/core/reaper';
 import { formatPlan, formatReport, summarizeReport, type ReapReport } from '../../src/core/report';
+import { confirmQuestion } from '../../src/core/removal/text';
 
 const report: ReapReport = {
   started_at: '2026-11-29T10:00:00.000Z',
@@ -47,7 +48,7 @@ describe('report', () => {
   it('summarizes in one line', () => {
     assert.equal(
       summarizeReport(report),
-      'Removed 2 containers and 1 network of orphan 0badc0de; 1 item skipped because they changed, 1 error.',
+      'Removed 2 containers and 1 network of orphan 0badc0de; disconnected sniffer from decnet_t_0badc0de_dmz, 1 item skipped because they changed, 1 error.',
     );
   });
 
@@ -82,13 +83,17 @@ describe('report', () => {
         'Database: sqlite: /opt/decnet/decnet.db',
         'Orphan prefixes: 0badc0de',
         '',
+        'Other containers to disconnect (not removed):',
+        '  sniffer from decnet_t_0badc0de_dmz',
         '1 container to force-remove:',
         '  decnet_t_0badc0de_decky-01',
         '1 network to remove:',
         '  decnet_t_0badc0de_dmz (198.18.2.0/24)',
-        'Other containers to disconnect (not removed):',
-        '  sniffer from decnet_t_0badc0de_dmz',
       ].join('\n'),
+    );
+    assert.equal(
+      confirmQuestion(plan),
+      'Force remove orphan topology 0badc0de: 1 container and 1 network? It also force-disconnects sniffer from decnet_t_0badc0de_dmz (not removed).',
     );
   });
 });

@@ -60,17 +60,18 @@ export function formatPlan(plan: RemovalPlan): string {
     }
   }
   lines.push('');
+  // Before the list of what goes: a container that is not DECNET's, touched, must not be missed.
+  const foreign = endpointsToDisconnect(plan);
+  if (foreign.length) {
+    lines.push('Other containers to disconnect (not removed):');
+    for (const e of foreign) lines.push(`  ${e.container} from ${e.network}`);
+  }
   lines.push(`${plural(plan.containers.length, 'container')} to force-remove:`);
   for (const c of plan.containers) lines.push(`  ${c.name}`);
   lines.push(`${plural(plan.networks.length, 'network')} to remove:`);
   for (const n of plan.networks) {
     const subnets = n.subnets.length ? ` (${n.subnets.join(', ')})` : '';
     lines.push(`  ${n.name}${subnets}`);
-  }
-  const foreign = endpointsToDisconnect(plan);
-  if (foreign.length) {
-    lines.push('Other containers to disconnect (not removed):');
-    for (const e of foreign) lines.push(`  ${e.container} from ${e.network}`);
   }
   if (plan.excluded.length) {
     lines.push('Kept:');
@@ -81,6 +82,14 @@ export function formatPlan(plan: RemovalPlan): string {
 
 /** The question asked about a plan; `formatPlan` goes with it. */
 export function confirmQuestion(plan: RemovalPlan): string {
+  const disconnected = endpointsToDisconnect(plan);
+  const also = disconnected.length
+    ? ` It also force-disconnects ${disconnected.map((e) => `${e.container} from ${e.network}`).join(', ')} (not removed).`
+    : '';
+  return `${confirmQuestionOf(plan)}${also}`;
+}
+
+function confirmQuestionOf(plan: RemovalPlan): string {
   const what = resourceCounts(plan);
   const on = plan.host ? ` on host ${plan.host.name} (${plan.dockerEndpoint}, daemon ${plan.daemon.id})` : '';
   if (plan.mode === 'misplaced') {
@@ -144,6 +153,9 @@ export function summarizeReport(r: ReapReport): string {
         : `${r.prefixes_reaped.length} orphan groups`
   }${r.host ? ` on host ${r.host} (${r.docker_endpoint}, daemon ${r.docker_daemon.id})` : ''}`;
   const extra: string[] = [];
+  if (r.endpoints_disconnected.length) {
+    extra.push(`disconnected ${r.endpoints_disconnected.map((e) => `${e.container} from ${e.network}`).join(', ')}`);
+  }
   if (r.skipped.length) extra.push(`${plural(r.skipped.length, 'item')} skipped because they changed`);
   if (r.errors.length) extra.push(plural(r.errors.length, 'error'));
   return extra.length ? `${what}; ${extra.join(', ')}.` : `${what}.`;

@@ -1,7 +1,12 @@
 import * as vscode from 'vscode';
-import { SETTINGS_SECTION } from '../constants';
+import { EXTENSION_SETTINGS_QUERY, settingsTargetName } from '../settings';
 
-/** decnet.settings.open — the Settings editor filtered to `decnet.`. */
+/**
+ * decnet.settings.open — the Settings editor filtered to this extension, on the tab where its
+ * machine-scoped settings are edited: **Remote** in a remote window (Remote-SSH, code-server),
+ * **User** otherwise.
+ */
 export async function openSettings(): Promise<void> {
-  await vscode.commands.executeCommand('workbench.action.openSettings', `${SETTINGS_SECTION}.`);
+  const command = settingsTargetName() === 'Remote' ? 'workbench.action.openRemoteSettings' : 'workbench.action.openSettings';
+  await vscode.commands.executeCommand(command, EXTENSION_SETTINGS_QUERY);
 }

@@ -1,14 +1,16 @@
 import type { Services } from '../services';
-import { asGroupNode } from '../tree/topologyTreeProvider';
+import { prefixesOfNodes } from '../tree/nodes';
 
 /**
- * decnet.orphanGroup.remove — from the tree (inline or context menu) with the group node. Also
- * accepts a prefix or a list of prefixes (executeCommand), or nothing (asks which orphan).
+ * decnet.orphanGroup.remove — from the tree (inline or context menu) with the group rows selected
+ * (several at once with multi-select), or a blocked topology's row. Also accepts a prefix or a list
+ * of prefixes (executeCommand), or nothing (the Command Palette: asks which orphan).
  */
-export async function removeOrphanGroup(services: Services, arg?: unknown): Promise<void> {
-  const node = asGroupNode(arg);
-  if (node) {
-    await services.removal.run({ kind: 'prefixes', prefixes: [node.group.prefix] });
+export async function removeOrphanGroup(services: Services, ...args: unknown[]): Promise<void> {
+  const [arg] = args;
+  const fromTree = prefixesOfNodes(args, 'orphan');
+  if (fromTree) {
+    await services.removal.run({ kind: 'prefixes', prefixes: fromTree });
   } else if (typeof arg === 'string') {
     await services.removal.run({ kind: 'prefixes', prefixes: [arg] });
   } else if (Array.isArray(arg) && arg.length > 0 && arg.every((p) => typeof p === 'string')) {

@@ -1,16 +1,18 @@
 import type { Services } from '../services';
-import { asGroupNode } from '../tree/topologyTreeProvider';
+import { prefixesOfNodes } from '../tree/nodes';
 
 /**
- * decnet.tornDownGroup.remove — from the tree's context menu with a torn-down group node. Also
- * accepts a prefix (executeCommand), or nothing (asks which torn-down topology).
+ * decnet.tornDownGroup.remove — from the tree's context menu with the torn-down group rows
+ * selected, or a blocked topology's row. Also accepts a prefix (executeCommand), or nothing (the
+ * Command Palette: asks which torn-down topology).
  */
-export async function removeTornDownGroup(services: Services, arg?: unknown): Promise<void> {
-  const node = asGroupNode(arg);
-  if (node) {
-    await services.removal.run({ kind: 'tornDown', prefix: node.group.prefix });
+export async function removeTornDownGroup(services: Services, ...args: unknown[]): Promise<void> {
+  const [arg] = args;
+  const fromTree = prefixesOfNodes(args, 'tornDown');
+  if (fromTree) {
+    await services.removal.run({ kind: 'tornDown', prefixes: fromTree });
   } else if (typeof arg === 'string') {
-    await services.removal.run({ kind: 'tornDown', prefix: arg });
+    await services.removal.run({ kind: 'tornDown', prefixes: [arg] });
   } else {
     await services.removal.run({ kind: 'tornDown' });
   }

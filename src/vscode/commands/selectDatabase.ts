@@ -1,12 +1,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Services } from '../services';
-import { currentDatabasePathSetting, writeDatabasePath } from '../settings';
+import { currentDatabasePathSetting, settingsTargetName, writeDatabasePath } from '../settings';
 
 /** SQLite side files: picking one of them means the database beside it. */
 const SIDE_FILE = /-(wal|shm|journal)$/;
 
-/** decnet.database.select — picks decnet.db and stores it in the user's decnet.database.path. */
+/** decnet.database.select — picks decnet.db and stores it in decnet.database.path (User settings, or Remote in a remote window). */
 export async function selectDatabase(services: Services): Promise<void> {
   const log = services.log.for('settings');
   const current = currentDatabasePathSetting() ?? (services.model.snapshot?.target.db.kind === 'sqlite' ? services.model.snapshot.target.db.path : undefined);
@@ -17,7 +17,8 @@ export async function selectDatabase(services: Services): Promise<void> {
     canSelectFolders: false,
     canSelectMany: false,
     defaultUri: current ? vscode.Uri.file(path.dirname(current)) : undefined,
-    filters: { SQLite: ['db', 'sqlite'], 'All files': ['*'] },
+    // DECNET's file is decnet.db; the side files are accepted and mean the database beside them.
+    filters: { 'DECNET database (decnet.db)': ['db', 'sqlite', 'sqlite3'] },
   });
   const picked = uris?.[0];
   if (!picked) {
@@ -30,6 +31,6 @@ export async function selectDatabase(services: Services): Promise<void> {
     dbPath = main;
   }
   await writeDatabasePath(dbPath);
-  log.info(`decnet.database.path set to ${dbPath} (user settings)`);
+  log.info(`decnet.database.path set to ${dbPath} (${settingsTargetName()} settings)`);
   await services.model.refresh();
 }

@@ -2,14 +2,16 @@
 // may be removed, and why something is kept, is decided in core/rules.ts.
 import { TORN_GRACE_MS } from '../../core/tornHold';
 import type { DbPathOrigin } from '../../core/config';
-import type { Group, GroupState, NetworkInfo, OwnedContainer, OwnedNetwork, ScanResult } from '../../core/model';
-import { describeOverlap, describeOwner, summarizeOverlaps, type NetworkConflict, type QueryMatch } from '../../core/overlaps';
+import type { DbErrorKind, Group, GroupState, NetworkEndpoint, NetworkInfo, OwnedContainer, OwnedNetwork, ScanResult } from '../../core/model';
+import { describeOverlap, describeOwner, summarizeOverlaps, type LanOverlap, type NetworkConflict, type QueryMatch } from '../../core/overlaps';
 import { keptNote, plural } from '../../core/removal/text';
 import { isTornDown, TORN_DOWN, type PrefixLookup } from '../../core/rules';
 
 export { isTornDown, plural };
 
 export const SEP = ' · ';
+
+type Owned = OwnedContainer | OwnedNetwork;
 
 export function sectionLabel(title: string, count: number): string {
   return `${title} (${count})`;
@@ -28,6 +30,9 @@ export const Labels = {
   selectDatabase: 'Select DECNET Database…',
   openSettings: 'Open Settings',
   showOutput: 'Show Output',
+  retry: 'Retry',
+  setPassword: 'Set MySQL Password…',
+  blocked: 'Blocked topologies',
   notClassifiedTooltip: 'Nothing is classified orphan while the database cannot be read',
   foreignNetworks: 'Foreign networks',
 } as const;
@@ -63,23 +68,61 @@ export function liveGroupDescription(group: Group): string {
   return [group.prefix, t?.status ?? 'unknown status', t?.mode ?? 'unknown mode'].join(SEP);
 }
 
+/**
+ * What DECNET's labels and names reveal of an orphan group: its deckies (`decnet.topology.decky`,
+ * else the base containers' names after the prefix), sorted, at most three then `+N`.
+ */
+export function deckiesOf(group: Group): string[] {
+  const names = new Set<string>();
+  const base = `decnet_t_${group.prefix}_`;
+  for (const c of group.containers) {
+    const decky = c.labels['decnet.topology.decky'] ?? (c.name.startsWith(base) ? c.name.slice(base.length) : undefined);
+    if (decky) names.add(decky);
+  }
+  return [...names].sort((a, b) => a.localeCompare(b));
+}
+
+function shortList(items: readonly string[], max = 3): string {
+  return items.length > max ? `${items.slice(0, max).join(', ')} +${items.length - max}` : items.join(', ');
+}
+
+/** `decky-01, decky-02 · 2 containers · 1 network`: an orphan or unclassified group's description. */
+export function orphanGroupDescription(group: Group): string {
+  const deckies = deckiesOf(group);
+  return [...(deckies.length ? [shortList(deckies)] : []), groupCountsDescription(group)].join(SEP);
+}
+
 /** `2 containers · 1 network`. */
 export function groupCountsDescription(group: Group): string {
   return [plural(group.containers.length, 'container'), plural(group.networks.length, 'network')].join(SEP);
 }
 
+/** Resources of a group whose markers also name another prefix, and those with a malformed marker. */
+export function sharedCounts(group: Group): { containers: number; networks: number; malformed: number } {
+  const shared = (r: Owned): boolean => r.ownership.prefixes.some((p) => p !== group.prefix);
+  const all: Owned[] = [...group.containers, ...group.networks];
+  return {
+    containers: group.containers.filter(shared).length,
+    networks: group.networks.filter(shared).length,
+    malformed: all.filter((r) => r.ownership.malformed.length > 0).length,
+  };
+}
+
 function countsLines(group: Group): string[] {
-  const keptContainers = group.containers.filter((c) => !c.removable).length;
-  const keptNetworks = group.networks.filter((n) => !n.removable).length;
   const running = group.containers.filter((c) => c.state === 'running').length;
   const lines = [
     `- Containers: ${group.containers.length} (${running} running)`,
     `- Networks: ${group.networks.length}`,
   ];
-  if (keptContainers || keptNetworks) {
+  const shared = sharedCounts(group);
+  if (shared.containers || shared.networks) {
     lines.push(
-      `- Shared with another prefix (never removed with this group): ${plural(keptContainers, 'container')}, ${plural(keptNetworks, 'network')}`,
+      `- Also marked with another prefix: ${plural(shared.containers, 'container')}, ${plural(shared.networks, 'network')} ` +
+        '(removed only when every prefix they name may go)',
     );
+  }
+  if (shared.malformed) {
+    lines.push(`- With a malformed DECNET marker (never removed): ${plural(shared.malformed, 'resource')}`);
   }
   return lines;
 }
@@ -122,7 +165,8 @@ export function conflictCount(n: number): string {
 
 /** A group's description with its conflicts, when it has any. */
 export function withConflicts(description: string, conflicts: number): string {
-  return conflicts ? [description, conflictCount(conflicts)].join(SEP) : description;
+  // First: at the default sidebar width the end of a description is cut off.
+  return conflicts ? [conflictCount(conflicts), description].join(SEP) : description;
 }
 
 export function tornDownGroupTooltip(group: Group, dbSource: string, dockerEndpoint: string): string {
@@ -153,7 +197,7 @@ export function conflictLines(conflict: NetworkConflict | undefined): string[] {
 /** `<subnets> · <n> endpoints`, plus the first conflict. For networks that belong to no DECNET group. */
 export function foreignNetworkDescription(n: NetworkInfo, conflict: NetworkConflict | undefined): string {
   const parts = [n.subnets.length ? n.subnets.join(', ') : 'no subnet', plural(n.endpoints.length, 'endpoint')];
-  if (conflict?.overlaps.length) parts.push(summarizeOverlaps(conflict.overlaps));
+  if (conflict?.overlaps.length) parts.unshift(summarizeOverlaps(conflict.overlaps));
   return parts.join(SEP);
 }
 
@@ -170,6 +214,17 @@ export function foreignNetworkTooltip(n: NetworkInfo, conflict: NetworkConflict 
     ...conflictLines(conflict),
     '',
     'The reaper never removes it.',
+  ].join('\n');
+}
+
+export function foreignEndpointTooltip(e: NetworkEndpoint, n: NetworkInfo, disconnected: boolean): string {
+  return [
+    `**${code(e.name)}** — container DECNET did not create (${code(e.containerId.slice(0, 12))})`,
+    '',
+    `Attached to ${code(n.name)}.`,
+    disconnected
+      ? 'Removing this orphan group force-disconnects it from that network; the container itself is never removed.'
+      : 'The reaper never removes it.',
   ].join('\n');
 }
 
@@ -200,7 +255,7 @@ export function statusBarTooltip(orphans: number, conflicts: number, tornDown: n
   const lines = [
     `DECNET Topologies, as of ${finishedAt.toLocaleTimeString()}:`,
     `${plural(orphans, 'orphan group')}, ${conflictCount(conflicts)}${tornDown ? `, ${plural(tornDown, 'torn-down topology', 'torn-down topologies')} with leftovers` : ''}.`,
-    'Click to open the view.',
+    orphans || conflicts ? 'Click to show the first of them.' : 'Click to open the view.',
   ];
   return lines.join('\n');
 }
@@ -230,7 +285,6 @@ export function unknownGroupTooltip(group: Group): string {
 
 // ---- Resources ----------------------------------------------------------------------------
 
-type Owned = OwnedContainer | OwnedNetwork;
 
 /**
  * Why a resource of an orphan group stays, or undefined when it goes with the group.
@@ -256,8 +310,8 @@ export function containerDescription(c: OwnedContainer, group: Group, livePrefix
 }
 
 /**
- * `<subnets joined by ", "> · <n> endpoint(s)`, plus why it is kept when it is, plus the first
- * subnet conflict (`holds 172.16.5.0/24, wanted by topology maze-2, LAN dmz`) when it has any.
+ * The first subnet conflict when it has any (`holds 172.16.5.0/24, wanted by topology maze-2, LAN
+ * dmz`), then `<subnets joined by ", "> · <n> endpoint(s)`, plus why it is kept when it is.
  */
 export function networkDescription(
   n: OwnedNetwork,
@@ -271,7 +325,7 @@ export function networkDescription(
     parts.push(kept);
   }
   if (conflict?.overlaps.length) {
-    parts.push(summarizeOverlaps(conflict.overlaps));
+    parts.unshift(summarizeOverlaps(conflict.overlaps));
   }
   return parts.join(SEP);
 }
@@ -356,6 +410,15 @@ export function originText(origin: DbPathOrigin | 'environment'): string {
   }
 }
 
+/**
+ * The view's message: which database and which daemon the tree shows.
+ * `Database: sqlite: /srv/decnet.db · Docker: unix:///var/run/docker.sock (daemon host-a, 4XQZ:…)`.
+ */
+export function viewHeader(result: ScanResult): string {
+  const daemon = result.docker.ok ? ` (daemon ${result.docker.value.daemon.name}, ${result.docker.value.daemon.id.slice(0, 14)}…)` : '';
+  return `Database: ${result.dbSource}${SEP}Docker: ${result.dockerEndpoint}${daemon}`;
+}
+
 /** The endpoint and the daemon that answered there: its name and id. */
 export function dockerWithDaemon(result: ScanResult): string {
   if (!result.docker.ok) return result.dockerEndpoint;
@@ -393,4 +456,125 @@ export function dbBusyTooltip(message: string, since: number, shownAt: Date): st
     `stays unreadable for ${Math.round(TORN_GRACE_MS / 1000)} s (torn since ${new Date(since).toLocaleTimeString()}). ` +
     'A removal always reads the database again first.'
   );
+}
+
+// ---- Topologies whose LAN a network blocks ------------------------------------------------
+
+/** What holds a LAN's subnet: `orphan ecbbe627`, `torn-down maze-old (7a7a7a7a)`, `foreign network lab-net`. */
+export function blockerText(conflict: NetworkConflict, tornDown: boolean): string {
+  const o = conflict.owner;
+  switch (o.state) {
+    case 'orphan':
+      return `orphan ${o.prefix}`;
+    case 'live':
+      return tornDown ? `torn-down ${o.topology?.name ?? o.prefix} (${o.prefix})` : `${o.topology?.name ?? o.prefix} (${o.prefix})`;
+    case 'unknown':
+      return `unclassified ${o.prefix}`;
+    case 'foreign':
+      return `foreign network ${conflict.network.name}`;
+  }
+}
+
+/** `dmz blocked by orphan ecbbe627`. */
+export function blockedDescription(lan: LanOverlap, conflict: NetworkConflict, tornDown: boolean): string {
+  return `${lan.lan} blocked by ${blockerText(conflict, tornDown)}`;
+}
+
+export function blockedTooltip(lan: LanOverlap, conflict: NetworkConflict, tornDown: boolean): string {
+  const fix =
+    conflict.owner.state === 'orphan'
+      ? '**Force Remove Orphan Group…** frees it.'
+      : tornDown
+        ? '**Remove Leftovers of Torn-Down Topology…** frees it.'
+        : 'The reaper does not remove it: free the subnet by hand, or give the LAN another one.';
+  return [
+    `**${md(lan.topologyName)}** (${code(lan.topologyStatus)}) — LAN ${code(lan.lan)} wants ${code(lan.subnet)}`,
+    '',
+    `Docker network ${code(conflict.network.name)} (${md(blockerText(conflict, tornDown))}) holds ${code(lan.pool)}, ` +
+      "so deploying this topology fails with Docker's `Pool overlaps with other one on this address space`.",
+    '',
+    fix,
+  ].join('\n');
+}
+
+export function blockedSectionTooltip(): string {
+  return 'Topologies of the DECNET database (not torn down) whose LAN subnet a Docker network already holds: their next deploy fails.';
+}
+
+// ---- Errors in words ----------------------------------------------------------------------
+
+/** A database error kind in words, for a row's description. */
+export function dbErrorWords(kind: DbErrorKind): string {
+  switch (kind) {
+    case 'not-configured':
+      return 'no database configured';
+    case 'misconfigured':
+      return 'a setting cannot be used';
+    case 'missing':
+      return 'file not found';
+    case 'unreadable':
+      return 'file cannot be read';
+    case 'locked':
+      return 'locked by another process';
+    case 'corrupt':
+      return 'the file is damaged';
+    case 'truncated':
+      return 'the file is cut short';
+    case 'not-decnet':
+      return "not DECNET's database";
+    case 'torn':
+      return 'changed while being read';
+    case 'unreachable':
+      return 'server unreachable';
+    case 'access-denied':
+      return 'access denied';
+  }
+}
+
+/** `file not found: /srv/decnet/decnet.db`. */
+export function dbErrorDescription(kind: DbErrorKind, where: string | undefined): string {
+  return where ? `${dbErrorWords(kind)}: ${where}` : dbErrorWords(kind);
+}
+
+// ---- Accessibility ------------------------------------------------------------------------
+
+/** `orphan group ecbbe627, 6 containers, 2 networks, 1 subnet conflict`: what a screen reader says of a group row. */
+export function groupAccessibilityLabel(group: Group, conflicts: number): string {
+  const kind =
+    group.state === 'orphan'
+      ? `orphan group ${group.prefix}`
+      : group.state === 'unknown'
+        ? `unclassified group ${group.prefix}`
+        : isTornDown(group)
+          ? `torn-down topology ${liveGroupLabel(group)}, prefix ${group.prefix}, with leftovers`
+          : `live topology ${liveGroupLabel(group)}, prefix ${group.prefix}, ${group.topology?.status ?? 'unknown status'}`;
+  const parts = [kind, plural(group.containers.length, 'container'), plural(group.networks.length, 'network')];
+  if (conflicts) parts.push(conflictCount(conflicts));
+  return parts.join(', ');
+}
+
+export function containerAccessibilityLabel(c: OwnedContainer, kept: string | undefined): string {
+  return [`container ${c.name}`, c.state, ...(kept ? [kept] : [])].join(', ');
+}
+
+export function networkAccessibilityLabel(n: NetworkInfo, conflict: NetworkConflict | undefined, foreign = false): string {
+  const parts = [`${foreign ? 'foreign network' : 'network'} ${n.name}`, n.subnets.join(', ') || 'no subnet', plural(n.endpoints.length, 'endpoint')];
+  if (conflict?.overlaps.length) parts.push(conflictCount(conflict.overlaps.length));
+  return parts.join(', ');
+}
+
+// ---- The status bar's problems ------------------------------------------------------------
+
+export type StatusProblem = 'docker' | 'database' | 'scan';
+
+/** `$(error) DECNET: Docker unreachable`. */
+export function statusBarErrorText(problem: StatusProblem): string {
+  switch (problem) {
+    case 'docker':
+      return '$(error) DECNET: Docker unreachable';
+    case 'database':
+      return '$(error) DECNET: database unreadable';
+    case 'scan':
+      return '$(error) DECNET: scan failed';
+  }
 }

@@ -2,23 +2,16 @@
 import * as vscode from 'vscode';
 import type { DbReadError, ScanResult } from '../../core/model';
 import { describeDbTarget } from '../../core/config';
-import { conflictsOfScan, type NetworkConflict } from '../../core/overlaps';
 import { endpointLabel, scan } from '../../core/scan';
 import { SerialRunner } from '../../core/serialRunner';
 import { TornReadHold } from '../../core/tornHold';
-import { ContextKeys, FullSettings, TOPOLOGIES_VIEW_ID } from '../constants';
+import { ContextKeys, TOPOLOGIES_VIEW_ID } from '../constants';
 import { Disposable } from '../disposable';
 import { describeError, type ComponentLog } from '../log';
-import { resolveScanTarget, type ScanTarget } from '../settings';
+import { affectsScanTarget, resolveScanTarget, type ScanTarget } from '../settings';
+import { makeSnapshot, type ScanSnapshot } from './nodes';
 
-export interface ScanSnapshot {
-  result: ScanResult;
-  /** What was scanned: removal must use exactly these, since the plan shown was made from them. */
-  target: ScanTarget;
-  finishedAt: Date;
-  /** Networks whose pools overlap a LAN of a topology that is not torn down, or another pool. */
-  conflicts: NetworkConflict[];
-}
+export type { ScanSnapshot } from './nodes';
 
 /** Settings edits arrive one keystroke at a time: wait this long before re-scanning. */
 const SETTINGS_DEBOUNCE_MS = 400;
@@ -54,12 +47,7 @@ export class TopologyTreeModel extends Disposable {
     super();
     this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (
-          e.affectsConfiguration(FullSettings.databasePath) ||
-          e.affectsConfiguration(FullSettings.databaseType) ||
-          e.affectsConfiguration(FullSettings.databaseUrl) ||
-          e.affectsConfiguration(FullSettings.dockerHost)
-        ) {
+        if (affectsScanTarget(e)) {
           this.log.info('settings changed');
           this.refreshSoon();
         }
@@ -110,6 +98,11 @@ export class TopologyTreeModel extends Disposable {
     this._onDidChange.fire();
   }
 
+  /** Hides a pinned network again (it stays shown while it is in a subnet conflict). */
+  unpinNetwork(id: string): void {
+    if (this._pinned.delete(id)) this._onDidChange.fire();
+  }
+
   /** Starts the first scan if none has run yet. For the tree's getChildren: never waits, never throws. */
   ensureLoaded(): void {
     if (!this.hasStarted) {
@@ -158,16 +151,16 @@ export class TopologyTreeModel extends Disposable {
     try {
       const target = await resolveScanTarget(this.secrets);
       await this._setNoDatabase(target.db.origin === 'none');
+      await this._setDatabaseKind(target.db.kind);
       this.log.info(
         `scanning: database ${describeDbTarget(target.db)} (origin ${target.db.origin}), docker ${endpointLabel(target.options.dockerHost)}`,
       );
       const result = await scan(target.options);
       this._logResult(result, Date.now() - started);
-      const conflicts = conflictsOfScan(result);
-      if (conflicts.length) {
-        this.log.info(`subnet conflicts: ${conflicts.map((c) => `${c.network.name} (${c.overlaps.length})`).join(', ')}`);
+      const fresh = makeSnapshot(result, target);
+      if (fresh.conflicts.length) {
+        this.log.info(`subnet conflicts: ${fresh.conflicts.map((c) => `${c.network.name} (${c.overlaps.length})`).join(', ')}`);
       }
-      const fresh: ScanSnapshot = { result, target, finishedAt: new Date(), conflicts };
       const shown = this._snapshot;
       const decision = this._hold.decide(result, shown?.result, shown !== undefined && sameTarget(shown.target, target));
       clearTimeout(this._retry);
@@ -220,6 +213,13 @@ export class TopologyTreeModel extends Disposable {
       `scan done in ${ms} ms: ${result.groups.length} prefixes on Docker; live [${result.livePrefixes.join(', ')}]; ` +
         `orphan [${result.orphanPrefixes.join(', ')}]`,
     );
+  }
+
+  private _dbKind: string | undefined;
+  private async _setDatabaseKind(kind: string): Promise<void> {
+    if (this._dbKind === kind) return;
+    this._dbKind = kind;
+    await vscode.commands.executeCommand('setContext', ContextKeys.databaseKind, kind);
   }
 
   private async _setNoDatabase(value: boolean): Promise<void> {

@@ -1,0 +1,288 @@
+// The tree's nodes: what is shown, in which order, under which parent, and the id VS Code knows
+// each one by. Pure (no `vscode` import), so it can be unit tested; topologyTreeItems.ts turns a
+// node into a TreeItem, topologyTreeProvider.ts hands the nodes to VS Code.
+import type { DbReadError, DockerUnavailableError, Group, NetworkEndpoint, NetworkInfo, OwnedContainer, OwnedNetwork, ScanResult } from '../../core/model';
+import { conflictsOfScan, ownerOf, type LanOverlap, type NetworkConflict } from '../../core/overlaps';
+import { isTornDown } from '../../core/rules';
+import type { ScanTarget } from '../settings';
+import { Commands } from '../constants';
+import { Labels } from './labels';
+
+/** One scan as the tree shows it: removal must use exactly `target`, since the plan shown was made from it. */
+export interface ScanSnapshot {
+  result: ScanResult;
+  target: ScanTarget;
+  finishedAt: Date;
+  /** Networks whose pools overlap a LAN of a topology that is not torn down, or another pool. */
+  conflicts: NetworkConflict[];
+  /** The same conflicts by network id. */
+  conflictById: ReadonlyMap<string, NetworkConflict>;
+}
+
+export function makeSnapshot(result: ScanResult, target: ScanTarget, finishedAt = new Date()): ScanSnapshot {
+  const conflicts = conflictsOfScan(result);
+  return { result, target, finishedAt, conflicts, conflictById: new Map(conflicts.map((c) => [c.network.id, c])) };
+}
+
+/** The network's conflict, when it overlaps anything. */
+export function conflictOf(snapshot: ScanSnapshot, networkId: string): NetworkConflict | undefined {
+  const c = snapshot.conflictById.get(networkId);
+  return c?.overlaps.length ? c : undefined;
+}
+
+/** How many of a group's networks are in a subnet conflict. */
+export function groupConflicts(group: Group, snapshot: ScanSnapshot): number {
+  return group.networks.filter((n) => conflictOf(snapshot, n.id)).length;
+}
+
+export type SectionKind = 'live' | 'orphan' | 'unknown';
+
+/** A LAN of a topology that is not torn down whose subnet a Docker network holds. */
+export interface Blocked {
+  lan: LanOverlap;
+  conflict: NetworkConflict;
+  /** The DECNET group the network belongs to, when it is DECNET's. */
+  group: Group | undefined;
+}
+
+/** Every LAN a network blocks, ordered by topology then LAN. */
+export function blockedLans(snapshot: ScanSnapshot): Blocked[] {
+  const groups = new Map(snapshot.result.groups.map((g) => [g.prefix, g]));
+  const out: Blocked[] = [];
+  for (const conflict of snapshot.conflicts) {
+    for (const o of conflict.overlaps) {
+      if (o.kind !== 'lan') continue;
+      out.push({ lan: o, conflict, group: conflict.owner.prefix ? groups.get(conflict.owner.prefix) : undefined });
+    }
+  }
+  return out.sort((a, b) => a.lan.topologyName.localeCompare(b.lan.topologyName) || a.lan.lan.localeCompare(b.lan.lan));
+}
+
+/** The containers attached to a group's networks that belong to no DECNET group: a removal only disconnects them. */
+export function foreignEndpoints(group: Group, snapshot: ScanSnapshot): { endpoint: NetworkEndpoint; network: OwnedNetwork }[] {
+  const decnet = new Set(snapshot.result.groups.flatMap((g) => g.containers.map((c) => c.id)));
+  return group.networks.flatMap((network) =>
+    network.endpoints.filter((e) => !decnet.has(e.containerId)).map((endpoint) => ({ endpoint, network })),
+  );
+}
+
+/** Whether a blocking network may be removed, and how: the group's context value decides the menu. */
+export function blockerRemoval(b: Blocked): 'orphan' | 'tornDown' | undefined {
+  if (b.group?.state === 'orphan') return 'orphan';
+  if (isTornDown(b.group)) return 'tornDown';
+  return undefined;
+}
+export type ErrorSource = 'db' | 'docker' | 'scan';
+
+export type TreeNode =
+  | { kind: 'loading' }
+  | { kind: 'section'; section: SectionKind; groups: Group[]; snapshot: ScanSnapshot }
+  /** Networks DECNET did not create that are in a subnet conflict, or that the user asked to see. */
+  | { kind: 'foreignSection'; networks: NetworkInfo[]; snapshot: ScanSnapshot; pinned: ReadonlySet<string> }
+  | { kind: 'foreignNetwork'; network: NetworkInfo; snapshot: ScanSnapshot; pinned?: boolean }
+  | { kind: 'blockedSection'; blocked: Blocked[]; snapshot: ScanSnapshot }
+  | { kind: 'blocked'; blocked: Blocked; snapshot: ScanSnapshot }
+  | { kind: 'group'; group: Group; snapshot: ScanSnapshot }
+  /** A container DECNET did not create, attached to one of the group's networks. */
+  | { kind: 'foreignEndpoint'; endpoint: NetworkEndpoint; network: OwnedNetwork; group: Group; snapshot: ScanSnapshot }
+  | { kind: 'container'; container: OwnedContainer; group: Group; snapshot: ScanSnapshot }
+  | { kind: 'network'; network: OwnedNetwork; group: Group; snapshot: ScanSnapshot }
+  | { kind: 'error'; source: 'db'; error: DbReadError }
+  | { kind: 'error'; source: 'docker'; error: DockerUnavailableError }
+  | { kind: 'error'; source: 'scan'; error: unknown }
+  /** The database read torn just now: the tree below is the last good scan, and a retry is due. */
+  | { kind: 'dbBusy'; since: number; error: DbReadError; shownAt: Date }
+  | { kind: 'action'; parentId: string; label: string; icon: string; command: string; args?: unknown[] };
+
+export type NodeOf<K extends TreeNode['kind']> = Extract<TreeNode, { kind: K }>;
+
+/** The id VS Code knows a node by: its TreeItem's `id`. The one place ids are made. */
+export function nodeId(node: TreeNode): string {
+  switch (node.kind) {
+    case 'loading':
+    case 'dbBusy':
+      return node.kind;
+    case 'error':
+      return `error/${node.source}`;
+    case 'section':
+      return `section/${node.section}`;
+    case 'foreignSection':
+      return 'section/foreign';
+    case 'blockedSection':
+      return 'section/blocked';
+    case 'blocked':
+      return `blocked/${node.blocked.lan.topologyId}/${node.blocked.lan.lan}/${node.blocked.conflict.network.id}`;
+    case 'foreignEndpoint':
+      return `${groupId(node.group)}/foreign/${node.network.id}/${node.endpoint.containerId}`;
+    case 'group':
+      return groupId(node.group);
+    case 'container':
+      return `${groupId(node.group)}/container/${node.container.id}`;
+    case 'network':
+      return `${groupId(node.group)}/network/${node.network.id}`;
+    case 'foreignNetwork':
+      return `foreign/network/${node.network.id}`;
+    case 'action':
+      return `${node.parentId}/${node.command}`;
+  }
+}
+
+function groupId(group: Group): string {
+  return `group/${group.state}/${group.prefix}`;
+}
+
+/** What the root of the tree is made from. */
+export interface TreeState {
+  snapshot: ScanSnapshot | undefined;
+  /** An unexpected exception of the last scan. */
+  failure: unknown;
+  dbBusy: { since: number; error: DbReadError } | undefined;
+  /** Foreign networks shown although they are in no conflict (picked in Find Subnet Overlaps…). */
+  pinnedNetworks: ReadonlySet<string>;
+}
+
+export function rootNodes(state: TreeState): TreeNode[] {
+  const { snapshot } = state;
+  if (!snapshot) {
+    return state.failure !== undefined ? [{ kind: 'error', source: 'scan', error: state.failure }] : [{ kind: 'loading' }];
+  }
+  if (snapshot.target.db.origin === 'none') {
+    // Empty on purpose: the view's welcome content (context key decnet.noDatabase) takes over.
+    return [];
+  }
+  const { result } = snapshot;
+  const nodes: TreeNode[] = [];
+  if (state.dbBusy) nodes.push({ kind: 'dbBusy', since: state.dbBusy.since, error: state.dbBusy.error, shownAt: snapshot.finishedAt });
+  if (!result.db.ok) nodes.push({ kind: 'error', source: 'db', error: result.db.error });
+  if (!result.docker.ok) {
+    nodes.push({ kind: 'error', source: 'docker', error: result.docker.error });
+    return nodes;
+  }
+  const blocked = blockedLans(snapshot);
+  if (blocked.length) nodes.push({ kind: 'blockedSection', blocked, snapshot });
+  const of = (state: Group['state']) => result.groups.filter((g) => g.state === state);
+  const unknown = of('unknown');
+  if (result.db.ok) {
+    // Live by the topology's name, as people know them; the others by prefix.
+    const live = of('live').sort((a, b) => (a.topology?.name ?? a.prefix).localeCompare(b.topology?.name ?? b.prefix) || a.prefix.localeCompare(b.prefix));
+    nodes.push({ kind: 'section', section: 'live', groups: live, snapshot });
+    nodes.push({ kind: 'section', section: 'orphan', groups: of('orphan'), snapshot });
+  }
+  if (!result.db.ok || unknown.length) {
+    nodes.push({ kind: 'section', section: 'unknown', groups: unknown, snapshot });
+  }
+  const foreign = result.docker.value.networks.filter(
+    (n) => ownerOf(n, undefined).state === 'foreign' && (conflictOf(snapshot, n.id) || state.pinnedNetworks.has(n.id)),
+  );
+  if (foreign.length) nodes.push({ kind: 'foreignSection', networks: foreign, snapshot, pinned: state.pinnedNetworks });
+  return nodes;
+}
+
+function byName<T extends { name: string }>(items: readonly T[]): T[] {
+  return [...items].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The fixes an error row offers, as child rows. */
+export const ERROR_ACTIONS: Record<ErrorSource, { label: string; icon: string; command: string }[]> = {
+  db: [
+    { label: Labels.selectDatabase, icon: 'database', command: Commands.selectDatabase },
+    { label: Labels.openSettings, icon: 'gear', command: Commands.openSettings },
+    { label: Labels.showOutput, icon: 'output', command: Commands.showOutput },
+  ],
+  docker: [
+    { label: Labels.retry, icon: 'refresh', command: Commands.refreshTopologies },
+    { label: Labels.openSettings, icon: 'gear', command: Commands.openSettings },
+    { label: Labels.showOutput, icon: 'output', command: Commands.showOutput },
+  ],
+  scan: [
+    { label: Labels.retry, icon: 'refresh', command: Commands.refreshTopologies },
+    { label: Labels.showOutput, icon: 'output', command: Commands.showOutput },
+  ],
+};
+
+const SET_PASSWORD = { label: Labels.setPassword, icon: 'key', command: Commands.setMysqlPassword };
+const RETRY = { label: Labels.retry, icon: 'refresh', command: Commands.refreshTopologies };
+
+/** The fixes of an error row: for the database, the ones that fit what went wrong. */
+export function errorActions(node: NodeOf<'error'>): { label: string; icon: string; command: string }[] {
+  if (node.source !== 'db') return ERROR_ACTIONS[node.source];
+  const [select, settings, output] = ERROR_ACTIONS.db;
+  switch (node.error.kind) {
+    case 'access-denied':
+      return [SET_PASSWORD, settings, output];
+    case 'unreachable':
+    case 'locked':
+    case 'torn':
+      return [RETRY, settings, output];
+    case 'misconfigured':
+      return [settings, output];
+    default:
+      return [select, settings, output];
+  }
+}
+
+export function childNodes(node: TreeNode): TreeNode[] {
+  switch (node.kind) {
+    case 'section':
+      return node.groups.map((group) => ({ kind: 'group', group, snapshot: node.snapshot }));
+    case 'foreignSection':
+      return byName(node.networks).map(
+        (network): TreeNode => ({
+          kind: 'foreignNetwork',
+          network,
+          snapshot: node.snapshot,
+          // Shown only because it was picked: it can be hidden again.
+          pinned: node.pinned.has(network.id) && !conflictOf(node.snapshot, network.id),
+        }),
+      );
+    case 'group':
+      return [
+        ...byName(node.group.containers).map(
+          (container): TreeNode => ({ kind: 'container', container, group: node.group, snapshot: node.snapshot }),
+        ),
+        ...byName(node.group.networks).map((network): TreeNode => ({ kind: 'network', network, group: node.group, snapshot: node.snapshot })),
+        ...foreignEndpoints(node.group, node.snapshot).map(
+          ({ endpoint, network }): TreeNode => ({ kind: 'foreignEndpoint', endpoint, network, group: node.group, snapshot: node.snapshot }),
+        ),
+      ];
+    case 'blockedSection':
+      return node.blocked.map((blocked): TreeNode => ({ kind: 'blocked', blocked, snapshot: node.snapshot }));
+    case 'error': {
+      const parentId = nodeId(node);
+      return errorActions(node).map((a): TreeNode => ({ kind: 'action', parentId, ...a }));
+    }
+    default:
+      return [];
+  }
+}
+
+/** For commands run from the tree: the group under the cursor, if the argument is one. */
+export function asGroupNode(arg: unknown): NodeOf<'group'> | undefined {
+  const node = arg as Partial<TreeNode> | undefined;
+  return node && typeof node === 'object' && node.kind === 'group' ? (node as NodeOf<'group'>) : undefined;
+}
+
+function isNode(arg: unknown): arg is TreeNode {
+  return !!arg && typeof arg === 'object' && typeof (arg as { kind?: unknown }).kind === 'string';
+}
+
+/**
+ * The prefixes a tree command acts on: the rows selected (VS Code passes the row clicked, then
+ * every selected row), each a group of `state` or a LAN blocked by one.
+ */
+export function prefixesOfNodes(args: readonly unknown[], state: 'orphan' | 'tornDown'): string[] | undefined {
+  const [clicked, selected] = args;
+  if (!isNode(clicked)) return undefined;
+  // The selection counts only when the row clicked is part of it (as VS Code's own lists do):
+  // a right-click outside the selection acts on that row alone.
+  const inSelection = Array.isArray(selected) && selected.every(isNode) && selected.some((n) => nodeId(n) === nodeId(clicked));
+  const nodes: TreeNode[] = inSelection ? selected : [clicked];
+  const prefixes: string[] = [];
+  for (const node of nodes) {
+    const group = node.kind === 'group' ? node.group : node.kind === 'blocked' ? node.blocked.group : undefined;
+    if (!group) continue;
+    const ok = state === 'orphan' ? group.state === 'orphan' : isTornDown(group);
+    if (ok && !prefixes.includes(group.prefix)) prefixes.push(group.prefix);
+  }
+  return prefixes.length ? prefixes : undefined;
+}

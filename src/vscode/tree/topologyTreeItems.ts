@@ -1,0 +1,269 @@
+// Turns a node into the TreeItem VS Code shows: icon, label, description, tooltip, context value.
+// The words come from labels.ts, the id from nodeId().
+import * as vscode from 'vscode';
+import type { Group } from '../../core/model';
+import { ContextValues } from '../constants';
+import * as L from './labels';
+import { blockerRemoval, conflictOf, groupConflicts, nodeId, type NodeOf, type TreeNode } from './nodes';
+
+function icon(id: string, color?: string): vscode.ThemeIcon {
+  return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
+}
+
+const warningIcon = (): vscode.ThemeIcon => icon('warning', 'list.warningForeground');
+
+function markdown(text: string): vscode.MarkdownString {
+  const m = new vscode.MarkdownString(text);
+  m.isTrusted = false;
+  m.supportHtml = false;
+  return m;
+}
+
+interface ItemParts {
+  label: string;
+  collapsible?: vscode.TreeItemCollapsibleState;
+  description?: string;
+  tooltip?: string | vscode.MarkdownString;
+  icon: vscode.ThemeIcon;
+  contextValue: string;
+  command?: vscode.Command;
+  /** What a screen reader says: short, not the tooltip. */
+  accessibility?: string;
+}
+
+function item(node: TreeNode, parts: ItemParts): vscode.TreeItem {
+  const it = new vscode.TreeItem(parts.label, parts.collapsible ?? vscode.TreeItemCollapsibleState.None);
+  it.id = nodeId(node);
+  it.description = parts.description;
+  it.tooltip = parts.tooltip;
+  it.iconPath = parts.icon;
+  it.contextValue = parts.contextValue;
+  it.command = parts.command;
+  if (parts.accessibility) it.accessibilityInformation = { label: parts.accessibility };
+  return it;
+}
+
+/** The one builder of error rows: expanded, red, with their fixes as children. */
+function errorItem(node: NodeOf<'error'>): vscode.TreeItem {
+  const message = node.error instanceof Error ? node.error.message : String(node.error);
+  const parts = {
+    collapsible: vscode.TreeItemCollapsibleState.Expanded,
+    icon: icon('error', 'list.errorForeground'),
+    tooltip: message,
+  };
+  switch (node.source) {
+    case 'db':
+      return item(node, {
+        ...parts,
+        label: node.error.kind === 'not-configured' ? L.Labels.dbNotConfigured : L.Labels.dbError,
+        // In words, with the path: the tooltip is not the only place that says what is wrong.
+        description: L.dbErrorDescription(node.error.kind, node.error.path),
+        tooltip: `${L.dbErrorWords(node.error.kind)}: ${message}`,
+        contextValue: ContextValues.dbError,
+      });
+    case 'docker':
+      return item(node, {
+        ...parts,
+        label: L.Labels.dockerError,
+        description: `${node.error.endpoint}: ${message}`,
+        tooltip: `${message}\n\nIs the daemon running, and is decnet.docker.host (or DOCKER_HOST, the Docker context) the right endpoint?`,
+        contextValue: ContextValues.dockerError,
+      });
+    default:
+      return item(node, { ...parts, label: L.Labels.scanFailed, description: message, contextValue: ContextValues.scanFailed });
+  }
+}
+
+export function treeItemOf(node: TreeNode): vscode.TreeItem {
+  switch (node.kind) {
+    case 'loading':
+      return item(node, { label: L.Labels.loading, icon: icon('loading~spin'), contextValue: ContextValues.loading });
+    case 'section':
+      return sectionItem(node);
+    case 'foreignSection': {
+      const conflicts = node.networks.filter((n) => conflictOf(node.snapshot, n.id)).length;
+      return item(node, {
+        label: L.sectionLabel(L.Labels.foreignNetworks, node.networks.length),
+        collapsible: vscode.TreeItemCollapsibleState.Expanded,
+        contextValue: ContextValues.foreignSection,
+        icon: conflicts ? warningIcon() : icon('type-hierarchy'),
+        description: conflicts ? L.conflictCount(conflicts) : undefined,
+        tooltip: L.foreignSectionTooltip(),
+      });
+    }
+    case 'foreignNetwork': {
+      const conflict = conflictOf(node.snapshot, node.network.id);
+      return item(node, {
+        label: node.network.name,
+        description: L.foreignNetworkDescription(node.network, conflict),
+        tooltip: markdown(L.foreignNetworkTooltip(node.network, conflict)),
+        icon: conflict ? warningIcon() : icon('type-hierarchy'),
+        contextValue: node.pinned ? ContextValues.pinnedForeignNetwork : ContextValues.foreignNetwork,
+        accessibility: L.networkAccessibilityLabel(node.network, conflict, true),
+      });
+    }
+    case 'blockedSection':
+      return item(node, {
+        label: L.sectionLabel(L.Labels.blocked, node.blocked.length),
+        collapsible: vscode.TreeItemCollapsibleState.Expanded,
+        contextValue: ContextValues.blockedSection,
+        icon: warningIcon(),
+        tooltip: L.blockedSectionTooltip(),
+      });
+    case 'blocked': {
+      const { lan, conflict } = node.blocked;
+      const torn = blockerRemoval(node.blocked) === 'tornDown';
+      const removal = blockerRemoval(node.blocked);
+      return item(node, {
+        label: lan.topologyName,
+        description: L.blockedDescription(lan, conflict, torn),
+        tooltip: markdown(L.blockedTooltip(lan, conflict, torn)),
+        icon: warningIcon(),
+        contextValue:
+          removal === 'orphan' ? ContextValues.blockedByOrphan : removal === 'tornDown' ? ContextValues.blockedByTornDown : ContextValues.blocked,
+        accessibility: `topology ${lan.topologyName}, ${lan.topologyStatus}, ${L.blockedDescription(lan, conflict, torn)}`,
+      });
+    }
+    case 'group':
+      return groupItem(node);
+    case 'foreignEndpoint': {
+      const goes = node.group.state === 'orphan' && node.network.removable;
+      const description = goes ? `foreign · disconnected (not removed) if ${node.group.prefix} is removed` : `foreign · attached to ${node.network.name}`;
+      return item(node, {
+        label: node.endpoint.name,
+        description,
+        tooltip: markdown(L.foreignEndpointTooltip(node.endpoint, node.network, goes)),
+        icon: icon('debug-disconnect', goes ? 'list.warningForeground' : undefined),
+        contextValue: ContextValues.foreignEndpoint,
+        accessibility: `foreign container ${node.endpoint.name}, ${description}`,
+      });
+    }
+    case 'container': {
+      const { container: c, group, snapshot } = node;
+      const live = snapshot.result.livePrefixes;
+      return item(node, {
+        label: c.name,
+        description: L.containerDescription(c, group, live),
+        tooltip: markdown(L.containerTooltip(c, group, live)),
+        icon: icon(c.state === 'running' ? 'vm-active' : 'vm-outline'),
+        contextValue: ContextValues.container,
+        accessibility: L.containerAccessibilityLabel(c, L.keptReason(c, group, live)),
+      });
+    }
+    case 'network': {
+      const { network: n, group, snapshot } = node;
+      const live = snapshot.result.livePrefixes;
+      const conflict = conflictOf(snapshot, n.id);
+      return item(node, {
+        label: n.name,
+        description: L.networkDescription(n, group, live, conflict),
+        tooltip: markdown(L.networkTooltip(n, group, live, conflict)),
+        icon: conflict ? warningIcon() : icon('type-hierarchy'),
+        contextValue: ContextValues.network,
+        accessibility: L.networkAccessibilityLabel(n, conflict),
+      });
+    }
+    case 'dbBusy':
+      return item(node, {
+        label: L.Labels.dbBusy,
+        description: L.dbBusyDescription(node.shownAt),
+        tooltip: L.dbBusyTooltip(node.error.message, node.since, node.shownAt),
+        icon: icon('sync~spin'),
+        contextValue: ContextValues.dbBusy,
+      });
+    case 'error':
+      return errorItem(node);
+    case 'action':
+      return item(node, {
+        label: node.label,
+        icon: icon(node.icon),
+        command: { command: node.command, title: node.label, arguments: node.args },
+        contextValue: ContextValues.action,
+      });
+  }
+}
+
+function sectionItem(node: NodeOf<'section'>): vscode.TreeItem {
+  const { section, groups, snapshot } = node;
+  const { result, target } = snapshot;
+  const parts = { collapsible: vscode.TreeItemCollapsibleState.Expanded };
+  switch (section) {
+    case 'live':
+      return item(node, {
+        ...parts,
+        label: L.sectionLabel(L.Labels.live, groups.length),
+        contextValue: ContextValues.liveSection,
+        icon: icon('pass'),
+        tooltip: markdown(L.liveSectionTooltip(result.dbSource, target.db.origin, L.dockerWithDaemon(result))),
+      });
+    case 'orphan':
+      return item(node, {
+        ...parts,
+        label: L.sectionLabel(L.Labels.orphans, groups.length),
+        contextValue: ContextValues.orphanSection,
+        icon: groups.length ? warningIcon() : icon('pass'),
+        tooltip: markdown(L.orphanSectionTooltip(result.dbSource, L.dockerWithDaemon(result))),
+      });
+    case 'unknown':
+      return item(node, {
+        ...parts,
+        label: L.sectionLabel(L.Labels.notClassified, groups.length),
+        contextValue: ContextValues.unknownSection,
+        icon: icon('question'),
+        tooltip: L.Labels.notClassifiedTooltip,
+      });
+  }
+}
+
+function groupParts(group: Group, node: NodeOf<'group'>, conflicts: number): ItemParts {
+  const { result } = node.snapshot;
+  switch (group.state) {
+    case 'live':
+      if (L.isTornDown(group)) {
+        // DECNET keeps the row, so it is live; but what is left of it holds its subnets.
+        return {
+          label: L.liveGroupLabel(group),
+          description: L.withConflicts(L.tornDownGroupDescription(group), conflicts),
+          contextValue: ContextValues.tornDownGroup,
+          icon: icon('history', 'list.warningForeground'),
+          tooltip: markdown(L.tornDownGroupTooltip(group, result.dbSource, result.dockerEndpoint)),
+        };
+      }
+      return {
+        label: L.liveGroupLabel(group),
+        description: L.withConflicts(L.liveGroupDescription(group), conflicts),
+        contextValue: ContextValues.liveGroup,
+        icon: icon('vm-running'),
+        tooltip: markdown(L.liveGroupTooltip(group, result.dbSource)),
+      };
+    case 'orphan':
+      return {
+        label: group.prefix,
+        description: L.withConflicts(L.orphanGroupDescription(group), conflicts),
+        contextValue: ContextValues.orphanGroup,
+        // Not the trash icon: that is the row's remove button.
+        icon: icon('circle-slash', 'list.warningForeground'),
+        tooltip: markdown(L.orphanGroupTooltip(group, result.dbSource, result.dockerEndpoint)),
+      };
+    default:
+      return {
+        label: group.prefix,
+        description: L.withConflicts(L.orphanGroupDescription(group), conflicts),
+        contextValue: ContextValues.unknownGroup,
+        icon: icon('question'),
+        tooltip: markdown(L.unknownGroupTooltip(group)),
+      };
+  }
+}
+
+function groupItem(node: NodeOf<'group'>): vscode.TreeItem {
+  const conflicts = groupConflicts(node.group, node.snapshot);
+  const parts = groupParts(node.group, node, conflicts);
+  // One of its networks blocks a topology's subnet (the network says which).
+  if (conflicts) parts.icon = warningIcon();
+  return item(node, {
+    ...parts,
+    collapsible: vscode.TreeItemCollapsibleState.Collapsed,
+    accessibility: L.groupAccessibilityLabel(node.group, conflicts),
+  });
+}
