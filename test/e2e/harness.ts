@@ -79,6 +79,11 @@ export interface StartOptions {
   viewport?: { width: number; height: number };
   /** Printed with every step when set (or DECNET_E2E_VERBOSE=1). */
   verbose?: boolean;
+  /**
+   * Workspace trust on, as VS Code ships it: the window asks whether to trust the folder
+   * (answer with readDialog/answerDialog). Off by default, so that no prompt gets in the way.
+   */
+  workspaceTrust?: boolean;
 }
 
 const NBSP = /\u00a0/g;
@@ -217,7 +222,8 @@ export class CodeServer {
         if (verbose) console.log(out);
         if (!/successfully installed/i.test(out)) throw new Error(`installing ${opts.vsix} failed:\n${out}`);
       }
-      const settings = { user: { ...BASE_SETTINGS, ...opts.settings }, remote: { ...opts.remoteSettings } };
+      const trust = opts.workspaceTrust ? { 'security.workspace.trust.enabled': true } : {};
+      const settings = { user: { ...BASE_SETTINGS, ...trust, ...opts.settings }, remote: { ...opts.remoteSettings } };
       await writeFile(join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings.user, null, 2));
       await mkdir(join(userDataDir, 'Machine'), { recursive: true });
       await writeFile(join(userDataDir, 'Machine', 'settings.json'), JSON.stringify(settings.remote, null, 2));
@@ -233,7 +239,7 @@ export class CodeServer {
           'none',
           '--disable-telemetry',
           '--disable-update-check',
-          '--disable-workspace-trust',
+          ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']),
           '--disable-getting-started-override',
           '--ignore-last-opened',
         ],

@@ -1,0 +1,319 @@
+// End to end, two more journeys in the packaged extension (see reaper.e2e.test.ts for the setup):
+//
+// 1. Save Plan… in a removal's confirmation writes a plan file and removes nothing; DECNET: Apply
+//    Plan… applies that file later, removes exactly what it planned, appends one line to the audit
+//    log, and DECNET: Show Removal History lists it.
+// 2. In Restricted Mode (an untrusted folder) the database and Docker endpoint named in the
+//    folder's .vscode/settings.json are not used: the view reads the ones of the user (Remote)
+//    settings.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, test, type TestContext } from 'node:test';
+import type Docker from 'dockerode';
+import { deployTopology, newTopologyId, testDocker, testDockerHost, type FixtureTopology } from '../support/docker';
+import { makeDecnetDb } from '../support/makeDb';
+import { CodeServer, onExitSync, type TreeRow } from './harness';
+
+const ROOT = resolve(__dirname, '..', '..');
+const VSIX = join(ROOT, 'dist', 'decnet-topology-reaper.vsix');
+const SCREENSHOTS = join(ROOT, 'media', 'screenshots');
+const ARTIFACTS = join(ROOT, 'test-results', 'e2e-plans');
+const REMOVE_ITEM = 'Force Remove Orphan Group…';
+
+// Subnets from 198.18.0.0/15 of their own (reaper.e2e.test.ts uses 198.18.10-17 and .99).
+const SUBNETS = {
+  planLive: '198.18.30.0/24',
+  planned: '198.18.31.0/24',
+  kept: '198.18.32.0/24',
+  trustLive: '198.18.33.0/24',
+  trustOrphan: '198.18.34.0/24',
+};
+const PLAN_LIVE_NAME = 'e2e-plan-live';
+const TRUST_LIVE_NAME = 'e2e-trust-live';
+/** The name the folder's own (decoy) database gives the topology the real one does not know. */
+const DECOY_NAME = 'e2e-decoy-lab';
+
+function packageVsix(): string {
+  if (process.env.DECNET_E2E_SKIP_PACKAGE === '1' && existsSync(VSIX)) return VSIX;
+  rmSync(VSIX, { force: true });
+  const r = spawnSync('npm', ['run', 'package'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`\`npm run package\` failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+  assert.ok(existsSync(VSIX), `npm run package did not produce ${VSIX}`);
+  return VSIX;
+}
+
+const created = { containers: [] as string[], networks: [] as string[] };
+let docker: Docker | undefined;
+let cs: CodeServer | undefined;
+const scratchDirs: string[] = [];
+
+/** Removes what an earlier, interrupted run of this file left on our subnets. */
+async function removeLeftovers(d: Docker): Promise<void> {
+  const ours = new Set(Object.values(SUBNETS));
+  for (const n of await d.listNetworks()) {
+    const subnets = (n.IPAM?.Config ?? []).map((c) => c.Subnet);
+    if (!n.Name.startsWith('decnet_t_') || !subnets.some((s) => s && ours.has(s))) continue;
+    const info = await d.getNetwork(n.Id).inspect();
+    for (const id of Object.keys(info.Containers ?? {})) await d.getContainer(id).remove({ force: true }).catch(() => undefined);
+    await d.getNetwork(n.Id).remove().catch(() => undefined);
+  }
+}
+
+async function deploy(d: Docker, subnet: string, decky: string): Promise<FixtureTopology> {
+  const t = await deployTopology(d, newTopologyId(), [{ name: 'dmz', subnet }], [{ name: decky, lan: 'dmz' }]);
+  created.containers.push(...t.containers.map((c) => c.id));
+  created.networks.push(...t.networks.map((n) => n.id));
+  return t;
+}
+
+const lan = (topologyId: string, subnet: string, dockerNetworkId: string) => ({
+  id: newTopologyId(),
+  topologyId,
+  name: 'dmz',
+  subnet,
+  isDmz: true,
+  dockerNetworkId,
+});
+
+async function cleanup(): Promise<void> {
+  if (cs) await cs.stop().catch((e) => console.error(`stopping code-server: ${String(e)}`));
+  cs = undefined;
+  if (docker) {
+    for (const id of created.containers.splice(0)) await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+    for (const id of created.networks.splice(0)) await docker.getNetwork(id).remove().catch(() => undefined);
+  }
+  for (const dir of scratchDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+after(cleanup);
+onExitSync(() => {
+  const host = process.env.DECNET_TEST_DOCKER_HOST;
+  if (host && created.containers.length) spawnSync('docker', ['-H', host, 'rm', '-f', ...created.containers.splice(0)], { stdio: 'ignore', timeout: 30_000 });
+  if (host && created.networks.length) spawnSync('docker', ['-H', host, 'network', 'rm', ...created.networks.splice(0)], { stdio: 'ignore', timeout: 30_000 });
+  for (const dir of scratchDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function exists(what: 'container' | 'network', d: Docker, id: string): Promise<boolean> {
+  try {
+    if (what === 'container') await d.getContainer(id).inspect();
+    else await d.getNetwork(id).inspect();
+    return true;
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode === 404) return false;
+    throw e;
+  }
+}
+
+function show(rows: TreeRow[]): string {
+  return rows.map((r) => `${'  '.repeat(r.level - 1)}${r.label}${r.description ? ` — ${r.description}` : ''}`).join('\n');
+}
+
+/** Runs the steps of one journey; after a failed one the rest are skipped and evidence is kept. */
+function stepper(t: TestContext, evidence: string) {
+  let failed = false;
+  return async (name: string, fn: () => Promise<void>) => {
+    await t.test(name, { skip: failed ? 'an earlier step failed' : false }, async () => {
+      try {
+        await fn();
+      } catch (e) {
+        failed = true;
+        if (cs) {
+          const dir = join(ARTIFACTS, evidence);
+          mkdirSync(dir, { recursive: true });
+          await cs.screenshot(join(dir, `${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`)).catch(() => undefined);
+          writeFileSync(join(dir, 'code-server.log'), cs.log);
+          try {
+            cpSync(join(cs.userDataDir, 'logs'), join(dir, 'logs'), { recursive: true });
+          } catch {
+            /* no logs yet */
+          }
+          console.error(`# evidence in ${dir}; tree now:\n${show(await cs.readTree().catch(() => []))}`);
+        }
+        throw e;
+      }
+    });
+  };
+}
+
+test('Save Plan… writes a plan and removes nothing; Apply Plan… removes exactly what it planned', { timeout: 300_000 }, async (t) => {
+  rmSync(join(ARTIFACTS, 'plan'), { recursive: true, force: true });
+  const dockerHost = testDockerHost();
+  docker = testDocker();
+  const vsix = packageVsix();
+  await removeLeftovers(docker);
+  const live = await deploy(docker, SUBNETS.planLive, 'e2e-plan-decky-live');
+  const planned = await deploy(docker, SUBNETS.planned, 'e2e-plan-decky-01');
+  const kept = await deploy(docker, SUBNETS.kept, 'e2e-plan-decky-02');
+
+  const scratch = mkdtempSync(join(tmpdir(), 'decnet-e2e-plans-'));
+  scratchDirs.push(scratch);
+  const workspace = join(scratch, 'workspace');
+  mkdirSync(workspace);
+  const plans = join(scratch, 'plans');
+  mkdirSync(plans);
+  const planFile = join(plans, `plan-${planned.prefix}.json`);
+  const auditLog = join(scratch, 'audit', 'audit.jsonl');
+  const dbPath = makeDecnetDb(join(scratch, 'decnet'), {
+    walOnly: [{ id: live.id, name: PLAN_LIVE_NAME, status: 'active', mode: 'unihost' }],
+    lans: [lan(live.id, SUBNETS.planLive, live.networks[0].id)],
+  });
+
+  cs = await CodeServer.start({
+    folder: workspace,
+    vsix,
+    // Machine-scoped settings: in code-server they live in the Remote settings.
+    remoteSettings: { 'decnet.database.path': dbPath, 'decnet.docker.host': dockerHost, 'decnet.audit.logPath': auditLog },
+    env: { DOCKER_HOST: dockerHost },
+  });
+  const session = cs;
+  const step = stepper(t, 'plan');
+  const all = [...live.containers, ...planned.containers, ...kept.containers];
+
+  await step('Save Plan… in the confirmation writes the plan file and removes nothing', async () => {
+    await session.openViewContainer('DECNET');
+    // Wide enough that the descriptions show whole in the screenshot.
+    await session.setSidebarWidth(480);
+    await session.waitForRow('Live (1)', 60_000);
+    await session.waitForRow('Orphans (2)');
+    await session.expand('Orphans (2)');
+    await session.pickContextMenuItem(planned.prefix, REMOVE_ITEM);
+    const dialog = await session.readDialog();
+    assert.match(dialog.message, new RegExp(planned.prefix));
+    assert.ok(dialog.buttons.includes('Save Plan...'), `no Save Plan… button: ${dialog.buttons.join(', ')}`);
+    await session.answerDialog('Save Plan…');
+    // code-server's own (simple) file dialog: a quick input holding the path.
+    const save = await session.waitForQuickInput(/Save DECNET Removal Plan/);
+    assert.match(save.value, new RegExp(`decnet-plan-${planned.prefix}-\\d{4}-\\d{2}-\\d{2}\\.json$`), 'the proposed file name');
+    await session.answerInput(planFile);
+    const saved = await session.waitForNotification(/Plan saved to/);
+    assert.ok(saved.includes(planFile), `the message names the file: ${saved}`);
+    assert.match(saved, /Nothing was removed/);
+
+    const plan = JSON.parse(readFileSync(planFile, 'utf8')) as { plan_sha256?: string; prefixes?: string[]; resources?: { id: string }[] };
+    assert.match(plan.plan_sha256 ?? '', /^[0-9a-f]{64}$/, 'the plan has its checksum');
+    assert.deepEqual(plan.prefixes, [planned.prefix]);
+    assert.deepEqual(
+      (plan.resources ?? []).map((r) => r.id).sort(),
+      [...planned.containers, ...planned.networks].map((r) => r.id).sort(),
+      'the plan lists exactly the group’s resources',
+    );
+    for (const c of all) assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
+    assert.equal(existsSync(auditLog), false, 'saving a plan wrote to the audit log');
+    await session.waitForRow('Orphans (2)');
+  });
+
+  await step('Apply Plan… asks, then removes exactly the planned resources and logs the removal once', async () => {
+    // The "Plan saved" message has been read: out of the screenshot.
+    await session.runCommand('Notifications: Clear All Notifications');
+    await session.runCommand('DECNET: Apply Plan...');
+    await session.waitForQuickInput(/Apply DECNET Removal Plan/);
+    await session.answerInput(planFile);
+    const dialog = await session.readDialog(30_000);
+    console.log(`# dialog: ${dialog.message}\n# ${dialog.detail.replace(/\n/g, '\n# ')}\n# buttons: ${dialog.buttons.join(', ')}`);
+    assert.match(dialog.message, new RegExp(planned.prefix));
+    assert.ok(!dialog.message.includes(kept.prefix), `the group not planned is in the confirmation: ${dialog.message}`);
+    for (const r of [...planned.containers, ...planned.networks]) {
+      assert.ok(`${dialog.message}\n${dialog.detail}`.includes(r.name), `the confirmation does not name ${r.name}`);
+    }
+    assert.ok(dialog.buttons.includes('Remove'), `no Remove button: ${dialog.buttons.join(', ')}`);
+    await session.screenshot(join(SCREENSHOTS, 'apply-plan.png'));
+    await session.answerDialog('Remove');
+    const summary = await session.waitForNotification(new RegExp(`Removed .*${planned.prefix}`));
+    console.log(`# notification: ${summary}`);
+
+    for (const c of planned.containers) assert.equal(await exists('container', docker!, c.id), false, `container ${c.name} is still there`);
+    for (const n of planned.networks) assert.equal(await exists('network', docker!, n.id), false, `network ${n.name} is still there`);
+    for (const c of [...live.containers, ...kept.containers]) assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
+    for (const n of [...live.networks, ...kept.networks]) assert.equal(await exists('network', docker!, n.id), true, `network ${n.name} was removed`);
+
+    const lines = readFileSync(auditLog, 'utf8').split('\n').filter(Boolean);
+    assert.equal(lines.length, 1, `one audit line: ${lines.length}`);
+    const entry = JSON.parse(lines[0]) as { report?: { prefixes?: string[] } };
+    assert.ok(JSON.stringify(entry.report).includes(planned.prefix), 'the audit line holds the removal’s report');
+    await session.waitForRow('Orphans (1)', 30_000);
+  });
+
+  await step('Show Removal History lists the removal', async () => {
+    await session.runCommand('DECNET: Show Removal History');
+    const history = await session.waitForQuickInput(new RegExp(planned.prefix));
+    assert.ok(history.title.includes(auditLog), `the history names its log: ${history.title}`);
+    const rows = history.rows.filter((r) => r.includes(planned.prefix));
+    assert.equal(rows.length, 1, `one removal listed: ${JSON.stringify(history.rows)}`);
+    await session.page.keyboard.press('Escape');
+  });
+
+  await cleanup();
+});
+
+test('in Restricted Mode the folder’s database and Docker settings are not used', { timeout: 300_000 }, async (t) => {
+  const dockerHost = testDockerHost();
+  docker = testDocker();
+  const vsix = packageVsix();
+  await removeLeftovers(docker);
+  const live = await deploy(docker, SUBNETS.trustLive, 'e2e-trust-decky-live');
+  const orphan = await deploy(docker, SUBNETS.trustOrphan, 'e2e-trust-decky-01');
+
+  const scratch = mkdtempSync(join(tmpdir(), 'decnet-e2e-trust-'));
+  scratchDirs.push(scratch);
+  const workspace = join(scratch, 'workspace');
+  mkdirSync(join(workspace, '.vscode'), { recursive: true });
+  const dbPath = makeDecnetDb(join(scratch, 'decnet'), {
+    checkpointed: [{ id: live.id, name: TRUST_LIVE_NAME, status: 'active', mode: 'unihost' }],
+    lans: [lan(live.id, SUBNETS.trustLive, live.networks[0].id)],
+  });
+  // The folder's own database would call the other group live, under another name, and the
+  // live one an orphan; its Docker endpoint does not exist.
+  const decoyDb = makeDecnetDb(join(workspace, 'decoy'), {
+    checkpointed: [{ id: orphan.id, name: DECOY_NAME, status: 'active', mode: 'unihost' }],
+    lans: [lan(orphan.id, SUBNETS.trustOrphan, orphan.networks[0].id)],
+  });
+  const decoyDocker = `unix://${join(scratch, 'no-docker.sock')}`;
+  writeFileSync(
+    join(workspace, '.vscode', 'settings.json'),
+    JSON.stringify({ 'decnet.database.path': decoyDb, 'decnet.docker.host': decoyDocker }, null, 2),
+  );
+
+  cs = await CodeServer.start({
+    folder: workspace,
+    vsix,
+    workspaceTrust: true,
+    remoteSettings: { 'decnet.database.path': dbPath, 'decnet.docker.host': dockerHost },
+    env: { DOCKER_HOST: dockerHost },
+  });
+  const session = cs;
+  const step = stepper(t, 'trust');
+
+  await step('the folder is not trusted: Restricted Mode', async () => {
+    const dialog = await session.readDialog(30_000);
+    assert.match(dialog.message, /trust the authors/i, `the trust question: ${dialog.message}`);
+    const no = dialog.buttons.find((b) => /^No, I don.t trust the authors/i.test(b));
+    assert.ok(no, `no "don't trust" button: ${dialog.buttons.join(', ')}`);
+    await session.answerDialog(no);
+    await session.waitForStatusBar(/Restricted Mode/);
+  });
+
+  await step('the view reads the user’s database and Docker endpoint, not the folder’s', async () => {
+    await session.openViewContainer('DECNET');
+    await session.waitForRow('Live (1)', 60_000);
+    await session.waitForRow('Orphans (1)');
+    await session.expand('Live (1)');
+    await session.expand('Orphans (1)');
+    const rows = await session.readTree();
+    console.log(`# tree:\n${show(rows)}`);
+    const liveRow = await session.waitForRow(TRUST_LIVE_NAME);
+    assert.equal(liveRow.description, `${live.prefix} · active · unihost`);
+    await session.waitForRow(orphan.prefix);
+    assert.ok(!rows.some((r) => r.label === DECOY_NAME), `the folder's database was read:\n${show(rows)}`);
+    const text = await session.sidebarText();
+    assert.ok(text.includes(`Database: sqlite: ${dbPath}`), `the view does not name the user's database:\n${text}`);
+    assert.ok(!text.includes(decoyDb), `the view names the folder's database:\n${text}`);
+    assert.ok(text.includes(`Docker: ${dockerHost}`), `the view does not name the user's Docker endpoint:\n${text}`);
+    await session.waitForStatusBar(/DECNET: 1 orphan/);
+    // Nothing was removed on the way.
+    for (const c of [...live.containers, ...orphan.containers]) assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
+  });
+
+  await cleanup();
+});
