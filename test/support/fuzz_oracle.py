@@ -16,6 +16,7 @@ Requests
       rightly never looks at. When every check says "ok", the rows of
         SELECT id, name, status, mode FROM topologies
         SELECT id, topology_id, name, subnet, is_dmz, docker_network_id FROM lans
+      (docker_network_id as NULL when the schema has no such column, as the reader reads it)
       follow, each value typed: null, a string (TEXT, invalid UTF-8 replaced), {"i": "<int>"},
       {"f": "<repr>"} or {"b": "<hex>"} (BLOB).
       Answer: {"ok": true, "topologies": [...], "lans": [...], "hasLans": bool}
@@ -75,8 +76,11 @@ def check_copy(dst):
         tops = [[typed(v) for v in r] for r in con.execute("SELECT id, name, status, mode FROM topologies")]
         lans = []
         if "lans" in tables:
+            # As the reader: docker_network_id is optional (DECNET schemas without it exist).
+            cols = {r[1].lower() for r in con.execute("PRAGMA table_info(lans)")}
+            net = "docker_network_id" if "docker_network_id" in cols else "NULL"
             lans = [[typed(v) for v in r] for r in con.execute(
-                "SELECT id, topology_id, name, subnet, is_dmz, docker_network_id FROM lans")]
+                "SELECT id, topology_id, name, subnet, is_dmz, %s FROM lans" % net)]
         return {"ok": True, "topologies": tops, "lans": lans, "hasLans": "lans" in tables}
     finally:
         con.close()
