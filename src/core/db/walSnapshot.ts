@@ -16,6 +16,7 @@ import {
   isValidPageSize,
   readWalFile,
   restartedSinceValidated,
+  validateHeader,
   WalValidator,
   type WalState,
   WAL_FRAME_HEADER_SIZE,
@@ -335,8 +336,9 @@ function readStillValid(v: ValidityInputs): boolean {
 // before its page. TRUNCATE and journal_size_limit may also cut the file. So, checked after the
 // last page read, in this order:
 //
-//  1. H' is H's successor (same format and page size, salt-1 and sequence + 1): exactly one
-//     restart happened before this check began (salt-1 grows by one per restart).
+//  1. H' is a valid header (its checksum holds) and H's successor (same format and page size,
+//     salt-1 and sequence + 1): exactly one restart happened before this check began (salt-1
+//     grows by one per restart).
 //  2. The file is at least as long as when it was opened (a truncation that cut frames below
 //     that is seen), and the frames of G after the snapshot's commit E (up to the first frame
 //     without G's salts) hold no page read from the main file. These are the only frames a
@@ -365,7 +367,8 @@ function restartLeftReadIntact(v: ValidityInputs, now: Buffer): boolean {
     now.length < WAL_HEADER_SIZE ||
     !now.subarray(0, 12).equals(old.subarray(0, 12)) ||
     now.readUInt32BE(12) !== ((old.readUInt32BE(12) + 1) >>> 0) ||
-    now.readUInt32BE(16) !== ((old.readUInt32BE(16) + 1) >>> 0)
+    now.readUInt32BE(16) !== ((old.readUInt32BE(16) + 1) >>> 0) ||
+    validateHeader(now).headerProblem !== null
   ) {
     return false;
   }
