@@ -149,6 +149,140 @@ describe('a read is judged by content', () => {
   });
 });
 
+describe('a log restarted once during the read, judged by its frames', () => {
+  // A log whose frames hold only logs rows, several commits long, over a main file that holds
+  // every table the reader reads: the frames the read takes are the log's last ones.
+  // With `lan`, a commit of a LAN row first or last in the log: the read takes the lans page
+  // from the log's first frames, or from its last ones.
+  function buildLogged(lan?: 'first' | 'last'): { db: string; header: Buffer } {
+    const db = build();
+    const logs = Array.from({ length: 12 }, (_, i) => logRow(20 + i));
+    const lanCommit = [lanRow('lan-w')];
+    execInWal(db, ['PRAGMA wal_checkpoint(TRUNCATE)', ...(lan === 'first' ? lanCommit : []), ...logs, ...(lan === 'last' ? lanCommit : [])]);
+    return { db, header: walHeader(db) };
+  }
+  function restarted(db: string, header: Buffer, times = 1): void {
+    const now = walHeader(db);
+    assert.equal(now.readUInt32BE(16), (header.readUInt32BE(16) + times) >>> 0, `salt-1 + ${times}`);
+    assert.equal(now.readUInt32BE(12), (header.readUInt32BE(12) + times) >>> 0, `checkpoint sequence + ${times}`);
+  }
+
+  for (const lan of [undefined, 'last'] as const) {
+  test(`the new log holds no page the read took from the main file${lan ? ' and stops before the frames it took from the log' : ''} → it answers at once, with the snapshot`, async () => {
+    const { db, header } = buildLogged(lan);
+    const stats = newReadStats();
+    let calls = 0;
+    const snap = await readSqliteDb(db, {
+      stats,
+      retries: 0,
+      onBeforeQuery: () => {
+        calls++;
+        // Everything copied into the main file, the log restarted, one commit of logs rows.
+        execInWal(db, ['PRAGMA wal_checkpoint(RESTART)', logRow(1)]);
+        restarted(db, header);
+      },
+    });
+    assert.equal(calls, 1);
+    assert.equal(stats.attempts, 1, 'no retry');
+    assert.equal(stats.logRestartTolerated, true, 'the restart was seen and proven harmless');
+    assert.equal(stats.logRestartedDuringRead, false);
+    assert.deepEqual(ids(snap), [M.id, A.id].sort());
+    assert.deepEqual(lanIds(snap), lan ? ['lan-a', 'lan-m', 'lan-w'] : ['lan-a', 'lan-m']);
+    if (lan) assert.ok(stats.walPageReads > 0, 'pages were read from the log');
+  });
+  }
+
+  test('the new log holds a page the read took from the main file → retried', async () => {
+    const { db, header } = buildLogged();
+    const stats = newReadStats();
+    let calls = 0;
+    const snap = await readSqliteDb(db, {
+      stats,
+      retryDelayMs: 1,
+      onBeforeQuery: () => {
+        if (++calls > 1) return;
+        execInWal(db, ['PRAGMA wal_checkpoint(RESTART)', lanRow('lan-new')]);
+        restarted(db, header);
+      },
+    });
+    assert.equal(stats.attempts, 2, 'the first attempt was torn');
+    assert.deepEqual(lanIds(snap), ['lan-a', 'lan-m', 'lan-new']);
+    assert.deepEqual(ids(snap), [M.id, A.id].sort());
+  });
+
+  test('the old log, after the snapshot, held a page the read took from the main file (the checkpoint copied it) → retried', async () => {
+    const { db, header } = buildLogged();
+    const stats = newReadStats();
+    let calls = 0;
+    const snap = await readSqliteDb(db, {
+      stats,
+      retryDelayMs: 1,
+      onBeforeQuery: () => {
+        if (++calls > 1) return;
+        // A commit of the lans table after the snapshot, copied into the main file by the
+        // checkpoint that precedes the restart: the read would see it in the main file.
+        execInWal(db, [lanRow('lan-new'), 'PRAGMA wal_checkpoint(RESTART)', logRow(1)]);
+        restarted(db, header);
+      },
+    });
+    assert.equal(stats.attempts, 2, 'the first attempt was torn');
+    assert.deepEqual(lanIds(snap), ['lan-a', 'lan-m', 'lan-new']);
+  });
+
+  test('two restarts during the read → retried', async () => {
+    const { db, header } = buildLogged();
+    const stats = newReadStats();
+    let calls = 0;
+    const snap = await readSqliteDb(db, {
+      stats,
+      retryDelayMs: 1,
+      onBeforeQuery: () => {
+        if (++calls > 1) return;
+        execInWal(db, ['PRAGMA wal_checkpoint(RESTART)', logRow(1), 'PRAGMA wal_checkpoint(RESTART)', logRow(2)]);
+        restarted(db, header, 2);
+      },
+    });
+    assert.equal(stats.attempts, 2, 'the first attempt was torn');
+    assert.deepEqual(ids(snap), [M.id, A.id].sort());
+  });
+
+  test("the new log reached the snapshot's last commit → retried", async () => {
+    const { db, header } = buildLogged();
+    const stats = newReadStats();
+    let calls = 0;
+    const snap = await readSqliteDb(db, {
+      stats,
+      retryDelayMs: 1,
+      onBeforeQuery: () => {
+        if (++calls > 1) return;
+        // As many commits as the log had: the new log covers the old one's frames.
+        execInWal(db, ['PRAGMA wal_checkpoint(RESTART)', ...Array.from({ length: 14 }, (_, i) => logRow(40 + i))]);
+        restarted(db, header);
+      },
+    });
+    assert.equal(stats.attempts, 2, 'the first attempt was torn');
+    assert.deepEqual(ids(snap), [M.id, A.id].sort());
+  });
+
+  test('the new log overwrote a frame the read took a page from (short of the last commit) → retried', async () => {
+    const { db, header } = buildLogged('first');
+    const stats = newReadStats();
+    let calls = 0;
+    const snap = await readSqliteDb(db, {
+      stats,
+      retryDelayMs: 1,
+      onBeforeQuery: () => {
+        if (++calls > 1) return;
+        // Two commits: they cover the log's first frames (the lans page), not its last commit.
+        execInWal(db, ['PRAGMA wal_checkpoint(RESTART)', logRow(40), logRow(41)]);
+        restarted(db, header);
+      },
+    });
+    assert.equal(stats.attempts, 2, 'the first attempt was torn');
+    assert.deepEqual(lanIds(snap), ['lan-a', 'lan-m', 'lan-w']);
+  });
+});
+
 describe('reads under a live writer', () => {
   test('a log ingester committing 40-row batches as fast as it can: every read answers, with the right rows', async () => {
     const db = build();

@@ -296,7 +296,8 @@ function frameNumber(offset: number, frameSize: number): number {
   return (offset - WAL_HEADER_SIZE) / frameSize + 1;
 }
 
-function validateHeader(h: Buffer): WalState {
+/** The state of a log with header `h` and no frames yet; `headerProblem` says why the header is unusable (magic, version, page size, checksum). */
+export function validateHeader(h: Buffer): WalState {
   if (h.length < WAL_HEADER_SIZE) return unusable(h.length === 0 ? 'empty' : 'shorter than its header');
   const magic = h.readUInt32BE(0);
   if (magic !== WAL_MAGIC_LE && magic !== WAL_MAGIC_BE) return unusable('bad magic number');

@@ -16,6 +16,7 @@ import {
   isValidPageSize,
   readWalFile,
   restartedSinceValidated,
+  validateHeader,
   WalValidator,
   type WalState,
   WAL_FRAME_HEADER_SIZE,
@@ -113,6 +114,11 @@ export interface ReadStats {
    * checkpoint copied the whole log back and SQLite started it again from its beginning).
    */
   logRestartedDuringRead: boolean;
+  /**
+   * True when the -wal was restarted once while the read ran and its frames proved that every
+   * page read was still the snapshot's (see restartLeftReadIntact): the read was not torn.
+   */
+  logRestartTolerated: boolean;
 }
 
 export function newReadStats(): ReadStats {
@@ -135,6 +141,7 @@ export function newReadStats(): ReadStats {
     attempts: 0,
     framesAppendedDuringRead: 0,
     logRestartedDuringRead: false,
+    logRestartTolerated: false,
   };
 }
 
@@ -230,6 +237,8 @@ function sameFile(a: FileStamp | null, b: FileStamp | null): boolean {
 //    frame that does not carry H's salts) holds a page that we read from the main file, and the
 //    log was not restarted (header still H: a restart means a checkpoint copied everything,
 //    possibly frames newer than our snapshot), those pages are what they were at the start.
+//    One restart is accepted when the frames of both logs prove it harmless: see
+//    restartLeftReadIntact below.
 //    Any frame a checkpoint copied before our last read was written before it, so the scan,
 //    which runs after our last read, sees it, with the commit frame that made it copyable.
 //    Frames of a transaction that never committed (rolled back, left after the last commit at
@@ -257,8 +266,12 @@ interface ValidityInputs {
   wal: FileStamp;
   /** The log as validated at the start (header usable). */
   walState: WalState;
+  /** The -wal's size when it was opened. */
+  walSizeAtOpen: number;
   /** Pages read from the main file on disk during this read. */
   fromMain: ReadonlySet<number>;
+  /** File offset of the first (lowest) -wal frame a page was read from during this read, or Infinity. */
+  firstFrameRead: number;
   stats: ReadStats;
 }
 
@@ -294,13 +307,96 @@ function readStillValid(v: ValidityInputs): boolean {
   if (!valid) return false;
   // Last: the header, after every frame we looked at.
   const header = Buffer.alloc(WAL_HEADER_SIZE);
-  if (preadFully(v.walFd, header, 0) < WAL_HEADER_SIZE || !header.equals(st.header)) {
+  if (preadFully(v.walFd, header, 0) < WAL_HEADER_SIZE) {
     v.stats.logRestartedDuringRead = true;
     return false;
+  }
+  if (!header.equals(st.header)) {
+    if (!restartLeftReadIntact(v, header)) {
+      v.stats.logRestartedDuringRead = true;
+      return false;
+    }
+    v.stats.logRestartTolerated = true;
   }
   // The log at the path is still the file we read (not deleted after a full checkpoint).
   const walAfter = fs.statSync(v.walPath, { throwIfNoEntry: false });
   return walAfter !== undefined && sameFile(stampOf(walAfter), v.wal);
+}
+
+// One restart of the log during the read (header H → H'), proven harmless from the frames.
+//
+// Under a writer that commits without pause, SQLite's automatic checkpoint restarts the log
+// every few dozen milliseconds; a read of a whole log can take longer than that, so a read
+// torn by any restart may never answer. A restart is harmless when nothing it did, and nothing
+// done after it, reached a byte this read took. What a restart does (wal.c): a checkpoint first
+// copies EVERY committed frame of the old log G (a writer restarts the log only when the
+// checkpoint backfilled all of it and no reader uses it), then the writer writes the new
+// header H' at offset 0 (salt-1 = H's + 1, checkpoint sequence = H's + 1, new salt-2) and only
+// then frames of the new log G' from offset 32 on, one after another, each frame's header
+// before its page. TRUNCATE and journal_size_limit may also cut the file. So, checked after the
+// last page read, in this order:
+//
+//  1. H' is a valid header (its checksum holds) and H's successor (same format and page size,
+//     salt-1 and sequence + 1): exactly one restart happened before this check began (salt-1
+//     grows by one per restart).
+//  2. The file is at least as long as when it was opened (a truncation that cut frames below
+//     that is seen), and the frames of G after the snapshot's commit E (up to the first frame
+//     without G's salts) hold no page read from the main file. These are the only frames a
+//     checkpoint of G could copy over a page that the snapshot takes from the main file (frames
+//     up to E hold none: their pages are read from the -wal). If this scan ends at the end of
+//     the file, the end must fall on a frame boundary: a file cut by journal_size_limit ends
+//     there only by chance (the limit then matching a frame boundary exactly, past the size at
+//     open, is the one case this cannot see; DECNET sets no limit).
+//  3. The frames of G' (from offset 32 while they carry H''s salts) hold no page read from the
+//     main file (a checkpoint of G' may have copied one), and G' ends below E and below the
+//     first -wal frame this read took a page from. G' is written front to back, so a frame of
+//     G that G' overwrote before we read it (or before the scan of 2 read it) lies below G''s
+//     end now: every frame read in 2 and every page read from the -wal held G's bytes.
+//     A frame of G' that a checkpoint copied before one of our reads was written before it,
+//     so this scan, which runs after all of them, sees it.
+//  4. The header is still H' (read last): no second restart began before that (a restart writes
+//     its header before any of its frames), so no frame looked at in 2 and 3 was overwritten
+//     by a later log; the path still names the same -wal (checked by the caller).
+//
+// The main file must be the same file, no shorter (checked first by the caller): a checkpoint
+// that truncated it before a page read makes that read short, which is a torn read.
+function restartLeftReadIntact(v: ValidityInputs, now: Buffer): boolean {
+  const st = v.walState;
+  const old = st.header;
+  if (
+    now.length < WAL_HEADER_SIZE ||
+    !now.subarray(0, 12).equals(old.subarray(0, 12)) ||
+    now.readUInt32BE(12) !== ((old.readUInt32BE(12) + 1) >>> 0) ||
+    now.readUInt32BE(16) !== ((old.readUInt32BE(16) + 1) >>> 0) ||
+    validateHeader(now).headerProblem !== null
+  ) {
+    return false;
+  }
+  const frameSize = WAL_FRAME_HEADER_SIZE + st.pageSize;
+  const fh = Buffer.allocUnsafe(WAL_FRAME_HEADER_SIZE);
+  // 2. The old log's frames after the snapshot's commit.
+  const size = fs.fstatSync(v.walFd).size;
+  if (size < v.walSizeAtOpen) return false;
+  let off = st.committedEnd;
+  for (; off + frameSize <= size; off += frameSize) {
+    if (preadFully(v.walFd, fh, off) < WAL_FRAME_HEADER_SIZE) return false;
+    if (fh.readUInt32BE(0) === 0 || fh.readUInt32BE(8) !== st.salt1 || fh.readUInt32BE(12) !== st.salt2) break;
+    if (v.fromMain.has(fh.readUInt32BE(0))) return false;
+  }
+  if (off + frameSize > size && off !== size) return false;
+  // 3. The new log's frames.
+  const salt1 = now.readUInt32BE(16);
+  const salt2 = now.readUInt32BE(20);
+  for (off = WAL_HEADER_SIZE; ; off += frameSize) {
+    const got = preadFully(v.walFd, fh, off);
+    if (got < WAL_FRAME_HEADER_SIZE || fh.readUInt32BE(8) !== salt1 || fh.readUInt32BE(12) !== salt2) break;
+    // G' must end below E, and at or below the first frame read.
+    if (off + frameSize >= st.committedEnd || off + frameSize > v.firstFrameRead) return false;
+    if (v.fromMain.has(fh.readUInt32BE(0))) return false;
+  }
+  // 4. No second restart.
+  const again = Buffer.alloc(WAL_HEADER_SIZE);
+  return preadFully(v.walFd, again, 0) === WAL_HEADER_SIZE && again.equals(now);
 }
 
 /** True when the frames after `st`'s last commit, up to `end`, form a valid commit of its log. */
@@ -532,7 +628,7 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
     }
     const main = fdSource(m.fd, m.st.size, 'the DECNET database', realPath, dbPath);
 
-    const changed = (fromMain: ReadonlySet<number>, pageSize: number): boolean => {
+    const changed = (fromMain: ReadonlySet<number>, firstFrameRead: number, pageSize: number): boolean => {
       let real: string;
       try {
         real = fs.realpathSync.native(dbPath);
@@ -550,7 +646,9 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
             walFd,
             wal: walFile,
             walState,
+            walSizeAtOpen: walSource?.size ?? 0,
             fromMain,
+            firstFrameRead,
             stats,
           });
         }
@@ -707,7 +805,7 @@ interface SnapshotFiles {
   wal: ByteSource | null;
   walStamp: FileStamp | null;
   /** True when the pages read are no longer the snapshot's (see readStillValid). */
-  changed(fromMain: ReadonlySet<number>, pageSize: number): boolean;
+  changed(fromMain: ReadonlySet<number>, firstFrameRead: number, pageSize: number): boolean;
   /** True when any of the files was written since it was opened. */
   written(): boolean;
   close(): void;
@@ -891,6 +989,8 @@ class PagedSnapshot implements Snapshot {
    * what a checkpoint may have overwritten while they were read (see readStillValid).
    */
   private readonly fromMain = new Set<number>();
+  /** File offset of the lowest -wal frame this read took a page from (see readStillValid). */
+  private firstFrameRead = Infinity;
   private readonly cache = new Map<number, Buffer>();
   private readonly seen = new Set<number>();
   private closed = false;
@@ -971,7 +1071,7 @@ class PagedSnapshot implements Snapshot {
   }
 
   changed(): boolean {
-    const c = this.files.changed(this.fromMain, this.pageSize);
+    const c = this.files.changed(this.fromMain, this.firstFrameRead, this.pageSize);
     // What this read kept may come from files that were changing: forget it.
     if (c) this.dropKept();
     return c;
@@ -1015,6 +1115,7 @@ class PagedSnapshot implements Snapshot {
     const off = this.walOffsets.get(n);
     let got: number;
     if (off !== undefined && this.files.wal !== null) {
+      this.firstFrameRead = Math.min(this.firstFrameRead, off - WAL_FRAME_HEADER_SIZE);
       got = this.files.wal.read(buf, off);
       stats.walPageReads++;
     } else {
