@@ -589,6 +589,7 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
       fds.push(w.fd);
       walFd = w.fd;
       let info;
+      let walNow: fs.Stats = w.st;
       try {
         // Page 1 of the main file, read after the log's header and before its frames: see
         // SideFiles.page1.
@@ -603,14 +604,17 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
             stats.mainPageReads++;
           }
         }
-        info = await readWalFile(w.fd, w.st.size, w.st.dev, w.st.ino, walPath);
+        // The log as it is now, after page 1 was read: a commit that a checkpoint copied into
+        // the main file before that read was written before it, so it is in the snapshot.
+        walNow = fs.fstatSync(w.fd);
+        info = await readWalFile(w.fd, walNow.size, walNow.dev, walNow.ino, walPath);
       } catch (e) {
         if (e instanceof DbReadError) throw e;
         throw unreadable(walPath, 'the write-ahead log', e, dbPath);
       }
       walState = info.state;
-      walFile = stampOf(w.st);
-      walSource = fdSource(w.fd, w.st.size, 'the write-ahead log', walPath, dbPath);
+      walFile = stampOf(walNow);
+      walSource = fdSource(w.fd, walNow.size, 'the write-ahead log', walPath, dbPath);
       stats.bytesRead += info.bytesRead;
       stats.walFramesChecked = info.framesChecked;
       stats.walResumed = info.resumed;
@@ -730,8 +734,9 @@ interface SideFiles {
    * committed frame of the snapshot holds page 1, these are the snapshot's page 1, whatever a
    * checkpoint does later: with the same header before and after, the log was not restarted in
    * between, so every checkpoint that wrote into the main file before this read copied frames
-   * of this log up to a commit already written, which the snapshot includes (none holding
-   * page 1), or frames of earlier logs, all older. Page 1 then does not count as read from the
+   * of this log up to a commit already written, which the snapshot includes (the log is
+   * validated up to its size taken after this read; none of those frames holds page 1), or
+   * frames of earlier logs, all older. Page 1 then does not count as read from the
    * main file during the read (see readStillValid): nearly every commit writes page 1, so right
    * after a restart of the log, when no frame holds it yet, every read would otherwise be torn.
    */
@@ -1018,8 +1023,11 @@ class PagedSnapshot implements Snapshot {
         ? 'no-wal'
         : `${walFile?.dev}:${walFile?.ino}:${wal.header.toString('hex')}:${wal.committedFrames}:${wal.committedEnd}:${wal.dbSizePages}:${wal.checksumAtCommit.join(':')}`,
     ].join('|');
-    // Page 1's header (page size, page count) came from the main file, unless read early.
-    if (!this.walOffsets.has(1) && early === null) this.fromMain.add(1);
+    // Page 1's header (page size, page count) came from the main file, unless read early; or
+    // from its -wal frame, which the read then used (see restartLeftReadIntact).
+    const off1 = this.walOffsets.get(1);
+    if (off1 !== undefined) this.firstFrameRead = Math.min(this.firstFrameRead, off1 - WAL_FRAME_HEADER_SIZE);
+    else if (early === null) this.fromMain.add(1);
   }
 
   readPage(n: number): Buffer {
