@@ -33,6 +33,8 @@ export const Settings = {
   databasePath: 'database.path',
   databaseUrl: 'database.url',
   dockerHost: 'docker.host',
+  fleetEndpoints: 'fleet.endpoints',
+  fleetTimeoutSeconds: 'fleet.timeoutSeconds',
   pollIntervalSeconds: 'refresh.pollIntervalSeconds',
   statusBarAlwaysShow: 'statusBar.alwaysShow',
 } as const;
@@ -42,6 +44,8 @@ export const FullSettings = {
   databasePath: `${SETTINGS_SECTION}.${Settings.databasePath}`,
   databaseUrl: `${SETTINGS_SECTION}.${Settings.databaseUrl}`,
   dockerHost: `${SETTINGS_SECTION}.${Settings.dockerHost}`,
+  fleetEndpoints: `${SETTINGS_SECTION}.${Settings.fleetEndpoints}`,
+  fleetTimeoutSeconds: `${SETTINGS_SECTION}.${Settings.fleetTimeoutSeconds}`,
   pollIntervalSeconds: `${SETTINGS_SECTION}.${Settings.pollIntervalSeconds}`,
   statusBarAlwaysShow: `${SETTINGS_SECTION}.${Settings.statusBarAlwaysShow}`,
 } as const;
