@@ -24,6 +24,8 @@ export const Commands = {
   inspect: 'decnet.resource.inspect',
   findOverlapsForSubnet: 'decnet.network.findOverlaps',
   hideNetwork: 'decnet.network.hide',
+  setHostEndpoint: 'decnet.fleet.setEndpoint',
+  removeMisplacedGroup: 'decnet.misplacedGroup.remove',
 } as const;
 
 /** Setting keys: the section and the keys below it, as `getConfiguration(SETTINGS_SECTION).get(key)` wants them. */
@@ -62,6 +64,10 @@ export const ContextValues = {
   liveSection: 'liveSection',
   orphanSection: 'orphanSection',
   unknownSection: 'unknownSection',
+  misplacedSection: 'misplacedSection',
+  misplacedGroup: 'misplacedGroup',
+  host: 'host',
+  hostUnreachable: 'hostUnreachable',
   liveGroup: 'liveGroup',
   orphanGroup: 'orphanGroup',
   /** A live group whose topology row says `torn_down`: its resources are leftovers. */

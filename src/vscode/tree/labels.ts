@@ -35,6 +35,10 @@ export const Labels = {
   blocked: 'Blocked topologies',
   notClassifiedTooltip: 'Nothing is classified orphan while the database cannot be read',
   foreignNetworks: 'Foreign networks',
+  misplaced: 'Misplaced',
+  misplacedTooltip: 'Topologies known to the database found on this host although they belong on another host of the swarm',
+  hostError: 'Cannot connect to this host',
+  setHostEndpoint: 'Set Docker Endpoint…',
 } as const;
 
 // ---- Markdown helpers ---------------------------------------------------------------------
