@@ -280,6 +280,24 @@ describe('tree nodes in a DECNET swarm', () => {
     assert.equal(hostOfNode(onW1), 'w1');
   });
 
+  it("compares a host's networks only with the LANs of topologies that belong there", () => {
+    const { scans } = fleetState();
+    // Another topology wants the subnet maze-w1's network holds on w1: a conflict on w1 only when it belongs there.
+    const OTHER = '9b9b9b9b-1111-4222-8333-444455556666';
+    const withOther = (mode: string): HostScan => {
+      const d = swarmDb();
+      const value: DbSnapshot = {
+        ...d,
+        topologies: [...d.topologies, topology(OTHER, 'maze-other', 'pending', mode)],
+        lans: [{ id: 'l9', topologyId: OTHER, name: 'dmz', subnet: '172.16.9.0/24', isDmz: true, dockerNetworkId: null }],
+        swarm: { ...swarm, targetHost: { ...swarm.targetHost, [OTHER]: U1 } },
+      };
+      return { ...scans[1], result: hostResult(scans[1].host, scans[1].result.docker, { ok: true, value }, d.source) };
+    };
+    assert.equal(makeFleetSnapshot([scans[0], withOther('unihost')], target).fleet![1].conflicts.length, 0, "the master's LAN is not w1's pool");
+    assert.equal(makeFleetSnapshot([scans[0], withOther('agent')], target).fleet![1].conflicts.length, 1);
+  });
+
   it('shows exactly the rows of a single daemon when the swarm has no workers', () => {
     const inv = world();
     const plain = walk(rootNodes(state(result(inv, db()))));

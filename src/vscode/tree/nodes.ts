@@ -1,7 +1,7 @@
 // The tree's nodes: what is shown, in which order, under which parent, and the id VS Code knows
 // each one by. Pure (no `vscode` import), so it can be unit tested; topologyTreeItems.ts turns a
 // node into a TreeItem, topologyTreeProvider.ts hands the nodes to VS Code.
-import type { HostScan } from '../../core/fleet';
+import { dbForHost, type HostScan } from '../../core/fleet';
 import type { DbReadError, DockerUnavailableError, Group, NetworkEndpoint, NetworkInfo, OwnedContainer, OwnedNetwork, ScanResult } from '../../core/model';
 import { conflictsOfScan, ownerOf, type LanOverlap, type NetworkConflict } from '../../core/overlaps';
 import { isMisplaced, isTornDown } from '../../core/rules';
@@ -29,7 +29,11 @@ export function makeHostSnapshot(scan: HostScan, target: ScanTarget, finishedAt 
   const hostTarget: ScanTarget = scan.host.endpoint
     ? { db: target.db, options: { ...target.options, dockerHost: scan.host.endpoint, host: scan.host.ref } }
     : { db: target.db, options: { ...target.options, host: scan.host.ref } };
-  return { ...makeSnapshot(scan.result, hostTarget, finishedAt), host: scan };
+  // A Docker pool is per daemon: the host's networks are compared only with the LANs of the
+  // topologies that belong there (or whose host cannot be told).
+  const r = scan.result;
+  const conflicts = conflictsOfScan(r.db.ok ? { ...r, db: { ok: true, value: dbForHost(r.db.value, scan.host.ref) } } : r);
+  return { result: r, target: hostTarget, finishedAt, conflicts, conflictById: new Map(conflicts.map((c) => [c.network.id, c])), host: scan };
 }
 
 /**
