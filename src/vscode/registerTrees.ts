@@ -69,11 +69,13 @@ export class Trees extends Disposable {
    */
   async revealFirstProblem(): Promise<void> {
     await vscode.commands.executeCommand(`${TOPOLOGIES_VIEW_ID}.focus`);
-    const roots = this.provider.getChildren();
+    const top = this.provider.getChildren();
+    // In a swarm, the rows under each host (the master first) count as well.
+    const roots = [...top, ...top.filter((n) => n.kind === 'host').flatMap((h) => this.provider.getChildren(h))];
     const first =
       roots.find((n) => n.kind === 'error') ??
       this.firstChild(roots, 'blockedSection') ??
-      this.firstChild(roots, 'section', (n) => n.kind === 'section' && n.section === 'orphan') ??
+      this.firstChild(roots, 'section', (n) => n.kind === 'section' && n.section === 'orphan' && n.groups.length > 0) ??
       this.firstChild(roots, 'foreignSection');
     if (first) await this.topologies.reveal(first, { select: true, focus: true, expand: true });
   }
