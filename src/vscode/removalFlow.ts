@@ -28,8 +28,8 @@ import type { TopologyTreeModel } from './tree/topologyTreeModel';
 export type RemovalRequest =
   /** These prefixes, as chosen in the tree (in a swarm, on the host named). */
   | { kind: 'prefixes'; prefixes: string[]; host?: string }
-  /** Every orphan prefix of the fresh scan. */
-  | { kind: 'allOrphans' }
+  /** Every orphan prefix of the fresh scan (in a swarm, of the host named). */
+  | { kind: 'allOrphans'; host?: string }
   /** Let the user pick among the orphan prefixes of the fresh scan. */
   | { kind: 'pick' }
   /** The leftovers of torn_down topologies: these prefixes, or one the user picks. */
@@ -88,10 +88,16 @@ export class RemovalFlow {
       this.refuse(SCAN_FAILED, undefined);
       return;
     }
-    let snapshot = fresh;
+    // In a swarm, a removal not made from a host's row acts on the master, at its endpoint in the fleet.
+    let snapshot = fresh?.fleet && !hostName ? fresh.fleet[0] : fresh;
     let expectedDaemonId: string | undefined;
     if (hostName && fresh) {
-      snapshot = fresh.fleet?.find((s) => s.host?.host.ref.name === hostName);
+      if (!fresh.fleet) {
+        const why = fresh.result.db.ok ? 'the database has no swarm hosts now' : `the database cannot be read: ${fresh.result.db.error.message}`;
+        this.refuse(`Nothing was removed from host ${hostName}: ${why}.`, fresh.result);
+        return;
+      }
+      snapshot = fresh.fleet.find((s) => s.host?.host.ref.name === hostName);
       if (!snapshot) {
         this.refuse(`Nothing was removed: host ${hostName} is no longer a host of the swarm. Refresh and look again.`, fresh.result);
         return;
@@ -116,7 +122,9 @@ export class RemovalFlow {
             ? { kind: 'plan', plan: request.plan }
             : request.kind === 'prefixes'
               ? { kind: 'prefixes', prefixes: request.prefixes }
-              : request;
+              : request.kind === 'allOrphans'
+                ? { kind: 'allOrphans' }
+                : request;
     if (
       request.kind === 'allOrphans' &&
       snapshot &&
@@ -130,7 +138,7 @@ export class RemovalFlow {
         this.log.info('cancelled at the choice of orphan groups; nothing removed');
         return;
       }
-      sessionRequest = chosen.length === snapshot.result.orphanPrefixes.length ? request : { kind: 'prefixes', prefixes: chosen };
+      sessionRequest = chosen.length === snapshot.result.orphanPrefixes.length ? { kind: 'allOrphans' } : { kind: 'prefixes', prefixes: chosen };
     }
     const target: ScanOptions = request.kind === 'plan' ? request.target : snapshot!.target.options;
     let removing: RemovalPlan | undefined;
