@@ -5,7 +5,7 @@ import { Disposable } from './disposable';
 import type { TreeNode } from './tree/nodes';
 import { TopologyTreeProvider } from './tree/topologyTreeProvider';
 import type { TopologyTreeModel } from './tree/topologyTreeModel';
-import { viewHeader } from './tree/labels';
+import { fleetViewHeader, viewHeader } from './tree/labels';
 
 export class Trees extends Disposable {
   readonly topologies: vscode.TreeView<TreeNode>;
@@ -35,7 +35,10 @@ export class Trees extends Disposable {
       this.topologies.description = undefined;
       return;
     }
-    const header = viewHeader(snapshot.result);
+    const fleet = snapshot.fleet && snapshot.fleet.length > 1 ? snapshot.fleet : undefined;
+    const header = fleet
+      ? fleetViewHeader(snapshot.result, fleet.length, fleet.filter((h) => h.result.docker.ok).length)
+      : viewHeader(snapshot.result);
     this.topologies.message = header;
     this.topologies.description = header;
   }

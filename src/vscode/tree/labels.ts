@@ -423,6 +423,11 @@ export function viewHeader(result: ScanResult): string {
   return `Database: ${result.dbSource}${SEP}Docker: ${result.dockerEndpoint}${daemon}`;
 }
 
+/** The view's header in a DECNET swarm: the database, and how many hosts answered. */
+export function fleetViewHeader(result: ScanResult, hosts: number, answered: number): string {
+  return `Database: ${result.dbSource}${SEP}Swarm: ${answered} of ${hosts} hosts answered`;
+}
+
 /** The endpoint and the daemon that answered there: its name and id. */
 export function dockerWithDaemon(result: ScanResult): string {
   if (!result.docker.ok) return result.dockerEndpoint;
