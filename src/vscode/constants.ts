@@ -24,6 +24,8 @@ export const Commands = {
   inspect: 'decnet.resource.inspect',
   findOverlapsForSubnet: 'decnet.network.findOverlaps',
   hideNetwork: 'decnet.network.hide',
+  setHostEndpoint: 'decnet.fleet.setEndpoint',
+  removeMisplacedGroup: 'decnet.misplacedGroup.remove',
 } as const;
 
 /** Setting keys: the section and the keys below it, as `getConfiguration(SETTINGS_SECTION).get(key)` wants them. */
@@ -33,6 +35,8 @@ export const Settings = {
   databasePath: 'database.path',
   databaseUrl: 'database.url',
   dockerHost: 'docker.host',
+  fleetEndpoints: 'fleet.endpoints',
+  fleetTimeoutSeconds: 'fleet.timeoutSeconds',
   pollIntervalSeconds: 'refresh.pollIntervalSeconds',
   statusBarAlwaysShow: 'statusBar.alwaysShow',
 } as const;
@@ -42,6 +46,8 @@ export const FullSettings = {
   databasePath: `${SETTINGS_SECTION}.${Settings.databasePath}`,
   databaseUrl: `${SETTINGS_SECTION}.${Settings.databaseUrl}`,
   dockerHost: `${SETTINGS_SECTION}.${Settings.dockerHost}`,
+  fleetEndpoints: `${SETTINGS_SECTION}.${Settings.fleetEndpoints}`,
+  fleetTimeoutSeconds: `${SETTINGS_SECTION}.${Settings.fleetTimeoutSeconds}`,
   pollIntervalSeconds: `${SETTINGS_SECTION}.${Settings.pollIntervalSeconds}`,
   statusBarAlwaysShow: `${SETTINGS_SECTION}.${Settings.statusBarAlwaysShow}`,
 } as const;
@@ -58,6 +64,10 @@ export const ContextValues = {
   liveSection: 'liveSection',
   orphanSection: 'orphanSection',
   unknownSection: 'unknownSection',
+  misplacedSection: 'misplacedSection',
+  misplacedGroup: 'misplacedGroup',
+  host: 'host',
+  hostUnreachable: 'hostUnreachable',
   liveGroup: 'liveGroup',
   orphanGroup: 'orphanGroup',
   /** A live group whose topology row says `torn_down`: its resources are leftovers. */

@@ -6,7 +6,9 @@ import { findSubnetOverlaps } from './commands/findSubnetOverlaps';
 import { reapAllOrphans } from './commands/reapAllOrphans';
 import { refreshTopologies } from './commands/refreshTopologies';
 import { removeOrphanGroup } from './commands/removeOrphanGroup';
+import { removeMisplacedGroup } from './commands/removeMisplacedGroup';
 import { removeTornDownGroup } from './commands/removeTornDownGroup';
+import { setHostEndpoint } from './commands/setHostEndpoint';
 import { selectDatabase } from './commands/selectDatabase';
 import { setMysqlPassword } from './commands/setMysqlPassword';
 import { showOutput } from './commands/showOutput';
@@ -38,6 +40,8 @@ const handlers: Record<(typeof Commands)[keyof typeof Commands], Handler> = {
   [Commands.inspect]: inspect,
   [Commands.findOverlapsForSubnet]: findOverlapsForSubnet,
   [Commands.hideNetwork]: hideNetwork,
+  [Commands.setHostEndpoint]: setHostEndpoint,
+  [Commands.removeMisplacedGroup]: removeMisplacedGroup,
 };
 
 export function registerCommands(services: Services): vscode.Disposable[] {

@@ -5,7 +5,7 @@ import { Disposable } from './disposable';
 import type { TreeNode } from './tree/nodes';
 import { TopologyTreeProvider } from './tree/topologyTreeProvider';
 import type { TopologyTreeModel } from './tree/topologyTreeModel';
-import { viewHeader } from './tree/labels';
+import { fleetViewHeader, viewHeader } from './tree/labels';
 
 export class Trees extends Disposable {
   readonly topologies: vscode.TreeView<TreeNode>;
@@ -35,7 +35,10 @@ export class Trees extends Disposable {
       this.topologies.description = undefined;
       return;
     }
-    const header = viewHeader(snapshot.result);
+    const fleet = snapshot.fleet && snapshot.fleet.length > 1 ? snapshot.fleet : undefined;
+    const header = fleet
+      ? fleetViewHeader(snapshot.result, fleet.length, fleet.filter((h) => h.result.docker.ok).length)
+      : viewHeader(snapshot.result);
     this.topologies.message = header;
     this.topologies.description = header;
   }
@@ -69,11 +72,13 @@ export class Trees extends Disposable {
    */
   async revealFirstProblem(): Promise<void> {
     await vscode.commands.executeCommand(`${TOPOLOGIES_VIEW_ID}.focus`);
-    const roots = this.provider.getChildren();
+    const top = this.provider.getChildren();
+    // In a swarm, the rows under each host (the master first) count as well.
+    const roots = [...top, ...top.filter((n) => n.kind === 'host').flatMap((h) => this.provider.getChildren(h))];
     const first =
       roots.find((n) => n.kind === 'error') ??
       this.firstChild(roots, 'blockedSection') ??
-      this.firstChild(roots, 'section', (n) => n.kind === 'section' && n.section === 'orphan') ??
+      this.firstChild(roots, 'section', (n) => n.kind === 'section' && n.section === 'orphan' && n.groups.length > 0) ??
       this.firstChild(roots, 'foreignSection');
     if (first) await this.topologies.reveal(first, { select: true, focus: true, expand: true });
   }

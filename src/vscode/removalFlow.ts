@@ -26,14 +26,16 @@ import { orphanGroupDescription } from './tree/labels';
 import type { TopologyTreeModel } from './tree/topologyTreeModel';
 
 export type RemovalRequest =
-  /** These prefixes, as chosen in the tree. */
-  | { kind: 'prefixes'; prefixes: string[] }
-  /** Every orphan prefix of the fresh scan. */
-  | { kind: 'allOrphans' }
+  /** These prefixes, as chosen in the tree (in a swarm, on the host named). */
+  | { kind: 'prefixes'; prefixes: string[]; host?: string }
+  /** Every orphan prefix of the fresh scan (in a swarm, of the host named). */
+  | { kind: 'allOrphans'; host?: string }
   /** Let the user pick among the orphan prefixes of the fresh scan. */
   | { kind: 'pick' }
   /** The leftovers of torn_down topologies: these prefixes, or one the user picks. */
-  | { kind: 'tornDown'; prefixes?: string[] }
+  | { kind: 'tornDown'; prefixes?: string[]; host?: string }
+  /** Topologies found on a swarm host they do not belong on: these prefixes of that host's scan. */
+  | { kind: 'misplaced'; prefixes: string[]; host: string }
   /** A plan file's plan, on the plan's own database and endpoint (Apply Plan…). */
   | { kind: 'plan'; plan: RemovalPlan; target: ScanOptions };
 
@@ -78,17 +80,51 @@ export class RemovalFlow {
   private async runExclusive(request: RemovalRequest): Promise<void> {
     // Never plan from what the tree showed a while ago: the tree shows the read the plan is made from.
     // A plan file's plan is read afresh by the session, on the plan's own target.
-    const snapshot = request.kind === 'plan' ? undefined : await this.model.refresh();
-    if (!snapshot && request.kind !== 'plan') {
+    const hostName = 'host' in request ? request.host : undefined;
+    // In a swarm, the daemon the user saw on that host's row: the removal refuses another one.
+    const shownHost = hostName ? this.model.snapshot?.fleet?.find((s) => s.host?.host.ref.name === hostName) : undefined;
+    const fresh = request.kind === 'plan' ? undefined : await this.model.refresh();
+    if (!fresh && request.kind !== 'plan') {
       this.refuse(SCAN_FAILED, undefined);
       return;
+    }
+    // In a swarm, a removal not made from a host's row acts on the master, at its endpoint in the fleet.
+    let snapshot = fresh?.fleet && !hostName ? fresh.fleet[0] : fresh;
+    let expectedDaemonId: string | undefined;
+    if (hostName && fresh) {
+      if (!fresh.fleet) {
+        const why = fresh.result.db.ok ? 'the database has no swarm hosts now' : `the database cannot be read: ${fresh.result.db.error.message}`;
+        this.refuse(`Nothing was removed from host ${hostName}: ${why}.`, fresh.result);
+        return;
+      }
+      snapshot = fresh.fleet.find((s) => s.host?.host.ref.name === hostName);
+      if (!snapshot) {
+        this.refuse(`Nothing was removed: host ${hostName} is no longer a host of the swarm. Refresh and look again.`, fresh.result);
+        return;
+      }
+      if (!snapshot.host?.host.endpoint) {
+        this.refuse(`Nothing was removed: host ${hostName} has no Docker endpoint configured.`, snapshot.result);
+        return;
+      }
+      const shown = shownHost?.result.docker;
+      expectedDaemonId = shown?.ok ? shown.value.daemon.id : undefined;
+      if (expectedDaemonId === undefined) {
+        this.refuse(`Nothing was removed: host ${hostName}'s Docker daemon was not listed when the tree was shown. Refresh and look again.`, snapshot.result);
+        return;
+      }
     }
     let sessionRequest: SessionRequest =
       request.kind === 'tornDown'
         ? { kind: 'tornDown', prefixes: request.prefixes }
-        : request.kind === 'plan'
-          ? { kind: 'plan', plan: request.plan }
-          : request;
+        : request.kind === 'misplaced'
+          ? { kind: 'misplaced', prefixes: request.prefixes }
+          : request.kind === 'plan'
+            ? { kind: 'plan', plan: request.plan }
+            : request.kind === 'prefixes'
+              ? { kind: 'prefixes', prefixes: request.prefixes }
+              : request.kind === 'allOrphans'
+                ? { kind: 'allOrphans' }
+                : request;
     if (
       request.kind === 'allOrphans' &&
       snapshot &&
@@ -102,7 +138,7 @@ export class RemovalFlow {
         this.log.info('cancelled at the choice of orphan groups; nothing removed');
         return;
       }
-      sessionRequest = chosen.length === snapshot.result.orphanPrefixes.length ? request : { kind: 'prefixes', prefixes: chosen };
+      sessionRequest = chosen.length === snapshot.result.orphanPrefixes.length ? { kind: 'allOrphans' } : { kind: 'prefixes', prefixes: chosen };
     }
     const target: ScanOptions = request.kind === 'plan' ? request.target : snapshot!.target.options;
     let removing: RemovalPlan | undefined;
@@ -129,6 +165,7 @@ export class RemovalFlow {
         // Exactly what the confirmed plan is made from, even if the settings change meanwhile.
         ...target,
         ...(snapshot ? { firstRead: snapshot.result } : {}),
+        ...(expectedDaemonId !== undefined ? { expectedDaemonId } : {}),
         asker: this.asker(request.kind === 'plan' ? undefined : target),
         progress,
         audit: editorAuditTarget(),
@@ -227,9 +264,9 @@ export class RemovalFlow {
         if (typed === undefined) this.log.info("cancelled at the Docker daemon's name");
         return typed;
       },
-      typePrefix: async (_plan, expected, prompt) => {
+      typePrefix: async (plan, expected, prompt) => {
         const typed = await vscode.window.showInputBox({
-          title: TITLES.tornDown.title,
+          title: plan.mode === 'misplaced' ? `${TITLES.misplaced.title}${plan.host ? ` from host ${plan.host.name}` : ''}` : TITLES.tornDown.title,
           prompt,
           placeHolder: 'the prefix shown above',
           ignoreFocusOut: true,

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { EDITOR_SETTING_NAMES, resolveDatabase, type DbTarget } from '../core/config';
 import { resolveDockerEndpoint } from '../core/dockerEndpoint';
+import { DEFAULT_HOST_TIMEOUT_MS, type EndpointMapping } from '../core/fleet';
 import type { ScanOptions } from '../core/scan';
 import { FullSettings, SETTINGS_SECTION, Settings } from './constants';
 
@@ -72,9 +73,37 @@ export function readStatusBarAlwaysShow(): boolean {
   return vscode.workspace.getConfiguration(SETTINGS_SECTION).get<boolean>(Settings.statusBarAlwaysShow, false) === true;
 }
 
+/**
+ * decnet.fleet.endpoints: swarm host name → endpoint URL or `context:NAME`. Entries that are not
+ * non-empty strings are left out (the host then shows as having no endpoint).
+ */
+export function readFleetEndpoints(): EndpointMapping {
+  const value = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<unknown>(Settings.fleetEndpoints);
+  const out: Record<string, string> = {};
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return out;
+  for (const [name, endpoint] of Object.entries(value as Record<string, unknown>)) {
+    if (typeof endpoint === 'string' && endpoint.trim()) out[name] = endpoint.trim();
+  }
+  return out;
+}
+
+/** decnet.fleet.timeoutSeconds, in milliseconds: at least 1 s, 10 s when unset or not a number. */
+export function readFleetTimeoutMs(): number {
+  const value = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<unknown>(Settings.fleetTimeoutSeconds);
+  return typeof value === 'number' && Number.isFinite(value) ? Math.max(1, value) * 1000 : DEFAULT_HOST_TIMEOUT_MS;
+}
+
+/** Stores a swarm host's endpoint in decnet.fleet.endpoints (machine setting: User, or Remote). */
+export async function writeFleetEndpoint(name: string, endpoint: string): Promise<void> {
+  const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+  const current = config.inspect<Record<string, unknown>>(Settings.fleetEndpoints)?.globalValue;
+  const next = { ...(current && typeof current === 'object' ? current : {}), [name]: endpoint };
+  await config.update(Settings.fleetEndpoints, next, vscode.ConfigurationTarget.Global);
+}
+
 /** A change to any setting that decides which database and which Docker endpoint are scanned. */
 export function affectsScanTarget(e: vscode.ConfigurationChangeEvent): boolean {
-  return [FullSettings.databasePath, FullSettings.databaseType, FullSettings.databaseUrl, FullSettings.dockerHost].some((key) =>
+  return [FullSettings.databasePath, FullSettings.databaseType, FullSettings.databaseUrl, FullSettings.dockerHost, FullSettings.fleetEndpoints, FullSettings.fleetTimeoutSeconds].some((key) =>
     e.affectsConfiguration(key),
   );
 }

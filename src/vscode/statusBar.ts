@@ -27,10 +27,12 @@ export function statusOf(model: Pick<TopologyTreeModel, 'snapshot' | 'failure'>)
     return { orphans: 0, conflicts: 0, tornDown: 0 };
   }
   const { result } = snapshot;
+  // In a swarm, summed over the hosts (each host's daemon has its own groups and pools).
+  const hosts = snapshot.fleet && snapshot.fleet.length > 1 ? snapshot.fleet : [snapshot];
   const counts = {
-    orphans: result.orphanPrefixes.length,
-    conflicts: snapshot.conflicts.length,
-    tornDown: result.groups.filter((g) => isTornDown(g)).length,
+    orphans: hosts.reduce((n, h) => n + h.result.orphanPrefixes.length, 0),
+    conflicts: hosts.reduce((n, h) => n + h.conflicts.length, 0),
+    tornDown: hosts.reduce((n, h) => n + h.result.groups.filter((g) => isTornDown(g)).length, 0),
   };
   if (snapshot.target.db.origin === 'none') return counts;
   if (!result.docker.ok) return { ...counts, problem: 'docker', message: `${result.docker.error.endpoint}: ${result.docker.error.message}` };

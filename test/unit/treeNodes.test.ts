@@ -2,9 +2,25 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classify } from '../../src/core/grouping';
-import { DbReadError, DockerUnavailableError, type DbSnapshot, type DockerInventory, type ScanResult } from '../../src/core/model';
+import { resolveDockerEndpoint, describeEndpoint } from '../../src/core/dockerEndpoint';
+import { hostResult, NO_ENDPOINT, resolveFleetHosts, type HostScan } from '../../src/core/fleet';
+import { DbReadError, DockerUnavailableError, type DbSnapshot, type DockerInventory, type ScanResult, type SwarmFacts } from '../../src/core/model';
+import { Commands } from '../../src/vscode/constants';
 import { blockedDescription } from '../../src/vscode/tree/labels';
-import { blockerRemoval, childNodes, makeSnapshot, nodeId, prefixesOfNodes, rootNodes, type TreeNode, type TreeState } from '../../src/vscode/tree/nodes';
+import {
+  blockerRemoval,
+  childNodes,
+  hostDescription,
+  hostOfNode,
+  makeFleetSnapshot,
+  makeSnapshot,
+  nodeId,
+  prefixesOfNodes,
+  rootNodes,
+  type NodeOf,
+  type TreeNode,
+  type TreeState,
+} from '../../src/vscode/tree/nodes';
 import type { ScanTarget } from '../../src/vscode/settings';
 import { container, decnetLabels, inventory, network, snapshot, topology } from './fixtures';
 
@@ -146,5 +162,150 @@ describe('tree nodes', () => {
     const empty: TreeState = { snapshot: undefined, failure: undefined, dbBusy: undefined, pinnedNetworks: new Set() };
     assert.deepEqual(rootNodes(empty).map(nodeId), ['loading']);
     assert.deepEqual(rootNodes({ ...empty, failure: new Error('boom') }).map(nodeId), ['error/scan']);
+  });
+});
+
+describe('tree nodes in a DECNET swarm', () => {
+  const U1 = '11111111-aaaa-4bbb-8ccc-000000000001';
+  const AGENT = '7a7a7a7a-1111-4222-8333-444455556666';
+  const swarm: SwarmFacts = {
+    hosts: [
+      { uuid: U1, name: 'w1', address: '10.0.0.5', status: 'active', lastHeartbeat: '2026-12-02T15:00:00Z', agentPort: 8765 },
+      { uuid: 'u2', name: 'w2', address: '10.0.0.6', status: 'active', lastHeartbeat: null, agentPort: 8765 },
+      { uuid: 'u3', name: 'w3', address: '10.0.0.7', status: 'down', lastHeartbeat: '2026-12-01T09:00:00Z', agentPort: 8765 },
+    ],
+    targetHost: { [AGENT]: U1 },
+  };
+  const swarmDb = (): DbSnapshot => ({ ...snapshot(topology(LIVE, 'maze-1'), topology(AGENT, 'maze-w1', 'active', 'agent')), swarm });
+  const agentContainer = () => container('decnet_t_7a7a7a7a_decky-01', decnetLabels(AGENT, 'decky-01'));
+
+  /** The master holds maze-1, an orphan, and maze-w1 (which belongs on w1); w1 holds maze-w1; w2 has no endpoint; w3 does not answer. */
+  function fleetState(): { state: TreeState; scans: HostScan[] } {
+    const d = swarmDb();
+    const dbo = { ok: true as const, value: d };
+    const hosts = resolveFleetHosts(resolveDockerEndpoint({ setting: 'unix:///test/docker.sock', env: {} }), swarm, { w1: 'tcp://10.0.0.5:2375', w3: 'tcp://10.0.0.7:2375' }, {});
+    const master = world();
+    master.containers.push(agentContainer());
+    const w1 = { ...inventory([agentContainer()], [network('decnet_t_7a7a7a7a_dmz', ['172.16.9.0/24'])]), daemon: { name: 'worker-one', id: 'W1:ID', version: '24' } };
+    const inventories = [
+      { ok: true as const, value: master },
+      { ok: true as const, value: w1 },
+      { ok: false as const, error: new DockerUnavailableError(NO_ENDPOINT, NO_ENDPOINT) },
+      { ok: false as const, error: new DockerUnavailableError('tcp://10.0.0.7:2375 did not answer within 10 s', 'tcp://10.0.0.7:2375') },
+    ];
+    const scans = hosts.map(
+      (host, i): HostScan => ({
+        host,
+        endpointLabel: host.endpoint ? describeEndpoint(host.endpoint) : NO_ENDPOINT,
+        result: hostResult(host, inventories[i], dbo, d.source),
+        ms: 1,
+        timedOut: i === 3,
+      }),
+    );
+    return { scans, state: { snapshot: makeFleetSnapshot(scans, target), failure: undefined, dbBusy: undefined, pinnedNetworks: new Set() } };
+  }
+
+  it('lists the hosts, master first, each with its own sections and ids that never collide', () => {
+    const { state: s } = fleetState();
+    const roots = rootNodes(s);
+    assert.deepEqual(roots.map(nodeId), ['host/master', 'host/w1', 'host/w2', 'host/w3']);
+    assert.deepEqual(childNodes(roots[0]).map(nodeId), [
+      'host/master/section/live',
+      'host/master/section/orphan',
+      'host/master/section/misplaced',
+      'host/master/section/foreign',
+    ]);
+    assert.deepEqual(childNodes(roots[1]).map(nodeId), ['host/w1/section/live', 'host/w1/section/orphan', 'host/w1/section/misplaced']);
+    const ids = walk(roots);
+    assert.equal(new Set(ids).size, ids.length, 'ids are unique across hosts');
+    // maze-w1 is live on w1, misplaced on the master: the same prefix, two rows.
+    assert.ok(ids.includes('host/w1/group/live/7a7a7a7a'));
+    assert.ok(ids.includes('host/master/group/live/7a7a7a7a'));
+  });
+
+  it('shows the groups found off their host under Misplaced, not Live', () => {
+    const { state: s } = fleetState();
+    const sections = childNodes(rootNodes(s)[0]).filter((n) => n.kind === 'section');
+    const of = (k: string) => sections.find((n) => n.section === k)!.groups.map((g) => g.prefix);
+    assert.deepEqual(of('live'), ['3f2a9c1e']);
+    assert.deepEqual(of('orphan'), [ORPHAN]);
+    assert.deepEqual(of('misplaced'), ['7a7a7a7a']);
+    const w1 = childNodes(rootNodes(s)[1]).filter((n) => n.kind === 'section');
+    assert.deepEqual(w1.find((n) => n.section === 'misplaced')!.groups, []);
+  });
+
+  it('describes each host: endpoint, daemon, DECNET status and heartbeat, counts', () => {
+    const { state: s } = fleetState();
+    const [master, w1, w2, w3] = rootNodes(s).map((n) => hostDescription((n as NodeOf<'host'>).snapshot));
+    assert.equal(master, 'unix:///test/docker.sock · test-host · 1 live, 1 orphan, 1 misplaced, 2 conflicts');
+    assert.equal(w1, 'tcp://10.0.0.5:2375 · worker-one · active, last heartbeat 2026-12-02T15:00:00Z · 1 live, 0 orphans');
+    assert.equal(w2, `${NO_ENDPOINT} · active, no heartbeat · unreachable`);
+    assert.equal(w3, 'tcp://10.0.0.7:2375 · down, last heartbeat 2026-12-01T09:00:00Z · did not answer');
+  });
+
+  it('shows an unreachable host its own error with its fixes, the others as usual', () => {
+    const { state: s } = fleetState();
+    const w3 = childNodes(rootNodes(s)[3]);
+    assert.deepEqual(w3.map(nodeId), ['host/w3/error/docker']);
+    assert.deepEqual(
+      childNodes(w3[0]).map((n) => (n.kind === 'action' ? n.command : n.kind)),
+      [Commands.refreshTopologies, Commands.openSettings, Commands.showOutput],
+    );
+  });
+
+  it('offers ssh://<address> for a worker without a Docker endpoint', () => {
+    const { state: s } = fleetState();
+    const w2 = childNodes(rootNodes(s)[2]);
+    assert.deepEqual(w2.map(nodeId), ['host/w2/error/docker']);
+    const [set] = childNodes(w2[0]);
+    assert.ok(set.kind === 'action');
+    assert.equal(set.command, Commands.setHostEndpoint);
+    assert.deepEqual(set.args, ['w2', 'ssh://10.0.0.6']);
+    assert.equal(nodeId(set), `host/w2/error/docker/${Commands.setHostEndpoint}`);
+  });
+
+  it("takes a host's misplaced or orphan groups for a removal, on the clicked row's host only", () => {
+    const { state: s } = fleetState();
+    const [master, w1] = rootNodes(s);
+    const groups = (host: TreeNode) => childNodes(host).flatMap((n) => (n.kind === 'section' ? childNodes(n) : []));
+    const misplaced = groups(master).find((n) => n.kind === 'group' && n.group.misplaced)!;
+    const orphan = groups(master).find((n) => n.kind === 'group' && n.group.state === 'orphan')!;
+    const onW1 = groups(w1).find((n) => n.kind === 'group')!;
+    assert.deepEqual(prefixesOfNodes([misplaced], 'misplaced'), ['7a7a7a7a']);
+    assert.equal(prefixesOfNodes([misplaced], 'orphan'), undefined);
+    assert.equal(prefixesOfNodes([onW1], 'misplaced'), undefined, 'live where it belongs');
+    assert.deepEqual(prefixesOfNodes([orphan, [orphan, onW1]], 'orphan'), [ORPHAN]);
+    assert.deepEqual(prefixesOfNodes([misplaced, [misplaced, onW1]], 'misplaced'), ['7a7a7a7a'], "w1's row is another host's");
+    assert.equal(hostOfNode(misplaced), 'master');
+    assert.equal(hostOfNode(onW1), 'w1');
+  });
+
+  it("compares a host's networks only with the LANs of topologies that belong there", () => {
+    const { scans } = fleetState();
+    // Another topology wants the subnet maze-w1's network holds on w1: a conflict on w1 only when it belongs there.
+    const OTHER = '9b9b9b9b-1111-4222-8333-444455556666';
+    const withOther = (mode: string): HostScan => {
+      const d = swarmDb();
+      const value: DbSnapshot = {
+        ...d,
+        topologies: [...d.topologies, topology(OTHER, 'maze-other', 'pending', mode)],
+        lans: [{ id: 'l9', topologyId: OTHER, name: 'dmz', subnet: '172.16.9.0/24', isDmz: true, dockerNetworkId: null }],
+        swarm: { ...swarm, targetHost: { ...swarm.targetHost, [OTHER]: U1 } },
+      };
+      return { ...scans[1], result: hostResult(scans[1].host, scans[1].result.docker, { ok: true, value }, d.source) };
+    };
+    assert.equal(makeFleetSnapshot([scans[0], withOther('unihost')], target).fleet![1].conflicts.length, 0, "the master's LAN is not w1's pool");
+    assert.equal(makeFleetSnapshot([scans[0], withOther('agent')], target).fleet![1].conflicts.length, 1);
+  });
+
+  it('shows exactly the rows of a single daemon when the swarm has no workers', () => {
+    const inv = world();
+    const plain = walk(rootNodes(state(result(inv, db()))));
+    const host = resolveFleetHosts(resolveDockerEndpoint({ setting: 'unix:///test/docker.sock', env: {} }), undefined, {}, {})[0];
+    const d = db();
+    const only: HostScan = { host, endpointLabel: 'unix:///test/docker.sock', result: hostResult(host, { ok: true, value: inv }, { ok: true, value: d }, d.source), ms: 1, timedOut: false };
+    const fleetOfOne: TreeState = { snapshot: makeFleetSnapshot([only], target), failure: undefined, dbBusy: undefined, pinnedNetworks: new Set() };
+    assert.deepEqual(walk(rootNodes(fleetOfOne)), plain);
+    assert.equal(hostOfNode(rootNodes(fleetOfOne)[0]), undefined);
   });
 });

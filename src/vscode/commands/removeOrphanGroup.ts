@@ -1,5 +1,5 @@
 import type { Services } from '../services';
-import { prefixesOfNodes } from '../tree/nodes';
+import { hostOfNode, prefixesOfNodes } from '../tree/nodes';
 
 /**
  * decnet.orphanGroup.remove — from the tree (inline or context menu) with the group rows selected
@@ -10,7 +10,8 @@ export async function removeOrphanGroup(services: Services, ...args: unknown[]):
   const [arg] = args;
   const fromTree = prefixesOfNodes(args, 'orphan');
   if (fromTree) {
-    await services.removal.run({ kind: 'prefixes', prefixes: fromTree });
+    const host = hostOfNode(args[0]);
+    await services.removal.run({ kind: 'prefixes', prefixes: fromTree, ...(host ? { host } : {}) });
   } else if (typeof arg === 'string') {
     await services.removal.run({ kind: 'prefixes', prefixes: [arg] });
   } else if (Array.isArray(arg) && arg.length > 0 && arg.every((p) => typeof p === 'string')) {

@@ -1,5 +1,5 @@
 import type { Services } from '../services';
-import { prefixesOfNodes } from '../tree/nodes';
+import { hostOfNode, prefixesOfNodes } from '../tree/nodes';
 
 /**
  * decnet.tornDownGroup.remove — from the tree's context menu with the torn-down group rows
@@ -10,7 +10,8 @@ export async function removeTornDownGroup(services: Services, ...args: unknown[]
   const [arg] = args;
   const fromTree = prefixesOfNodes(args, 'tornDown');
   if (fromTree) {
-    await services.removal.run({ kind: 'tornDown', prefixes: fromTree });
+    const host = hostOfNode(args[0]);
+    await services.removal.run({ kind: 'tornDown', prefixes: fromTree, ...(host ? { host } : {}) });
   } else if (typeof arg === 'string') {
     await services.removal.run({ kind: 'tornDown', prefixes: [arg] });
   } else {

@@ -35,6 +35,10 @@ export const Labels = {
   blocked: 'Blocked topologies',
   notClassifiedTooltip: 'Nothing is classified orphan while the database cannot be read',
   foreignNetworks: 'Foreign networks',
+  misplaced: 'Misplaced',
+  misplacedTooltip: 'Topologies known to the database found on this host although they belong on another host of the swarm',
+  hostError: 'Cannot connect to this host',
+  setHostEndpoint: 'Set Docker Endpoint…',
 } as const;
 
 // ---- Markdown helpers ---------------------------------------------------------------------
@@ -417,6 +421,11 @@ export function originText(origin: DbPathOrigin | 'environment'): string {
 export function viewHeader(result: ScanResult): string {
   const daemon = result.docker.ok ? ` (daemon ${result.docker.value.daemon.name}, ${result.docker.value.daemon.id.slice(0, 14)}…)` : '';
   return `Database: ${result.dbSource}${SEP}Docker: ${result.dockerEndpoint}${daemon}`;
+}
+
+/** The view's header in a DECNET swarm: the database, and how many hosts answered. */
+export function fleetViewHeader(result: ScanResult, hosts: number, answered: number): string {
+  return `Database: ${result.dbSource}${SEP}Swarm: ${answered} of ${hosts} hosts answered`;
 }
 
 /** The endpoint and the daemon that answered there: its name and id. */

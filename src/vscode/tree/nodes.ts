@@ -1,9 +1,10 @@
 // The tree's nodes: what is shown, in which order, under which parent, and the id VS Code knows
 // each one by. Pure (no `vscode` import), so it can be unit tested; topologyTreeItems.ts turns a
 // node into a TreeItem, topologyTreeProvider.ts hands the nodes to VS Code.
+import { dbForHost, type HostScan } from '../../core/fleet';
 import type { DbReadError, DockerUnavailableError, Group, NetworkEndpoint, NetworkInfo, OwnedContainer, OwnedNetwork, ScanResult } from '../../core/model';
 import { conflictsOfScan, ownerOf, type LanOverlap, type NetworkConflict } from '../../core/overlaps';
-import { isTornDown } from '../../core/rules';
+import { isMisplaced, isTornDown } from '../../core/rules';
 import type { ScanTarget } from '../settings';
 import { Commands } from '../constants';
 import { Labels } from './labels';
@@ -17,6 +18,50 @@ export interface ScanSnapshot {
   conflicts: NetworkConflict[];
   /** The same conflicts by network id. */
   conflictById: ReadonlyMap<string, NetworkConflict>;
+  /** In a swarm: the host this snapshot is of (its rows' ids carry its name). */
+  host?: HostScan;
+  /** In a swarm (the database has `swarm_hosts` rows): every host, the master first, each its own snapshot. */
+  fleet?: ScanSnapshot[];
+}
+
+/** The host's snapshot, with `target` pointed at its endpoint (removal uses exactly that). */
+export function makeHostSnapshot(scan: HostScan, target: ScanTarget, finishedAt = new Date()): ScanSnapshot {
+  const hostTarget: ScanTarget = scan.host.endpoint
+    ? { db: target.db, options: { ...target.options, dockerHost: scan.host.endpoint, host: scan.host.ref } }
+    : { db: target.db, options: { ...target.options, host: scan.host.ref } };
+  // A Docker pool is per daemon: the host's networks are compared only with the LANs of the
+  // topologies that belong there (or whose host cannot be told).
+  const r = scan.result;
+  const conflicts = conflictsOfScan(r.db.ok ? { ...r, db: { ok: true, value: dbForHost(r.db.value, scan.host.ref) } } : r);
+  return { result: r, target: hostTarget, finishedAt, conflicts, conflictById: new Map(conflicts.map((c) => [c.network.id, c])), host: scan };
+}
+
+/**
+ * A swarm's snapshot: the master's scan at the top (what the single-daemon code reads), and every
+ * host's in `fleet`. `hosts` comes from `scanFleet`, the master first.
+ */
+export function makeFleetSnapshot(hosts: readonly HostScan[], target: ScanTarget, finishedAt = new Date()): ScanSnapshot {
+  return { ...makeSnapshot(hosts[0].result, target, finishedAt), fleet: hosts.map((h) => makeHostSnapshot(h, target, finishedAt)) };
+}
+
+/** The host row's description: endpoint · daemon name · DECNET status, last heartbeat · counts. */
+export function hostDescription(snapshot: ScanSnapshot): string {
+  const scan = snapshot.host;
+  if (!scan) return '';
+  const r = scan.result;
+  const parts = [scan.endpointLabel];
+  if (r.docker.ok) parts.push(r.docker.value.daemon.name);
+  const sw = scan.host.swarm;
+  if (sw) parts.push(sw.lastHeartbeat ? `${sw.status}, last heartbeat ${sw.lastHeartbeat}` : `${sw.status}, no heartbeat`);
+  if (!r.docker.ok) parts.push(scan.timedOut ? 'did not answer' : 'unreachable');
+  else {
+    const misplaced = r.groups.filter((g) => g.misplaced).length;
+    const counts = [`${r.livePrefixes.length} live`, `${r.orphanPrefixes.length} orphan${r.orphanPrefixes.length === 1 ? '' : 's'}`];
+    if (misplaced) counts.push(`${misplaced} misplaced`);
+    if (snapshot.conflicts.length) counts.push(`${snapshot.conflicts.length} conflict${snapshot.conflicts.length === 1 ? '' : 's'}`);
+    parts.push(counts.join(', '));
+  }
+  return parts.join(' · ');
 }
 
 export function makeSnapshot(result: ScanResult, target: ScanTarget, finishedAt = new Date()): ScanSnapshot {
@@ -35,7 +80,7 @@ export function groupConflicts(group: Group, snapshot: ScanSnapshot): number {
   return group.networks.filter((n) => conflictOf(snapshot, n.id)).length;
 }
 
-export type SectionKind = 'live' | 'orphan' | 'unknown';
+export type SectionKind = 'live' | 'orphan' | 'unknown' | 'misplaced';
 
 /** A LAN of a topology that is not torn down whose subnet a Docker network holds. */
 export interface Blocked {
@@ -76,6 +121,8 @@ export type ErrorSource = 'db' | 'docker' | 'scan';
 
 export type TreeNode =
   | { kind: 'loading' }
+  /** A host of a DECNET swarm (only when the database has workers): its sections below it. */
+  | { kind: 'host'; snapshot: ScanSnapshot; pinned: ReadonlySet<string> }
   | { kind: 'section'; section: SectionKind; groups: Group[]; snapshot: ScanSnapshot }
   /** Networks DECNET did not create that are in a subnet conflict, or that the user asked to see. */
   | { kind: 'foreignSection'; networks: NetworkInfo[]; snapshot: ScanSnapshot; pinned: ReadonlySet<string> }
@@ -88,7 +135,7 @@ export type TreeNode =
   | { kind: 'container'; container: OwnedContainer; group: Group; snapshot: ScanSnapshot }
   | { kind: 'network'; network: OwnedNetwork; group: Group; snapshot: ScanSnapshot }
   | { kind: 'error'; source: 'db'; error: DbReadError }
-  | { kind: 'error'; source: 'docker'; error: DockerUnavailableError }
+  | { kind: 'error'; source: 'docker'; error: DockerUnavailableError; host?: HostScan }
   | { kind: 'error'; source: 'scan'; error: unknown }
   /** The database read torn just now: the tree below is the last good scan, and a retry is due. */
   | { kind: 'dbBusy'; since: number; error: DbReadError; shownAt: Date }
@@ -98,6 +145,13 @@ export type NodeOf<K extends TreeNode['kind']> = Extract<TreeNode, { kind: K }>;
 
 /** The id VS Code knows a node by: its TreeItem's `id`. The one place ids are made. */
 export function nodeId(node: TreeNode): string {
+  if (node.kind === 'host') return `host/${node.snapshot.host?.host.ref.name ?? ''}`;
+  const host = node.kind === 'error' ? (node.source === 'docker' ? node.host : undefined) : 'snapshot' in node ? node.snapshot.host : undefined;
+  const id = localId(node);
+  return host ? `host/${host.host.ref.name}/${id}` : id;
+}
+
+function localId(node: Exclude<TreeNode, { kind: 'host' }>): string {
   switch (node.kind) {
     case 'loading':
     case 'dbBusy':
@@ -154,8 +208,20 @@ export function rootNodes(state: TreeState): TreeNode[] {
   const nodes: TreeNode[] = [];
   if (state.dbBusy) nodes.push({ kind: 'dbBusy', since: state.dbBusy.since, error: state.dbBusy.error, shownAt: snapshot.finishedAt });
   if (!result.db.ok) nodes.push({ kind: 'error', source: 'db', error: result.db.error });
+  if (snapshot.fleet && snapshot.fleet.length > 1) {
+    // A swarm: the hosts, the master first, each with its own sections.
+    nodes.push(...snapshot.fleet.map((s): TreeNode => ({ kind: 'host', snapshot: s, pinned: state.pinnedNetworks })));
+    return nodes;
+  }
+  return [...nodes, ...sectionNodes(snapshot, state.pinnedNetworks)];
+}
+
+/** What one daemon's scan shows: its Docker error, else its sections. */
+function sectionNodes(snapshot: ScanSnapshot, pinned: ReadonlySet<string>): TreeNode[] {
+  const { result } = snapshot;
+  const nodes: TreeNode[] = [];
   if (!result.docker.ok) {
-    nodes.push({ kind: 'error', source: 'docker', error: result.docker.error });
+    nodes.push({ kind: 'error', source: 'docker', error: result.docker.error, ...(snapshot.host ? { host: snapshot.host } : {}) });
     return nodes;
   }
   const blocked = blockedLans(snapshot);
@@ -164,17 +230,19 @@ export function rootNodes(state: TreeState): TreeNode[] {
   const unknown = of('unknown');
   if (result.db.ok) {
     // Live by the topology's name, as people know them; the others by prefix.
-    const live = of('live').sort((a, b) => (a.topology?.name ?? a.prefix).localeCompare(b.topology?.name ?? b.prefix) || a.prefix.localeCompare(b.prefix));
+    const live = of('live').filter((g) => !g.misplaced).sort((a, b) => (a.topology?.name ?? a.prefix).localeCompare(b.topology?.name ?? b.prefix) || a.prefix.localeCompare(b.prefix));
     nodes.push({ kind: 'section', section: 'live', groups: live, snapshot });
     nodes.push({ kind: 'section', section: 'orphan', groups: of('orphan'), snapshot });
+    const misplaced = result.groups.filter((g) => g.misplaced);
+    if (snapshot.host) nodes.push({ kind: 'section', section: 'misplaced', groups: misplaced, snapshot });
   }
   if (!result.db.ok || unknown.length) {
     nodes.push({ kind: 'section', section: 'unknown', groups: unknown, snapshot });
   }
   const foreign = result.docker.value.networks.filter(
-    (n) => ownerOf(n, undefined).state === 'foreign' && (conflictOf(snapshot, n.id) || state.pinnedNetworks.has(n.id)),
+    (n) => ownerOf(n, undefined).state === 'foreign' && (conflictOf(snapshot, n.id) || pinned.has(n.id)),
   );
-  if (foreign.length) nodes.push({ kind: 'foreignSection', networks: foreign, snapshot, pinned: state.pinnedNetworks });
+  if (foreign.length) nodes.push({ kind: 'foreignSection', networks: foreign, snapshot, pinned });
   return nodes;
 }
 
@@ -204,7 +272,13 @@ const SET_PASSWORD = { label: Labels.setPassword, icon: 'key', command: Commands
 const RETRY = { label: Labels.retry, icon: 'refresh', command: Commands.refreshTopologies };
 
 /** The fixes of an error row: for the database, the ones that fit what went wrong. */
-export function errorActions(node: NodeOf<'error'>): { label: string; icon: string; command: string }[] {
+export function errorActions(node: NodeOf<'error'>): { label: string; icon: string; command: string; args?: unknown[] }[] {
+  if (node.source === 'docker' && node.host && !node.host.host.endpoint) {
+    // A worker missing from decnet.fleet.endpoints: offer ssh://<address> for the user to confirm.
+    const [, settings, output] = ERROR_ACTIONS.docker;
+    const name = node.host.host.ref.name;
+    return [{ label: Labels.setHostEndpoint, icon: 'plug', command: Commands.setHostEndpoint, args: [name, node.host.host.offer] }, settings, output];
+  }
   if (node.source !== 'db') return ERROR_ACTIONS[node.source];
   const [select, settings, output] = ERROR_ACTIONS.db;
   switch (node.error.kind) {
@@ -223,6 +297,8 @@ export function errorActions(node: NodeOf<'error'>): { label: string; icon: stri
 
 export function childNodes(node: TreeNode): TreeNode[] {
   switch (node.kind) {
+    case 'host':
+      return sectionNodes(node.snapshot, node.pinned);
     case 'section':
       return node.groups.map((group) => ({ kind: 'group', group, snapshot: node.snapshot }));
     case 'foreignSection':
@@ -270,19 +346,29 @@ function isNode(arg: unknown): arg is TreeNode {
  * The prefixes a tree command acts on: the rows selected (VS Code passes the row clicked, then
  * every selected row), each a group of `state` or a LAN blocked by one.
  */
-export function prefixesOfNodes(args: readonly unknown[], state: 'orphan' | 'tornDown'): string[] | undefined {
+export function prefixesOfNodes(args: readonly unknown[], state: 'orphan' | 'tornDown' | 'misplaced'): string[] | undefined {
   const [clicked, selected] = args;
   if (!isNode(clicked)) return undefined;
+  // In a swarm, one removal acts on one host: the clicked row's.
+  const host = hostOfNode(clicked);
   // The selection counts only when the row clicked is part of it (as VS Code's own lists do):
   // a right-click outside the selection acts on that row alone.
   const inSelection = Array.isArray(selected) && selected.every(isNode) && selected.some((n) => nodeId(n) === nodeId(clicked));
   const nodes: TreeNode[] = inSelection ? selected : [clicked];
   const prefixes: string[] = [];
   for (const node of nodes) {
+    if (hostOfNode(node) !== host) continue;
     const group = node.kind === 'group' ? node.group : node.kind === 'blocked' ? node.blocked.group : undefined;
     if (!group) continue;
-    const ok = state === 'orphan' ? group.state === 'orphan' : isTornDown(group);
+    const ok = state === 'orphan' ? group.state === 'orphan' && !group.misplaced : state === 'misplaced' ? isMisplaced(group) : isTornDown(group) && !group.misplaced;
     if (ok && !prefixes.includes(group.prefix)) prefixes.push(group.prefix);
   }
   return prefixes.length ? prefixes : undefined;
+}
+
+/** The swarm host a tree row belongs to (its name), undefined outside a swarm. */
+export function hostOfNode(node: unknown): string | undefined {
+  if (!isNode(node)) return undefined;
+  if (node.kind === 'error') return node.source === 'docker' ? node.host?.host.ref.name : undefined;
+  return 'snapshot' in node ? node.snapshot.host?.host.ref.name : undefined;
 }

@@ -4,7 +4,8 @@ import * as vscode from 'vscode';
 import type { Group } from '../../core/model';
 import { ContextValues } from '../constants';
 import * as L from './labels';
-import { blockerRemoval, conflictOf, groupConflicts, nodeId, type NodeOf, type TreeNode } from './nodes';
+import { NO_ENDPOINT } from '../../core/fleet';
+import { blockerRemoval, conflictOf, groupConflicts, hostDescription, nodeId, type NodeOf, type TreeNode } from './nodes';
 
 function icon(id: string, color?: string): vscode.ThemeIcon {
   return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
@@ -62,6 +63,20 @@ function errorItem(node: NodeOf<'error'>): vscode.TreeItem {
         contextValue: ContextValues.dbError,
       });
     case 'docker':
+      if (node.host) {
+        // One host of a swarm: its own error, the others are shown as usual.
+        const none = !node.host.host.endpoint;
+        const name = node.host.host.ref.name;
+        return item(node, {
+          ...parts,
+          label: none ? NO_ENDPOINT : L.Labels.hostError,
+          description: none ? (node.host.host.offer ? `for example ${node.host.host.offer}` : undefined) : `${node.error.endpoint}: ${message}`,
+          tooltip: none
+            ? `Host ${name} has no Docker endpoint in decnet.fleet.endpoints. Set Docker Endpoint… stores one (you confirm it first).`
+            : `${message}\n\nIs host ${name}'s daemon running, and is its entry in decnet.fleet.endpoints the right endpoint?`,
+          contextValue: ContextValues.hostUnreachable,
+        });
+      }
       return item(node, {
         ...parts,
         label: L.Labels.dockerError,
@@ -78,6 +93,21 @@ export function treeItemOf(node: TreeNode): vscode.TreeItem {
   switch (node.kind) {
     case 'loading':
       return item(node, { label: L.Labels.loading, icon: icon('loading~spin'), contextValue: ContextValues.loading });
+    case 'host': {
+      const scan = node.snapshot.host;
+      const ok = scan?.result.docker.ok ?? false;
+      const name = scan?.host.ref.name ?? '';
+      const description = hostDescription(node.snapshot);
+      return item(node, {
+        label: name,
+        collapsible: vscode.TreeItemCollapsibleState.Expanded,
+        description,
+        tooltip: `${scan?.host.swarm ? `Worker ${name} (${scan.host.swarm.address})` : `Master`}: ${description}`,
+        icon: ok ? icon('server') : icon('server', 'list.errorForeground'),
+        contextValue: ContextValues.host,
+        accessibility: `host ${name}, ${description}`,
+      });
+    }
     case 'section':
       return sectionItem(node);
     case 'foreignSection': {
@@ -204,6 +234,14 @@ function sectionItem(node: NodeOf<'section'>): vscode.TreeItem {
         icon: groups.length ? warningIcon() : icon('pass'),
         tooltip: markdown(L.orphanSectionTooltip(result.dbSource, L.dockerWithDaemon(result))),
       });
+    case 'misplaced':
+      return item(node, {
+        ...parts,
+        label: L.sectionLabel(L.Labels.misplaced, groups.length),
+        contextValue: ContextValues.misplacedSection,
+        icon: groups.length ? warningIcon() : icon('pass'),
+        tooltip: L.Labels.misplacedTooltip,
+      });
     case 'unknown':
       return item(node, {
         ...parts,
@@ -219,6 +257,18 @@ function groupParts(group: Group, node: NodeOf<'group'>, conflicts: number): Ite
   const { result } = node.snapshot;
   switch (group.state) {
     case 'live':
+      if (group.misplaced) {
+        // Known to the database, but it belongs on another host of the swarm.
+        return {
+          label: L.liveGroupLabel(group),
+          description: L.withConflicts(`belongs on ${group.misplaced.belongsOn} · ${L.liveGroupDescription(group)}`, conflicts),
+          contextValue: ContextValues.misplacedGroup,
+          icon: icon('arrow-swap', 'list.warningForeground'),
+          tooltip: markdown(
+            `${L.liveGroupTooltip(group, result.dbSource)}\n\nFound on host ${L.code(result.host?.name ?? '')}; it belongs on ${L.code(group.misplaced.belongsOn)}.`,
+          ),
+        };
+      }
       if (L.isTornDown(group)) {
         // DECNET keeps the row, so it is live; but what is left of it holds its subnets.
         return {

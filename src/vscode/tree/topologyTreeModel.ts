@@ -2,14 +2,16 @@
 import * as vscode from 'vscode';
 import type { DbReadError, ScanResult } from '../../core/model';
 import { describeDbTarget } from '../../core/config';
+import { resolveDockerEndpoint } from '../../core/dockerEndpoint';
+import { scanFleet, type FleetScan } from '../../core/fleet';
 import { endpointLabel, scan } from '../../core/scan';
 import { SerialRunner } from '../../core/serialRunner';
 import { TornReadHold } from '../../core/tornHold';
 import { ContextKeys, TOPOLOGIES_VIEW_ID } from '../constants';
 import { Disposable } from '../disposable';
 import { describeError, type ComponentLog } from '../log';
-import { affectsScanTarget, resolveScanTarget, type ScanTarget } from '../settings';
-import { makeSnapshot, type ScanSnapshot } from './nodes';
+import { affectsScanTarget, readFleetEndpoints, readFleetTimeoutMs, resolveScanTarget, type ScanTarget } from '../settings';
+import { makeFleetSnapshot, makeSnapshot, type ScanSnapshot } from './nodes';
 
 export type { ScanSnapshot } from './nodes';
 
@@ -155,9 +157,18 @@ export class TopologyTreeModel extends Disposable {
       this.log.info(
         `scanning: database ${describeDbTarget(target.db)} (origin ${target.db.origin}), docker ${endpointLabel(target.options.dockerHost)}`,
       );
-      const result = await scan(target.options);
-      this._logResult(result, Date.now() - started);
-      const fresh = makeSnapshot(result, target);
+      let result = await scan(target.options);
+      let fresh: ScanSnapshot;
+      if (result.db.ok && result.db.value.swarm?.hosts.length) {
+        // A DECNET swarm: the master and every worker, at once, each within its own timeout.
+        const fleet = await this._scanFleet(target);
+        result = fleet.hosts[0].result;
+        this._logResult(result, Date.now() - started);
+        fresh = fleet.db.ok ? makeFleetSnapshot(fleet.hosts, target) : makeSnapshot(result, target);
+      } else {
+        this._logResult(result, Date.now() - started);
+        fresh = makeSnapshot(result, target);
+      }
       if (fresh.conflicts.length) {
         this.log.info(`subnet conflicts: ${fresh.conflicts.map((c) => `${c.network.name} (${c.overlaps.length})`).join(', ')}`);
       }
@@ -189,6 +200,25 @@ export class TopologyTreeModel extends Disposable {
       this._snapshot = undefined;
       return undefined;
     }
+  }
+
+  private async _scanFleet(target: ScanTarget): Promise<FleetScan> {
+    const dockerHost = target.options.dockerHost;
+    const master = typeof dockerHost === 'string' ? resolveDockerEndpoint({ setting: dockerHost, env: process.env }) : dockerHost;
+    const fleet = await scanFleet({ db: target.db, master, mapping: readFleetEndpoints(), timeoutMs: readFleetTimeoutMs() });
+    for (const h of fleet.hosts) {
+      const r = h.result;
+      this.log.info(
+        `host ${h.host.ref.name} (${h.endpointLabel}) in ${Math.round(h.ms)} ms: ` +
+          (r.docker.ok
+            ? `live [${r.livePrefixes.join(', ')}]; orphan [${r.orphanPrefixes.join(', ')}]; misplaced [${(r.misplacedPrefixes ?? []).join(', ')}]`
+            : `not listed: ${r.docker.error.message}`),
+      );
+    }
+    if (fleet.unknownMappings.length) {
+      this.log.warn(`decnet.fleet.endpoints names no host of the swarm: ${fleet.unknownMappings.join(', ')}`);
+    }
+    return fleet;
   }
 
   private _logResult(result: ScanResult, ms: number): void {

@@ -69,7 +69,7 @@ export class TopologyTreeProvider extends Disposable implements vscode.TreeDataP
       for (const n of nodes) {
         if (n.kind === 'foreignNetwork' && n.network.id === networkId) return n;
         if (n.kind === 'network' && n.network.id === networkId && (anyGroup || n.group.prefix === prefix)) return n;
-        if (n.kind === 'section' || n.kind === 'foreignSection' || n.kind === 'group') {
+        if (n.kind === 'host' || n.kind === 'section' || n.kind === 'foreignSection' || n.kind === 'group') {
           const found = walk(this.getChildren(n), anyGroup);
           if (found) return found;
         }
