@@ -15,6 +15,7 @@ import { showOutput } from './commands/showOutput';
 import { showRemovalHistory } from './commands/showRemovalHistory';
 import { copyId, copyName, findOverlapsForSubnet, hideNetwork, inspect, revealFirstProblem, revealNetwork } from './commands/resourceActions';
 import { Commands } from './constants';
+import { lostRow } from './tree/nodes';
 import { describeError } from './log';
 import { showErrorWithOutput } from './notify';
 import type { Services } from './services';
@@ -48,6 +49,12 @@ export function registerCommands(services: Services): vscode.Disposable[] {
   const log = services.log.for('commands');
   return Object.entries(handlers).map(([id, handler]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      if (lostRow(id, args)) {
+        // Acting on another row (or asking which one) would surprise: say so, do nothing.
+        log.info(`${id}: the row was refreshed while its menu was open; nothing done`);
+        void vscode.window.showInformationMessage('DECNET: the view was refreshed while that menu was open, so nothing was done. Open the menu again.');
+        return;
+      }
       try {
         await handler(services, ...args);
       } catch (e) {

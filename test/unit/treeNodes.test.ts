@@ -12,6 +12,7 @@ import {
   childNodes,
   hostDescription,
   hostOfNode,
+  lostRow,
   makeFleetSnapshot,
   makeSnapshot,
   nodeId,
@@ -307,5 +308,21 @@ describe('tree nodes in a DECNET swarm', () => {
     const fleetOfOne: TreeState = { snapshot: makeFleetSnapshot([only], target), failure: undefined, dbBusy: undefined, pinnedNetworks: new Set() };
     assert.deepEqual(walk(rootNodes(fleetOfOne)), plain);
     assert.equal(hostOfNode(rootNodes(fleetOfOne)[0]), undefined);
+  });
+});
+
+describe("a row's command when VS Code lost the row", () => {
+  it('is told apart from the Command Palette and from a row', () => {
+    // A menu opened while VS Code fetched a refreshed tree: the row and the selection arrive as undefined.
+    assert.equal(lostRow(Commands.removeTornDownGroup, [undefined, undefined]), true);
+    assert.equal(lostRow(Commands.reapAllOrphans, [undefined, undefined]), true);
+    assert.equal(lostRow(Commands.copyId, [undefined]), true);
+    // The Command Palette passes nothing: the command asks which one.
+    assert.equal(lostRow(Commands.removeTornDownGroup, []), false);
+    // A row, or a prefix from executeCommand.
+    assert.equal(lostRow(Commands.removeTornDownGroup, [{ kind: 'group' }, undefined]), false);
+    assert.equal(lostRow(Commands.removeOrphanGroup, ['0ff3dbbf']), false);
+    // Commands that are not a row's take undefined as they always did.
+    assert.equal(lostRow(Commands.refreshTopologies, [undefined]), false);
   });
 });

@@ -372,3 +372,26 @@ export function hostOfNode(node: unknown): string | undefined {
   if (node.kind === 'error') return node.source === 'docker' ? node.host?.host.ref.name : undefined;
   return 'snapshot' in node ? node.snapshot.host?.host.ref.name : undefined;
 }
+
+/** The commands of the tree's rows (package.json's view/item/context menu). */
+const ROW_COMMANDS: ReadonlySet<string> = new Set([
+  Commands.removeOrphanGroup,
+  Commands.removeTornDownGroup,
+  Commands.removeMisplacedGroup,
+  Commands.reapAllOrphans,
+  Commands.copyId,
+  Commands.copyName,
+  Commands.inspect,
+  Commands.findOverlapsForSubnet,
+  Commands.hideNetwork,
+  Commands.revealNetwork,
+]);
+
+/**
+ * A row's menu opened while VS Code fetched a refreshed tree: VS Code hands the command
+ * `undefined` for the row (and the selection) instead of the row. From the Command Palette the
+ * command gets no arguments at all.
+ */
+export function lostRow(id: string, args: readonly unknown[]): boolean {
+  return ROW_COMMANDS.has(id) && args.length > 0 && args.every((a) => a === undefined);
+}

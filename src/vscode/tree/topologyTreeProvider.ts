@@ -18,11 +18,26 @@ export class TopologyTreeProvider extends Disposable implements vscode.TreeDataP
    */
   private _nodes = new Map<string, TreeNode>();
   private _parents = new Map<TreeNode, TreeNode | undefined>();
+  /** What the tree shows, every row expanded, as of the last refresh handed to VS Code. */
+  private _shown: string | undefined;
 
   constructor(private readonly model: TopologyTreeModel) {
     super();
     this._register(
       model.onDidChange(() => {
+        // A refresh that shows exactly what is shown already changes nothing for VS Code: while
+        // VS Code fetches a refreshed tree, a row right-clicked reaches its command as `undefined`
+        // (its handle is gone), so the live view's many identical rescans must not refresh it.
+        const previous = { nodes: this._nodes, parents: this._parents };
+        this._nodes = new Map();
+        this._parents = new Map();
+        const signature = this.signature();
+        if (signature === this._shown) {
+          this._nodes = previous.nodes;
+          this._parents = previous.parents;
+          return;
+        }
+        this._shown = signature;
         this._nodes = new Map();
         this._parents = new Map();
         this._onDidChangeTreeData.fire(undefined);
@@ -47,6 +62,24 @@ export class TopologyTreeProvider extends Disposable implements vscode.TreeDataP
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
     return treeItemOf(node);
+  }
+
+  /**
+   * Everything the rows show (every row, expanded or not) and what their commands act on (the
+   * scan's target): equal strings show the same tree.
+   */
+  private signature(): string {
+    const snapshot = this.model.snapshot;
+    const parts: unknown[] = [snapshot?.target, snapshot?.fleet?.map((h) => h.target), String(this.model.failure)];
+    const walk = (nodes: TreeNode[]): void => {
+      for (const n of nodes) {
+        const item = treeItemOf(n);
+        parts.push([nodeId(n), item.label, item.description, item.tooltip, item.contextValue, item.iconPath, item.collapsibleState, item.command, item.accessibilityInformation]);
+        walk(childNodes(n));
+      }
+    };
+    walk(rootNodes(this.model));
+    return JSON.stringify(parts);
   }
 
   private intern(node: TreeNode, parent: TreeNode | undefined): TreeNode {
