@@ -150,6 +150,11 @@ export interface FleetScanOptions {
   readDocker?: (endpoint: DockerEndpoint, signal: AbortSignal) => Promise<Outcome<DockerInventory, DockerUnavailableError>>;
   /** Called as each host's scan is done, in the order they finish (the tree fills in as hosts answer). */
   onHost?: (scan: HostScan) => void;
+  /**
+   * The master's scan just made at `master` (`scan()`): its database read and its daemon's listing
+   * are used as they are, so a refresh reads neither twice.
+   */
+  masterRead?: Pick<ScanResult, 'db' | 'docker'>;
 }
 
 /** Reads `promise` or, after `ms`, aborts and answers `onTimeout`. */
@@ -193,7 +198,7 @@ export async function scanFleet(opts: FleetScanOptions): Promise<FleetScan> {
   const mapping = opts.mapping ?? {};
   const timeoutMs = opts.timeoutMs ?? DEFAULT_HOST_TIMEOUT_MS;
   const read = opts.readDocker ?? ((endpoint, signal) => readDocker(endpoint, signal));
-  const db = await readDb(opts.db);
+  const db = opts.masterRead ? opts.masterRead.db : await readDb(opts.db);
   const dbSource = db.ok ? db.value.source : describeDbTarget(opts.db);
   const swarm = db.ok ? db.value.swarm : undefined;
   const hosts = resolveFleetHosts(opts.master, swarm, mapping, env);
@@ -204,6 +209,8 @@ export async function scanFleet(opts: FleetScanOptions): Promise<FleetScan> {
     let timedOut = false;
     if (!endpoint) {
       docker = { ok: false, error: new DockerUnavailableError(NO_ENDPOINT, NO_ENDPOINT) };
+    } else if (opts.masterRead && endpoint === opts.master) {
+      docker = opts.masterRead.docker;
     } else {
       const label = describeEndpoint(endpoint);
       const answer = await withTimeout(

@@ -185,4 +185,29 @@ describe('hosts and the concurrent scan', () => {
     assert.ok(fleet.hosts.filter((h) => h !== dead).every((h) => h.result.docker.ok && !h.timedOut));
     assert.equal(maxInFlight, 2);
   });
+
+  it("a refresh reads the master's daemon and the database once: the master's scan is used as it is", async () => {
+    const db = makeDecnetDb(mkdtempSync(path.join(dir, 'once-')), {
+      fullSchema: true,
+      checkpointed: [topologyRow('aaaaaaaa-1111-4111-8111-111111111111', 'maze', 'active', 'agent')],
+    });
+    execInWal(db, [
+      "INSERT INTO swarm_hosts (uuid, name, address, agent_port, status, client_cert_fingerprint, cert_bundle_path, enrolled_at, use_ipvlan) VALUES ('u-1', 'w1', 'a', 1, 'active', 'f', '/x', '2025', 0)",
+    ]);
+    const target = { kind: 'sqlite' as const, path: db, origin: 'setting' as const };
+    const inv = (url: string): { ok: true; value: DockerInventory } => ({ ok: true, value: { endpoint: url, daemon: { name: url, id: url, version: '1' }, containers: [], networks: [] } });
+    const first = await scanFleet({ db: target, master, mapping: { w1: 'unix:///w1.sock' }, env: {}, readDocker: async (endpoint) => inv(endpoint.url) });
+    assert.equal(first.db.ok, true);
+    const read: string[] = [];
+    const masterRead = { db: first.db, docker: inv('the master as scan() listed it') };
+    const opts = { db: { ...target, path: path.join(dir, 'not-read.db') }, master, env: {}, masterRead, readDocker: async (endpoint: { url: string }) => (read.push(endpoint.url), inv(endpoint.url)) };
+    const fleet = await scanFleet({ ...opts, mapping: { w1: 'unix:///w1.sock' } });
+    assert.deepEqual(read, ['unix:///w1.sock'], "only the worker's daemon is listed");
+    assert.equal(fleet.db, first.db, 'the database is not read again');
+    assert.equal(fleet.hosts[0].result.docker.ok && fleet.hosts[0].result.docker.value.endpoint, 'the master as scan() listed it');
+    // With the master mapped to another endpoint in decnet.fleet.endpoints, that endpoint is listed.
+    read.length = 0;
+    await scanFleet({ ...opts, mapping: { master: 'unix:///other-master.sock', w1: 'unix:///w1.sock' } });
+    assert.deepEqual(read.sort(), ['unix:///other-master.sock', 'unix:///w1.sock']);
+  });
 });

@@ -161,7 +161,7 @@ export class TopologyTreeModel extends Disposable {
       let fresh: ScanSnapshot;
       if (result.db.ok && result.db.value.swarm?.hosts.length) {
         // A DECNET swarm: the master and every worker, at once, each within its own timeout.
-        const fleet = await this._scanFleet(target);
+        const fleet = await this._scanFleet(target, result);
         result = fleet.hosts[0].result;
         this._logResult(result, Date.now() - started);
         fresh = fleet.db.ok ? makeFleetSnapshot(fleet.hosts, target) : makeSnapshot(result, target);
@@ -202,10 +202,10 @@ export class TopologyTreeModel extends Disposable {
     }
   }
 
-  private async _scanFleet(target: ScanTarget): Promise<FleetScan> {
+  private async _scanFleet(target: ScanTarget, masterRead: ScanResult): Promise<FleetScan> {
     const dockerHost = target.options.dockerHost;
     const master = typeof dockerHost === 'string' ? resolveDockerEndpoint({ setting: dockerHost, env: process.env }) : dockerHost;
-    const fleet = await scanFleet({ db: target.db, master, mapping: readFleetEndpoints(), timeoutMs: readFleetTimeoutMs() });
+    const fleet = await scanFleet({ db: target.db, master, mapping: readFleetEndpoints(), timeoutMs: readFleetTimeoutMs(), masterRead });
     for (const h of fleet.hosts) {
       const r = h.result;
       this.log.info(
