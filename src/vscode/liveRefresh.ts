@@ -2,7 +2,8 @@
 // its debounced signals asks the model for a refresh (refreshes never overlap). While the view is
 // visible it watches Docker events, the database file and its -wal, and polls. While it is hidden
 // it stays cheap for the status bar: Docker events and the slow poll only (DECNET writes its logs
-// into the database all the time); shown again, the view is refreshed once.
+// into the database all the time); shown again, the view is refreshed once. In a DECNET swarm the
+// events of every host whose daemon answered are watched as well.
 import * as vscode from 'vscode';
 import { endpointLabel } from '../core/scan';
 import { TopologyWatcher, type ChangeReason, type ConnectionState } from '../core/watch';
@@ -32,8 +33,9 @@ function describeReasons(reasons: ChangeReason[]): string {
 }
 
 export class LiveRefresh extends Disposable {
-  private watcher: TopologyWatcher | undefined;
-  /** What the running watcher watches: restarted when the scanned target or the poll changes. */
+  /** The master's watcher (Docker events, the database file, the poll), then one per swarm host reached. */
+  private watchers: TopologyWatcher[] = [];
+  /** What the running watchers watch: restarted when the scanned target, the hosts or the poll change. */
   private watching = '';
   private wasHidden = false;
 
@@ -65,43 +67,52 @@ export class LiveRefresh extends Disposable {
       // The database was not watched while hidden: read everything again (the first scan starts itself).
       if (this.model.hasStarted) void this.model.refresh();
     }
-    const target = this.model.snapshot?.target;
+    const snapshot = this.model.snapshot;
+    const target = snapshot?.target;
     if (!target) return; // The first scan has not finished: started when it has.
     const dbPath = visible && target.db.kind === 'sqlite' ? target.db.path : undefined;
     const poll = readPollSeconds();
-    const key = JSON.stringify([endpointLabel(target.options.dockerHost), dbPath ?? null, poll]);
-    if (this.watcher && key === this.watching) return;
+    // In a swarm, every other host whose daemon answered the last scan: its events too (a host
+    // that did not answer is scanned again at every refresh, and watched once it answers).
+    const master = endpointLabel(target.options.dockerHost);
+    const hosts = (snapshot.fleet ?? [])
+      .filter((h) => h.result.docker.ok && h.host?.host.endpoint && endpointLabel(h.host.host.endpoint) !== master)
+      .map((h) => ({ name: h.host!.host.ref.name, endpoint: h.host!.host.endpoint! }));
+    const key = JSON.stringify([master, dbPath ?? null, poll, hosts.map((h) => [h.name, endpointLabel(h.endpoint)])]);
+    if (this.watchers.length && key === this.watching) return;
     this.stop(visible ? 'target changed or view shown' : 'view hidden');
-    const watcher = new TopologyWatcher({
-      dockerHost: target.options.dockerHost,
-      dbPath,
-      pollIntervalMs: poll * 1000,
-      log: { debug: (m) => this.log.debug(m), info: (m) => this.log.info(m), warn: (m) => this.log.warn(m) },
+    const watchLog = { debug: (m: string) => this.log.debug(m), info: (m: string) => this.log.info(m), warn: (m: string) => this.log.warn(m) };
+    this.watchers = [
+      new TopologyWatcher({ dockerHost: target.options.dockerHost, dbPath, pollIntervalMs: poll * 1000, log: watchLog }),
+      ...hosts.map((h) => new TopologyWatcher({ dockerHost: h.endpoint, dbPath: undefined, log: watchLog })),
+    ];
+    this.watchers.forEach((watcher, i) => {
+      const host = i === 0 ? undefined : hosts[i - 1].name;
+      let last: ConnectionState = 'idle';
+      watcher.onChanged((reasons) => {
+        this.log.debug(`refresh: ${host ? `host ${host}: ` : ''}${describeReasons(reasons)}`);
+        void this.model.refresh();
+      });
+      watcher.onConnectionChanged((state) => {
+        // The daemon went away: show it now rather than at the next signal.
+        if (last === 'connected' && state === 'disconnected') void this.model.refresh();
+        last = state;
+      });
     });
-    let last: ConnectionState = 'idle';
-    watcher.onChanged((reasons) => {
-      this.log.debug(`refresh: ${describeReasons(reasons)}`);
-      void this.model.refresh();
-    });
-    watcher.onConnectionChanged((state) => {
-      // The daemon went away: show it now rather than at the next signal.
-      if (last === 'connected' && state === 'disconnected') void this.model.refresh();
-      last = state;
-    });
-    this.watcher = watcher;
     this.watching = key;
-    watcher.start();
+    for (const w of this.watchers) w.start();
     this.log.info(
-      `live refresh on: Docker events at ${endpointLabel(target.options.dockerHost)}` +
+      `live refresh on: Docker events at ${master}` +
+        (hosts.length ? ` and at ${hosts.map((h) => `${h.name} (${endpointLabel(h.endpoint)})`).join(', ')}` : '') +
         `${dbPath ? `, changes to ${dbPath} and its -wal` : ''}, ${poll ? `a poll every ${poll} s` : 'no poll'}` +
         `${visible ? '' : ' (view hidden: for the status bar)'}`,
     );
   }
 
   private stop(why: string): void {
-    if (!this.watcher) return;
-    this.watcher.dispose();
-    this.watcher = undefined;
+    if (!this.watchers.length) return;
+    for (const w of this.watchers) w.dispose();
+    this.watchers = [];
     this.watching = '';
     this.log.info(`live refresh off (${why})`);
   }

@@ -67,8 +67,9 @@ export class Trees extends Disposable {
   }
 
   /**
-   * Opens the view and selects the first problem: an error row, else the first blocked topology,
-   * else the first orphan group, else the first network in a conflict.
+   * Opens the view and selects the first problem: an error row (in a swarm, a host's too), else
+   * the first blocked topology, else the first orphan group, else the first misplaced group, else
+   * the first network in a conflict.
    */
   async revealFirstProblem(): Promise<void> {
     await vscode.commands.executeCommand(`${TOPOLOGIES_VIEW_ID}.focus`);
@@ -79,6 +80,7 @@ export class Trees extends Disposable {
       roots.find((n) => n.kind === 'error') ??
       this.firstChild(roots, 'blockedSection') ??
       this.firstChild(roots, 'section', (n) => n.kind === 'section' && n.section === 'orphan' && n.groups.length > 0) ??
+      this.firstChild(roots, 'section', (n) => n.kind === 'section' && n.section === 'misplaced' && n.groups.length > 0) ??
       this.firstChild(roots, 'foreignSection');
     if (first) await this.topologies.reveal(first, { select: true, focus: true, expand: true });
   }

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { Commands, FullSettings } from './constants';
 import { Disposable } from './disposable';
 import { readStatusBarAlwaysShow } from './settings';
-import { isTornDown, statusBarErrorText, statusBarText, statusBarTooltip, type StatusProblem } from './tree/labels';
+import { isTornDown, statusBarErrorText, statusBarText, statusBarTooltip, type StatusProblem, type SwarmStatus } from './tree/labels';
 import type { TopologyTreeModel } from './tree/topologyTreeModel';
 
 export const STATUS_BAR_ID = 'decnet.status';
@@ -18,6 +18,8 @@ export function statusOf(model: Pick<TopologyTreeModel, 'snapshot' | 'failure'>)
   orphans: number;
   conflicts: number;
   tornDown: number;
+  /** In a swarm (the database has workers). */
+  swarm?: SwarmStatus;
 } {
   const snapshot = model.snapshot;
   if (!snapshot) {
@@ -33,6 +35,15 @@ export function statusOf(model: Pick<TopologyTreeModel, 'snapshot' | 'failure'>)
     orphans: hosts.reduce((n, h) => n + h.result.orphanPrefixes.length, 0),
     conflicts: hosts.reduce((n, h) => n + h.conflicts.length, 0),
     tornDown: hosts.reduce((n, h) => n + h.result.groups.filter((g) => isTornDown(g)).length, 0),
+    ...(hosts.length > 1
+      ? {
+          swarm: {
+            misplaced: hosts.reduce((n, h) => n + h.result.groups.filter((g) => g.misplaced).length, 0),
+            // The master's own failure is the problem below; a worker's is counted and named.
+            hostsDown: hosts.slice(1).flatMap((h) => (h.result.docker.ok ? [] : [{ name: h.host?.host.ref.name ?? '?', why: h.result.docker.error.message }])),
+          },
+        }
+      : {}),
   };
   if (snapshot.target.db.origin === 'none') return counts;
   if (!result.docker.ok) return { ...counts, problem: 'docker', message: `${result.docker.error.endpoint}: ${result.docker.error.message}` };
@@ -67,13 +78,14 @@ export class StatusBar extends Disposable {
       this.item.show();
       return;
     }
-    if (!s.orphans && !s.conflicts && !readStatusBarAlwaysShow()) {
+    const warn = !!(s.orphans || s.conflicts || s.swarm?.misplaced || s.swarm?.hostsDown.length);
+    if (!warn && !readStatusBarAlwaysShow()) {
       this.item.hide();
       return;
     }
-    this.item.text = statusBarText(s.orphans, s.conflicts);
-    this.item.tooltip = statusBarTooltip(s.orphans, s.conflicts, s.tornDown, finishedAt);
-    this.item.backgroundColor = s.orphans || s.conflicts ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.text = statusBarText(s.orphans, s.conflicts, s.swarm);
+    this.item.tooltip = statusBarTooltip(s.orphans, s.conflicts, s.tornDown, finishedAt, s.swarm);
+    this.item.backgroundColor = warn ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.show();
   }
 }

@@ -23,6 +23,7 @@ import {
   networkTooltip,
   overlapPickItem,
   statusBarText,
+  statusBarTooltip,
   tornDownGroupDescription,
   withConflicts,
 } from '../../src/vscode/tree/labels';
@@ -115,6 +116,14 @@ describe('tree labels', () => {
     assert.equal(statusBarText(0, 3), '$(warning) DECNET: 3 subnet conflicts');
     assert.equal(statusBarText(1, 0), '$(warning) DECNET: 1 orphan');
     assert.equal(statusBarText(0, 0), '$(pass) DECNET');
+    // A swarm: misplaced groups and the workers whose daemon was not listed count too.
+    const swarm = { misplaced: 1, hostsDown: [{ name: 'w2', why: 'no Docker endpoint configured' }] };
+    assert.equal(statusBarText(1, 0, swarm), '$(warning) DECNET: 1 orphan · 1 misplaced · 1 host not scanned');
+    assert.equal(statusBarText(0, 0, { misplaced: 0, hostsDown: [] }), '$(pass) DECNET');
+    const tip = statusBarTooltip(1, 0, 0, new Date(0), swarm);
+    assert.match(tip, /summed over the hosts of the swarm/);
+    assert.match(tip, /1 misplaced group/);
+    assert.match(tip, /Not scanned \(nothing on them is counted\): w2: no Docker endpoint configured\./);
   });
 });
 
