@@ -423,6 +423,13 @@ export class CodeServer {
       .first();
   }
 
+  /** Clicks the row with this label (an action row runs its command). */
+  async clickRow(label: string): Promise<void> {
+    this.step(`click ${label}`);
+    await this.waitForRow(label);
+    await this.rowLocator(label).locator('.label-name').click();
+  }
+
   /** Expands the row with this label (no-op when it is already expanded). */
   async expand(label: string): Promise<void> {
     this.step(`expand ${label}`);

@@ -8,18 +8,16 @@
 //    settings.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { after, test, type TestContext } from 'node:test';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
 import type Docker from 'dockerode';
 import { deployTopology, newTopologyId, testDocker, testDockerHost, type FixtureTopology } from '../support/docker';
 import { makeDecnetDb } from '../support/makeDb';
-import { CodeServer, onExitSync, type TreeRow } from './harness';
+import { CodeServer, onExitSync } from './harness';
+import { exists, packageVsix, ROOT, SCREENSHOTS, show, stepper } from './journey';
 
-const ROOT = resolve(__dirname, '..', '..');
-const VSIX = join(ROOT, 'dist', 'decnet-topology-reaper.vsix');
-const SCREENSHOTS = join(ROOT, 'media', 'screenshots');
 const ARTIFACTS = join(ROOT, 'test-results', 'e2e-plans');
 const REMOVE_ITEM = 'Force Remove Orphan Group…';
 
@@ -35,15 +33,6 @@ const PLAN_LIVE_NAME = 'e2e-plan-live';
 const TRUST_LIVE_NAME = 'e2e-trust-live';
 /** The name the folder's own (decoy) database gives the topology the real one does not know. */
 const DECOY_NAME = 'e2e-decoy-lab';
-
-function packageVsix(): string {
-  if (process.env.DECNET_E2E_SKIP_PACKAGE === '1' && existsSync(VSIX)) return VSIX;
-  rmSync(VSIX, { force: true });
-  const r = spawnSync('npm', ['run', 'package'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
-  if (r.status !== 0) throw new Error(`\`npm run package\` failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
-  assert.ok(existsSync(VSIX), `npm run package did not produce ${VSIX}`);
-  return VSIX;
-}
 
 const created = { containers: [] as string[], networks: [] as string[] };
 let docker: Docker | undefined;
@@ -95,48 +84,6 @@ onExitSync(() => {
   for (const dir of scratchDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-async function exists(what: 'container' | 'network', d: Docker, id: string): Promise<boolean> {
-  try {
-    if (what === 'container') await d.getContainer(id).inspect();
-    else await d.getNetwork(id).inspect();
-    return true;
-  } catch (e) {
-    if ((e as { statusCode?: number }).statusCode === 404) return false;
-    throw e;
-  }
-}
-
-function show(rows: TreeRow[]): string {
-  return rows.map((r) => `${'  '.repeat(r.level - 1)}${r.label}${r.description ? ` — ${r.description}` : ''}`).join('\n');
-}
-
-/** Runs the steps of one journey; after a failed one the rest are skipped and evidence is kept. */
-function stepper(t: TestContext, evidence: string) {
-  let failed = false;
-  return async (name: string, fn: () => Promise<void>) => {
-    await t.test(name, { skip: failed ? 'an earlier step failed' : false }, async () => {
-      try {
-        await fn();
-      } catch (e) {
-        failed = true;
-        if (cs) {
-          const dir = join(ARTIFACTS, evidence);
-          mkdirSync(dir, { recursive: true });
-          await cs.screenshot(join(dir, `${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`)).catch(() => undefined);
-          writeFileSync(join(dir, 'code-server.log'), cs.log);
-          try {
-            cpSync(join(cs.userDataDir, 'logs'), join(dir, 'logs'), { recursive: true });
-          } catch {
-            /* no logs yet */
-          }
-          console.error(`# evidence in ${dir}; tree now:\n${show(await cs.readTree().catch(() => []))}`);
-        }
-        throw e;
-      }
-    });
-  };
-}
-
 test('Save Plan… writes a plan and removes nothing; Apply Plan… removes exactly what it planned', { timeout: 300_000 }, async (t) => {
   rmSync(join(ARTIFACTS, 'plan'), { recursive: true, force: true });
   const dockerHost = testDockerHost();
@@ -168,7 +115,7 @@ test('Save Plan… writes a plan and removes nothing; Apply Plan… removes exac
     env: { DOCKER_HOST: dockerHost },
   });
   const session = cs;
-  const step = stepper(t, 'plan');
+  const step = stepper(t, () => cs, ARTIFACTS, 'plan');
   const all = [...live.containers, ...planned.containers, ...kept.containers];
 
   await step('Save Plan… in the confirmation writes the plan file and removes nothing', async () => {
@@ -283,7 +230,7 @@ test('in Restricted Mode the folder’s database and Docker settings are not use
     env: { DOCKER_HOST: dockerHost },
   });
   const session = cs;
-  const step = stepper(t, 'trust');
+  const step = stepper(t, () => cs, ARTIFACTS, 'trust');
 
   await step('the folder is not trusted: Restricted Mode', async () => {
     const dialog = await session.readDialog(30_000);

@@ -238,10 +238,10 @@ describe('tree nodes in a DECNET swarm', () => {
   it('describes each host: endpoint, daemon, DECNET status and heartbeat, counts', () => {
     const { state: s } = fleetState();
     const [master, w1, w2, w3] = rootNodes(s).map((n) => hostDescription((n as NodeOf<'host'>).snapshot));
-    assert.equal(master, 'unix:///test/docker.sock · test-host · 1 live, 1 orphan, 1 misplaced, 2 conflicts');
-    assert.equal(w1, 'tcp://10.0.0.5:2375 · worker-one · active, last heartbeat 2026-12-02T15:00:00Z · 1 live, 0 orphans');
-    assert.equal(w2, `${NO_ENDPOINT} · active, no heartbeat · unreachable`);
-    assert.equal(w3, 'tcp://10.0.0.7:2375 · down, last heartbeat 2026-12-01T09:00:00Z · did not answer');
+    assert.equal(master, '1 live, 1 orphan, 1 misplaced, 2 conflicts · unix:///test/docker.sock · test-host');
+    assert.equal(w1, '1 live, 0 orphans · tcp://10.0.0.5:2375 · worker-one · active, last heartbeat 2026-12-02T15:00:00Z');
+    assert.equal(w2, `not scanned · ${NO_ENDPOINT} · active, no heartbeat`);
+    assert.equal(w3, 'did not answer · tcp://10.0.0.7:2375 · down, last heartbeat 2026-12-01T09:00:00Z');
   });
 
   it('shows an unreachable host its own error with its fixes, the others as usual', () => {

@@ -44,16 +44,16 @@ export function makeFleetSnapshot(hosts: readonly HostScan[], target: ScanTarget
   return { ...makeSnapshot(hosts[0].result, target, finishedAt), fleet: hosts.map((h) => makeHostSnapshot(h, target, finishedAt)) };
 }
 
-/** The host row's description: endpoint · daemon name · DECNET status, last heartbeat · counts. */
+/**
+ * The host row's description: counts (or why there are none) first, as they are what a narrow
+ * view keeps, then endpoint · daemon name · DECNET's status and last heartbeat.
+ */
 export function hostDescription(snapshot: ScanSnapshot): string {
   const scan = snapshot.host;
   if (!scan) return '';
   const r = scan.result;
-  const parts = [scan.endpointLabel];
-  if (r.docker.ok) parts.push(r.docker.value.daemon.name);
-  const sw = scan.host.swarm;
-  if (sw) parts.push(sw.lastHeartbeat ? `${sw.status}, last heartbeat ${sw.lastHeartbeat}` : `${sw.status}, no heartbeat`);
-  if (!r.docker.ok) parts.push(scan.timedOut ? 'did not answer' : 'unreachable');
+  const parts: string[] = [];
+  if (!r.docker.ok) parts.push(!scan.host.endpoint ? 'not scanned' : scan.timedOut ? 'did not answer' : 'unreachable');
   else {
     const misplaced = r.groups.filter((g) => g.misplaced).length;
     const counts = [`${r.livePrefixes.length} live`, `${r.orphanPrefixes.length} orphan${r.orphanPrefixes.length === 1 ? '' : 's'}`];
@@ -61,6 +61,10 @@ export function hostDescription(snapshot: ScanSnapshot): string {
     if (snapshot.conflicts.length) counts.push(`${snapshot.conflicts.length} conflict${snapshot.conflicts.length === 1 ? '' : 's'}`);
     parts.push(counts.join(', '));
   }
+  parts.push(scan.endpointLabel);
+  if (r.docker.ok) parts.push(r.docker.value.daemon.name);
+  const sw = scan.host.swarm;
+  if (sw) parts.push(sw.lastHeartbeat ? `${sw.status}, last heartbeat ${sw.lastHeartbeat}` : `${sw.status}, no heartbeat`);
   return parts.join(' · ');
 }
 

@@ -70,7 +70,8 @@ function errorItem(node: NodeOf<'error'>): vscode.TreeItem {
         return item(node, {
           ...parts,
           label: none ? NO_ENDPOINT : L.Labels.hostError,
-          description: none ? (node.host.host.offer ? `for example ${node.host.host.offer}` : undefined) : `${node.error.endpoint}: ${message}`,
+          // The message names the endpoint already (Docker's own words): not twice.
+          description: none ? (node.host.host.offer ? `for example ${node.host.host.offer}` : undefined) : message.includes(node.error.endpoint) ? message : `${node.error.endpoint}: ${message}`,
           tooltip: none
             ? `Host ${name} has no Docker endpoint in decnet.fleet.endpoints. Set Docker Endpoint… stores one (you confirm it first).`
             : `${message}\n\nIs host ${name}'s daemon running, and is its entry in decnet.fleet.endpoints the right endpoint?`,
