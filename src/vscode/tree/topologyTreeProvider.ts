@@ -2,7 +2,7 @@
 // its own beyond the nodes it gave out, shows no notifications, does no I/O.
 import * as vscode from 'vscode';
 import { Disposable } from '../disposable';
-import { childNodes, nodeId, rootNodes, type TreeNode } from './nodes';
+import { childNodes, nodeId, rootNodes, type ScanSnapshot, type TreeNode } from './nodes';
 import { treeItemOf } from './topologyTreeItems';
 import type { TopologyTreeModel } from './topologyTreeModel';
 
@@ -66,11 +66,17 @@ export class TopologyTreeProvider extends Disposable implements vscode.TreeDataP
 
   /**
    * Everything the rows show (every row, expanded or not) and what their commands act on (the
-   * scan's target): equal strings show the same tree.
+   * scan's target and daemon): equal strings show the same tree.
    */
   private signature(): string {
     const snapshot = this.model.snapshot;
-    const parts: unknown[] = [snapshot?.target, snapshot?.fleet?.map((h) => h.target), String(this.model.failure)];
+    const daemon = (s: ScanSnapshot) => (s.result.docker.ok ? s.result.docker.value.daemon.id : null);
+    const parts: unknown[] = [
+      snapshot?.target,
+      snapshot && daemon(snapshot),
+      snapshot?.fleet?.map((h) => [h.target, daemon(h)]),
+      String(this.model.failure),
+    ];
     const walk = (nodes: TreeNode[]): void => {
       for (const n of nodes) {
         const item = treeItemOf(n);
