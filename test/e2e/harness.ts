@@ -423,10 +423,34 @@ export class CodeServer {
       .first();
   }
 
-  /** Clicks the row with this label (an action row runs its command). */
+  /**
+   * Waits until the tree has shown the same rows for `quietMs`: VS Code forgets a row's command
+   * arguments when the view refreshes, so a click while it refreshes does nothing (a user clicks
+   * again).
+   */
+  async waitForTreeStable(quietMs = 1_500, timeoutMs = 20_000): Promise<void> {
+    let last = '';
+    let since = Date.now();
+    await waitFor(
+      `the tree to stay the same for ${quietMs} ms`,
+      async () => {
+        const now = JSON.stringify(await this.readTree());
+        if (now !== last) {
+          last = now;
+          since = Date.now();
+        }
+        return Date.now() - since >= quietMs;
+      },
+      timeoutMs,
+      100,
+    );
+  }
+
+  /** Clicks the row with this label once the tree is settled (an action row runs its command). */
   async clickRow(label: string): Promise<void> {
     this.step(`click ${label}`);
     await this.waitForRow(label);
+    await this.waitForTreeStable();
     await this.rowLocator(label).locator('.label-name').click();
   }
 
@@ -480,6 +504,9 @@ export class CodeServer {
    */
   async pickContextMenuItem(label: string, item: string): Promise<void> {
     this.step(`context menu of ${label} -> ${item}`);
+    // A menu opened while the view refreshes hands its command no row (see waitForTreeStable).
+    await this.waitForRow(label);
+    await this.waitForTreeStable();
     await this.openContextMenu(label);
     const items = await this.menuItems();
     if (!items.some((i) => norm(i) === norm(item))) {
