@@ -126,6 +126,12 @@ export interface HostScan {
   /** How long the host took to answer (or to fail), in milliseconds. */
   ms: number;
   timedOut: boolean;
+  /**
+   * Other hosts whose endpoint reached this same daemon (its engine id): a worker enrolled on the
+   * master's machine, or two endpoints for one daemon. A group belonging on any of them is live
+   * here, never misplaced.
+   */
+  sameDaemonAs?: string[];
 }
 
 export interface FleetScan {
@@ -180,10 +186,11 @@ export function hostResult(
   docker: Outcome<DockerInventory, DockerUnavailableError>,
   db: Outcome<DbSnapshot, DbReadError>,
   dbSource: string,
+  sameDaemon: readonly HostRef[] = [],
 ): ScanResult {
   const label = host.endpoint ? endpointLabel(host.endpoint) : NO_ENDPOINT;
   const classification = docker.ok
-    ? classify(docker.value, db.ok ? db.value : undefined, host.ref)
+    ? classify(docker.value, db.ok ? db.value : undefined, host.ref, sameDaemon)
     : { groups: [], dbPrefixes: dbPrefixesOf(db.ok ? db.value : undefined), livePrefixes: [], orphanPrefixes: [], misplacedPrefixes: [] };
   return { db, docker, dbSource, dockerEndpoint: label, ...classification, host: host.ref };
 }
@@ -234,7 +241,26 @@ export async function scanFleet(opts: FleetScanOptions): Promise<FleetScan> {
     opts.onHost?.(scan);
     return scan;
   });
-  return { db, dbSource, hosts: scans, unknownMappings: unknownMappings(mapping, swarm) };
+  return { db, dbSource, hosts: withSharedDaemons(scans, db, dbSource), unknownMappings: unknownMappings(mapping, swarm) };
+}
+
+/**
+ * Hosts whose endpoints reached one daemon (same engine id) are classified together: a topology
+ * found there is misplaced only when it belongs on none of them. Each names the others.
+ */
+function withSharedDaemons(scans: HostScan[], db: Outcome<DbSnapshot, DbReadError>, dbSource: string): HostScan[] {
+  const byDaemon = new Map<string, HostScan[]>();
+  for (const s of scans) {
+    if (!s.result.docker.ok || !s.result.docker.value.daemon.id) continue;
+    const id = s.result.docker.value.daemon.id;
+    byDaemon.set(id, [...(byDaemon.get(id) ?? []), s]);
+  }
+  return scans.map((s) => {
+    const shared = s.result.docker.ok && s.result.docker.value.daemon.id ? (byDaemon.get(s.result.docker.value.daemon.id) ?? []).filter((o) => o !== s) : [];
+    if (!shared.length) return s;
+    const others = shared.map((o) => o.host.ref);
+    return { ...s, result: hostResult(s.host, s.result.docker, db, dbSource, others), sameDaemonAs: others.map((r) => r.name) };
+  });
 }
 
 /** The fleet as JSON (`decnet-reaper fleet --json`). */
@@ -259,6 +285,7 @@ function hostJson(s: HostScan): object {
       : {}),
     ...(h.offer && !h.endpoint ? { offered_endpoint: h.offer } : {}),
     daemon: r.docker.ok ? r.docker.value.daemon : null,
+    ...(s.sameDaemonAs ? { same_daemon_as: s.sameDaemonAs } : {}),
     error: r.docker.ok ? null : r.docker.error.message,
     live_prefixes: r.livePrefixes,
     orphan_prefixes: r.orphanPrefixes,

@@ -267,6 +267,24 @@ describe('a DECNET swarm: fleet, --on, misplaced groups', () => {
     assert.match(noEndpoint.stderr, /host w3 has no Docker endpoint configured: give it with --host w3=ENDPOINT \(for example --host w3=ssh:\/\/10\.9\.8\.7\)/);
   });
 
+  it('two hosts reaching one daemon: a topology at home there is never misplaced, nor removed as such', async () => {
+    const s = await swarm('shared');
+    const before = await everything();
+    // w2 (where B belongs) given the master's own socket, as when a worker is enrolled on the master's machine.
+    const shared = ['--host', 'w1=context:fleet-w1', '--host', `w2=${master.host}`];
+    const fleet = cli(['fleet', '--db', s.db, ...shared, '--json']);
+    const out = JSON.parse(fleet.stdout) as { hosts: { name: string; same_daemon_as?: string[]; live_prefixes: string[]; misplaced_prefixes: string[] }[] };
+    const m = out.hosts.find((h) => h.name === 'master')!;
+    assert.deepEqual(m.same_daemon_as, ['w2']);
+    assert.ok(m.live_prefixes.includes(s.B.prefix), `B is at home on the master's daemon: ${fleet.stdout}`);
+    assert.deepEqual(m.misplaced_prefixes, []);
+    assert.match(cli(['fleet', '--db', s.db, ...shared]).stdout, /same Docker daemon as w2/);
+    const reap = cli(['reap', '--misplaced', s.B.prefix, '--db', s.db, ...shared, '--yes']);
+    assert.equal(reap.code, 2, reap.stderr);
+    assert.match(reap.stderr, new RegExp(`${s.B.prefix} is live`));
+    assert.deepEqual(await everything(), before);
+  });
+
   it('refuses a removal when the host now reaches another daemon than the one scanned', async () => {
     const s = await swarm('daemon');
     const host = { name: 'w2', uuid: '11111111-aaaa-4aaa-8aaa-000000000002' };

@@ -13,6 +13,7 @@ import {
   parseHostMapping,
   resolveFleetHosts,
   scanFleet,
+  fleetJson,
 } from '../../src/core/fleet';
 import { classify } from '../../src/core/grouping';
 import type { DockerInventory, SwarmFacts, Topology } from '../../src/core/model';
@@ -184,6 +185,43 @@ describe('hosts and the concurrent scan', () => {
     assert.equal(order[order.length - 1], 'w2');
     assert.ok(fleet.hosts.filter((h) => h !== dead).every((h) => h.result.docker.ok && !h.timedOut));
     assert.equal(maxInFlight, 2);
+  });
+
+  it('two hosts reaching one daemon: what belongs on either is live on both, never misplaced', async () => {
+    const db = makeDecnetDb(mkdtempSync(path.join(dir, 'shared-')), {
+      fullSchema: true,
+      checkpointed: [topologyRow('aaaaaaaa-1111-4111-8111-111111111111', 'maze', 'active', 'agent'), topologyRow('bbbbbbbb-1111-4111-8111-111111111111', 'other', 'active', 'agent')],
+    });
+    execInWal(db, [
+      "INSERT INTO swarm_hosts (uuid, name, address, agent_port, status, client_cert_fingerprint, cert_bundle_path, enrolled_at, use_ipvlan) VALUES ('u-1', 'w1', 'a', 1, 'active', 'f', '/x', '2025', 0), ('u-2', 'w2', 'b', 1, 'active', 'f', '/x', '2025', 0)",
+      "UPDATE topologies SET target_host_uuid = 'u-1' WHERE id LIKE 'aaaaaaaa%'",
+      "UPDATE topologies SET target_host_uuid = 'u-2' WHERE id LIKE 'bbbbbbbb%'",
+    ]);
+    // w1 is enrolled on the master's own machine: its endpoint reaches the master's daemon.
+    const named = (prefix: string) => ({ id: `${prefix}-c`, name: `decnet_t_${prefix}_decky-01`, image: 'x', state: 'running', status: 'Up', labels: {}, networks: [] });
+    const inventory = (id: string): DockerInventory => ({
+      endpoint: id,
+      daemon: { name: id, id, version: '1' },
+      containers: id === 'D-master' ? [named('aaaaaaaa'), named('bbbbbbbb')] : [],
+      networks: [],
+    });
+    const fleet = await scanFleet({
+      db: { kind: 'sqlite', path: db, origin: 'setting' },
+      master,
+      mapping: { w1: 'unix:///var/run/also-the-master.sock', w2: 'unix:///w2.sock' },
+      env: {},
+      readDocker: async (endpoint) => ({ ok: true, value: inventory(endpoint.url === 'unix:///w2.sock' ? 'D-w2' : 'D-master') }),
+    });
+    const [m, w1, w2] = fleet.hosts;
+    assert.deepEqual(m.sameDaemonAs, ['w1']);
+    assert.deepEqual(w1.sameDaemonAs, ['master']);
+    assert.equal(w2.sameDaemonAs, undefined);
+    // aaaaaaaa belongs on w1, which is this daemon: live on both rows. bbbbbbbb belongs on w2: misplaced.
+    for (const h of [m, w1]) {
+      assert.deepEqual(h.result.livePrefixes, ['aaaaaaaa'], h.host.ref.name);
+      assert.deepEqual(h.result.misplacedPrefixes, ['bbbbbbbb'], h.host.ref.name);
+    }
+    assert.match(JSON.stringify(fleetJson(fleet)), /"same_daemon_as":\["w1"\]/);
   });
 
   it("a refresh reads the master's daemon and the database once: the master's scan is used as it is", async () => {

@@ -31,6 +31,7 @@ function describeHost(s: HostScan): string {
   }
   const d = r.docker.value.daemon;
   lines.push(`    daemon ${d.name} (id ${d.id}, Docker ${d.version})`);
+  if (s.sameDaemonAs?.length) lines.push(`    same Docker daemon as ${s.sameDaemonAs.join(', ')}: what belongs on either is live here`);
   lines.push(
     `    live: ${r.livePrefixes.join(', ') || '(none)'} · orphans: ${r.orphanPrefixes.join(', ') || '(none)'} · misplaced: ${(r.misplacedPrefixes ?? []).join(', ') || '(none)'}`,
   );
@@ -54,7 +55,7 @@ export const fleetCommand: CliCommand = {
   },
   json: [
     '{ "database", "database_error", "hosts": [{ "name", "uuid", "endpoint", "address", "status", "last_heartbeat",',
-    '  "daemon": { "name", "id", "version" } | null, "error": null | "…", "live_prefixes", "orphan_prefixes",',
+    '  "daemon": { "name", "id", "version" } | null, "same_daemon_as"?: [names], "error": null | "…", "live_prefixes", "orphan_prefixes",',
     '  "misplaced_prefixes", "groups" }] } (the master is "master", with uuid null)',
   ].join('\n'),
   exits: ['0  every host answered', '1  some hosts did not (each says why)', '2  the database cannot be read, bad usage'],

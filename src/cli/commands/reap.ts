@@ -3,6 +3,7 @@ import type { ReapReport, RemovalPlan, ScanResult } from '../../core/model';
 import { RefusedError } from '../../core/model';
 import { assumeYes, runRemovalSession, type RemovalAsker, type RemovalOutcome, type RemovalRequest } from '../../core/removal/session';
 import { emptyReport, formatPlan, formatReportText, planJson, removalSubject } from '../../core/removal/text';
+import { MASTER_NAME, parseHostMapping, scanFleet } from '../../core/fleet';
 import { scan } from '../../core/scan';
 import { safeJson } from '../../core/textSafe';
 import type { CliCommand, CommandContext } from '../command';
@@ -99,7 +100,24 @@ export const reapCommand: CliCommand = {
     const mode = tornDown ? 'torn_down' : misplaced ? 'misplaced' : 'orphan';
 
     // One fresh read: the plan is made from it, and the report says what it found even if refused.
-    const result = await scan({ db: target.db, dockerHost: target.dockerHost, host: on.host });
+    let result = await scan({ db: target.db, dockerHost: target.dockerHost, host: on.host });
+    if (misplaced && result.db.ok && result.docker.ok) {
+      // Every host reachable, so that a host whose endpoint reaches this same daemon counts: a
+      // topology that belongs on it is home here, never misplaced (see fleet.ts).
+      const fleet = await scanFleet({
+        db: target.db,
+        master: resolved.dockerHost,
+        mapping: parseHostMapping((ctx.flags.host as string[] | undefined) ?? []),
+        env: io.env,
+        masterRead: on.host && on.host.name !== MASTER_NAME ? undefined : result,
+      });
+      const here = fleet.hosts.find((h) => h.host.ref.name === (on.host?.name ?? MASTER_NAME));
+      if (!here?.result.docker.ok || here.result.docker.value.daemon.id !== result.docker.value.daemon.id) {
+        const why = here && !here.result.docker.ok ? here.result.docker.error.message : 'another daemon answered the second time';
+        throw new CliError('refused', `the swarm's hosts could not be compared with this one (${why}). Nothing was removed.`, 'reap');
+      }
+      result = here.result;
+    }
     const fail = (error: CliError, plan?: RemovalPlan): never => {
       if (ctx.json) {
         io.stdout(reapJson(baseReport(result, mode), dryRun, plan, error));

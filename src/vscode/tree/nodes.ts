@@ -63,6 +63,7 @@ export function hostDescription(snapshot: ScanSnapshot): string {
   }
   parts.push(scan.endpointLabel);
   if (r.docker.ok) parts.push(r.docker.value.daemon.name);
+  if (scan.sameDaemonAs?.length) parts.push(`same Docker daemon as ${scan.sameDaemonAs.join(', ')}`);
   const sw = scan.host.swarm;
   if (sw) parts.push(sw.lastHeartbeat ? `${sw.status}, last heartbeat ${sw.lastHeartbeat}` : `${sw.status}, no heartbeat`);
   return parts.join(' · ');
