@@ -8,6 +8,8 @@ export const Commands = {
   refreshTopologies: 'decnet.topologies.refresh',
   removeOrphanGroup: 'decnet.orphanGroup.remove',
   reapAllOrphans: 'decnet.orphans.reapAll',
+  /** The Orphans section's inline button: that section's daemon (in a swarm, its host). */
+  reapAllOrphansOnHost: 'decnet.orphans.reapAllOnHost',
   selectDatabase: 'decnet.database.select',
   setMysqlPassword: 'decnet.database.setPassword',
   showOutput: 'decnet.output.show',

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { applyPlan } from './commands/applyPlan';
 import { openSettings } from './commands/openSettings';
 import { findSubnetOverlaps } from './commands/findSubnetOverlaps';
-import { reapAllOrphans } from './commands/reapAllOrphans';
+import { reapAllOrphans, reapAllOrphansOnHost } from './commands/reapAllOrphans';
 import { refreshTopologies } from './commands/refreshTopologies';
 import { removeOrphanGroup } from './commands/removeOrphanGroup';
 import { removeMisplacedGroup } from './commands/removeMisplacedGroup';
@@ -26,6 +26,7 @@ const handlers: Record<(typeof Commands)[keyof typeof Commands], Handler> = {
   [Commands.refreshTopologies]: refreshTopologies,
   [Commands.removeOrphanGroup]: removeOrphanGroup,
   [Commands.reapAllOrphans]: reapAllOrphans,
+  [Commands.reapAllOrphansOnHost]: reapAllOrphansOnHost,
   [Commands.selectDatabase]: selectDatabase,
   [Commands.setMysqlPassword]: setMysqlPassword,
   [Commands.showOutput]: showOutput,

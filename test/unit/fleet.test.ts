@@ -198,7 +198,7 @@ describe('hosts and the concurrent scan', () => {
       "UPDATE topologies SET target_host_uuid = 'u-2' WHERE id LIKE 'bbbbbbbb%'",
     ]);
     // w1 is enrolled on the master's own machine: its endpoint reaches the master's daemon.
-    const named = (prefix: string) => ({ id: `${prefix}-c`, name: `decnet_t_${prefix}_decky-01`, image: 'x', state: 'running', status: 'Up', labels: {}, networks: [] });
+    const named = (prefix: string) => ({ id: `${prefix}-c`, name: `decnet_t_${prefix}_decky-01`, image: 'x', state: 'running', status: 'Up', labels: {}, networkMode: 'bridge', networks: [] });
     const inventory = (id: string): DockerInventory => ({
       endpoint: id,
       daemon: { name: id, id, version: '1' },

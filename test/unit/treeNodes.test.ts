@@ -315,7 +315,9 @@ describe("a row's command when VS Code lost the row", () => {
   it('is told apart from the Command Palette and from a row', () => {
     // A menu opened while VS Code fetched a refreshed tree: the row and the selection arrive as undefined.
     assert.equal(lostRow(Commands.removeTornDownGroup, [undefined, undefined]), true);
-    assert.equal(lostRow(Commands.reapAllOrphans, [undefined, undefined]), true);
+    assert.equal(lostRow(Commands.reapAllOrphansOnHost, [undefined, undefined]), true);
+    // The view's title bar passes the focused row, or undefined: Reap All from there is not a row's.
+    assert.equal(lostRow(Commands.reapAllOrphans, [undefined, undefined]), false);
     assert.equal(lostRow(Commands.copyId, [undefined]), true);
     // The Command Palette passes nothing: the command asks which one.
     assert.equal(lostRow(Commands.removeTornDownGroup, []), false);

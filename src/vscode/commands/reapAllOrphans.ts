@@ -1,11 +1,25 @@
+import * as vscode from 'vscode';
 import type { Services } from '../services';
-import { hostOfNode } from '../tree/nodes';
+import { hostOfNode, isNode } from '../tree/nodes';
 
 /**
- * decnet.orphans.reapAll — every orphan prefix of a fresh scan, after one modal confirmation. From
- * a swarm host's Orphans section, that host's orphans only; elsewhere, the master's daemon.
+ * decnet.orphans.reapAll — the view's title bar and the Command Palette: every orphan prefix of a
+ * fresh scan of the master's daemon (in a swarm, the master's), after one modal confirmation. Its
+ * arguments are ignored: from the title bar VS Code passes whichever row has the focus.
  */
-export async function reapAllOrphans(services: Services, arg?: unknown): Promise<void> {
+export async function reapAllOrphans(services: Services): Promise<void> {
+  await services.removal.run({ kind: 'allOrphans' });
+}
+
+/**
+ * decnet.orphans.reapAllOnHost — the Orphans section's inline button: the orphans of that
+ * section's daemon (in a swarm, of its host).
+ */
+export async function reapAllOrphansOnHost(services: Services, arg?: unknown): Promise<void> {
+  if (!isNode(arg) || arg.kind !== 'section' || arg.section !== 'orphan') {
+    void vscode.window.showInformationMessage("Use Reap All Orphans… on an Orphans section's row in the DECNET Topologies view.");
+    return;
+  }
   const host = hostOfNode(arg);
   await services.removal.run({ kind: 'allOrphans', ...(host ? { host } : {}) });
 }

@@ -343,7 +343,7 @@ export function asGroupNode(arg: unknown): NodeOf<'group'> | undefined {
   return node && typeof node === 'object' && node.kind === 'group' ? (node as NodeOf<'group'>) : undefined;
 }
 
-function isNode(arg: unknown): arg is TreeNode {
+export function isNode(arg: unknown): arg is TreeNode {
   return !!arg && typeof arg === 'object' && typeof (arg as { kind?: unknown }).kind === 'string';
 }
 
@@ -383,7 +383,7 @@ const ROW_COMMANDS: ReadonlySet<string> = new Set([
   Commands.removeOrphanGroup,
   Commands.removeTornDownGroup,
   Commands.removeMisplacedGroup,
-  Commands.reapAllOrphans,
+  Commands.reapAllOrphansOnHost,
   Commands.copyId,
   Commands.copyName,
   Commands.inspect,
