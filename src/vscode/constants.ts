@@ -81,6 +81,8 @@ export const ContextValues = {
   blockedByOrphan: 'blocked.orphan',
   /** A LAN blocked by a torn-down topology's leftover: offers Reveal and Remove Leftovers. */
   blockedByTornDown: 'blocked.tornDown',
+  /** In a swarm, a LAN blocked by a misplaced topology's network: offers Reveal and Remove Misplaced Group. */
+  blockedByMisplaced: 'blocked.misplaced',
   /** A LAN blocked by a network the reaper never removes: offers Reveal. */
   blocked: 'blocked',
   foreignEndpoint: 'foreignEndpoint',

@@ -13,6 +13,7 @@ import {
   hostDescription,
   hostOfNode,
   lostRow,
+  fromTreeRows,
   makeFleetSnapshot,
   makeSnapshot,
   nodeId,
@@ -319,6 +320,7 @@ describe("a row's command when VS Code lost the row", () => {
     // The view's title bar passes the focused row, or undefined: Reap All from there is not a row's.
     assert.equal(lostRow(Commands.reapAllOrphans, [undefined, undefined]), false);
     assert.equal(lostRow(Commands.copyId, [undefined]), true);
+    assert.equal(lostRow(Commands.removeOrphanGroup, [undefined, [undefined, undefined]]), true);
     // The Command Palette passes nothing: the command asks which one.
     assert.equal(lostRow(Commands.removeTornDownGroup, []), false);
     // A row, or a prefix from executeCommand.
@@ -326,5 +328,26 @@ describe("a row's command when VS Code lost the row", () => {
     assert.equal(lostRow(Commands.removeOrphanGroup, ['0ff3dbbf']), false);
     // Commands that are not a row's take undefined as they always did.
     assert.equal(lostRow(Commands.refreshTopologies, [undefined]), false);
+  });
+});
+
+describe('a row command never falls back to the Command Palette', () => {
+  it('tells rows (clicked or selected) from the palette and executeCommand', () => {
+    const row = { kind: 'loading' };
+    assert.equal(fromTreeRows([row]), true);
+    assert.equal(fromTreeRows([undefined, [undefined, row]]), true, 'the clicked row gone, the selection kept');
+    assert.equal(fromTreeRows([]), false);
+    assert.equal(fromTreeRows(['0ff3dbbf']), false);
+    assert.equal(fromTreeRows([['0ff3dbbf', 'ab3d710c']]), false);
+  });
+
+  it('a LAN blocked by a misplaced (even torn-down) topology offers its misplaced removal, which takes that row', () => {
+    const topology = { id: 'abcdef12-0000-4000-8000-000000000000', name: 'moved', status: 'torn_down', mode: 'agent' };
+    const group = { prefix: 'abcdef12', state: 'live', topology, topologies: [topology], containers: [], networks: [], misplaced: { belongsOn: 'w2' } };
+    const b = { group } as unknown as Parameters<typeof blockerRemoval>[0];
+    assert.equal(blockerRemoval(b), 'misplaced');
+    const node = { kind: 'blocked', blocked: b, snapshot: { host: { host: { ref: { name: 'w1' } } } } } as unknown as TreeNode;
+    assert.deepEqual(prefixesOfNodes([node], 'misplaced'), [group.prefix]);
+    assert.equal(prefixesOfNodes([node], 'tornDown'), undefined);
   });
 });

@@ -1,5 +1,6 @@
+import * as vscode from 'vscode';
 import type { Services } from '../services';
-import { hostOfNode, prefixesOfNodes } from '../tree/nodes';
+import { fromTreeRows, hostOfNode, prefixesOfNodes } from '../tree/nodes';
 
 /**
  * decnet.orphanGroup.remove — from the tree (inline or context menu) with the group rows selected
@@ -12,6 +13,8 @@ export async function removeOrphanGroup(services: Services, ...args: unknown[]):
   if (fromTree) {
     const host = hostOfNode(args[0]);
     await services.removal.run({ kind: 'prefixes', prefixes: fromTree, ...(host ? { host } : {}) });
+  } else if (fromTreeRows(args)) {
+    void vscode.window.showInformationMessage('DECNET: the rows chosen hold no orphan group of this host now; nothing was done.');
   } else if (typeof arg === 'string') {
     await services.removal.run({ kind: 'prefixes', prefixes: [arg] });
   } else if (Array.isArray(arg) && arg.length > 0 && arg.every((p) => typeof p === 'string')) {

@@ -117,8 +117,10 @@ export function foreignEndpoints(group: Group, snapshot: ScanSnapshot): { endpoi
 }
 
 /** Whether a blocking network may be removed, and how: the group's context value decides the menu. */
-export function blockerRemoval(b: Blocked): 'orphan' | 'tornDown' | undefined {
+export function blockerRemoval(b: Blocked): 'orphan' | 'tornDown' | 'misplaced' | undefined {
   if (b.group?.state === 'orphan') return 'orphan';
+  // Misplaced first: a topology torn down on one host, found on another, is removed as misplaced.
+  if (isMisplaced(b.group)) return 'misplaced';
   if (isTornDown(b.group)) return 'tornDown';
   return undefined;
 }
@@ -371,6 +373,16 @@ export function prefixesOfNodes(args: readonly unknown[], state: 'orphan' | 'tor
   return prefixes.length ? prefixes : undefined;
 }
 
+/**
+ * Whether a command's arguments came from the tree (the row clicked, and the selection): such a
+ * command never falls back to asking which one (the Command Palette's way), for a row that no
+ * longer offers it would then act on whatever is picked, on the master.
+ */
+export function fromTreeRows(args: readonly unknown[]): boolean {
+  const [clicked, selected] = args;
+  return isNode(clicked) || (Array.isArray(selected) && selected.some(isNode));
+}
+
 /** The swarm host a tree row belongs to (its name), undefined outside a swarm. */
 export function hostOfNode(node: unknown): string | undefined {
   if (!isNode(node)) return undefined;
@@ -398,5 +410,6 @@ const ROW_COMMANDS: ReadonlySet<string> = new Set([
  * command gets no arguments at all.
  */
 export function lostRow(id: string, args: readonly unknown[]): boolean {
-  return ROW_COMMANDS.has(id) && args.length > 0 && args.every((a) => a === undefined);
+  const gone = (a: unknown): boolean => a === undefined || (Array.isArray(a) && a.every((x) => x === undefined));
+  return ROW_COMMANDS.has(id) && args.length > 0 && args.every(gone);
 }

@@ -151,7 +151,13 @@ export function treeItemOf(node: TreeNode): vscode.TreeItem {
         tooltip: markdown(L.blockedTooltip(lan, conflict, torn)),
         icon: warningIcon(),
         contextValue:
-          removal === 'orphan' ? ContextValues.blockedByOrphan : removal === 'tornDown' ? ContextValues.blockedByTornDown : ContextValues.blocked,
+          removal === 'orphan'
+            ? ContextValues.blockedByOrphan
+            : removal === 'tornDown'
+              ? ContextValues.blockedByTornDown
+              : removal === 'misplaced'
+                ? ContextValues.blockedByMisplaced
+                : ContextValues.blocked,
         accessibility: `topology ${lan.topologyName}, ${lan.topologyStatus}, ${L.blockedDescription(lan, conflict, torn)}`,
       });
     }
