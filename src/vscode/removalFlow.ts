@@ -23,19 +23,20 @@ import { describeError, type ComponentLog, type Log } from './log';
 import { fixesFor, showErrorWithOutput } from './notify';
 import type { Trees } from './registerTrees';
 import { orphanGroupDescription } from './tree/labels';
+import type { ShownHost } from './tree/nodes';
 import type { TopologyTreeModel } from './tree/topologyTreeModel';
 
 export type RemovalRequest =
   /** These prefixes, as chosen in the tree (in a swarm, on the host named). */
-  | { kind: 'prefixes'; prefixes: string[]; host?: string }
+  | { kind: 'prefixes'; prefixes: string[]; host?: ShownHost }
   /** Every orphan prefix of the fresh scan (in a swarm, of the host named). */
-  | { kind: 'allOrphans'; host?: string }
+  | { kind: 'allOrphans'; host?: ShownHost }
   /** Let the user pick among the orphan prefixes of the fresh scan. */
   | { kind: 'pick' }
   /** The leftovers of torn_down topologies: these prefixes, or one the user picks. */
-  | { kind: 'tornDown'; prefixes?: string[]; host?: string }
+  | { kind: 'tornDown'; prefixes?: string[]; host?: ShownHost }
   /** Topologies found on a swarm host they do not belong on: these prefixes of that host's scan. */
-  | { kind: 'misplaced'; prefixes: string[]; host: string }
+  | { kind: 'misplaced'; prefixes: string[]; host: ShownHost }
   /** A plan file's plan, on the plan's own database and endpoint (Apply Plan…). */
   | { kind: 'plan'; plan: RemovalPlan; target: ScanOptions };
 
@@ -80,9 +81,9 @@ export class RemovalFlow {
   private async runExclusive(request: RemovalRequest): Promise<void> {
     // Never plan from what the tree showed a while ago: the tree shows the read the plan is made from.
     // A plan file's plan is read afresh by the session, on the plan's own target.
-    const hostName = 'host' in request ? request.host : undefined;
-    // In a swarm, the daemon the user saw on that host's row: the removal refuses another one.
-    const shownHost = hostName ? this.model.snapshot?.fleet?.find((s) => s.host?.host.ref.name === hostName) : undefined;
+    // In a swarm, the host as its row showed it: the removal refuses another endpoint or daemon.
+    const shownHost = 'host' in request ? request.host : undefined;
+    const hostName = shownHost?.name;
     const fresh = request.kind === 'plan' ? undefined : await this.model.refresh();
     if (!fresh && request.kind !== 'plan') {
       this.refuse(SCAN_FAILED, undefined);
@@ -106,8 +107,14 @@ export class RemovalFlow {
         this.refuse(`Nothing was removed: host ${hostName} has no Docker endpoint configured.`, snapshot.result);
         return;
       }
-      const shown = shownHost?.result.docker;
-      expectedDaemonId = shown?.ok ? shown.value.daemon.id : undefined;
+      if (snapshot.host.endpointLabel !== shownHost.endpoint) {
+        this.refuse(
+          `Nothing was removed: host ${hostName}'s endpoint is now ${snapshot.host.endpointLabel}, not ${shownHost.endpoint} as shown. Look at the tree again.`,
+          snapshot.result,
+        );
+        return;
+      }
+      expectedDaemonId = shownHost.daemonId;
       if (expectedDaemonId === undefined) {
         this.refuse(`Nothing was removed: host ${hostName}'s Docker daemon was not listed when the tree was shown. Refresh and look again.`, snapshot.result);
         return;

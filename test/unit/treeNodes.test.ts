@@ -12,6 +12,7 @@ import {
   childNodes,
   hostDescription,
   hostOfNode,
+  shownHostOfNode,
   lostRow,
   fromTreeRows,
   makeFleetSnapshot,
@@ -280,6 +281,12 @@ describe('tree nodes in a DECNET swarm', () => {
     assert.deepEqual(prefixesOfNodes([misplaced, [misplaced, onW1]], 'misplaced'), ['7a7a7a7a'], "w1's row is another host's");
     assert.equal(hostOfNode(misplaced), 'master');
     assert.equal(hostOfNode(onW1), 'w1');
+    // A removal from a row carries the host as that row showed it: endpoint and daemon.
+    const shown = shownHostOfNode(onW1)!;
+    assert.equal(shown.name, 'w1');
+    assert.equal(shown.endpoint, 'tcp://10.0.0.5:2375');
+    assert.equal(typeof shown.daemonId, 'string');
+    assert.equal(shownHostOfNode({ kind: 'loading' }), undefined);
   });
 
   it("compares a host's networks only with the LANs of topologies that belong there", () => {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services';
-import { hostOfNode, isNode } from '../tree/nodes';
+import { shownHostOfNode, isNode } from '../tree/nodes';
 
 /**
  * decnet.orphans.reapAll — the view's title bar and the Command Palette: every orphan prefix of a
@@ -20,6 +20,6 @@ export async function reapAllOrphansOnHost(services: Services, arg?: unknown): P
     void vscode.window.showInformationMessage("Use Reap All Orphans… on an Orphans section's row in the DECNET Topologies view.");
     return;
   }
-  const host = hostOfNode(arg);
+  const host = shownHostOfNode(arg);
   await services.removal.run({ kind: 'allOrphans', ...(host ? { host } : {}) });
 }

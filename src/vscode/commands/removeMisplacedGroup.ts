@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services';
-import { hostOfNode, prefixesOfNodes } from '../tree/nodes';
+import { shownHostOfNode, prefixesOfNodes } from '../tree/nodes';
 
 /**
  * decnet.misplacedGroup.remove — from a swarm host's Misplaced section, with the group rows
@@ -9,7 +9,7 @@ import { hostOfNode, prefixesOfNodes } from '../tree/nodes';
  */
 export async function removeMisplacedGroup(services: Services, ...args: unknown[]): Promise<void> {
   const prefixes = prefixesOfNodes(args, 'misplaced');
-  const host = hostOfNode(args[0]);
+  const host = shownHostOfNode(args[0]);
   if (!prefixes || !host) {
     void vscode.window.showInformationMessage('Pick a group under a host\'s Misplaced section in the DECNET Topologies view.');
     return;

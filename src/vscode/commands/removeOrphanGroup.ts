@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services';
-import { fromTreeRows, hostOfNode, prefixesOfNodes } from '../tree/nodes';
+import { fromTreeRows, shownHostOfNode, prefixesOfNodes } from '../tree/nodes';
 
 /**
  * decnet.orphanGroup.remove — from the tree (inline or context menu) with the group rows selected
@@ -11,7 +11,7 @@ export async function removeOrphanGroup(services: Services, ...args: unknown[]):
   const [arg] = args;
   const fromTree = prefixesOfNodes(args, 'orphan');
   if (fromTree) {
-    const host = hostOfNode(args[0]);
+    const host = shownHostOfNode(args[0]);
     await services.removal.run({ kind: 'prefixes', prefixes: fromTree, ...(host ? { host } : {}) });
   } else if (fromTreeRows(args)) {
     void vscode.window.showInformationMessage('DECNET: the rows chosen hold no orphan group of this host now; nothing was done.');

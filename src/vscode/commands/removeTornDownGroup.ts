@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services';
-import { fromTreeRows, hostOfNode, prefixesOfNodes } from '../tree/nodes';
+import { fromTreeRows, shownHostOfNode, prefixesOfNodes } from '../tree/nodes';
 
 /**
  * decnet.tornDownGroup.remove — from the tree's context menu with the torn-down group rows
@@ -11,7 +11,7 @@ export async function removeTornDownGroup(services: Services, ...args: unknown[]
   const [arg] = args;
   const fromTree = prefixesOfNodes(args, 'tornDown');
   if (fromTree) {
-    const host = hostOfNode(args[0]);
+    const host = shownHostOfNode(args[0]);
     await services.removal.run({ kind: 'tornDown', prefixes: fromTree, ...(host ? { host } : {}) });
   } else if (fromTreeRows(args)) {
     void vscode.window.showInformationMessage("DECNET: the rows chosen hold no torn-down topology's leftovers of this host now; nothing was done.");

@@ -383,6 +383,23 @@ export function fromTreeRows(args: readonly unknown[]): boolean {
   return isNode(clicked) || (Array.isArray(selected) && selected.some(isNode));
 }
 
+/** The swarm host a row was shown under, as it was shown: a removal from the row acts on exactly that. */
+export interface ShownHost {
+  name: string;
+  /** The endpoint as the row's host showed it (`HostScan.endpointLabel`). */
+  endpoint: string;
+  /** The daemon the host's row listed, if it answered. */
+  daemonId: string | undefined;
+}
+
+export function shownHostOfNode(node: unknown): ShownHost | undefined {
+  if (!isNode(node)) return undefined;
+  const scan = node.kind === 'error' ? (node.source === 'docker' ? node.host : undefined) : 'snapshot' in node ? node.snapshot.host : undefined;
+  if (!scan) return undefined;
+  const d = scan.result.docker;
+  return { name: scan.host.ref.name, endpoint: scan.endpointLabel, daemonId: d.ok ? d.value.daemon.id : undefined };
+}
+
 /** The swarm host a tree row belongs to (its name), undefined outside a swarm. */
 export function hostOfNode(node: unknown): string | undefined {
   if (!isNode(node)) return undefined;
