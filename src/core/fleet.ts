@@ -29,6 +29,8 @@ export interface FleetHost {
   endpoint?: DockerEndpoint;
   /** For a worker without an endpoint: what the user may confirm (`ssh://<address>`). */
   offer?: string;
+  /** Why the host is not scanned at all (a worker whose name cannot be told from the master's). */
+  problem?: string;
 }
 
 /** What a host without a configured endpoint says. */
@@ -82,6 +84,16 @@ export function resolveFleetHosts(
   const masterMapped = mapping[MASTER_NAME];
   const hosts: FleetHost[] = [{ ref: MASTER, endpoint: masterMapped ? parseHostEndpoint(masterMapped, env) : master }];
   for (const h of swarm?.hosts ?? []) {
+    if (h.name === MASTER_NAME) {
+      // `master` names the master here (the mapping, --on, the tree): such a worker cannot be
+      // told from it, so it is shown under another name and never scanned.
+      hosts.push({
+        ref: { name: `${MASTER_NAME} (worker ${h.uuid.slice(0, 8)})`, uuid: h.uuid },
+        swarm: h,
+        problem: `this worker of swarm_hosts is named "${MASTER_NAME}", the name the reaper gives the master: rename it in DECNET to scan it`,
+      });
+      continue;
+    }
     const mapped = Object.prototype.hasOwnProperty.call(mapping, h.name) ? mapping[h.name] : undefined;
     hosts.push({
       ref: { name: h.name, uuid: h.uuid },
@@ -214,7 +226,9 @@ export async function scanFleet(opts: FleetScanOptions): Promise<FleetScan> {
     const endpoint = host.endpoint;
     let docker: Outcome<DockerInventory, DockerUnavailableError>;
     let timedOut = false;
-    if (!endpoint) {
+    if (host.problem) {
+      docker = { ok: false, error: new DockerUnavailableError(host.problem, NO_ENDPOINT) };
+    } else if (!endpoint) {
       docker = { ok: false, error: new DockerUnavailableError(NO_ENDPOINT, NO_ENDPOINT) };
     } else if (opts.masterRead && endpoint === opts.master) {
       docker = opts.masterRead.docker;

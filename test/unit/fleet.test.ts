@@ -187,6 +187,26 @@ describe('hosts and the concurrent scan', () => {
     assert.equal(maxInFlight, 2);
   });
 
+  it('a worker named "master" is never taken for the master, nor scanned', async () => {
+    const db = makeDecnetDb(mkdtempSync(path.join(dir, 'named-master-')), { fullSchema: true, checkpointed: [] });
+    execInWal(db, [
+      "INSERT INTO swarm_hosts (uuid, name, address, agent_port, status, client_cert_fingerprint, cert_bundle_path, enrolled_at, use_ipvlan) VALUES ('abcdef12-0000', 'master', '10.0.0.9', 1, 'active', 'f', '/x', '2025', 0)",
+    ]);
+    const read: string[] = [];
+    const fleet = await scanFleet({
+      db: { kind: 'sqlite', path: db, origin: 'setting' },
+      master,
+      mapping: { master: 'unix:///mapped-master.sock' },
+      env: {},
+      readDocker: async (endpoint) => (read.push(endpoint.url), { ok: true, value: { endpoint: endpoint.url, daemon: { name: 'm', id: 'M', version: '1' }, containers: [], networks: [] } }),
+    });
+    assert.deepEqual(fleet.hosts.map((h) => h.host.ref.name), ['master', 'master (worker abcdef12)']);
+    assert.deepEqual(read, ['unix:///mapped-master.sock'], 'only the real master is scanned');
+    const worker = fleet.hosts[1];
+    assert.equal(worker.result.docker.ok, false);
+    assert.match(worker.result.docker.ok ? '' : worker.result.docker.error.message, /named "master", the name the reaper gives the master: rename it/);
+  });
+
   it('two hosts reaching one daemon: what belongs on either is live on both, never misplaced', async () => {
     const db = makeDecnetDb(mkdtempSync(path.join(dir, 'shared-')), {
       fullSchema: true,

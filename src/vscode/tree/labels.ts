@@ -38,6 +38,7 @@ export const Labels = {
   misplaced: 'Misplaced',
   misplacedTooltip: 'Topologies known to the database found on this host although they belong on another host of the swarm',
   hostError: 'Cannot connect to this host',
+  hostNotScanned: 'This host is not scanned',
   setHostEndpoint: 'Set Docker Endpoint…',
 } as const;
 

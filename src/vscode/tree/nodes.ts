@@ -280,7 +280,7 @@ const RETRY = { label: Labels.retry, icon: 'refresh', command: Commands.refreshT
 
 /** The fixes of an error row: for the database, the ones that fit what went wrong. */
 export function errorActions(node: NodeOf<'error'>): { label: string; icon: string; command: string; args?: unknown[] }[] {
-  if (node.source === 'docker' && node.host && !node.host.host.endpoint) {
+  if (node.source === 'docker' && node.host && !node.host.host.endpoint && !node.host.host.problem) {
     // A worker missing from decnet.fleet.endpoints: offer ssh://<address> for the user to confirm.
     const [, settings, output] = ERROR_ACTIONS.docker;
     const name = node.host.host.ref.name;

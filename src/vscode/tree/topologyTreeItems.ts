@@ -65,8 +65,11 @@ function errorItem(node: NodeOf<'error'>): vscode.TreeItem {
     case 'docker':
       if (node.host) {
         // One host of a swarm: its own error, the others are shown as usual.
-        const none = !node.host.host.endpoint;
+        const none = !node.host.host.endpoint && !node.host.host.problem;
         const name = node.host.host.ref.name;
+        if (node.host.host.problem) {
+          return item(node, { ...parts, label: L.Labels.hostNotScanned, description: message, tooltip: message, contextValue: ContextValues.hostUnreachable });
+        }
         return item(node, {
           ...parts,
           label: none ? NO_ENDPOINT : L.Labels.hostError,
