@@ -141,9 +141,9 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
     const row = (label: string) => rows.find((r) => r.label === label);
     // Counts first (what a narrow view keeps), then endpoint · daemon · DECNET's status and heartbeat.
     assert.equal(row('master')?.description.startsWith(`1 live, 0 orphans, 1 misplaced · ${masterHost} · `), true, `master: ${row('master')?.description}`);
-    assert.match(row(W1.name)?.description ?? '', new RegExp(`^1 live, 1 orphan · ${w1Host.replace(/[/.]/g, '\\$&')} · .* · active, last heartbeat 2026-12-02 09:00:00$`));
-    assert.equal(row(W2.name)?.description, 'not scanned · no Docker endpoint configured · active, last heartbeat 2026-12-02 09:00:00');
-    assert.equal(row(W3.name)?.description, `unreachable · ${deadW3} · active, last heartbeat 2026-12-02 09:00:00`);
+    assert.match(row(W1.name)?.description ?? '', new RegExp(`^1 live, 1 orphan · ${w1Host.replace(/[/.]/g, '\\$&')} · .* · active, last heartbeat 2026-12-02 09:00$`));
+    assert.equal(row(W2.name)?.description, 'not scanned · no Docker endpoint configured · active, last heartbeat 2026-12-02 09:00');
+    assert.equal(row(W3.name)?.description, `unreachable · ${deadW3} · active, last heartbeat 2026-12-02 09:00`);
     // The misplaced group under the master says where it belongs; the orphan on w1 is under w1.
     const misplaced = rows.findIndex((r) => r.label === 'e2e-moved-lab');
     assert.ok(misplaced > 0 && rows[misplaced].description.startsWith(`belongs on ${W1.name}`), `the misplaced group:\n${show(rows)}`);

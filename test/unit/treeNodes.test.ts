@@ -12,6 +12,7 @@ import {
   childNodes,
   hostDescription,
   hostOfNode,
+  toTheMinute,
   shownHostOfNode,
   lostRow,
   fromTreeRows,
@@ -241,9 +242,12 @@ describe('tree nodes in a DECNET swarm', () => {
     const { state: s } = fleetState();
     const [master, w1, w2, w3] = rootNodes(s).map((n) => hostDescription((n as NodeOf<'host'>).snapshot));
     assert.equal(master, '1 live, 1 orphan, 1 misplaced, 2 conflicts · unix:///test/docker.sock · test-host');
-    assert.equal(w1, '1 live, 0 orphans · tcp://10.0.0.5:2375 · worker-one · active, last heartbeat 2026-12-02T15:00:00Z');
+    assert.equal(w1, '1 live, 0 orphans · tcp://10.0.0.5:2375 · worker-one · active, last heartbeat 2026-12-02T15:00Z');
+    assert.equal(toTheMinute('2026-12-02 09:00:41.123456'), '2026-12-02 09:00');
+    assert.equal(toTheMinute('2026-12-02T09:00:41+00:00'), '2026-12-02T09:00+00:00');
+    assert.equal(toTheMinute('yesterday'), 'yesterday');
     assert.equal(w2, `not scanned · ${NO_ENDPOINT} · active, no heartbeat`);
-    assert.equal(w3, 'did not answer · tcp://10.0.0.7:2375 · down, last heartbeat 2026-12-01T09:00:00Z');
+    assert.equal(w3, 'did not answer · tcp://10.0.0.7:2375 · down, last heartbeat 2026-12-01T09:00Z');
   });
 
   it('shows an unreachable host its own error with its fixes, the others as usual', () => {

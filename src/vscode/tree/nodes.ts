@@ -65,8 +65,17 @@ export function hostDescription(snapshot: ScanSnapshot): string {
   if (r.docker.ok) parts.push(r.docker.value.daemon.name);
   if (scan.sameDaemonAs?.length) parts.push(`same Docker daemon as ${scan.sameDaemonAs.join(', ')}`);
   const sw = scan.host.swarm;
-  if (sw) parts.push(sw.lastHeartbeat ? `${sw.status}, last heartbeat ${sw.lastHeartbeat}` : `${sw.status}, no heartbeat`);
+  if (sw) parts.push(sw.lastHeartbeat ? `${sw.status}, last heartbeat ${toTheMinute(sw.lastHeartbeat)}` : `${sw.status}, no heartbeat`);
   return parts.join(' · ');
+}
+
+/**
+ * A heartbeat to the minute: the agents send one every few seconds, and a row that changed at
+ * each would refresh the tree (and close a menu opened on it) all the time.
+ */
+export function toTheMinute(timestamp: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2})(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(timestamp.trim());
+  return m ? `${m[1]}${m[4] ?? ''}` : timestamp;
 }
 
 export function makeSnapshot(result: ScanResult, target: ScanTarget, finishedAt = new Date()): ScanSnapshot {
