@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { DbReadError, ScanResult } from '../../core/model';
 import { describeDbTarget } from '../../core/config';
 import { resolveDockerEndpoint } from '../../core/dockerEndpoint';
-import { scanFleet, type FleetScan } from '../../core/fleet';
+import { MASTER_NAME, parseHostEndpoint, scanFleet, type FleetScan } from '../../core/fleet';
 import { endpointLabel, scan } from '../../core/scan';
 import { SerialRunner } from '../../core/serialRunner';
 import { TornReadHold } from '../../core/tornHold';
@@ -151,15 +151,28 @@ export class TopologyTreeModel extends Disposable {
     await Promise.resolve();
     const started = Date.now();
     try {
-      const target = await resolveScanTarget(this.secrets);
+      let target = await resolveScanTarget(this.secrets);
       await this._setNoDatabase(target.db.origin === 'none');
       await this._setDatabaseKind(target.db.kind);
       this.log.info(
         `scanning: database ${describeDbTarget(target.db)} (origin ${target.db.origin}), docker ${endpointLabel(target.options.dockerHost)}`,
       );
-      let result = await scan(target.options);
+      // In a swarm, decnet.fleet.endpoints may give the master another endpoint: that one is
+      // scanned (once), not decnet.docker.host as well.
+      const mappedMaster = readFleetEndpoints()[MASTER_NAME]?.trim();
+      const swarmTarget: ScanTarget = mappedMaster
+        ? { ...target, options: { ...target.options, dockerHost: parseHostEndpoint(mappedMaster, process.env) } }
+        : target;
+      let result = await scan(swarmTarget.options);
+      const swarm = result.db.ok && !!result.db.value.swarm?.hosts.length;
+      if (swarm) {
+        target = swarmTarget;
+      } else if (swarmTarget !== target) {
+        // No workers: the mapping is not used, the master is decnet.docker.host's.
+        result = await scan(target.options);
+      }
       let fresh: ScanSnapshot;
-      if (result.db.ok && result.db.value.swarm?.hosts.length) {
+      if (swarm) {
         // A DECNET swarm: the master and every worker, at once, each within its own timeout.
         const fleet = await this._scanFleet(target, result);
         result = fleet.hosts[0].result;
@@ -205,7 +218,9 @@ export class TopologyTreeModel extends Disposable {
   private async _scanFleet(target: ScanTarget, masterRead: ScanResult): Promise<FleetScan> {
     const dockerHost = target.options.dockerHost;
     const master = typeof dockerHost === 'string' ? resolveDockerEndpoint({ setting: dockerHost, env: process.env }) : dockerHost;
-    const fleet = await scanFleet({ db: target.db, master, mapping: readFleetEndpoints(), timeoutMs: readFleetTimeoutMs(), masterRead });
+    // The master's own entry is applied already (target): the listing just made is reused.
+    const mapping = Object.fromEntries(Object.entries(readFleetEndpoints()).filter(([name]) => name !== MASTER_NAME));
+    const fleet = await scanFleet({ db: target.db, master, mapping, timeoutMs: readFleetTimeoutMs(), masterRead });
     for (const h of fleet.hosts) {
       const r = h.result;
       this.log.info(
