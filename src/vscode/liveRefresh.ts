@@ -5,6 +5,7 @@
 // into the database all the time); shown again, the view is refreshed once. In a DECNET swarm the
 // events of every host whose daemon answered are watched as well.
 import * as vscode from 'vscode';
+import type { DockerEndpoint } from '../core/dockerEndpoint';
 import { endpointLabel } from '../core/scan';
 import { TopologyWatcher, type ChangeReason, type ConnectionState } from '../core/watch';
 import { FullSettings } from './constants';
@@ -33,10 +34,12 @@ function describeReasons(reasons: ChangeReason[]): string {
 }
 
 export class LiveRefresh extends Disposable {
-  /** The master's watcher (Docker events, the database file, the poll), then one per swarm host reached. */
-  private watchers: TopologyWatcher[] = [];
-  /** What the running watchers watch: restarted when the scanned target, the hosts or the poll change. */
+  /** The master's watcher: Docker events, the database file, the poll. */
+  private watcher: TopologyWatcher | undefined;
+  /** What it watches: restarted when the scanned target or the poll changes. */
   private watching = '';
+  /** In a swarm, one watcher per endpoint of the other hosts that answered the last scan. */
+  private readonly hostWatchers = new Map<string, TopologyWatcher>();
   private wasHidden = false;
 
   constructor(
@@ -72,48 +75,74 @@ export class LiveRefresh extends Disposable {
     if (!target) return; // The first scan has not finished: started when it has.
     const dbPath = visible && target.db.kind === 'sqlite' ? target.db.path : undefined;
     const poll = readPollSeconds();
-    // In a swarm, every other host whose daemon answered the last scan: its events too (a host
-    // that did not answer is scanned again at every refresh, and watched once it answers).
     const master = endpointLabel(target.options.dockerHost);
-    const hosts = (snapshot.fleet ?? [])
-      .filter((h) => h.result.docker.ok && h.host?.host.endpoint && endpointLabel(h.host.host.endpoint) !== master)
-      .map((h) => ({ name: h.host!.host.ref.name, endpoint: h.host!.host.endpoint! }));
-    const key = JSON.stringify([master, dbPath ?? null, poll, hosts.map((h) => [h.name, endpointLabel(h.endpoint)])]);
-    if (this.watchers.length && key === this.watching) return;
-    this.stop(visible ? 'target changed or view shown' : 'view hidden');
-    const watchLog = { debug: (m: string) => this.log.debug(m), info: (m: string) => this.log.info(m), warn: (m: string) => this.log.warn(m) };
-    this.watchers = [
-      new TopologyWatcher({ dockerHost: target.options.dockerHost, dbPath, pollIntervalMs: poll * 1000, log: watchLog }),
-      ...hosts.map((h) => new TopologyWatcher({ dockerHost: h.endpoint, dbPath: undefined, log: watchLog })),
-    ];
-    this.watchers.forEach((watcher, i) => {
-      const host = i === 0 ? undefined : hosts[i - 1].name;
-      let last: ConnectionState = 'idle';
-      watcher.onChanged((reasons) => {
-        this.log.debug(`refresh: ${host ? `host ${host}: ` : ''}${describeReasons(reasons)}`);
-        void this.model.refresh();
-      });
-      watcher.onConnectionChanged((state) => {
-        // The daemon went away: show it now rather than at the next signal.
-        if (last === 'connected' && state === 'disconnected') void this.model.refresh();
-        last = state;
-      });
+    const key = JSON.stringify([master, dbPath ?? null, poll]);
+    if (!this.watcher || key !== this.watching) {
+      this.stopMaster(visible ? 'target changed or view shown' : 'view hidden');
+      this.watcher = this.watch(target.options.dockerHost, dbPath, poll, undefined);
+      this.watching = key;
+      this.log.info(
+        `live refresh on: Docker events at ${master}` +
+          `${dbPath ? `, changes to ${dbPath} and its -wal` : ''}, ${poll ? `a poll every ${poll} s` : 'no poll'}` +
+          `${visible ? '' : ' (view hidden: for the status bar)'}`,
+      );
+    }
+    // In a swarm, every other host whose daemon answered the last scan: its events too (a host
+    // that did not answer is scanned again at every refresh, and watched once it answers). Only
+    // the hosts that changed are started or stopped.
+    const hosts = new Map<string, { name: string; endpoint: DockerEndpoint }>();
+    for (const h of snapshot.fleet ?? []) {
+      const endpoint = h.host?.host.endpoint;
+      if (!h.result.docker.ok || !endpoint || endpointLabel(endpoint) === master) continue;
+      // One watcher per endpoint, however many hosts share it.
+      const k = endpointLabel(endpoint);
+      if (!hosts.has(k)) hosts.set(k, { name: h.host!.host.ref.name, endpoint });
+    }
+    for (const [k, w] of this.hostWatchers) {
+      if (hosts.has(k)) continue;
+      w.dispose();
+      this.hostWatchers.delete(k);
+      this.log.info(`live refresh off at ${k}`);
+    }
+    for (const [k, h] of hosts) {
+      if (this.hostWatchers.has(k)) continue;
+      this.hostWatchers.set(k, this.watch(h.endpoint, undefined, 0, h.name));
+      this.log.info(`live refresh on for host ${h.name}: Docker events at ${endpointLabel(h.endpoint)}`);
+    }
+  }
+
+  private watch(dockerHost: string | DockerEndpoint, dbPath: string | undefined, poll: number, host: string | undefined): TopologyWatcher {
+    const watcher = new TopologyWatcher({
+      dockerHost,
+      dbPath,
+      pollIntervalMs: poll * 1000,
+      log: { debug: (m) => this.log.debug(m), info: (m) => this.log.info(m), warn: (m) => this.log.warn(m) },
     });
-    this.watching = key;
-    for (const w of this.watchers) w.start();
-    this.log.info(
-      `live refresh on: Docker events at ${master}` +
-        (hosts.length ? ` and at ${hosts.map((h) => `${h.name} (${endpointLabel(h.endpoint)})`).join(', ')}` : '') +
-        `${dbPath ? `, changes to ${dbPath} and its -wal` : ''}, ${poll ? `a poll every ${poll} s` : 'no poll'}` +
-        `${visible ? '' : ' (view hidden: for the status bar)'}`,
-    );
+    let last: ConnectionState = 'idle';
+    watcher.onChanged((reasons) => {
+      this.log.debug(`refresh: ${host ? `host ${host}: ` : ''}${describeReasons(reasons)}`);
+      void this.model.refresh();
+    });
+    watcher.onConnectionChanged((state) => {
+      // The daemon went away: show it now rather than at the next signal.
+      if (last === 'connected' && state === 'disconnected') void this.model.refresh();
+      last = state;
+    });
+    watcher.start();
+    return watcher;
+  }
+
+  private stopMaster(why: string): void {
+    if (!this.watcher) return;
+    this.watcher.dispose();
+    this.watcher = undefined;
+    this.watching = '';
+    this.log.info(`live refresh off (${why})`);
   }
 
   private stop(why: string): void {
-    if (!this.watchers.length) return;
-    for (const w of this.watchers) w.dispose();
-    this.watchers = [];
-    this.watching = '';
-    this.log.info(`live refresh off (${why})`);
+    this.stopMaster(why);
+    for (const w of this.hostWatchers.values()) w.dispose();
+    this.hostWatchers.clear();
   }
 }
