@@ -205,10 +205,18 @@ export class RemovalFlow {
       case 'refused':
         this.refuse(outcome.message, firstRead);
         return;
-      case 'nothing':
-        this.log.info(outcome.message);
-        void vscode.window.showInformationMessage(outcome.message);
+      case 'nothing': {
+        // In a swarm the status bar sums every host: say where the orphans it counts are.
+        const elsewhere = (this.model.snapshot?.fleet ?? [])
+          .filter((h) => h.result.dockerEndpoint !== firstRead?.dockerEndpoint && h.result.orphanPrefixes.length)
+          .map((h) => `${h.host?.host.ref.name ?? '?'} (${h.result.orphanPrefixes.length})`);
+        const message = elsewhere.length
+          ? `${outcome.message} Other hosts of the swarm have orphans: ${elsewhere.join(', ')}; use Reap All Orphans… on their Orphans row.`
+          : outcome.message;
+        this.log.info(message);
+        void vscode.window.showInformationMessage(message);
         return;
+      }
       case 'cancelled':
       case 'planned':
         this.log.info(`cancelled; nothing removed${outcome.plan ? ` (${outcome.plan.prefixes.join(', ')})` : ''}`);
