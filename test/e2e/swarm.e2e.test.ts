@@ -160,6 +160,23 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
     await session.screenshot(join(SCREENSHOTS, 'swarm.png'));
   });
 
+  await step("Find Subnet Overlaps looks at every host that answered, and reveals the network under its host", async () => {
+    await session.runCommand('DECNET: Find Subnet Overlaps...');
+    await session.answerInput(SUBNETS.w1Live);
+    const network = `decnet_t_${A.prefix}_dmz`;
+    const pick = await session.waitForQuickInput(new RegExp(network));
+    assert.match(pick.title, /on the hosts of the swarm/);
+    assert.ok(pick.rows.some((r) => r.includes(`Host ${W1.name}: wanted by no topology`)), `the pick names the host: ${JSON.stringify(pick.rows)}`);
+    await session.pickQuickInputRow(network);
+    await waitFor(`${network} to be revealed`, async () => (await session.readTree()).some((r) => r.label === network), 20_000);
+    // On no host: the answer says which hosts were looked at, and which were not.
+    await session.runCommand('DECNET: Find Subnet Overlaps...');
+    await session.answerInput('198.18.199.0/24');
+    const none = await session.waitForQuickInput(/No Docker network's pool overlaps/);
+    assert.match(none.message, new RegExp(`on any host of the swarm \\(master, ${W1.name}\\); not scanned: ${W2.name}, ${W3.name}`));
+    await session.page.keyboard.press('Escape');
+  });
+
   await step('Force Remove Orphan Group… on a worker names that host, its endpoint and daemon id, and removes it there only', async () => {
     await session.pickContextMenuItem(O.prefix, REMOVE_ITEM);
     const dialog = await session.readDialog(30_000);

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { dbForHost } from '../../core/fleet';
 import { findOverlapsWith, parseCidr, type QueryMatch } from '../../core/overlaps';
 import { Fixes, fixesFor, showErrorWithOutput } from '../notify';
 import type { Services } from '../services';
@@ -54,30 +55,52 @@ async function findOnce(services: Services, input: string): Promise<string | und
     showErrorWithOutput(services.log, 'Scanning DECNET and Docker failed.', [Fixes.retry]);
     return undefined;
   }
-  const { result } = snapshot;
-  if (!result.docker.ok) {
-    showErrorWithOutput(services.log, `Cannot connect to Docker at ${result.docker.error.endpoint}: ${result.docker.error.message}`, fixesFor(result));
+  // In a swarm, every host that answered: a Docker pool belongs to one daemon, so each host's
+  // networks are compared with the LANs of the topologies that belong there.
+  const hosts = snapshot.fleet && snapshot.fleet.length > 1 ? snapshot.fleet : [snapshot];
+  const answered = hosts.filter((h) => h.result.docker.ok);
+  if (!answered.length) {
+    const { result } = hosts[0];
+    if (!result.docker.ok) {
+      showErrorWithOutput(services.log, `Cannot connect to Docker at ${result.docker.error.endpoint}: ${result.docker.error.message}`, fixesFor(result));
+    }
     return undefined;
   }
-  const found = findOverlapsWith(query, result.docker.value, result.db.ok ? result.db.value : undefined);
-  log.info(
-    `${query.text}: ${found.matches.map((m) => `${m.network.name} (${m.owner.state})`).join(', ') || 'no network'}; ` +
-      `wanted by ${found.lans.map((l) => `${l.topology.name}/${l.lan.name}`).join(', ') || 'no LAN'}`,
-  );
-  const wantedBy = found.lans.map((l) => `topology ${l.topology.name} (${l.topology.status}), LAN ${l.lan.name}`);
-  if (!found.matches.length) {
+  const swarm = hosts.length > 1;
+  const perHost = answered.flatMap((h) => {
+    const r = h.result;
+    if (!r.docker.ok) return [];
+    const db = r.db.ok ? (h.host ? dbForHost(r.db.value, h.host.host.ref) : r.db.value) : undefined;
+    const found = findOverlapsWith(query, r.docker.value, db);
+    const name = h.host?.host.ref.name;
+    log.info(
+      `${query.text}${name ? ` on host ${name}` : ''}: ${found.matches.map((m) => `${m.network.name} (${m.owner.state})`).join(', ') || 'no network'}; ` +
+        `wanted by ${found.lans.map((l) => `${l.topology.name}/${l.lan.name}`).join(', ') || 'no LAN'}`,
+    );
+    const wantedBy = found.lans.map((l) => `topology ${l.topology.name} (${l.topology.status}), LAN ${l.lan.name}`);
+    return [{ name, endpoint: r.dockerEndpoint, found, wantedBy, dbOk: r.db.ok }];
+  });
+  const notScanned = hosts.filter((h) => !h.result.docker.ok).map((h) => h.host?.host.ref.name ?? '?');
+  if (!perHost.some((h) => h.found.matches.length)) {
+    const where = swarm ? `on any host of the swarm (${perHost.map((h) => h.name).join(', ')})${notScanned.length ? `; not scanned: ${notScanned.join(', ')}` : ''}` : `on ${perHost[0].endpoint}`;
+    const wantedBy = [...new Set(perHost.flatMap((h) => h.wantedBy))];
     const wanted = wantedBy.length ? ` It is wanted by ${wantedBy.join('; ')}.` : '';
-    return `No Docker network's pool overlaps ${query.text} on ${result.dockerEndpoint}.${wanted} Try another subnet, or Escape.`;
+    return `No Docker network's pool overlaps ${query.text} ${where}.${wanted} Try another subnet, or Escape.`;
   }
-  const unread = result.db.ok ? '' : ' (the DECNET database could not be read: DECNET networks are not classified)';
+  const unread = perHost.every((h) => h.dbOk) ? '' : ' (the DECNET database could not be read: DECNET networks are not classified)';
   type Item = vscode.QuickPickItem & { match?: QueryMatch };
   // Who wants the subnet stays in sight as a separator, whatever is typed to filter.
-  const items: Item[] = [
-    { label: wantedBy.length ? `Wanted by ${wantedBy.join('; ')}` : 'Wanted by no topology', kind: vscode.QuickPickItemKind.Separator },
-    ...found.matches.map((match): Item => ({ ...overlapPickItem(match), match })),
-  ];
+  const items: Item[] = perHost
+    .filter((h) => h.found.matches.length)
+    .flatMap((h) => [
+      {
+        label: `${h.name ? `Host ${h.name}: wanted` : 'Wanted'} by ${h.wantedBy.length ? h.wantedBy.join('; ') : 'no topology'}`,
+        kind: vscode.QuickPickItemKind.Separator,
+      },
+      ...h.found.matches.map((match): Item => ({ ...overlapPickItem(match), match })),
+    ]);
   const picked = await vscode.window.showQuickPick(items, {
-    title: `Networks whose pools overlap ${query.text}${unread}`,
+    title: `Networks whose pools overlap ${query.text}${swarm ? ' on the hosts of the swarm' : ''}${unread}`,
     placeHolder: 'Pick one to show it in the Topologies view',
     matchOnDescription: true,
     matchOnDetail: true,
