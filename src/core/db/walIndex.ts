@@ -87,22 +87,28 @@ export function walChecksum(
   let s2 = s[1];
   const abs = data.byteOffset + start;
   if (abs % 4 === 0 && (end - start) % 8 === 0) {
-    // Aligned: read 32-bit words straight from the memory (several times faster).
+    // Aligned: read 32-bit words straight from the memory, and add in 32-bit integers (`| 0`
+    // wraps as `>>> 0` does, modulo 2^32, and keeps V8 in integer arithmetic: several times
+    // faster); unsigned again at the end.
     const words = new Uint32Array(data.buffer, abs, (end - start) / 4);
     const n = words.length;
+    s1 |= 0;
+    s2 |= 0;
     if (bigEndian === !LITTLE_ENDIAN_HOST) {
       for (let i = 0; i < n; i += 2) {
-        s1 = (s1 + words[i] + s2) >>> 0;
-        s2 = (s2 + words[i + 1] + s1) >>> 0;
+        s1 = (s1 + words[i] + s2) | 0;
+        s2 = (s2 + words[i + 1] + s1) | 0;
       }
     } else {
       for (let i = 0; i < n; i += 2) {
         const a = words[i];
         const b = words[i + 1];
-        s1 = (s1 + (((a & 0xff) << 24) | ((a & 0xff00) << 8) | ((a >>> 8) & 0xff00) | (a >>> 24)) + s2) >>> 0;
-        s2 = (s2 + (((b & 0xff) << 24) | ((b & 0xff00) << 8) | ((b >>> 8) & 0xff00) | (b >>> 24)) + s1) >>> 0;
+        s1 = (s1 + (((a & 0xff) << 24) | ((a & 0xff00) << 8) | ((a >>> 8) & 0xff00) | (a >>> 24)) + s2) | 0;
+        s2 = (s2 + (((b & 0xff) << 24) | ((b & 0xff00) << 8) | ((b >>> 8) & 0xff00) | (b >>> 24)) + s1) | 0;
       }
     }
+    s1 >>>= 0;
+    s2 >>>= 0;
   } else if (bigEndian) {
     for (let i = start; i < end; i += 8) {
       s1 = (s1 + data.readUInt32BE(i) + s2) >>> 0;
@@ -353,8 +359,11 @@ interface CacheEntry {
    * A copy of the log's frames up to the last commit (file offsets 32 .. `state.committedEnd`),
    * for the most recently read logs when small enough: a log written in place (not grown) whose
    * frames up to that commit still hold exactly these bytes resumes instead of starting over.
+   * It is the start of `store`, where the frames were read to when they were validated.
    */
-  committed: Buffer[] | null;
+  committed: Buffer | null;
+  /** The memory `committed` lies in (reused by the next validation of the same log), or null. */
+  store: Buffer | null;
 }
 
 interface TailScan {
@@ -375,26 +384,27 @@ const MAX_CHUNK_BYTES = 1024 * 1024;
 const COPY_MAX_BYTES = 8 * 1024 * 1024;
 const COPY_MAX_LOGS = 2;
 
-function totalLength(parts: readonly Buffer[]): number {
-  return parts.reduce((n, b) => n + b.length, 0);
+/**
+ * A read buffer of at least `n` bytes (at most MAX_CHUNK_BYTES asked for), reused from one read to
+ * the next: memory touched before costs no page faults. Its bytes are used only between a read
+ * into it and the next await.
+ */
+let scratch: Buffer | null = null;
+function scratchBuffer(n: number): Buffer {
+  if (scratch === null || scratch.length < n) scratch = Buffer.allocUnsafe(Math.max(n, MAX_CHUNK_BYTES));
+  return scratch.subarray(0, n);
 }
 
-/** True when the file holds the bytes of `parts`, one after the other, from `position` on. */
-function holdsBytes(fd: number, parts: readonly Buffer[], position: number): { same: boolean; bytesRead: number } {
+/** True when the file holds the bytes of `part` from `position` on. */
+function holdsBytes(fd: number, part: Buffer, position: number): { same: boolean; bytesRead: number } {
   let bytesRead = 0;
-  let scratch = Buffer.alloc(0);
-  let pos = position;
-  for (const part of parts) {
-    for (let off = 0; off < part.length; ) {
-      const n = Math.min(MAX_CHUNK_BYTES, part.length - off);
-      if (scratch.length < n) scratch = Buffer.allocUnsafe(Math.min(MAX_CHUNK_BYTES, Math.max(n, totalLength(parts))));
-      const want = scratch.subarray(0, n);
-      const got = preadFully(fd, want, pos);
-      bytesRead += got;
-      if (got < n || !want.equals(part.subarray(off, off + n))) return { same: false, bytesRead };
-      off += n;
-      pos += n;
-    }
+  for (let off = 0; off < part.length; ) {
+    const n = Math.min(MAX_CHUNK_BYTES, part.length - off);
+    const want = scratchBuffer(n);
+    const got = preadFully(fd, want, position + off);
+    bytesRead += got;
+    if (got < n || !want.equals(part.subarray(off, off + n))) return { same: false, bytesRead };
+    off += n;
   }
   return { same: true, bytesRead };
 }
@@ -459,7 +469,7 @@ export async function readWalFile(fd: number, size: number, dev: number, ino: nu
     // the bytes validated then; else it is validated again from the start.
     if (size > cached.size || (size === cached.size && mtimeMs === cached.mtimeMs)) {
       unchangedUpToCommit = true;
-    } else if (cached.committed !== null && totalLength(cached.committed) === cached.state.committedEnd - WAL_HEADER_SIZE) {
+    } else if (cached.committed !== null && cached.committed.length === cached.state.committedEnd - WAL_HEADER_SIZE) {
       const r = holdsBytes(fd, cached.committed, WAL_HEADER_SIZE);
       bytesRead += r.bytesRead;
       unchangedUpToCommit = r.same;
@@ -488,30 +498,37 @@ export async function readWalFile(fd: number, size: number, dev: number, ino: nu
   }
   if (v === null) v = WalValidator.fromHeader(header);
 
-  // The bytes validated now, from `fedFrom` on (to keep a copy of the committed frames).
+  // Where the frames validated now are read to. When the whole log fits in COPY_MAX_BYTES: into
+  // `store`, which then holds the file from offset 32 on (see CacheEntry.committed), after the
+  // committed frames kept by the last read when it resumes (the start of `store` already).
   const fedFrom = v.nextOffset;
-  const base = resumed ? (cached?.committed ?? null) : [];
-  let fed: Buffer[] | null = base !== null ? [] : null;
-  let fedBytes = base !== null ? totalLength(base) : 0;
+  const room = size - WAL_HEADER_SIZE;
+  const base = resumed ? (cached?.committed ?? null) : null;
+  let store: Buffer | null = null;
+  if (v.open && room > 0 && room <= COPY_MAX_BYTES && (!resumed || (base !== null && base.length === fedFrom - WAL_HEADER_SIZE))) {
+    // The memory of the last validation of this path is reused (touched before: no page faults);
+    // it is taken from its entry, whose copy stays usable only when this one extends it.
+    const old = cached?.store ?? null;
+    if (cached) {
+      cached.store = null;
+      if (!resumed) cached.committed = null;
+    }
+    store = old !== null && old.length >= room ? old : Buffer.allocUnsafe(Math.min(COPY_MAX_BYTES, room + (room >> 1)));
+    if (base !== null && !(base.buffer === store.buffer && base.byteOffset === store.byteOffset)) base.copy(store, 0);
+  }
   if (v.open) {
     const frameSize = v.frameSize;
     // Start with one frame (a stale tail usually ends at its first frame), then grow.
     let framesPerChunk = 1;
     const maxFrames = Math.max(1, Math.floor(MAX_CHUNK_BYTES / frameSize));
     let sinceYield = 0;
-    let chunk = Buffer.allocUnsafe(frameSize * Math.min(maxFrames, 16));
     while (v.open && v.nextOffset + frameSize <= size) {
       const whole = Math.floor((size - v.nextOffset) / frameSize);
       const n = Math.min(framesPerChunk, whole);
-      if (chunk.length < n * frameSize) chunk = Buffer.allocUnsafe(n * frameSize);
-      const want = chunk.subarray(0, n * frameSize);
+      const at = v.nextOffset - WAL_HEADER_SIZE;
+      const want = store !== null ? store.subarray(at, at + n * frameSize) : scratchBuffer(n * frameSize);
       const got = preadFully(fd, want, v.nextOffset);
       bytesRead += got;
-      if (fed !== null) {
-        fedBytes += got;
-        if (fedBytes <= COPY_MAX_BYTES) fed.push(Buffer.from(want.subarray(0, got)));
-        else fed = null;
-      }
       v.feed(want.subarray(0, got));
       if (got < want.length) break; // the file shrank while it was read: the caller sees a torn read
       framesPerChunk = Math.min(maxFrames, framesPerChunk * 4);
@@ -538,11 +555,10 @@ export async function readWalFile(fd: number, size: number, dev: number, ino: nu
     const { frameSize } = v;
     const { salt1, salt2 } = v.state(size);
     const maxFrames = Math.max(1, Math.floor(MAX_CHUNK_BYTES / frameSize));
-    const chunk = Buffer.allocUnsafe(frameSize * Math.min(maxFrames, Math.floor((size - v.stoppedAt) / frameSize) || 1));
     let sinceYield = 0;
     for (let pos = v.stoppedAt + frameSize; pos + frameSize <= size; ) {
-      const n = Math.min(Math.floor(chunk.length / frameSize), Math.floor((size - pos) / frameSize));
-      const want = chunk.subarray(0, n * frameSize);
+      const n = Math.min(maxFrames, Math.floor((size - pos) / frameSize));
+      const want = scratchBuffer(n * frameSize);
       const got = preadFully(fd, want, pos);
       bytesRead += got;
       const at = findCommitFrame(want.subarray(0, got), pos, frameSize, salt1, salt2);
@@ -562,25 +578,16 @@ export async function readWalFile(fd: number, size: number, dev: number, ino: nu
   const state = v.state(size, later);
   if (tail !== null) tail.later = later;
   if (state.headerProblem === null) {
-    let committed: Buffer[] | null = null;
-    const keep = state.committedEnd - WAL_HEADER_SIZE;
-    if (fed !== null && base !== null && totalLength(base) === fedFrom - WAL_HEADER_SIZE && fedBytes >= keep) {
-      // The bytes up to the last commit: what was kept, then what was validated now, cut there.
-      committed = [];
-      let n = 0;
-      for (const part of [...base, ...fed]) {
-        if (n >= keep) break;
-        const b = part.subarray(0, Math.min(part.length, keep - n));
-        committed.push(b);
-        n += b.length;
-      }
-      if (committed.length > 64) committed = [Buffer.concat(committed)];
-    }
+    // The bytes up to the last commit: what was kept, then what was validated now, cut there.
+    const committed = store !== null ? store.subarray(0, state.committedEnd - WAL_HEADER_SIZE) : null;
     walCache.delete(key);
-    walCache.set(key, { dev, ino, size, mtimeMs, state, tail, committed });
+    walCache.set(key, { dev, ino, size, mtimeMs, state, tail, committed, store });
     while (walCache.size > WAL_CACHE_MAX) walCache.delete(walCache.keys().next().value as string);
     // Copies only for the logs read last.
-    [...walCache.values()].slice(0, -COPY_MAX_LOGS).forEach((e) => (e.committed = null));
+    [...walCache.values()].slice(0, -COPY_MAX_LOGS).forEach((e) => {
+      e.committed = null;
+      e.store = null;
+    });
   }
   return { state, resumed, framesChecked: v.framesChecked, bytesRead };
 }
