@@ -260,6 +260,16 @@ function queryDecnet(q: ImageQuery, dbPath: string): DecnetRows {
   return { topologies, lans, integrityCheckMs, swarm };
 }
 
+/** A copy of what a read found that shares no object with it (a kept answer is given out again). */
+function copyRows(r: DecnetRows): DecnetRows {
+  return {
+    topologies: r.topologies.map((t) => ({ ...t })),
+    lans: r.lans.map((l) => ({ ...l })),
+    integrityCheckMs: r.integrityCheckMs,
+    swarm: r.swarm && { ...r.swarm, hosts: r.swarm.hosts.map((h) => ({ ...h })), targetHost: { ...r.swarm.targetHost } },
+  };
+}
+
 /**
  * Forgets what earlier reads kept (the open connection with its pages and parsed schema, the
  * pages read, the -wal validations): the next read starts from nothing. For tests and benchmarks.
@@ -341,7 +351,7 @@ async function readAttempt(
     // queryImage judges, after its last page read, whether the files changed meanwhile (torn).
     let result;
     try {
-      result = queryImage(SQL, snapshot, (q) => queryDecnet(q, dbPath));
+      result = queryImage(SQL, snapshot, (q) => queryDecnet(q, dbPath), { key: 'decnet-rows', copy: copyRows });
     } catch (e) {
       // Pages read while the files changed can look damaged: that is a torn read, retried.
       if (e instanceof DbReadError && e.kind === 'torn') throw e;
@@ -354,8 +364,9 @@ async function readAttempt(
     }
     stats.schemaReused = result.schemaReused;
     stats.pagesReused = result.pagesReused;
-    stats.integrityChecked = result.value.integrityCheckMs !== null;
-    stats.integrityCheckMs = result.value.integrityCheckMs ?? 0;
+    stats.resultReused = result.resultReused;
+    stats.integrityChecked = !result.resultReused && result.value.integrityCheckMs !== null;
+    stats.integrityCheckMs = stats.integrityChecked ? (result.value.integrityCheckMs ?? 0) : 0;
     return {
       source: `sqlite: ${dbPath}`,
       topologies: result.value.topologies,

@@ -102,6 +102,12 @@ export interface ReadStats {
    */
   integrityChecked: boolean;
   integrityCheckMs: number;
+  /**
+   * True when the answer is the last read's: every byte it was computed from (the pages SQLite
+   * read for it, page 1, a page count no smaller) is the same in this snapshot, compared page by
+   * page; no statement ran (a commit of other tables, such as `logs` rows).
+   */
+  resultReused: boolean;
   /** Attempts made (a torn read is retried). */
   attempts: number;
   /**
@@ -138,6 +144,7 @@ export function newReadStats(): ReadStats {
     pagesReused: false,
     integrityChecked: false,
     integrityCheckMs: 0,
+    resultReused: false,
     attempts: 0,
     framesAppendedDuringRead: 0,
     logRestartedDuringRead: false,
