@@ -383,6 +383,8 @@ const MAX_CHUNK_BYTES = 1024 * 1024;
 /** A log's committed frames are kept (see `CacheEntry.committed`) up to this size, for this many logs. */
 const COPY_MAX_BYTES = 8 * 1024 * 1024;
 const COPY_MAX_LOGS = 2;
+/** How many times a log found written ahead of where it ended is validated again from its last commit. */
+const WRITTEN_AHEAD_ROUNDS = 3;
 
 /**
  * A read buffer of at least `n` bytes (at most MAX_CHUNK_BYTES asked for), reused from one read to
@@ -443,9 +445,21 @@ export function clearWalCache(): void {
 /**
  * Validates the -wal open on `fd` (`size` bytes, identified by `dev`/`ino`), resuming from the
  * state remembered for `key` when the log is the same generation and only grew. Reads it in
- * bounded chunks. Throws the fs errors of reading.
+ * bounded chunks. A log found with a commit of its own past the frame where it ended is
+ * validated again from its last commit (a few times, while that frame moves): a writer appending
+ * while it was read leaves that picture (a frame read before the writer finished it, the commits
+ * after it written before the scan reached them), damage does not move. Throws the fs errors of
+ * reading.
  */
-export async function readWalFile(fd: number, size: number, dev: number, ino: number, key: string): Promise<WalReadInfo> {
+export async function readWalFile(
+  fd: number,
+  size: number,
+  dev: number,
+  ino: number,
+  key: string,
+  /** For tests only: called after each validation of the frames, before the scan past where the log ended. */
+  onValidated?: (round: number) => void,
+): Promise<WalReadInfo> {
   let bytesRead = 0;
   const header = Buffer.alloc(Math.min(size, WAL_HEADER_SIZE));
   bytesRead += preadFully(fd, header, 0);
@@ -516,64 +530,81 @@ export async function readWalFile(fd: number, size: number, dev: number, ino: nu
     store = old !== null && old.length >= room ? old : Buffer.allocUnsafe(Math.min(COPY_MAX_BYTES, room + (room >> 1)));
     if (base !== null && !(base.buffer === store.buffer && base.byteOffset === store.byteOffset)) base.copy(store, 0);
   }
-  if (v.open) {
-    const frameSize = v.frameSize;
-    // Start with one frame (a stale tail usually ends at its first frame), then grow.
-    let framesPerChunk = 1;
-    const maxFrames = Math.max(1, Math.floor(MAX_CHUNK_BYTES / frameSize));
-    let sinceYield = 0;
-    while (v.open && v.nextOffset + frameSize <= size) {
-      const whole = Math.floor((size - v.nextOffset) / frameSize);
-      const n = Math.min(framesPerChunk, whole);
-      const at = v.nextOffset - WAL_HEADER_SIZE;
-      const want = store !== null ? store.subarray(at, at + n * frameSize) : scratchBuffer(n * frameSize);
-      const got = preadFully(fd, want, v.nextOffset);
-      bytesRead += got;
-      v.feed(want.subarray(0, got));
-      if (got < want.length) break; // the file shrank while it was read: the caller sees a torn read
-      framesPerChunk = Math.min(maxFrames, framesPerChunk * 4);
-      sinceYield += got;
-      if (sinceYield >= YIELD_EVERY_BYTES) {
-        sinceYield = 0;
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-    }
-  }
   let later = 0;
   let tail: TailScan | null = null;
-  if (v.stoppedAt >= 0) {
-    const st = fs.fstatSync(fd);
-    tail = { stop: v.stoppedAt, size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, later: 0 };
-  }
+  let framesChecked = 0;
+  let lastStop = -1;
+  let lastLater = 0;
   const t = cached && cached.dev === dev && cached.ino === ino ? cached.tail : null;
-  if (tail !== null && t && t.stop === tail.stop && t.size === tail.size && t.mtimeMs === tail.mtimeMs && t.ctimeMs === tail.ctimeMs) {
-    // The same version of the file, stopped at the same frame: the scan below found this already.
-    later = tail.later = t.later;
-  } else if (tail !== null) {
-    // The log ended at a whole frame: look for commit frames of the same log past it (frame
-    // headers only, in bounded chunks), which only damage in the middle of the log leaves.
-    const { frameSize } = v;
-    const { salt1, salt2 } = v.state(size);
-    const maxFrames = Math.max(1, Math.floor(MAX_CHUNK_BYTES / frameSize));
-    let sinceYield = 0;
-    for (let pos = v.stoppedAt + frameSize; pos + frameSize <= size; ) {
-      const n = Math.min(maxFrames, Math.floor((size - pos) / frameSize));
-      const want = scratchBuffer(n * frameSize);
-      const got = preadFully(fd, want, pos);
-      bytesRead += got;
-      const at = findCommitFrame(want.subarray(0, got), pos, frameSize, salt1, salt2);
-      if (at >= 0) {
-        later = frameNumber(at, frameSize);
-        break;
-      }
-      if (got < want.length) break; // the file shrank while it was read: the caller sees a torn read
-      pos += got;
-      sinceYield += got;
-      if (sinceYield >= YIELD_EVERY_BYTES) {
-        sinceYield = 0;
-        await new Promise<void>((resolve) => setImmediate(resolve));
+  for (let round = 0; ; round++) {
+    if (v.open) {
+      const frameSize = v.frameSize;
+      // Start with one frame (a stale tail usually ends at its first frame), then grow.
+      let framesPerChunk = 1;
+      const maxFrames = Math.max(1, Math.floor(MAX_CHUNK_BYTES / frameSize));
+      let sinceYield = 0;
+      while (v.open && v.nextOffset + frameSize <= size) {
+        const whole = Math.floor((size - v.nextOffset) / frameSize);
+        const n = Math.min(framesPerChunk, whole);
+        const at = v.nextOffset - WAL_HEADER_SIZE;
+        const want = store !== null ? store.subarray(at, at + n * frameSize) : scratchBuffer(n * frameSize);
+        const got = preadFully(fd, want, v.nextOffset);
+        bytesRead += got;
+        v.feed(want.subarray(0, got));
+        if (got < want.length) break; // the file shrank while it was read: the caller sees a torn read
+        framesPerChunk = Math.min(maxFrames, framesPerChunk * 4);
+        sinceYield += got;
+        if (sinceYield >= YIELD_EVERY_BYTES) {
+          sinceYield = 0;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
       }
     }
+    onValidated?.(round);
+    if (v.stoppedAt >= 0) {
+      const st = fs.fstatSync(fd);
+      tail = { stop: v.stoppedAt, size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, later: 0 };
+    }
+    if (tail !== null && t && t.stop === tail.stop && t.size === tail.size && t.mtimeMs === tail.mtimeMs && t.ctimeMs === tail.ctimeMs) {
+      // The same version of the file, stopped at the same frame: the scan below found this already.
+      later = tail.later = t.later;
+    } else if (tail !== null) {
+      // The log ended at a whole frame: look for commit frames of the same log past it (frame
+      // headers only, in bounded chunks), which only damage in the middle of the log leaves.
+      const { frameSize } = v;
+      const { salt1, salt2 } = v.state(size);
+      const maxFrames = Math.max(1, Math.floor(MAX_CHUNK_BYTES / frameSize));
+      let sinceYield = 0;
+      for (let pos = v.stoppedAt + frameSize; pos + frameSize <= size; ) {
+        const n = Math.min(maxFrames, Math.floor((size - pos) / frameSize));
+        const want = scratchBuffer(n * frameSize);
+        const got = preadFully(fd, want, pos);
+        bytesRead += got;
+        const at = findCommitFrame(want.subarray(0, got), pos, frameSize, salt1, salt2);
+        if (at >= 0) {
+          later = frameNumber(at, frameSize);
+          break;
+        }
+        if (got < want.length) break; // the file shrank while it was read: the caller sees a torn read
+        pos += got;
+        sinceYield += got;
+        if (sinceYield >= YIELD_EVERY_BYTES) {
+          sinceYield = 0;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      }
+    }
+    framesChecked += v.framesChecked;
+    if (later === 0 || round >= WRITTEN_AHEAD_ROUNDS || tail === null || (tail.stop === lastStop && later === lastLater)) break;
+    lastStop = tail.stop;
+    lastLater = later;
+    // A commit of the same log past the frame where it ended: damage in its middle, or a log
+    // being written while it was read (a frame read before the writer finished it, the commits
+    // after it written before the scan reached them). Validated again from its last commit: a
+    // writer's frames are whole now, damage stays where it is.
+    v = WalValidator.resume(v.state(size));
+    later = 0;
+    tail = null;
   }
   const state = v.state(size, later);
   if (tail !== null) tail.later = later;
@@ -589,5 +620,5 @@ export async function readWalFile(fd: number, size: number, dev: number, ino: nu
       e.store = null;
     });
   }
-  return { state, resumed, framesChecked: v.framesChecked, bytesRead };
+  return { state, resumed, framesChecked, bytesRead };
 }
