@@ -256,7 +256,14 @@ function queryDecnet(q: ImageQuery, dbPath: string): DecnetRows {
     throw new DbReadError('corrupt', `${dbPath} is damaged: count(*) of "lans" is ${lcount} but ${lans.length} rows were read`, dbPath);
   }
   // The swarm (workers, where topologies are pinned), in the same snapshot: see swarm.ts.
-  const swarm = querySqliteSwarm((sql) => q.all(sql), facts.tables, dbPath, checked, (k, f) => q.memo(k, f));
+  // Its own check, run again whenever a page it read changed (a heartbeat), whatever the others do.
+  const swarm = querySqliteSwarm(
+    (sql) => q.all(sql),
+    facts.tables,
+    dbPath,
+    (run) => void q.once('swarm-structure', run),
+    (k, f) => q.memo(k, f),
+  );
   return { topologies, lans, integrityCheckMs, swarm };
 }
 
