@@ -125,6 +125,90 @@ export function walChecksum(
   return s;
 }
 
+/**
+ * The checksum is linear: after the 2-word pair (a, b), (s1, s2) is (s1 + s2 + a, s1 + 2·s2 + a + b),
+ * modulo 2^32. So the checksum after a frame is M^k applied to the one before it, plus what the
+ * frame alone adds from (0, 0) (k: its pairs, M = [[1, 1], [1, 2]]). What each frame adds depends
+ * on its bytes only: several frames are summed at once, in independent chains that the CPU runs
+ * side by side, then chained with M^k (about twice as fast as one chain).
+ */
+const framePowers = new Map<number, Int32Array>();
+function framePower(pairs: number): Int32Array {
+  let p = framePowers.get(pairs);
+  if (p === undefined) {
+    // M^pairs, by repeated squaring, modulo 2^32 (Math.imul wraps).
+    const mul = (x: Int32Array, y: Int32Array): Int32Array =>
+      Int32Array.of(
+        (Math.imul(x[0], y[0]) + Math.imul(x[1], y[2])) | 0,
+        (Math.imul(x[0], y[1]) + Math.imul(x[1], y[3])) | 0,
+        (Math.imul(x[2], y[0]) + Math.imul(x[3], y[2])) | 0,
+        (Math.imul(x[2], y[1]) + Math.imul(x[3], y[3])) | 0,
+      );
+    let result: Int32Array = Int32Array.of(1, 0, 0, 1);
+    let base: Int32Array = Int32Array.of(1, 1, 1, 2);
+    for (let e = pairs; e > 0; e >>>= 1) {
+      if (e & 1) result = mul(result, base);
+      base = mul(base, base);
+    }
+    p = result;
+    framePowers.set(pairs, p);
+  }
+  return p;
+}
+
+/**
+ * What each of `count` (1..4) frames adds to the checksum from (0, 0), into `out` (two words per
+ * frame): its header's first 8 bytes, then its page. `words` are native-order 32-bit words (the
+ * log's byte order is the host's); frame k's header starts at word `first + k * frameWords`.
+ */
+function frameSums(words: Uint32Array, first: number, frameWords: number, count: number, out: Int32Array): void {
+  const end = frameWords; // the page: words 6 .. frameWords of each frame
+  if (count === 4) {
+    const a = first;
+    const b = a + frameWords;
+    const c = b + frameWords;
+    const d = c + frameWords;
+    let a1 = words[a] | 0;
+    let a2 = (words[a + 1] + a1) | 0;
+    let b1 = words[b] | 0;
+    let b2 = (words[b + 1] + b1) | 0;
+    let c1 = words[c] | 0;
+    let c2 = (words[c + 1] + c1) | 0;
+    let d1 = words[d] | 0;
+    let d2 = (words[d + 1] + d1) | 0;
+    for (let i = 6; i < end; i += 2) {
+      a1 = (a1 + words[a + i] + a2) | 0;
+      a2 = (a2 + words[a + i + 1] + a1) | 0;
+      b1 = (b1 + words[b + i] + b2) | 0;
+      b2 = (b2 + words[b + i + 1] + b1) | 0;
+      c1 = (c1 + words[c + i] + c2) | 0;
+      c2 = (c2 + words[c + i + 1] + c1) | 0;
+      d1 = (d1 + words[d + i] + d2) | 0;
+      d2 = (d2 + words[d + i + 1] + d1) | 0;
+    }
+    out[0] = a1;
+    out[1] = a2;
+    out[2] = b1;
+    out[3] = b2;
+    out[4] = c1;
+    out[5] = c2;
+    out[6] = d1;
+    out[7] = d2;
+    return;
+  }
+  for (let k = 0; k < count; k++) {
+    const f = first + k * frameWords;
+    let x1 = words[f] | 0;
+    let x2 = (words[f + 1] + x1) | 0;
+    for (let i = 6; i < end; i += 2) {
+      x1 = (x1 + words[f + i] + x2) | 0;
+      x2 = (x2 + words[f + i + 1] + x1) | 0;
+    }
+    out[2 * k] = x1;
+    out[2 * k + 1] = x2;
+  }
+}
+
 export function isValidPageSize(n: number): boolean {
   return n >= 512 && n <= 65536 && (n & (n - 1)) === 0;
 }
@@ -152,6 +236,8 @@ function unusable(headerProblem: string, pageSize = 0, bigEndian = false): WalSt
 /** Validates frames fed in file order; `state()` is the log as SQLite would use it so far. */
 export class WalValidator {
   private readonly s: [number, number];
+  /** What frames being checked add to the checksum (see frameSums). */
+  private readonly sums = new Int32Array(8);
   /** Committed pages; copied from the base state at the first new commit (copy on write). */
   private pageOffsets: Map<number, number> | null = null;
   private readonly pending: Array<[number, number]> = [];
@@ -208,6 +294,15 @@ export class WalValidator {
     const { salt1, salt2, bigEndianChecksums: bigEndian } = this.base;
     const frameSize = this.frameSize;
     const s = this.s;
+    // Native byte order and aligned words: several frames summed at once (see frameSums).
+    const fast = bigEndian === !LITTLE_ENDIAN_HOST && buf.byteOffset % 4 === 0 && frameSize % 8 === 0;
+    const words = fast ? new Uint32Array(buf.buffer, buf.byteOffset, Math.floor(buf.length / 4)) : null;
+    const frameWords = frameSize / 4;
+    const power = fast ? framePower(1 + (frameSize - WAL_FRAME_HEADER_SIZE) / 8) : null;
+    const sums = this.sums;
+    // Frames of the current group (summed at once) and the next one's index in it.
+    let groupSize = 0;
+    let inGroup = 0;
     let off = 0;
     for (; off + frameSize <= buf.length; off += frameSize) {
       const pgno = buf.readUInt32BE(off);
@@ -220,8 +315,21 @@ export class WalValidator {
       }
       const c0 = s[0];
       const c1 = s[1];
-      walChecksum(buf, off, off + 8, bigEndian, s);
-      walChecksum(buf, off + WAL_FRAME_HEADER_SIZE, off + frameSize, bigEndian, s);
+      if (words !== null && power !== null) {
+        if (inGroup === groupSize) {
+          groupSize = Math.min(4, Math.floor((buf.length - off) / frameSize));
+          inGroup = 0;
+          frameSums(words, off / 4, frameWords, groupSize, sums);
+        }
+        const k = 2 * inGroup++;
+        const x = s[0] | 0;
+        const y = s[1] | 0;
+        s[0] = (Math.imul(power[0], x) + Math.imul(power[1], y) + sums[k]) >>> 0;
+        s[1] = (Math.imul(power[2], x) + Math.imul(power[3], y) + sums[k + 1]) >>> 0;
+      } else {
+        walChecksum(buf, off, off + 8, bigEndian, s);
+        walChecksum(buf, off + WAL_FRAME_HEADER_SIZE, off + frameSize, bigEndian, s);
+      }
       this.framesChecked++;
       if (s[0] !== buf.readUInt32BE(off + 16) || s[1] !== buf.readUInt32BE(off + 20)) {
         s[0] = c0;
