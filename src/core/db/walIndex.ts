@@ -489,8 +489,8 @@ const WAL_CACHE_MAX = 8;
 const YIELD_EVERY_BYTES = 16 * 1024 * 1024;
 const MAX_CHUNK_BYTES = 1024 * 1024;
 /**
- * Frames are validated in reads of at most this much: checksummed while the bytes just read are
- * still in the CPU's cache (a quarter faster than 1 MiB reads on a 4 MiB log).
+ * Frames are validated, compared and scanned in reads of at most this much: used while the bytes
+ * just read are still in the CPU's cache (a quarter faster than 1 MiB reads on a 4 MiB log).
  */
 const VALIDATE_CHUNK_BYTES = 256 * 1024;
 /** A log's committed frames are kept (see `CacheEntry.committed`) up to this size, for this many logs. */
@@ -514,7 +514,7 @@ function scratchBuffer(n: number): Buffer {
 function holdsBytes(fd: number, part: Buffer, position: number): { same: boolean; bytesRead: number } {
   let bytesRead = 0;
   for (let off = 0; off < part.length; ) {
-    const n = Math.min(MAX_CHUNK_BYTES, part.length - off);
+    const n = Math.min(VALIDATE_CHUNK_BYTES, part.length - off);
     const want = scratchBuffer(n);
     const got = preadFully(fd, want, position + off);
     bytesRead += got;
@@ -686,7 +686,7 @@ export async function readWalFile(
       // headers only, in bounded chunks), which only damage in the middle of the log leaves.
       const { frameSize } = v;
       const { salt1, salt2 } = v.state(size);
-      const maxFrames = Math.max(1, Math.floor(MAX_CHUNK_BYTES / frameSize));
+      const maxFrames = Math.max(1, Math.floor(VALIDATE_CHUNK_BYTES / frameSize));
       let sinceYield = 0;
       for (let pos = v.stoppedAt + frameSize; pos + frameSize <= size; ) {
         const n = Math.min(maxFrames, Math.floor((size - pos) / frameSize));
