@@ -17,7 +17,9 @@
 // and only while every page of sqlite_master and the schema fields of page 1 are byte-for-byte
 // what they were when it was parsed (fingerprinted on every such read, else the connection is
 // reopened and the schema parsed again). A check (the structure check) that passed is not run
-// again while every page it read, page 1's header and the schema are byte-for-byte the same.
+// again while every page it read, page 1's header and the schema are byte-for-byte the same; and
+// a whole answer is given again, no statement run, while every page it was computed from is (see
+// ResultBytes).
 import { createHash } from 'node:crypto';
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import { DbReadError } from '../model';
