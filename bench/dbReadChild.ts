@@ -54,6 +54,8 @@ async function readPaged(path: string, fresh: boolean): Promise<Record<string, u
     pagesReused: stats.pagesReused,
     integrityChecked: stats.integrityChecked,
     integrityCheckMs: stats.integrityCheckMs,
+    resultReused: stats.resultReused,
+    attempts: stats.attempts,
   };
 }
 

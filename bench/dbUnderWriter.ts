@@ -18,6 +18,11 @@ interface Answer {
   topologies: number;
   lans: number;
   error?: string;
+  /** Ours only (see bench/dbReadChild.ts). */
+  attempts?: number;
+  walFramesChecked?: number;
+  pagesRead?: number;
+  resultReused?: boolean;
 }
 
 /** A whole-schema DECNET database (300 topologies, 2 LANs each, ~60 MB of logs), built once. */
@@ -132,6 +137,13 @@ export async function benchDbUnderWriter(opts: BenchOptions): Promise<Row[]> {
         log(
           `  ${label}: ${r.commitsPerSecond.toFixed(0)} commits/s; ours ${answered.length}/${reads} answered, ${right.length} identical, ` +
             `median ${fmtMs(mo)}; python ${nativeOk.length}/${reads}, median ${fmtMs(mn)}${errors.length ? `; errors: ${errors[0]}` : ''}`,
+        );
+        const retried = answered.filter((a) => (a.attempts ?? 1) > 1);
+        log(
+          `    ours per read (median): ${median(answered.map((a) => a.walFramesChecked ?? 0)).toFixed(0)} -wal frames checked, ` +
+            `${median(answered.map((a) => a.pagesRead ?? 0)).toFixed(0)} pages read; answer given again ${answered.filter((a) => a.resultReused).length}/${answered.length}; ` +
+            `retried ${retried.length}/${answered.length} (median ${fmtMs(median(retried.map((a) => a.ms)))} when retried, ` +
+            `${fmtMs(median(answered.filter((a) => (a.attempts ?? 1) === 1).map((a) => a.ms)))} when not)`,
         );
         rows.push({
           section: 'writer',

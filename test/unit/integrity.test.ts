@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { forgetCachedReads, readSqliteDb } from '../../src/core/db/sqlite';
 import { newReadStats } from '../../src/core/db/walSnapshot';
 import { DbReadError } from '../../src/core/model';
-import { damageTopologies, execInWal, insertTopologyRow, makeDecnetDb, tmpDir, topo, type Damage } from '../support/makeDb';
+import { damageTopologies, dbPages, execInWal, insertTopologyRow, makeDecnetDb, sqliteCli, tmpDir, topo, type Damage } from '../support/makeDb';
 
 const scratch: string[] = [];
 function dir(): string {
@@ -125,5 +125,44 @@ describe('when the check runs', () => {
     await refusedCorrupt(db);
     // A refused read keeps nothing: the next read checks again, and refuses again.
     await refusedCorrupt(db);
+  });
+});
+
+describe('the check of swarm_hosts', () => {
+  test('runs again when a page of swarm_hosts changed, even when topologies and lans did not', async () => {
+    forgetCachedReads();
+    const db = makeDecnetDb(dir(), { checkpointed: MANY, fullSchema: true });
+    // A worker, written into the main file (the sqlite3 command line checkpoints when it closes).
+    sqliteCli(
+      db,
+      "INSERT INTO swarm_hosts (uuid, name, address, agent_port, status, client_cert_fingerprint, cert_bundle_path, enrolled_at, use_ipvlan) VALUES ('host-uuid-1', 'worker-1', '10.0.0.9', 8765, 'active', 'fp', '/x', '2025-01-01', 0);",
+    );
+    const first = newReadStats();
+    const snap = await readSqliteDb(db, { stats: first });
+    assert.equal(first.integrityChecked, true);
+    assert.deepEqual(snap.swarm?.hosts.map((h) => h.name), ['worker-1']);
+    // Its uuid changed in the primary-key index only, in place, mtime put back: the rows read the
+    // same (the table is read without the index), SQLite's integrity check of swarm_hosts fails.
+    const layout = dbPages(db);
+    const index = Object.entries(layout.btrees).find(([name, b]) => b.table === 'swarm_hosts' && name !== 'swarm_hosts' && name.includes('autoindex'));
+    assert.ok(index, 'swarm_hosts has a primary-key index');
+    const page = index[1].pages[0];
+    const buf = Buffer.alloc(layout.pageSize);
+    const fd = fs.openSync(db, 'r+');
+    try {
+      fs.readSync(fd, buf, 0, layout.pageSize, (page - 1) * layout.pageSize);
+      const at = buf.indexOf('host-uuid-1');
+      assert.ok(at > 0, 'the uuid is on the index page');
+      buf.write('host-uuid-2', at);
+      const before = fs.fstatSync(fd);
+      fs.writeSync(fd, buf, 0, layout.pageSize, (page - 1) * layout.pageSize);
+      fs.futimesSync(fd, before.atime, before.mtime);
+    } finally {
+      fs.closeSync(fd);
+    }
+    const msg = await refusedCorrupt(db);
+    assert.match(msg, /integrity check of "swarm_hosts" failed/);
+    // The damage is real: SQLite's own check of the whole file finds it.
+    assert.match(sqliteCli(db, 'PRAGMA integrity_check;'), /swarm_hosts/);
   });
 });

@@ -17,7 +17,9 @@
 // and only while every page of sqlite_master and the schema fields of page 1 are byte-for-byte
 // what they were when it was parsed (fingerprinted on every such read, else the connection is
 // reopened and the schema parsed again). A check (the structure check) that passed is not run
-// again while every page it read, page 1's header and the schema are byte-for-byte the same.
+// again while every page it read, page 1's header and the schema are byte-for-byte the same; and
+// a whole answer is given again, no statement run, while every page it was computed from is (see
+// ResultBytes).
 import { createHash } from 'node:crypto';
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import { DbReadError } from '../model';
@@ -199,6 +201,26 @@ interface Connection {
   last: { version: string; page1: Buffer; counter: number; passed: ReadonlySet<string> } | null;
   /** Per check (`once`): the bytes it passed on, so that it is not run again on the same bytes. */
   checked: Map<string, CheckedBytes>;
+  /** The last read's answer and every byte it depended on (see ResultBytes), or null. */
+  result: ResultBytes | null;
+}
+
+/**
+ * The answer of a read that passed, and every byte it was computed from: each page SQLite was
+ * served in that read (SQLite had dropped its page cache at its start: a new change counter),
+ * each page compared for a check it skipped (see CheckedBytes), page 1 as the database held it,
+ * and the page count. SQLite computes every statement from those bytes alone, so a later read of
+ * a database holding the same bytes in all of them (a page count no smaller) gets the same answer
+ * (the same rows, the same checks passing) without running a statement: a commit of `logs` rows
+ * writes none of them. Any byte of them changed, and the read runs.
+ */
+interface ResultBytes {
+  /** Which query (`queryImage`'s `reuse.key`) gave it. */
+  key: string;
+  pageCount: number;
+  page1: Buffer;
+  pages: Map<number, Buffer>;
+  value: unknown;
 }
 
 /**
@@ -283,6 +305,11 @@ export interface ImageRun<T> {
   schemaReused: boolean;
   /** True when the database was unchanged since the last read, and SQLite kept the pages it had read. */
   pagesReused: boolean;
+  /**
+   * True when the answer is the last read's, every byte it was computed from being the same in
+   * this snapshot (see ResultBytes): no statement ran.
+   */
+  resultReused: boolean;
 }
 
 /**
@@ -294,11 +321,50 @@ const SCHEMA_WALK_SQL = 'SELECT count(*), sum(length(sql)), sum(rootpage) FROM s
 const HEADROOM_BYTES = 256 * 1024 * 1024;
 
 /**
+ * True when `snapshot` holds exactly `pages` (page number → bytes), read through the snapshot
+ * (so that its validity check covers them), runs of consecutive main-file pages in one call.
+ * Stops at the first page that differs.
+ */
+function holdsPages(snapshot: Snapshot, pages: ReadonlyMap<number, Buffer>): boolean {
+  const { pageSize } = snapshot;
+  const nums = [...pages.keys()].sort((a, b) => a - b);
+  const one = Buffer.allocUnsafe(pageSize);
+  let run: Buffer | null = null;
+  const onDisk = (n: number): boolean => !snapshot.isWalPage(n) && !snapshot.isKept(n);
+  for (let i = 0; i < nums.length; ) {
+    const n = nums[i];
+    let count = 1;
+    if (onDisk(n)) {
+      while (i + count < nums.length && count < MAX_RUN_PAGES && nums[i + count] === n + count && onDisk(n + count)) count++;
+    }
+    if (count > 1) {
+      run ??= Buffer.allocUnsafe(MAX_RUN_PAGES * pageSize);
+      snapshot.readRunInto(n, count, run);
+      for (let k = 0; k < count; k++) {
+        if (!run.subarray(k * pageSize, (k + 1) * pageSize).equals(pages.get(n + k)!)) return false;
+      }
+    } else if (!snapshot.readPageInto(n, one).equals(pages.get(n)!)) {
+      return false;
+    }
+    i += count;
+  }
+  return true;
+}
+
+/**
  * Runs `fn` against `snapshot` through sql.js. Throws what `fn` throws, or DbReadError when a
  * page could not be read (`torn`, `unreadable`) or was asked for outside the database (`corrupt`),
  * or when the files changed while it read (`torn`: `snapshot.changed()` after the last page read).
+ * With `reuse`, the answer of the last read that ran `fn` under that key is given again (a
+ * `copy`), without running any statement, when every byte it was computed from is the same in this
+ * snapshot (see ResultBytes); `fn` must then depend on nothing but what its statements return.
  */
-export function queryImage<T>(SQL: SqlJsStatic, snapshot: Snapshot, fn: (q: ImageQuery) => T): ImageRun<T> {
+export function queryImage<T>(
+  SQL: SqlJsStatic,
+  snapshot: Snapshot,
+  fn: (q: ImageQuery) => T,
+  reuse?: { key: string; copy: (value: T) => T },
+): ImageRun<T> {
   const { pageSize, pageCount, path: dbPath } = snapshot;
   const key = `${snapshot.file.dev}:${snapshot.file.ino}:${pageSize}:${dbPath}`;
   const needed = pageCount * pageSize;
@@ -371,6 +437,25 @@ export function queryImage<T>(SQL: SqlJsStatic, snapshot: Snapshot, fn: (q: Imag
     dropConnection();
     throw asDbError(e, dbPath);
   }
+  // The last read's answer, when every byte it was computed from is the same in this snapshot
+  // (not when nothing changed at all: SQLite then answers from the pages it kept, reading none).
+  const last = reused ? current!.last : null;
+  const sameVersion = last !== null && last.version === snapshot.version && last.page1.equals(raw);
+  const rec = reused && !sameVersion ? current!.result : null;
+  if (rec !== null && rec.key === reuse?.key && rec.pageCount <= pageCount && samePage1ForCheck(rec.page1, raw)) {
+    let holds: boolean;
+    try {
+      holds = holdsPages(snapshot, rec.pages);
+    } catch (e) {
+      throw asDbError(e, dbPath);
+    }
+    if (holds) {
+      // Every page compared is read: did the files change meanwhile (see walSnapshot.ts)?
+      if (snapshot.changed()) throw new DbReadError('torn', `${dbPath} changed while it was being read (DECNET is writing to it)`, dbPath);
+      return { value: reuse.copy(rec.value as T), schemaReused: true, pagesReused: false, resultReused: true };
+    }
+  }
+
   /**
    * What SQLite is given as page 1: rollback mode, the real page count, and a change counter.
    * A counter this connection has not seen makes SQLite drop its page cache and read every page
@@ -411,6 +496,7 @@ export function queryImage<T>(SQL: SqlJsStatic, snapshot: Snapshot, fn: (q: Imag
       statements: new Map(),
       last: null,
       checked: new Map(),
+      result: null,
     };
     current = conn;
     // Never write; keep up to 8 MiB of pages between reads (DECNET's tables are far smaller).
@@ -555,8 +641,15 @@ export function queryImage<T>(SQL: SqlJsStatic, snapshot: Snapshot, fn: (q: Imag
       throw torn;
     }
     c.last = { version: snapshot.version, page1: raw, counter, passed };
-    for (const [k, rec] of recorded) c.checked.set(k, rec);
-    return { value, schemaReused, pagesReused: unchanged };
+    for (const [k, r] of recorded) c.checked.set(k, r);
+    if (reuse !== undefined && !unchanged && served !== null) {
+      // SQLite dropped its page cache at the start of this read: every page it computed the
+      // answer from was served in this read; a check skipped depended on the pages compared.
+      const pages = new Map(served);
+      for (const [n, b] of compared) if (!pages.has(n)) pages.set(n, Buffer.from(b));
+      c.result = { key: reuse.key, pageCount, page1: raw, pages, value: reuse.copy(value) };
+    }
+    return { value, schemaReused, pagesReused: unchanged, resultReused: false };
   } catch (e) {
     if (e === torn) throw e;
     // Whatever SQLite made of a failed page read, or of a damaged file, this connection is not

@@ -256,8 +256,25 @@ function queryDecnet(q: ImageQuery, dbPath: string): DecnetRows {
     throw new DbReadError('corrupt', `${dbPath} is damaged: count(*) of "lans" is ${lcount} but ${lans.length} rows were read`, dbPath);
   }
   // The swarm (workers, where topologies are pinned), in the same snapshot: see swarm.ts.
-  const swarm = querySqliteSwarm((sql) => q.all(sql), facts.tables, dbPath, checked, (k, f) => q.memo(k, f));
+  // Its own check, run again whenever a page it read changed (a heartbeat), whatever the others do.
+  const swarm = querySqliteSwarm(
+    (sql) => q.all(sql),
+    facts.tables,
+    dbPath,
+    (run) => void q.once('swarm-structure', run),
+    (k, f) => q.memo(k, f),
+  );
   return { topologies, lans, integrityCheckMs, swarm };
+}
+
+/** A copy of what a read found that shares no object with it (a kept answer is given out again). */
+function copyRows(r: DecnetRows): DecnetRows {
+  return {
+    topologies: r.topologies.map((t) => ({ ...t })),
+    lans: r.lans.map((l) => ({ ...l })),
+    integrityCheckMs: r.integrityCheckMs,
+    swarm: r.swarm && { ...r.swarm, hosts: r.swarm.hosts.map((h) => ({ ...h })), targetHost: { ...r.swarm.targetHost } },
+  };
 }
 
 /**
@@ -341,7 +358,7 @@ async function readAttempt(
     // queryImage judges, after its last page read, whether the files changed meanwhile (torn).
     let result;
     try {
-      result = queryImage(SQL, snapshot, (q) => queryDecnet(q, dbPath));
+      result = queryImage(SQL, snapshot, (q) => queryDecnet(q, dbPath), { key: 'decnet-rows', copy: copyRows });
     } catch (e) {
       // Pages read while the files changed can look damaged: that is a torn read, retried.
       if (e instanceof DbReadError && e.kind === 'torn') throw e;
@@ -354,8 +371,9 @@ async function readAttempt(
     }
     stats.schemaReused = result.schemaReused;
     stats.pagesReused = result.pagesReused;
-    stats.integrityChecked = result.value.integrityCheckMs !== null;
-    stats.integrityCheckMs = result.value.integrityCheckMs ?? 0;
+    stats.resultReused = result.resultReused;
+    stats.integrityChecked = !result.resultReused && result.value.integrityCheckMs !== null;
+    stats.integrityCheckMs = stats.integrityChecked ? (result.value.integrityCheckMs ?? 0) : 0;
     return {
       source: `sqlite: ${dbPath}`,
       topologies: result.value.topologies,

@@ -37,7 +37,11 @@ export function querySqliteSwarm(
   all: AllRows,
   tables: ReadonlySet<string>,
   dbPath: string,
-  check: boolean,
+  /**
+   * Runs the structure check of `swarm_hosts` it is given, unless an earlier read checked exactly
+   * the bytes it reads (see ImageQuery.once).
+   */
+  check: (run: () => void) => void,
   memo: <T>(key: string, compute: () => T) => T = (_key, compute) => compute(),
 ): SwarmFacts {
   const damaged = (what: string): DbReadError =>
@@ -59,14 +63,14 @@ export function querySqliteSwarm(
       throw new DbReadError('not-decnet', `${dbPath} has a "swarm_hosts" table without the column ${c}: not a DECNET schema this extension knows`, dbPath);
     }
   }
-  if (check) {
+  check(() => {
     const problem = all('PRAGMA integrity_check("swarm_hosts")')
       .map((r) => text(r[0]).trim())
       .filter((l) => l !== '' && !l.startsWith('*** in database '));
     if (!(problem.length === 1 && problem[0] === 'ok')) {
       throw damaged(`SQLite's integrity check of "swarm_hosts" failed (${problem.slice(0, 2).join('; ') || 'no answer'})`);
     }
-  }
+  });
   const col = (c: string): string => (hcols.has(c) ? asText(c) : 'NULL');
   const rows = all(
     `SELECT ${['uuid', 'name', 'address', 'status', 'last_heartbeat', 'agent_port'].map(col).join(', ')} FROM swarm_hosts NOT INDEXED`,

@@ -87,22 +87,28 @@ export function walChecksum(
   let s2 = s[1];
   const abs = data.byteOffset + start;
   if (abs % 4 === 0 && (end - start) % 8 === 0) {
-    // Aligned: read 32-bit words straight from the memory (several times faster).
+    // Aligned: read 32-bit words straight from the memory, and add in 32-bit integers (`| 0`
+    // wraps as `>>> 0` does, modulo 2^32, and keeps V8 in integer arithmetic: several times
+    // faster); unsigned again at the end.
     const words = new Uint32Array(data.buffer, abs, (end - start) / 4);
     const n = words.length;
+    s1 |= 0;
+    s2 |= 0;
     if (bigEndian === !LITTLE_ENDIAN_HOST) {
       for (let i = 0; i < n; i += 2) {
-        s1 = (s1 + words[i] + s2) >>> 0;
-        s2 = (s2 + words[i + 1] + s1) >>> 0;
+        s1 = (s1 + words[i] + s2) | 0;
+        s2 = (s2 + words[i + 1] + s1) | 0;
       }
     } else {
       for (let i = 0; i < n; i += 2) {
         const a = words[i];
         const b = words[i + 1];
-        s1 = (s1 + (((a & 0xff) << 24) | ((a & 0xff00) << 8) | ((a >>> 8) & 0xff00) | (a >>> 24)) + s2) >>> 0;
-        s2 = (s2 + (((b & 0xff) << 24) | ((b & 0xff00) << 8) | ((b >>> 8) & 0xff00) | (b >>> 24)) + s1) >>> 0;
+        s1 = (s1 + (((a & 0xff) << 24) | ((a & 0xff00) << 8) | ((a >>> 8) & 0xff00) | (a >>> 24)) + s2) | 0;
+        s2 = (s2 + (((b & 0xff) << 24) | ((b & 0xff00) << 8) | ((b >>> 8) & 0xff00) | (b >>> 24)) + s1) | 0;
       }
     }
+    s1 >>>= 0;
+    s2 >>>= 0;
   } else if (bigEndian) {
     for (let i = start; i < end; i += 8) {
       s1 = (s1 + data.readUInt32BE(i) + s2) >>> 0;
@@ -117,6 +123,90 @@ export function walChecksum(
   s[0] = s1;
   s[1] = s2;
   return s;
+}
+
+/**
+ * The checksum is linear: after the 2-word pair (a, b), (s1, s2) is (s1 + s2 + a, s1 + 2·s2 + a + b),
+ * modulo 2^32. So the checksum after a frame is M^k applied to the one before it, plus what the
+ * frame alone adds from (0, 0) (k: its pairs, M = [[1, 1], [1, 2]]). What each frame adds depends
+ * on its bytes only: several frames are summed at once, in independent chains that the CPU runs
+ * side by side, then chained with M^k (about twice as fast as one chain).
+ */
+const framePowers = new Map<number, Int32Array>();
+function framePower(pairs: number): Int32Array {
+  let p = framePowers.get(pairs);
+  if (p === undefined) {
+    // M^pairs, by repeated squaring, modulo 2^32 (Math.imul wraps).
+    const mul = (x: Int32Array, y: Int32Array): Int32Array =>
+      Int32Array.of(
+        (Math.imul(x[0], y[0]) + Math.imul(x[1], y[2])) | 0,
+        (Math.imul(x[0], y[1]) + Math.imul(x[1], y[3])) | 0,
+        (Math.imul(x[2], y[0]) + Math.imul(x[3], y[2])) | 0,
+        (Math.imul(x[2], y[1]) + Math.imul(x[3], y[3])) | 0,
+      );
+    let result: Int32Array = Int32Array.of(1, 0, 0, 1);
+    let base: Int32Array = Int32Array.of(1, 1, 1, 2);
+    for (let e = pairs; e > 0; e >>>= 1) {
+      if (e & 1) result = mul(result, base);
+      base = mul(base, base);
+    }
+    p = result;
+    framePowers.set(pairs, p);
+  }
+  return p;
+}
+
+/**
+ * What each of `count` (1..4) frames adds to the checksum from (0, 0), into `out` (two words per
+ * frame): its header's first 8 bytes, then its page. `words` are native-order 32-bit words (the
+ * log's byte order is the host's); frame k's header starts at word `first + k * frameWords`.
+ */
+function frameSums(words: Uint32Array, first: number, frameWords: number, count: number, out: Int32Array): void {
+  const end = frameWords; // the page: words 6 .. frameWords of each frame
+  if (count === 4) {
+    const a = first;
+    const b = a + frameWords;
+    const c = b + frameWords;
+    const d = c + frameWords;
+    let a1 = words[a] | 0;
+    let a2 = (words[a + 1] + a1) | 0;
+    let b1 = words[b] | 0;
+    let b2 = (words[b + 1] + b1) | 0;
+    let c1 = words[c] | 0;
+    let c2 = (words[c + 1] + c1) | 0;
+    let d1 = words[d] | 0;
+    let d2 = (words[d + 1] + d1) | 0;
+    for (let i = 6; i < end; i += 2) {
+      a1 = (a1 + words[a + i] + a2) | 0;
+      a2 = (a2 + words[a + i + 1] + a1) | 0;
+      b1 = (b1 + words[b + i] + b2) | 0;
+      b2 = (b2 + words[b + i + 1] + b1) | 0;
+      c1 = (c1 + words[c + i] + c2) | 0;
+      c2 = (c2 + words[c + i + 1] + c1) | 0;
+      d1 = (d1 + words[d + i] + d2) | 0;
+      d2 = (d2 + words[d + i + 1] + d1) | 0;
+    }
+    out[0] = a1;
+    out[1] = a2;
+    out[2] = b1;
+    out[3] = b2;
+    out[4] = c1;
+    out[5] = c2;
+    out[6] = d1;
+    out[7] = d2;
+    return;
+  }
+  for (let k = 0; k < count; k++) {
+    const f = first + k * frameWords;
+    let x1 = words[f] | 0;
+    let x2 = (words[f + 1] + x1) | 0;
+    for (let i = 6; i < end; i += 2) {
+      x1 = (x1 + words[f + i] + x2) | 0;
+      x2 = (x2 + words[f + i + 1] + x1) | 0;
+    }
+    out[2 * k] = x1;
+    out[2 * k + 1] = x2;
+  }
 }
 
 export function isValidPageSize(n: number): boolean {
@@ -146,6 +236,8 @@ function unusable(headerProblem: string, pageSize = 0, bigEndian = false): WalSt
 /** Validates frames fed in file order; `state()` is the log as SQLite would use it so far. */
 export class WalValidator {
   private readonly s: [number, number];
+  /** What frames being checked add to the checksum (see frameSums). */
+  private readonly sums = new Int32Array(8);
   /** Committed pages; copied from the base state at the first new commit (copy on write). */
   private pageOffsets: Map<number, number> | null = null;
   private readonly pending: Array<[number, number]> = [];
@@ -202,6 +294,15 @@ export class WalValidator {
     const { salt1, salt2, bigEndianChecksums: bigEndian } = this.base;
     const frameSize = this.frameSize;
     const s = this.s;
+    // Native byte order and aligned words: several frames summed at once (see frameSums).
+    const fast = bigEndian === !LITTLE_ENDIAN_HOST && buf.byteOffset % 4 === 0 && frameSize % 8 === 0;
+    const words = fast ? new Uint32Array(buf.buffer, buf.byteOffset, Math.floor(buf.length / 4)) : null;
+    const frameWords = frameSize / 4;
+    const power = fast ? framePower(1 + (frameSize - WAL_FRAME_HEADER_SIZE) / 8) : null;
+    const sums = this.sums;
+    // Frames of the current group (summed at once) and the next one's index in it.
+    let groupSize = 0;
+    let inGroup = 0;
     let off = 0;
     for (; off + frameSize <= buf.length; off += frameSize) {
       const pgno = buf.readUInt32BE(off);
@@ -214,8 +315,21 @@ export class WalValidator {
       }
       const c0 = s[0];
       const c1 = s[1];
-      walChecksum(buf, off, off + 8, bigEndian, s);
-      walChecksum(buf, off + WAL_FRAME_HEADER_SIZE, off + frameSize, bigEndian, s);
+      if (words !== null && power !== null) {
+        if (inGroup === groupSize) {
+          groupSize = Math.min(4, Math.floor((buf.length - off) / frameSize));
+          inGroup = 0;
+          frameSums(words, off / 4, frameWords, groupSize, sums);
+        }
+        const k = 2 * inGroup++;
+        const x = s[0] | 0;
+        const y = s[1] | 0;
+        s[0] = (Math.imul(power[0], x) + Math.imul(power[1], y) + sums[k]) >>> 0;
+        s[1] = (Math.imul(power[2], x) + Math.imul(power[3], y) + sums[k + 1]) >>> 0;
+      } else {
+        walChecksum(buf, off, off + 8, bigEndian, s);
+        walChecksum(buf, off + WAL_FRAME_HEADER_SIZE, off + frameSize, bigEndian, s);
+      }
       this.framesChecked++;
       if (s[0] !== buf.readUInt32BE(off + 16) || s[1] !== buf.readUInt32BE(off + 20)) {
         s[0] = c0;
@@ -353,8 +467,11 @@ interface CacheEntry {
    * A copy of the log's frames up to the last commit (file offsets 32 .. `state.committedEnd`),
    * for the most recently read logs when small enough: a log written in place (not grown) whose
    * frames up to that commit still hold exactly these bytes resumes instead of starting over.
+   * It is the start of `store`, where the frames were read to when they were validated.
    */
-  committed: Buffer[] | null;
+  committed: Buffer | null;
+  /** The memory `committed` lies in (reused by the next validation of the same log), or null. */
+  store: Buffer | null;
 }
 
 interface TailScan {
@@ -371,30 +488,38 @@ const WAL_CACHE_MAX = 8;
 /** Validate at most this much between two yields to the event loop. */
 const YIELD_EVERY_BYTES = 16 * 1024 * 1024;
 const MAX_CHUNK_BYTES = 1024 * 1024;
+/**
+ * Frames are validated, compared and scanned in reads of at most this much: used while the bytes
+ * just read are still in the CPU's cache (a quarter faster than 1 MiB reads on a 4 MiB log).
+ */
+const VALIDATE_CHUNK_BYTES = 256 * 1024;
 /** A log's committed frames are kept (see `CacheEntry.committed`) up to this size, for this many logs. */
 const COPY_MAX_BYTES = 8 * 1024 * 1024;
 const COPY_MAX_LOGS = 2;
+/** How many times a log found written ahead of where it ended is validated again from its last commit. */
+const WRITTEN_AHEAD_ROUNDS = 3;
 
-function totalLength(parts: readonly Buffer[]): number {
-  return parts.reduce((n, b) => n + b.length, 0);
+/**
+ * A read buffer of at least `n` bytes (at most MAX_CHUNK_BYTES asked for), reused from one read to
+ * the next: memory touched before costs no page faults. Its bytes are used only between a read
+ * into it and the next await.
+ */
+let scratch: Buffer | null = null;
+function scratchBuffer(n: number): Buffer {
+  if (scratch === null || scratch.length < n) scratch = Buffer.allocUnsafe(Math.max(n, MAX_CHUNK_BYTES));
+  return scratch.subarray(0, n);
 }
 
-/** True when the file holds the bytes of `parts`, one after the other, from `position` on. */
-function holdsBytes(fd: number, parts: readonly Buffer[], position: number): { same: boolean; bytesRead: number } {
+/** True when the file holds the bytes of `part` from `position` on. */
+function holdsBytes(fd: number, part: Buffer, position: number): { same: boolean; bytesRead: number } {
   let bytesRead = 0;
-  let scratch = Buffer.alloc(0);
-  let pos = position;
-  for (const part of parts) {
-    for (let off = 0; off < part.length; ) {
-      const n = Math.min(MAX_CHUNK_BYTES, part.length - off);
-      if (scratch.length < n) scratch = Buffer.allocUnsafe(Math.min(MAX_CHUNK_BYTES, Math.max(n, totalLength(parts))));
-      const want = scratch.subarray(0, n);
-      const got = preadFully(fd, want, pos);
-      bytesRead += got;
-      if (got < n || !want.equals(part.subarray(off, off + n))) return { same: false, bytesRead };
-      off += n;
-      pos += n;
-    }
+  for (let off = 0; off < part.length; ) {
+    const n = Math.min(VALIDATE_CHUNK_BYTES, part.length - off);
+    const want = scratchBuffer(n);
+    const got = preadFully(fd, want, position + off);
+    bytesRead += got;
+    if (got < n || !want.equals(part.subarray(off, off + n))) return { same: false, bytesRead };
+    off += n;
   }
   return { same: true, bytesRead };
 }
@@ -433,9 +558,21 @@ export function clearWalCache(): void {
 /**
  * Validates the -wal open on `fd` (`size` bytes, identified by `dev`/`ino`), resuming from the
  * state remembered for `key` when the log is the same generation and only grew. Reads it in
- * bounded chunks. Throws the fs errors of reading.
+ * bounded chunks. A log found with a commit of its own past the frame where it ended is
+ * validated again from its last commit (a few times, while that frame moves): a writer appending
+ * while it was read leaves that picture (a frame read before the writer finished it, the commits
+ * after it written before the scan reached them), damage does not move. Throws the fs errors of
+ * reading.
  */
-export async function readWalFile(fd: number, size: number, dev: number, ino: number, key: string): Promise<WalReadInfo> {
+export async function readWalFile(
+  fd: number,
+  size: number,
+  dev: number,
+  ino: number,
+  key: string,
+  /** For tests only: called after each validation of the frames, before the scan past where the log ended. */
+  onValidated?: (round: number) => void,
+): Promise<WalReadInfo> {
   let bytesRead = 0;
   const header = Buffer.alloc(Math.min(size, WAL_HEADER_SIZE));
   bytesRead += preadFully(fd, header, 0);
@@ -459,7 +596,7 @@ export async function readWalFile(fd: number, size: number, dev: number, ino: nu
     // the bytes validated then; else it is validated again from the start.
     if (size > cached.size || (size === cached.size && mtimeMs === cached.mtimeMs)) {
       unchangedUpToCommit = true;
-    } else if (cached.committed !== null && totalLength(cached.committed) === cached.state.committedEnd - WAL_HEADER_SIZE) {
+    } else if (cached.committed !== null && cached.committed.length === cached.state.committedEnd - WAL_HEADER_SIZE) {
       const r = holdsBytes(fd, cached.committed, WAL_HEADER_SIZE);
       bytesRead += r.bytesRead;
       unchangedUpToCommit = r.same;
@@ -488,99 +625,113 @@ export async function readWalFile(fd: number, size: number, dev: number, ino: nu
   }
   if (v === null) v = WalValidator.fromHeader(header);
 
-  // The bytes validated now, from `fedFrom` on (to keep a copy of the committed frames).
+  // Where the frames validated now are read to. When the whole log fits in COPY_MAX_BYTES: into
+  // `store`, which then holds the file from offset 32 on (see CacheEntry.committed), after the
+  // committed frames kept by the last read when it resumes (the start of `store` already).
   const fedFrom = v.nextOffset;
-  const base = resumed ? (cached?.committed ?? null) : [];
-  let fed: Buffer[] | null = base !== null ? [] : null;
-  let fedBytes = base !== null ? totalLength(base) : 0;
-  if (v.open) {
-    const frameSize = v.frameSize;
-    // Start with one frame (a stale tail usually ends at its first frame), then grow.
-    let framesPerChunk = 1;
-    const maxFrames = Math.max(1, Math.floor(MAX_CHUNK_BYTES / frameSize));
-    let sinceYield = 0;
-    let chunk = Buffer.allocUnsafe(frameSize * Math.min(maxFrames, 16));
-    while (v.open && v.nextOffset + frameSize <= size) {
-      const whole = Math.floor((size - v.nextOffset) / frameSize);
-      const n = Math.min(framesPerChunk, whole);
-      if (chunk.length < n * frameSize) chunk = Buffer.allocUnsafe(n * frameSize);
-      const want = chunk.subarray(0, n * frameSize);
-      const got = preadFully(fd, want, v.nextOffset);
-      bytesRead += got;
-      if (fed !== null) {
-        fedBytes += got;
-        if (fedBytes <= COPY_MAX_BYTES) fed.push(Buffer.from(want.subarray(0, got)));
-        else fed = null;
-      }
-      v.feed(want.subarray(0, got));
-      if (got < want.length) break; // the file shrank while it was read: the caller sees a torn read
-      framesPerChunk = Math.min(maxFrames, framesPerChunk * 4);
-      sinceYield += got;
-      if (sinceYield >= YIELD_EVERY_BYTES) {
-        sinceYield = 0;
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
+  const room = size - WAL_HEADER_SIZE;
+  const base = resumed ? (cached?.committed ?? null) : null;
+  let store: Buffer | null = null;
+  if (v.open && room > 0 && room <= COPY_MAX_BYTES && (!resumed || (base !== null && base.length === fedFrom - WAL_HEADER_SIZE))) {
+    // The memory of the last validation of this path is reused (touched before: no page faults);
+    // it is taken from its entry, whose copy stays usable only when this one extends it.
+    const old = cached?.store ?? null;
+    if (cached) {
+      cached.store = null;
+      if (!resumed) cached.committed = null;
     }
+    store = old !== null && old.length >= room ? old : Buffer.allocUnsafe(Math.min(COPY_MAX_BYTES, room + (room >> 1)));
+    if (base !== null && !(base.buffer === store.buffer && base.byteOffset === store.byteOffset)) base.copy(store, 0);
   }
   let later = 0;
   let tail: TailScan | null = null;
-  if (v.stoppedAt >= 0) {
-    const st = fs.fstatSync(fd);
-    tail = { stop: v.stoppedAt, size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, later: 0 };
-  }
+  let framesChecked = 0;
+  let lastStop = -1;
+  let lastLater = 0;
   const t = cached && cached.dev === dev && cached.ino === ino ? cached.tail : null;
-  if (tail !== null && t && t.stop === tail.stop && t.size === tail.size && t.mtimeMs === tail.mtimeMs && t.ctimeMs === tail.ctimeMs) {
-    // The same version of the file, stopped at the same frame: the scan below found this already.
-    later = tail.later = t.later;
-  } else if (tail !== null) {
-    // The log ended at a whole frame: look for commit frames of the same log past it (frame
-    // headers only, in bounded chunks), which only damage in the middle of the log leaves.
-    const { frameSize } = v;
-    const { salt1, salt2 } = v.state(size);
-    const maxFrames = Math.max(1, Math.floor(MAX_CHUNK_BYTES / frameSize));
-    const chunk = Buffer.allocUnsafe(frameSize * Math.min(maxFrames, Math.floor((size - v.stoppedAt) / frameSize) || 1));
-    let sinceYield = 0;
-    for (let pos = v.stoppedAt + frameSize; pos + frameSize <= size; ) {
-      const n = Math.min(Math.floor(chunk.length / frameSize), Math.floor((size - pos) / frameSize));
-      const want = chunk.subarray(0, n * frameSize);
-      const got = preadFully(fd, want, pos);
-      bytesRead += got;
-      const at = findCommitFrame(want.subarray(0, got), pos, frameSize, salt1, salt2);
-      if (at >= 0) {
-        later = frameNumber(at, frameSize);
-        break;
-      }
-      if (got < want.length) break; // the file shrank while it was read: the caller sees a torn read
-      pos += got;
-      sinceYield += got;
-      if (sinceYield >= YIELD_EVERY_BYTES) {
-        sinceYield = 0;
-        await new Promise<void>((resolve) => setImmediate(resolve));
+  for (let round = 0; ; round++) {
+    if (v.open) {
+      const frameSize = v.frameSize;
+      // Start with one frame (a stale tail usually ends at its first frame), then grow.
+      let framesPerChunk = 1;
+      const maxFrames = Math.max(1, Math.floor(VALIDATE_CHUNK_BYTES / frameSize));
+      let sinceYield = 0;
+      while (v.open && v.nextOffset + frameSize <= size) {
+        const whole = Math.floor((size - v.nextOffset) / frameSize);
+        const n = Math.min(framesPerChunk, whole);
+        const at = v.nextOffset - WAL_HEADER_SIZE;
+        const want = store !== null ? store.subarray(at, at + n * frameSize) : scratchBuffer(n * frameSize);
+        const got = preadFully(fd, want, v.nextOffset);
+        bytesRead += got;
+        v.feed(want.subarray(0, got));
+        if (got < want.length) break; // the file shrank while it was read: the caller sees a torn read
+        framesPerChunk = Math.min(maxFrames, framesPerChunk * 4);
+        sinceYield += got;
+        if (sinceYield >= YIELD_EVERY_BYTES) {
+          sinceYield = 0;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
       }
     }
+    onValidated?.(round);
+    if (v.stoppedAt >= 0) {
+      const st = fs.fstatSync(fd);
+      tail = { stop: v.stoppedAt, size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, later: 0 };
+    }
+    if (tail !== null && t && t.stop === tail.stop && t.size === tail.size && t.mtimeMs === tail.mtimeMs && t.ctimeMs === tail.ctimeMs) {
+      // The same version of the file, stopped at the same frame: the scan below found this already.
+      later = tail.later = t.later;
+    } else if (tail !== null) {
+      // The log ended at a whole frame: look for commit frames of the same log past it (frame
+      // headers only, in bounded chunks), which only damage in the middle of the log leaves.
+      const { frameSize } = v;
+      const { salt1, salt2 } = v.state(size);
+      const maxFrames = Math.max(1, Math.floor(VALIDATE_CHUNK_BYTES / frameSize));
+      let sinceYield = 0;
+      for (let pos = v.stoppedAt + frameSize; pos + frameSize <= size; ) {
+        const n = Math.min(maxFrames, Math.floor((size - pos) / frameSize));
+        const want = scratchBuffer(n * frameSize);
+        const got = preadFully(fd, want, pos);
+        bytesRead += got;
+        const at = findCommitFrame(want.subarray(0, got), pos, frameSize, salt1, salt2);
+        if (at >= 0) {
+          later = frameNumber(at, frameSize);
+          break;
+        }
+        if (got < want.length) break; // the file shrank while it was read: the caller sees a torn read
+        pos += got;
+        sinceYield += got;
+        if (sinceYield >= YIELD_EVERY_BYTES) {
+          sinceYield = 0;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      }
+    }
+    framesChecked += v.framesChecked;
+    if (later === 0 || round >= WRITTEN_AHEAD_ROUNDS || tail === null || (tail.stop === lastStop && later === lastLater)) break;
+    lastStop = tail.stop;
+    lastLater = later;
+    // A commit of the same log past the frame where it ended: damage in its middle, or a log
+    // being written while it was read (a frame read before the writer finished it, the commits
+    // after it written before the scan reached them). Validated again from its last commit: a
+    // writer's frames are whole now, damage stays where it is.
+    v = WalValidator.resume(v.state(size));
+    later = 0;
+    tail = null;
   }
   const state = v.state(size, later);
   if (tail !== null) tail.later = later;
   if (state.headerProblem === null) {
-    let committed: Buffer[] | null = null;
-    const keep = state.committedEnd - WAL_HEADER_SIZE;
-    if (fed !== null && base !== null && totalLength(base) === fedFrom - WAL_HEADER_SIZE && fedBytes >= keep) {
-      // The bytes up to the last commit: what was kept, then what was validated now, cut there.
-      committed = [];
-      let n = 0;
-      for (const part of [...base, ...fed]) {
-        if (n >= keep) break;
-        const b = part.subarray(0, Math.min(part.length, keep - n));
-        committed.push(b);
-        n += b.length;
-      }
-      if (committed.length > 64) committed = [Buffer.concat(committed)];
-    }
+    // The bytes up to the last commit: what was kept, then what was validated now, cut there.
+    const committed = store !== null ? store.subarray(0, state.committedEnd - WAL_HEADER_SIZE) : null;
     walCache.delete(key);
-    walCache.set(key, { dev, ino, size, mtimeMs, state, tail, committed });
+    walCache.set(key, { dev, ino, size, mtimeMs, state, tail, committed, store });
     while (walCache.size > WAL_CACHE_MAX) walCache.delete(walCache.keys().next().value as string);
     // Copies only for the logs read last.
-    [...walCache.values()].slice(0, -COPY_MAX_LOGS).forEach((e) => (e.committed = null));
+    [...walCache.values()].slice(0, -COPY_MAX_LOGS).forEach((e) => {
+      e.committed = null;
+      e.store = null;
+    });
   }
-  return { state, resumed, framesChecked: v.framesChecked, bytesRead };
+  return { state, resumed, framesChecked, bytesRead };
 }

@@ -102,6 +102,12 @@ export interface ReadStats {
    */
   integrityChecked: boolean;
   integrityCheckMs: number;
+  /**
+   * True when the answer is the last read's: every byte it was computed from (the pages SQLite
+   * read for it, page 1, a page count no smaller) is the same in this snapshot, compared page by
+   * page; no statement ran (a commit of other tables, such as `logs` rows).
+   */
+  resultReused: boolean;
   /** Attempts made (a torn read is retried). */
   attempts: number;
   /**
@@ -138,6 +144,7 @@ export function newReadStats(): ReadStats {
     pagesReused: false,
     integrityChecked: false,
     integrityCheckMs: 0,
+    resultReused: false,
     attempts: 0,
     framesAppendedDuringRead: 0,
     logRestartedDuringRead: false,
@@ -285,13 +292,26 @@ function readStillValid(v: ValidityInputs): boolean {
   const st = v.walState;
   const frameSize = WAL_FRAME_HEADER_SIZE + st.pageSize;
   const size = fs.fstatSync(v.walFd).size;
-  const fh = Buffer.allocUnsafe(WAL_FRAME_HEADER_SIZE);
+  // The frames are read a few at a time (4, then 16, then 64 per read), all after the last page
+  // read: a frame that a checkpoint copied before that was written before it, and is seen.
+  let chunk = Buffer.alloc(0);
+  let chunkStart = 0;
+  let chunkLength = 0;
+  let perRead = 4;
   let appended = 0;
   let valid = true;
   // Pages read from the main file that frames since the last commit frame seen hold.
   let pending = false;
   for (let off = st.committedEnd; off + frameSize <= size; off += frameSize) {
-    if (preadFully(v.walFd, fh, off) < WAL_FRAME_HEADER_SIZE) break;
+    if (off + WAL_FRAME_HEADER_SIZE > chunkStart + chunkLength) {
+      const n = Math.min(perRead, Math.floor((size - off) / frameSize));
+      if (chunk.length < n * frameSize) chunk = Buffer.allocUnsafe(n * frameSize);
+      chunkStart = off;
+      chunkLength = preadFully(v.walFd, chunk.subarray(0, n * frameSize), off);
+      perRead = Math.min(64, perRead * 4);
+      if (chunkLength < WAL_FRAME_HEADER_SIZE) break;
+    }
+    const fh = chunk.subarray(off - chunkStart, off - chunkStart + WAL_FRAME_HEADER_SIZE);
     const pgno = fh.readUInt32BE(0);
     if (pgno === 0 || fh.readUInt32BE(8) !== st.salt1 || fh.readUInt32BE(12) !== st.salt2) break;
     appended++;
