@@ -213,6 +213,13 @@ interface Connection {
  * a database holding the same bytes in all of them (a page count no smaller) gets the same answer
  * (the same rows, the same checks passing) without running a statement: a commit of `logs` rows
  * writes none of them. Any byte of them changed, and the read runs.
+ *
+ * Two assumptions keep this true; whoever changes them must change the rule too:
+ * - the query's answer depends on the statements' results alone (no clock, no environment, no
+ *   state kept between reads): see `queryDecnet` and `querySqliteSwarm`;
+ * - the structure checks are per table (`integrity_check(<table>)`), which do not look at the
+ *   free pages nor at pages no b-tree uses: a page count grown by other tables' commits cannot
+ *   change their result. A whole-file check would need the same page count.
  */
 interface ResultBytes {
   /** Which query (`queryImage`'s `reuse.key`) gave it. */

@@ -356,6 +356,8 @@ async function readAttempt(
       throw new DbReadError('unreadable', `cannot read ${dbPath}: the SQLite engine (sql.js) failed to load: ${msg}`, dbPath);
     }
     // queryImage judges, after its last page read, whether the files changed meanwhile (torn).
+    // It may give the last answer again when the pages it came from are the same (pagedImage.ts,
+    // ResultBytes): queryDecnet must depend on what its statements return, and on nothing else.
     let result;
     try {
       result = queryImage(SQL, snapshot, (q) => queryDecnet(q, dbPath), { key: 'decnet-rows', copy: copyRows });
