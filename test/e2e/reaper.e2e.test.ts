@@ -17,7 +17,8 @@ import { after, test, type TestContext } from 'node:test';
 import type Docker from 'dockerode';
 import { deployTopology, newTopologyId, TEST_IMAGE, testDocker, testDockerHost, type FixtureTopology } from '../support/docker';
 import { makeDecnetDb } from '../support/makeDb';
-import { CodeServer, onExitSync, waitFor, type TreeRow } from './harness';
+import { CodeServer, onExitSync, waitFor } from './harness';
+import { exists, show } from './journey';
 
 const norm = (s: string | null): string => (s ?? '').replace(/\u00a0/g, ' ').trim();
 
@@ -228,17 +229,6 @@ onExitSync(() => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-async function exists(what: 'container' | 'network', docker: Docker, id: string): Promise<boolean> {
-  try {
-    if (what === 'container') await docker.getContainer(id).inspect();
-    else await docker.getNetwork(id).inspect();
-    return true;
-  } catch (e) {
-    if ((e as { statusCode?: number }).statusCode === 404) return false;
-    throw e;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // The user journey.
 
@@ -252,10 +242,6 @@ after(async () => {
   if (docker) await cleanupDocker(docker).catch((e) => console.error(`removing the fixture: ${String(e)}`));
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
-
-function show(rows: TreeRow[]): string {
-  return rows.map((r) => `${'  '.repeat(r.level - 1)}${r.label}${r.description ? ` — ${r.description}` : ''}`).join('\n');
-}
 
 /** Keeps what a failed step leaves on screen, in the log and in the extension's log files. */
 async function keepEvidence(name: string): Promise<void> {

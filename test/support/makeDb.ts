@@ -4,6 +4,7 @@
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import { after } from 'node:test';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Lan, Topology } from '../../src/core/model';
@@ -240,6 +241,19 @@ export async function startWriter(dir: string, opts: MakeDbOptions = {}): Promis
 /** A fresh scratch directory. */
 export function tmpDir(prefix = 'decnet-db-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Scratch folders for one test file: each call makes one; all are removed after its tests. */
+export function scratchDirs(prefix: string): () => string {
+  const made: string[] = [];
+  after(() => {
+    for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+  return () => {
+    const d = tmpDir(prefix);
+    made.push(d);
+    return d;
+  };
 }
 
 /** A deterministic, uuid4-shaped topology (id prefix `<n as 8 hex digits>`). */

@@ -1,23 +1,15 @@
 // Reads of decnet.db while it is being written: a read is judged by what the files hold (the
 // -wal header, the frames appended since the snapshot, the main file's identity), not by their
 // size and times. Real files built by Python's sqlite3 from DECNET's whole schema (39 tables).
-import { test, describe, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { readSqliteDb } from '../../src/core/db/sqlite';
 import { newReadStats } from '../../src/core/db/walSnapshot';
 import { DbReadError, type DbSnapshot } from '../../src/core/model';
-import { execInWal, makeDecnetDb, sqliteOracle, startFlood, tmpDir, topo } from '../support/makeDb';
+import { execInWal, makeDecnetDb, sqliteOracle, startFlood, scratchDirs, topo } from '../support/makeDb';
 
-const scratch: string[] = [];
-function dir(): string {
-  const d = tmpDir('decnet-conc-');
-  scratch.push(d);
-  return d;
-}
-after(() => {
-  for (const d of scratch) fs.rmSync(d, { recursive: true, force: true });
-});
+const dir = scratchDirs('decnet-conc-');
 
 const M = topo(0x0c0c0c0c, { name: 'in-main', status: 'torn_down' });
 const A = topo(0x1c1c1c1c, { name: 'in-wal' });

@@ -3,24 +3,16 @@
 // flipped in a topology id (the primary-key index keeps the old id). Real SQLite files built by
 // Python's sqlite3, damaged in place (test/support/decnet_db.py `damage`); real SQLite's own
 // integrity check proves every damage is real. The reader must refuse them all.
-import { test, describe, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { forgetCachedReads, readSqliteDb } from '../../src/core/db/sqlite';
 import { newReadStats } from '../../src/core/db/walSnapshot';
 import { DbReadError } from '../../src/core/model';
-import { damageTopologies, dbPages, execInWal, insertTopologyRow, makeDecnetDb, sqliteCli, tmpDir, topo, type Damage } from '../support/makeDb';
+import { damageTopologies, dbPages, execInWal, insertTopologyRow, makeDecnetDb, sqliteCli, scratchDirs, topo, type Damage } from '../support/makeDb';
 
-const scratch: string[] = [];
-function dir(): string {
-  const d = tmpDir('decnet-integrity-');
-  scratch.push(d);
-  return d;
-}
-after(() => {
-  for (const d of scratch) fs.rmSync(d, { recursive: true, force: true });
-});
+const dir = scratchDirs('decnet-integrity-');
 
 // Enough rows of the same size for an interior root page over leaves that hold as many rows.
 const MANY = Array.from({ length: 100 }, (_, i) => topo(0x51000000 + i, { name: `dmg-${String(i).padStart(4, '0')}` }));

@@ -2,24 +2,16 @@
 // answer was computed from is the same: the pages SQLite read for it (topologies, lans,
 // swarm_hosts, their indexes, sqlite_master), page 1 and a page count no smaller. Real SQLite
 // files (python3's sqlite3) written between reads; every read is compared with python3's sqlite3.
-import { test, describe, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { forgetCachedReads, readSqliteDb } from '../../src/core/db/sqlite';
 import { newReadStats, type ReadStats } from '../../src/core/db/walSnapshot';
 import { DbReadError, type DbSnapshot } from '../../src/core/model';
-import { damageTopologies, dbPages, execInWal, makeDecnetDb, sqliteCli, sqliteOracle, tmpDir, topo } from '../support/makeDb';
+import { damageTopologies, dbPages, execInWal, makeDecnetDb, sqliteCli, sqliteOracle, scratchDirs, topo } from '../support/makeDb';
 
-const scratch: string[] = [];
-function dir(): string {
-  const d = tmpDir('decnet-reuse-');
-  scratch.push(d);
-  return d;
-}
-after(() => {
-  for (const d of scratch) fs.rmSync(d, { recursive: true, force: true });
-});
+const dir = scratchDirs('decnet-reuse-');
 
 const MANY = Array.from({ length: 60 }, (_, i) => topo(0x53000000 + i, { name: `reuse-${String(i).padStart(3, '0')}` }));
 const LANS = MANY.map((t, i) => ({
