@@ -243,6 +243,24 @@ export function tmpDir(prefix = 'decnet-db-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/**
+ * Changes one page of the main file in place, as damage SQLite reads without complaint would: the
+ * file keeps its size and its modification time. `edit` changes the page's bytes.
+ */
+export function editPageInPlace(db: string, page: number, pageSize: number, edit: (page: Buffer) => void): void {
+  const buf = Buffer.alloc(pageSize);
+  const fd = fs.openSync(db, 'r+');
+  try {
+    fs.readSync(fd, buf, 0, pageSize, (page - 1) * pageSize);
+    edit(buf);
+    const before = fs.fstatSync(fd);
+    fs.writeSync(fd, buf, 0, pageSize, (page - 1) * pageSize);
+    fs.futimesSync(fd, before.atime, before.mtime);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Scratch folders for one test file: each call makes one; all are removed after its tests. */
 export function scratchDirs(prefix: string): () => string {
   const made: string[] = [];

@@ -23,6 +23,7 @@ import {
   walLayout,
   type BtreePages,
   type TopologySpec,
+  editPageInPlace,
 } from '../support/makeDb';
 
 const scratch: string[] = [];
@@ -425,19 +426,11 @@ describe('what an earlier read kept is dropped when the database changes', () =>
     // (The mode, which no index holds: a changed status would disagree with ix_topologies_status.)
     const layout = dbPages(db);
     const leaf = Math.max(...layout.btrees.topologies.pages);
-    const buf = Buffer.alloc(layout.pageSize);
-    const fd = fs.openSync(db, 'r+');
-    try {
-      fs.readSync(fd, buf, 0, layout.pageSize, (leaf - 1) * layout.pageSize);
+    editPageInPlace(db, leaf, layout.pageSize, (buf) => {
       const at = buf.lastIndexOf('unihost', buf.indexOf('torn_down'));
       assert.ok(at > 0, "the topology's mode and status are on the last topologies page");
       buf.write('UNIHOST', at);
-      const before = fs.fstatSync(fd);
-      fs.writeSync(fd, buf, 0, layout.pageSize, (leaf - 1) * layout.pageSize);
-      fs.futimesSync(fd, before.atime, before.mtime);
-    } finally {
-      fs.closeSync(fd);
-    }
+    });
     r = await read();
     assert.equal(r.stats.pagesReused, false);
     assert.equal(r.snap.topologies.find((t) => t.id === a.id)?.mode, 'UNIHOST');

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { forgetCachedReads, readSqliteDb } from '../../src/core/db/sqlite';
 import { newReadStats } from '../../src/core/db/walSnapshot';
 import { DbReadError } from '../../src/core/model';
-import { damageTopologies, dbPages, execInWal, insertTopologyRow, makeDecnetDb, sqliteCli, scratchDirs, topo, type Damage } from '../support/makeDb';
+import { damageTopologies, dbPages, execInWal, insertTopologyRow, makeDecnetDb, sqliteCli, scratchDirs, topo, editPageInPlace, type Damage } from '../support/makeDb';
 
 const dir = scratchDirs('decnet-integrity-');
 
@@ -139,19 +139,11 @@ describe('the check of swarm_hosts', () => {
     const index = Object.entries(layout.btrees).find(([name, b]) => b.table === 'swarm_hosts' && name !== 'swarm_hosts' && name.includes('autoindex'));
     assert.ok(index, 'swarm_hosts has a primary-key index');
     const page = index[1].pages[0];
-    const buf = Buffer.alloc(layout.pageSize);
-    const fd = fs.openSync(db, 'r+');
-    try {
-      fs.readSync(fd, buf, 0, layout.pageSize, (page - 1) * layout.pageSize);
+    editPageInPlace(db, page, layout.pageSize, (buf) => {
       const at = buf.indexOf('host-uuid-1');
       assert.ok(at > 0, 'the uuid is on the index page');
       buf.write('host-uuid-2', at);
-      const before = fs.fstatSync(fd);
-      fs.writeSync(fd, buf, 0, layout.pageSize, (page - 1) * layout.pageSize);
-      fs.futimesSync(fd, before.atime, before.mtime);
-    } finally {
-      fs.closeSync(fd);
-    }
+    });
     const msg = await refusedCorrupt(db);
     assert.match(msg, /integrity check of "swarm_hosts" failed/);
     // The damage is real: SQLite's own check of the whole file finds it.

@@ -4,12 +4,11 @@
 // files (python3's sqlite3) written between reads; every read is compared with python3's sqlite3.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { forgetCachedReads, readSqliteDb } from '../../src/core/db/sqlite';
 import { newReadStats, type ReadStats } from '../../src/core/db/walSnapshot';
 import { DbReadError, type DbSnapshot } from '../../src/core/model';
-import { damageTopologies, dbPages, execInWal, makeDecnetDb, sqliteCli, sqliteOracle, scratchDirs, topo } from '../support/makeDb';
+import { damageTopologies, dbPages, execInWal, makeDecnetDb, sqliteCli, sqliteOracle, editPageInPlace, scratchDirs, topo } from '../support/makeDb';
 
 const dir = scratchDirs('decnet-reuse-');
 
@@ -116,19 +115,11 @@ describe('a kept answer is given again only while every byte it came from is the
     // of the -wal holds that page).
     const layout = dbPages(db);
     const leaf = Math.max(...layout.btrees.topologies.pages);
-    const buf = Buffer.alloc(layout.pageSize);
-    const fd = fs.openSync(db, 'r+');
-    try {
-      fs.readSync(fd, buf, 0, layout.pageSize, (leaf - 1) * layout.pageSize);
+    editPageInPlace(db, leaf, layout.pageSize, (buf) => {
       const at = buf.lastIndexOf('unihost');
       assert.ok(at > 0, 'a mode on the last topologies page');
       buf.write('UNIHOST', at);
-      const before = fs.fstatSync(fd);
-      fs.writeSync(fd, buf, 0, layout.pageSize, (leaf - 1) * layout.pageSize);
-      fs.futimesSync(fd, before.atime, before.mtime);
-    } finally {
-      fs.closeSync(fd);
-    }
+    });
     const r = await read(db);
     assert.equal(r.stats.resultReused, false);
     assert.ok(r.snap.topologies.some((t) => t.mode === 'UNIHOST'));
