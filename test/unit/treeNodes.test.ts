@@ -12,6 +12,7 @@ import {
   childNodes,
   hostDescription,
   hostOfNode,
+  rowsOnOtherHosts,
   toTheMinute,
   shownHostOfNode,
   lostRow,
@@ -283,6 +284,9 @@ describe('tree nodes in a DECNET swarm', () => {
     assert.equal(prefixesOfNodes([onW1], 'misplaced'), undefined, 'live where it belongs');
     assert.deepEqual(prefixesOfNodes([orphan, [orphan, onW1]], 'orphan'), [ORPHAN]);
     assert.deepEqual(prefixesOfNodes([misplaced, [misplaced, onW1]], 'misplaced'), ['7a7a7a7a'], "w1's row is another host's");
+    assert.equal(rowsOnOtherHosts([misplaced, [misplaced, onW1]]), 1, 'and the user is told it was left out');
+    assert.equal(rowsOnOtherHosts([orphan, [orphan]]), 0);
+    assert.equal(rowsOnOtherHosts([misplaced, [onW1]]), 0, 'a right-click outside the selection acts on that row alone');
     assert.equal(hostOfNode(misplaced), 'master');
     assert.equal(hostOfNode(onW1), 'w1');
     // A removal from a row carries the host as that row showed it: endpoint and daemon.

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services';
-import { shownHostOfNode, prefixesOfNodes } from '../tree/nodes';
+import { tellRowsLeftOut } from './leftOut';
+import { prefixesOfNodes, shownHostOfNode } from '../tree/nodes';
 
 /**
  * decnet.misplacedGroup.remove — from a swarm host's Misplaced section, with the group rows
@@ -14,5 +15,6 @@ export async function removeMisplacedGroup(services: Services, ...args: unknown[
     void vscode.window.showInformationMessage('Pick a group under a host\'s Misplaced section in the DECNET Topologies view.');
     return;
   }
+  tellRowsLeftOut(args, host);
   await services.removal.run({ kind: 'misplaced', prefixes, host });
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services';
-import { fromTreeRows, shownHostOfNode, prefixesOfNodes } from '../tree/nodes';
+import { tellRowsLeftOut } from './leftOut';
+import { fromTreeRows, prefixesOfNodes, shownHostOfNode } from '../tree/nodes';
 
 /**
  * decnet.orphanGroup.remove — from the tree (inline or context menu) with the group rows selected
@@ -12,6 +13,7 @@ export async function removeOrphanGroup(services: Services, ...args: unknown[]):
   const fromTree = prefixesOfNodes(args, 'orphan');
   if (fromTree) {
     const host = shownHostOfNode(args[0]);
+    tellRowsLeftOut(args, host);
     await services.removal.run({ kind: 'prefixes', prefixes: fromTree, ...(host ? { host } : {}) });
   } else if (fromTreeRows(args)) {
     void vscode.window.showInformationMessage('DECNET: the rows chosen hold no orphan group of this host now; nothing was done.');

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services';
-import { fromTreeRows, shownHostOfNode, prefixesOfNodes } from '../tree/nodes';
+import { tellRowsLeftOut } from './leftOut';
+import { fromTreeRows, prefixesOfNodes, shownHostOfNode } from '../tree/nodes';
 
 /**
  * decnet.tornDownGroup.remove — from the tree's context menu with the torn-down group rows
@@ -12,6 +13,7 @@ export async function removeTornDownGroup(services: Services, ...args: unknown[]
   const fromTree = prefixesOfNodes(args, 'tornDown');
   if (fromTree) {
     const host = shownHostOfNode(args[0]);
+    tellRowsLeftOut(args, host);
     await services.removal.run({ kind: 'tornDown', prefixes: fromTree, ...(host ? { host } : {}) });
   } else if (fromTreeRows(args)) {
     void vscode.window.showInformationMessage("DECNET: the rows chosen hold no torn-down topology's leftovers of this host now; nothing was done.");

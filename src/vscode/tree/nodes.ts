@@ -382,6 +382,15 @@ export function prefixesOfNodes(args: readonly unknown[], state: 'orphan' | 'tor
   return prefixes.length ? prefixes : undefined;
 }
 
+/** How many selected rows of groups belong to another host than the row clicked (left out: a removal acts on one host). */
+export function rowsOnOtherHosts(args: readonly unknown[]): number {
+  const [clicked, selected] = args;
+  if (!isNode(clicked) || !Array.isArray(selected) || !selected.every(isNode)) return 0;
+  if (!selected.some((n) => nodeId(n) === nodeId(clicked))) return 0;
+  const host = hostOfNode(clicked);
+  return selected.filter((n) => (n.kind === 'group' || n.kind === 'blocked') && hostOfNode(n) !== host).length;
+}
+
 /**
  * Whether a command's arguments came from the tree (the row clicked, and the selection): such a
  * command never falls back to asking which one (the Command Palette's way), for a row that no
