@@ -9,6 +9,7 @@ import {
   mkdirSync,
   openSync,
   readSync,
+  type Stats,
   writeSync,
 } from 'node:fs';
 import * as os from 'node:os';
@@ -51,6 +52,32 @@ function currentUser(): string {
   }
 }
 
+/** How to choose another audit log, said with every refusal of one. */
+const CHOOSE_ANOTHER = 'choose another file with --audit-log (decnet.audit.logPath in the editor)';
+
+/**
+ * Why an open audit log must not receive a removal's records, with the fix, or undefined: it is
+ * not a regular file, another user owns it, or its group or others can access it. `shown` is
+ * the path as the message names it.
+ */
+export function auditFileProblem(
+  st: Pick<Stats, 'isFile' | 'uid' | 'mode'>,
+  shown: string,
+  uid: number | undefined = process.getuid?.(),
+): string | undefined {
+  if (!st.isFile()) return `The audit log ${shown} is not a regular file: ${CHOOSE_ANOTHER}`;
+  if (uid !== undefined && st.uid !== uid) {
+    return `The audit log ${shown} belongs to user ${st.uid}, not to you (user ${uid}), who could read what it records: ${CHOOSE_ANOTHER}`;
+  }
+  const open = st.mode & 0o077;
+  if (open !== 0) {
+    const who = open & 0o070 ? (open & 0o007 ? 'its group and others' : 'its group') : 'others';
+    const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+    return `The audit log ${shown} can be accessed by ${who} (mode ${mode}) and records docker inspect output, environment values included: run chmod 600 ${shown}, or ${CHOOSE_ANOTHER}`;
+  }
+  return undefined;
+}
+
 /** An audit log opened for append. */
 export class AuditLog {
   private constructor(
@@ -60,28 +87,37 @@ export class AuditLog {
 
   /**
    * Opens (creating it, mode 0600, and its folder, mode 0700) `file` for append. Refuses
-   * (RefusedError) a path that cannot be opened or is not a regular file (a FIFO, a device, a
-   * folder): the removal does not run then.
+   * (RefusedError) what could let a removal's records (`docker inspect`, with environment values)
+   * reach someone else, as ssh refuses a private key: a symbolic link (never followed), anything
+   * but a regular file (a FIFO, a device, a folder), a file owned by another user, or one that its
+   * group or others can access. A path that cannot be opened is refused too: the removal does not
+   * run then.
    */
   static open(file: string): AuditLog {
     const shown = displayPath(file);
     let fd: number;
     try {
       mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      // O_NOFOLLOW: a link at the path is refused (ELOOP), never written through.
       // O_NONBLOCK: a FIFO with no reader fails at once instead of blocking the process.
       fd = openSync(
         file,
-        constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0),
+        constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0),
         0o600,
       );
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
+      if (e.code === 'ELOOP') {
+        throw new RefusedError(
+          `The audit log ${shown} is a symbolic link, and a link is never written through (the records hold docker inspect output): name the file itself, or ${CHOOSE_ANOTHER}. Nothing was removed.`,
+        );
+      }
       throw new RefusedError(`The audit log ${shown} cannot be opened for append (${e.code ?? e.message}): nothing was removed.`);
     }
-    const st = fstatSync(fd);
-    if (!st.isFile()) {
+    const problem = auditFileProblem(fstatSync(fd), shown);
+    if (problem) {
       closeSync(fd);
-      throw new RefusedError(`The audit log ${shown} is not a regular file: nothing was removed.`);
+      throw new RefusedError(`${problem}. Nothing was removed.`);
     }
     return new AuditLog(file, fd);
   }
@@ -193,14 +229,21 @@ export interface HistorySummary {
   database: string;
   mode: 'orphan' | 'torn_down' | 'misplaced';
   prefixes: string[];
+  /** Removed by this removal (not those it found already gone). */
   containers_removed: number;
   networks_removed: number;
   skipped: number;
   errors: number;
 }
 
+/** What one removal removed itself: what it verified gone, less what someone else had removed first. */
+function removedByIt(names: unknown, alreadyGone: ReadonlySet<string>): number {
+  return Array.isArray(names) ? names.filter((n) => !alreadyGone.has(n as string)).length : 0;
+}
+
 export function summarizeEntry(e: AuditEntry): HistorySummary {
   const r = e.report;
+  const already = new Set(Array.isArray(r.already_gone) ? r.already_gone : []);
   return {
     time: e.time,
     user: typeof e.user === 'string' ? e.user : '',
@@ -210,8 +253,8 @@ export function summarizeEntry(e: AuditEntry): HistorySummary {
     database: r.database ?? '',
     mode: r.mode ?? 'orphan',
     prefixes: r.prefixes_reaped,
-    containers_removed: r.containers_removed.length,
-    networks_removed: r.networks_removed.length,
+    containers_removed: removedByIt(r.containers_removed, already),
+    networks_removed: removedByIt(r.networks_removed, already),
     skipped: Array.isArray(r.skipped) ? r.skipped.length : 0,
     errors: r.errors.length,
   };
