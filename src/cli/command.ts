@@ -28,11 +28,6 @@ export interface CliCommand {
   exits: string[];
   examples: string[];
   run(ctx: CommandContext): Promise<number>;
-  /**
-   * For commands that parse their own flags (plan, apply, history): called with the arguments
-   * after the command's name instead of `run`; `flags` above still describe them for --help.
-   */
-  runArgv?(argv: string[], io: Io): Promise<number>;
 }
 
 /** The flags every command takes. */

@@ -102,10 +102,6 @@ async function dispatch(argv: string[], io: Io, json: boolean): Promise<{ code: 
     io.stdout(commandHelp(command));
     return { code: EXIT_OK, command: command.name };
   }
-  if (command.runArgv) {
-    const at = argv.indexOf(command.name);
-    return { code: await command.runArgv([...argv.slice(0, at), ...argv.slice(at + 1)], io), command: command.name };
-  }
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: argv, options: parseOptions({ ...COMMON_FLAGS, ...command.flags }), strict: true, allowPositionals: true });

@@ -1,7 +1,7 @@
 // The Docker Engine API through dockerode: connecting, listing, and the calls removal needs.
 import Docker from 'dockerode';
 import * as https from 'node:https';
-import { describeEndpoint, type DockerEndpoint } from './dockerEndpoint';
+import { describeEndpoint, maskEndpointUrl, type DockerEndpoint } from './dockerEndpoint';
 import { parseSshUrl, sshDialAgent } from './sshDial';
 import type { ContainerInfo, DaemonIdentity, DockerInventory, NetworkEndpoint, NetworkInfo } from './model';
 import { DockerUnavailableError } from './model';
@@ -42,7 +42,8 @@ function createClient(target: string | DockerEndpoint): Docker {
   try {
     url = new URL(endpoint.url);
   } catch {
-    throw new DockerUnavailableError(`Invalid Docker endpoint "${endpoint.url}"`, endpoint.url);
+    const shown = maskEndpointUrl(endpoint.url);
+    throw new DockerUnavailableError(`Invalid Docker endpoint "${shown}"`, shown);
   }
   const base = {
     socketPath: undefined as string | undefined,
@@ -84,8 +85,8 @@ function createClient(target: string | DockerEndpoint): Docker {
       } as Docker.DockerOptions);
     default:
       throw new DockerUnavailableError(
-        `Unsupported Docker endpoint "${endpoint.url}": use unix:///path/to/docker.sock, tcp://host:port or ssh://user@host`,
-        endpoint.url,
+        `Unsupported Docker endpoint "${maskEndpointUrl(endpoint.url)}": use unix:///path/to/docker.sock, tcp://host:port or ssh://user@host`,
+        maskEndpointUrl(endpoint.url),
       );
   }
 }

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { maskDbUrl } from './config';
 import { displayPath, MAX_JSON_BYTES, MAX_PEM_BYTES, readRegularFile, readRegularFileIfExists } from './fsSafe';
 
 export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
@@ -156,11 +157,42 @@ export function resolveDockerEndpoint(input: EndpointInput): DockerEndpoint {
   return { url: DEFAULT_DOCKER_HOST, source: 'default' };
 }
 
-/** How people should read an endpoint: its URL, and the context it came from. */
+/** Query parameters whose value is a secret: shown as `***`. */
+const SECRET_PARAMETER = /^(pass(word|wd)?|pwd|secret|token|api[-_]?key|key|auth(orization)?|credentials?)$/i;
+
+/**
+ * An endpoint URL as it may be printed: a password in it (`tcp://user:secret@host`,
+ * `ssh://user:secret@host`) and the value of a secret query parameter (`?password=…`, `token=…`)
+ * replaced by `***`. Everything a header, an error, JSON, a plan file or the audit log shows of an
+ * endpoint goes through here.
+ */
+export function maskEndpointUrl(url: string): string {
+  const masked = maskDbUrl(url);
+  const q = masked.indexOf('?');
+  if (q < 0) return masked;
+  const hash = masked.indexOf('#', q);
+  const query = masked.slice(q + 1, hash < 0 ? undefined : hash);
+  const shown = query
+    .split('&')
+    .map((part) => {
+      const eq = part.indexOf('=');
+      const name = eq < 0 ? part : part.slice(0, eq);
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name);
+      } catch {
+        // a name that does not decode is compared as written
+      }
+      return eq >= 0 && SECRET_PARAMETER.test(decoded.trim()) ? `${name}=***` : part;
+    })
+    .join('&');
+  return `${masked.slice(0, q + 1)}${shown}${hash < 0 ? '' : masked.slice(hash)}`;
+}
+
+/** How people should read an endpoint: its URL (no secret in it), and the context it came from. */
 export function describeEndpoint(endpoint: DockerEndpoint): string {
   const tls = endpoint.tls ? (endpoint.tls.verify ? ' (TLS)' : ' (TLS, not verified)') : '';
-  if (endpoint.error) return endpoint.context ? `context ${endpoint.context}` : endpoint.url;
-  return endpoint.context && endpoint.context !== 'default'
-    ? `${endpoint.url}${tls} [context ${endpoint.context}]`
-    : `${endpoint.url}${tls}`;
+  const url = maskEndpointUrl(endpoint.url);
+  if (endpoint.error) return endpoint.context ? `context ${endpoint.context}` : url;
+  return endpoint.context && endpoint.context !== 'default' ? `${url}${tls} [context ${endpoint.context}]` : `${url}${tls}`;
 }

@@ -6,7 +6,7 @@
 import { mapLimit } from './concurrency';
 import { describeDbTarget, type DbTarget } from './config';
 import { classify, dbPrefixesOf } from './grouping';
-import { describeEndpoint, readContext, resolveDockerEndpoint, type DockerEndpoint } from './dockerEndpoint';
+import { describeEndpoint, maskEndpointUrl, readContext, resolveDockerEndpoint, type DockerEndpoint } from './dockerEndpoint';
 import type { DbReadError, DbSnapshot, DockerInventory, HostRef, Outcome, ScanResult, SwarmFacts, SwarmHost } from './model';
 import { DockerUnavailableError, MASTER } from './model';
 import { homeOf } from './rules';
@@ -57,7 +57,7 @@ export function parseHostMapping(items: readonly string[]): Record<string, strin
     const at = item.indexOf('=');
     const name = at > 0 ? item.slice(0, at).trim() : '';
     const endpoint = at > 0 ? item.slice(at + 1).trim() : '';
-    if (!name || !endpoint) throw new Error(`--host takes NAME=ENDPOINT (got "${item}")`);
+    if (!name || !endpoint) throw new Error(`--host takes NAME=ENDPOINT (got "${maskEndpointUrl(item)}")`);
     if (name in out) throw new Error(`--host ${name} is given twice`);
     out[name] = endpoint;
   }

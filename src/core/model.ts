@@ -303,6 +303,7 @@ export interface ReapReport {
   /** The live prefixes found on the daemon. */
   live_prefixes_on_daemon: string[];
   orphan_prefixes: string[];
+  /** The prefixes something was removed from by this removal (not those only found gone, or all kept). */
   prefixes_reaped: string[];
   /** Containers verified gone after the removal (including those already gone before it). */
   containers_removed: string[];

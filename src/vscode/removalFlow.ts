@@ -260,7 +260,7 @@ export class RemovalFlow {
             { title: 'Cancel', isCloseAffordance: true },
           );
           if (choice?.title === SAVE_PLAN_ACTION && planTarget) {
-            const saved = await savePlanFile(plan, planTarget);
+            const saved = await savePlanFile(plan);
             if (saved) this.log.info(`plan saved to ${saved}; nothing removed`);
             return false;
           }

@@ -130,6 +130,34 @@ describe('Docker endpoints', () => {
     assert.equal(viaContext.code, 0, viaContext.stderr);
     assert.equal(viaContext.out.docker_endpoint, `${host} (TLS) [context tls]`);
 
+    // A password in the endpoint URL is never printed: not in the header, the JSON, errors, a plan
+    // file, a report or the audit log.
+    const secretHost = host.replace('tcp://', 'tcp://ops:hunter2@');
+    const tls = { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certPath };
+    const text = runCli(['scan', '--db', db, '--docker-host', secretHost], { env: { HOME: dir, ...tls }, cwd: dir });
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /Docker endpoint: tcp:\/\/ops:\*\*\*@127\.0\.0\.1/);
+    const masked = scanJson(['--docker-host', secretHost], tls);
+    assert.equal(masked.out.docker_endpoint, `${host.replace('tcp://', 'tcp://ops:***@')} (TLS)`);
+    const planPath = path.join(dir, 'secret-plan.json');
+    const log = path.join(dir, 'secret-audit.jsonl');
+    const planned = runCli(['plan', orphanPrefix, '--db', db, '--allow-empty-db', '--docker-host', secretHost, '--out', planPath], { env: { HOME: dir, ...tls }, cwd: dir });
+    assert.equal(planned.code, 0, planned.stderr);
+    const unreachable = runCli(['scan', '--db', db, '--docker-host', 'tcp://ops:hunter2@127.0.0.1:1', '--json'], { env: { HOME: dir }, cwd: dir });
+    assert.equal(unreachable.code, 2);
+    const outputs = [text.stdout, text.stderr, JSON.stringify(masked.out), masked.stderr, planned.stdout, planned.stderr, readFileSync(planPath, 'utf8'), unreachable.stdout, unreachable.stderr];
+    for (const o of outputs) assert.doesNotMatch(o, /hunter2/);
+    // Applying needs the endpoint typed again (the plan cannot hold it): then report and log are masked.
+    const applied = runCli(['apply', planPath, '--db', db, '--allow-empty-db', '--docker-host', secretHost, '--yes', '--json', '--audit-log', log], { env: { HOME: dir, ...tls }, cwd: dir });
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.equal(JSON.parse(applied.stdout).docker_endpoint, masked.out.docker_endpoint);
+    for (const o of [applied.stdout, applied.stderr, readFileSync(log, 'utf8')]) assert.doesNotMatch(o, /hunter2/);
+    const refused = runCli(['apply', planPath, '--db', db, '--yes'], { env: { HOME: dir, DOCKER_HOST: secretHost.replace('127.0.0.1', 'localhost'), ...tls }, cwd: dir });
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /The plan was made on tcp:\/\/ops:\*\*\*@127\.0\.0\.1:\d+ \(TLS\), not on the Docker endpoint configured here, tcp:\/\/ops:\*\*\*@localhost/);
+    assert.match(refused.stderr, /name it with --docker-host or --context/, 'a masked URL is not offered to be typed back');
+    assert.doesNotMatch(refused.stderr, /hunter2/);
+
     // Without client certificates the daemon (started with --tlsverify) turns us away.
     const plain = scanJson(['--docker-host', host], {});
     assert.equal(plain.code, 2);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { connectDocker } from '../../src/core/docker';
-import { describeEndpoint, resolveDockerEndpoint } from '../../src/core/dockerEndpoint';
+import { describeEndpoint, maskEndpointUrl, resolveDockerEndpoint } from '../../src/core/dockerEndpoint';
 import { DockerUnavailableError } from '../../src/core/model';
 
 function dockerConfig(contexts: Record<string, { host: string; skipTls?: boolean; tls?: boolean }>, current?: string): string {
@@ -26,6 +26,31 @@ function dockerConfig(contexts: Record<string, { host: string; skipTls?: boolean
   }
   return dir;
 }
+
+describe('maskEndpointUrl', () => {
+  it('hides a password in the URL and secret query values, and nothing else', () => {
+    assert.equal(maskEndpointUrl('tcp://ops:s3cret@10.0.0.2:2376'), 'tcp://ops:***@10.0.0.2:2376');
+    assert.equal(maskEndpointUrl('ssh://ops:p@ss:w0rd@decnet-host'), 'ssh://ops:***@decnet-host', 'an @ in the password too');
+    assert.equal(maskEndpointUrl('tcp://10.0.0.2:2376/?password=hunter2&tls=1'), 'tcp://10.0.0.2:2376/?password=***&tls=1');
+    assert.equal(maskEndpointUrl('ssh://ops@host?Token=abc#frag'), 'ssh://ops@host?Token=***#frag');
+    assert.equal(maskEndpointUrl('tcp://host:2376?pass%77ord=x'), 'tcp://host:2376?pass%77ord=***', 'a name written with escapes');
+    for (const plain of ['unix:///var/run/docker.sock', 'tcp://10.0.0.2:2376', 'ssh://ops@decnet-host:2222', 'tcp://[::1]:2376', 'npipe:////./pipe/docker_engine']) {
+      assert.equal(maskEndpointUrl(plain), plain);
+    }
+    assert.equal(describeEndpoint({ url: 'tcp://ops:s3cret@10.0.0.2:2376', source: 'setting', tls: { verify: true } }), 'tcp://ops:***@10.0.0.2:2376 (TLS)');
+    assert.equal(describeEndpoint({ url: 'tcp://ops:s3cret@x', source: 'setting', error: 'bad' }), 'tcp://ops:***@x');
+  });
+
+  it('keeps the password out of the errors of an endpoint that cannot be used', () => {
+    for (const url of ['tcp://ops:s3cret@bad host:1', 'ftp://ops:s3cret@host']) {
+      assert.throws(() => connectDocker(url), (e: Error) => {
+        assert.ok(e instanceof DockerUnavailableError);
+        assert.doesNotMatch(`${e.message} ${e.endpoint}`, /s3cret/);
+        return true;
+      });
+    }
+  });
+});
 
 describe('resolveDockerEndpoint', () => {
   it('follows the Docker CLI: setting, --context, DOCKER_HOST, DOCKER_CONTEXT, current context, local socket', () => {

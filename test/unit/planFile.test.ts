@@ -1,13 +1,24 @@
 // Plan files, the audit log and the empty-database guard: the session against a stand-in for the
 // Docker API and real SQLite files; the audit log on real files.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AuditLog, defaultAuditLogPath, readAuditHistory } from '../../src/core/audit';
+import { AuditLog, auditFileProblem, defaultAuditLogPath, readAuditHistory } from '../../src/core/audit';
 import { assumeYes, planRemoval, runRemovalSession, type RemovalAsker } from '../../src/core/reaper';
-import { canonicalJson, parsePlanFile, planFromFile, planSha256, planToFile, serializePlanFile } from '../../src/core/removal/planFile';
+import {
+  canonicalJson,
+  databaseFlagOf,
+  endpointFlagOf,
+  parsePlanFile,
+  planFromFile,
+  planSha256,
+  planTargetMismatch,
+  planTargetRefusal,
+  planToFile,
+  serializePlanFile,
+} from '../../src/core/removal/planFile';
 import { emptyReport } from '../../src/core/removal/text';
 import { makeDecnetDb, topologyRow } from '../support/makeDb';
 import { StandInDocker } from './dockerStandIn';
@@ -48,7 +59,7 @@ describe('plan files', () => {
     const w = world();
     const dbPath = db();
     const plan = await planOf(w, dbPath);
-    const file = planToFile(plan, { dockerHost: HOST, db: { kind: 'sqlite', path: dbPath, origin: 'setting' } });
+    const file = planToFile(plan);
     const text = serializePlanFile(file);
     const parsed = parsePlanFile(text);
     assert.equal(parsed.plan_sha256, planSha256(parsed));
@@ -65,6 +76,57 @@ describe('plan files', () => {
     assert.throws(() => parsePlanFile(JSON.stringify({ ...file, version: 2 })), /version 2 is not supported/);
     const bad = { ...file, prefixes: ['0BADC0DE'] };
     assert.throws(() => parsePlanFile(JSON.stringify({ ...bad, plan_sha256: planSha256(bad) })), /not a topology prefix/);
+  });
+
+  it('never says where to connect: a plan from another database or endpoint is refused naming both', async () => {
+    const w = world();
+    const dbPath = db();
+    const plan = await planOf(w, dbPath);
+    const file = planToFile(plan);
+    assert.equal('database_target' in file, false, 'no connection details are written');
+    assert.equal('docker_host' in file, false);
+    const here = { db: { kind: 'sqlite' as const, path: dbPath, origin: 'DECNET_DB_PATH' as const }, dockerHost: HOST };
+    assert.equal(planTargetMismatch(file, here), undefined);
+    const elsewhere = { db: { kind: 'sqlite' as const, path: '/srv/decnet/decnet.db', origin: 'DECNET_DB_PATH' as const }, dockerHost: 'unix:///other.sock' };
+    const m = planTargetMismatch(file, elsewhere);
+    assert.deepEqual(m, {
+      database: { plan: `sqlite: ${dbPath}`, here: 'sqlite: /srv/decnet/decnet.db' },
+      endpoint: { plan: HOST, here: 'unix:///other.sock' },
+    });
+    const message = planTargetRefusal(m, { database: 'DB FIX.', endpoint: 'ENDPOINT FIX.' });
+    assert.equal(
+      message,
+      `The plan was made from sqlite: ${dbPath}, not from the database configured here, sqlite: /srv/decnet/decnet.db. DB FIX. ` +
+        `The plan was made on ${HOST}, not on the Docker endpoint configured here, unix:///other.sock. ENDPOINT FIX. ` +
+        'A plan file never chooses which database or daemon decides what is live. Nothing was removed.',
+    );
+    // Nothing configured at all is a difference too.
+    assert.match(planTargetRefusal(planTargetMismatch(file, { db: { kind: 'none', origin: 'none' }, dockerHost: HOST })!, { database: '', endpoint: '' }), /configured here, \(none\)/);
+    // How the command line names the plan's own, when it is the right one.
+    assert.equal(databaseFlagOf('sqlite: /srv/decnet/decnet.db'), '--db /srv/decnet/decnet.db');
+    assert.equal(databaseFlagOf("sqlite: /srv/it's here/decnet.db"), "--db '/srv/it'\\''s here/decnet.db'");
+    assert.equal(databaseFlagOf('mysql: decnet@db-host:3306/decnet'), '--db-url mysql://decnet@db-host:3306/decnet');
+    assert.equal(endpointFlagOf('tcp://10.0.0.2:2376 (TLS) [context prod]'), '--context prod');
+    assert.equal(endpointFlagOf('tcp://10.0.0.2:2376 (TLS)'), '--docker-host tcp://10.0.0.2:2376');
+    assert.equal(endpointFlagOf('tcp://ops:***@10.0.0.2:2376'), undefined, 'a masked password cannot be typed back');
+  });
+
+  it('reads plans of earlier versions, ignoring where they say to connect; refuses crafted nesting as a bad plan', async () => {
+    const w = world();
+    const plan = await planOf(w, db());
+    const { plan_sha256: _sha, ...body } = planToFile(plan);
+    const old = { ...body, docker_host: { url: 'tcp://evil:2375', context: null }, database_target: { kind: 'mysql', host: 'evil', port: 3306, database: 'd', user: 'u' } };
+    const parsed = parsePlanFile(JSON.stringify({ ...old, plan_sha256: planSha256(old) }));
+    assert.equal('database_target' in parsed, false);
+    assert.equal(parsed.database, plan.dbSource);
+    // 200,000 levels deep: a bad plan (PlanFileError), not a crash.
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    assert.throws(() => parsePlanFile(`{"format":"decnet-reaper-plan","version":1,"x":${deep},"plan_sha256":"0"}`), (e: Error) => {
+      assert.equal(e.name, 'PlanFileError');
+      assert.match(e.message, /nests deeper than 16 levels\. Nothing was removed\./);
+      return true;
+    });
+    assert.throws(() => parsePlanFile(deep), /nests deeper than 16 levels/);
   });
 
   it('a plan applied removes only resources unchanged since; a renamed one is skipped', async () => {
@@ -95,7 +157,7 @@ describe('plan files', () => {
       { dbPath, dockerHost: HOST, scan: w.docker.scan, docker: w.docker.client, asker: assumeYes },
     );
     assert.equal(other.kind, 'refused');
-    assert.match((other as { message: string }).message, /another Docker daemon/);
+    assert.match((other as { message: string }).message, /^The plan was made on the Docker daemon .* \(id OTHER\), but .* answers at unix:\/\/\/stand-in\/docker.sock\. Nothing was removed\.$/);
     const otherDb = await runRemovalSession({ kind: 'plan', plan }, { dbPath: db(), dockerHost: HOST, scan: w.docker.scan, docker: w.docker.client, asker: assumeYes });
     assert.equal(otherDb.kind, 'refused');
     assert.match((otherDb as { message: string }).message, /database changed/);
@@ -167,5 +229,43 @@ describe('the audit log', () => {
     const folder = path.join(dir, 'folder');
     mkdirSync(folder);
     assert.throws(() => AuditLog.open(folder), /cannot be opened for append|not a regular file/);
+  });
+
+  it('is never written through a link, nor to a file another user owns or others can read', () => {
+    // A link to a world-readable file of someone else's: refused, and the file gets nothing.
+    const theirs = path.join(dir, 'theirs.txt');
+    writeFileSync(theirs, 'their notes\n', { mode: 0o644 });
+    chmodSync(theirs, 0o644);
+    const link = path.join(dir, 'link.jsonl');
+    symlinkSync(theirs, link);
+    assert.throws(() => AuditLog.open(link), (e: Error) => {
+      assert.match(e.message, /is a symbolic link, and a link is never written through/);
+      assert.match(e.message, /Nothing was removed/);
+      return true;
+    });
+    // A dangling link is refused too, and nothing is created where it points.
+    const dangling = path.join(dir, 'dangling.jsonl');
+    symlinkSync(path.join(dir, 'nowhere.jsonl'), dangling);
+    assert.throws(() => AuditLog.open(dangling), /symbolic link/);
+    assert.equal(existsSync(path.join(dir, 'nowhere.jsonl')), false);
+    assert.equal(readFileSync(theirs, 'utf8'), 'their notes\n');
+    // A log of ours that its group or others can read: refused with the fix.
+    const loose = path.join(dir, 'loose.jsonl');
+    writeFileSync(loose, '');
+    chmodSync(loose, 0o640);
+    assert.throws(() => AuditLog.open(loose), new RegExp(`can be accessed by its group \\(mode 0640\\).*run chmod 600 ${loose.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    chmodSync(loose, 0o600);
+    AuditLog.open(loose).close();
+    // Owned by another user (root can chown; an ordinary user cannot make such a file).
+    assert.equal(auditFileProblem({ isFile: () => true, uid: 1234, mode: 0o100600 }, '/x/audit.jsonl', 0), 'The audit log /x/audit.jsonl belongs to user 1234, not to you (user 0), who could read what it records: choose another file with --audit-log (decnet.audit.logPath in the editor)');
+    assert.match(auditFileProblem({ isFile: () => true, uid: 0, mode: 0o100604 }, '/x/a', 0)!, /by others \(mode 0604\)/);
+    assert.match(auditFileProblem({ isFile: () => true, uid: 0, mode: 0o100666 }, '/x/a', 0)!, /by its group and others \(mode 0666\)/);
+    assert.equal(auditFileProblem({ isFile: () => true, uid: 0, mode: 0o100600 }, '/x/a', 0), undefined);
+    if (process.getuid?.() === 0) {
+      const other = path.join(dir, 'other.jsonl');
+      writeFileSync(other, '', { mode: 0o600 });
+      chownSync(other, 1234, 1234);
+      assert.throws(() => AuditLog.open(other), /belongs to user 1234, not to you \(user 0\)/);
+    }
   });
 });

@@ -1,104 +1,99 @@
-// `decnet-reaper apply FILE [--yes] [--json]`: removes what a plan file names, on the same daemon
-// and database only, and of it only what is still there unchanged and still allowed.
-import { parseArgs } from 'node:util';
+// `decnet-reaper apply FILE [--yes] [--json]`: removes what a plan file names, on the database and
+// daemon resolved here (as for every command) and only when they are the plan's, and of it only
+// what is still there unchanged and still allowed.
 import { readRegularFile } from '../../core/fsSafe';
-import { RefusedError } from '../../core/model';
 import {
+  databaseFlagOf,
+  endpointFlagOf,
   everyPlannedResourceGone,
   MAX_PLAN_BYTES,
   parsePlanFile,
-  planDatabase,
-  planDockerEndpoint,
   planFromFile,
-  requirePlanTarget,
+  planTargetMismatch,
+  planTargetRefusal,
+  type PlanTargetMismatch,
 } from '../../core/removal/planFile';
 import { assumeYes, runRemovalSession } from '../../core/removal/session';
 import { formatReportText } from '../../core/removal/text';
 import { safeJson } from '../../core/textSafe';
-import type { Io } from '../io';
-import {
-  AUDIT_OPTIONS,
-  auditTarget,
-  CommandUsageError,
-  endWith,
-  EXIT_FAILED,
-  EXIT_OK,
-  EXIT_REFUSED,
-  TARGET_OPTIONS,
-  targetFromFlags,
-  terminalAsker,
-} from './planShared';
+import type { CliCommand, CommandContext } from '../command';
+import { CliError, EXIT_FAILED, EXIT_OK, usageError } from '../errors';
+import { AUDIT_FLAGS, auditTarget, terminalAsker } from './shared';
 
-export const APPLY_USAGE = `Usage:
-  decnet-reaper apply FILE [--yes] [--json] [--db PATH | --db-url URL] [--docker-host URL | --context NAME]
-                           [--audit-log PATH | --no-audit-log] [--allow-empty-db]
+/** How to name the plan's database or endpoint on the command line, when it is the right one. */
+function refusal(m: PlanTargetMismatch): string {
+  const db = m.database && databaseFlagOf(m.database.plan);
+  const ep = m.endpoint && endpointFlagOf(m.endpoint.plan);
+  return planTargetRefusal(m, {
+    database: db
+      ? `If the plan's database is DECNET's, name it: ${db}.`
+      : "If the plan's database is DECNET's, name it with --db or --db-url.",
+    endpoint: ep ? `If the plan's endpoint is the right one, name it: ${ep}.` : "If the plan's endpoint is the right one, name it with --docker-host or --context.",
+  });
+}
 
-Removes what the plan FILE (from decnet-reaper plan) names. Without --db/--db-url and
---docker-host/--context it uses the plan's database and endpoint; given, they must name the same.
-Refused whole (exit 2) when the file was changed, the daemon or the database is another, or the
-database cannot be read. Of the plan, only resources still there unchanged (id, name, markers)
-whose prefix is still an orphan (still torn_down) are removed; the others are skipped and
-reported. Exit status: 0 every planned resource is gone; 1 some were skipped or failed; 2 refused.`;
-
-export async function applyCommand(argv: string[], io: Io): Promise<number> {
-  try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ...TARGET_OPTIONS,
-        ...AUDIT_OPTIONS,
-        yes: { type: 'boolean', short: 'y', default: false },
-        json: { type: 'boolean', default: false },
-        'allow-empty-db': { type: 'boolean', default: false },
-      },
-    });
-    if (positionals.length !== 1) throw new CommandUsageError('apply takes one plan FILE');
-    const audit = auditTarget(values, io);
+export const applyCommand: CliCommand = {
+  name: 'apply',
+  summary: 'Remove what a plan file names, if it is still there and still an orphan',
+  synopsis: ['apply FILE [--yes]'],
+  description: [
+    'Removes what the plan FILE (from decnet-reaper plan) names. The database and the Docker endpoint',
+    'are resolved as for every command (--db/--db-url, --docker-host/--context, the environment,',
+    "decnet.ini, ./decnet.db), never taken from the plan: a plan made from another database or on",
+    "another endpoint or daemon is refused, and naming the plan's own with --db/--db-url or",
+    '--docker-host/--context is how to accept it. Refused whole (exit 2) also when the file was',
+    'changed or the database cannot be read. Of the plan, only resources still there unchanged (id,',
+    'name, markers) whose prefix is still an orphan (still torn_down) are removed; the others are',
+    'skipped and reported.',
+  ].join('\n'),
+  flags: {
+    yes: { type: 'boolean', short: 'y', help: 'do not ask' },
+    ...AUDIT_FLAGS,
+    'allow-empty-db': { type: 'boolean', help: 'remove even when the database holds no topology at all' },
+  },
+  json: 'The report as reap --json prints it, or { "error": { "kind", "message" } } when refused.',
+  exits: ['0  every planned resource is gone', '1  some were skipped or failed (the report says why)', '2  refused: nothing removed'],
+  examples: ['decnet-reaper apply reap-plan.json --yes', 'decnet-reaper apply reap-plan.json --db /opt/decnet/decnet.db'],
+  async run(ctx: CommandContext): Promise<number> {
+    const { io } = ctx;
+    if (ctx.args.length !== 1) throw usageError('apply takes one plan FILE', 'apply');
+    const audit = auditTarget(ctx.flags, io, 'apply');
     let text: string;
     try {
-      text = readRegularFile(positionals[0], MAX_PLAN_BYTES).toString('utf8');
+      text = readRegularFile(ctx.args[0], MAX_PLAN_BYTES).toString('utf8');
     } catch (err) {
-      throw new RefusedError(`The plan file cannot be read: ${(err as Error).message}. Nothing was removed.`);
+      throw new CliError('refused', `The plan file cannot be read: ${(err as Error).message}. Nothing was removed.`);
     }
     const file = parsePlanFile(text);
-    const given = targetFromFlags(values, io);
-    const db = given.db ?? planDatabase(file, io.env);
-    if (db.kind === 'invalid') throw new RefusedError(`${db.message}. Nothing was removed.`);
-    const dockerHost = given.dockerHost ?? planDockerEndpoint(file, io.env);
-    requirePlanTarget(file, dockerHost, db);
+    // The database and daemon that decide what is live are the ones resolved here, never the plan's.
+    const target = ctx.target();
+    const mismatch = planTargetMismatch(file, target);
+    if (mismatch) throw new CliError('refused', refusal(mismatch));
     const plan = planFromFile(file);
     const outcome = await runRemovalSession(
       { kind: 'plan', plan },
       {
-        db,
-        dockerHost,
-        asker: values.yes ? assumeYes : terminalAsker(io),
+        db: target.db,
+        dockerHost: target.dockerHost,
+        asker: ctx.flags.yes === true ? assumeYes : terminalAsker(io),
         audit,
-        allowEmptyDb: values['allow-empty-db'],
-        progress: values.json ? undefined : { step: (p) => io.stderr(`[${p.done}/${p.total}] ${p.message}`) },
+        allowEmptyDb: ctx.flags['allow-empty-db'] === true,
+        progress: ctx.json ? undefined : { step: (p) => io.stderr(`[${p.done}/${p.total}] ${p.message}`) },
       },
     );
     switch (outcome.kind) {
       case 'removed': {
         const report = outcome.report;
-        if (values.json) io.stdout(safeJson(report));
-        else io.stdout(formatReportText(report));
+        io.stdout(ctx.json ? safeJson(report) : formatReportText(report));
         return everyPlannedResourceGone(plan, report) ? EXIT_OK : EXIT_FAILED;
       }
-      case 'refused':
       case 'cancelled':
+        throw new CliError('cancelled', outcome.message);
+      case 'refused':
       case 'nothing':
-        if (values.json) {
-          io.stdout(safeJson({ error: { kind: outcome.kind === 'cancelled' ? 'cancelled' : 'refused', message: outcome.message } }));
-        }
-        io.stderr(`decnet-reaper: refused: ${outcome.message}`);
-        return EXIT_REFUSED;
+        throw new CliError('refused', outcome.message);
       case 'planned':
         return EXIT_OK;
     }
-  } catch (err) {
-    return endWith(err, io, APPLY_USAGE, argv.includes('--json'));
-  }
-}
+  },
+};

@@ -1,45 +1,40 @@
 // `decnet-reaper history [--json] [--limit N] [--audit-log PATH]`: the removals the audit log holds.
-import { parseArgs } from 'node:util';
 import { describeEntry, readAuditHistory, summarizeEntry } from '../../core/audit';
 import { safeJson } from '../../core/textSafe';
-import type { Io } from '../io';
-import { auditLogPath, CommandUsageError, endWith, EXIT_OK, EXIT_REFUSED, once } from './planShared';
+import type { CliCommand, CommandContext } from '../command';
+import { CliError, EXIT_OK, usageError } from '../errors';
+import { auditLogPath, onceFlag } from './shared';
 
-export const HISTORY_USAGE = `Usage:
-  decnet-reaper history [--json] [--limit N] [--audit-log PATH]
-
-The past removals in the audit log, newest first: time, daemon, prefixes, counts. --json adds
-each removal's report.`;
-
-export async function historyCommand(argv: string[], io: Io): Promise<number> {
-  try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        json: { type: 'boolean', default: false },
-        limit: { type: 'string', multiple: true },
-        'audit-log': { type: 'string', multiple: true },
-      },
-    });
-    if (positionals.length) throw new CommandUsageError(`history takes no arguments (got ${positionals.join(' ')})`);
-    const limitText = once(values, 'limit');
+export const historyCommand: CliCommand = {
+  name: 'history',
+  summary: 'List the removals recorded in the audit log',
+  synopsis: ['history [--limit N] [--audit-log PATH]'],
+  description: 'The past removals in the audit log, newest first: time, daemon, prefixes, counts. --json adds\neach removal\'s report.',
+  flags: {
+    limit: { type: 'string', arg: 'N', help: 'the N newest removals' },
+    'audit-log': { type: 'string', arg: 'PATH', help: 'read this audit log (default $XDG_STATE_HOME/decnet-reaper/audit.jsonl)' },
+  },
+  json: '{ "audit_log", "damaged_lines", "removals": [{ "time", "user", "hostname", "docker_endpoint", "docker_daemon", "database", "mode", "prefixes", counts..., "report" }] }, newest first',
+  exits: ['0  listed (an empty log included)', '2  the audit log cannot be read, bad usage'],
+  examples: ['decnet-reaper history --limit 5'],
+   
+  async run(ctx: CommandContext): Promise<number> {
+    const { io } = ctx;
+    if (ctx.args.length) throw usageError(`history takes no arguments (got ${ctx.args.join(' ')})`, 'history');
+    const limitText = onceFlag(ctx.flags, 'limit', 'history');
     let limit: number | undefined;
     if (limitText !== undefined) {
-      if (!/^\d+$/.test(limitText.trim())) throw new CommandUsageError(`--limit takes a number (got ${limitText})`);
+      if (!/^\d+$/.test(limitText.trim())) throw usageError(`--limit takes a number (got ${limitText})`, 'history');
       limit = Number(limitText.trim());
     }
-    const file = auditLogPath(once(values, 'audit-log'), io);
+    const file = auditLogPath(onceFlag(ctx.flags, 'audit-log', 'history'), io);
     let history;
     try {
       history = readAuditHistory(file, { limit });
     } catch (err) {
-      if (values.json) io.stdout(safeJson({ error: { kind: 'unreadable', message: (err as Error).message } }));
-      io.stderr(`decnet-reaper: ${(err as Error).message}`);
-      return EXIT_REFUSED;
+      throw new CliError('unreadable', (err as Error).message);
     }
-    if (values.json) {
+    if (ctx.json) {
       io.stdout(
         safeJson({
           audit_log: history.path,
@@ -50,10 +45,8 @@ export async function historyCommand(argv: string[], io: Io): Promise<number> {
     } else {
       if (!history.entries.length) io.stdout(`No removals in ${history.path}.`);
       for (const e of history.entries) io.stdout(describeEntry(e));
-      if (history.damaged) io.stderr(`decnet-reaper: ${history.damaged} damaged line(s) in ${history.path} skipped`);
+      if (history.damaged) io.stderr(`decnet-reaper: ${history.damaged} damaged line${history.damaged === 1 ? '' : 's'} in ${history.path} skipped`);
     }
-    return await Promise.resolve(EXIT_OK);
-  } catch (err) {
-    return endWith(err, io, HISTORY_USAGE, argv.includes('--json'));
-  }
-}
+    return EXIT_OK;
+  },
+};

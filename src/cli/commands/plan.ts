@@ -1,70 +1,58 @@
 // `decnet-reaper plan (PREFIX... | --all-orphans | --torn-down PREFIX) --out FILE`: the plan of a
 // removal written as JSON, to review, hand over and apply later with `apply`. Nothing is removed.
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import { RefusedError } from '../../core/model';
 import { planRemoval } from '../../core/removal/plan';
-import { planToFile, serializePlanFile } from '../../core/removal/planFile';
+import { planToFile, writePlanFile } from '../../core/removal/planFile';
 import { formatPlan, planJson } from '../../core/removal/text';
-import { unclassifiedReason } from '../../core/rules';
 import { scan } from '../../core/scan';
 import { safeJson } from '../../core/textSafe';
-import type { Io } from '../io';
-import { CommandUsageError, endWith, EXIT_OK, once, resolveTarget, TARGET_OPTIONS } from './planShared';
+import type { CliCommand, CommandContext } from '../command';
+import { CliError, EXIT_OK, usageError } from '../errors';
+import { unclassifiedError } from '../failures';
+import { onceFlag } from './shared';
 
-export const PLAN_USAGE = `Usage:
-  decnet-reaper plan PREFIX... --out FILE [--db PATH | --db-url URL] [--docker-host URL | --context NAME] [--allow-empty-db] [--json]
-  decnet-reaper plan --all-orphans --out FILE [...]
-  decnet-reaper plan --torn-down PREFIX --out FILE [...]
-
-Writes the plan of the removal to FILE (JSON, with plan_sha256) and prints what reap --dry-run
-prints. Nothing is removed: apply FILE removes it later.`;
-
-export async function planCommand(argv: string[], io: Io): Promise<number> {
-  try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ...TARGET_OPTIONS,
-        out: { type: 'string', multiple: true },
-        json: { type: 'boolean', default: false },
-        'all-orphans': { type: 'boolean', default: false },
-        'torn-down': { type: 'boolean', default: false },
-        'allow-empty-db': { type: 'boolean', default: false },
-      },
-    });
-    const out = once(values, 'out');
-    if (out === undefined || !out.trim()) throw new CommandUsageError('plan needs --out FILE');
-    const allOrphans = values['all-orphans'];
-    const tornDown = values['torn-down'];
-    if (allOrphans && positionals.length) throw new CommandUsageError('give either PREFIX... or --all-orphans, not both');
-    if (!allOrphans && !positionals.length) throw new CommandUsageError('plan needs at least one PREFIX, or --all-orphans');
-    if (tornDown && allOrphans) throw new CommandUsageError('--torn-down takes the PREFIX of a torn_down topology, not --all-orphans');
-    const target = resolveTarget(values, io);
+export const planCommand: CliCommand = {
+  name: 'plan',
+  summary: 'Write the plan of a removal to a file, to review and apply later',
+  synopsis: ['plan PREFIX... --out FILE', 'plan --all-orphans --out FILE', 'plan --torn-down PREFIX --out FILE'],
+  description: [
+    'Writes the plan of the removal to FILE (JSON, with plan_sha256) and prints what reap --dry-run',
+    'prints. Nothing is removed: apply FILE removes it later, on the same database and daemon only.',
+  ].join('\n'),
+  flags: {
+    out: { type: 'string', arg: 'FILE', help: 'where to write the plan (JSON); required' },
+    'all-orphans': { type: 'boolean', help: 'every orphan prefix on the daemon' },
+    'torn-down': { type: 'boolean', help: 'the leftovers of the torn_down topology PREFIX' },
+    'allow-empty-db': { type: 'boolean', help: 'plan even when the database holds no topology at all' },
+  },
+  json: '{ "dry_run": true, "plan": { as reap --dry-run --json prints it }, "plan_file", "plan_sha256", "error": null | { "kind", "message" } }',
+  exits: ['0  the plan was written', '2  refused: bad usage, the database or Docker cannot be read, a live or unknown prefix'],
+  examples: ['decnet-reaper plan --all-orphans --out reap-plan.json', 'decnet-reaper apply reap-plan.json'],
+  async run(ctx: CommandContext): Promise<number> {
+    const { io, args: prefixes } = ctx;
+    const out = onceFlag(ctx.flags, 'out', 'plan');
+    if (out === undefined || !out.trim()) throw usageError('plan needs --out FILE', 'plan');
+    const allOrphans = ctx.flags['all-orphans'] === true;
+    const tornDown = ctx.flags['torn-down'] === true;
+    if (allOrphans && prefixes.length) throw usageError('give either PREFIX... or --all-orphans, not both', 'plan');
+    if (!allOrphans && !prefixes.length) throw usageError('plan needs at least one PREFIX, or --all-orphans', 'plan');
+    if (tornDown && allOrphans) throw usageError('--torn-down takes the PREFIX of a torn_down topology, not --all-orphans', 'plan');
+    const target = ctx.target();
     const result = await scan(target);
-    const why = unclassifiedReason(result);
-    if (why) throw new RefusedError(`Nothing was planned: ${why}`);
-    const wanted = allOrphans ? result.orphanPrefixes : positionals;
-    if (!wanted.length) throw new RefusedError('No orphan groups on this daemon: nothing to plan.');
-    const plan = planRemoval(result, wanted, { mode: tornDown ? 'tornDown' : 'orphan', allowEmptyDb: values['allow-empty-db'] });
-    const file = planToFile(plan, target);
+    const unclassified = unclassifiedError(result, ' Nothing was planned.');
+    if (unclassified) throw unclassified;
+    const wanted = allOrphans ? result.orphanPrefixes : prefixes;
+    if (!wanted.length) throw new CliError('refused', 'No orphan groups on this daemon: nothing to plan.');
+    const plan = planRemoval(result, wanted, { mode: tornDown ? 'tornDown' : 'orphan', allowEmptyDb: ctx.flags['allow-empty-db'] === true });
+    const file = planToFile(plan);
     const dest = path.resolve(io.cwd, out);
-    // Written whole or not at all.
-    const tmp = `${dest}.${process.pid}.tmp`;
     try {
-      writeFileSync(tmp, serializePlanFile(file), { flag: 'wx', mode: 0o644 });
-      renameSync(tmp, dest);
+      writePlanFile(dest, file);
     } catch (err) {
-      rmSync(tmp, { force: true });
-      throw new RefusedError(`The plan cannot be written to ${dest}: ${(err as Error).message}`);
+      throw new CliError('refused', (err as Error).message);
     }
-    if (values.json) io.stdout(safeJson({ dry_run: true, plan: planJson(plan), plan_file: dest, plan_sha256: file.plan_sha256 }));
+    if (ctx.json) io.stdout(safeJson({ dry_run: true, plan: planJson(plan), plan_file: dest, plan_sha256: file.plan_sha256, error: null }));
     else io.stdout(`Dry run: nothing is removed.\n${formatPlan(plan)}\nPlan written to ${dest} (plan_sha256 ${file.plan_sha256}).`);
     return EXIT_OK;
-  } catch (err) {
-    return endWith(err, io, PLAN_USAGE, argv.includes('--json'));
-  }
-}
+  },
+};

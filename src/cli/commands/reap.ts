@@ -1,7 +1,6 @@
 // `decnet-reaper reap`: one removal session (the same as the editor's), asked on the terminal.
 import type { ReapReport, RemovalPlan, ScanResult } from '../../core/model';
-import { RefusedError } from '../../core/model';
-import { assumeYes, runRemovalSession, type RemovalAsker, type RemovalOutcome, type RemovalRequest } from '../../core/removal/session';
+import { assumeYes, runRemovalSession, type RemovalOutcome, type RemovalRequest } from '../../core/removal/session';
 import { emptyReport, formatPlan, formatReportText, planJson, removalSubject } from '../../core/removal/text';
 import { MASTER_NAME, parseHostMapping, scanFleet } from '../../core/fleet';
 import { scan } from '../../core/scan';
@@ -9,10 +8,8 @@ import { safeJson } from '../../core/textSafe';
 import type { CliCommand, CommandContext } from '../command';
 import { CliError, errorJson, EXIT_FAILED, EXIT_OK, usageError } from '../errors';
 import { unclassifiedError } from '../failures';
-import { auditTarget } from './planShared';
+import { AUDIT_FLAGS, auditTarget, terminalAsker } from './shared';
 import { ON_HOST_FLAGS, targetOnHost } from '../hostOption';
-
-const NO_TERMINAL = 'no terminal to confirm on: pass --yes to remove without asking';
 
 /** The one document `reap --json` prints: the report's keys, then `dry_run`, `plan`, `kept`, `error`. */
 function reapJson(report: ReapReport, dryRun: boolean, plan: RemovalPlan | undefined, error: CliError | undefined): string {
@@ -48,8 +45,7 @@ export const reapCommand: CliCommand = {
     'torn-down': { type: 'boolean', help: 'remove the leftovers of the torn_down topologies PREFIX... instead' },
     'dry-run': { type: 'boolean', help: 'print the plan; remove nothing' },
     yes: { type: 'boolean', short: 'y', help: 'do not ask: remove what the plan says' },
-    'audit-log': { type: 'string', arg: 'PATH', help: 'append the removal to this audit log (default $XDG_STATE_HOME/decnet-reaper/audit.jsonl)' },
-    'no-audit-log': { type: 'boolean', help: 'remove without writing the audit log' },
+    ...AUDIT_FLAGS,
     'allow-empty-db': { type: 'boolean', help: 'remove even when the database holds no topology at all' },
     misplaced: { type: 'boolean', help: 'remove from this host the topologies PREFIX... that belong on another swarm host' },
     ...ON_HOST_FLAGS,
@@ -128,18 +124,7 @@ export const reapCommand: CliCommand = {
     const unclassified = unclassifiedError(result, ' Nothing was removed.');
     if (unclassified) fail(unclassified);
 
-    const asker: RemovalAsker = yes
-      ? assumeYes
-      : {
-          confirm: async (plan, question, detail) => {
-            const typed = plan.mode === 'tornDown' || plan.mode === 'misplaced';
-            if (typed ? !io.ask : !io.confirm) throw new RefusedError(NO_TERMINAL);
-            io.stderr(detail);
-            // Leftovers of a torn-down topology, or a misplaced one, are confirmed by typing the prefix, next.
-            return typed ? true : io.confirm!(`${question} [y/N] `);
-          },
-          typePrefix: async (_plan, _expected, prompt) => io.ask!(`${prompt} `),
-        };
+    const asker = yes ? assumeYes : terminalAsker(io);
     const outcome: RemovalOutcome = await runRemovalSession(request, {
       db: target.db,
       dockerHost: target.dockerHost,
@@ -147,7 +132,7 @@ export const reapCommand: CliCommand = {
       firstRead: result,
       asker,
       dryRun,
-      audit: auditTarget(ctx.flags, io),
+      audit: auditTarget(ctx.flags, io, 'reap'),
       allowEmptyDb: ctx.flags['allow-empty-db'] === true,
       progress: ctx.json ? undefined : { step: (p) => io.stderr(`[${p.done}/${p.total}] ${p.message}`) },
     });

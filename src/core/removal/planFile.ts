@@ -3,9 +3,15 @@
 // SHA-256 of the canonical JSON of everything else in the file (keys sorted, no spaces): a file
 // changed after it was written is refused whole. It guards against edits and damage, not against
 // someone who recomputes it; what a plan may remove is decided again when it is applied.
+//
+// A plan file is input from someone else. It never decides which database tells live from orphan,
+// which daemon is the truth, nor where a password is sent: those are what the person applying it
+// resolves (flags, environment, settings, decnet.ini), as for every other command, and a plan made
+// from another database or on another endpoint is refused (see `planTargetMismatch`).
 import { createHash } from 'node:crypto';
-import { describeDbTarget, resolveDatabase, type DbTarget } from '../config';
-import { describeEndpoint, resolveDockerEndpoint, type DockerEndpoint } from '../dockerEndpoint';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { describeDbTarget, type DbTarget } from '../config';
+import { describeEndpoint, maskEndpointUrl, type DockerEndpoint } from '../dockerEndpoint';
 import type { PlannedTopology, RemovalPlan, ResourceMarkers, SkippedItem } from '../model';
 import { RefusedError } from '../model';
 import { isValidPrefix } from '../naming';
@@ -33,20 +39,14 @@ export interface PlanFileNetwork {
   endpoints: { container_id: string; name: string }[];
 }
 
-/** How to reach the plan's endpoint and database again (never a password or TLS material). */
-export interface PlanFileTarget {
-  docker_host: { url: string; context: string | null };
-  database_target:
-    | { kind: 'sqlite'; path: string }
-    | { kind: 'mysql'; host: string; port: number; database: string; user: string };
-}
-
-export interface PlanFile extends PlanFileTarget {
+export interface PlanFile {
   format: typeof PLAN_FORMAT;
   version: typeof PLAN_VERSION;
   created_at: string;
+  /** The endpoint it was made on, as people read it (no password). Checked, never connected to. */
   docker_endpoint: string;
   docker_daemon: { name: string; id: string };
+  /** The database it was made from, as people read it. Checked, never read. */
   database: string;
   mode: 'orphan' | 'torn_down';
   prefixes: string[];
@@ -78,17 +78,9 @@ export function planSha256(file: Omit<PlanFile, 'plan_sha256'> | PlanFile): stri
   return createHash('sha256').update(canonicalJson(rest), 'utf8').digest('hex');
 }
 
-function targetOf(dockerHost: string | DockerEndpoint, db: DbTarget): PlanFileTarget {
-  const docker_host = typeof dockerHost === 'string' ? { url: dockerHost, context: null } : { url: dockerHost.url, context: dockerHost.context ?? null };
-  if (db.kind === 'sqlite') return { docker_host, database_target: { kind: 'sqlite', path: describeDbTarget(db).slice('sqlite: '.length) } };
-  if (db.kind === 'mysql') {
-    return { docker_host, database_target: { kind: 'mysql', host: db.host, port: db.port, database: db.database, user: db.user } };
-  }
-  throw new RefusedError('A plan needs a database that can be read.');
-}
-
-/** The plan file of `plan`, made from `dockerHost` and `db`. */
-export function planToFile(plan: RemovalPlan, where: { dockerHost: string | DockerEndpoint; db: DbTarget }): PlanFile {
+/** The plan file of `plan`. */
+export function planToFile(plan: RemovalPlan): PlanFile {
+  if (plan.dbSource.startsWith('(')) throw new RefusedError('A plan needs a database that can be read.');
   const body: Omit<PlanFile, 'plan_sha256'> = {
     format: PLAN_FORMAT,
     version: PLAN_VERSION,
@@ -96,7 +88,6 @@ export function planToFile(plan: RemovalPlan, where: { dockerHost: string | Dock
     docker_endpoint: plan.dockerEndpoint,
     docker_daemon: { name: plan.daemon.name, id: plan.daemon.id },
     database: plan.dbSource,
-    ...targetOf(where.dockerHost, where.db),
     mode: plan.mode === 'tornDown' ? 'torn_down' : 'orphan',
     prefixes: plan.prefixes,
     topologies: plan.topologies ?? [],
@@ -131,6 +122,21 @@ export function planToFile(plan: RemovalPlan, where: { dockerHost: string | Dock
 /** The plan file as written: pretty JSON, one trailing newline. */
 export function serializePlanFile(file: PlanFile): string {
   return `${JSON.stringify(file, null, 2)}\n`;
+}
+
+/**
+ * Writes the plan file to `dest` whole or not at all (a temporary file beside it, then renamed
+ * over it). Throws an Error naming `dest` when it cannot be written.
+ */
+export function writePlanFile(dest: string, file: PlanFile): void {
+  const tmp = `${dest}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, serializePlanFile(file), { flag: 'wx', mode: 0o644 });
+    renameSync(tmp, dest);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new Error(`The plan cannot be written to ${dest}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 // ---- Reading a plan file ----------------------------------------------------------------
@@ -181,8 +187,35 @@ function createdFrom(v: unknown, what: string): string | null {
   return v === null ? null : str(v, what);
 }
 
+/** A plan nests a few levels deep; anything deeper than this is not one (and is never walked). */
+export const MAX_PLAN_DEPTH = 16;
+
+/** How deep `value` nests, counted without recursion (a crafted file can nest 200,000 deep). Stops past `limit`. */
+function depthOf(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (!v || typeof v !== 'object') continue;
+    deepest = Math.max(deepest, d);
+    if (deepest > limit) return deepest;
+    for (const child of Array.isArray(v) ? v : Object.values(v as Record<string, unknown>)) stack.push([child, d + 1]);
+  }
+  return deepest;
+}
+
 /** Checks a plan file's shape and its `plan_sha256`. Throws PlanFileError (a RefusedError). */
 export function parsePlanFile(text: string): PlanFile {
+  try {
+    return parseOrThrow(text);
+  } catch (e) {
+    if (e instanceof PlanFileError) throw e;
+    // Whatever else a crafted file provokes is a bad plan, never a crash.
+    fail(`it cannot be read (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+function parseOrThrow(text: string): PlanFile {
   if (text.length > MAX_PLAN_BYTES) fail(`it is larger than ${MAX_PLAN_BYTES} bytes`);
   let raw: unknown;
   try {
@@ -190,6 +223,7 @@ export function parsePlanFile(text: string): PlanFile {
   } catch (e) {
     fail(`it is not JSON (${(e as Error).message})`);
   }
+  if (depthOf(raw, MAX_PLAN_DEPTH) > MAX_PLAN_DEPTH) fail(`it nests deeper than ${MAX_PLAN_DEPTH} levels`);
   const o = obj(raw, 'the file');
   if (o.format !== PLAN_FORMAT) fail(`"format" is not "${PLAN_FORMAT}"`);
   if (o.version !== PLAN_VERSION) fail(`version ${JSON.stringify(o.version)} is not supported (this reaper reads version ${PLAN_VERSION})`);
@@ -197,22 +231,9 @@ export function parsePlanFile(text: string): PlanFile {
   if (planSha256(o as unknown as PlanFile) !== sha) {
     throw new PlanFileError('The plan file does not match its plan_sha256: it was changed after it was written. Nothing was removed.');
   }
+  // docker_host and database_target, written by earlier versions, are covered by the checksum and
+  // otherwise ignored: where to connect is never taken from a plan file.
   const daemon = obj(o.docker_daemon, 'docker_daemon');
-  const dockerHost = obj(o.docker_host, 'docker_host');
-  const dbt = obj(o.database_target, 'database_target');
-  let database_target: PlanFile['database_target'];
-  if (dbt.kind === 'sqlite') database_target = { kind: 'sqlite', path: str(dbt.path, 'database_target.path') };
-  else if (dbt.kind === 'mysql') {
-    const port = dbt.port;
-    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) fail('database_target.port is not a port');
-    database_target = {
-      kind: 'mysql',
-      host: str(dbt.host, 'database_target.host'),
-      port,
-      database: str(dbt.database, 'database_target.database'),
-      user: str(dbt.user, 'database_target.user'),
-    };
-  } else fail('database_target.kind is neither sqlite nor mysql');
   if (o.mode !== 'orphan' && o.mode !== 'torn_down') fail('mode is neither orphan nor torn_down');
   const prefixes = strings(o.prefixes, 'prefixes');
   if (!prefixes.length) fail('prefixes is empty');
@@ -261,8 +282,6 @@ export function parsePlanFile(text: string): PlanFile {
     docker_endpoint: str(o.docker_endpoint, 'docker_endpoint'),
     docker_daemon: { name: str(daemon.name, 'docker_daemon.name', { empty: true }), id: str(daemon.id, 'docker_daemon.id') },
     database: str(o.database, 'database'),
-    docker_host: { url: str(dockerHost.url, 'docker_host.url'), context: dockerHost.context === null ? null : str(dockerHost.context, 'docker_host.context') },
-    database_target,
     mode: o.mode,
     prefixes,
     topologies,
@@ -307,38 +326,65 @@ export function planFromFile(file: PlanFile): RemovalPlan {
   };
 }
 
-/** The Docker endpoint a plan was made on, resolved again (TLS material from the environment or context). */
-export function planDockerEndpoint(file: PlanFile, env: NodeJS.ProcessEnv): DockerEndpoint {
-  return file.docker_host.context
-    ? resolveDockerEndpoint({ context: file.docker_host.context, env })
-    : resolveDockerEndpoint({ setting: file.docker_host.url, env });
-}
-
-/** The database a plan was made from (a MySQL password from DECNET_DB_PASSWORD or `password`). */
-export function planDatabase(file: PlanFile, env: NodeJS.ProcessEnv, password?: string): DbTarget {
-  const t = file.database_target;
-  if (t.kind === 'sqlite') return { kind: 'sqlite', path: t.path, origin: 'setting' };
-  const host = t.host.includes(':') ? `[${t.host}]` : t.host;
-  return resolveDatabase({
-    settings: { url: `mysql://${encodeURIComponent(t.user)}@${host}:${t.port}/${encodeURIComponent(t.database)}` },
-    env,
-    secretPassword: password,
-  });
+/** Where a plan was made, beside what the person applying it resolved, when they differ. */
+export interface PlanTargetMismatch {
+  /** The plan's database and the one resolved here, when they differ. */
+  database?: { plan: string; here: string };
+  /** The plan's endpoint and the one resolved here, when they differ. */
+  endpoint?: { plan: string; here: string };
 }
 
 /**
- * Refuses (PlanFileError) unless `dockerHost` and `db` name the plan's endpoint and database (as
- * `docker_endpoint` and `database` say them).
+ * How the plan's database and endpoint differ from the ones resolved here (`here`: flags,
+ * environment, settings, decnet.ini, as for every other command), or undefined when they are the
+ * same. A plan is applied only where it was made; which database and daemon are the truth is
+ * never the plan's to say.
  */
-export function requirePlanTarget(file: PlanFile, dockerHost: DockerEndpoint, db: DbTarget): void {
-  const endpoint = describeEndpoint(dockerHost);
-  if (endpoint !== file.docker_endpoint) {
-    throw new PlanFileError(`The plan was made on ${file.docker_endpoint}, not ${endpoint}. Nothing was removed.`);
+export function planTargetMismatch(
+  file: Pick<PlanFile, 'database' | 'docker_endpoint'>,
+  here: { db: DbTarget; dockerHost: string | DockerEndpoint },
+): PlanTargetMismatch | undefined {
+  const out: PlanTargetMismatch = {};
+  const database = describeDbTarget(here.db);
+  if (database !== file.database) out.database = { plan: file.database, here: database };
+  const endpoint = typeof here.dockerHost === 'string' ? maskEndpointUrl(here.dockerHost) : describeEndpoint(here.dockerHost);
+  if (endpoint !== file.docker_endpoint) out.endpoint = { plan: file.docker_endpoint, here: endpoint };
+  return out.database || out.endpoint ? out : undefined;
+}
+
+/**
+ * The refusal of a plan made elsewhere: both databases and both endpoints named, then how to
+ * accept the plan's (`fixes`: the front end's words for naming them explicitly).
+ */
+export function planTargetRefusal(m: PlanTargetMismatch, fixes: { database: string; endpoint: string }): string {
+  const parts: string[] = [];
+  if (m.database) {
+    parts.push(`The plan was made from ${m.database.plan}, not from the database configured here, ${m.database.here}. ${fixes.database}`);
   }
-  const database = describeDbTarget(db);
-  if (database !== file.database) {
-    throw new PlanFileError(`The plan was made from ${file.database}, not ${database}. Nothing was removed.`);
+  if (m.endpoint) {
+    parts.push(`The plan was made on ${m.endpoint.plan}, not on the Docker endpoint configured here, ${m.endpoint.here}. ${fixes.endpoint}`);
   }
+  return `${parts.join(' ')} A plan file never chooses which database or daemon decides what is live. Nothing was removed.`;
+}
+
+/** The flag that names the plan's database explicitly (`--db PATH`, `--db-url mysql://…`), from its `database`. */
+export function databaseFlagOf(database: string): string | undefined {
+  if (database.startsWith('sqlite: ')) return `--db ${shellWord(database.slice('sqlite: '.length))}`;
+  if (database.startsWith('mysql: ')) return `--db-url ${shellWord(`mysql://${database.slice('mysql: '.length)}`)}`;
+  return undefined;
+}
+
+/** The flag that names the plan's endpoint explicitly, from its `docker_endpoint`. */
+export function endpointFlagOf(endpoint: string): string | undefined {
+  const context = / \[context ([^\]]+)\]$/.exec(endpoint);
+  if (context) return `--context ${shellWord(context[1])}`;
+  const url = endpoint.replace(/ \(TLS(, not verified)?\)$/, '');
+  return url.includes('***') ? undefined : `--docker-host ${shellWord(url)}`;
+}
+
+/** A word as a POSIX shell reads it back. */
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Apply's exit status: every planned resource gone and no error. */

@@ -162,6 +162,14 @@ export async function runRemovalSession(request: RemovalRequest, options: Remova
       plan = request.plan;
       mode = plan.mode ?? 'orphan';
       // The same daemon (by id) and database as the plan's, before anything is asked.
+      const now = daemon;
+      if (now?.id && plan.daemon.id && now.id !== plan.daemon.id) {
+        return {
+          kind: 'refused',
+          message: `The plan was made on the Docker daemon ${plan.daemon.name} (id ${plan.daemon.id}), but ${now.name} (id ${now.id}) answers at ${result.dockerEndpoint}. Nothing was removed.`,
+          plan,
+        };
+      }
       requireSameTarget(plan, result);
     } else {
       const chosen = await prefixesFor(request, result, options.asker);

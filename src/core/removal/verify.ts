@@ -2,6 +2,7 @@
 import type Docker from 'dockerode';
 import { describeDockerError, listInventory } from '../docker';
 import type { ReapReport, RemovalPlan } from '../model';
+import { prefixFromName } from '../naming';
 import type { Recheck } from './recheck';
 import type { SweepResult } from './sweep';
 
@@ -50,6 +51,13 @@ export async function verifyRemoval(
   } catch (err) {
     errors.push(`Could not list Docker resources to verify the removal: ${describeDockerError(err)}`);
   }
+  // The prefixes something was removed from by this removal (not only found gone).
+  const gone = new Set([...containersRemoved, ...networksRemoved]);
+  const already = new Set(alreadyGone);
+  const reaped = new Set<string>();
+  for (const r of [...plan.containers.map((c) => ({ name: c.name, prefixes: c.markers?.prefixes ?? c.prefixes })), ...plan.networks.map((n) => ({ name: n.name, prefixes: n.markers?.prefixes ?? [prefixFromName(n.name) ?? ''] }))]) {
+    if (gone.has(r.name) && !already.has(r.name)) for (const p of r.prefixes) if (plan.prefixes.includes(p)) reaped.add(p);
+  }
   const { fresh } = checked;
   return {
     started_at: startedAt,
@@ -62,7 +70,7 @@ export async function verifyRemoval(
     live_prefixes: fresh.dbPrefixes,
     live_prefixes_on_daemon: fresh.livePrefixes,
     orphan_prefixes: fresh.orphanPrefixes,
-    prefixes_reaped: plan.prefixes,
+    prefixes_reaped: plan.prefixes.filter((p) => reaped.has(p)),
     containers_removed: containersRemoved.sort(),
     already_gone: alreadyGone.sort(),
     endpoints_disconnected: swept.endpointsDisconnected,

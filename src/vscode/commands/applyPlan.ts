@@ -1,14 +1,17 @@
 import * as vscode from 'vscode';
 import { readRegularFile } from '../../core/fsSafe';
-import { MAX_PLAN_BYTES, parsePlanFile, planDatabase, planDockerEndpoint, planFromFile, requirePlanTarget } from '../../core/removal/planFile';
+import { MAX_PLAN_BYTES, parsePlanFile, planFromFile, planTargetMismatch, planTargetRefusal } from '../../core/removal/planFile';
+import { Fixes, showErrorWithOutput } from '../notify';
 import type { Services } from '../services';
-import { MYSQL_PASSWORD_SECRET } from '../settings';
+import { resolveScanTarget } from '../settings';
 
 /**
- * decnet.plan.apply — opens a plan file, shows the confirmation built from it, and applies it to
- * the plan's own database and Docker endpoint: refused whole when the file was changed, the daemon
- * or the database is another, or the database cannot be read; of the plan, only what is still
- * there unchanged and still allowed is removed. Accepts a path or a Uri (executeCommand).
+ * decnet.plan.apply — opens a plan file, shows the confirmation built from it, and applies it on
+ * the database and Docker endpoint the extension reads (its settings, the environment,
+ * decnet.ini), never on the plan's: a plan made from another database or on another endpoint or
+ * daemon is refused, saying both, as is a file changed since it was written or a database that
+ * cannot be read. Of the plan, only what is still there unchanged and still allowed is removed.
+ * Accepts a path or a Uri (executeCommand).
  */
 export async function applyPlan(services: Services, arg?: unknown): Promise<void> {
   let file: string | undefined = typeof arg === 'string' ? arg : arg instanceof vscode.Uri ? arg.fsPath : undefined;
@@ -17,16 +20,25 @@ export async function applyPlan(services: Services, arg?: unknown): Promise<void
       title: 'Apply DECNET Removal Plan',
       canSelectMany: false,
       filters: { 'DECNET plan': ['json'] },
-      openLabel: 'Apply Plan…',
+      openLabel: 'Apply Plan',
     });
     file = picked?.[0]?.fsPath;
   }
   if (!file) return;
   const plan = parsePlanFile(readRegularFile(file, MAX_PLAN_BYTES).toString('utf8'));
-  const db = planDatabase(plan, process.env, await services.secrets.get(MYSQL_PASSWORD_SECRET));
-  if (db.kind === 'invalid') throw new Error(db.message);
-  const dockerHost = planDockerEndpoint(plan, process.env);
-  requirePlanTarget(plan, dockerHost, db);
-  services.log.for('reaper').info(`applying plan ${file} (plan_sha256 ${plan.plan_sha256})`);
-  await services.removal.run({ kind: 'plan', plan: planFromFile(plan), target: { db, dockerHost } });
+  // What decides what is live is what the extension reads, never what the plan names.
+  const target = await resolveScanTarget(services.secrets);
+  const mismatch = planTargetMismatch(plan, { db: target.db, dockerHost: target.options.dockerHost });
+  const log = services.log.for('reaper');
+  if (mismatch) {
+    const message = planTargetRefusal(mismatch, {
+      database: "If the plan's database is DECNET's, make it the one the extension reads (DECNET: Select Database…, or decnet.database.path / decnet.database.url).",
+      endpoint: "If the plan's endpoint is the right one, set it in decnet.docker.host.",
+    });
+    log.warn(`refused plan ${file}: ${message}`);
+    showErrorWithOutput(services.log, message, mismatch.database ? [Fixes.selectDatabase, Fixes.openSettings] : [Fixes.openSettings]);
+    return;
+  }
+  log.info(`applying plan ${file} (plan_sha256 ${plan.plan_sha256})`);
+  await services.removal.run({ kind: 'plan', plan: planFromFile(plan), target: target.options });
 }

@@ -1,20 +1,17 @@
 // "Save Plan…", beside "Remove" in a removal's confirmation: the plan written as a plan file
 // (see core/removal/planFile.ts), to review, hand over, and apply later with Apply Plan….
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RemovalPlan } from '../../core/model';
-import { planToFile, serializePlanFile } from '../../core/removal/planFile';
-import type { ScanOptions } from '../../core/scan';
+import { planToFile, writePlanFile } from '../../core/removal/planFile';
 
 /** The button beside Remove. */
 export const SAVE_PLAN_ACTION = 'Save Plan…';
 
 /** Asks where, writes the plan file whole, and says so. The path, or undefined when cancelled. */
-export async function savePlanFile(plan: RemovalPlan, target: ScanOptions): Promise<string | undefined> {
-  if (!target.db) throw new Error('The plan cannot be saved: no database was read.');
-  const file = planToFile(plan, { dockerHost: target.dockerHost, db: target.db });
+export async function savePlanFile(plan: RemovalPlan): Promise<string | undefined> {
+  const file = planToFile(plan);
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? os.homedir();
   const name = `decnet-plan-${plan.prefixes.length === 1 ? plan.prefixes[0] : `${plan.prefixes.length}-prefixes`}-${plan.createdAt.slice(0, 10)}.json`;
   const uri = await vscode.window.showSaveDialog({
@@ -25,14 +22,7 @@ export async function savePlanFile(plan: RemovalPlan, target: ScanOptions): Prom
   });
   if (!uri) return undefined;
   const dest = uri.fsPath;
-  const tmp = `${dest}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, serializePlanFile(file), { flag: 'wx', mode: 0o644 });
-    renameSync(tmp, dest);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw new Error(`The plan cannot be written to ${dest}: ${(err as Error).message}`, { cause: err });
-  }
+  writePlanFile(dest, file);
   void vscode.window.showInformationMessage(`Plan saved to ${dest}. Nothing was removed; apply it with DECNET: Apply Plan….`);
   return dest;
 }
