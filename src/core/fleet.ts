@@ -7,7 +7,7 @@ import { mapLimit } from './concurrency';
 import { describeDbTarget, type DbTarget } from './config';
 import { classify, dbPrefixesOf } from './grouping';
 import { describeEndpoint, maskEndpointUrl, readContext, resolveDockerEndpoint, type DockerEndpoint } from './dockerEndpoint';
-import type { DbReadError, DbSnapshot, DockerInventory, HostRef, Outcome, ScanResult, SwarmFacts, SwarmHost } from './model';
+import type { DbReadError, DbSnapshot, DockerInventory, Group, HostRef, Outcome, ScanResult, SwarmFacts, SwarmHost } from './model';
 import { DockerUnavailableError, MASTER } from './model';
 import { homeOf } from './rules';
 import { endpointLabel, readDb, readDocker } from './scan';
@@ -275,6 +275,63 @@ function withSharedDaemons(scans: HostScan[], db: Outcome<DbSnapshot, DbReadErro
     const others = shared.map((o) => o.host.ref);
     return { ...s, result: hostResult(s.host, s.result.docker, db, dbSource, others), sameDaemonAs: others.map((r) => r.name) };
   });
+}
+
+/** A host a misplaced topology belongs on whose daemon could not be compared with the one it was found on. */
+export interface UncheckedHome {
+  /** `master` or the worker's name. */
+  name: string;
+  /** Why: it has no endpoint, it did not answer, it reaches this same daemon. */
+  why: string;
+  /** For a worker without an endpoint: the `ssh://<address>` its swarm_hosts row suggests. */
+  offer?: string;
+  /** True when the host has no Docker endpoint configured at all. */
+  noEndpoint: boolean;
+}
+
+/**
+ * The hosts a misplaced group belongs on that do not prove it misplaced on `here`: "at home on the
+ * same daemon" can be ruled out only for a home host that answered and is another daemon (by
+ * engine id). A home host that is not scanned (no endpoint), did not answer, or reaches the same
+ * daemon as `here` is listed with why; an empty list means every home was checked.
+ */
+export function uncheckedHomes(hosts: readonly HostScan[], here: HostScan, group: Pick<Group, 'topologies'>, swarm: SwarmFacts): UncheckedHome[] {
+  const hereDaemon = here.result.docker.ok ? here.result.docker.value.daemon.id : undefined;
+  const out = new Map<string, UncheckedHome>();
+  for (const t of group.topologies) {
+    const home = homeOf(t, swarm);
+    if (!home) continue;
+    const scan = hosts.find((h) => h.host.ref.uuid === home.uuid);
+    if (!scan) {
+      out.set(home.name, { name: home.name, why: 'it is not among the hosts scanned', noEndpoint: false });
+      continue;
+    }
+    const r = scan.result;
+    if (!scan.host.endpoint) {
+      out.set(home.name, { name: home.name, why: NO_ENDPOINT, noEndpoint: true, ...(scan.host.offer ? { offer: scan.host.offer } : {}) });
+    } else if (!r.docker.ok) {
+      out.set(home.name, { name: home.name, why: r.docker.error.message, noEndpoint: false });
+    } else if (!r.docker.value.daemon.id || !hereDaemon) {
+      out.set(home.name, { name: home.name, why: 'its Docker daemon does not say which it is (no id)', noEndpoint: false });
+    } else if (r.docker.value.daemon.id === hereDaemon) {
+      out.set(home.name, { name: home.name, why: `its endpoint reaches the same Docker daemon as ${here.host.ref.name}'s`, noEndpoint: false });
+    }
+  }
+  return [...out.values()];
+}
+
+/**
+ * The refusal of a misplaced removal whose home hosts were not all checked: each named with why,
+ * then what the front end says to do (`fix`).
+ */
+export function uncheckedHomesRefusal(group: Pick<Group, 'prefix' | 'topology'>, unchecked: readonly UncheckedHome[], fix: (u: UncheckedHome) => string): string {
+  const what = group.topology ? `topology "${group.topology.name}" (${group.prefix})` : `prefix ${group.prefix}`;
+  const homes = unchecked.map((u) => `${u.name === MASTER_NAME ? 'the master' : `host ${u.name}`}, which could not be checked (${u.why})`).join('; and on ');
+  const fixes = unchecked.map(fix).filter(Boolean).join(' ');
+  return (
+    `Nothing was removed: ${what} belongs on ${homes}. A topology is removed as misplaced only when the host it belongs on answered and is another Docker daemon` +
+    `${fixes ? `. ${fixes}` : '.'}`
+  );
 }
 
 /** The fleet as JSON (`decnet-reaper fleet --json`). */

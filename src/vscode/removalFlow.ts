@@ -15,6 +15,7 @@ import {
 } from '../core/removal/session';
 import { formatReport, formatReportText, removalSubject, reportJson } from '../core/removal/text';
 import type { ScanOptions } from '../core/scan';
+import { MASTER_NAME, uncheckedHomes, uncheckedHomesRefusal } from '../core/fleet';
 import { SAVE_PLAN_ACTION, savePlanFile } from './commands/savePlan';
 import { editorAuditTarget } from './commands/showRemovalHistory';
 import { REMOVE_ACTION, REVIEW_ACTION, SHOW_REPORT_ACTION, TOPOLOGIES_VIEW_ID } from './constants';
@@ -23,7 +24,7 @@ import { describeError, type ComponentLog, type Log } from './log';
 import { fixesFor, showErrorWithOutput } from './notify';
 import type { Trees } from './registerTrees';
 import { orphanGroupDescription } from './tree/labels';
-import type { ShownHost } from './tree/nodes';
+import type { ScanSnapshot, ShownHost } from './tree/nodes';
 import type { TopologyTreeModel } from './tree/topologyTreeModel';
 
 export type RemovalRequest =
@@ -114,6 +115,13 @@ export class RemovalFlow {
         );
         return;
       }
+      if (request.kind === 'misplaced') {
+        const refusal = this.uncheckedHomes(request.prefixes, snapshot, fresh.fleet);
+        if (refusal) {
+          this.refuse(refusal, snapshot.result);
+          return;
+        }
+      }
       expectedDaemonId = shownHost.daemonId;
       if (expectedDaemonId === undefined) {
         this.refuse(`Nothing was removed: host ${hostName}'s Docker daemon was not listed when the tree was shown. Refresh and look again.`, snapshot.result);
@@ -184,6 +192,33 @@ export class RemovalFlow {
       return;
     }
     this.tell(outcome, snapshot?.result);
+  }
+
+  /**
+   * Why a misplaced removal from `snapshot`'s host cannot go ahead: a host one of the topologies
+   * belongs on was not checked (no endpoint, no answer, or the same daemon), so "at home on the
+   * same daemon" cannot be ruled out. Undefined when every home answered and is another daemon.
+   */
+  private uncheckedHomes(prefixes: readonly string[], snapshot: ScanSnapshot, fleet: readonly ScanSnapshot[]): string | undefined {
+    const here = snapshot.host;
+    const swarm = snapshot.result.db.ok ? snapshot.result.db.value.swarm : undefined;
+    if (!here || !swarm) return undefined;
+    const hosts = fleet.flatMap((s) => (s.host ? [s.host] : []));
+    for (const prefix of prefixes) {
+      const g = snapshot.result.groups.find((x) => x.prefix === prefix);
+      if (!g?.misplaced) continue;
+      const unchecked = uncheckedHomes(hosts, here, g, swarm);
+      if (unchecked.length) {
+        return uncheckedHomesRefusal(g, unchecked, (u) =>
+          u.name === MASTER_NAME
+            ? "Make the master's Docker daemon reachable (decnet.docker.host, or master in decnet.fleet.endpoints), then refresh."
+            : u.noEndpoint
+              ? `Give ${u.name} its Docker endpoint (Set Docker Endpoint… on its row), then refresh.`
+              : '',
+        );
+      }
+    }
+    return undefined;
   }
 
   /** A multi-select Quick Pick of the orphan groups, all picked: undefined when cancelled or none is left. */

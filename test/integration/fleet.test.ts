@@ -281,8 +281,39 @@ describe('a DECNET swarm: fleet, --on, misplaced groups', () => {
     assert.match(cli(['fleet', '--db', s.db, ...shared]).stdout, /same Docker daemon as w2/);
     const reap = cli(['reap', '--misplaced', s.B.prefix, '--db', s.db, ...shared, '--yes']);
     assert.equal(reap.code, 2, reap.stderr);
-    assert.match(reap.stderr, new RegExp(`${s.B.prefix} is live`));
+    assert.match(reap.stderr, new RegExp(`${s.B.prefix} is live: topology "maze-b" belongs on host w2, whose Docker daemon is the one the master's endpoint reaches`));
     assert.deepEqual(await everything(), before);
+  });
+
+  it('a misplaced removal is refused while the host the topology belongs on was not checked', async () => {
+    const s = await swarm('unchecked');
+    const before = await everything();
+    // B belongs on w2: w2 has no endpoint, or its daemon does not answer.
+    const noEndpoint = cli(['reap', '--misplaced', s.B.prefix, '--db', s.db, '--host', 'w1=context:fleet-w1', '--yes']);
+    assert.equal(noEndpoint.code, 2, noEndpoint.stderr);
+    assert.match(
+      noEndpoint.stderr,
+      new RegExp(
+        `refused: Nothing was removed: topology "maze-b" \\(${s.B.prefix}\\) belongs on host w2, which could not be checked \\(no Docker endpoint configured\\)\\. ` +
+          'A topology is removed as misplaced only when the host it belongs on answered and is another Docker daemon\\. ' +
+          "Give w2's endpoint with --host w2=ENDPOINT \\(for example --host w2=ssh://127\\.0\\.0\\.1\\)\\.",
+      ),
+    );
+    const down = cli(['reap', '--misplaced', s.B.prefix, '--db', s.db, '--host', 'w1=context:fleet-w1', '--host', 'w2=tcp://127.0.0.1:1', '--yes']);
+    assert.equal(down.code, 2, down.stderr);
+    assert.match(down.stderr, /belongs on host w2, which could not be checked \(Cannot list Docker resources at tcp:\/\/127\.0\.0\.1:1/);
+    // C (unihost) belongs on the master, which does not answer: removing it from w1 is refused.
+    const masterDown = runCli(['reap', '--misplaced', s.C.prefix, '--on', 'w1', '--db', s.db, ...HOSTS, '--yes'], {
+      env: { ...env, DOCKER_HOST: 'tcp://127.0.0.1:1' },
+      cwd: dir,
+      timeoutMs: 120_000,
+    });
+    assert.equal(masterDown.code, 2, masterDown.stderr);
+    assert.match(masterDown.stderr, /belongs on the master, which could not be checked \(.*\)\. .*Make the master's Docker daemon reachable/);
+    assert.deepEqual(await everything(), before, 'nothing removed anywhere');
+    // With every home answering, the same removal goes ahead.
+    const ok = cli(['reap', '--misplaced', s.B.prefix, '--db', s.db, ...HOSTS, '--yes']);
+    assert.equal(ok.code, 0, ok.stderr);
   });
 
   it('refuses a removal when the host now reaches another daemon than the one scanned', async () => {

@@ -14,10 +14,12 @@ import {
   resolveFleetHosts,
   scanFleet,
   fleetJson,
+  uncheckedHomes,
+  uncheckedHomesRefusal,
 } from '../../src/core/fleet';
 import { classify } from '../../src/core/grouping';
 import type { DockerInventory, SwarmFacts, Topology } from '../../src/core/model';
-import { MASTER } from '../../src/core/model';
+import { DockerUnavailableError, MASTER } from '../../src/core/model';
 import { misplacedOn } from '../../src/core/rules';
 import { execInWal, makeDecnetDb, topologyRow } from '../support/makeDb';
 
@@ -242,6 +244,60 @@ describe('hosts and the concurrent scan', () => {
       assert.deepEqual(h.result.misplacedPrefixes, ['bbbbbbbb'], h.host.ref.name);
     }
     assert.match(JSON.stringify(fleetJson(fleet)), /"same_daemon_as":\["w1"\]/);
+  });
+
+  it('a misplaced group is removable only when every host it belongs on answered and is another daemon', async () => {
+    const db = makeDecnetDb(mkdtempSync(path.join(dir, 'homes-')), {
+      fullSchema: true,
+      checkpointed: [topologyRow('aaaaaaaa-1111-4111-8111-111111111111', 'maze', 'active', 'agent'), topologyRow('cccccccc-1111-4111-8111-111111111111', 'uni', 'active', 'unihost')],
+    });
+    execInWal(db, [
+      "INSERT INTO swarm_hosts (uuid, name, address, agent_port, status, client_cert_fingerprint, cert_bundle_path, enrolled_at, use_ipvlan) VALUES ('u-1', 'w1', '10.0.0.1', 1, 'active', 'f', '/x', '2025', 0), ('u-2', 'w2', '10.0.0.2', 1, 'active', 'f', '/x', '2025', 0)",
+      "UPDATE topologies SET target_host_uuid = 'u-1' WHERE id LIKE 'aaaaaaaa%'",
+    ]);
+    const named = (prefix: string) => ({ id: `${prefix}-c`, name: `decnet_t_${prefix}_decky-01`, image: 'x', state: 'running', status: 'Up', labels: {}, networkMode: 'bridge', networks: [] });
+    // aaaaaaaa (belongs on w1) is found on w2; cccccccc (belongs on the master) too.
+    const scanWith = (mapping: Record<string, string>, answers: Record<string, string | null>) =>
+      scanFleet({
+        db: { kind: 'sqlite', path: db, origin: 'setting' },
+        master,
+        mapping,
+        env: {},
+        readDocker: async (endpoint) => {
+          const id = answers[endpoint.url];
+          if (id === null || id === undefined) return { ok: false, error: new DockerUnavailableError(`${endpoint.url} refused`, endpoint.url) };
+          return { ok: true, value: { endpoint: endpoint.url, daemon: { name: id, id, version: '1' }, containers: id === 'D-w2' ? [named('aaaaaaaa'), named('cccccccc')] : [], networks: [] } };
+        },
+      });
+    const homesOf = async (mapping: Record<string, string>, answers: Record<string, string | null>, prefix: string) => {
+      const fleet = await scanWith(mapping, answers);
+      const w2 = fleet.hosts.find((h) => h.host.ref.name === 'w2')!;
+      const g = w2.result.groups.find((x) => x.prefix === prefix)!;
+      assert.ok(g.misplaced, `${prefix} is misplaced on w2`);
+      return uncheckedHomes(fleet.hosts, w2, g, fleet.db.ok ? fleet.db.value.swarm! : { hosts: [], targetHost: {} });
+    };
+    const all = { [master.url]: 'D-master', 'unix:///w1.sock': 'D-w1', 'unix:///w2.sock': 'D-w2' };
+    assert.deepEqual(await homesOf({ w1: 'unix:///w1.sock', w2: 'unix:///w2.sock' }, all, 'aaaaaaaa'), []);
+    assert.deepEqual(await homesOf({ w1: 'unix:///w1.sock', w2: 'unix:///w2.sock' }, all, 'cccccccc'), []);
+    // w1 without an endpoint: not checked, with the address offered.
+    assert.deepEqual(await homesOf({ w2: 'unix:///w2.sock' }, all, 'aaaaaaaa'), [{ name: 'w1', why: 'no Docker endpoint configured', noEndpoint: true, offer: 'ssh://10.0.0.1' }]);
+    // w1 not answering; the master not answering.
+    assert.deepEqual(await homesOf({ w1: 'unix:///w1.sock', w2: 'unix:///w2.sock' }, { ...all, 'unix:///w1.sock': null }, 'aaaaaaaa'), [
+      { name: 'w1', why: 'unix:///w1.sock refused', noEndpoint: false },
+    ]);
+    assert.deepEqual(await homesOf({ w1: 'unix:///w1.sock', w2: 'unix:///w2.sock' }, { ...all, [master.url]: null }, 'cccccccc'), [
+      { name: 'master', why: `${master.url} refused`, noEndpoint: false },
+    ]);
+    const refusal = uncheckedHomesRefusal(
+      { prefix: 'aaaaaaaa', topology: { id: 'aaaaaaaa-1', name: 'maze', status: 'active', mode: 'agent' } },
+      [{ name: 'w1', why: 'no Docker endpoint configured', noEndpoint: true, offer: 'ssh://10.0.0.1' }],
+      (u) => `Give ${u.name} an endpoint.`,
+    );
+    assert.equal(
+      refusal,
+      'Nothing was removed: topology "maze" (aaaaaaaa) belongs on host w1, which could not be checked (no Docker endpoint configured). ' +
+        'A topology is removed as misplaced only when the host it belongs on answered and is another Docker daemon. Give w1 an endpoint.',
+    );
   });
 
   it("a refresh reads the master's daemon and the database once: the master's scan is used as it is", async () => {

@@ -1,6 +1,7 @@
 // `decnet-reaper fleet`: every host of a DECNET swarm (the master and each worker of
 // `swarm_hosts`), scanned concurrently, each with its own timeout and its own error.
 import { DEFAULT_HOST_TIMEOUT_MS, fleetJson, parseHostMapping, scanFleet, type HostScan } from '../../core/fleet';
+import { plural } from '../../core/removal/text';
 import { escapeControl, safeJson } from '../../core/textSafe';
 import type { CliCommand, CommandContext } from '../command';
 import { usageError } from '../errors';
@@ -38,7 +39,7 @@ function describeHost(s: HostScan): string {
   for (const g of r.groups) {
     const state = g.misplaced ? `misplaced (belongs on ${g.misplaced.belongsOn})` : g.state;
     const name = g.topology ? ` ${escapeControl(g.topology.name)} (${escapeControl(g.topology.status)}, ${escapeControl(g.topology.mode)})` : '';
-    lines.push(`    ${g.prefix}  ${state}${name}  ${g.containers.length} containers · ${g.networks.length} networks`);
+    lines.push(`    ${g.prefix}  ${state}${name}  ${plural(g.containers.length, 'container')} · ${plural(g.networks.length, 'network')}`);
   }
   return lines.join('\n');
 }

@@ -2,7 +2,7 @@
 import type { ReapReport, RemovalPlan, ScanResult } from '../../core/model';
 import { assumeYes, runRemovalSession, type RemovalOutcome, type RemovalRequest } from '../../core/removal/session';
 import { emptyReport, formatPlan, formatReportText, planJson, removalSubject } from '../../core/removal/text';
-import { MASTER_NAME, parseHostMapping, scanFleet } from '../../core/fleet';
+import { MASTER_NAME, parseHostMapping, scanFleet, uncheckedHomes, uncheckedHomesRefusal } from '../../core/fleet';
 import { scan } from '../../core/scan';
 import { safeJson } from '../../core/textSafe';
 import type { CliCommand, CommandContext } from '../command';
@@ -113,6 +113,25 @@ export const reapCommand: CliCommand = {
         throw new CliError('refused', `the swarm's hosts could not be compared with this one (${why}). Nothing was removed.`, 'reap');
       }
       result = here.result;
+      // "At home on the same daemon" is ruled out only for home hosts that answered.
+      for (const prefix of prefixes) {
+        const g = result.groups.find((x) => x.prefix === prefix);
+        if (!g?.misplaced || !result.db.ok || !result.db.value.swarm) continue;
+        const unchecked = uncheckedHomes(fleet.hosts, here, g, result.db.value.swarm);
+        if (unchecked.length) {
+          throw new CliError(
+            'refused',
+            uncheckedHomesRefusal(g, unchecked, (u) =>
+              u.name === MASTER_NAME
+                ? "Make the master's Docker daemon reachable (--docker-host, --context, or --host master=ENDPOINT)."
+                : u.noEndpoint
+                  ? `Give ${u.name}'s endpoint with --host ${u.name}=ENDPOINT${u.offer ? ` (for example --host ${u.name}=${u.offer})` : ''}.`
+                  : '',
+            ),
+            'reap',
+          );
+        }
+      }
     }
     const fail = (error: CliError, plan?: RemovalPlan): never => {
       if (ctx.json) {

@@ -1,11 +1,12 @@
 // Planning: what removing some prefixes would take, from one scan. Exactly what is confirmed.
 import type { Group, PlannedContainer, PlannedNetwork, RemovalMode, RemovalPlan, ScanResult, SkippedItem } from '../model';
-import { RefusedError } from '../model';
+import { MASTER, RefusedError } from '../model';
 import { isValidPrefix } from '../naming';
 import {
   decnetContainersKeptOn,
   groupsByPrefix,
   emptyDatabaseReason,
+  homeOf,
   isMisplaced,
   keptOnNetworkReason,
   markersOf,
@@ -146,9 +147,22 @@ function refuseUnlessMisplaced(g: Group, result: ScanResult): void {
   }
   if (g.state !== 'live' || !g.topology) throw new RefusedError(`Prefix ${g.prefix} is not classified.`);
   if (!isMisplaced(g)) {
-    const where = result.host ? `host ${result.host.name}` : 'this host';
-    throw new RefusedError(`Prefix ${g.prefix} is live: topology "${g.topology.name}" belongs on ${where}. Only a misplaced topology is removed this way.`);
+    throw new RefusedError(`Prefix ${g.prefix} is live: topology "${g.topology.name}" ${whereItBelongs(g, result)}. Only a misplaced topology is removed this way.`);
   }
+}
+
+/** Where a topology found at home on the host scanned belongs, in words. */
+function whereItBelongs(g: Group, result: ScanResult): string {
+  const swarm = result.db.ok ? result.db.value.swarm : undefined;
+  const here = result.host ?? MASTER;
+  const named = (name: string): string => (name === MASTER.name ? 'the master' : `host ${name}`);
+  const homes = swarm ? g.topologies.map((t) => homeOf(t, swarm)) : [];
+  if (!swarm?.hosts.length || !homes.length || homes.some((h) => h === undefined)) {
+    return 'is pinned to no host of swarm_hosts that can be told, so it is live on every host';
+  }
+  const names = [...new Set(homes.map((h) => h!.name))];
+  if (homes.some((h) => h!.uuid === here.uuid)) return `belongs on ${named(here.name)}, where it was found`;
+  return `belongs on ${names.map(named).join(', ')}, whose Docker daemon is the one ${here.name === MASTER.name ? "the master's" : `${here.name}'s`} endpoint reaches`;
 }
 
 function refuseUnlessOrphan(g: Group, dbSource: string): void {
