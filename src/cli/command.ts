@@ -2,6 +2,7 @@
 // commands/, listed once in commands/index.ts.
 import { CLI_SETTING_NAMES, parseMysqlUrl, resolveDatabase, type DbTarget } from '../core/config';
 import { resolveDockerEndpoint, type DockerEndpoint } from '../core/dockerEndpoint';
+import { MAX_REQUEST_TIMEOUT_MS } from '../core/deadline';
 import { CliError, usageError } from './errors';
 import type { Io } from './io';
 
@@ -36,6 +37,7 @@ export const COMMON_FLAGS: Record<string, FlagSpec> = {
   'db-url': { type: 'string', arg: 'URL', help: 'mysql://user:pass@host:port/db, mysql+<driver>://… or sqlite:///path' },
   'docker-host': { type: 'string', arg: 'URL', help: 'Docker endpoint: unix://…, tcp://host:2376, ssh://user@host' },
   context: { type: 'string', arg: 'NAME', help: 'Docker context to use' },
+  timeout: { type: 'string', arg: 'SECONDS', help: 'the longest any request to Docker or the database may take (default 30)' },
   json: { type: 'boolean', help: 'print one JSON document (also when refused)' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
@@ -52,8 +54,23 @@ export interface CommandContext {
   /** The command's own flags (booleans default to false). */
   flags: Record<string, string | boolean | undefined>;
   json: boolean;
+  /** `--timeout` in milliseconds, when given (it is already the deadline of every request). */
+  timeoutMs: number | undefined;
   /** The database and the Docker endpoint, resolved; CliError `usage`/`config` when they cannot be. */
   target(): Target;
+}
+
+/** `--timeout SECONDS` in milliseconds (more than 0, at most an hour), or undefined when not given. */
+export function timeoutFlag(values: Record<string, unknown>, command: string): number | undefined {
+  const v = values.timeout as string[] | undefined;
+  if (!v?.length) return undefined;
+  if (v.length > 1) throw usageError(`--timeout is given ${v.length} times: give it once`, command);
+  const text = v[0].trim();
+  const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!(seconds > 0 && seconds <= MAX_REQUEST_TIMEOUT_MS / 1000)) {
+    throw usageError(`--timeout takes seconds, more than 0 and at most ${MAX_REQUEST_TIMEOUT_MS / 1000} (got ${v[0]})`, command);
+  }
+  return seconds * 1000;
 }
 
 /** Where the CLI reads decnet.ini: DECNET_REAPER_INI, else /etc/decnet/decnet.ini. */

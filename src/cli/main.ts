@@ -8,7 +8,8 @@ import { setFlagsFromString } from 'node:v8';
 import { performance } from 'node:perf_hooks';
 import { RefusedError } from '../core/model';
 import { safeJson } from '../core/textSafe';
-import { COMMON_FLAGS, commandHelp, resolveTarget, type CliCommand, type FlagSpec } from './command';
+import { DEFAULT_REQUEST_TIMEOUT_MS, setRequestTimeout } from '../core/deadline';
+import { COMMON_FLAGS, commandHelp, resolveTarget, timeoutFlag, type CliCommand, type FlagSpec } from './command';
 import { COMMANDS } from './commands';
 import { CliError, errorJson, EXIT_FAILED, EXIT_OK, EXIT_REFUSED, usageError } from './errors';
 import { processIo, safeIo, type Io } from './io';
@@ -110,11 +111,14 @@ async function dispatch(argv: string[], io: Io, json: boolean): Promise<{ code: 
     throw e;
   }
   const args = parsed.positionals.slice(parsed.positionals.indexOf(command.name) + 1);
+  const timeoutMs = timeoutFlag(parsed.values, command.name);
+  setRequestTimeout(timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   const code = await command.run({
     io,
     args,
     flags: parsed.values as Record<string, string | boolean | undefined>,
     json,
+    timeoutMs,
     target: () => resolveTarget(command.name, parsed.values, io),
   });
   return { code, command: command.name };

@@ -2,6 +2,7 @@
 import Docker from 'dockerode';
 import * as https from 'node:https';
 import { describeEndpoint, maskEndpointUrl, type DockerEndpoint } from './dockerEndpoint';
+import { RequestTimeoutError, requestTimeoutMs } from './deadline';
 import { parseSshUrl, sshDialAgent } from './sshDial';
 import type { ContainerInfo, DaemonIdentity, DockerInventory, NetworkEndpoint, NetworkInfo } from './model';
 import { DockerUnavailableError } from './model';
@@ -16,7 +17,51 @@ export const DOCKER_TIMEOUT_MS = 30_000;
  * the one the user chose.
  */
 export function connectDocker(target: string | DockerEndpoint): Docker {
-  return withoutDockerEnv(() => createClient(target));
+  return withRequestDeadlines(withoutDockerEnv(() => createClient(target)));
+}
+
+/** What docker-modem's `dial` is given (the options dockerode builds for one request). */
+interface DialOptions {
+  isStream?: boolean;
+  hijack?: boolean;
+  abortSignal?: AbortSignal;
+  [key: string]: unknown;
+}
+type DialCallback = (err: unknown, data?: unknown) => void;
+
+/**
+ * Every request of `docker` that is not a stream (the event stream stays open by design) is
+ * abandoned at the request deadline (see deadline.ts), whatever the idle timeout: an endpoint that
+ * trickles a byte every few seconds never holds a command. A request already given an abort
+ * signal (a swarm host's own timeout) keeps it too.
+ */
+function withRequestDeadlines(docker: Docker): Docker {
+  const modem = docker.modem as unknown as { dial: (options: DialOptions, callback: DialCallback) => void };
+  const dial = modem.dial.bind(modem);
+  modem.dial = (options, callback) => {
+    if (options.isStream || options.hijack) {
+      dial(options, callback);
+      return;
+    }
+    const ms = requestTimeoutMs();
+    const controller = new AbortController();
+    const outer = options.abortSignal;
+    const onOuter = (): void => controller.abort(outer?.reason);
+    if (outer?.aborted) controller.abort(outer.reason);
+    else outer?.addEventListener('abort', onOuter, { once: true });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, ms);
+    dial({ ...options, abortSignal: controller.signal }, (err, data) => {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onOuter);
+      if (timedOut) callback(new RequestTimeoutError('the Docker daemon', ms));
+      else callback(err, data);
+    });
+  };
+  return docker;
 }
 
 const MODEM_ENV = ['DOCKER_HOST', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY', 'DOCKER_CLIENT_TIMEOUT', 'DOCKER_PATH_PREFIX'];
@@ -92,6 +137,7 @@ function createClient(target: string | DockerEndpoint): Docker {
 }
 
 export function describeDockerError(err: unknown): string {
+  if (err instanceof RequestTimeoutError) return err.message;
   const e = err as { code?: string; message?: string; statusCode?: number; json?: { message?: string } };
   if (e?.json?.message) return e.json.message;
   if (e?.code === 'ENOENT') return 'the socket does not exist (is Docker running?)';

@@ -39,6 +39,7 @@ export const Settings = {
   dockerHost: 'docker.host',
   fleetEndpoints: 'fleet.endpoints',
   fleetTimeoutSeconds: 'fleet.timeoutSeconds',
+  requestTimeoutSeconds: 'requestTimeoutSeconds',
   pollIntervalSeconds: 'refresh.pollIntervalSeconds',
   statusBarAlwaysShow: 'statusBar.alwaysShow',
 } as const;
@@ -50,6 +51,7 @@ export const FullSettings = {
   dockerHost: `${SETTINGS_SECTION}.${Settings.dockerHost}`,
   fleetEndpoints: `${SETTINGS_SECTION}.${Settings.fleetEndpoints}`,
   fleetTimeoutSeconds: `${SETTINGS_SECTION}.${Settings.fleetTimeoutSeconds}`,
+  requestTimeoutSeconds: `${SETTINGS_SECTION}.${Settings.requestTimeoutSeconds}`,
   pollIntervalSeconds: `${SETTINGS_SECTION}.${Settings.pollIntervalSeconds}`,
   statusBarAlwaysShow: `${SETTINGS_SECTION}.${Settings.statusBarAlwaysShow}`,
 } as const;

@@ -2,6 +2,7 @@
 // The resolution rules live in core.
 import * as vscode from 'vscode';
 import { EDITOR_SETTING_NAMES, resolveDatabase, type DbTarget } from '../core/config';
+import { DEFAULT_REQUEST_TIMEOUT_MS, MAX_REQUEST_TIMEOUT_MS, setRequestTimeout } from '../core/deadline';
 import { resolveDockerEndpoint } from '../core/dockerEndpoint';
 import { DEFAULT_HOST_TIMEOUT_MS, type EndpointMapping } from '../core/fleet';
 import type { ScanOptions } from '../core/scan';
@@ -35,6 +36,8 @@ function readDatabaseSetting(key: string): string | undefined {
 }
 
 export async function resolveScanTarget(secrets: vscode.SecretStorage): Promise<ScanTarget> {
+  // Every scan and removal resolves its target first: the request deadline follows the setting.
+  setRequestTimeout(readRequestTimeoutMs());
   const db = resolveDatabase({
     settings: {
       type: readDatabaseSetting(Settings.databaseType),
@@ -87,6 +90,12 @@ export function readFleetEndpoints(): EndpointMapping {
   return out;
 }
 
+/** decnet.requestTimeoutSeconds, in milliseconds: 1 s to an hour, 30 s when unset or not a number. */
+export function readRequestTimeoutMs(): number {
+  const value = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<unknown>(Settings.requestTimeoutSeconds);
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.min(Math.max(1, value), MAX_REQUEST_TIMEOUT_MS / 1000) * 1000 : DEFAULT_REQUEST_TIMEOUT_MS;
+}
+
 /** decnet.fleet.timeoutSeconds, in milliseconds: at least 1 s, 10 s when unset or not a number. */
 export function readFleetTimeoutMs(): number {
   const value = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<unknown>(Settings.fleetTimeoutSeconds);
@@ -103,7 +112,15 @@ export async function writeFleetEndpoint(name: string, endpoint: string): Promis
 
 /** A change to any setting that decides which database and which Docker endpoint are scanned. */
 export function affectsScanTarget(e: vscode.ConfigurationChangeEvent): boolean {
-  return [FullSettings.databasePath, FullSettings.databaseType, FullSettings.databaseUrl, FullSettings.dockerHost, FullSettings.fleetEndpoints, FullSettings.fleetTimeoutSeconds].some((key) =>
+  return [
+    FullSettings.databasePath,
+    FullSettings.databaseType,
+    FullSettings.databaseUrl,
+    FullSettings.dockerHost,
+    FullSettings.fleetEndpoints,
+    FullSettings.fleetTimeoutSeconds,
+    FullSettings.requestTimeoutSeconds,
+  ].some((key) =>
     e.affectsConfiguration(key),
   );
 }

@@ -6,7 +6,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildCli, runCli } from '../support/cli';
+import { buildCli, runCli, runCliAsync } from '../support/cli';
+import { trickleDocker, trickleTcp } from '../support/trickle';
 import { containerNames, deployTopology, newTopologyId, privateDaemon } from '../support/docker';
 import { makeDecnetDb, topologyRow } from '../support/makeDb';
 import { testMysql } from '../support/mysql';
@@ -37,6 +38,47 @@ describe('decnet-reaper CLI input', () => {
     copyFileSync(db, path.join(cwd, 'decnet.db'));
     return runCli(args, { env: { HOME: dir, DOCKER_HOST: host, DECNET_DB_PATH: db, ...env }, cwd, timeoutMs: 60_000 });
   }
+
+  it('an endpoint that answers a byte at a time never hangs a command: each ends at --timeout, nothing removed', { timeout: 180_000 }, async () => {
+    const before = await containerNames(docker);
+    const docker1 = await trickleDocker(200);
+    const mysql = await trickleTcp(200);
+    try {
+      const planPath = path.join(dir, 'trickle-plan.json');
+      assert.equal(runCli(['plan', orphanPrefix, '--db', db, '--out', planPath], { env: { HOME: dir, DOCKER_HOST: host }, cwd: dir }).code, 0);
+      const trickling = ['--docker-host', docker1.url, '--timeout', '2'];
+      for (const args of [
+        ['scan', '--db', db, ...trickling],
+        ['reap', '--all-orphans', '--yes', '--no-audit-log', '--db', db, ...trickling],
+        ['plan', '--all-orphans', '--out', path.join(dir, 'never.json'), '--db', db, ...trickling],
+        ['overlaps', '--db', db, ...trickling],
+        ['apply', planPath, '--yes', '--no-audit-log', '--db', db, ...trickling],
+        // The database trickles, Docker answers.
+        ['scan', '--db-url', `mysql://decnet@127.0.0.1:${mysql.port}/decnet`, '--timeout', '2'],
+        ['reap', orphanPrefix, '--yes', '--no-audit-log', '--db-url', `mysql://decnet@127.0.0.1:${mysql.port}/decnet`, '--timeout', '2'],
+      ]) {
+        const started = Date.now();
+        const r = await runCliAsync(args, { env: { HOME: dir, DOCKER_HOST: host, DECNET_DB_PASSWORD: 'pw-secret' }, cwd: dir, timeoutMs: 60_000 });
+        const took = Date.now() - started;
+        assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+        assert.ok(took < 15_000, `${args[0]} took ${took} ms`);
+        if (args.includes('--docker-host') && args[0] !== 'apply') assert.match(r.stderr, /the Docker daemon did not answer within 2 s/, args.join(' '));
+        if (args.some((a) => a.startsWith('mysql://'))) assert.match(r.stderr, /the DECNET database did not answer within 2 s/, args.join(' '));
+        assert.doesNotMatch(r.stderr + r.stdout, /pw-secret/);
+      }
+      assert.ok(docker1.connections > 0 && mysql.connections > 0, 'both trickling servers were reached');
+    } finally {
+      await docker1.close();
+      await mysql.close();
+    }
+    assert.deepEqual(await containerNames(docker), before);
+    // --timeout itself is checked.
+    for (const bad of ['0', '-1', 'soon', '3601']) {
+      const r = runCli(['scan', '--db', db, `--timeout=${bad}`], { env: { HOME: dir, DOCKER_HOST: host }, cwd: dir });
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /--timeout takes seconds, more than 0 and at most 3600/);
+    }
+  });
 
   it('refuses a --db-url or --db that cannot be used, with exit 2 and no classification', async () => {
     for (const args of [

@@ -3,6 +3,7 @@ import type { Connection } from 'mysql2/promise';
 import { describeDbTarget, type MysqlTarget } from '../config';
 import type { DbSnapshot, Lan, Topology } from '../model';
 import { DbReadError } from '../model';
+import { withDeadline } from '../deadline';
 import { queryMysqlSwarm } from './swarm';
 
 export const MYSQL_CONNECT_TIMEOUT_MS = 10_000;
@@ -54,11 +55,30 @@ async function tableExists(conn: Connection, table: string): Promise<boolean> {
  */
 export async function readMysqlDb(target: MysqlTarget): Promise<DbSnapshot> {
   const source = describeDbTarget(target);
+  let connecting: Promise<Connection> | undefined;
+  try {
+    // The whole read within the request deadline: a server that trickles its answers never holds
+    // the caller; what it holds open is closed then.
+    return await withDeadline(
+      'the DECNET database',
+      () =>
+        readWith(target, source, (c) => {
+          connecting = c;
+        }),
+      () => void connecting?.then((c) => c.destroy(), () => undefined),
+    );
+  } catch (err) {
+    if (err instanceof DbReadError) throw err;
+    throw refusal(err, source, target.password);
+  }
+}
+
+async function readWith(target: MysqlTarget, source: string, onConnecting: (c: Promise<Connection>) => void): Promise<DbSnapshot> {
   let conn: Connection | undefined;
   try {
     // Loaded when a MySQL database is read: a SQLite read (and the CLI's start) does without it.
     const { createConnection } = await import('mysql2/promise');
-    conn = await createConnection({
+    const connecting = createConnection({
       host: target.host,
       port: target.port,
       user: target.user,
@@ -69,6 +89,8 @@ export async function readMysqlDb(target: MysqlTarget): Promise<DbSnapshot> {
       supportBigNumbers: true,
       dateStrings: true,
     });
+    onConnecting(connecting);
+    conn = await connecting;
     await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
     if (!(await tableExists(conn, 'topologies'))) {
       throw new DbReadError('not-decnet', `${source} is not a DECNET database: it has no topologies table`, source);

@@ -16,6 +16,7 @@ import {
   walRestartedSinceRead,
 } from './walSnapshot';
 import { loadSqlJs } from './sqljs';
+import { requestTimeoutMs } from '../deadline';
 import { querySqliteSwarm } from './swarm';
 
 export type { ReadStats } from './walSnapshot';
@@ -313,13 +314,15 @@ async function readOnce(dbPath: string, opts: ReadDbOptions): Promise<DbSnapshot
     (e: unknown) => ({ SQL: null, error: e }),
   );
 
+  // Retries end at the request deadline too, however many are left.
+  const deadline = Date.now() + requestTimeoutMs();
   for (let attempt = 0; ; attempt++) {
     stats.attempts = attempt + 1;
     try {
       return await readAttempt(dbPath, opts, stats, engine);
     } catch (e) {
       if (e instanceof DbReadError && e.kind === 'torn') {
-        if (attempt < retries) {
+        if (attempt < retries && Date.now() < deadline) {
           // A log restarted during the read has just begun again: its next restart is a whole
           // log away (about 1,000 pages), and the new log is short, so it is read again at once.
           // Waiting would only let it grow, and make the next attempt longer.
