@@ -15,6 +15,7 @@ import { after, test } from 'node:test';
 import type Docker from 'dockerode';
 import { deployTopology, newTopologyId, testDocker, testDockerHost, type FixtureTopology } from '../support/docker';
 import { makeDecnetDb } from '../support/makeDb';
+import { planSha256, type PlanFile } from '../../src/core/removal/planFile';
 import { CodeServer, onExitSync } from './harness';
 import { exists, packageVsix, ROOT, SCREENSHOTS, show, stepper } from './journey';
 
@@ -149,6 +150,26 @@ test('Save Plan… writes a plan and removes nothing; Apply Plan… removes exac
     for (const c of all) assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
     assert.equal(existsSync(auditLog), false, 'saving a plan wrote to the audit log');
     await session.waitForRow('Orphans (2)');
+  });
+
+  await step('Apply Plan… refuses a plan made from another database, naming both, and removes nothing', async () => {
+    await session.runCommand('Notifications: Clear All Notifications');
+    // The plan as someone else made it: from their own decnet.db (re-summed: the checksum is public).
+    const { plan_sha256: _sha, ...body } = JSON.parse(readFileSync(planFile, 'utf8')) as PlanFile;
+    const elsewhere = { ...body, database: 'sqlite: /srv/elsewhere/decnet.db' };
+    const otherPlan = join(plans, 'plan-from-elsewhere.json');
+    writeFileSync(otherPlan, JSON.stringify({ ...elsewhere, plan_sha256: planSha256(elsewhere) }));
+    await session.runCommand('DECNET: Apply Plan...');
+    await session.waitForQuickInput(/Apply DECNET Removal Plan/);
+    await session.answerInput(otherPlan);
+    const refusal = await session.waitForNotification(/The plan was made from sqlite: \/srv\/elsewhere\/decnet\.db/);
+    console.log(`# notification: ${refusal}`);
+    assert.ok(refusal.includes(`not from the database configured here, sqlite: ${dbPath}`), `the refusal names the database read: ${refusal}`);
+    assert.match(refusal, /Nothing was removed/);
+    const buttons = await session.notificationButtons(/The plan was made from/);
+    assert.ok(buttons.includes('Select DECNET Database…'), `the refusal offers its fix: ${buttons.join(', ')}`);
+    for (const c of all) assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
+    assert.equal(existsSync(auditLog), false);
   });
 
   await step('Apply Plan… asks, then removes exactly the planned resources and logs the removal once', async () => {
