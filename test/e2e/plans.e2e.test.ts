@@ -167,7 +167,7 @@ test('Save Plan… writes a plan and removes nothing; Apply Plan… removes exac
     assert.ok(refusal.includes(`not from the database configured here, sqlite: ${dbPath}`), `the refusal names the database read: ${refusal}`);
     assert.match(refusal, /Nothing was removed/);
     const buttons = await session.notificationButtons(/The plan was made from/);
-    assert.ok(buttons.includes('Select DECNET Database…'), `the refusal offers its fix: ${buttons.join(', ')}`);
+    assert.ok(buttons.includes('Select DECNET Database...'), `the refusal offers its fix: ${buttons.join(', ')}`);
     for (const c of all) assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
     assert.equal(existsSync(auditLog), false);
   });
