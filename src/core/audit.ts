@@ -16,6 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { displayPath } from './fsSafe';
 import type { ReapReport } from './model';
+import { removedByIt } from './removal/text';
 import { RefusedError } from './model';
 
 /** `$XDG_STATE_HOME/decnet-reaper/audit.jsonl`, else `~/.local/state/decnet-reaper/audit.jsonl`. */
@@ -236,14 +237,10 @@ export interface HistorySummary {
   errors: number;
 }
 
-/** What one removal removed itself: what it verified gone, less what someone else had removed first. */
-function removedByIt(names: unknown, alreadyGone: ReadonlySet<string>): number {
-  return Array.isArray(names) ? names.filter((n) => !alreadyGone.has(n as string)).length : 0;
-}
-
 export function summarizeEntry(e: AuditEntry): HistorySummary {
   const r = e.report;
-  const already = new Set(Array.isArray(r.already_gone) ? r.already_gone : []);
+  const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  const mine = removedByIt({ containers_removed: list(r.containers_removed), networks_removed: list(r.networks_removed), already_gone: list(r.already_gone) });
   return {
     time: e.time,
     user: typeof e.user === 'string' ? e.user : '',
@@ -253,8 +250,8 @@ export function summarizeEntry(e: AuditEntry): HistorySummary {
     database: r.database ?? '',
     mode: r.mode ?? 'orphan',
     prefixes: r.prefixes_reaped,
-    containers_removed: removedByIt(r.containers_removed, already),
-    networks_removed: removedByIt(r.networks_removed, already),
+    containers_removed: mine.containers.length,
+    networks_removed: mine.networks.length,
     skipped: Array.isArray(r.skipped) ? r.skipped.length : 0,
     errors: r.errors.length,
   };

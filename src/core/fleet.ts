@@ -321,6 +321,18 @@ export function uncheckedHomes(hosts: readonly HostScan[], here: HostScan, group
 }
 
 /**
+ * Whether any host a misplaced group belongs on holds something of it (checked hosts only): when
+ * none does, removing it where it was found leaves the topology running nowhere.
+ */
+export function runsAtHome(hosts: readonly HostScan[], group: Pick<Group, 'prefix' | 'topologies'>, swarm: SwarmFacts): boolean {
+  return group.topologies.some((t) => {
+    const home = homeOf(t, swarm);
+    const scan = home && hosts.find((h) => h.host.ref.uuid === home.uuid);
+    return !!scan && scan.result.groups.some((g) => g.prefix === group.prefix);
+  });
+}
+
+/**
  * The refusal of a misplaced removal whose home hosts were not all checked: each named with why,
  * then what the front end says to do (`fix`).
  */

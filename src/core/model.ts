@@ -284,6 +284,13 @@ export interface RemovalPlan {
   host?: HostRef;
   /** For `misplaced`: where each prefix belongs, as the plan saw it. */
   belongsOn?: Record<string, string>;
+  /**
+   * For `misplaced`, when the front end scanned the hosts it belongs on: prefix → whether any of
+   * them holds something of it (false: after this removal it runs nowhere).
+   */
+  runsAtHome?: Record<string, boolean>;
+  /** What removing the planned networks frees: `frees 198.18.20.0/24 for maze-beta, LAN dmz`. */
+  frees?: string[];
 }
 
 /** Keys follow DECNET's `POST /api/v1/topologies/reap-orphans` report; the rest are additions. */

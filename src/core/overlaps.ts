@@ -294,6 +294,24 @@ export function describeOverlap(o: Overlap): string {
   return `holds ${o.pool}, overlapping network ${o.networkName} (${o.subnet})`;
 }
 
+/** What removing the network that holds a LAN's subnet does for it: `frees 198.18.20.0/24 for maze-beta, LAN dmz`. */
+export function freesText(o: LanOverlap): string {
+  return `frees ${o.subnet} for ${o.topologyName}, LAN ${o.lan}`;
+}
+
+/**
+ * What removing these networks frees: for each LAN of a topology that is not torn down whose
+ * subnet one of them holds, `frees <subnet> for <topology>, LAN <lan>`, once each.
+ */
+export function freedBy(networkIds: ReadonlySet<string>, conflicts: readonly NetworkConflict[]): string[] {
+  const out = new Set<string>();
+  for (const c of conflicts) {
+    if (!networkIds.has(c.network.id)) continue;
+    for (const o of c.overlaps) if (o.kind === 'lan') out.add(freesText(o));
+  }
+  return [...out].sort();
+}
+
 /** The conflict's first overlap, plus how many more: for one-line descriptions. */
 export function summarizeOverlaps(overlaps: readonly Overlap[]): string {
   if (!overlaps.length) return '';

@@ -15,7 +15,8 @@ import {
 } from '../core/removal/session';
 import { formatReport, formatReportText, removalSubject, reportJson } from '../core/removal/text';
 import type { ScanOptions } from '../core/scan';
-import { MASTER_NAME, uncheckedHomes, uncheckedHomesRefusal } from '../core/fleet';
+import { MASTER_NAME, runsAtHome, uncheckedHomes, uncheckedHomesRefusal } from '../core/fleet';
+import { conflictsOfScan, freedBy } from '../core/overlaps';
 import { SAVE_PLAN_ACTION, savePlanFile } from './commands/savePlan';
 import { editorAuditTarget } from './commands/showRemovalHistory';
 import { REMOVE_ACTION, REVIEW_ACTION, SHOW_REPORT_ACTION, TOPOLOGIES_VIEW_ID } from './constants';
@@ -93,6 +94,8 @@ export class RemovalFlow {
     // In a swarm, a removal not made from a host's row acts on the master, at its endpoint in the fleet.
     let snapshot = fresh?.fleet && !hostName ? fresh.fleet[0] : fresh;
     let expectedDaemonId: string | undefined;
+    /** For a misplaced removal: whether a host each prefix belongs on holds something of it. */
+    let homeHolds: Record<string, boolean> | undefined;
     if (hostName && fresh) {
       if (!fresh.fleet) {
         const why = fresh.result.db.ok ? 'the database has no swarm hosts now' : `the database cannot be read: ${fresh.result.db.error.message}`;
@@ -116,11 +119,12 @@ export class RemovalFlow {
         return;
       }
       if (request.kind === 'misplaced') {
-        const refusal = this.uncheckedHomes(request.prefixes, snapshot, fresh.fleet);
-        if (refusal) {
-          this.refuse(refusal, snapshot.result);
+        const homes = this.checkHomes(request.prefixes, snapshot, fresh.fleet);
+        if (typeof homes === 'string') {
+          this.refuse(homes, snapshot.result);
           return;
         }
+        homeHolds = homes;
       }
       expectedDaemonId = shownHost.daemonId;
       if (expectedDaemonId === undefined) {
@@ -181,6 +185,7 @@ export class RemovalFlow {
         ...target,
         ...(snapshot ? { firstRead: snapshot.result } : {}),
         ...(expectedDaemonId !== undefined ? { expectedDaemonId } : {}),
+        ...(homeHolds ? { runsAtHome: homeHolds } : {}),
         asker: this.asker(request.kind === 'plan' ? undefined : target),
         progress,
         audit: editorAuditTarget(),
@@ -197,12 +202,14 @@ export class RemovalFlow {
   /**
    * Why a misplaced removal from `snapshot`'s host cannot go ahead: a host one of the topologies
    * belongs on was not checked (no endpoint, no answer, or the same daemon), so "at home on the
-   * same daemon" cannot be ruled out. Undefined when every home answered and is another daemon.
+   * same daemon" cannot be ruled out. Otherwise, for each prefix, whether a host it belongs on
+   * holds something of it.
    */
-  private uncheckedHomes(prefixes: readonly string[], snapshot: ScanSnapshot, fleet: readonly ScanSnapshot[]): string | undefined {
+  private checkHomes(prefixes: readonly string[], snapshot: ScanSnapshot, fleet: readonly ScanSnapshot[]): string | Record<string, boolean> {
     const here = snapshot.host;
     const swarm = snapshot.result.db.ok ? snapshot.result.db.value.swarm : undefined;
-    if (!here || !swarm) return undefined;
+    const holds: Record<string, boolean> = {};
+    if (!here || !swarm) return holds;
     const hosts = fleet.flatMap((s) => (s.host ? [s.host] : []));
     for (const prefix of prefixes) {
       const g = snapshot.result.groups.find((x) => x.prefix === prefix);
@@ -217,15 +224,21 @@ export class RemovalFlow {
               : '',
         );
       }
+      holds[prefix] = runsAtHome(hosts, g, swarm);
     }
-    return undefined;
+    return holds;
   }
 
   /** A multi-select Quick Pick of the orphan groups, all picked: undefined when cancelled or none is left. */
   private async chooseOrphans(result: ScanResult): Promise<string[] | undefined> {
+    const conflicts = conflictsOfScan(result);
     const items = result.groups
       .filter((g) => g.state === 'orphan')
-      .map((g) => ({ label: g.prefix, description: orphanGroupDescription(g), picked: true }));
+      .map((g) => {
+        // What matters most before deciding: a subnet a topology wants, freed by removing it.
+        const frees = freedBy(new Set(g.networks.map((n) => n.id)), conflicts);
+        return { label: g.prefix, description: orphanGroupDescription(g), ...(frees.length ? { detail: frees.join('; ') } : {}), picked: true };
+      });
     const picked = await vscode.window.showQuickPick(items, {
       title: 'Reap All Orphans: which groups?',
       placeHolder: 'Untick the groups to keep; you confirm the exact list next',

@@ -311,7 +311,11 @@ describe('a DECNET swarm: fleet, --on, misplaced groups', () => {
     assert.equal(masterDown.code, 2, masterDown.stderr);
     assert.match(masterDown.stderr, /belongs on the master, which could not be checked \(.*\)\. .*Make the master's Docker daemon reachable/);
     assert.deepEqual(await everything(), before, 'nothing removed anywhere');
-    // With every home answering, the same removal goes ahead.
+    // With every home answering, the same removal goes ahead; nothing of B runs on w2, and the
+    // plan says so.
+    const dry = cli(['reap', '--misplaced', s.B.prefix, '--db', s.db, ...HOSTS, '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /Warning: nothing of maze-b runs on w2: after this it runs nowhere\./);
     const ok = cli(['reap', '--misplaced', s.B.prefix, '--db', s.db, ...HOSTS, '--yes']);
     assert.equal(ok.code, 0, ok.stderr);
   });

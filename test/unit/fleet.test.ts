@@ -14,6 +14,7 @@ import {
   resolveFleetHosts,
   scanFleet,
   fleetJson,
+  runsAtHome,
   uncheckedHomes,
   uncheckedHomesRefusal,
 } from '../../src/core/fleet';
@@ -274,7 +275,10 @@ describe('hosts and the concurrent scan', () => {
       const w2 = fleet.hosts.find((h) => h.host.ref.name === 'w2')!;
       const g = w2.result.groups.find((x) => x.prefix === prefix)!;
       assert.ok(g.misplaced, `${prefix} is misplaced on w2`);
-      return uncheckedHomes(fleet.hosts, w2, g, fleet.db.ok ? fleet.db.value.swarm! : { hosts: [], targetHost: {} });
+      const swarmFacts = fleet.db.ok ? fleet.db.value.swarm! : { hosts: [], targetHost: {} };
+      // Nothing of it runs where it belongs (the stand-in w1 and master hold none of it).
+      assert.equal(runsAtHome(fleet.hosts, g, swarmFacts), false);
+      return uncheckedHomes(fleet.hosts, w2, g, swarmFacts);
     };
     const all = { [master.url]: 'D-master', 'unix:///w1.sock': 'D-w1', 'unix:///w2.sock': 'D-w2' };
     assert.deepEqual(await homesOf({ w1: 'unix:///w1.sock', w2: 'unix:///w2.sock' }, all, 'aaaaaaaa'), []);

@@ -7,11 +7,20 @@ import {
   describeOverlap,
   findConflicts,
   findOverlapsWith,
+  freedBy,
   parseCidr,
   subnetsOverlap,
   summarizeOverlaps,
 } from '../../src/core/overlaps';
 import { container, decnetLabels, inventory, network, topology } from './fixtures';
+import { classify } from '../../src/core/grouping';
+import { planRemoval } from '../../src/core/removal/plan';
+import type { DockerInventory, ScanResult } from '../../src/core/model';
+
+/** A scan of `inv` against `snap`, both read. */
+function classifiedScan(inv: DockerInventory, snap: DbSnapshot): ScanResult {
+  return { db: { ok: true, value: snap }, docker: { ok: true, value: inv }, dbSource: snap.source, dockerEndpoint: inv.endpoint, ...classify(inv, snap) };
+}
 
 const ACTIVE = '3f2a9c1e-1111-4222-8333-444455556666';
 const PENDING = '5e5e5e5e-1111-4222-8333-444455556666';
@@ -101,6 +110,12 @@ describe('findConflicts', () => {
       },
     ]);
     assert.equal(describeOverlap(c.overlaps[0]), 'holds 172.16.5.0/24, wanted by topology maze-2, LAN DMZ');
+    // What removing it frees, once each, only for the networks removed.
+    assert.deepEqual(freedBy(new Set([orphanNet.id]), conflicts), ['frees 172.16.5.0/24 for maze-2, LAN DMZ']);
+    assert.deepEqual(freedBy(new Set(['another']), conflicts), []);
+    // A plan that removes it says so.
+    const scanResult = classifiedScan(inventory([], [orphanNet]), snap);
+    assert.deepEqual(planRemoval(scanResult, ['0badc0de']).frees, ['frees 172.16.5.0/24 for maze-2, LAN DMZ']);
   });
 
   it('finds containment both ways between a pool and a LAN, and says which subnet the LAN wants', () => {

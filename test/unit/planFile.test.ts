@@ -148,6 +148,26 @@ describe('plan files', () => {
     assert.ok(w.docker.containers.has(w.base.id), 'the renamed container stays');
   });
 
+  it('a plan applied again asks only about what still exists, and claims nothing already gone', async () => {
+    const w = world();
+    const dbPath = db();
+    const plan = await planOf(w, dbPath);
+    const asked: string[] = [];
+    const asker: RemovalAsker = { ...assumeYes, confirm: (p, question) => (asked.push(`${question} [${p.containers.length}+${p.networks.length}]`), Promise.resolve(true)) };
+    const run = () => runRemovalSession({ kind: 'plan', plan }, { dbPath, dockerHost: HOST, scan: w.docker.scan, docker: w.docker.client, asker });
+    // Someone removed the container: the question is about the network alone.
+    await w.docker.client.getContainer(w.base.id).remove({ force: true });
+    const first = await run();
+    assert.equal(first.kind, 'removed');
+    assert.equal(asked[0], 'Force remove orphan topology 0badc0de: 0 containers and 1 network? (1 planned resource is already gone.) [0+1]');
+    if (first.kind === 'removed') assert.equal(first.summary, 'Removed 0 containers and 1 network of orphan 0badc0de; 1 already gone.');
+    // Applied again: nothing to ask, nothing claimed.
+    const again = await run();
+    assert.equal(again.kind, 'nothing');
+    assert.equal((again as { message: string }).message, 'Nothing to do: all 2 planned resources are already gone.');
+    assert.equal(asked.length, 1, 'nothing asked the second time');
+  });
+
   it('refuses a plan on another daemon or database', async () => {
     const w = world();
     const dbPath = db();

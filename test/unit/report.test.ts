@@ -32,7 +32,8 @@ describe('report', () => {
       'Live prefixes:    3f2a9c1e, 5eed5eed (every topology in the database)',
       'Live on daemon:   3f2a9c1e',
       'Orphan prefixes:  0badc0de',
-      'decky-01-http (was already gone)',
+      'Containers removed (1):\n    decnet_t_0badc0de_decky-01\n',
+      'Already gone before this removal (1):\n    decky-01-http',
       'sniffer from decnet_t_0badc0de_dmz',
       'container decnet_t_0badc0de_decky-02: appeared since the confirmation',
       'network decnet_t_0badc0de_lan: boom',
@@ -48,7 +49,16 @@ describe('report', () => {
   it('summarizes in one line', () => {
     assert.equal(
       summarizeReport(report),
-      'Removed 2 containers and 1 network of orphan 0badc0de; disconnected sniffer from decnet_t_0badc0de_dmz, 1 item skipped because they changed, 1 error.',
+      'Removed 1 container and 1 network of orphan 0badc0de; 1 already gone, disconnected sniffer from decnet_t_0badc0de_dmz, 1 item skipped because they changed, 1 error.',
+    );
+    // A plan applied again: everything was gone already, nothing is claimed.
+    const stale = { ...report, prefixes_reaped: [], containers_removed: ['a', 'b'], networks_removed: ['n'], already_gone: ['a', 'b', 'n'], endpoints_disconnected: [], skipped: [], errors: [] };
+    assert.equal(summarizeReport(stale), 'Nothing was removed: all 3 planned resources were already gone.');
+    assert.match(formatReport(stale), /Containers removed \(0\):\n {4}\(none\)/);
+    // Several groups are named.
+    assert.equal(
+      summarizeReport({ ...report, prefixes_reaped: ['0badc0de', '1badc0de'], already_gone: [], endpoints_disconnected: [], skipped: [], errors: [] }),
+      'Removed 2 containers and 1 network of 2 orphan groups (0badc0de, 1badc0de).',
     );
   });
 
@@ -95,5 +105,32 @@ describe('report', () => {
       confirmQuestion(plan),
       'Force remove orphan topology 0badc0de: 1 container and 1 network? It also force-disconnects sniffer from decnet_t_0badc0de_dmz (not removed).',
     );
+    // What removing it frees for a topology that wants the subnet: in the question and the plan.
+    const freeing = { ...plan, frees: ['frees 198.18.2.0/24 for maze-beta, LAN dmz'] };
+    assert.match(confirmQuestion(freeing), /1 network\? It frees 198\.18\.2\.0\/24 for maze-beta, LAN dmz\. It also force-disconnects/);
+    assert.match(formatPlan(freeing), /Subnets freed for topologies that want them:\n {2}198\.18\.2\.0\/24 for maze-beta, LAN dmz/);
+  });
+
+  it('warns before a misplaced topology is removed from the only host that runs it', () => {
+    const plan: RemovalPlan = {
+      createdAt: '',
+      mode: 'misplaced',
+      host: { name: 'master', uuid: null },
+      dockerEndpoint: 'unix:///var/run/docker.sock',
+      daemon: { name: 'decnet-host', id: 'ABCD', version: '' },
+      dbSource: 'sqlite: /opt/decnet/decnet.db',
+      prefixes: ['5eed5eed'],
+      topologies: [{ prefix: '5eed5eed', id: '5eed5eed-1', name: 'branch-office', status: 'active' }],
+      belongsOn: { '5eed5eed': 'w1' },
+      runsAtHome: { '5eed5eed': false },
+      containers: [{ id: 'c1', name: 'decnet_t_5eed5eed_decky-01', prefixes: ['5eed5eed'] }],
+      networks: [],
+      excluded: [],
+      livePrefixes: [],
+      orphanPrefixes: [],
+    };
+    assert.match(confirmQuestion(plan), /^Nothing of branch-office runs on w1: after this it runs nowhere\. Remove misplaced topology branch-office \(5eed5eed\)/);
+    assert.match(formatPlan(plan), /branch-office \(5eed5eed, active, id 5eed5eed-1\), belongs on w1\n {4}Warning: nothing of branch-office runs on w1: after this it runs nowhere\./);
+    assert.doesNotMatch(confirmQuestion({ ...plan, runsAtHome: { '5eed5eed': true } }), /runs nowhere/);
   });
 });

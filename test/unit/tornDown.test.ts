@@ -90,6 +90,7 @@ describe('planRemoval in tornDown mode', () => {
       prefixes_reaped: ['7a7a7a7a'],
       containers_removed: ['a', 'b'],
       networks_removed: ['n'],
+      already_gone: [],
       endpoints_disconnected: [],
       skipped: [],
       errors: [],

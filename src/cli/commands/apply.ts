@@ -89,8 +89,11 @@ export const applyCommand: CliCommand = {
       }
       case 'cancelled':
         throw new CliError('cancelled', outcome.message);
-      case 'refused':
       case 'nothing':
+        // Every planned resource is gone already: nothing to ask, nothing removed, nothing left to do.
+        io.stdout(ctx.json ? safeJson(outcome.report) : outcome.message);
+        return EXIT_OK;
+      case 'refused':
         throw new CliError('refused', outcome.message);
       case 'planned':
         return EXIT_OK;

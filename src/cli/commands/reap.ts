@@ -2,7 +2,7 @@
 import type { ReapReport, RemovalPlan, ScanResult } from '../../core/model';
 import { assumeYes, runRemovalSession, type RemovalOutcome, type RemovalRequest } from '../../core/removal/session';
 import { emptyReport, formatPlan, formatReportText, planJson, removalSubject } from '../../core/removal/text';
-import { MASTER_NAME, parseHostMapping, scanFleet, uncheckedHomes, uncheckedHomesRefusal } from '../../core/fleet';
+import { MASTER_NAME, parseHostMapping, runsAtHome, scanFleet, uncheckedHomes, uncheckedHomesRefusal } from '../../core/fleet';
 import { scan } from '../../core/scan';
 import { safeJson } from '../../core/textSafe';
 import type { CliCommand, CommandContext } from '../command';
@@ -97,6 +97,8 @@ export const reapCommand: CliCommand = {
 
     // One fresh read: the plan is made from it, and the report says what it found even if refused.
     let result = await scan({ db: target.db, dockerHost: target.dockerHost, host: on.host });
+    /** For --misplaced: whether a host each prefix belongs on holds something of it. */
+    const homeHolds: Record<string, boolean> = {};
     if (misplaced && result.db.ok && result.docker.ok) {
       // Every host reachable, so that a host whose endpoint reaches this same daemon counts: a
       // topology that belongs on it is home here, never misplaced (see fleet.ts).
@@ -118,6 +120,7 @@ export const reapCommand: CliCommand = {
         const g = result.groups.find((x) => x.prefix === prefix);
         if (!g?.misplaced || !result.db.ok || !result.db.value.swarm) continue;
         const unchecked = uncheckedHomes(fleet.hosts, here, g, result.db.value.swarm);
+        homeHolds[prefix] = runsAtHome(fleet.hosts, g, result.db.value.swarm);
         if (unchecked.length) {
           throw new CliError(
             'refused',
@@ -153,6 +156,7 @@ export const reapCommand: CliCommand = {
       dryRun,
       audit: auditTarget(ctx.flags, io, 'reap'),
       allowEmptyDb: ctx.flags['allow-empty-db'] === true,
+      ...(misplaced ? { runsAtHome: homeHolds } : {}),
       progress: ctx.json ? undefined : { step: (p) => io.stderr(`[${p.done}/${p.total}] ${p.message}`) },
     });
     switch (outcome.kind) {

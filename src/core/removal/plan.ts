@@ -2,6 +2,7 @@
 import type { Group, PlannedContainer, PlannedNetwork, RemovalMode, RemovalPlan, ScanResult, SkippedItem } from '../model';
 import { MASTER, RefusedError } from '../model';
 import { isValidPrefix } from '../naming';
+import { conflictsOfScan, freedBy } from '../overlaps';
 import {
   decnetContainersKeptOn,
   groupsByPrefix,
@@ -138,7 +139,15 @@ export function planRemoval(result: ScanResult, prefixes: string[], options: Pla
     dbTopologyCount: result.db.ok ? result.db.value.topologies.length : 0,
     ...(namedHost(result) ? { host: namedHost(result) } : {}),
     ...(mode === 'misplaced' ? { belongsOn: Object.fromEntries(wantedGroups.map((g) => [g.prefix, g.misplaced!.belongsOn])) } : {}),
+    ...freesOf(result, networks),
   };
+}
+
+/** What the planned networks free for LANs that want their subnets, when they free anything. */
+function freesOf(result: ScanResult, networks: ReadonlyMap<string, PlannedNetwork>): Pick<RemovalPlan, 'frees'> {
+  if (!networks.size) return {};
+  const frees = freedBy(new Set(networks.keys()), conflictsOfScan(result));
+  return frees.length ? { frees } : {};
 }
 
 function refuseUnlessMisplaced(g: Group, result: ScanResult): void {

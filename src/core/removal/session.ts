@@ -109,6 +109,11 @@ export interface RemovalSessionOptions extends RemovalTarget {
    * the fresh read reaches another daemon at the same endpoint.
    */
   expectedDaemonId?: string;
+  /**
+   * For a misplaced removal, when the front end scanned the hosts the prefixes belong on: prefix →
+   * whether any of them holds something of it (the confirmation warns when none does).
+   */
+  runsAtHome?: Record<string, boolean>;
 }
 
 /** Nothing was removed unless `kind` is `removed`. */
@@ -158,6 +163,8 @@ export async function runRemovalSession(request: RemovalRequest, options: Remova
 
     const empty = emptyDatabaseReason(result);
     let mode: RemovalMode;
+    /** For a plan file: the part of it still on the daemon, which is what the user is asked about. */
+    let shown: RemovalPlan | undefined;
     if (request.kind === 'plan') {
       plan = request.plan;
       mode = plan.mode ?? 'orphan';
@@ -171,12 +178,20 @@ export async function runRemovalSession(request: RemovalRequest, options: Remova
         };
       }
       requireSameTarget(plan, result);
+      // What is asked is what still exists: a plan applied again removes nothing it already removed.
+      const there = stillThere(plan, result);
+      if (!there.containers.length && !there.networks.length) {
+        const n = plan.containers.length + plan.networks.length;
+        return { kind: 'nothing', message: `Nothing to do: ${n === 1 ? 'the planned resource is' : `all ${n} planned resources are`} already gone.`, report: emptyReport(result), plan };
+      }
+      shown = there;
     } else {
       const chosen = await prefixesFor(request, result, options.asker);
       if ('kind' in chosen) return chosen;
       mode = request.kind === 'tornDown' || request.kind === 'misplaced' ? request.kind : 'orphan';
       // "Every orphan" when what is left must all be kept is nothing to do, not a refusal.
       plan = planRemoval(result, chosen.prefixes, { mode, allowEmptyDb: true, allowEmpty: request.kind === 'allOrphans' });
+      if (mode === 'misplaced' && options.runsAtHome) plan = { ...plan, runsAtHome: options.runsAtHome };
       if (!plan.containers.length && !plan.networks.length) {
         const report: ReapReport = { ...emptyReport(result), kept: plan.excluded };
         const message = `Nothing to remove: of ${removalSubject(plan)} ${keptDetails(plan.excluded)}.`;
@@ -189,7 +204,11 @@ export async function runRemovalSession(request: RemovalRequest, options: Remova
     }
     if (options.dryRun) return { kind: 'planned', plan };
 
-    if (!(await options.asker.confirm(plan, confirmQuestion(plan), formatPlan(plan)))) {
+    // A plan file's resources already gone are not asked about (they are reported as already gone).
+    const asked = shown ?? plan;
+    const gone = plan.containers.length + plan.networks.length - asked.containers.length - asked.networks.length;
+    const goneNote = gone ? ` (${gone === 1 ? '1 planned resource is' : `${gone} planned resources are`} already gone.)` : '';
+    if (!(await options.asker.confirm(asked, `${confirmQuestion(asked)}${goneNote}`, formatPlan(asked)))) {
       return { kind: 'cancelled', message: NOT_CONFIRMED, plan };
     }
     if (mode === 'tornDown' || mode === 'misplaced') {
@@ -223,6 +242,20 @@ export async function runRemovalSession(request: RemovalRequest, options: Remova
     if (e instanceof RefusedError) return { kind: 'refused', message: e.message, ...(plan ? { plan } : {}) };
     throw e;
   }
+}
+
+/** The planned resources still on the daemon of `result` (by id). */
+function stillThere(plan: RemovalPlan, result: ScanResult): RemovalPlan {
+  const inventory = result.docker.ok ? result.docker.value : undefined;
+  const containers = new Set(inventory?.containers.map((c) => c.id));
+  const networks = new Set(inventory?.networks.map((n) => n.id));
+  // A planned container already gone is no endpoint to disconnect either.
+  const gone = new Set(plan.containers.filter((c) => !containers.has(c.id)).map((c) => c.id));
+  return {
+    ...plan,
+    containers: plan.containers.filter((c) => containers.has(c.id)),
+    networks: plan.networks.filter((n) => networks.has(n.id)).map((n) => ({ ...n, endpoints: n.endpoints.filter((e) => !gone.has(e.containerId)) })),
+  };
 }
 
 /** The prefixes a request names, or why there are none. */

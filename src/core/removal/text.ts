@@ -49,6 +49,7 @@ export function formatPlan(plan: RemovalPlan): string {
     lines.push(`Misplaced topologies (known to the database, belonging on another host; their rows and their resources there stay):`);
     for (const t of plan.topologies ?? []) {
       lines.push(`  ${t.name} (${t.prefix}, ${t.status}, id ${t.id}), belongs on ${plan.belongsOn?.[t.prefix] ?? '?'}`);
+      if (plan.runsAtHome?.[t.prefix] === false) lines.push(`    Warning: nothing of ${t.name} runs on ${plan.belongsOn?.[t.prefix] ?? 'the host it belongs on'}: after this it runs nowhere.`);
     }
   } else if (plan.mode === 'tornDown') {
     lines.push('Torn-down topologies (their rows stay in the database):');
@@ -73,6 +74,10 @@ export function formatPlan(plan: RemovalPlan): string {
     const subnets = n.subnets.length ? ` (${n.subnets.join(', ')})` : '';
     lines.push(`  ${n.name}${subnets}`);
   }
+  if (plan.frees?.length) {
+    lines.push('Subnets freed for topologies that want them:');
+    for (const f of plan.frees) lines.push(`  ${f.replace(/^frees /, '')}`);
+  }
   if (plan.excluded.length) {
     lines.push('Kept:');
     for (const x of plan.excluded) lines.push(`  ${x.kind} ${x.name}: ${x.reason}`);
@@ -86,7 +91,17 @@ export function confirmQuestion(plan: RemovalPlan): string {
   const also = disconnected.length
     ? ` It also force-disconnects ${disconnected.map((e) => `${e.container} from ${e.network}`).join(', ')} (not removed).`
     : '';
-  return `${confirmQuestionOf(plan)}${also}`;
+  const frees = plan.frees?.length ? ` It ${plan.frees.length > 3 ? `${plan.frees.slice(0, 3).join('; ')} and ${plan.frees.length - 3} more` : plan.frees.join('; ')}.` : '';
+  return `${runsNowhere(plan)}${confirmQuestionOf(plan)}${frees}${also}`;
+}
+
+/** For a misplaced removal: `Nothing of branch-office runs on w1: after this it runs nowhere. `, for each such topology. */
+function runsNowhere(plan: RemovalPlan): string {
+  if (plan.mode !== 'misplaced' || !plan.runsAtHome) return '';
+  return (plan.topologies ?? [])
+    .filter((t) => plan.runsAtHome?.[t.prefix] === false)
+    .map((t) => `Nothing of ${t.name} runs on ${plan.belongsOn?.[t.prefix] ?? 'the host it belongs on'}: after this it runs nowhere. `)
+    .join('');
 }
 
 function confirmQuestionOf(plan: RemovalPlan): string {
@@ -138,21 +153,42 @@ export function planJson(plan: RemovalPlan): object {
 
 // ---- The report ---------------------------------------------------------------------------
 
-export function summarizeReport(r: ReapReport): string {
-  const what = `Removed ${plural(r.containers_removed.length, 'container')} and ${plural(r.networks_removed.length, 'network')} of ${
+/** What a removal removed itself: what it verified gone, less what someone else had removed first. */
+export function removedByIt(r: Pick<ReapReport, 'containers_removed' | 'networks_removed' | 'already_gone'>): { containers: string[]; networks: string[] } {
+  const already = new Set(r.already_gone);
+  return { containers: r.containers_removed.filter((n) => !already.has(n)), networks: r.networks_removed.filter((n) => !already.has(n)) };
+}
+
+/** What a removal was about: `orphan 0badc0de`, `2 torn-down topologies`, with the host in a swarm. */
+function reportSubject(r: ReapReport): string {
+  const prefixes = r.prefixes_reaped;
+  const what =
     r.mode === 'misplaced'
-      ? r.prefixes_reaped.length === 1
-        ? `misplaced topology ${r.prefixes_reaped[0]}`
-        : `${r.prefixes_reaped.length} misplaced topologies`
+      ? prefixes.length === 1
+        ? `misplaced topology ${prefixes[0]}`
+        : `${prefixes.length} misplaced topologies (${prefixes.join(', ')})`
       : r.mode === 'torn_down'
-      ? r.prefixes_reaped.length === 1
-        ? `torn-down topology ${r.prefixes_reaped[0]}`
-        : `${r.prefixes_reaped.length} torn-down topologies`
-      : r.prefixes_reaped.length === 1
-        ? `orphan ${r.prefixes_reaped[0]}`
-        : `${r.prefixes_reaped.length} orphan groups`
-  }${r.host ? ` on host ${r.host} (${r.docker_endpoint}, daemon ${r.docker_daemon.id})` : ''}`;
+        ? prefixes.length === 1
+          ? `torn-down topology ${prefixes[0]}`
+          : `${prefixes.length} torn-down topologies (${prefixes.join(', ')})`
+        : prefixes.length === 1
+          ? `orphan ${prefixes[0]}`
+          : `${prefixes.length} orphan groups (${prefixes.join(', ')})`;
+  return `${what}${r.host ? ` on host ${r.host} (${r.docker_endpoint}, daemon ${r.docker_daemon.id})` : ''}`;
+}
+
+/** One sentence for a removal: what it removed itself (not what was already gone), then the rest. */
+export function summarizeReport(r: ReapReport): string {
+  const mine = removedByIt(r);
+  const already = r.already_gone.length;
+  const what =
+    mine.containers.length || mine.networks.length
+      ? `Removed ${plural(mine.containers.length, 'container')} and ${plural(mine.networks.length, 'network')} of ${reportSubject(r)}`
+      : already
+        ? `Nothing was removed: ${already === 1 ? 'the planned resource was' : `all ${already} planned resources were`} already gone`
+        : 'Nothing was removed';
   const extra: string[] = [];
+  if (already && (mine.containers.length || mine.networks.length)) extra.push(`${already} already gone`);
   if (r.endpoints_disconnected.length) {
     extra.push(`disconnected ${r.endpoints_disconnected.map((e) => `${e.container} from ${e.network}`).join(', ')}`);
   }
@@ -174,6 +210,7 @@ function shortList(items: readonly string[]): string {
 /** The report as people read it, without the JSON. */
 export function formatReportText(r: ReapReport): string {
   const list = (items: string[]): string => (items.length ? items.map((i) => `    ${i}`).join('\n') : '    (none)');
+  const mine = removedByIt(r);
   return [
     `DECNET reap report`,
     `  Time:             ${r.started_at} → ${r.finished_at}`,
@@ -185,12 +222,13 @@ export function formatReportText(r: ReapReport): string {
     `  Live on daemon:   ${(r.live_prefixes_on_daemon ?? []).join(', ') || '(none)'}`,
     `  Orphan prefixes:  ${r.orphan_prefixes.join(', ') || '(none)'}`,
     `  Reaped:           ${r.prefixes_reaped.join(', ') || '(none)'}${r.mode === 'torn_down' ? ' (leftovers of torn_down topologies)' : r.mode === 'misplaced' ? ' (misplaced: they belong on another host)' : ''}`,
-    `  Containers removed (${r.containers_removed.length}):`,
-    list(r.containers_removed.map((n) => (r.already_gone.includes(n) ? `${n} (was already gone)` : n))),
+    `  Containers removed (${mine.containers.length}):`,
+    list(mine.containers),
     `  Endpoints disconnected (${r.endpoints_disconnected.length}):`,
     list(r.endpoints_disconnected.map((e) => `${e.container} from ${e.network}`)),
-    `  Networks removed (${r.networks_removed.length}):`,
-    list(r.networks_removed),
+    `  Networks removed (${mine.networks.length}):`,
+    list(mine.networks),
+    ...(r.already_gone.length ? [`  Already gone before this removal (${r.already_gone.length}):`, list(r.already_gone)] : []),
     `  Skipped because they changed since the confirmation (${r.skipped.length}):`,
     list(r.skipped.map((s) => `${s.kind} ${s.name}: ${s.reason}`)),
     `  Errors (${r.errors.length}):`,
