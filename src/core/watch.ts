@@ -11,7 +11,7 @@
 //   DECNET writes logs into the same file all the time, so database signals are held to one per
 //   `dbMinIntervalMs`.
 // - A slow fallback poll (off by default here) covers whatever both miss.
-import { watch, type FSWatcher } from 'node:fs';
+import { statSync, watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { connectDocker, describeDockerError } from './docker';
@@ -352,22 +352,35 @@ export class TopologyWatcher {
     const dir = path.dirname(dbPath);
     const base = path.basename(dbPath);
     const names = new Set([base, `${base}-wal`]);
+    // A database whose folder does not exist yet (DECNET not installed there yet): the nearest
+    // folder that exists is watched for the next one on the way, then that one, down to the file's.
+    const { existing, next } = nearestFolder(dir);
     try {
-      const watcher = watch(dir, { persistent: true }, (_event, filename) => {
+      const watcher = watch(existing, { persistent: true }, (_event, filename) => {
         const name = filename?.toString();
+        if (next !== undefined) {
+          if (name !== undefined && name !== next) return;
+          // The next folder on the way appeared (or something moved): watch from there again.
+          watcher.close();
+          if (this.fileWatcher === watcher) this.fileWatcher = undefined;
+          this.debouncer.trigger({ kind: 'db', file: base });
+          this.watchFile(generation);
+          return;
+        }
         if (name !== undefined && !names.has(name)) return;
         this.debouncer.trigger({ kind: 'db', file: name ?? base });
       });
       watcher.on('error', (err) => {
         if (generation !== this.generation) return;
-        this.log('warn', `watching ${dir}: ${err.message}; retrying`);
+        this.log('warn', `watching ${existing}: ${err.message}; retrying`);
         watcher.close();
         this.fileWatcher = undefined;
         this.retryFileWatch(generation);
       });
       this.fileWatcher = watcher;
+      if (next !== undefined) this.log('debug', `${dir} does not exist yet: watching ${existing} for ${next}`);
     } catch (err) {
-      this.log('warn', `cannot watch ${dir}: ${(err as Error).message}; retrying`);
+      this.log('warn', `cannot watch ${existing}: ${(err as Error).message}; retrying`);
       this.retryFileWatch(generation);
     }
   }
@@ -381,5 +394,23 @@ export class TopologyWatcher {
       this.debouncer.trigger({ kind: 'db', file: path.basename(this.options.dbPath ?? '') });
       this.watchFile(generation);
     }, 10_000);
+  }
+}
+
+/**
+ * `dir` when it exists; else its nearest ancestor that does, with the name of the next folder on
+ * the way to `dir` (the one to wait for).
+ */
+export function nearestFolder(dir: string): { existing: string; next?: string } {
+  let child: string | undefined;
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    try {
+      if (statSync(d).isDirectory()) return child === undefined ? { existing: d } : { existing: d, next: child };
+    } catch {
+      // not there (yet)
+    }
+    const up = path.dirname(d);
+    if (up === d) return { existing: d, ...(child !== undefined ? { next: child } : {}) };
+    child = path.basename(d);
   }
 }

@@ -30,6 +30,13 @@ export const Commands = {
   removeMisplacedGroup: 'decnet.misplacedGroup.remove',
 } as const;
 
+/** The review document's decisions (see planReview.ts): its CodeLens and its editor title bar. */
+export const ReviewCommands = {
+  remove: 'decnet.planReview.remove',
+  save: 'decnet.planReview.save',
+  cancel: 'decnet.planReview.cancel',
+} as const;
+
 /** Setting keys: the section and the keys below it, as `getConfiguration(SETTINGS_SECTION).get(key)` wants them. */
 export const SETTINGS_SECTION = 'decnet';
 export const Settings = {
@@ -61,6 +68,8 @@ export const ContextKeys = {
   noDatabase: 'decnet.noDatabase',
   /** `sqlite`, `mysql`, `none` or `invalid`: Set MySQL Password… shows in the palette only for `mysql`. */
   databaseKind: 'decnet.databaseKind',
+  /** The plan under review can be saved (Save Plan… in its editor's title bar). */
+  planReviewCanSave: 'decnet.planReviewCanSave',
 } as const;
 
 /** `contextValue`s of tree items, matched by `viewItem == …` in package.json menus. */

@@ -3,6 +3,7 @@ import type * as vscode from 'vscode';
 import { ReadOnlyDocuments } from './documents';
 import { LiveRefresh } from './liveRefresh';
 import { Log } from './log';
+import { PlanReviews } from './planReview';
 import { registerCommands } from './registerCommands';
 import { registerTrees } from './registerTrees';
 import { RemovalFlow } from './removalFlow';
@@ -14,12 +15,13 @@ export function activate(context: vscode.ExtensionContext): void {
   const model = new TopologyTreeModel(log.for('scan'), context.secrets);
   const trees = registerTrees(model);
   const documents = new ReadOnlyDocuments();
-  const removal = new RemovalFlow(log, model, trees, documents);
+  const reviews = new PlanReviews();
+  const removal = new RemovalFlow(log, model, trees, documents, reviews);
   // Watches Docker and the database only while the view is visible.
   const live = new LiveRefresh(model, trees.topologies, log.for('live'));
   const statusBar = new StatusBar(model);
   // Disposed in reverse: commands, then the status bar and the watcher, the tree, the model, the log.
-  context.subscriptions.push(log, documents, model, trees, live, statusBar);
+  context.subscriptions.push(log, documents, reviews, model, trees, live, statusBar);
   context.subscriptions.push(
     ...registerCommands({
       log,

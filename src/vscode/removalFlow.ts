@@ -13,7 +13,7 @@ import {
   type RemovalProgressSink,
   type RemovalRequest as SessionRequest,
 } from '../core/removal/session';
-import { formatReport, formatReportText, removalSubject, reportJson } from '../core/removal/text';
+import { confirmDetail, formatReport, formatReportText, removalSubject, reportJson } from '../core/removal/text';
 import type { ScanOptions } from '../core/scan';
 import { MASTER_NAME, runsAtHome, uncheckedHomes, uncheckedHomesRefusal } from '../core/fleet';
 import { conflictsOfScan, freedBy } from '../core/overlaps';
@@ -21,6 +21,7 @@ import { SAVE_PLAN_ACTION, savePlanFile } from './commands/savePlan';
 import { editorAuditTarget } from './commands/showRemovalHistory';
 import { REMOVE_ACTION, REVIEW_ACTION, SHOW_REPORT_ACTION, TOPOLOGIES_VIEW_ID } from './constants';
 import type { ReadOnlyDocuments } from './documents';
+import type { PlanReviews } from './planReview';
 import { describeError, type ComponentLog, type Log } from './log';
 import { fixesFor, showErrorWithOutput } from './notify';
 import type { Trees } from './registerTrees';
@@ -63,6 +64,7 @@ export class RemovalFlow {
     private readonly model: TopologyTreeModel,
     private readonly trees: Pick<Trees, 'setProgress'>,
     private readonly documents: ReadOnlyDocuments,
+    private readonly reviews: PlanReviews,
   ) {
     this.log = output.for('reaper');
   }
@@ -296,25 +298,27 @@ export class RemovalFlow {
       },
       confirm: async (plan, question, detail) => {
         this.log.info(`asking to confirm:\n${detail}`);
-        // A modal's first button is its default (Enter): never Remove. The first one opens the
-        // whole plan in a read-only editor (a long plan is cut off in the modal) and asks again.
-        for (;;) {
-          const choice = await vscode.window.showWarningMessage(
-            question,
-            { modal: true, detail },
-            { title: REVIEW_ACTION },
-            { title: REMOVE_ACTION },
-            ...(planTarget ? [{ title: SAVE_PLAN_ACTION }] : []),
-            { title: 'Cancel', isCloseAffordance: true },
-          );
-          if (choice?.title === SAVE_PLAN_ACTION && planTarget) {
-            const saved = await savePlanFile(plan);
-            if (saved) this.log.info(`plan saved to ${saved}; nothing removed`);
-            return false;
-          }
-          if (choice?.title !== REVIEW_ACTION) return choice?.title === REMOVE_ACTION;
-          await this.documents.open('decnet-removal-plan.md', ['# DECNET removal plan', '', question, '', '```text', detail, '```', ''].join('\n'));
-        }
+        const save = async (): Promise<false> => {
+          const saved = await savePlanFile(plan);
+          if (saved) this.log.info(`plan saved to ${saved}; nothing removed`);
+          return false;
+        };
+        // A modal's first button is its default (Enter): never Remove. It opens the whole plan in a
+        // read-only editor, where the decision is made (a long plan is cut off in a modal).
+        const choice = await vscode.window.showWarningMessage(
+          question,
+          { modal: true, detail: confirmDetail(plan, detail) },
+          { title: REVIEW_ACTION },
+          { title: REMOVE_ACTION },
+          ...(planTarget ? [{ title: SAVE_PLAN_ACTION }] : []),
+          { title: 'Cancel', isCloseAffordance: true },
+        );
+        if (choice?.title === SAVE_PLAN_ACTION && planTarget) return save();
+        if (choice?.title !== REVIEW_ACTION) return choice?.title === REMOVE_ACTION;
+        const decision = await this.reviews.review(plan, question, detail, !!planTarget);
+        this.log.info(`review: ${decision}`);
+        if (decision === 'save' && planTarget) return save();
+        return decision === 'remove';
       },
       typeDaemonName: async (_plan, expected, prompt) => {
         const typed = await vscode.window.showInputBox({

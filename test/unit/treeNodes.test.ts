@@ -143,19 +143,20 @@ describe('tree nodes', () => {
     assert.ok(!roots.some((n) => n.kind === 'blockedSection'), 'nothing is called blocked by an orphan');
     assert.deepEqual(
       childNodes(roots[0]).map((n) => (n.kind === 'action' ? n.command : n.kind)),
-      ['decnet.database.select', 'decnet.settings.open', 'decnet.output.show'],
+      ['decnet.database.select', 'decnet.topologies.refresh', 'decnet.settings.open', 'decnet.output.show'],
     );
     assert.ok(!walk(roots).some((id) => id.startsWith('group/orphan/')));
   });
 
-  it('offers the fix that fits the database error', () => {
+  it('offers the fix that fits the database error, and Retry for every one', () => {
     const actions = (e: DbReadError) => {
       const [node] = rootNodes(state(result(world(), e)));
       return childNodes(node).map((n) => (n.kind === 'action' ? n.label : n.kind));
     };
-    assert.deepEqual(actions(new DbReadError('access-denied', 'Access denied for user decnet')), ['Set MySQL Password…', 'Open Settings', 'Show Output']);
+    assert.deepEqual(actions(new DbReadError('access-denied', 'Access denied for user decnet')), ['Set MySQL Password…', 'Retry', 'Open Settings', 'Show Output']);
     assert.deepEqual(actions(new DbReadError('unreachable', 'connect ECONNREFUSED')), ['Retry', 'Open Settings', 'Show Output']);
-    assert.deepEqual(actions(new DbReadError('misconfigured', 'decnet.database.url is not a valid MySQL URL')), ['Open Settings', 'Show Output']);
+    assert.deepEqual(actions(new DbReadError('misconfigured', 'decnet.database.url is not a valid MySQL URL')), ['Open Settings', 'Retry', 'Show Output']);
+    assert.deepEqual(actions(new DbReadError('missing', 'does not exist')), ['Select DECNET Database…', 'Retry', 'Open Settings', 'Show Output']);
   });
 
   it('shows only the Docker error when Docker cannot be listed', () => {

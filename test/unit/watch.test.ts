@@ -1,10 +1,10 @@
 // The debouncing of the live view's signals, on mocked timers.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
-import { ChangeDebouncer, TopologyWatcher, type ChangeReason } from '../../src/core/watch';
+import { ChangeDebouncer, nearestFolder, TopologyWatcher, type ChangeReason } from '../../src/core/watch';
 import { sleep, waitFor } from '../support/time';
 
 describe('ChangeDebouncer', () => {
@@ -158,5 +158,35 @@ describe('SerialRunner', () => {
     const second = runner.run();
     await assert.rejects(first, /first fails/);
     assert.equal(await second, 2);
+  });
+
+  it('picks up a database whose folder does not exist yet, as soon as it appears (not at the retry)', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'decnet-watch-later-'));
+    const dbPath = path.join(root, 'opt', 'decnet', 'decnet.db');
+    assert.deepEqual(nearestFolder(path.dirname(dbPath)), { existing: root, next: 'opt' });
+    const w = new TopologyWatcher({
+      dockerHost: `unix://${path.join(root, 'no-docker.sock')}`,
+      dbPath,
+      debounceMs: 50,
+      dbMinIntervalMs: 0,
+      reconnectInitialMs: 60_000,
+    });
+    const batches: ChangeReason[][] = [];
+    w.onChanged((r) => batches.push(r));
+    w.start();
+    try {
+      await sleep(100);
+      mkdirSync(path.join(root, 'opt'));
+      await sleep(100);
+      mkdirSync(path.join(root, 'opt', 'decnet'));
+      await sleep(100);
+      batches.length = 0;
+      writeFileSync(dbPath, 'x');
+      // Well before the 10 s retry of a watch that failed.
+      await waitFor(() => batches.some((b) => b.some((r) => r.kind === 'db' && r.file === 'decnet.db')), { timeoutMs: 3_000, what: 'a signal for the new file' });
+    } finally {
+      w.dispose();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

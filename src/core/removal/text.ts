@@ -85,6 +85,25 @@ export function formatPlan(plan: RemovalPlan): string {
   return lines.join('\n');
 }
 
+/** Above this many listed resources, a modal confirmation shows a summary (the review lists them all). */
+export const MODAL_LIST_MAX = 12;
+
+/**
+ * What a modal confirmation shows under its question: the whole plan (`detail`) when it is short,
+ * else where it acts and how many of each, the whole list being one click away.
+ */
+export function confirmDetail(plan: RemovalPlan, detail: string): string {
+  const listed = plan.containers.length + plan.networks.length + plan.excluded.length + endpointsToDisconnect(plan).length;
+  if (listed <= MODAL_LIST_MAX) return detail;
+  const head = detail.split('\n\n')[0];
+  const lines = [head, '', `${resourceCounts(plan)} to remove`];
+  const disconnected = endpointsToDisconnect(plan).length;
+  if (disconnected) lines.push(`${plural(disconnected, 'other container')} to disconnect (not removed)`);
+  if (plan.excluded.length) lines.push(`${plural(plan.excluded.length, 'resource')} kept`);
+  lines.push('', 'Review Plan in Editor lists every one, and is where you decide.');
+  return lines.join('\n');
+}
+
 /** The question asked about a plan; `formatPlan` goes with it. */
 export function confirmQuestion(plan: RemovalPlan): string {
   const disconnected = endpointsToDisconnect(plan);

@@ -3,7 +3,7 @@ import { dbForHost } from '../../core/fleet';
 import { findOverlapsWith, parseCidr, type QueryMatch } from '../../core/overlaps';
 import { Fixes, fixesFor, showErrorWithOutput } from '../notify';
 import type { Services } from '../services';
-import { overlapPickItem } from '../tree/labels';
+import { overlapPickItem, plural } from '../tree/labels';
 
 const INVALID = 'Type a CIDR (172.16.5.0/24, fd00:dec::/64) or an IP address (172.16.5.7).';
 
@@ -89,15 +89,23 @@ async function findOnce(services: Services, input: string): Promise<string | und
   }
   const unread = perHost.every((h) => h.dbOk) ? '' : ' (the DECNET database could not be read: DECNET networks are not classified)';
   type Item = vscode.QuickPickItem & { match?: QueryMatch };
-  // Who wants the subnet stays in sight as a separator, whatever is typed to filter.
+  // Per host: the networks holding it, then the LANs that want it, one item each (a broad CIDR
+  // is wanted by many: a list, not one line over the first network).
   const items: Item[] = perHost
     .filter((h) => h.found.matches.length)
     .flatMap((h) => [
+      { label: `${h.name ? `Host ${h.name}: ` : ''}${plural(h.found.matches.length, 'network')} holding it`, kind: vscode.QuickPickItemKind.Separator },
+      ...h.found.matches.map((match): Item => ({ ...overlapPickItem(match), match })),
       {
-        label: `${h.name ? `Host ${h.name}: wanted` : 'Wanted'} by ${h.wantedBy.length ? h.wantedBy.join('; ') : 'no topology'}`,
+        label: h.found.lans.length ? `${h.name ? `Host ${h.name}: ` : ''}wanted by ${plural(h.found.lans.length, 'LAN')}` : `${h.name ? `Host ${h.name}: ` : ''}wanted by no topology`,
         kind: vscode.QuickPickItemKind.Separator,
       },
-      ...h.found.matches.map((match): Item => ({ ...overlapPickItem(match), match })),
+      // Picking a LAN shows the network that holds its subnet.
+      ...h.found.lans.map((l): Item => ({
+        label: `$(symbol-namespace) ${l.topology.name}, LAN ${l.lan.name}`,
+        description: [l.lan.subnet, l.topology.status].join(' · '),
+        match: h.found.matches[0],
+      })),
     ]);
   const picked = await vscode.window.showQuickPick(items, {
     title: `Networks whose pools overlap ${query.text}${swarm ? ' on the hosts of the swarm' : ''}${unread}`,

@@ -5,6 +5,10 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RemovalPlan } from '../../core/model';
 import { planToFile, writePlanFile } from '../../core/removal/planFile';
+import { Commands } from '../constants';
+
+const OPEN = 'Open';
+const APPLY = 'Apply Plan…';
 
 /** The button beside Remove. */
 export const SAVE_PLAN_ACTION = 'Save Plan…';
@@ -23,6 +27,9 @@ export async function savePlanFile(plan: RemovalPlan): Promise<string | undefine
   if (!uri) return undefined;
   const dest = uri.fsPath;
   writePlanFile(dest, file);
-  void vscode.window.showInformationMessage(`Plan saved to ${dest}. Nothing was removed; apply it with DECNET: Apply Plan….`);
+  void vscode.window.showInformationMessage(`Plan saved to ${dest}. Nothing was removed; apply it with DECNET: Apply Plan….`, OPEN, APPLY).then(async (pick) => {
+    if (pick === OPEN) await vscode.window.showTextDocument(vscode.Uri.file(dest), { preview: false });
+    else if (pick === APPLY) await vscode.commands.executeCommand(Commands.applyPlan, dest);
+  });
   return dest;
 }

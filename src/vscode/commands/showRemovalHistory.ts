@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { defaultAuditLogPath, readAuditHistory, summarizeEntry, type AuditTarget } from '../../core/audit';
-import { formatReport } from '../../core/removal/text';
+import { formatReport, plural } from '../../core/removal/text';
 import type { Services } from '../services';
 
 /** `decnet.audit.logPath` (empty: `$XDG_STATE_HOME/decnet-reaper/audit.jsonl`). */
@@ -45,7 +45,7 @@ export async function showRemovalHistory(services: Services): Promise<void> {
     return {
       label: `${s.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}  ${s.prefixes.join(', ') || '(none)'}`,
       description: `${s.docker_daemon.name || s.docker_endpoint}${s.mode === 'torn_down' ? ' · torn down' : ''}`,
-      detail: `${s.containers_removed} containers, ${s.networks_removed} networks removed · ${s.skipped} skipped · ${s.errors} errors · ${s.user}@${s.hostname}`,
+      detail: `${plural(s.containers_removed, 'container')}, ${plural(s.networks_removed, 'network')} removed · ${s.skipped} skipped · ${plural(s.errors, 'error')} · ${s.user}@${s.hostname}`,
       index: i,
     };
   });

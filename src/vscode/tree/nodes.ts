@@ -296,18 +296,19 @@ export function errorActions(node: NodeOf<'error'>): { label: string; icon: stri
     return [{ label: Labels.setHostEndpoint, icon: 'plug', command: Commands.setHostEndpoint, args: [name, node.host.host.offer] }, settings, output];
   }
   if (node.source !== 'db') return ERROR_ACTIONS[node.source];
+  // Every database error offers Retry, after the fix that fits it best.
   const [select, settings, output] = ERROR_ACTIONS.db;
   switch (node.error.kind) {
     case 'access-denied':
-      return [SET_PASSWORD, settings, output];
+      return [SET_PASSWORD, RETRY, settings, output];
     case 'unreachable':
     case 'locked':
     case 'torn':
       return [RETRY, settings, output];
     case 'misconfigured':
-      return [settings, output];
+      return [settings, RETRY, output];
     default:
-      return [select, settings, output];
+      return [select, RETRY, settings, output];
   }
 }
 
