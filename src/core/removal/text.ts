@@ -1,7 +1,7 @@
 // The words of a removal, the same in the editor and the CLI: the plan, the questions, the
 // report, plural rules and why something is kept.
 import type { Group, OwnedContainer, OwnedNetwork, ReapReport, RemovalPlan, ScanResult } from '../model';
-import { endpointsToDisconnect, groupsByPrefix, namedHost, whyKept, type PrefixLookup } from '../rules';
+import { describeDisconnection, endpointsToDisconnect, groupsByPrefix, namedHost, whyKept, type PrefixLookup } from '../rules';
 
 /** `1 container`, `2 containers`, `0 networks`. */
 export function plural(n: number, singular: string, pluralForm = `${singular}s`): string {
@@ -64,7 +64,7 @@ export function formatPlan(plan: RemovalPlan): string {
   const foreign = endpointsToDisconnect(plan);
   if (foreign.length) {
     lines.push('Other containers to disconnect (not removed):');
-    for (const e of foreign) lines.push(`  ${e.container} from ${e.network}`);
+    for (const e of foreign) lines.push(`  ${describeDisconnection(e)}`);
   }
   lines.push(`${plural(plan.containers.length, 'container')} to force-remove:`);
   for (const c of plan.containers) lines.push(`  ${c.name}`);
@@ -84,7 +84,7 @@ export function formatPlan(plan: RemovalPlan): string {
 export function confirmQuestion(plan: RemovalPlan): string {
   const disconnected = endpointsToDisconnect(plan);
   const also = disconnected.length
-    ? ` It also force-disconnects ${disconnected.map((e) => `${e.container} from ${e.network}`).join(', ')} (not removed).`
+    ? ` It also force-disconnects ${disconnected.map(describeDisconnection).join(', ')} (not removed).`
     : '';
   return `${confirmQuestionOf(plan)}${also}`;
 }
@@ -154,7 +154,7 @@ export function summarizeReport(r: ReapReport): string {
   }${r.host ? ` on host ${r.host} (${r.docker_endpoint}, daemon ${r.docker_daemon.id})` : ''}`;
   const extra: string[] = [];
   if (r.endpoints_disconnected.length) {
-    extra.push(`disconnected ${r.endpoints_disconnected.map((e) => `${e.container} from ${e.network}`).join(', ')}`);
+    extra.push(`disconnected ${r.endpoints_disconnected.map(describeDisconnection).join(', ')}`);
   }
   if (r.skipped.length) extra.push(`${plural(r.skipped.length, 'item')} skipped because they changed`);
   if (r.errors.length) extra.push(plural(r.errors.length, 'error'));
@@ -188,7 +188,7 @@ export function formatReportText(r: ReapReport): string {
     `  Containers removed (${r.containers_removed.length}):`,
     list(r.containers_removed.map((n) => (r.already_gone.includes(n) ? `${n} (was already gone)` : n))),
     `  Endpoints disconnected (${r.endpoints_disconnected.length}):`,
-    list(r.endpoints_disconnected.map((e) => `${e.container} from ${e.network}`)),
+    list(r.endpoints_disconnected.map(describeDisconnection)),
     `  Networks removed (${r.networks_removed.length}):`,
     list(r.networks_removed),
     `  Skipped because they changed since the confirmation (${r.skipped.length}):`,
