@@ -177,9 +177,9 @@ export async function listInventory(docker: Docker, endpoint: string, signal?: A
   // The list call leaves out endpoints, and a network's inspect the stopped containers: every
   // container's own network settings hold them all.
   const endpoints = new Map<string, NetworkEndpoint[]>();
-  const networksNamed = namesOf(rawNetworks);
+  const index = networkIndex(rawNetworks);
   for (const c of rawContainers) {
-    for (const { networkId, endpoint } of attachmentsOf(c, networksNamed)) {
+    for (const { networkId, endpoint } of attachmentsOf(c, index)) {
       const list = endpoints.get(networkId) ?? [];
       list.push(endpoint);
       endpoints.set(networkId, list);
@@ -198,11 +198,17 @@ export async function listInventory(docker: Docker, endpoint: string, signal?: A
   return { endpoint, daemon, containers, networks };
 }
 
-/** The ids of the networks of each name (Docker lets two networks share one). */
-function namesOf(networks: readonly { Id: string; Name: string }[]): Map<string, string[]> {
-  const named = new Map<string, string[]>();
-  for (const n of networks) named.set(n.Name, [...(named.get(n.Name) ?? []), n.Id]);
-  return named;
+/** The networks a container's settings are matched against: their ids, and the ids of each name. */
+export interface NetworkIndex {
+  ids: ReadonlySet<string>;
+  /** Docker lets two networks share a name. */
+  byName: ReadonlyMap<string, readonly string[]>;
+}
+
+export function networkIndex(networks: readonly { Id: string; Name: string }[]): NetworkIndex {
+  const byName = new Map<string, string[]>();
+  for (const n of networks) byName.set(n.Name, [...(byName.get(n.Name) ?? []), n.Id]);
+  return { ids: new Set(networks.map((n) => n.Id)), byName };
 }
 
 /**
@@ -210,22 +216,21 @@ function namesOf(networks: readonly { Id: string; Name: string }[]): Map<string,
  * state. An entry names its network by id once the container has run (running, paused, exited);
  * one created and never started has only the network's name (the entry's key): it is matched by
  * name, and `ambiguous` on every network of that name when there are several. An id or a name
- * no network of `networksNamed` has is left out.
+ * no network of `networks` has is left out.
  */
 export function attachmentsOf(
   c: Pick<Docker.ContainerInfo, 'Id' | 'Names' | 'State' | 'NetworkSettings'>,
-  networksNamed: ReadonlyMap<string, readonly string[]>,
+  networks: NetworkIndex,
 ): { networkId: string; endpoint: NetworkEndpoint }[] {
-  const known = new Set([...networksNamed.values()].flat());
   const out: { networkId: string; endpoint: NetworkEndpoint }[] = [];
   for (const [key, attachment] of Object.entries(c.NetworkSettings?.Networks ?? {})) {
     const endpoint: NetworkEndpoint = { containerId: c.Id, name: containerName(c.Names, c.Id), state: c.State };
     const id = attachment?.NetworkID;
     if (id) {
-      if (known.has(id)) out.push({ networkId: id, endpoint });
+      if (networks.ids.has(id)) out.push({ networkId: id, endpoint });
       continue;
     }
-    const named = networksNamed.get(key) ?? [];
+    const named = networks.byName.get(key) ?? [];
     for (const networkId of named) out.push({ networkId, endpoint: named.length > 1 ? { ...endpoint, ambiguous: true } : endpoint });
   }
   return out;
@@ -269,10 +274,10 @@ export async function attachedContainers(docker: AttachmentDocker, network: { id
   const sameName = nameOnly
     ? (await docker.listNetworks({ filters: JSON.stringify({ name: [network.name] }) })).filter((n) => n.Name === network.name)
     : [];
-  const networksNamed = namesOf([{ Id: network.id, Name: network.name }, ...sameName.filter((n) => n.Id !== network.id)]);
+  const index = networkIndex([{ Id: network.id, Name: network.name }, ...sameName.filter((n) => n.Id !== network.id)]);
   const attached = new Map<string, NetworkEndpoint>();
   for (const c of containers.values()) {
-    for (const { networkId, endpoint } of attachmentsOf(c, networksNamed)) {
+    for (const { networkId, endpoint } of attachmentsOf(c, index)) {
       if (networkId === network.id) attached.set(c.Id, endpoint);
     }
   }

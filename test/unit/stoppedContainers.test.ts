@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { attachmentsOf, listInventory } from '../../src/core/docker';
+import { attachmentsOf, listInventory, networkIndex } from '../../src/core/docker';
 import type { NetworkEndpoint } from '../../src/core/model';
 import { assumeYes, executeRemoval, planRemoval, runRemovalSession, type RemovalAsker, type RemovalSessionOptions } from '../../src/core/reaper';
 import { confirmQuestion, formatPlan, formatReportText, planJson, summarizeReport } from '../../src/core/removal/text';
@@ -37,9 +37,10 @@ function world() {
 }
 
 describe('what a container names as its networks, whatever its state', () => {
-  const named = new Map([
-    ['lab', ['n-lab']],
-    ['twin', ['n-twin-1', 'n-twin-2']],
+  const named = networkIndex([
+    { Id: 'n-lab', Name: 'lab' },
+    { Id: 'n-twin-1', Name: 'twin' },
+    { Id: 'n-twin-2', Name: 'twin' },
   ]);
   const c = (state: string, networks: Record<string, { NetworkID: string; EndpointID: string }>) => ({
     Id: 'c1',
