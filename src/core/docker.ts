@@ -221,16 +221,15 @@ export async function listInventory(docker: Docker, endpoint: string, signal?: A
     networks: Object.keys(c.NetworkSettings?.Networks ?? {}),
     ...(typeof c.Created === 'number' ? { created: new Date(c.Created * 1000).toISOString() } : {}),
   }));
-  // The list call leaves out endpoints; the containers' own network settings hold them.
+  // The list call leaves out endpoints, and a network's inspect the stopped containers: every
+  // container's own network settings hold them all.
   const endpoints = new Map<string, NetworkEndpoint[]>();
+  const index = networkIndex(rawNetworks);
   for (const c of rawContainers) {
-    for (const attachment of Object.values(c.NetworkSettings?.Networks ?? {})) {
-      const id = attachment.NetworkID;
-      // Only active endpoints count (as in `GET /networks/{id}`); a stopped container has none.
-      if (!id || !attachment.EndpointID) continue;
-      const list = endpoints.get(id) ?? [];
-      list.push({ containerId: c.Id, name: containerName(c.Names, c.Id) });
-      endpoints.set(id, list);
+    for (const { networkId, endpoint } of attachmentsOf(c, index)) {
+      const list = endpoints.get(networkId) ?? [];
+      list.push(endpoint);
+      endpoints.set(networkId, list);
     }
   }
   const networks: NetworkInfo[] = rawNetworks.map((n) => ({
@@ -246,8 +245,46 @@ export async function listInventory(docker: Docker, endpoint: string, signal?: A
   return { endpoint, daemon, containers, networks };
 }
 
-/** Endpoints attached to a network now, from `GET /networks/{id}`; undefined when it is gone. */
-export async function inspectEndpoints(docker: Docker, networkId: string): Promise<NetworkEndpoint[] | undefined> {
+/** The networks a container's settings are matched against: their ids, and the ids of each name. */
+export interface NetworkIndex {
+  ids: ReadonlySet<string>;
+  /** Docker lets two networks share a name. */
+  byName: ReadonlyMap<string, readonly string[]>;
+}
+
+export function networkIndex(networks: readonly { Id: string; Name: string }[]): NetworkIndex {
+  const byName = new Map<string, string[]>();
+  for (const n of networks) byName.set(n.Name, [...(byName.get(n.Name) ?? []), n.Id]);
+  return { ids: new Set(networks.map((n) => n.Id)), byName };
+}
+
+/**
+ * The networks a container is attached to, from its own `NetworkSettings.Networks`, whatever its
+ * state. An entry names its network by id once the container has run (running, paused, exited);
+ * one created and never started has only the network's name (the entry's key): it is matched by
+ * name, and `ambiguous` on every network of that name when there are several. An id or a name
+ * no network of `networks` has is left out.
+ */
+export function attachmentsOf(
+  c: Pick<Docker.ContainerInfo, 'Id' | 'Names' | 'State' | 'NetworkSettings'>,
+  networks: NetworkIndex,
+): { networkId: string; endpoint: NetworkEndpoint }[] {
+  const out: { networkId: string; endpoint: NetworkEndpoint }[] = [];
+  for (const [key, attachment] of Object.entries(c.NetworkSettings?.Networks ?? {})) {
+    const endpoint: NetworkEndpoint = { containerId: c.Id, name: containerName(c.Names, c.Id), state: c.State };
+    const id = attachment?.NetworkID;
+    if (id) {
+      if (networks.ids.has(id)) out.push({ networkId: id, endpoint });
+      continue;
+    }
+    const named = networks.byName.get(key) ?? [];
+    for (const networkId of named) out.push({ networkId, endpoint: named.length > 1 ? { ...endpoint, ambiguous: true } : endpoint });
+  }
+  return out;
+}
+
+/** Endpoints attached to a network now, from `GET /networks/{id}` (running and paused containers only); undefined when it is gone. */
+export async function inspectEndpoints(docker: Pick<Docker, 'getNetwork'>, networkId: string): Promise<NetworkEndpoint[] | undefined> {
   try {
     const info = (await docker.getNetwork(networkId).inspect());
     return Object.entries(info.Containers ?? {}).map(([containerId, c]) => ({
@@ -258,4 +295,40 @@ export async function inspectEndpoints(docker: Docker, networkId: string): Promi
     if (statusOf(err) === 404) return undefined;
     throw err;
   }
+}
+
+/** The Docker API calls `attachedContainers` makes. */
+export type AttachmentDocker = Pick<Docker, 'getNetwork' | 'listContainers' | 'listNetworks'>;
+
+/**
+ * Every container attached to a network now, running or not, or undefined when the network is
+ * gone: its inspect (active endpoints) and the containers listed with the network's name and
+ * with its id (Docker's `network` filter: the name finds every state, the id misses a container
+ * never started). A container that names the network only by a name another network bears too is
+ * `ambiguous`.
+ */
+export async function attachedContainers(docker: AttachmentDocker, network: { id: string; name: string }): Promise<NetworkEndpoint[] | undefined> {
+  const listed = (value: string): Promise<Docker.ContainerInfo[]> =>
+    docker.listContainers({ all: true, filters: JSON.stringify({ network: [value] }) });
+  const [active, byName, byId] = await Promise.all([inspectEndpoints(docker, network.id), listed(network.name), listed(network.id)]);
+  if (active === undefined) return undefined;
+  const containers = new Map([...byName, ...byId].map((c) => [c.Id, c] as const));
+  // Only a container naming the network without an id needs to know whether the name is shared.
+  const nameOnly = [...containers.values()].some((c) => {
+    const entry = c.NetworkSettings?.Networks?.[network.name];
+    return !!entry && !entry.NetworkID;
+  });
+  const sameName = nameOnly
+    ? (await docker.listNetworks({ filters: JSON.stringify({ name: [network.name] }) })).filter((n) => n.Name === network.name)
+    : [];
+  const index = networkIndex([{ Id: network.id, Name: network.name }, ...sameName.filter((n) => n.Id !== network.id)]);
+  const attached = new Map<string, NetworkEndpoint>();
+  for (const c of containers.values()) {
+    for (const { networkId, endpoint } of attachmentsOf(c, index)) {
+      if (networkId === network.id) attached.set(c.Id, endpoint);
+    }
+  }
+  // An active endpoint the listings missed (a container created meanwhile) counts all the same.
+  for (const e of active) if (!attached.has(e.containerId)) attached.set(e.containerId, e);
+  return [...attached.values()];
 }

@@ -111,9 +111,23 @@ export interface ContainerInfo {
   created?: string;
 }
 
+/**
+ * A container attached to a network, whatever its state. Docker's network inspect (`Containers`)
+ * lists running and paused containers only; a created, exited or dead one is attached all the
+ * same (it names the network in its own `NetworkSettings.Networks`) and fails `docker start` once
+ * the network is gone.
+ */
 export interface NetworkEndpoint {
   containerId: string;
   name: string;
+  /** Docker's state of the container (`running`, `paused`, `exited`, `created`...); absent when not known. */
+  state?: string;
+  /**
+   * The container names the network by a name that several networks bear, without a network id
+   * (a container created and never started has none): which of them it joins on start cannot be
+   * told, so none of them is removed while it is attached.
+   */
+  ambiguous?: boolean;
 }
 
 export interface NetworkInfo {
@@ -123,7 +137,10 @@ export interface NetworkInfo {
   internal: boolean;
   subnets: string[];
   labels: Record<string, string>;
-  /** Attached endpoints, from `GET /networks/{id}` (the list call leaves them out). */
+  /**
+   * Every container attached, running or not, from each container's own network settings (the
+   * list call leaves them out; `GET /networks/{id}` leaves out the stopped ones).
+   */
   endpoints: NetworkEndpoint[];
   /** When Docker created it (ISO 8601), if the daemon says. */
   created?: string;
@@ -239,8 +256,8 @@ export interface PlannedNetwork {
   /** When given, the re-check skips the network unless its name and markers are still these. */
   markers?: ResourceMarkers;
   subnets: string[];
-  /** Endpoints attached when the plan was made (containers not in the plan are only disconnected). */
-  endpoints: { containerId: string; name: string }[];
+  /** Containers attached when the plan was made, running or not (those not in the plan are only disconnected). */
+  endpoints: NetworkEndpoint[];
 }
 
 /** A torn-down topology whose leftovers a `tornDown` plan removes. */
@@ -293,6 +310,14 @@ export interface RemovalPlan {
   frees?: string[];
 }
 
+/** A container only disconnected from a network a removal takes (planned, or done). */
+export interface DisconnectedEndpoint {
+  network: string;
+  container: string;
+  /** Docker's state of the container, when known: a stopped one is disconnected as a running one is. */
+  state?: string;
+}
+
 /** Keys follow DECNET's `POST /api/v1/topologies/reap-orphans` report; the rest are additions. */
 export interface ReapReport {
   started_at: string;
@@ -316,7 +341,8 @@ export interface ReapReport {
   containers_removed: string[];
   /** Of those, the ones that someone else had removed first. */
   already_gone: string[];
-  endpoints_disconnected: { network: string; container: string }[];
+  /** Containers not removed but disconnected; `state` is the container's when it was disconnected (`exited`, `created`...). */
+  endpoints_disconnected: DisconnectedEndpoint[];
   /** Networks verified gone after the removal. */
   networks_removed: string[];
   skipped: SkippedItem[];

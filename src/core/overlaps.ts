@@ -328,7 +328,7 @@ export function conflictJson(c: NetworkConflict | QueryMatch): Record<string, un
     owner_topology: c.owner.topology
       ? { id: c.owner.topology.id, name: c.owner.topology.name, status: c.owner.topology.status }
       : null,
-    containers: c.network.endpoints.map((e) => ({ id: e.containerId, name: e.name })),
+    containers: c.network.endpoints.map((e) => ({ id: e.containerId, name: e.name, ...(e.state ? { state: e.state } : {}) })),
     overlaps: c.overlaps.map((o) =>
       o.kind === 'lan'
         ? { subnet: o.subnet, topology_id: o.topologyId, topology_name: o.topologyName, lan: o.lan, pool: o.pool }

@@ -2,6 +2,7 @@
 // between prefixes or carrying a malformed marker, the networks a container holds, and why a
 // resource is kept. Pure. The tree, the confirmation, the CLI and the sweep all ask here.
 import type {
+  DisconnectedEndpoint,
   Group,
   HostRef,
   NetworkEndpoint,
@@ -272,10 +273,21 @@ export function changedReason(
 }
 
 // ---- Networks -----------------------------------------------------------------------------
+// A network's endpoints are every container attached to it, running or not: Docker removes a
+// network that only stopped containers name, and they then fail `docker start`.
+
+/** `web`, or `web (exited)` for a container that is not running: how plans and reports name one. */
+export function attachedName(e: Pick<NetworkEndpoint, 'name' | 'state'>): string {
+  return e.state && e.state !== 'running' ? `${e.name} (${e.state})` : e.name;
+}
+
+function names(endpoints: readonly NetworkEndpoint[]): string {
+  return endpoints.map(attachedName).join(', ');
+}
 
 /**
  * At planning: the DECNET containers attached to a network that do not go with it (a live
- * topology's, one kept). A network with any is kept: they are never disconnected.
+ * topology's, one kept), running or not. A network with any is kept: they are never disconnected.
  */
 export function decnetContainersKeptOn(
   network: Pick<OwnedNetwork, 'endpoints'>,
@@ -286,7 +298,22 @@ export function decnetContainersKeptOn(
 }
 
 export function keptOnNetworkReason(kept: readonly NetworkEndpoint[]): string {
-  return `DECNET container ${kept.map((e) => e.name).join(', ')} is attached and is not removed`;
+  return `DECNET container ${names(kept)} is attached and is not removed`;
+}
+
+/**
+ * At planning: the containers that name a network only by a name several networks bear, and do
+ * not go with it. Which network they join on start cannot be told: the network is kept.
+ */
+export function ambiguousOn(network: Pick<OwnedNetwork, 'endpoints'>, removed: ReadonlySet<string>): NetworkEndpoint[] {
+  return network.endpoints.filter((e) => e.ambiguous && !removed.has(e.containerId));
+}
+
+export function ambiguousNetworkReason(network: Pick<OwnedNetwork, 'name'>, ambiguous: readonly NetworkEndpoint[]): string {
+  return (
+    `container ${names(ambiguous)} names its network only as ${network.name}, a name that more than one network bears: ` +
+    'which of them it joins when started cannot be told'
+  );
 }
 
 /** What the sweep knows when a network's turn comes. */
@@ -295,33 +322,60 @@ export interface NetworkCheck {
   planned: ReadonlySet<string>;
   /** Of those, the ones the re-check kept. */
   kept: ReadonlySet<string>;
+  /** Of those, the ones whose removal failed. */
+  failed?: ReadonlySet<string>;
   /** DECNET's containers on the daemon at the re-check. */
   decnet: ReadonlySet<string>;
   /** The network's endpoints the user saw in the confirmation. */
   confirmedEndpoints: ReadonlySet<string>;
 }
 
+/** Why an attached container keeps the network at removal, or undefined when it does not. */
+function blockedBy(e: NetworkEndpoint, check: NetworkCheck): 'failed' | 'ambiguous' | 'unconfirmed' | undefined {
+  if (e.ambiguous) return 'ambiguous';
+  if (check.planned.has(e.containerId)) {
+    if (check.kept.has(e.containerId)) return 'unconfirmed';
+    return check.failed?.has(e.containerId) ? 'failed' : undefined;
+  }
+  return check.decnet.has(e.containerId) || !check.confirmedEndpoints.has(e.containerId) ? 'unconfirmed' : undefined;
+}
+
 /**
- * At removal: the endpoints attached now that keep the network. Only endpoints the user saw are
- * disconnected, and never one of a DECNET container that is not being removed (kept, of a live
- * topology, or new).
+ * At removal: the containers attached now, running or not, that keep the network. Only those the
+ * user saw are disconnected, and never one of a DECNET container that is not being removed (kept,
+ * of a live topology, or new), one whose removal failed, or one that may be attached to another
+ * network of the same name.
  */
 export function blockingEndpoints(endpoints: readonly NetworkEndpoint[], check: NetworkCheck): NetworkEndpoint[] {
-  return endpoints.filter((e) =>
-    check.planned.has(e.containerId)
-      ? check.kept.has(e.containerId)
-      : check.decnet.has(e.containerId) || !check.confirmedEndpoints.has(e.containerId),
-  );
+  return endpoints.filter((e) => blockedBy(e, check) !== undefined);
 }
 
-export function blockedNetworkReason(blocking: readonly NetworkEndpoint[]): string {
-  return `container ${blocking.map((b) => b.name).join(', ')} is attached and was not confirmed for removal or disconnection`;
+/** Why the sweep kept a network: each blocking container with its reason. */
+export function blockedNetworkReason(blocking: readonly NetworkEndpoint[], check?: NetworkCheck): string {
+  const of = (why: ReturnType<typeof blockedBy>) => blocking.filter((e) => (check ? blockedBy(e, check) : 'unconfirmed') === why);
+  const reasons: string[] = [];
+  const unconfirmed = of('unconfirmed');
+  if (unconfirmed.length) reasons.push(`container ${names(unconfirmed)} is attached and was not confirmed for removal or disconnection`);
+  const failed = of('failed');
+  if (failed.length) reasons.push(`container ${names(failed)} could not be removed and is still attached`);
+  const ambiguous = of('ambiguous');
+  if (ambiguous.length) {
+    reasons.push(`container ${names(ambiguous)} names this network only by a name that another network bears too: which one it joins when started cannot be told`);
+  }
+  return reasons.join('; ');
 }
 
-/** Containers that are not removed but only disconnected from the plan's networks. */
-export function endpointsToDisconnect(plan: Pick<RemovalPlan, 'containers' | 'networks'>): { network: string; container: string }[] {
+/** Containers that are not removed but only disconnected from the plan's networks, running or not. */
+export function endpointsToDisconnect(plan: Pick<RemovalPlan, 'containers' | 'networks'>): DisconnectedEndpoint[] {
   const planned = new Set(plan.containers.map((c) => c.id));
   return plan.networks.flatMap((n) =>
-    n.endpoints.filter((e) => !planned.has(e.containerId)).map((e) => ({ network: n.name, container: e.name })),
+    n.endpoints
+      .filter((e) => !planned.has(e.containerId))
+      .map((e) => ({ network: n.name, container: e.name, ...(e.state ? { state: e.state } : {}) })),
   );
+}
+
+/** `web from net`, `db (exited) from net`: a disconnection as plans and reports say it. */
+export function describeDisconnection(e: DisconnectedEndpoint): string {
+  return `${attachedName({ name: e.container, state: e.state })} from ${e.network}`;
 }

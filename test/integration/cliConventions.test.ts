@@ -175,7 +175,7 @@ describe('decnet-reaper CLI conventions', () => {
     const json = JSON.parse(run(['scan', '--db', db, '--json']).stdout);
     assert.deepEqual(json.torn_down_prefixes, [torn.prefix]);
     assert.deepEqual(json.groups.find((g: { prefix: string }) => g.prefix === orphan.prefix).endpoints_to_disconnect, [
-      { network: orphan.networks[0].name, container: 'conv-foreign-web' },
+      { network: orphan.networks[0].name, container: 'conv-foreign-web', state: 'running' },
     ]);
     assert.equal(json.subnet_conflicts.length, 1);
     assert.equal(json.error, null);

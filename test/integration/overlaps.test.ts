@@ -24,7 +24,7 @@ interface JsonConflict {
   owner_prefix: string | null;
   state: string;
   owner_topology: { id: string; name: string; status: string } | null;
-  containers: { id: string; name: string }[];
+  containers: { id: string; name: string; state?: string }[];
   overlaps: Record<string, unknown>[];
   matched_subnets?: string[];
 }
@@ -106,7 +106,7 @@ describe('subnet overlaps on a real daemon', () => {
       owner_prefix: orphan.prefix,
       state: 'orphan',
       owner_topology: null,
-      containers: [{ id: orphan.containers[0].id, name: `decnet_t_${orphan.prefix}_decky-01` }],
+      containers: [{ id: orphan.containers[0].id, name: `decnet_t_${orphan.prefix}_decky-01`, state: 'running' }],
       overlaps: [{ subnet: '198.18.100.0/24', topology_id: pendingId, topology_name: 'maze-next', lan: 'dmz', pool: '198.18.100.0/24' }],
     });
     assert.ok(!all.body.conflicts.some((c) => c.network.id === active.networks[0].id), "a network's own LAN is no conflict");
@@ -131,12 +131,14 @@ describe('subnet overlaps on a real daemon', () => {
     assert.deepEqual(live.body.lans?.map((l) => l.topology_name), ['maze-active'], 'torn_down LANs do not count');
   });
 
-  it("finds a foreign network and its containers in a pending topology's way", async () => {
+  it("finds a foreign network and its containers, running or not, in a pending topology's way", async () => {
     const pendingId = newTopologyId();
     const name = uniqueName('lab-net');
     const net = await docker.createNetwork({ Name: name, IPAM: { Config: [{ Subnet: '198.18.103.0/24' }] } });
     const web = await docker.createContainer({ name: uniqueName('lab-web'), Image: TEST_IMAGE, HostConfig: { NetworkMode: name } });
     await web.start();
+    // A container that is not running is attached all the same (the network's inspect leaves it out).
+    const stopped = await docker.createContainer({ name: uniqueName('lab-db'), Image: TEST_IMAGE, HostConfig: { NetworkMode: name } });
     const dbPath = makeDecnetDb(path.join(dir, 'foreign'), {
       checkpointed: [topologyRow(pendingId, 'maze-lab', 'deploying')],
       lans: [lan(pendingId, 'dmz', '198.18.103.0/24')],
@@ -147,7 +149,7 @@ describe('subnet overlaps on a real daemon', () => {
     assert.equal(c.owner.state, 'foreign');
     assert.equal(c.owner.prefix, null);
     assert.deepEqual(c.overlaps.map(describeOverlap), ['holds 198.18.103.0/24, wanted by topology maze-lab, LAN dmz']);
-    assert.deepEqual(c.network.endpoints.map((e) => e.containerId), [web.id]);
+    assert.deepEqual(c.network.endpoints.map((e) => [e.containerId, e.state]).sort(), [[web.id, 'running'], [stopped.id, 'created']].sort());
 
     const r = json(['overlaps', '198.18.103.0/25', '--db', dbPath]);
     assert.equal(r.code, 0, r.stderr);
@@ -155,10 +157,11 @@ describe('subnet overlaps on a real daemon', () => {
     const found = r.body.conflicts.find((x) => x.network.id === net.id);
     assert.equal(found?.state, 'foreign');
     assert.equal(found?.owner_prefix, null);
-    assert.deepEqual(found?.containers.map((x) => x.id), [web.id]);
+    assert.deepEqual(found?.containers.map((x) => [x.id, x.state]).sort(), [[web.id, 'running'], [stopped.id, 'created']].sort());
     assert.deepEqual(found?.overlaps, [{ subnet: '198.18.103.0/24', topology_id: pendingId, topology_name: 'maze-lab', lan: 'dmz', pool: '198.18.103.0/24' }]);
     const text = run(['overlaps', '--db', dbPath]);
     assert.equal(text.code, 0);
+    assert.match(text.stdout, /containers: .*lab-db-\w+ \(created\)/);
     assert.match(text.stdout, new RegExp(`${name}  198\\.18\\.103\\.0/24  foreign \\(not DECNET's\\)\\n {4}holds 198\\.18\\.103\\.0/24, wanted by topology maze-lab, LAN dmz`));
   });
 

@@ -86,7 +86,7 @@ describe('reaping on a real daemon', () => {
     assert.deepEqual(report.containers_removed, w.orphan.containers.map((c) => c.name).sort());
     assert.ok(report.containers_removed.includes('decky-01-ssh') && report.containers_removed.includes('decky-01-http'));
     assert.deepEqual(report.networks_removed, w.orphan.networks.map((n) => n.name).sort());
-    assert.deepEqual(report.endpoints_disconnected, [{ network: w.orphan.networks[0].name, container: 'unrelated-web' }]);
+    assert.deepEqual(report.endpoints_disconnected, [{ network: w.orphan.networks[0].name, container: 'unrelated-web', state: 'running' }]);
     assert.equal(progress.length, plan.containers.length + plan.networks.length);
 
     // Docker's state afterwards, not just the report.

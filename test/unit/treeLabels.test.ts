@@ -15,7 +15,10 @@ import {
   sharedCounts,
   statusBarErrorText,
   tornDownGroupTooltip,
+  endpointCount,
+  foreignEndpointTooltip,
   foreignNetworkDescription,
+  foreignNetworkTooltip,
   isTornDown,
   leftoverCount,
   liveGroupDescription,
@@ -177,5 +180,26 @@ describe('which daemon the tree names', () => {
     const db = snapshot();
     const result = { db: { ok: true as const, value: db }, docker: { ok: true as const, value: inv }, dbSource: db.source, dockerEndpoint: inv.endpoint, ...classify(inv, db) };
     assert.equal(dockerWithDaemon(result), 'unix:///test/docker.sock, daemon test-host (id TEST:DAEMON:ID)');
+  });
+});
+
+describe('containers attached to a network, in the tree', () => {
+  it('counts and names the containers attached to a network that are not running', () => {
+    const net = network('decnet_t_0badc0de_dmz', ['172.16.2.0/24'], {
+      endpoints: [
+        { containerId: 'c-web', name: 'web', state: 'running' },
+        { containerId: 'c-db', name: 'db', state: 'exited' },
+        { containerId: 'c-new', name: 'new', state: 'created', ambiguous: true },
+        { containerId: 'c-old', name: 'old', state: 'exited' },
+      ],
+    });
+    assert.equal(endpointCount(net), '4 endpoints (2 exited, 1 created)');
+    assert.equal(endpointCount(network('x', [], { endpoints: [{ containerId: 'c', name: 'c', state: 'running' }] })), '1 endpoint');
+    assert.equal(foreignNetworkDescription(net, undefined), '172.16.2.0/24 · 4 endpoints (2 exited, 1 created)');
+    const tooltip = foreignNetworkTooltip(net, undefined);
+    assert.match(tooltip, /`db` \(`c-db`\), exited\n/);
+    assert.match(tooltip, /`new` \(`c-new`\), created, names it only by a name another network bears too/);
+    assert.match(tooltip, /`web` \(`c-web`\)\n/);
+    assert.match(foreignEndpointTooltip(net.endpoints[1], net, true), /^\*\*`db`\*\* — container DECNET did not create \(`c-db`\), exited\n\nAttached to `decnet_t_0badc0de_dmz` \(not running: it needs the network to start again\)\.\nRemoving this orphan group force-disconnects it from that network, running or not/);
   });
 });

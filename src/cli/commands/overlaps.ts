@@ -6,7 +6,7 @@ import { safeJson } from '../../core/textSafe';
 import type { CliCommand, CommandContext } from '../command';
 import { CliError, errorJson, EXIT_OK, usageError } from '../errors';
 import { failureFields } from '../failures';
-import { unclassifiedReason } from '../../core/rules';
+import { attachedName, unclassifiedReason } from '../../core/rules';
 import { dbForHost } from '../../core/fleet';
 import { ON_HOST_FLAGS, targetOnHost } from '../hostOption';
 
@@ -14,7 +14,7 @@ function describeConflict(c: NetworkConflict, extra: string[] = []): string {
   const lines = [`${c.network.name}  ${c.network.subnets.join(', ')}  ${describeOwner(c.owner)}`];
   lines.push(...extra);
   for (const o of c.overlaps) lines.push(`    ${describeOverlap(o)}`);
-  if (c.network.endpoints.length) lines.push(`    containers: ${c.network.endpoints.map((e) => e.name).join(', ')}`);
+  if (c.network.endpoints.length) lines.push(`    containers: ${c.network.endpoints.map(attachedName).join(', ')}`);
   return lines.join('\n');
 }
 
@@ -34,7 +34,7 @@ export const overlapsCommand: CliCommand = {
     '{ "query": "CIDR" (with an argument), "docker_endpoint", "database",',
     '  "conflicts": [{ "network": { "id", "name", "subnets" }, "owner_prefix", "state": "live" | "orphan"',
     '    | "foreign" | "unknown", "owner_topology": { "id", "name", "status" } | null,',
-    '    "containers": [{ "id", "name" }], "overlaps": [{ "subnet", "topology_id", "topology_name", "lan",',
+    '    "containers": [{ "id", "name", "state" }], "overlaps": [{ "subnet", "topology_id", "topology_name", "lan",',
     '    "pool" } | { "subnet", "network": { "id", "name" }, "pool" }], "matched_subnets" (with a CIDR) }],',
     '  "lans": [{ "subnet", "topology_id", "topology_name", "topology_status", "lan" }] (with a CIDR),',
     '  "docker_error", "database_error", "error": null | { "kind", "message" } }',

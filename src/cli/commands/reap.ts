@@ -53,11 +53,13 @@ export const reapCommand: CliCommand = {
   json: [
     "DECNET's reap-orphans report: { \"started_at\", \"finished_at\", \"mode\": \"orphan\" | \"torn_down\",",
     '  "docker_endpoint", "docker_daemon", "database", "live_prefixes", "orphan_prefixes",',
-    '  "prefixes_reaped", "containers_removed", "already_gone", "endpoints_disconnected",',
+    '  "prefixes_reaped", "containers_removed", "already_gone",',
+    '  "endpoints_disconnected": [{ "network", "container", "state" }] (stopped containers too),',
     '  "networks_removed", "skipped": [{ "kind", "name", "id", "reason" }], "errors": [...] },',
     'plus "kept": [{ "kind", "name", "id", "reason" }], "dry_run": bool,',
     '"plan": null | { "mode", "docker_endpoint", "database", "prefixes", "containers", "networks",',
-    '  "endpoints_to_disconnect", "kept" } (with --dry-run, or when refused or cancelled after planning),',
+    '  "endpoints_to_disconnect": [{ "network", "container", "state" }], "kept" } (with --dry-run, or',
+    '  when refused or cancelled after planning),',
     'and "error": null | { "kind", "message" }. Nothing removed: the lists are empty.',
   ].join('\n'),
   exits: [

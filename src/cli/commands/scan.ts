@@ -1,9 +1,9 @@
 // `decnet-reaper scan`: what DECNET left on the daemon, live and orphan, and what to do next.
-import type { Group, OwnedContainer, OwnedNetwork, RemovalPlan, ScanResult, SkippedItem } from '../../core/model';
+import type { DisconnectedEndpoint, Group, OwnedContainer, OwnedNetwork, RemovalPlan, ScanResult, SkippedItem } from '../../core/model';
 import { conflictJson, conflictsOfScan, describeOverlap, describeOwner, type NetworkConflict } from '../../core/overlaps';
 import { planRemoval } from '../../core/removal/plan';
 import { plural } from '../../core/removal/text';
-import { endpointsToDisconnect, isTornDown } from '../../core/rules';
+import { attachedName, endpointsToDisconnect, isTornDown } from '../../core/rules';
 import { scan } from '../../core/scan';
 import { escapeControl, safeJson } from '../../core/textSafe';
 import type { CliCommand, CommandContext } from '../command';
@@ -13,7 +13,7 @@ import { failureFields, unclassifiedError } from '../failures';
 /** What `reap --all-orphans` would keep (and why) and disconnect, from the same read. */
 interface OrphanView {
   kept: Map<string, SkippedItem>;
-  disconnect: { network: string; container: string }[];
+  disconnect: DisconnectedEndpoint[];
 }
 
 function orphanView(result: ScanResult): OrphanView | undefined {
@@ -72,7 +72,7 @@ function resourceLines(g: Group, view: OrphanView | undefined): string[] {
     lines.push(`    network   ${n.name}  ${n.subnets.join(', ') || '(no subnet)'}${k ? `  (kept: ${k.reason})` : ''}`);
     if (g.state === 'orphan' && !k) {
       for (const e of view?.disconnect.filter((d) => d.network === n.name) ?? []) {
-        lines.push(`      ${e.container} is not DECNET's: a removal only disconnects it`);
+        lines.push(`      ${attachedName({ name: e.container, state: e.state })} is not DECNET's: a removal only disconnects it`);
       }
     }
   }
@@ -151,7 +151,7 @@ export const scanCommand: CliCommand = {
     '  "groups": [{ "prefix", "state": "live" | "orphan" | "unknown", "torn_down": bool,',
     '    "topology": { "id", "name", "status", "mode" } | null, "containers": [{ "id", "name", "state" }],',
     '    "networks": [{ "id", "name", "subnets" }], "kept": [{ "kind", "name", "id", "reason" }],',
-    '    "endpoints_to_disconnect": [{ "network", "container" }] }],',
+    '    "endpoints_to_disconnect": [{ "network", "container", "state" }] }],',
     '  "subnet_conflicts": [ as in overlaps --json ],',
     '  "docker_error": string | null, "database_error": string | null,',
     '  "error": null | { "kind", "message" } }',

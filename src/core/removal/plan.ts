@@ -4,6 +4,8 @@ import { MASTER, RefusedError } from '../model';
 import { isValidPrefix } from '../naming';
 import { conflictsOfScan, freedBy } from '../overlaps';
 import {
+  ambiguousNetworkReason,
+  ambiguousOn,
   decnetContainersKeptOn,
   groupsByPrefix,
   emptyDatabaseReason,
@@ -90,9 +92,10 @@ export function planRemoval(result: ScanResult, prefixes: string[], options: Pla
       });
     else excluded.set(c.id, { kind: 'container', name: c.name, id: c.id, reason: whyKept(c, groups, mode, confirmed) });
   }
-  // A network is removed only if every DECNET container attached to it goes too: the others
-  // (a live topology's, one kept above) are never disconnected. Foreign containers attached now
-  // are shown in the confirmation and only disconnected.
+  // A network is removed only if every DECNET container attached to it, running or not, goes
+  // too: the others (a live topology's, one kept above) are never disconnected. Foreign
+  // containers attached now, running or not, are shown in the confirmation and only
+  // disconnected. One that may be attached to another network of the same name keeps it.
   const decnetContainers = new Set(result.groups.flatMap((g) => g.containers.map((c) => c.id)));
   const removed = new Set(containers.keys());
   for (const n of wantedGroups.flatMap((g) => g.networks)) {
@@ -103,6 +106,11 @@ export function planRemoval(result: ScanResult, prefixes: string[], options: Pla
     const kept = decnetContainersKeptOn(n, decnetContainers, removed);
     if (kept.length) {
       excluded.set(n.id, { kind: 'network', name: n.name, id: n.id, reason: keptOnNetworkReason(kept) });
+      continue;
+    }
+    const ambiguous = ambiguousOn(n, removed);
+    if (ambiguous.length) {
+      excluded.set(n.id, { kind: 'network', name: n.name, id: n.id, reason: ambiguousNetworkReason(n, ambiguous) });
       continue;
     }
     networks.set(n.id, {

@@ -36,7 +36,8 @@ export interface PlanFileNetwork {
   created: string | null;
   markers: ResourceMarkers;
   subnets: string[];
-  endpoints: { container_id: string; name: string }[];
+  /** Every container attached when the plan was made, running or not; `state` when known (`exited`, `created`...). */
+  endpoints: { container_id: string; name: string; state?: string }[];
 }
 
 export interface PlanFile {
@@ -110,7 +111,7 @@ export function planToFile(plan: RemovalPlan): PlanFile {
           created: n.created ?? null,
           markers: n.markers ?? { prefixes: [], malformed: [], labels: {} },
           subnets: n.subnets,
-          endpoints: n.endpoints.map((e) => ({ container_id: e.containerId, name: e.name })),
+          endpoints: n.endpoints.map((e) => ({ container_id: e.containerId, name: e.name, ...(e.state ? { state: e.state } : {}) })),
         }),
       ),
     ],
@@ -256,7 +257,11 @@ function parseOrThrow(text: string): PlanFile {
       subnets: strings(x.subnets, `resources[${i}].subnets`),
       endpoints: arr(x.endpoints, `resources[${i}].endpoints`).map((e, j) => {
         const ep = obj(e, `resources[${i}].endpoints[${j}]`);
-        return { container_id: str(ep.container_id, `resources[${i}].endpoints[${j}].container_id`), name: str(ep.name, `resources[${i}].endpoints[${j}].name`) };
+        return {
+          container_id: str(ep.container_id, `resources[${i}].endpoints[${j}].container_id`),
+          name: str(ep.name, `resources[${i}].endpoints[${j}].name`),
+          ...(ep.state !== undefined ? { state: str(ep.state, `resources[${i}].endpoints[${j}].state`) } : {}),
+        };
       }),
     };
   });
@@ -317,7 +322,7 @@ export function planFromFile(file: PlanFile): RemovalPlan {
       ...(n.created ? { created: n.created } : {}),
       markers: n.markers,
       subnets: n.subnets,
-      endpoints: n.endpoints.map((e) => ({ containerId: e.container_id, name: e.name })),
+      endpoints: n.endpoints.map((e) => ({ containerId: e.container_id, name: e.name, ...(e.state ? { state: e.state } : {}) })),
     })),
     excluded: file.kept,
     livePrefixes: [],

@@ -2,9 +2,9 @@
 // attached to it are gone. Per-resource errors are collected; they never stop it.
 import type Docker from 'dockerode';
 import { Latch, mapLimit, Semaphore } from '../concurrency';
-import { describeDockerError, inspectEndpoints, statusOf } from '../docker';
-import type { NetworkEndpoint, PlannedContainer, PlannedNetwork, RemovalPlan, RemovalProgress, SkippedItem } from '../model';
-import { blockedNetworkReason, blockingEndpoints } from '../rules';
+import { attachedContainers, describeDockerError, statusOf } from '../docker';
+import type { DisconnectedEndpoint, NetworkEndpoint, PlannedContainer, PlannedNetwork, RemovalPlan, RemovalProgress, SkippedItem } from '../model';
+import { attachedName, blockedNetworkReason, blockingEndpoints, type NetworkCheck } from '../rules';
 import type { Recheck } from './recheck';
 
 export const DEFAULT_CONCURRENCY = 16;
@@ -12,11 +12,14 @@ export const DEFAULT_CONCURRENCY = 16;
 /** How long a container that someone else is removing is waited for before its networks go on. */
 export const OTHER_REMOVAL_WAIT_MS = 5_000;
 
+/** Docker's answer to disconnecting a container that is not attached (HTTP 500). */
+const NOT_CONNECTED = /is not connected to (the )?network/;
+
 /** Docker states in which a container has a process to kill before it is removed. */
 const RUNNING_STATES = new Set(['running', 'restarting', 'paused']);
 
 /** The Docker API calls a sweep makes (dockerode's; unit tests give a stand-in). */
-export type SweepDocker = Pick<Docker, 'getContainer' | 'getNetwork'>;
+export type SweepDocker = Pick<Docker, 'getContainer' | 'getNetwork' | 'listContainers' | 'listNetworks'>;
 
 /**
  * The order a sweep removes containers in, and the containers each network waits for. A network
@@ -74,7 +77,7 @@ export interface SweepResult {
   errors: string[];
   /** Networks kept because of what was attached when their turn came. */
   skipped: SkippedItem[];
-  endpointsDisconnected: { network: string; container: string }[];
+  endpointsDisconnected: DisconnectedEndpoint[];
   /** Containers whose removal failed (their error is in `errors`). */
   failedContainers: Set<string>;
   /** Networks not removed, with the reason already reported (an error or a skip). */
@@ -156,10 +159,13 @@ export async function sweep(docker: SweepDocker, plan: RemovalPlan, checked: Rec
   const planned = new Set(plan.containers.map((c) => c.id));
   const decnet = new Set(checked.freshContainers.keys());
   const networkSlots = new Semaphore(limit);
-  /** The endpoints attached now, once no container being removed by this sweep is among them. */
-  const settledEndpoints = async (id: string): Promise<NetworkEndpoint[] | undefined> => {
+  /**
+   * The containers attached now, running or not, once no container being removed by this sweep
+   * is among them.
+   */
+  const settledEndpoints = async (n: PlannedNetwork): Promise<NetworkEndpoint[] | undefined> => {
     for (;;) {
-      const endpoints = await inspectEndpoints(docker as Docker, id);
+      const endpoints = await attachedContainers(docker, n);
       const pending = (endpoints ?? []).map((e) => finished.get(e.containerId)).filter((l) => l && !l.done);
       if (!pending.length) return endpoints;
       await Promise.all(pending.map((l) => l!.promise));
@@ -169,30 +175,50 @@ export async function sweep(docker: SweepDocker, plan: RemovalPlan, checked: Rec
     await Promise.all((schedule.waitsFor.get(n.id) ?? []).flatMap((id) => finished.get(id)?.promise ?? []));
     await networkSlots.run(async () => {
       let outcome = 'Removed';
+      const check: NetworkCheck = {
+        planned,
+        kept: checked.keptContainers,
+        failed: result.failedContainers,
+        decnet,
+        confirmedEndpoints: new Set(n.endpoints.map((e) => e.containerId)),
+      };
+      const keep = (reason: string): void => {
+        result.networksNotRemoved.add(n.id);
+        outcome = 'Skipped';
+        result.skipped.push({ kind: 'network', name: n.name, id: n.id, reason });
+      };
       try {
-        const endpoints = await settledEndpoints(n.id);
+        const endpoints = await settledEndpoints(n);
         if (endpoints === undefined) return; // already gone
-        const blocking = blockingEndpoints(endpoints, {
-          planned,
-          kept: checked.keptContainers,
-          decnet,
-          confirmedEndpoints: new Set(n.endpoints.map((e) => e.containerId)),
-        });
-        if (blocking.length) {
-          result.networksNotRemoved.add(n.id);
-          outcome = 'Skipped';
-          result.skipped.push({ kind: 'network', name: n.name, id: n.id, reason: blockedNetworkReason(blocking) });
-          return;
-        }
+        const blocking = blockingEndpoints(endpoints, check);
+        if (blocking.length) return keep(blockedNetworkReason(blocking, check));
         await before('network', n.id);
         for (const e of endpoints) {
-          if (result.failedContainers.has(e.containerId)) continue;
           try {
             await docker.getNetwork(n.id).disconnect({ Container: e.containerId, Force: true });
-            if (!planned.has(e.containerId)) result.endpointsDisconnected.push({ network: n.name, container: e.name });
+            if (!planned.has(e.containerId)) {
+              result.endpointsDisconnected.push({ network: n.name, container: e.name, ...(e.state ? { state: e.state } : {}) });
+            }
           } catch (err) {
-            if (statusOf(err) !== 404) errors.push(`disconnect ${e.name} from ${n.name}: ${describeDockerError(err)}`);
+            // Gone, or disconnected by someone else meanwhile: the look below tells.
+            if (statusOf(err) !== 404 && !NOT_CONNECTED.test(describeDockerError(err))) {
+              errors.push(`disconnect ${e.name} from ${n.name}: ${describeDockerError(err)}`);
+            }
           }
+        }
+        // Docker removes a network that stopped containers still name: one more look, so that
+        // nothing attached meanwhile, or left attached by a failed disconnection, is broken.
+        const left = await attachedContainers(docker, n);
+        if (left === undefined) return; // someone else removed it
+        if (left.length) {
+          const late = blockingEndpoints(left, check);
+          const stuck = left.filter((e) => !late.includes(e));
+          return keep(
+            [
+              ...(late.length ? [blockedNetworkReason(late, check)] : []),
+              ...(stuck.length ? [`container ${stuck.map(attachedName).join(', ')} is still attached (its disconnection failed)`] : []),
+            ].join('; '),
+          );
         }
         try {
           await docker.getNetwork(n.id).remove();

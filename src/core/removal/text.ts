@@ -1,7 +1,7 @@
 // The words of a removal, the same in the editor and the CLI: the plan, the questions, the
 // report, plural rules and why something is kept.
 import type { Group, OwnedContainer, OwnedNetwork, ReapReport, RemovalPlan, ScanResult } from '../model';
-import { endpointsToDisconnect, groupsByPrefix, namedHost, whyKept, type PrefixLookup } from '../rules';
+import { describeDisconnection, endpointsToDisconnect, groupsByPrefix, namedHost, whyKept, type PrefixLookup } from '../rules';
 
 /** `1 container`, `2 containers`, `0 networks`. */
 export function plural(n: number, singular: string, pluralForm = `${singular}s`): string {
@@ -65,7 +65,7 @@ export function formatPlan(plan: RemovalPlan): string {
   const foreign = endpointsToDisconnect(plan);
   if (foreign.length) {
     lines.push('Other containers to disconnect (not removed):');
-    for (const e of foreign) lines.push(`  ${e.container} from ${e.network}`);
+    for (const e of foreign) lines.push(`  ${describeDisconnection(e)}`);
   }
   lines.push(`${plural(plan.containers.length, 'container')} to force-remove:`);
   for (const c of plan.containers) lines.push(`  ${c.name}`);
@@ -108,7 +108,7 @@ export function confirmDetail(plan: RemovalPlan, detail: string): string {
 export function confirmQuestion(plan: RemovalPlan): string {
   const disconnected = endpointsToDisconnect(plan);
   const also = disconnected.length
-    ? ` It also force-disconnects ${disconnected.map((e) => `${e.container} from ${e.network}`).join(', ')} (not removed).`
+    ? ` It also force-disconnects ${disconnected.map(describeDisconnection).join(', ')} (not removed).`
     : '';
   const frees = plan.frees?.length ? ` It ${plan.frees.length > 3 ? `${plan.frees.slice(0, 3).join('; ')} and ${plan.frees.length - 3} more` : plan.frees.join('; ')}.` : '';
   return `${runsNowhere(plan)}${confirmQuestionOf(plan)}${frees}${also}`;
@@ -209,7 +209,7 @@ export function summarizeReport(r: ReapReport): string {
   const extra: string[] = [];
   if (already && (mine.containers.length || mine.networks.length)) extra.push(`${already} already gone`);
   if (r.endpoints_disconnected.length) {
-    extra.push(`disconnected ${r.endpoints_disconnected.map((e) => `${e.container} from ${e.network}`).join(', ')}`);
+    extra.push(`disconnected ${r.endpoints_disconnected.map(describeDisconnection).join(', ')}`);
   }
   if (r.skipped.length) extra.push(`${plural(r.skipped.length, 'item')} skipped because they changed`);
   if (r.errors.length) extra.push(plural(r.errors.length, 'error'));
@@ -244,7 +244,7 @@ export function formatReportText(r: ReapReport): string {
     `  Containers removed (${mine.containers.length}):`,
     list(mine.containers),
     `  Endpoints disconnected (${r.endpoints_disconnected.length}):`,
-    list(r.endpoints_disconnected.map((e) => `${e.container} from ${e.network}`)),
+    list(r.endpoints_disconnected.map(describeDisconnection)),
     `  Networks removed (${mine.networks.length}):`,
     list(mine.networks),
     ...(r.already_gone.length ? [`  Already gone before this removal (${r.already_gone.length}):`, list(r.already_gone)] : []),

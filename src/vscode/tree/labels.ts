@@ -5,7 +5,7 @@ import type { DbPathOrigin } from '../../core/config';
 import type { DbErrorKind, Group, GroupState, NetworkEndpoint, NetworkInfo, OwnedContainer, OwnedNetwork, ScanResult } from '../../core/model';
 import { describeOverlap, describeOwner, summarizeOverlaps, type LanOverlap, type NetworkConflict, type QueryMatch } from '../../core/overlaps';
 import { keptNote, plural } from '../../core/removal/text';
-import { isTornDown, TORN_DOWN, type PrefixLookup } from '../../core/rules';
+import { attachedName, isTornDown, TORN_DOWN, type PrefixLookup } from '../../core/rules';
 
 export { isTornDown, plural };
 
@@ -199,15 +199,33 @@ export function conflictLines(conflict: NetworkConflict | undefined): string[] {
   return [`- **Subnet conflicts (${conflict.overlaps.length}):**`, ...conflict.overlaps.map((o) => `  - ${md(describeOverlap(o))}`)];
 }
 
+/**
+ * `2 endpoints`, or `3 endpoints (1 exited, 1 created)`: every container attached, running or
+ * not (a stopped one still names the network, and needs it to start).
+ */
+export function endpointCount(n: Pick<NetworkInfo, 'endpoints'>): string {
+  const stopped = new Map<string, number>();
+  for (const e of n.endpoints) if (e.state && e.state !== 'running') stopped.set(e.state, (stopped.get(e.state) ?? 0) + 1);
+  const count = plural(n.endpoints.length, 'endpoint');
+  return stopped.size ? `${count} (${[...stopped].map(([state, k]) => `${k} ${state}`).join(', ')})` : count;
+}
+
+/** A tooltip line of an attached container: `  - \`web\` (\`0123456789ab\`)`, its state when it is not running. */
+function endpointLine(e: NetworkEndpoint): string {
+  const state = e.state && e.state !== 'running' ? `, ${md(e.state)}` : '';
+  const ambiguous = e.ambiguous ? ', names it only by a name another network bears too' : '';
+  return `  - ${code(e.name)} (${code(e.containerId.slice(0, 12))})${state}${ambiguous}`;
+}
+
 /** `<subnets> · <n> endpoints`, plus the first conflict. For networks that belong to no DECNET group. */
 export function foreignNetworkDescription(n: NetworkInfo, conflict: NetworkConflict | undefined): string {
-  const parts = [n.subnets.length ? n.subnets.join(', ') : 'no subnet', plural(n.endpoints.length, 'endpoint')];
+  const parts = [n.subnets.length ? n.subnets.join(', ') : 'no subnet', endpointCount(n)];
   if (conflict?.overlaps.length) parts.unshift(summarizeOverlaps(conflict.overlaps));
   return parts.join(SEP);
 }
 
 export function foreignNetworkTooltip(n: NetworkInfo, conflict: NetworkConflict | undefined): string {
-  const endpoints = n.endpoints.map((e) => `  - ${code(e.name)} (${code(e.containerId.slice(0, 12))})`);
+  const endpoints = n.endpoints.map(endpointLine);
   return [
     `**${code(n.name)}** — network DECNET did not create`,
     '',
@@ -224,11 +242,11 @@ export function foreignNetworkTooltip(n: NetworkInfo, conflict: NetworkConflict 
 
 export function foreignEndpointTooltip(e: NetworkEndpoint, n: NetworkInfo, disconnected: boolean): string {
   return [
-    `**${code(e.name)}** — container DECNET did not create (${code(e.containerId.slice(0, 12))})`,
+    `**${code(e.name)}** — container DECNET did not create (${code(e.containerId.slice(0, 12))})${e.state ? `, ${md(e.state)}` : ''}`,
     '',
-    `Attached to ${code(n.name)}.`,
+    `Attached to ${code(n.name)}${e.state && e.state !== 'running' ? ' (not running: it needs the network to start again)' : ''}.`,
     disconnected
-      ? 'Removing this orphan group force-disconnects it from that network; the container itself is never removed.'
+      ? 'Removing this orphan group force-disconnects it from that network, running or not; the container itself is never removed.'
       : 'The reaper never removes it.',
   ].join('\n');
 }
@@ -239,7 +257,7 @@ export function foreignSectionTooltip(): string {
 
 /** One Quick Pick item of Find Subnet Overlaps…. */
 export function overlapPickItem(m: QueryMatch): { label: string; description: string; detail: string } {
-  const containers = m.network.endpoints.map((e) => e.name);
+  const containers = m.network.endpoints.map(attachedName);
   const detail = [
     `containers: ${containers.length ? containers.join(', ') : 'none'}`,
     ...m.overlaps.map(describeOverlap),
@@ -335,7 +353,7 @@ export function networkDescription(
   livePrefixes: readonly string[],
   conflict?: NetworkConflict,
 ): string {
-  const parts = [n.subnets.length ? n.subnets.join(', ') : 'no subnet', plural(n.endpoints.length, 'endpoint')];
+  const parts = [n.subnets.length ? n.subnets.join(', ') : 'no subnet', endpointCount(n)];
   const kept = keptReason(n, group, livePrefixes);
   if (kept) {
     parts.push(kept);
@@ -391,7 +409,7 @@ export function networkTooltip(
   livePrefixes: readonly string[],
   conflict?: NetworkConflict,
 ): string {
-  const endpoints = n.endpoints.map((e) => `  - ${code(e.name)} (${code(e.containerId.slice(0, 12))})`);
+  const endpoints = n.endpoints.map(endpointLine);
   return [
     `**${code(n.name)}** — network`,
     '',
@@ -579,7 +597,7 @@ export function containerAccessibilityLabel(c: OwnedContainer, kept: string | un
 }
 
 export function networkAccessibilityLabel(n: NetworkInfo, conflict: NetworkConflict | undefined, foreign = false): string {
-  const parts = [`${foreign ? 'foreign network' : 'network'} ${n.name}`, n.subnets.join(', ') || 'no subnet', plural(n.endpoints.length, 'endpoint')];
+  const parts = [`${foreign ? 'foreign network' : 'network'} ${n.name}`, n.subnets.join(', ') || 'no subnet', endpointCount(n)];
   if (conflict?.overlaps.length) parts.push(conflictCount(conflict.overlaps.length));
   return parts.join(', ');
 }

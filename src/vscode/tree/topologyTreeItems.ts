@@ -168,7 +168,10 @@ export function treeItemOf(node: TreeNode): vscode.TreeItem {
       return groupItem(node);
     case 'foreignEndpoint': {
       const goes = node.group.state === 'orphan' && node.network.removable;
-      const description = goes ? `foreign · disconnected (not removed) if ${node.group.prefix} is removed` : `foreign · attached to ${node.network.name}`;
+      const state = node.endpoint.state && node.endpoint.state !== 'running' ? ` · ${node.endpoint.state}` : '';
+      const description = goes
+        ? `foreign${state} · disconnected (not removed) if ${node.group.prefix} is removed`
+        : `foreign${state} · attached to ${node.network.name}`;
       return item(node, {
         label: node.endpoint.name,
         description,
