@@ -28,6 +28,8 @@ export const Commands = {
   hideNetwork: 'decnet.network.hide',
   setHostEndpoint: 'decnet.fleet.setEndpoint',
   removeMisplacedGroup: 'decnet.misplacedGroup.remove',
+  /** From the row of a setting not applied in this window: copies the value to put in the Remote settings. */
+  copySettingValue: 'decnet.setting.copyValue',
 } as const;
 
 /** The review document's decisions (see planReview.ts): its CodeLens and its editor title bar. */
@@ -108,6 +110,7 @@ export const ContextValues = {
   loading: 'loading',
   dbBusy: 'dbBusy',
   scanFailed: 'scanFailed',
+  ignoredSetting: 'ignoredSetting',
 } as const;
 
 /** The modal's confirm button: nothing is removed unless the user picks exactly this. */

@@ -12,7 +12,7 @@ import { TopologyTreeModel } from './tree/topologyTreeModel';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = new Log();
-  const model = new TopologyTreeModel(log.for('scan'), context.secrets);
+  const model = new TopologyTreeModel(log.for('scan'), context.secrets, context.globalStorageUri);
   const trees = registerTrees(model);
   const documents = new ReadOnlyDocuments();
   const reviews = new PlanReviews();

@@ -1,7 +1,7 @@
 // The one place that registers commands. Each command lives in commands/<verbNoun>.ts.
 import * as vscode from 'vscode';
 import { applyPlan } from './commands/applyPlan';
-import { openSettings } from './commands/openSettings';
+import { copySettingValue, openSettings } from './commands/openSettings';
 import { findSubnetOverlaps } from './commands/findSubnetOverlaps';
 import { reapAllOrphans, reapAllOrphansOnHost } from './commands/reapAllOrphans';
 import { refreshTopologies } from './commands/refreshTopologies';
@@ -44,6 +44,7 @@ const handlers: Record<(typeof Commands)[keyof typeof Commands], Handler> = {
   [Commands.hideNetwork]: hideNetwork,
   [Commands.setHostEndpoint]: setHostEndpoint,
   [Commands.removeMisplacedGroup]: removeMisplacedGroup,
+  [Commands.copySettingValue]: copySettingValue,
 };
 
 export function registerCommands(services: Services): vscode.Disposable[] {

@@ -1,6 +1,9 @@
 // The one place the extension's settings are read (and written), and where to scan is resolved.
 // The resolution rules live in core.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { MAX_JSON_BYTES, readRegularFileIfExists } from '../core/fsSafe';
+import { ignoredUserSettings, type IgnoredSetting } from '../core/ignoredSettings';
 import { EDITOR_SETTING_NAMES, resolveDatabase, type DbTarget } from '../core/config';
 import { DEFAULT_REQUEST_TIMEOUT_MS, MAX_REQUEST_TIMEOUT_MS, setRequestTimeout } from '../core/deadline';
 import { resolveDockerEndpoint } from '../core/dockerEndpoint';
@@ -123,6 +126,24 @@ export function affectsScanTarget(e: vscode.ConfigurationChangeEvent): boolean {
   ].some((key) =>
     e.affectsConfiguration(key),
   );
+}
+
+/**
+ * In a remote window (Remote-SSH, code-server): the machine-scoped settings written in the User
+ * settings file found beside `globalStorage` (`<user data>/User/settings.json`, where code-server
+ * keeps it) that are not the ones in effect. VS Code applies such settings only from the Remote
+ * settings there. None in a local window, or when that file cannot be read.
+ */
+export function readIgnoredUserSettings(globalStorage: vscode.Uri | undefined): IgnoredSetting[] {
+  if (!vscode.env.remoteName || !globalStorage || globalStorage.scheme !== 'file') return [];
+  try {
+    const bytes = readRegularFileIfExists(path.join(globalStorage.fsPath, '..', '..', 'settings.json'), MAX_JSON_BYTES);
+    if (!bytes) return [];
+    const config = vscode.workspace.getConfiguration();
+    return ignoredUserSettings(bytes.toString('utf8'), (key) => config.get(key));
+  } catch {
+    return [];
+  }
 }
 
 /** The Settings editor's filter for this extension's settings. */

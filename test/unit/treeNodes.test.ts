@@ -67,7 +67,7 @@ function result(inv: DockerInventory | DockerUnavailableError, d: DbSnapshot | D
 }
 
 function state(r: ScanResult, pinned: string[] = []): TreeState {
-  return { snapshot: makeSnapshot(r, target), failure: undefined, dbBusy: undefined, pinnedNetworks: new Set(pinned) };
+  return { snapshot: makeSnapshot(r, target), failure: undefined, dbBusy: undefined, pinnedNetworks: new Set(pinned), ignoredSettings: [] };
 }
 
 /** Every node, depth first, as `id`. */
@@ -148,6 +148,19 @@ describe('tree nodes', () => {
     assert.ok(!walk(roots).some((id) => id.startsWith('group/orphan/')));
   });
 
+  it('says first that a machine-scoped User setting is not used in a remote window, with Open Remote Settings and the value to copy', () => {
+    const st = { ...state(result(world())), ignoredSettings: [{ key: 'decnet.database.path', value: '"/srv/decnet/decnet.db"' }] };
+    const [first] = rootNodes(st);
+    assert.equal(first.kind, 'ignoredSetting');
+    assert.deepEqual(
+      childNodes(first).map((n) => (n.kind === 'action' ? [n.label, n.command, n.args] : n.kind)),
+      [
+        ['Open Remote Settings', 'decnet.settings.open', undefined],
+        ['Copy Value "/srv/decnet/decnet.db"', 'decnet.setting.copyValue', ['decnet.database.path', '"/srv/decnet/decnet.db"']],
+      ],
+    );
+  });
+
   it('offers the fix that fits the database error, and Retry for every one', () => {
     const actions = (e: DbReadError) => {
       const [node] = rootNodes(state(result(world(), e)));
@@ -165,7 +178,7 @@ describe('tree nodes', () => {
   });
 
   it('says loading before the first scan and shows an unexpected failure', () => {
-    const empty: TreeState = { snapshot: undefined, failure: undefined, dbBusy: undefined, pinnedNetworks: new Set() };
+    const empty: TreeState = { snapshot: undefined, failure: undefined, dbBusy: undefined, pinnedNetworks: new Set(), ignoredSettings: [] };
     assert.deepEqual(rootNodes(empty).map(nodeId), ['loading']);
     assert.deepEqual(rootNodes({ ...empty, failure: new Error('boom') }).map(nodeId), ['error/scan']);
   });
@@ -208,7 +221,7 @@ describe('tree nodes in a DECNET swarm', () => {
         timedOut: i === 3,
       }),
     );
-    return { scans, state: { snapshot: makeFleetSnapshot(scans, target), failure: undefined, dbBusy: undefined, pinnedNetworks: new Set() } };
+    return { scans, state: { snapshot: makeFleetSnapshot(scans, target), failure: undefined, dbBusy: undefined, pinnedNetworks: new Set(), ignoredSettings: [] } };
   }
 
   it('lists the hosts, master first, each with its own sections and ids that never collide', () => {
@@ -322,7 +335,7 @@ describe('tree nodes in a DECNET swarm', () => {
     const host = resolveFleetHosts(resolveDockerEndpoint({ setting: 'unix:///test/docker.sock', env: {} }), undefined, {}, {})[0];
     const d = db();
     const only: HostScan = { host, endpointLabel: 'unix:///test/docker.sock', result: hostResult(host, { ok: true, value: inv }, { ok: true, value: d }, d.source), ms: 1, timedOut: false };
-    const fleetOfOne: TreeState = { snapshot: makeFleetSnapshot([only], target), failure: undefined, dbBusy: undefined, pinnedNetworks: new Set() };
+    const fleetOfOne: TreeState = { snapshot: makeFleetSnapshot([only], target), failure: undefined, dbBusy: undefined, pinnedNetworks: new Set(), ignoredSettings: [] };
     assert.deepEqual(walk(rootNodes(fleetOfOne)), plain);
     assert.equal(hostOfNode(rootNodes(fleetOfOne)[0]), undefined);
   });

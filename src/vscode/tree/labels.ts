@@ -40,7 +40,21 @@ export const Labels = {
   hostError: 'Cannot connect to this host',
   hostNotScanned: 'This host is not scanned',
   setHostEndpoint: 'Set Docker Endpoint…',
+  openRemoteSettings: 'Open Remote Settings',
 } as const;
+
+/** The row of a machine-scoped setting written in the User settings of a remote window. */
+export function ignoredSettingLabel(key: string): string {
+  return `Not used here: ${key} in User settings`;
+}
+
+export function ignoredSettingTooltip(key: string, value: string): string {
+  return (
+    `${key} is set to ${value} in your User settings, but this is a remote window (Remote-SSH, code-server): ` +
+    `settings of machine scope are read only from the Remote settings here, so the view does not use it. ` +
+    'Open Remote Settings and set it there (Copy Value copies it).'
+  );
+}
 
 // ---- Markdown helpers ---------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import { isMisplaced, isTornDown } from '../../core/rules';
 import type { ScanTarget } from '../settings';
 import { Commands } from '../constants';
 import { Labels } from './labels';
+import type { IgnoredSetting } from '../../core/ignoredSettings';
 
 /** One scan as the tree shows it: removal must use exactly `target`, since the plan shown was made from it. */
 export interface ScanSnapshot {
@@ -155,6 +156,8 @@ export type TreeNode =
   | { kind: 'error'; source: 'scan'; error: unknown }
   /** The database read torn just now: the tree below is the last good scan, and a retry is due. */
   | { kind: 'dbBusy'; since: number; error: DbReadError; shownAt: Date }
+  /** A machine-scoped setting in the User settings of a remote window: not applied here. */
+  | { kind: 'ignoredSetting'; setting: IgnoredSetting }
   | { kind: 'action'; parentId: string; label: string; icon: string; command: string; args?: unknown[] };
 
 export type NodeOf<K extends TreeNode['kind']> = Extract<TreeNode, { kind: K }>;
@@ -172,6 +175,8 @@ function localId(node: Exclude<TreeNode, { kind: 'host' }>): string {
     case 'loading':
     case 'dbBusy':
       return node.kind;
+    case 'ignoredSetting':
+      return `ignored/${node.setting.key}`;
     case 'error':
       return `error/${node.source}`;
     case 'section':
@@ -209,6 +214,8 @@ export interface TreeState {
   dbBusy: { since: number; error: DbReadError } | undefined;
   /** Foreign networks shown although they are in no conflict (picked in Find Subnet Overlaps…). */
   pinnedNetworks: ReadonlySet<string>;
+  /** In a remote window: machine-scoped settings set in the User settings, which are not applied there. */
+  ignoredSettings: readonly IgnoredSetting[];
 }
 
 export function rootNodes(state: TreeState): TreeNode[] {
@@ -221,7 +228,7 @@ export function rootNodes(state: TreeState): TreeNode[] {
     return [];
   }
   const { result } = snapshot;
-  const nodes: TreeNode[] = [];
+  const nodes: TreeNode[] = state.ignoredSettings.map((setting): TreeNode => ({ kind: 'ignoredSetting', setting }));
   if (state.dbBusy) nodes.push({ kind: 'dbBusy', since: state.dbBusy.since, error: state.dbBusy.error, shownAt: snapshot.finishedAt });
   if (!result.db.ok) nodes.push({ kind: 'error', source: 'db', error: result.db.error });
   if (snapshot.fleet && snapshot.fleet.length > 1) {
@@ -343,6 +350,13 @@ export function childNodes(node: TreeNode): TreeNode[] {
     case 'error': {
       const parentId = nodeId(node);
       return errorActions(node).map((a): TreeNode => ({ kind: 'action', parentId, ...a }));
+    }
+    case 'ignoredSetting': {
+      const parentId = nodeId(node);
+      return [
+        { kind: 'action', parentId, label: Labels.openRemoteSettings, icon: 'gear', command: Commands.openSettings },
+        { kind: 'action', parentId, label: `Copy Value ${node.setting.value.length > 40 ? `${node.setting.value.slice(0, 39)}…` : node.setting.value}`, icon: 'copy', command: Commands.copySettingValue, args: [node.setting.key, node.setting.value] },
+      ];
     }
     default:
       return [];

@@ -216,6 +216,16 @@ export function treeItemOf(node: TreeNode): vscode.TreeItem {
       });
     case 'error':
       return errorItem(node);
+    case 'ignoredSetting':
+      return item(node, {
+        label: L.ignoredSettingLabel(node.setting.key),
+        description: 'read from the Remote settings in this window',
+        tooltip: L.ignoredSettingTooltip(node.setting.key, node.setting.value),
+        icon: warningIcon(),
+        collapsible: vscode.TreeItemCollapsibleState.Expanded,
+        contextValue: ContextValues.ignoredSetting,
+        accessibility: `${node.setting.key} in User settings is not used in this remote window`,
+      });
     case 'action':
       return item(node, {
         label: node.label,

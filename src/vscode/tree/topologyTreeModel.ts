@@ -10,7 +10,8 @@ import { TornReadHold } from '../../core/tornHold';
 import { ContextKeys, TOPOLOGIES_VIEW_ID } from '../constants';
 import { Disposable } from '../disposable';
 import { describeError, type ComponentLog } from '../log';
-import { affectsScanTarget, readFleetEndpoints, readFleetTimeoutMs, resolveScanTarget, type ScanTarget } from '../settings';
+import { affectsScanTarget, readFleetEndpoints, readFleetTimeoutMs, readIgnoredUserSettings, resolveScanTarget, type ScanTarget } from '../settings';
+import type { IgnoredSetting } from '../../core/ignoredSettings';
 import { makeFleetSnapshot, makeSnapshot, type ScanSnapshot } from './nodes';
 
 export type { ScanSnapshot } from './nodes';
@@ -42,9 +43,14 @@ export class TopologyTreeModel extends Disposable {
   /** Fires when the snapshot, the failure or the refresh state changes. */
   readonly onDidChange = this._onDidChange.event;
 
+  /** In a remote window: machine-scoped settings of the User settings, not applied there. */
+  private _ignoredSettings: readonly IgnoredSetting[] = [];
+
   constructor(
     private readonly log: ComponentLog,
     private readonly secrets: vscode.SecretStorage,
+    /** The extension's global storage: the User settings file lies two folders up (code-server). */
+    private readonly globalStorage?: vscode.Uri,
   ) {
     super();
     this._register(
@@ -73,6 +79,10 @@ export class TopologyTreeModel extends Disposable {
    */
   get dbBusy(): { since: number; error: DbReadError } | undefined {
     return this._busy;
+  }
+
+  get ignoredSettings(): readonly IgnoredSetting[] {
+    return this._ignoredSettings;
   }
 
   get failure(): unknown {
@@ -152,6 +162,8 @@ export class TopologyTreeModel extends Disposable {
     const started = Date.now();
     try {
       let target = await resolveScanTarget(this.secrets);
+      this._ignoredSettings = readIgnoredUserSettings(this.globalStorage);
+      for (const s of this._ignoredSettings) this.log.warn(`${s.key} is set in the User settings, which a remote window does not apply: set it in the Remote settings`);
       await this._setNoDatabase(target.db.origin === 'none');
       await this._setDatabaseKind(target.db.kind);
       this.log.info(
