@@ -146,6 +146,15 @@ export function describeDockerError(err: unknown): string {
   return e?.message ?? String(err);
 }
 
+/** The code of a failed request: the system's (`ENOENT`…), `ETIMEDOUT` at the deadline, `HTTP <status>`. */
+export function dockerErrorCode(err: unknown): string | undefined {
+  if (err instanceof RequestTimeoutError) return 'ETIMEDOUT';
+  const e = err as { code?: unknown; statusCode?: unknown };
+  if (typeof e?.code === 'string') return e.code;
+  if (typeof e?.statusCode === 'number') return `HTTP ${e.statusCode}`;
+  return undefined;
+}
+
 /** Docker's HTTP status for an error, if it came from the daemon. */
 export function statusOf(err: unknown): number | undefined {
   return (err as { statusCode?: number })?.statusCode;
@@ -205,10 +214,7 @@ export async function listInventory(docker: Docker, endpoint: string, signal?: A
       else daemonIdentities.delete(endpoint);
     }
   } catch (err) {
-    throw new DockerUnavailableError(
-      `Cannot list Docker resources at ${endpoint}: ${describeDockerError(err)}`,
-      endpoint,
-    );
+    throw new DockerUnavailableError(`Cannot list Docker resources at ${endpoint}: ${describeDockerError(err)}`, endpoint, dockerErrorCode(err));
   }
   const containers: ContainerInfo[] = rawContainers.map((c) => ({
     id: c.Id,

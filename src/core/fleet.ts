@@ -229,7 +229,7 @@ export async function scanFleet(opts: FleetScanOptions): Promise<FleetScan> {
     if (host.problem) {
       docker = { ok: false, error: new DockerUnavailableError(host.problem, NO_ENDPOINT) };
     } else if (!endpoint) {
-      docker = { ok: false, error: new DockerUnavailableError(NO_ENDPOINT, NO_ENDPOINT) };
+      docker = { ok: false, error: new DockerUnavailableError(NO_ENDPOINT, NO_ENDPOINT, 'NOENDPOINT') };
     } else if (opts.masterRead && endpoint === opts.master) {
       docker = opts.masterRead.docker;
     } else {
@@ -239,7 +239,7 @@ export async function scanFleet(opts: FleetScanOptions): Promise<FleetScan> {
         (signal) => read(endpoint, signal),
         () => ({
           ok: false as const,
-          error: new DockerUnavailableError(`${label} did not answer within ${Math.round(timeoutMs / 100) / 10} s`, label),
+          error: new DockerUnavailableError(`${label} did not answer within ${Math.round(timeoutMs / 100) / 10} s`, label, 'ETIMEDOUT'),
         }),
       );
       docker = answer.value;

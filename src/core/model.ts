@@ -62,6 +62,8 @@ export type DbErrorKind =
   /** A database named in a flag, setting, variable or decnet.ini cannot be used as given. */
   | 'misconfigured'
   | 'missing'
+  /** The file is not a SQLite database at all (a text file, say). */
+  | 'not-sqlite'
   | 'unreadable'
   | 'locked'
   | 'corrupt'
@@ -88,6 +90,11 @@ export class DockerUnavailableError extends Error {
   constructor(
     message: string,
     readonly endpoint: string,
+    /**
+     * What went wrong, when it is known: the system's code (`ENOENT`, `ECONNREFUSED`, `EACCES`,
+     * `ETIMEDOUT`), `NOENDPOINT` (a swarm host without one), `HTTP <status>` (the daemon's answer).
+     */
+    readonly code?: string,
   ) {
     super(message);
     this.name = 'DockerUnavailableError';

@@ -6,6 +6,7 @@ import type { TreeNode } from './tree/nodes';
 import { TopologyTreeProvider } from './tree/topologyTreeProvider';
 import type { TopologyTreeModel } from './tree/topologyTreeModel';
 import { fleetViewHeader, viewHeader } from './tree/labels';
+import { statusOf } from './statusBar';
 
 export class Trees extends Disposable {
   readonly topologies: vscode.TreeView<TreeNode>;
@@ -67,22 +68,41 @@ export class Trees extends Disposable {
   }
 
   /**
-   * Opens the view and selects the first problem: an error row (in a swarm, a host's too), else
-   * the first blocked topology, else the first orphan group, else the first misplaced group, else
-   * the first network in a conflict.
+   * Opens the view and selects what the status bar's text leads with: the error it shows (the
+   * Docker endpoint or the database), else the first orphan group, else the first blocked topology
+   * (or network in a conflict), else the first misplaced group, else the first host not scanned.
+   * In a swarm, every host's rows count, the master's first.
    */
   async revealFirstProblem(): Promise<void> {
     await vscode.commands.executeCommand(`${TOPOLOGIES_VIEW_ID}.focus`);
     const top = this.provider.getChildren();
-    // In a swarm, the rows under each host (the master first) count as well.
-    const roots = [...top, ...top.filter((n) => n.kind === 'host').flatMap((h) => this.provider.getChildren(h))];
-    const first =
-      roots.find((n) => n.kind === 'error') ??
-      this.firstChild(roots, 'blockedSection') ??
-      this.firstChild(roots, 'section', (n) => n.kind === 'section' && n.section === 'orphan' && n.groups.length > 0) ??
-      this.firstChild(roots, 'section', (n) => n.kind === 'section' && n.section === 'misplaced' && n.groups.length > 0) ??
-      this.firstChild(roots, 'foreignSection');
+    const hosts = top.filter((n) => n.kind === 'host');
+    const under = hosts.flatMap((h) => this.provider.getChildren(h));
+    const roots = [...top, ...under];
+    const status = statusOf(this.model);
+    const errorRow = (rows: TreeNode[]) => rows.find((n) => n.kind === 'error');
+    const section = (kind: 'orphan' | 'misplaced') => this.firstChild(roots, 'section', (n) => n.kind === 'section' && n.section === kind && n.groups.length > 0);
+    const first = status.problem
+      ? (errorRow(top) ?? errorRow(under))
+      : status.orphans
+        ? section('orphan')
+        : status.conflicts
+          ? (this.firstChild(roots, 'blockedSection') ?? this.firstChild(roots, 'foreignSection') ?? this.firstConflictGroup(roots))
+          : status.swarm?.misplaced
+            ? section('misplaced')
+            : status.swarm?.hostsDown.length
+              ? errorRow(under)
+              : (errorRow(roots) ?? section('orphan'));
     if (first) await this.topologies.reveal(first, { select: true, focus: true, expand: true });
+  }
+
+  /** The first group one of whose networks is in a subnet conflict (with no other network). */
+  private firstConflictGroup(roots: TreeNode[]): TreeNode | undefined {
+    for (const s of roots.filter((n) => n.kind === 'section')) {
+      const g = this.provider.getChildren(s).find((n) => n.kind === 'group' && n.group.networks.some((net) => n.snapshot.conflictById.get(net.id)?.overlaps.length));
+      if (g) return g;
+    }
+    return undefined;
   }
 
   private firstChild(roots: TreeNode[], kind: TreeNode['kind'], also: (n: TreeNode) => boolean = () => true): TreeNode | undefined {

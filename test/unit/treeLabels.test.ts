@@ -5,8 +5,17 @@ import { classify } from '../../src/core/grouping';
 import type { DbSnapshot } from '../../src/core/model';
 import { findConflicts, findOverlapsWith, parseCidr } from '../../src/core/overlaps';
 import {
+  ageText,
+  blockedRow,
+  conflictLead,
   dbErrorDescription,
+  dbErrorLabel,
   deckiesOf,
+  dockerErrorLabel,
+  groupAge,
+  leading,
+  shortName,
+  tornDownGroupLabel,
   dockerWithDaemon,
   groupAccessibilityLabel,
   liveGroupTooltip,
@@ -73,8 +82,10 @@ describe('tree labels', () => {
     assert.equal(isTornDown(torn), true);
     assert.equal(isTornDown(live), false);
     assert.equal(leftoverCount(torn), 3);
-    assert.equal(tornDownGroupDescription(torn), '7a7a7a7a · torn_down · 3 leftovers');
-    assert.equal(liveGroupDescription(live), '3f2a9c1e · active · unihost');
+    // What decides first (the label says torn down; the status), the prefix last.
+    assert.equal(tornDownGroupLabel(torn), 'torn down: maze-old');
+    assert.equal(tornDownGroupDescription(torn), '3 leftovers · 7a7a7a7a');
+    assert.equal(liveGroupDescription(live), 'active · unihost · 3f2a9c1e');
     // Conflicts first: at the default sidebar width the end of a description is cut off.
     assert.equal(withConflicts('7a7a7a7a · torn_down · 3 leftovers', 1), '1 subnet conflict · 7a7a7a7a · torn_down · 3 leftovers');
     assert.equal(withConflicts('2 containers · 1 network', 0), '2 containers · 1 network');
@@ -164,7 +175,49 @@ describe('group tooltips and labels', () => {
     const orphan = classify(inv, db()).groups.find((g) => g.prefix === 'ecbbe627')!;
     assert.deepEqual(deckiesOf(orphan), ['decky-01', 'decky-02']);
     assert.equal(orphanGroupDescription(orphan), 'decky-01, decky-02 · 3 containers · 1 network');
-    assert.equal(groupAccessibilityLabel(orphan, 1), 'orphan group ecbbe627, 3 containers, 1 network, 1 subnet conflict');
+    assert.equal(groupAccessibilityLabel(orphan, 1), 'orphan ecbbe627, 1 subnet conflict, 3 containers, 1 network');
+    assert.equal(groupAccessibilityLabel(orphan, 1, ['maze-beta']), 'orphan ecbbe627, blocks maze-beta, 3 containers, 1 network');
+    // Its age: the oldest resource's creation, to the hour.
+    const now = Date.parse('2026-12-08T12:00:00Z');
+    orphan.containers[0].created = '2026-12-05T11:00:00Z';
+    orphan.networks[0].created = '2026-12-05T10:00:00Z';
+    assert.equal(groupAge(orphan, now), 'created 3 days ago');
+    assert.equal(orphanGroupDescription(orphan, now), 'decky-01, decky-02 · 3 containers · 1 network · created 3 days ago');
+    assert.equal(ageText('2026-12-08T11:30:00Z', now), 'created within the hour');
+    assert.equal(ageText('2026-12-08T10:59:00Z', now), 'created 1 hour ago');
+    assert.equal(ageText('2026-06-01T12:00:00Z', now), 'created 6 months ago');
+    assert.equal(ageText('not a time', now), undefined);
+  });
+
+  it('leads every row with what decides: the state, the cause, who blocks', () => {
+    const inv = world();
+    const snap = db();
+    const { groups } = classify(inv, snap);
+    const conflicts = findConflicts(inv, snap);
+    const torn = groups.find((g) => g.prefix === '7a7a7a7a')!;
+    const tornConflicts = conflicts.filter((c) => torn.networks.some((n) => n.id === c.network.id));
+    assert.equal(conflictLead(tornConflicts), 'blocks maze-2');
+    assert.equal(leading(conflictLead(tornConflicts), tornDownGroupDescription(torn)), 'blocks maze-2 · 3 leftovers · 7a7a7a7a');
+    assert.equal(conflictLead([]), undefined);
+    // A blocked LAN: who blocks it, then whose LAN.
+    const c = tornConflicts[0];
+    const lanOverlap = c.overlaps.find((o) => o.kind === 'lan')!;
+    assert.ok(lanOverlap.kind === 'lan');
+    assert.deepEqual(blockedRow(lanOverlap, c, true), {
+      label: 'blocked by torn-down maze-old (7a7a7a7a)',
+      description: 'maze-2 · LAN dmz · 172.16.5.0/24',
+      accessibility: 'blocked by torn-down maze-old (7a7a7a7a): topology maze-2, pending, LAN dmz',
+    });
+    // Error rows: the cause is the label.
+    assert.equal(dbErrorLabel('missing'), 'Database file not found');
+    assert.equal(dbErrorLabel('not-sqlite'), 'Not a SQLite database');
+    assert.equal(dockerErrorLabel('ENOENT'), 'Docker socket not found');
+    assert.equal(dockerErrorLabel('ETIMEDOUT'), 'Docker did not answer');
+    assert.equal(dockerErrorLabel(undefined), 'Cannot connect to Docker');
+    // Names without the prefix every row of the group repeats.
+    assert.equal(shortName('decnet_t_7a7a7a7a_decky-01', '7a7a7a7a'), 'decky-01');
+    assert.equal(shortName('decky-01-ssh', '7a7a7a7a'), 'decky-01-ssh');
+    assert.equal(shortName('decnet_t_7a7a7a7a_', '7a7a7a7a'), 'decnet_t_7a7a7a7a_');
   });
 
   it('names database errors in words, with the path', () => {

@@ -104,7 +104,7 @@ describe('tree nodes', () => {
     assert.equal(prefixesOfNodes([blocked], 'tornDown'), undefined);
   });
 
-  it('lists a foreign container attached to an orphan network in its group', () => {
+  it('lists a foreign container under the orphan network it is attached to', () => {
     const inv = world();
     const web = container('lab-web');
     inv.containers.push(web);
@@ -113,9 +113,28 @@ describe('tree nodes', () => {
     const orphans = roots.find((n) => n.kind === 'section' && n.section === 'orphan')!;
     const [group] = childNodes(orphans);
     const rows = childNodes(group);
-    const foreign = rows.filter((n) => n.kind === 'foreignEndpoint');
+    assert.equal(rows.filter((n) => n.kind === 'foreignEndpoint').length, 0, 'not at the group level');
+    const net = rows.find((n) => n.kind === 'network')!;
+    const foreign = childNodes(net);
     assert.equal(foreign.length, 1);
     assert.equal(foreign[0].kind === 'foreignEndpoint' && foreign[0].endpoint.name, 'lab-web');
+  });
+
+  it("puts each decky's service containers under its base container", () => {
+    const id = `${ORPHAN}-1111-4222-8333-444455556666`;
+    const base = container(`decnet_t_${ORPHAN}_decky-02`, { ...decnetLabels(id, 'decky-02'), 'decnet.topology.role': 'base' });
+    const ssh = container('decky-02-ssh', decnetLabels(id, 'decky-02', 'ssh'), { networkMode: `container:${base.id}` });
+    const http = container('decky-02-http', decnetLabels(id, 'decky-02', 'http'));
+    const stray = container('decky-09-ftp', decnetLabels(id, 'decky-09', 'ftp'));
+    const inv = world();
+    inv.containers.splice(1, 1, base, ssh, http, stray);
+    const roots = rootNodes(state(result(inv, db())));
+    const [group] = childNodes(roots.find((n) => n.kind === 'section' && n.section === 'orphan')!);
+    const rows = childNodes(group);
+    const names = (nodes: TreeNode[]) => nodes.map((n) => (n.kind === 'container' ? n.container.name : n.kind === 'network' ? `network ${n.network.name}` : n.kind));
+    assert.deepEqual(names(rows), [`decnet_t_${ORPHAN}_decky-02`, 'decky-09-ftp', `network decnet_t_${ORPHAN}_dmz`]);
+    assert.deepEqual(names(childNodes(rows[0])), ['decky-02-http', 'decky-02-ssh'], 'by network mode, and by the decky label');
+    assert.deepEqual(childNodes(rows[1]), [], 'a service whose decky has no base stays at the group level');
   });
 
   it('takes every selected orphan group for a removal from the tree', () => {
@@ -149,7 +168,7 @@ describe('tree nodes', () => {
   });
 
   it('says first that a machine-scoped User setting is not used in a remote window, with Open Remote Settings and the value to copy', () => {
-    const st = { ...state(result(world())), ignoredSettings: [{ key: 'decnet.database.path', value: '"/srv/decnet/decnet.db"' }] };
+    const st = { ...state(result(world(), db())), ignoredSettings: [{ key: 'decnet.database.path', value: '"/srv/decnet/decnet.db"' }] };
     const [first] = rootNodes(st);
     assert.equal(first.kind, 'ignoredSetting');
     assert.deepEqual(

@@ -3,7 +3,7 @@
 import { TORN_GRACE_MS } from '../../core/tornHold';
 import type { DbPathOrigin } from '../../core/config';
 import type { DbErrorKind, Group, GroupState, NetworkEndpoint, NetworkInfo, OwnedContainer, OwnedNetwork, ScanResult } from '../../core/model';
-import { describeOverlap, describeOwner, summarizeOverlaps, type LanOverlap, type NetworkConflict, type QueryMatch } from '../../core/overlaps';
+import { describeOverlap, describeOwner, freedBy, summarizeOverlaps, type LanOverlap, type NetworkConflict, type QueryMatch } from '../../core/overlaps';
 import { keptNote, plural } from '../../core/removal/text';
 import { attachedName, isTornDown, TORN_DOWN, type PrefixLookup } from '../../core/rules';
 
@@ -81,10 +81,60 @@ export function liveGroupLabel(group: Group): string {
   return group.topology?.name ?? group.prefix;
 }
 
-/** `<prefix> · <status> · <mode>`. */
+/** `<status> · <mode> · <prefix>`: the status decides, the prefix identifies. */
 export function liveGroupDescription(group: Group): string {
   const t = group.topology;
-  return [group.prefix, t?.status ?? 'unknown status', t?.mode ?? 'unknown mode'].join(SEP);
+  return [t?.status ?? 'unknown status', t?.mode ?? 'unknown mode', group.prefix].join(SEP);
+}
+
+/** `torn down: maze-old`: the state before the name, so that a narrow view keeps it. */
+export function tornDownGroupLabel(group: Group): string {
+  return `torn down: ${liveGroupLabel(group)}`;
+}
+
+/** `belongs on w1: branch-office`. */
+export function misplacedGroupLabel(group: Group): string {
+  return `belongs on ${group.misplaced?.belongsOn ?? '?'}: ${liveGroupLabel(group)}`;
+}
+
+/** A resource's name without the `decnet_t_<prefix>_` its group's rows all share. */
+export function shortName(name: string, prefix: string): string {
+  const head = `decnet_t_${prefix}_`;
+  return name.startsWith(head) && name.length > head.length ? name.slice(head.length) : name;
+}
+
+// ---- Age ----------------------------------------------------------------------------------
+
+/**
+ * `created 3 days ago`, to the hour at most (the tree is not redrawn every minute for it);
+ * undefined without a time.
+ */
+export function ageText(created: string | undefined, now = Date.now()): string | undefined {
+  if (!created) return undefined;
+  const at = Date.parse(created);
+  if (!Number.isFinite(at)) return undefined;
+  const hours = Math.max(0, now - at) / 3_600_000;
+  if (hours < 1) return 'created within the hour';
+  if (hours < 36) return `created ${plural(Math.floor(hours), 'hour')} ago`;
+  const days = hours / 24;
+  if (days < 60) return `created ${plural(Math.round(days), 'day')} ago`;
+  if (days < 730) return `created ${plural(Math.round(days / 30.44), 'month')} ago`;
+  return `created ${plural(Math.floor(days / 365.25), 'year')} ago`;
+}
+
+/** When the oldest resource of a group was created (ISO 8601), if Docker said. */
+export function oldestCreated(group: Pick<Group, 'containers' | 'networks'>): string | undefined {
+  let oldest: { at: number; iso: string } | undefined;
+  for (const r of [...group.containers, ...group.networks]) {
+    const at = r.created ? Date.parse(r.created) : NaN;
+    if (Number.isFinite(at) && (!oldest || at < oldest.at)) oldest = { at, iso: r.created! };
+  }
+  return oldest?.iso;
+}
+
+/** `created 3 days ago` for a group (its oldest resource). */
+export function groupAge(group: Pick<Group, 'containers' | 'networks'>, now = Date.now()): string | undefined {
+  return ageText(oldestCreated(group), now);
 }
 
 /**
@@ -105,10 +155,11 @@ function shortList(items: readonly string[], max = 3): string {
   return items.length > max ? `${items.slice(0, max).join(', ')} +${items.length - max}` : items.join(', ');
 }
 
-/** `decky-01, decky-02 · 2 containers · 1 network`: an orphan or unclassified group's description. */
-export function orphanGroupDescription(group: Group): string {
+/** `decky-01, decky-02 · 2 containers · 1 network · created 3 days ago`: an orphan or unclassified group's description. */
+export function orphanGroupDescription(group: Group, now = Date.now()): string {
   const deckies = deckiesOf(group);
-  return [...(deckies.length ? [shortList(deckies)] : []), groupCountsDescription(group)].join(SEP);
+  const age = groupAge(group, now);
+  return [...(deckies.length ? [shortList(deckies)] : []), groupCountsDescription(group), ...(age ? [age] : [])].join(SEP);
 }
 
 /** `2 containers · 1 network`. */
@@ -146,8 +197,13 @@ function countsLines(group: Group): string[] {
   return lines;
 }
 
-export function liveGroupTooltip(group: Group, dbSource: string): string {
+/**
+ * `host`: the swarm host the group was found on, when the database has workers (then where it
+ * belongs is said by the misplaced tooltip, or it is at home there).
+ */
+export function liveGroupTooltip(group: Group, dbSource: string, host?: string): string {
   const t = group.topology;
+  const age = groupAge(group);
   const lines = [
     `**${md(liveGroupLabel(group))}** — live topology`,
     '',
@@ -156,11 +212,17 @@ export function liveGroupTooltip(group: Group, dbSource: string): string {
     `- Status: ${t ? code(t.status) : '—'}`,
     `- Mode: ${t ? code(t.mode) : '—'}`,
     ...countsLines(group),
+    ...(age ? [`- ${age[0].toUpperCase()}${age.slice(1)} (its oldest resource)`] : []),
     '',
     `In the DECNET database (${md(dbSource)}): the reaper never removes it.`,
   ];
-  if (t?.mode === 'agent') {
-    lines.push('', 'Mode `agent` topologies run on remote worker hosts; these resources are on this Docker endpoint anyway.');
+  if (t?.mode === 'agent' && !group.misplaced) {
+    lines.push(
+      '',
+      host
+        ? `Mode \`agent\`: it belongs on this host (${md(host)}), where it was found.`
+        : 'Mode `agent` topologies run on remote worker hosts; these resources are on this Docker endpoint anyway.',
+    );
   }
   return lines.join('\n');
 }
@@ -172,9 +234,9 @@ export function leftoverCount(group: Group): number {
   return group.containers.length + group.networks.length;
 }
 
-/** `<prefix> · torn_down · 3 leftovers`. */
+/** `3 leftovers · <prefix>` (the label says torn down). */
 export function tornDownGroupDescription(group: Group): string {
-  return [group.prefix, TORN_DOWN, plural(leftoverCount(group), 'leftover')].join(SEP);
+  return [plural(leftoverCount(group), 'leftover'), group.prefix].join(SEP);
 }
 
 /** `1 subnet conflict`, `2 subnet conflicts`. */
@@ -186,6 +248,27 @@ export function conflictCount(n: number): string {
 export function withConflicts(description: string, conflicts: number): string {
   // First: at the default sidebar width the end of a description is cut off.
   return conflicts ? [conflictCount(conflicts), description].join(SEP) : description;
+}
+
+/** The topologies whose LAN subnets the networks of `conflicts` hold, by name, once each. */
+export function blockedTopologies(conflicts: readonly NetworkConflict[]): string[] {
+  return [...new Set(conflicts.flatMap((c) => c.overlaps.flatMap((o) => (o.kind === 'lan' ? [o.topologyName] : []))))].sort((a, b) => a.localeCompare(b));
+}
+
+/**
+ * What a group's networks do to others, first in its description: `blocks maze-beta` when they
+ * hold a subnet a topology wants, else `1 subnet conflict` (pools overlapping other networks').
+ */
+export function conflictLead(conflicts: readonly NetworkConflict[]): string | undefined {
+  if (!conflicts.length) return undefined;
+  const blocked = blockedTopologies(conflicts);
+  if (blocked.length) return `blocks ${blocked.length > 2 ? `${blocked.slice(0, 2).join(', ')} +${blocked.length - 2}` : blocked.join(', ')}`;
+  return conflictCount(conflicts.length);
+}
+
+/** `lead · description`, or the description alone. */
+export function leading(lead: string | undefined, description: string): string {
+  return lead ? [lead, description].join(SEP) : description;
 }
 
 export function tornDownGroupTooltip(group: Group, dbSource: string, dockerEndpoint: string): string {
@@ -308,16 +391,20 @@ export function statusBarTooltip(orphans: number, conflicts: number, tornDown: n
   return lines.join('\n');
 }
 
-export function orphanGroupTooltip(group: Group, dbSource: string, dockerEndpoint: string): string {
+export function orphanGroupTooltip(group: Group, dbSource: string, dockerEndpoint: string, conflicts: readonly NetworkConflict[] = []): string {
   const removableContainers = group.containers.filter((c) => c.removable).length;
   const removableNetworks = group.networks.filter((n) => n.removable).length;
+  const frees = freedBy(new Set(group.networks.map((n) => n.id)), conflicts);
+  const age = groupAge(group);
   return [
     `**${code(group.prefix)}** — orphan`,
     '',
     `No topology in the DECNET database (${md(dbSource)}) has an id starting with ${code(group.prefix)}, ` +
       `yet Docker (${md(dockerEndpoint)}) still holds resources named or labelled after it.`,
     '',
+    ...(frees.length ? [`**Removing it ${md(frees.join('; '))}.**`, ''] : []),
     ...countsLines(group),
+    ...(age ? [`- ${age[0].toUpperCase()}${age.slice(1)} (its oldest resource)`] : []),
     '',
     `**Force Remove Orphan Group…** first shows exactly what goes and asks to confirm. It then force-removes ` +
       `${plural(removableContainers, 'container')}, force-disconnects every endpoint of ` +
@@ -347,14 +434,10 @@ export function keptReason(resource: Owned, group: Group, livePrefixes: readonly
   return keptNote(resource, group, lookup);
 }
 
-/** `<state> · <image>`, plus why it is kept when it is. */
+/** `<state> · <image>`, after why it is kept when it is (what decides comes first). */
 export function containerDescription(c: OwnedContainer, group: Group, livePrefixes: readonly string[]): string {
-  const parts = [c.state, c.image];
   const kept = keptReason(c, group, livePrefixes);
-  if (kept) {
-    parts.push(kept);
-  }
-  return parts.join(SEP);
+  return [...(kept ? [kept] : []), c.state, c.image].join(SEP);
 }
 
 /**
@@ -367,15 +450,13 @@ export function networkDescription(
   livePrefixes: readonly string[],
   conflict?: NetworkConflict,
 ): string {
-  const parts = [n.subnets.length ? n.subnets.join(', ') : 'no subnet', endpointCount(n)];
   const kept = keptReason(n, group, livePrefixes);
-  if (kept) {
-    parts.push(kept);
-  }
-  if (conflict?.overlaps.length) {
-    parts.unshift(summarizeOverlaps(conflict.overlaps));
-  }
-  return parts.join(SEP);
+  return [
+    ...(conflict?.overlaps.length ? [summarizeOverlaps(conflict.overlaps)] : []),
+    ...(kept ? [kept] : []),
+    n.subnets.length ? n.subnets.join(', ') : 'no subnet',
+    endpointCount(n),
+  ].join(SEP);
 }
 
 const MARKER_LABEL = /^(decnet\.|com\.docker\.compose\.project$)/;
@@ -467,9 +548,13 @@ export function viewHeader(result: ScanResult): string {
   return `Database: ${result.dbSource}${SEP}Docker: ${result.dockerEndpoint}${daemon}`;
 }
 
-/** The view's header in a DECNET swarm: the database, and how many hosts answered. */
+/**
+ * The view's header in a DECNET swarm: the database, the master's endpoint and daemon, and how
+ * many hosts answered.
+ */
 export function fleetViewHeader(result: ScanResult, hosts: number, answered: number): string {
-  return `Database: ${result.dbSource}${SEP}Swarm: ${answered} of ${hosts} hosts answered`;
+  const daemon = result.docker.ok ? ` (daemon ${result.docker.value.daemon.name}, ${result.docker.value.daemon.id.slice(0, 14)}…)` : '';
+  return `Database: ${result.dbSource}${SEP}Master: ${result.dockerEndpoint}${daemon}${SEP}${answered} of ${plural(hosts, 'host')} answered`;
 }
 
 /** The endpoint and the daemon that answered there: its name and id. */
@@ -533,6 +618,15 @@ export function blockedDescription(lan: LanOverlap, conflict: NetworkConflict, t
   return `${lan.lan} blocked by ${blockerText(conflict, tornDown)}`;
 }
 
+/** A blocked LAN's row: who blocks it first (`blocked by orphan ecbbe627`), then whose LAN (`maze-beta · LAN dmz · 198.18.20.0/24`). */
+export function blockedRow(lan: LanOverlap, conflict: NetworkConflict, tornDown: boolean): { label: string; description: string; accessibility: string } {
+  return {
+    label: `blocked by ${blockerText(conflict, tornDown)}`,
+    description: [lan.topologyName, `LAN ${lan.lan}`, lan.subnet].join(SEP),
+    accessibility: `blocked by ${blockerText(conflict, tornDown)}: topology ${lan.topologyName}, ${lan.topologyStatus}, LAN ${lan.lan}`,
+  };
+}
+
 export function blockedTooltip(lan: LanOverlap, conflict: NetworkConflict, tornDown: boolean): string {
   const fix =
     conflict.owner.state === 'orphan'
@@ -565,6 +659,8 @@ export function dbErrorWords(kind: DbErrorKind): string {
       return 'a setting cannot be used';
     case 'missing':
       return 'file not found';
+    case 'not-sqlite':
+      return 'not a SQLite database';
     case 'unreadable':
       return 'file cannot be read';
     case 'locked':
@@ -584,6 +680,58 @@ export function dbErrorWords(kind: DbErrorKind): string {
   }
 }
 
+/** An error row's label: its cause, which a narrow view keeps (`Database file not found`). */
+export function dbErrorLabel(kind: DbErrorKind): string {
+  switch (kind) {
+    case 'not-configured':
+      return 'No DECNET database configured';
+    case 'misconfigured':
+      return 'Database setting cannot be used';
+    case 'missing':
+      return 'Database file not found';
+    case 'not-sqlite':
+      return 'Not a SQLite database';
+    case 'unreadable':
+      return 'Database file cannot be read';
+    case 'locked':
+      return 'Database locked by another process';
+    case 'corrupt':
+      return 'Database file damaged';
+    case 'truncated':
+      return 'Database file cut short';
+    case 'not-decnet':
+      return "Not DECNET's database";
+    case 'torn':
+      return 'Database changed while being read';
+    case 'unreachable':
+      return 'Database server unreachable';
+    case 'access-denied':
+      return 'Database access denied';
+  }
+}
+
+/** A Docker error row's label: its cause (`Docker socket not found`). */
+export function dockerErrorLabel(code: string | undefined): string {
+  switch (code) {
+    case 'ENOENT':
+      return 'Docker socket not found';
+    case 'ECONNREFUSED':
+      return 'Docker refused the connection';
+    case 'EACCES':
+    case 'EPERM':
+      return 'Docker socket: permission denied';
+    case 'ETIMEDOUT':
+      return 'Docker did not answer';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'Docker host not found';
+    case 'NOENDPOINT':
+      return 'No Docker endpoint configured';
+    default:
+      return 'Cannot connect to Docker';
+  }
+}
+
 /** `file not found: /srv/decnet/decnet.db`. */
 export function dbErrorDescription(kind: DbErrorKind, where: string | undefined): string {
   return where ? `${dbErrorWords(kind)}: ${where}` : dbErrorWords(kind);
@@ -591,19 +739,23 @@ export function dbErrorDescription(kind: DbErrorKind, where: string | undefined)
 
 // ---- Accessibility ------------------------------------------------------------------------
 
-/** `orphan group ecbbe627, 6 containers, 2 networks, 1 subnet conflict`: what a screen reader says of a group row. */
-export function groupAccessibilityLabel(group: Group, conflicts: number): string {
-  const kind =
-    group.state === 'orphan'
-      ? `orphan group ${group.prefix}`
-      : group.state === 'unknown'
-        ? `unclassified group ${group.prefix}`
-        : isTornDown(group)
-          ? `torn-down topology ${liveGroupLabel(group)}, prefix ${group.prefix}, with leftovers`
-          : `live topology ${liveGroupLabel(group)}, prefix ${group.prefix}, ${group.topology?.status ?? 'unknown status'}`;
-  const parts = [kind, plural(group.containers.length, 'container'), plural(group.networks.length, 'network')];
-  if (conflicts) parts.push(conflictCount(conflicts));
-  return parts.join(', ');
+/**
+ * What a screen reader says of a group row, its state first and short: `orphan ecbbe627, blocks
+ * maze-beta, 6 containers, 2 networks`, `misplaced, belongs on w1: branch-office`.
+ */
+export function groupAccessibilityLabel(group: Group, conflicts: number, blocks: readonly string[] = []): string {
+  const blocking = blocks.length ? `, blocks ${blocks.join(', ')}` : conflicts ? `, ${conflictCount(conflicts)}` : '';
+  const counts = `${plural(group.containers.length, 'container')}, ${plural(group.networks.length, 'network')}`;
+  if (group.state === 'orphan') return `orphan ${group.prefix}${blocking}, ${counts}`;
+  if (group.state === 'unknown') return `not classified ${group.prefix}, ${counts}`;
+  if (group.misplaced) return `misplaced, belongs on ${group.misplaced.belongsOn}: ${liveGroupLabel(group)}${blocking}`;
+  if (isTornDown(group)) return `torn down, ${plural(leftoverCount(group), 'leftover')}: ${liveGroupLabel(group)}${blocking}`;
+  return `live, ${group.topology?.status ?? 'unknown status'}: ${liveGroupLabel(group)}${blocking}`;
+}
+
+/** What a screen reader says of a section: its name and its count. */
+export function sectionAccessibilityLabel(title: string, count: number): string {
+  return `${title}, ${count}`;
 }
 
 export function containerAccessibilityLabel(c: OwnedContainer, kept: string | undefined): string {

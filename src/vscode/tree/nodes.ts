@@ -126,6 +126,36 @@ export function foreignEndpoints(group: Group, snapshot: ScanSnapshot): { endpoi
   );
 }
 
+/**
+ * A group's containers as a decky holds them: base containers, each with the service containers
+ * that share its network namespace (`container:<base id>`, as Docker shows DECNET's
+ * `network_mode: service:<base>`) or carry its decky's label; the others apart.
+ */
+export function containerTree(group: Pick<Group, 'containers'>): { bases: OwnedContainer[]; services: Map<string, OwnedContainer[]>; others: OwnedContainer[] } {
+  const byId = new Map(group.containers.map((c) => [c.id, c] as const));
+  const baseOfDecky = new Map<string, OwnedContainer>();
+  for (const c of group.containers) {
+    const decky = c.labels['decnet.topology.decky'];
+    if (decky && c.labels['decnet.topology.role'] === 'base') baseOfDecky.set(decky, c);
+  }
+  const services = new Map<string, OwnedContainer[]>();
+  const placed = new Set<string>();
+  for (const c of group.containers) {
+    const mode = /^container:(.+)$/.exec(c.networkMode)?.[1];
+    const byMode = mode ? (byId.get(mode) ?? group.containers.find((b) => b.id.startsWith(mode) && mode.length >= 12)) : undefined;
+    const decky = c.labels['decnet.topology.service'] === 'true' ? c.labels['decnet.topology.decky'] : undefined;
+    const base = byMode ?? (decky !== undefined ? baseOfDecky.get(decky) : undefined);
+    if (!base || base.id === c.id) continue;
+    services.set(base.id, [...(services.get(base.id) ?? []), c]);
+    placed.add(c.id);
+  }
+  const bases = group.containers.filter((c) => services.has(c.id) && !placed.has(c.id));
+  const others = group.containers.filter((c) => !placed.has(c.id) && !services.has(c.id));
+  // A base that is itself some other container's service (chains) stays in place: nothing is lost.
+  for (const [baseId, list] of services) if (placed.has(baseId)) others.push(...list.filter((c) => !others.includes(c)));
+  return { bases, services, others };
+}
+
 /** Whether a blocking network may be removed, and how: the group's context value decides the menu. */
 export function blockerRemoval(b: Blocked): 'orphan' | 'tornDown' | 'misplaced' | undefined {
   if (b.group?.state === 'orphan') return 'orphan';
@@ -149,7 +179,8 @@ export type TreeNode =
   | { kind: 'group'; group: Group; snapshot: ScanSnapshot }
   /** A container DECNET did not create, attached to one of the group's networks. */
   | { kind: 'foreignEndpoint'; endpoint: NetworkEndpoint; network: OwnedNetwork; group: Group; snapshot: ScanSnapshot }
-  | { kind: 'container'; container: OwnedContainer; group: Group; snapshot: ScanSnapshot }
+  /** A container; a decky's base container holds its service containers (`services`). */
+  | { kind: 'container'; container: OwnedContainer; group: Group; snapshot: ScanSnapshot; services?: OwnedContainer[] }
   | { kind: 'network'; network: OwnedNetwork; group: Group; snapshot: ScanSnapshot }
   | { kind: 'error'; source: 'db'; error: DbReadError }
   | { kind: 'error'; source: 'docker'; error: DockerUnavailableError; host?: HostScan }
@@ -335,16 +366,24 @@ export function childNodes(node: TreeNode): TreeNode[] {
           pinned: node.pinned.has(network.id) && !conflictOf(node.snapshot, network.id),
         }),
       );
-    case 'group':
+    case 'group': {
+      // Each decky's service containers under its base container; the networks, each with the
+      // containers DECNET did not create attached to it.
+      const { bases, services, others } = containerTree(node.group);
       return [
-        ...byName(node.group.containers).map(
-          (container): TreeNode => ({ kind: 'container', container, group: node.group, snapshot: node.snapshot }),
+        ...byName(bases).map(
+          (container): TreeNode => ({ kind: 'container', container, group: node.group, snapshot: node.snapshot, services: byName(services.get(container.id) ?? []) }),
         ),
+        ...byName(others).map((container): TreeNode => ({ kind: 'container', container, group: node.group, snapshot: node.snapshot })),
         ...byName(node.group.networks).map((network): TreeNode => ({ kind: 'network', network, group: node.group, snapshot: node.snapshot })),
-        ...foreignEndpoints(node.group, node.snapshot).map(
-          ({ endpoint, network }): TreeNode => ({ kind: 'foreignEndpoint', endpoint, network, group: node.group, snapshot: node.snapshot }),
-        ),
       ];
+    }
+    case 'container':
+      return (node.services ?? []).map((container): TreeNode => ({ kind: 'container', container, group: node.group, snapshot: node.snapshot }));
+    case 'network':
+      return foreignEndpoints(node.group, node.snapshot)
+        .filter((f) => f.network.id === node.network.id)
+        .map(({ endpoint, network }): TreeNode => ({ kind: 'foreignEndpoint', endpoint, network, group: node.group, snapshot: node.snapshot }));
     case 'blockedSection':
       return node.blocked.map((blocked): TreeNode => ({ kind: 'blocked', blocked, snapshot: node.snapshot }));
     case 'error': {

@@ -5,7 +5,8 @@ import type { Group } from '../../core/model';
 import { ContextValues } from '../constants';
 import * as L from './labels';
 import { NO_ENDPOINT } from '../../core/fleet';
-import { blockerRemoval, conflictOf, groupConflicts, hostDescription, nodeId, type NodeOf, type TreeNode } from './nodes';
+import { blockerRemoval, conflictOf, foreignEndpoints, hostDescription, nodeId, type NodeOf, type TreeNode } from './nodes';
+import type { NetworkConflict } from '../../core/overlaps';
 
 function icon(id: string, color?: string): vscode.ThemeIcon {
   return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
@@ -56,11 +57,12 @@ function errorItem(node: NodeOf<'error'>): vscode.TreeItem {
     case 'db':
       return item(node, {
         ...parts,
-        label: node.error.kind === 'not-configured' ? L.Labels.dbNotConfigured : L.Labels.dbError,
-        // In words, with the path: the tooltip is not the only place that says what is wrong.
-        description: L.dbErrorDescription(node.error.kind, node.error.path),
-        tooltip: `${L.dbErrorWords(node.error.kind)}: ${message}`,
+        // The cause is the label (a narrow view keeps it), the path the description.
+        label: L.dbErrorLabel(node.error.kind),
+        description: node.error.path ?? message,
+        tooltip: `${L.Labels.dbError}: ${L.dbErrorWords(node.error.kind)}. ${message}`,
         contextValue: ContextValues.dbError,
+        accessibility: `error: ${L.dbErrorLabel(node.error.kind)}${node.error.path ? `, ${node.error.path}` : ''}`,
       });
     case 'docker':
       if (node.host) {
@@ -68,13 +70,14 @@ function errorItem(node: NodeOf<'error'>): vscode.TreeItem {
         const none = !node.host.host.endpoint && !node.host.host.problem;
         const name = node.host.host.ref.name;
         if (node.host.host.problem) {
-          return item(node, { ...parts, label: L.Labels.hostNotScanned, description: message, tooltip: message, contextValue: ContextValues.hostUnreachable });
+          return item(node, { ...parts, label: L.Labels.hostNotScanned, description: message, tooltip: message, contextValue: ContextValues.hostUnreachable, accessibility: `error: ${L.Labels.hostNotScanned}` });
         }
+        const cause = none ? NO_ENDPOINT : L.dockerErrorLabel(node.error.code);
         return item(node, {
           ...parts,
-          label: none ? NO_ENDPOINT : L.Labels.hostError,
-          // The message names the endpoint already (Docker's own words): not twice.
-          description: none ? (node.host.host.offer ? `for example ${node.host.host.offer}` : undefined) : message.includes(node.error.endpoint) ? message : `${node.error.endpoint}: ${message}`,
+          label: cause,
+          description: none ? (node.host.host.offer ? `for example ${node.host.host.offer}` : undefined) : node.error.endpoint,
+          accessibility: `error on host ${name}: ${cause}`,
           tooltip: none
             ? `Host ${name} has no Docker endpoint in decnet.fleet.endpoints. Set Docker Endpoint… stores one (you confirm it first).`
             : `${message}\n\nIs host ${name}'s daemon running, and is its entry in decnet.fleet.endpoints the right endpoint?`,
@@ -83,13 +86,14 @@ function errorItem(node: NodeOf<'error'>): vscode.TreeItem {
       }
       return item(node, {
         ...parts,
-        label: L.Labels.dockerError,
-        description: `${node.error.endpoint}: ${message}`,
+        label: L.dockerErrorLabel(node.error.code),
+        description: node.error.endpoint,
         tooltip: `${message}\n\nIs the daemon running, and is decnet.docker.host (or DOCKER_HOST, the Docker context) the right endpoint?`,
         contextValue: ContextValues.dockerError,
+        accessibility: `error: ${L.dockerErrorLabel(node.error.code)}, ${node.error.endpoint}`,
       });
     default:
-      return item(node, { ...parts, label: L.Labels.scanFailed, description: message, contextValue: ContextValues.scanFailed });
+      return item(node, { ...parts, label: L.Labels.scanFailed, description: message, contextValue: ContextValues.scanFailed, accessibility: `error: ${L.Labels.scanFailed}` });
   }
 }
 
@@ -109,7 +113,7 @@ export function treeItemOf(node: TreeNode): vscode.TreeItem {
         tooltip: `${scan?.host.swarm ? `Worker ${name} (${scan.host.swarm.address})` : `Master`}: ${description}`,
         icon: ok ? icon('server') : icon('server', 'list.errorForeground'),
         contextValue: ContextValues.host,
-        accessibility: `host ${name}, ${description}`,
+        accessibility: `${ok ? 'host' : 'host not scanned'} ${name}, ${description}`,
       });
     }
     case 'section':
@@ -123,6 +127,7 @@ export function treeItemOf(node: TreeNode): vscode.TreeItem {
         icon: conflicts ? warningIcon() : icon('type-hierarchy'),
         description: conflicts ? L.conflictCount(conflicts) : undefined,
         tooltip: L.foreignSectionTooltip(),
+        accessibility: L.sectionAccessibilityLabel(L.Labels.foreignNetworks, node.networks.length),
       });
     }
     case 'foreignNetwork': {
@@ -143,14 +148,16 @@ export function treeItemOf(node: TreeNode): vscode.TreeItem {
         contextValue: ContextValues.blockedSection,
         icon: warningIcon(),
         tooltip: L.blockedSectionTooltip(),
+        accessibility: L.sectionAccessibilityLabel(L.Labels.blocked, node.blocked.length),
       });
     case 'blocked': {
       const { lan, conflict } = node.blocked;
       const torn = blockerRemoval(node.blocked) === 'tornDown';
       const removal = blockerRemoval(node.blocked);
+      const row = L.blockedRow(lan, conflict, torn);
       return item(node, {
-        label: lan.topologyName,
-        description: L.blockedDescription(lan, conflict, torn),
+        label: row.label,
+        description: row.description,
         tooltip: markdown(L.blockedTooltip(lan, conflict, torn)),
         icon: warningIcon(),
         contextValue:
@@ -161,36 +168,38 @@ export function treeItemOf(node: TreeNode): vscode.TreeItem {
               : removal === 'misplaced'
                 ? ContextValues.blockedByMisplaced
                 : ContextValues.blocked,
-        accessibility: `topology ${lan.topologyName}, ${lan.topologyStatus}, ${L.blockedDescription(lan, conflict, torn)}`,
+        accessibility: row.accessibility,
       });
     }
     case 'group':
       return groupItem(node);
     case 'foreignEndpoint': {
+      // Under the network it is attached to: what a removal does to it is what decides.
       const goes = node.group.state === 'orphan' && node.network.removable;
-      const state = node.endpoint.state && node.endpoint.state !== 'running' ? ` · ${node.endpoint.state}` : '';
-      const description = goes
-        ? `foreign${state} · disconnected (not removed) if ${node.group.prefix} is removed`
-        : `foreign${state} · attached to ${node.network.name}`;
+      const state = node.endpoint.state ?? 'running';
+      const description = [goes ? 'foreign, disconnected (not removed)' : 'foreign', state].join(L.SEP);
       return item(node, {
         label: node.endpoint.name,
         description,
         tooltip: markdown(L.foreignEndpointTooltip(node.endpoint, node.network, goes)),
         icon: icon('debug-disconnect', goes ? 'list.warningForeground' : undefined),
         contextValue: ContextValues.foreignEndpoint,
-        accessibility: `foreign container ${node.endpoint.name}, ${description}`,
+        accessibility: `${goes ? 'foreign container, disconnected if the group is removed' : 'foreign container'}: ${node.endpoint.name}, ${state}`,
       });
     }
     case 'container': {
       const { container: c, group, snapshot } = node;
       const live = snapshot.result.livePrefixes;
+      const kept = L.keptReason(c, group, live);
       return item(node, {
-        label: c.name,
+        label: L.shortName(c.name, group.prefix),
         description: L.containerDescription(c, group, live),
         tooltip: markdown(L.containerTooltip(c, group, live)),
         icon: icon(c.state === 'running' ? 'vm-active' : 'vm-outline'),
+        // A decky's base container holds its service containers.
+        collapsible: node.services?.length ? vscode.TreeItemCollapsibleState.Collapsed : undefined,
         contextValue: ContextValues.container,
-        accessibility: L.containerAccessibilityLabel(c, L.keptReason(c, group, live)),
+        accessibility: L.containerAccessibilityLabel(c, kept),
       });
     }
     case 'network': {
@@ -198,10 +207,12 @@ export function treeItemOf(node: TreeNode): vscode.TreeItem {
       const live = snapshot.result.livePrefixes;
       const conflict = conflictOf(snapshot, n.id);
       return item(node, {
-        label: n.name,
+        label: L.shortName(n.name, group.prefix),
         description: L.networkDescription(n, group, live, conflict),
         tooltip: markdown(L.networkTooltip(n, group, live, conflict)),
         icon: conflict ? warningIcon() : icon('type-hierarchy'),
+        // The containers DECNET did not create that are attached to it.
+        collapsible: foreignEndpoints(group, snapshot).some((f) => f.network.id === n.id) ? vscode.TreeItemCollapsibleState.Collapsed : undefined,
         contextValue: ContextValues.network,
         accessibility: L.networkAccessibilityLabel(n, conflict),
       });
@@ -239,7 +250,8 @@ export function treeItemOf(node: TreeNode): vscode.TreeItem {
 function sectionItem(node: NodeOf<'section'>): vscode.TreeItem {
   const { section, groups, snapshot } = node;
   const { result, target } = snapshot;
-  const parts = { collapsible: vscode.TreeItemCollapsibleState.Expanded };
+  // An empty section has nothing to expand.
+  const parts = { collapsible: groups.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None };
   switch (section) {
     case 'live':
       return item(node, {
@@ -248,6 +260,7 @@ function sectionItem(node: NodeOf<'section'>): vscode.TreeItem {
         contextValue: ContextValues.liveSection,
         icon: icon('pass'),
         tooltip: markdown(L.liveSectionTooltip(result.dbSource, target.db.origin, L.dockerWithDaemon(result))),
+        accessibility: L.sectionAccessibilityLabel('Live topologies', groups.length),
       });
     case 'orphan':
       return item(node, {
@@ -256,6 +269,7 @@ function sectionItem(node: NodeOf<'section'>): vscode.TreeItem {
         contextValue: ContextValues.orphanSection,
         icon: groups.length ? warningIcon() : icon('pass'),
         tooltip: markdown(L.orphanSectionTooltip(result.dbSource, L.dockerWithDaemon(result))),
+        accessibility: L.sectionAccessibilityLabel('Orphan groups', groups.length),
       });
     case 'misplaced':
       return item(node, {
@@ -264,6 +278,7 @@ function sectionItem(node: NodeOf<'section'>): vscode.TreeItem {
         contextValue: ContextValues.misplacedSection,
         icon: groups.length ? warningIcon() : icon('pass'),
         tooltip: L.Labels.misplacedTooltip,
+        accessibility: L.sectionAccessibilityLabel('Misplaced groups', groups.length),
       });
     case 'unknown':
       return item(node, {
@@ -272,31 +287,33 @@ function sectionItem(node: NodeOf<'section'>): vscode.TreeItem {
         contextValue: ContextValues.unknownSection,
         icon: icon('question'),
         tooltip: L.Labels.notClassifiedTooltip,
+        accessibility: L.sectionAccessibilityLabel('Not classified groups', groups.length),
       });
   }
 }
 
-function groupParts(group: Group, node: NodeOf<'group'>, conflicts: number): ItemParts {
+function groupParts(group: Group, node: NodeOf<'group'>, lead: string | undefined): ItemParts {
   const { result } = node.snapshot;
+  const conflicts = groupConflictList(group, node.snapshot);
   switch (group.state) {
     case 'live':
       if (group.misplaced) {
-        // Known to the database, but it belongs on another host of the swarm.
+        // Known to the database, but it belongs on another host of the swarm: said first.
         return {
-          label: L.liveGroupLabel(group),
-          description: L.withConflicts(`belongs on ${group.misplaced.belongsOn} · ${L.liveGroupDescription(group)}`, conflicts),
+          label: L.misplacedGroupLabel(group),
+          description: L.leading(lead, L.liveGroupDescription(group)),
           contextValue: ContextValues.misplacedGroup,
           icon: icon('arrow-swap', 'list.warningForeground'),
           tooltip: markdown(
-            `${L.liveGroupTooltip(group, result.dbSource)}\n\nFound on host ${L.code(result.host?.name ?? '')}; it belongs on ${L.code(group.misplaced.belongsOn)}.`,
+            `${L.liveGroupTooltip(group, result.dbSource, result.host?.name)}\n\nFound on host ${L.code(result.host?.name ?? '')}; it belongs on ${L.code(group.misplaced.belongsOn)}.`,
           ),
         };
       }
       if (L.isTornDown(group)) {
         // DECNET keeps the row, so it is live; but what is left of it holds its subnets.
         return {
-          label: L.liveGroupLabel(group),
-          description: L.withConflicts(L.tornDownGroupDescription(group), conflicts),
+          label: L.tornDownGroupLabel(group),
+          description: L.leading(lead, L.tornDownGroupDescription(group)),
           contextValue: ContextValues.tornDownGroup,
           icon: icon('history', 'list.warningForeground'),
           tooltip: markdown(L.tornDownGroupTooltip(group, result.dbSource, result.dockerEndpoint)),
@@ -304,24 +321,24 @@ function groupParts(group: Group, node: NodeOf<'group'>, conflicts: number): Ite
       }
       return {
         label: L.liveGroupLabel(group),
-        description: L.withConflicts(L.liveGroupDescription(group), conflicts),
+        description: L.leading(lead, L.liveGroupDescription(group)),
         contextValue: ContextValues.liveGroup,
         icon: icon('vm-running'),
-        tooltip: markdown(L.liveGroupTooltip(group, result.dbSource)),
+        tooltip: markdown(L.liveGroupTooltip(group, result.dbSource, result.host?.name)),
       };
     case 'orphan':
       return {
         label: group.prefix,
-        description: L.withConflicts(L.orphanGroupDescription(group), conflicts),
+        description: L.leading(lead, L.orphanGroupDescription(group)),
         contextValue: ContextValues.orphanGroup,
         // Not the trash icon: that is the row's remove button.
         icon: icon('circle-slash', 'list.warningForeground'),
-        tooltip: markdown(L.orphanGroupTooltip(group, result.dbSource, result.dockerEndpoint)),
+        tooltip: markdown(L.orphanGroupTooltip(group, result.dbSource, result.dockerEndpoint, conflicts)),
       };
     default:
       return {
         label: group.prefix,
-        description: L.withConflicts(L.orphanGroupDescription(group), conflicts),
+        description: L.leading(lead, L.orphanGroupDescription(group)),
         contextValue: ContextValues.unknownGroup,
         icon: icon('question'),
         tooltip: markdown(L.unknownGroupTooltip(group)),
@@ -329,14 +346,20 @@ function groupParts(group: Group, node: NodeOf<'group'>, conflicts: number): Ite
   }
 }
 
+/** The conflicts of a group's networks. */
+function groupConflictList(group: Group, snapshot: NodeOf<'group'>['snapshot']): NetworkConflict[] {
+  return group.networks.flatMap((n) => conflictOf(snapshot, n.id) ?? []);
+}
+
 function groupItem(node: NodeOf<'group'>): vscode.TreeItem {
-  const conflicts = groupConflicts(node.group, node.snapshot);
-  const parts = groupParts(node.group, node, conflicts);
+  const conflicts = groupConflictList(node.group, node.snapshot);
+  // Who its networks block (or how many conflicts) leads its description.
+  const parts = groupParts(node.group, node, L.conflictLead(conflicts));
   // One of its networks blocks a topology's subnet (the network says which).
-  if (conflicts) parts.icon = warningIcon();
+  if (conflicts.length) parts.icon = warningIcon();
   return item(node, {
     ...parts,
     collapsible: vscode.TreeItemCollapsibleState.Collapsed,
-    accessibility: L.groupAccessibilityLabel(node.group, conflicts),
+    accessibility: L.groupAccessibilityLabel(node.group, conflicts.length, L.blockedTopologies(conflicts)),
   });
 }
