@@ -28,6 +28,7 @@ import {
   topologyRow,
   walLayout,
 } from '../support/makeDb';
+import { untilSettled } from '../support/time';
 
 const scratch: string[] = [];
 function dir(): string {
@@ -193,6 +194,8 @@ describe('committed WAL frames', () => {
     // Sanity: applying the stale frames would bring A back.
     const wal = fs.readFileSync(`${db}-wal`);
     assert.ok(stale.some((f) => wal.subarray(f.offset, f.offset + 24 + layout.pageSize).includes(Buffer.from(A.id))));
+    // What the scan found is reused only while the log's size and times, settled when it ran, hold.
+    await untilSettled(`${db}-wal`);
     const snap = await readSqliteDb(db);
     assert.deepEqual(ids(snap), [M.id, B.id, C.id].sort());
     assert.equal(snap.walFramesApplied, layout.frames.length - stale.length);
@@ -652,7 +655,9 @@ describe('torn reads', () => {
     });
     const e = await refused(p, 'torn', db);
     assert.match(e.message, /3 attempts/);
-    assert.equal(calls, 3);
+    // The second attempt finds the main file just written and no log to check by content: torn
+    // before the query, and read again once its stamp proves something (see settledStamp.ts).
+    assert.ok(calls >= 2, `${calls} calls`);
   });
 
   test('a commit by a live writer during the read is not part of the snapshot: the read answers at once', async () => {
