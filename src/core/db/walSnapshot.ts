@@ -807,20 +807,15 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
 
 /**
  * Pages that earlier reads of a file read, kept while they cannot have changed: the main file
- * has the same stamp (device, inode, size, mtime, ctime), which was settled when the pages were
- * first kept (see settledStamp.ts), the -wal is the same file with the same header (generation)
- * and has only grown, and the page is in no frame committed since.
+ * has the same stamp (device, inode, size, mtime, ctime), the -wal is the same file with the same
+ * header (generation) and has only grown, and the page is in no frame committed since. Pages are
+ * kept only under a main-file stamp that was settled when they were read (see settledStamp.ts):
+ * only such a stamp, the same later, proves that the file was not rewritten since.
  * In WAL mode the main file changes only by checkpoints, which copy pages that the -wal
  * overrides anyway; a restarted or truncated -wal, or any other write, starts over.
  */
 interface KeptPages {
   base: string;
-  /**
-   * True when the main file's stamp in `base` was settled when the pages were first kept (see
-   * settledStamp.ts): only then does the same stamp later prove that they still hold. Pages kept
-   * under a stamp that was not are never used again.
-   */
-  settled: boolean;
   /** The -wal offset up to which committed frames were applied when the pages were read. */
   walEnd: number;
   pages: Map<number, Buffer>;
@@ -1053,8 +1048,15 @@ function snapshotPageCount(
  * The pages kept from earlier reads of the same file that still hold (see KeptPages), or a new,
  * empty set for this version of the files.
  */
-function keptPagesFor(files: SnapshotFiles, pageSize: number, wal: WalState | null, stats: ReadStats): KeptPages {
+function keptPagesFor(files: SnapshotFiles, pageSize: number, wal: WalState | null, stats: ReadStats): KeptPages | null {
   const file = files.mainStamp;
+  if (!file.settled) {
+    // The same stamp later would not prove these pages unchanged (the file may be rewritten
+    // within the tick of its last change): nothing is kept, and this read takes nothing kept
+    // under another stamp.
+    keptPages.delete(files.keptKey);
+    return null;
+  }
   const walFile = files.walStamp;
   const base =
     `${pageSize}|${file.dev}:${file.ino}:${file.size}:${file.mtimeMs}:${file.ctimeMs}|` +
@@ -1064,9 +1066,7 @@ function keptPagesFor(files: SnapshotFiles, pageSize: number, wal: WalState | nu
   let kept: KeptPages;
   // A log validated from its start again (rewritten in place, not only grown) may hold other
   // bytes in frames whose pages were kept: keep nothing then.
-  // Kept under a stamp that was not settled, pages may be older than the file with the same
-  // stamp now (rewritten within the tick of its last change): start over.
-  if (k && k.base === base && k.settled && walEnd >= k.walEnd && (wal === null || stats.walResumed)) {
+  if (k && k.base === base && walEnd >= k.walEnd && (wal === null || stats.walResumed)) {
     if (walEnd > k.walEnd && wal !== null) {
       // Pages of the frames committed since: their last copy is new.
       for (const [p, o] of wal.pageOffsets) {
@@ -1076,7 +1076,7 @@ function keptPagesFor(files: SnapshotFiles, pageSize: number, wal: WalState | nu
     }
     kept = k;
   } else {
-    kept = { base, settled: file.settled, walEnd, pages: new Map(), bytes: 0 };
+    kept = { base, walEnd, pages: new Map(), bytes: 0 };
   }
   keptPages.delete(files.keptKey);
   keptPages.set(files.keptKey, kept);
@@ -1102,7 +1102,10 @@ class PagedSnapshot implements Snapshot {
   readonly version: string;
   readonly walFramesApplied: number;
   private readonly walOffsets: ReadonlyMap<number, number>;
-  /** The pages kept between reads; null once this read may have seen files that changed. */
+  /**
+   * The pages kept between reads; null when the main file's stamp was not settled, or once this
+   * read may have seen files that changed.
+   */
   private kept: KeptPages | null;
   /**
    * Pages this read took from the main file on disk (kept pages are the snapshot's already):
@@ -1123,7 +1126,7 @@ class PagedSnapshot implements Snapshot {
     readonly pageCount: number,
     /** Page 1 read before the log's frames (see SideFiles.page1), or null. */
     private readonly early: Buffer | null,
-    kept: KeptPages,
+    kept: KeptPages | null,
     readonly stats: ReadStats,
   ) {
     const file = files.mainStamp;
