@@ -14,8 +14,9 @@
 // file system's own granularity:
 //  - 100 ms when either time has a sub-second part: the kernel's coarse clock lags by at most one
 //    tick (10 ms at HZ=100), and the file system keeps at least 10 ms (exFAT's 10 ms; the others
-//    keep nanoseconds). Ten ticks, so a late timer interrupt or a tickless CPU waking up still
-//    falls well inside it.
+//    keep nanoseconds). Ten ticks at the slowest timer: a timer interrupt delayed by a few ticks
+//    (a busy host, a virtual machine whose timekeeping CPU was not scheduled for a while, a
+//    tickless CPU waking up) still falls well inside it.
 //  - 3 s when both times are whole seconds: a file system keeping seconds (ext3's small inodes,
 //    HFS+) or two seconds (FAT's mtime, rounded down), plus the tick. On a sub-second file system
 //    both times are whole seconds by chance about once in ten million writes: a longer wait,
