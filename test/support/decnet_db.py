@@ -33,6 +33,13 @@ Commands
            twice, the other never, the row count is unchanged); "id-bit": one bit flipped in the
            first character of a topology id in its table leaf (the primary-key index keeps the
            old id). Answers what SQLite then reads and what its integrity check says.
+  stepper  a writer on an existing database that rewrites the main file in place with every write:
+           in WAL mode a checkpoint with TRUNCATE after each commit (the -wal is left empty),
+           or in rollback mode ("journal": "delete", journal_mode=DELETE) the commit itself.
+           Each "step" line on stdin inserts topology "n" (a row and a LAN) or deletes it again
+           (even steps insert, odd steps delete the row the step before inserted, so that the
+           file keeps its size), then answers one JSON line: what python3's sqlite3 reads from
+           the file right after the write ({"topologies", "lans"} as "oracle" answers them).
   flood    a DECNET-like log ingester on an existing database: commits batches of "batch" (40)
            rows of `logs` as fast as it can, or "rate" commits a second, with SQLite's automatic
            checkpoint on (it copies frames into the main file and restarts the log), until its
@@ -695,9 +702,50 @@ def cmd_flood(req):
     os._exit(0)
 
 
+def cmd_stepper(req):
+    db = req["path"]
+    rollback = req.get("journal") == "delete"
+    con = sqlite3.connect(db, isolation_level=None)
+    mode = con.execute("PRAGMA journal_mode=%s" % ("DELETE" if rollback else "WAL")).fetchone()[0]
+    assert mode == ("delete" if rollback else "wal"), mode
+    con.execute("PRAGMA synchronous=NORMAL")
+    con.execute("PRAGMA wal_autocheckpoint=0")
+    if not rollback:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    cur = con.cursor()
+    first = req.get("first", 0x7a000000)
+    step = 0
+    print("ready", flush=True)
+    while True:
+        line = sys.stdin.readline()
+        if not line or line.strip() == "quit":
+            break
+        n = first + step // 2
+        tid = "%08x-2222-4222-8222-%08x0000" % (n, n)
+        cur.execute("BEGIN")
+        if step % 2 == 0:
+            insert_topology(cur, {"id": tid, "name": "racy-%d" % n})
+            insert_lan(cur, {"id": "lan-%08x" % n, "topologyId": tid, "name": "dmz",
+                             "subnet": "10.%d.%d.0/24" % (n // 256 % 256, n % 256)})
+        else:
+            cur.execute("DELETE FROM lans WHERE topology_id = ?", (tid,))
+            cur.execute("DELETE FROM topologies WHERE id = ?", (tid,))
+        cur.execute("COMMIT")
+        if not rollback:
+            r = con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            assert r[0] == 0, r
+            assert wal_size(db) == 0
+        step += 1
+        tops, lans = read_rows(db)
+        sys.stdout.write(json.dumps({"topologies": tops, "lans": lans}) + "\n")
+        sys.stdout.flush()
+    con.close()
+    return {"path": db}
+
+
 def main():
     cmd = sys.argv[1]
-    if cmd in ("writer", "flood"):
+    if cmd in ("writer", "flood", "stepper"):
         req = json.loads(sys.argv[2])
     else:
         req = json.loads(sys.stdin.read() or "{}")
@@ -714,6 +762,7 @@ def main():
         "sql": cmd_sql,
         "damage": cmd_damage,
         "flood": cmd_flood,
+        "stepper": cmd_stepper,
     }[cmd]
     print(json.dumps(fn(req)))
 

@@ -88,18 +88,23 @@ export interface OracleResult {
 
 /** What real SQLite reads from a copy of `dbPath` (+ its `-wal` unless withWal is false). */
 export function sqliteOracle(dbPath: string, opts: { withWal?: boolean; checkpoint?: boolean } = {}): OracleResult {
-  const r = py<{ topologies: string[][]; lans: unknown[][]; checkpointed?: string }>('oracle', { path: dbPath, ...opts });
+  const r = py<{ topologies: string[][]; lans: Array<Array<string | number | null>>; checkpointed?: string }>('oracle', { path: dbPath, ...opts });
   return {
     topologies: r.topologies.map(([id, name, status, mode]) => ({ id, name, status, mode })),
-    lans: r.lans.map((l) => ({
-      id: String(l[0]),
-      topologyId: String(l[1]),
-      name: String(l[2]),
-      subnet: String(l[3]),
-      isDmz: Boolean(l[4]),
-      dockerNetworkId: l[5] === null ? null : String(l[5] as string | number),
-    })),
+    lans: r.lans.map(lanOf),
     checkpointed: r.checkpointed,
+  };
+}
+
+/** A LAN as python3's sqlite3 answers it (id, topology_id, name, subnet, is_dmz, docker_network_id). */
+function lanOf(l: Array<string | number | null>): Lan {
+  return {
+    id: String(l[0]),
+    topologyId: String(l[1]),
+    name: String(l[2]),
+    subnet: String(l[3]),
+    isDmz: Boolean(l[4]),
+    dockerNetworkId: l[5] === null ? null : String(l[5]),
   };
 }
 
@@ -410,4 +415,58 @@ export function editWalFrame(walPath: string, index: number, edit: (frameHeader:
     b.writeUInt32BE(neu[1], off + 20);
   }
   fs.writeFileSync(walPath, b);
+}
+
+export interface Stepper {
+  /** One write (an insert, or the delete of the row the step before inserted), then SQLite's read of the file. */
+  step(): Promise<OracleResult>;
+  close(): Promise<void>;
+}
+
+/**
+ * A writer on an existing database that rewrites the main file in place with every write (the
+ * `stepper` of decnet_db.py): in WAL mode each commit is followed by a checkpoint with TRUNCATE;
+ * with `journal: 'delete'` the database is switched to rollback mode and each commit writes it.
+ * The file keeps its size from one write to the next.
+ */
+export async function startStepper(dbPath: string, opts: { journal?: 'wal' | 'delete' } = {}): Promise<Stepper> {
+  const child: ChildProcessWithoutNullStreams = spawn('python3', [SCRIPT, 'stepper', JSON.stringify({ path: dbPath, journal: opts.journal ?? 'wal' })]);
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += String(d)));
+  const waiters: Array<{ resolve: (line: string) => void; reject: (e: Error) => void }> = [];
+  let buffered = '';
+  child.stdout.on('data', (d) => {
+    buffered += String(d);
+    let i;
+    while ((i = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, i);
+      buffered = buffered.slice(i + 1);
+      waiters.shift()?.resolve(line);
+    }
+  });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  child.on('exit', (code) => {
+    for (const w of waiters.splice(0)) w.reject(new Error(`stepper exited (${code}): ${stderr}`));
+  });
+  const next = (): Promise<string> => new Promise<string>((resolve, reject) => waiters.push({ resolve, reject }));
+  const ready = await next();
+  if (ready !== 'ready') throw new Error(`stepper said ${ready}: ${stderr}`);
+  return {
+    async step() {
+      const answer = next();
+      child.stdin.write('step\n');
+      const r = JSON.parse(await answer) as { topologies: string[][]; lans: Array<Array<string | number | null>> };
+      return {
+        topologies: r.topologies.map(([id, name, status, mode]) => ({ id, name, status, mode })),
+        lans: r.lans.map(lanOf),
+      };
+    },
+    async close() {
+      if (child.exitCode === null) {
+        child.stdin.write('quit\n');
+        child.stdin.end();
+        await exited;
+      }
+    },
+  };
 }

@@ -132,11 +132,15 @@ describe('a read is judged by content', () => {
       retryDelayMs: 1,
       onBeforeQuery: () => {
         if (++calls > 1) return;
+        fs.utimesSync(other2, new Date(), new Date()); // its stamp moves: it was just written
         fs.renameSync(other2, db2);
         fs.rmSync(`${db2}-wal`);
       },
     });
-    assert.equal(stats.attempts, 2);
+    // Torn by the rename; then the new file, written just now and without a -wal, is read once
+    // its stamp proves it unchanged during the read (see settledStamp.ts).
+    assert.equal(stats.attempts, 3);
+    assert.ok(stats.stampsSettleAt === 0, 'the last attempt rested on settled stamps');
     assert.deepEqual(ids(snap), [B.id]);
   });
 });

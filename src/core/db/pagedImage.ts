@@ -12,7 +12,8 @@
 // checks (page types, cell pointers, page numbers against the page count) run as before.
 //
 // The connection stays open between reads of the same file. Every read that finds the files
-// changed stamps page 1 with a new change counter, so SQLite drops its page cache and reads every
+// changed (or cannot tell: the last read's file stamp was not settled, see settledStamp.ts)
+// stamps page 1 with a new change counter, so SQLite drops its page cache and reads every
 // page again from the new snapshot; what it keeps is the parsed schema (and prepared statements),
 // and only while every page of sqlite_master and the schema fields of page 1 are byte-for-byte
 // what they were when it was parsed (fingerprinted on every such read, else the connection is
@@ -196,9 +197,11 @@ interface Connection {
   statements: Map<string, Statement>;
   /**
    * The last read: the snapshot's version, page 1 as the database held it, the change counter
-   * stamped, and the checks (`once`) that passed on exactly these bytes.
+   * stamped, and the checks (`once`) that passed on exactly these bytes; `settled`: whether the
+   * main file's stamp in the version was settled then (see settledStamp.ts), so that the same
+   * version later proves the same bytes.
    */
-  last: { version: string; page1: Buffer; counter: number; passed: ReadonlySet<string> } | null;
+  last: { version: string; page1: Buffer; counter: number; passed: ReadonlySet<string>; settled: boolean } | null;
   /** Per check (`once`): the bytes it passed on, so that it is not run again on the same bytes. */
   checked: Map<string, CheckedBytes>;
   /** The last read's answer and every byte it depended on (see ResultBytes), or null. */
@@ -298,10 +301,10 @@ export interface ImageQuery {
   memo<T>(key: string, compute: () => T): T;
   /**
    * Runs `check` (which throws when it fails), unless it already passed in an earlier read of
-   * this connection that saw exactly the same database: same main-file stamp, same -wal commit,
-   * same page 1, and SQLite kept the pages it read then (so every statement of this read sees
-   * the bytes that were checked). Returns true when it ran. A check passes only with the read it
-   * belongs to: a read that fails keeps nothing.
+   * this connection that saw exactly the same database: same main-file stamp (settled then),
+   * same -wal commit, same page 1, and SQLite kept the pages it read then (so every statement of
+   * this read sees the bytes that were checked). Returns true when it ran. A check passes only
+   * with the read it belongs to: a read that fails keeps nothing.
    */
   once(key: string, check: () => void): boolean;
 }
@@ -446,8 +449,10 @@ export function queryImage<T>(
   }
   // The last read's answer, when every byte it was computed from is the same in this snapshot
   // (not when nothing changed at all: SQLite then answers from the pages it kept, reading none).
+  // The same version proves nothing when the last read's file stamp was not settled: the pages
+  // are compared then.
   const last = reused ? current!.last : null;
-  const sameVersion = last !== null && last.version === snapshot.version && last.page1.equals(raw);
+  const sameVersion = last !== null && last.settled && last.version === snapshot.version && last.page1.equals(raw);
   const rec = reused && !sameVersion ? current!.result : null;
   if (rec !== null && rec.key === reuse?.key && rec.pageCount <= pageCount && samePage1ForCheck(rec.page1, raw)) {
     let holds: boolean;
@@ -565,9 +570,10 @@ export function queryImage<T>(
     stamp(fresh());
     let pages = new Map<number, Buffer>();
     let conn = reused ? current! : openRecording(pages);
-    // Nothing changed since the last read of this file (same main file stamp, same -wal commit,
-    // same page 1): SQLite may keep the pages and the schema it has.
-    const unchanged = reused && conn.last !== null && conn.last.version === snapshot.version && conn.last.page1.equals(raw);
+    // Nothing changed since the last read of this file (same main file stamp, settled then, same
+    // -wal commit, same page 1): SQLite may keep the pages and the schema it has.
+    const unchanged =
+      reused && conn.last !== null && conn.last.settled && conn.last.version === snapshot.version && conn.last.page1.equals(raw);
     if (unchanged) stamp(conn.last!.counter);
     conn.file.reader = reader;
     // One read transaction for every statement of this read: one snapshot, one cache check.
@@ -647,7 +653,7 @@ export function queryImage<T>(
       torn = new DbReadError('torn', `${dbPath} changed while it was being read (DECNET is writing to it)`, dbPath);
       throw torn;
     }
-    c.last = { version: snapshot.version, page1: raw, counter, passed };
+    c.last = { version: snapshot.version, page1: raw, counter, passed, settled: snapshot.file.settled };
     for (const [k, r] of recorded) c.checked.set(k, r);
     if (reuse !== undefined && !unchanged && served !== null) {
       // SQLite dropped its page cache at the start of this read: every page it computed the

@@ -17,6 +17,7 @@ import {
 } from './walSnapshot';
 import { loadSqlJs } from './sqljs';
 import { requestTimeoutMs } from '../deadline';
+import { WHOLE_SECOND_SETTLE_MARGIN_MS } from './settledStamp';
 import { querySqliteSwarm } from './swarm';
 
 export type { ReadStats } from './walSnapshot';
@@ -27,7 +28,9 @@ export interface ReadDbOptions {
   /**
    * Delay before the first retry, in milliseconds; it doubles at each retry, up to 250 ms (with a
    * little jitter, so that a retry does not fall into step with a writer). Default 10. A read torn
-   * by a restart of the -wal is retried at once.
+   * by a restart of the -wal is retried at once; one that rested on file stamps recorded too soon
+   * after a write is retried as soon as they prove something (see settledStamp.ts), at most 3 s
+   * later.
    */
   retryDelayMs?: number;
   /**
@@ -65,6 +68,17 @@ export function retryBackoffMs(base: number, attempt: number): number {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * How long to wait before retrying a read that was torn because it rested on file stamps that
+ * proved nothing yet (`settleAt`, see ReadStats.stampsSettleAt): until they do, when that is at
+ * most a whole-second file system's margin away; null when it is further (a time in the future)
+ * or never (a file server's times): the ordinary backoff then.
+ */
+export function settleWaitMs(settleAt: number, now: number): number | null {
+  const wait = Math.max(0, Math.ceil(settleAt - now) + 1);
+  return wait <= WHOLE_SECOND_SETTLE_MARGIN_MS + 1 ? wait : null;
 }
 
 function columnsOf(q: ImageQuery, table: string): Set<string> {
@@ -326,19 +340,34 @@ async function readOnce(dbPath: string, opts: ReadDbOptions): Promise<DbSnapshot
           // A log restarted during the read has just begun again: its next restart is a whole
           // log away (about 1,000 pages), and the new log is short, so it is read again at once.
           // Waiting would only let it grow, and make the next attempt longer.
-          if (stats.logRestartedDuringRead || walRestartedSinceRead(dbPath)) await new Promise<void>((resolve) => setImmediate(resolve));
+          // A read that rested on file stamps recorded too soon after a write is read again as
+          // soon as they prove something, not earlier (it would rest on them again), not later.
+          const settle = stats.stampsSettleAt > 0 ? settleWaitMs(stats.stampsSettleAt, Date.now()) : null;
+          if (settle !== null) await sleep(settle);
+          else if (stats.logRestartedDuringRead || walRestartedSinceRead(dbPath)) await new Promise<void>((resolve) => setImmediate(resolve));
           else await sleep(retryBackoffMs(delay, attempt));
           continue;
         }
-        throw new DbReadError(
-          'torn',
-          `${dbPath} kept changing while it was read (${attempt + 1} attempts): DECNET is writing to it; try again`,
-          dbPath,
-        );
+        throw new DbReadError('torn', tornMessage(dbPath, attempt + 1, stats), dbPath);
       }
       throw e;
     }
   }
+}
+
+/** Why a read torn on every attempt gave no answer. */
+function tornMessage(dbPath: string, attempts: number, stats: ReadStats): string {
+  if (stats.stampsSettleAt > 0) {
+    // The last attempt rested on file stamps that proved nothing (see settledStamp.ts).
+    const without = 'it has no write-ahead log to check by content, so a write while it is read could only be told from its file times, and';
+    if (stats.stampsFromServer !== null) {
+      return `${dbPath} cannot be read safely (${attempts} attempts): ${without} these are set by a file server's clock (${stats.stampsFromServer}); nothing is classified orphan`;
+    }
+    if (settleWaitMs(stats.stampsSettleAt, Date.now()) === null) {
+      return `${dbPath} cannot be read safely (${attempts} attempts): ${without} these are in the future (was the clock set back?); try again once the clock has passed them, or after DECNET writes to it`;
+    }
+  }
+  return `${dbPath} kept changing while it was read (${attempts} attempts): DECNET is writing to it; try again`;
 }
 
 async function readAttempt(

@@ -29,6 +29,7 @@
 import * as fs from 'node:fs';
 import { endianness } from 'node:os';
 import { openNonBlocking, preadFully } from '../fsSafe';
+import { isSettled, serverClockFs } from './settledStamp';
 
 export const WAL_MAGIC_LE = 0x377f0682;
 export const WAL_MAGIC_BE = 0x377f0683;
@@ -457,9 +458,14 @@ export interface WalReadInfo {
 interface CacheEntry {
   dev: number;
   ino: number;
-  /** The file's size and mtime when `state` was validated. */
+  /**
+   * The file's size and times when `state` was validated, and whether they were settled then
+   * (see settledStamp.ts): only then do the same size and times later prove the same bytes.
+   */
   size: number;
   mtimeMs: number;
+  ctimeMs: number;
+  settled: boolean;
   state: WalState;
   /** What the scan past the frame the log stopped at found, while the file is the same version. */
   tail: TailScan | null;
@@ -479,6 +485,8 @@ interface TailScan {
   size: number;
   mtimeMs: number;
   ctimeMs: number;
+  /** Whether the size and times were settled when the scan ran: only then are they reused. */
+  settled: boolean;
   later: number;
 }
 
@@ -579,7 +587,11 @@ export async function readWalFile(
   let v: WalValidator | null = null;
   let resumed = false;
   const cached = walCache.get(key);
-  const { mtimeMs } = fs.fstatSync(fd);
+  const serverClock = serverClockFs(key, dev) !== null;
+  const statAt = Date.now();
+  const stat = fs.fstatSync(fd);
+  const { mtimeMs, ctimeMs } = stat;
+  const settled = isSettled(stat, statAt, serverClock);
   let unchangedUpToCommit = false;
   if (
     cached &&
@@ -593,8 +605,10 @@ export async function readWalFile(
     // growing (or that shrank) was written in place: by SQLite after a restart of the log (new
     // frames over the old generation's, past the last commit), or over a rolled-back tail, or by
     // damage. It resumes only when its frames up to the last commit validated still hold exactly
-    // the bytes validated then; else it is validated again from the start.
-    if (size > cached.size || (size === cached.size && mtimeMs === cached.mtimeMs)) {
+    // the bytes validated then; else it is validated again from the start. The same size and
+    // times prove that only when they were settled when recorded (a log written in place within
+    // the clock tick of its last write keeps them): else the bytes are compared.
+    if (size > cached.size || (cached.settled && size === cached.size && mtimeMs === cached.mtimeMs && ctimeMs === cached.ctimeMs)) {
       unchangedUpToCommit = true;
     } else if (cached.committed !== null && cached.committed.length === cached.state.committedEnd - WAL_HEADER_SIZE) {
       const r = holdsBytes(fd, cached.committed, WAL_HEADER_SIZE);
@@ -675,11 +689,21 @@ export async function readWalFile(
     }
     onValidated?.(round);
     if (v.stoppedAt >= 0) {
+      const at = Date.now();
       const st = fs.fstatSync(fd);
-      tail = { stop: v.stoppedAt, size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, later: 0 };
+      tail = { stop: v.stoppedAt, size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, settled: isSettled(st, at, serverClock), later: 0 };
     }
-    if (tail !== null && t && t.stop === tail.stop && t.size === tail.size && t.mtimeMs === tail.mtimeMs && t.ctimeMs === tail.ctimeMs) {
-      // The same version of the file, stopped at the same frame: the scan below found this already.
+    if (
+      tail !== null &&
+      t &&
+      t.settled &&
+      t.stop === tail.stop &&
+      t.size === tail.size &&
+      t.mtimeMs === tail.mtimeMs &&
+      t.ctimeMs === tail.ctimeMs
+    ) {
+      // The same version of the file (its size and times settled when the scan ran), stopped at
+      // the same frame: the scan below found this already.
       later = tail.later = t.later;
     } else if (tail !== null) {
       // The log ended at a whole frame: look for commit frames of the same log past it (frame
@@ -725,7 +749,7 @@ export async function readWalFile(
     // The bytes up to the last commit: what was kept, then what was validated now, cut there.
     const committed = store !== null ? store.subarray(0, state.committedEnd - WAL_HEADER_SIZE) : null;
     walCache.delete(key);
-    walCache.set(key, { dev, ino, size, mtimeMs, state, tail, committed, store });
+    walCache.set(key, { dev, ino, size, mtimeMs, ctimeMs, settled, state, tail, committed, store });
     while (walCache.size > WAL_CACHE_MAX) walCache.delete(walCache.keys().next().value as string);
     // Copies only for the logs read last.
     [...walCache.values()].slice(0, -COPY_MAX_LOGS).forEach((e) => {

@@ -23,6 +23,7 @@ import {
   WAL_HEADER_SIZE,
 } from './walIndex';
 import { readShmHeader, type ShmHeader } from './shm';
+import { serverClockFs, settlesAt } from './settledStamp';
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 const JOURNAL_HEADER_SIZE = 28;
@@ -34,6 +35,15 @@ export interface FileStamp {
   ctimeMs: number;
   ino: number;
   dev: number;
+  /**
+   * True when the stamp was recorded well after the file's last change (see settledStamp.ts):
+   * only then does an equal stamp later prove the file unchanged. Not part of the comparison.
+   */
+  settled: boolean;
+  /** When a stat of the unchanged file gives a settled stamp (ms since the epoch; Infinity: never). */
+  settlesAt: number;
+  /** The file system, when its file times are set by another machine's clock (`nfs`...), else null. */
+  serverFs: string | null;
 }
 
 function walPageSizeProblem(walPageSize: number, dbPageSize: number): string {
@@ -50,7 +60,7 @@ interface DbHeaderInfo {
 /** Parses the 100-byte database header. Throws DbReadError (`corrupt`) on a non-SQLite header. */
 function parseDbHeader(head: Buffer, dbPath: string): DbHeaderInfo {
   if (head.length < 100 || !head.subarray(0, 16).equals(SQLITE_MAGIC)) {
-    throw new DbReadError('corrupt', `${dbPath} is not a SQLite database (it does not start with "SQLite format 3")`, dbPath);
+    throw new DbReadError('not-sqlite', `${dbPath} is not a SQLite database (it does not start with "SQLite format 3")`, dbPath);
   }
   const raw = head.readUInt16BE(16);
   const pageSize = raw === 1 ? 65536 : raw;
@@ -111,6 +121,14 @@ export interface ReadStats {
   /** Attempts made (a torn read is retried). */
   attempts: number;
   /**
+   * When the read was torn because it rested on file stamps that prove nothing yet (recorded too
+   * soon after the file's last change, see settledStamp.ts): the moment they will (ms since the
+   * epoch; Infinity: never, the times come from a file server, named in `stampsFromServer`).
+   * 0 otherwise.
+   */
+  stampsSettleAt: number;
+  stampsFromServer: string | null;
+  /**
    * Frames found in the -wal after the snapshot's last commit when the read was checked (frames
    * appended while it ran): they are not part of the snapshot and do not make the read torn.
    */
@@ -146,6 +164,8 @@ export function newReadStats(): ReadStats {
     integrityCheckMs: 0,
     resultReused: false,
     attempts: 0,
+    stampsSettleAt: 0,
+    stampsFromServer: null,
     framesAppendedDuringRead: 0,
     logRestartedDuringRead: false,
     logRestartTolerated: false,
@@ -166,7 +186,9 @@ export interface Snapshot {
   /**
    * What the database holds can differ from another snapshot's of the same file only when this
    * differs, or page 1 does: the main file's stamp, and the -wal's identity, header and last
-   * valid commit (its frames up to that commit are checksummed and never rewritten).
+   * valid commit (its frames up to that commit are checksummed and never rewritten). The main
+   * file's stamp proves it only when it was settled (`file.settled`, see settledStamp.ts): a
+   * later snapshot with the same version holds what this one held only if this one's was.
    */
   version: string;
   /** Committed WAL frames applied on top of the main file (0 when there is no usable WAL). */
@@ -203,8 +225,20 @@ export interface OpenSnapshotOptions {
   stats?: ReadStats;
 }
 
-function stampOf(st: fs.Stats): FileStamp {
-  return { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, dev: st.dev };
+/** The stamp of `p` from `st`, a stat (or fstat) that began at `now` (Date.now()). */
+function stampOf(st: fs.Stats, now: number, p: string): FileStamp {
+  const serverFs = serverClockFs(p, st.dev);
+  const at = settlesAt(st, serverFs !== null);
+  return {
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+    ctimeMs: st.ctimeMs,
+    ino: st.ino,
+    dev: st.dev,
+    settled: now > at,
+    settlesAt: at,
+    serverFs,
+  };
 }
 
 function sameStamp(a: FileStamp | null, b: FileStamp | null): boolean {
@@ -213,9 +247,21 @@ function sameStamp(a: FileStamp | null, b: FileStamp | null): boolean {
 }
 
 /** Same file (device and inode), whatever its size and times. */
-function sameFile(a: FileStamp | null, b: FileStamp | null): boolean {
+function sameFile(a: { ino: number; dev: number } | null, b: { ino: number; dev: number } | null): boolean {
   if (a === null || b === null) return a === b;
   return a.ino === b.ino && a.dev === b.dev;
+}
+
+/**
+ * Of `stamps`, the one that proves nothing yet (not settled when recorded) and settles last, or
+ * null when every one proves what it says (a missing file, null, proves that it is missing).
+ */
+function unsettled(...stamps: Array<FileStamp | null>): FileStamp | null {
+  let worst: FileStamp | null = null;
+  for (const s of stamps) {
+    if (s !== null && !s.settled && (worst === null || s.settlesAt > worst.settlesAt)) worst = s;
+  }
+  return worst;
 }
 
 // When is a read that ran while DECNET wrote still a read of one consistent database?
@@ -259,7 +305,10 @@ function sameFile(a: FileStamp | null, b: FileStamp | null): boolean {
 //
 //  - The -journal must be as it was (a switch to rollback mode, a hot journal: a retry). Without
 //    a usable -wal header at the start, the old rule holds: the main file and the -wal must keep
-//    their stamp (size, times, inode) for the whole read.
+//    their stamp (size, times, inode) for the whole read, and that stamp must have been settled
+//    when the read began (see settledStamp.ts): a file rewritten in place within the clock tick
+//    of its last write keeps its stamp. A file written just before the read is read once its
+//    stamp has settled.
 //
 // Reading the -shm is not needed: the -wal file itself says all of this.
 
@@ -285,9 +334,9 @@ interface ValidityInputs {
 /** True when the pages read so far are the snapshot's (see the comment above). Call after the last page read. */
 function readStillValid(v: ValidityInputs): boolean {
   const mainNow = fs.statSync(v.mainPath, { throwIfNoEntry: false });
-  if (mainNow === undefined || !sameFile(stampOf(mainNow), v.main) || mainNow.size < v.main.size) return false;
+  if (mainNow === undefined || !sameFile(mainNow, v.main) || mainNow.size < v.main.size) return false;
   const walNow = fs.statSync(v.walPath, { throwIfNoEntry: false });
-  if (walNow === undefined || !sameFile(stampOf(walNow), v.wal)) return false;
+  if (walNow === undefined || !sameFile(walNow, v.wal)) return false;
 
   const st = v.walState;
   const frameSize = WAL_FRAME_HEADER_SIZE + st.pageSize;
@@ -340,7 +389,7 @@ function readStillValid(v: ValidityInputs): boolean {
   }
   // The log at the path is still the file we read (not deleted after a full checkpoint).
   const walAfter = fs.statSync(v.walPath, { throwIfNoEntry: false });
-  return walAfter !== undefined && sameFile(stampOf(walAfter), v.wal);
+  return walAfter !== undefined && sameFile(walAfter, v.wal);
 }
 
 // One restart of the log during the read (header H → H'), proven harmless from the frames.
@@ -447,11 +496,29 @@ function torn(dbPath: string, why = 'changed while it was being read (DECNET is 
   return new DbReadError('torn', `${dbPath} ${why}`, dbPath);
 }
 
+/** Notes in `stats` when the read could rest on `stamp` (see ReadStats.stampsSettleAt). */
+function noteUnsettled(stamp: FileStamp, stats: ReadStats): void {
+  stats.stampsSettleAt = Math.max(stats.stampsSettleAt, stamp.settlesAt);
+  stats.stampsFromServer ??= stamp.serverFs;
+}
+
+/** A torn read: it rests on `stamp`, which proves nothing yet. */
+function notSettled(dbPath: string, stamp: FileStamp, stats: ReadStats): DbReadError {
+  noteUnsettled(stamp, stats);
+  return torn(
+    dbPath,
+    stamp.serverFs !== null
+      ? `cannot be proven unchanged while it is read: its file times are set by the file server (${stamp.serverFs})`
+      : 'was written too recently for its file times to prove that it does not change while it is read',
+  );
+}
+
 /** Stats a side file; null when it does not exist. */
 function stampSideFile(p: string, what: string, dbPath: string): FileStamp | null {
   try {
+    const now = Date.now();
     const st = fs.statSync(p, { throwIfNoEntry: false });
-    return st === undefined ? null : stampOf(st);
+    return st === undefined ? null : stampOf(st, now, p);
   } catch (e) {
     if (errCode(e) === 'ENOENT' || errCode(e) === 'ENOTDIR') return null;
     throw unreadable(p, what, e, dbPath);
@@ -460,6 +527,7 @@ function stampSideFile(p: string, what: string, dbPath: string): FileStamp | nul
 
 function stampMain(realPath: string, dbPath: string): FileStamp {
   let st: fs.Stats;
+  const now = Date.now();
   try {
     st = fs.statSync(realPath);
   } catch (e) {
@@ -474,7 +542,7 @@ function stampMain(realPath: string, dbPath: string): FileStamp {
   if (!st.isFile()) {
     throw new DbReadError('unreadable', `the DECNET database path ${dbPath} is not a regular file`, dbPath);
   }
-  return stampOf(st);
+  return stampOf(st, now, realPath);
 }
 
 /** The symlink-resolved path of the database (SQLite puts the -wal next to the real file). */
@@ -605,11 +673,12 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
       const w = openRegular(walPath, 'the write-ahead log', dbPath);
       // The log may grow between the stat and the open (DECNET commits): what it holds is
       // decided by its content below. Another file, or none, is a torn read.
-      if (w === null || !sameFile(stampOf(w.st), before.wal)) throw torn(dbPath);
+      if (w === null || !sameFile(w.st, before.wal)) throw torn(dbPath);
       fds.push(w.fd);
       walFd = w.fd;
       let info;
       let walNow: fs.Stats = w.st;
+      let walStatAt = 0;
       try {
         // Page 1 of the main file, read after the log's header and before its frames: see
         // SideFiles.page1.
@@ -626,6 +695,7 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
         }
         // The log as it is now, after page 1 was read: a commit that a checkpoint copied into
         // the main file before that read was written before it, so it is in the snapshot.
+        walStatAt = Date.now();
         walNow = fs.fstatSync(w.fd);
         info = await readWalFile(w.fd, walNow.size, walNow.dev, walNow.ino, walPath);
       } catch (e) {
@@ -633,25 +703,34 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
         throw unreadable(walPath, 'the write-ahead log', e, dbPath);
       }
       walState = info.state;
-      walFile = stampOf(walNow);
+      walFile = stampOf(walNow, walStatAt, walPath);
       walSource = fdSource(w.fd, walNow.size, 'the write-ahead log', walPath, dbPath);
       stats.bytesRead += info.bytesRead;
       stats.walFramesChecked = info.framesChecked;
       stats.walResumed = info.resumed;
     }
     if (opts.onBetweenReads) await opts.onBetweenReads();
+    const openedAt = Date.now();
     const m = openRegular(realPath, 'the DECNET database', dbPath);
     if (m === null) throw torn(dbPath, 'disappeared while it was read');
     fds.push(m.fd);
-    const opened = stampOf(m.st);
+    const opened = stampOf(m.st, openedAt, realPath);
     // With a log to check (see readStillValid), a checkpoint that ran since the stat is judged by
     // content; without one, any change to the main file is a torn read.
     const byContent = walState !== null && walState.headerProblem === null;
     if (byContent ? !sameFile(opened, before.db) || opened.size < before.db.size : !sameStamp(opened, before.db)) {
       throw torn(dbPath);
     }
+    // The stamps this read rests on must prove what they say (see settledStamp.ts): a file
+    // rewritten in place within the clock tick of its last change keeps its stamp. Without a log
+    // to check by content, those are every file's; with one, the -journal's only. A stamp
+    // recorded too soon after a change makes the read torn: it is read again once the stamp has
+    // settled (the caller waits until `stats.stampsSettleAt`).
+    const young = byContent ? unsettled(before.journal) : unsettled(before.db, before.wal, before.journal);
+    if (young !== null) throw notSettled(dbPath, young, stats);
     const main = fdSource(m.fd, m.st.size, 'the DECNET database', realPath, dbPath);
 
+    // The stamps compared here were settled when recorded (checked above).
     const changed = (fromMain: ReadonlySet<number>, firstFrameRead: number, pageSize: number): boolean => {
       let real: string;
       try {
@@ -685,8 +764,14 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
       }
     };
     // Whether any of the files was written at all since it was opened: a log that looks damaged
-    // is damaged when nothing wrote to it meanwhile, and a write in progress otherwise.
+    // is damaged when nothing wrote to it meanwhile, and a write in progress otherwise. A stamp
+    // that was not settled when recorded cannot tell: written, read again once it has settled.
     const written = (): boolean => {
+      const unsure = unsettled(opened, walFile ?? before.wal, before.journal);
+      if (unsure !== null) {
+        noteUnsettled(unsure, stats);
+        return true;
+      }
       try {
         return (
           fs.realpathSync.native(dbPath) !== realPath ||
@@ -722,8 +807,10 @@ export async function openSnapshot(dbPath: string, opts: OpenSnapshotOptions = {
 
 /**
  * Pages that earlier reads of a file read, kept while they cannot have changed: the main file
- * has the same stamp (device, inode, size, mtime, ctime), the -wal is the same file with the
- * same header (generation) and has only grown, and the page is in no frame committed since.
+ * has the same stamp (device, inode, size, mtime, ctime), the -wal is the same file with the same
+ * header (generation) and has only grown, and the page is in no frame committed since. Pages are
+ * kept only under a main-file stamp that was settled when they were read (see settledStamp.ts):
+ * only such a stamp, the same later, proves that the file was not rewritten since.
  * In WAL mode the main file changes only by checkpoints, which copy pages that the -wal
  * overrides anyway; a restarted or truncated -wal, or any other write, starts over.
  */
@@ -766,7 +853,8 @@ interface SideFiles {
 interface EarlyPage1 {
   bytes: Buffer;
   bytesRead: number;
-  file: FileStamp;
+  /** The main file it was read from (device and inode). */
+  file: { ino: number; dev: number };
   walHeader: Buffer;
 }
 
@@ -782,7 +870,7 @@ function readMainPage1(realPath: string, dbPath: string): EarlyPage1 | null {
     if (!isValidPageSize(pageSize)) return null;
     const buf = Buffer.alloc(pageSize);
     const got = preadFully(f.fd, buf, 0);
-    return { bytes: buf.subarray(0, got), file: stampOf(f.st), walHeader: Buffer.alloc(0), bytesRead: 100 + got };
+    return { bytes: buf.subarray(0, got), file: { ino: f.st.ino, dev: f.st.dev }, walHeader: Buffer.alloc(0), bytesRead: 100 + got };
   } catch (e) {
     throw unreadable(realPath, 'the DECNET database', e, dbPath);
   } finally {
@@ -860,7 +948,7 @@ function readMainHeader(dbPath: string, main: ByteSource, stats: ReadStats): DbH
     if (head.subarray(0, n).equals(SQLITE_MAGIC.subarray(0, n))) {
       throw new DbReadError('truncated', `${dbPath} is truncated: only ${size} bytes, less than a SQLite header`, dbPath);
     }
-    throw new DbReadError('corrupt', `${dbPath} is not a SQLite database (it does not start with "SQLite format 3")`, dbPath);
+    throw new DbReadError('not-sqlite', `${dbPath} is not a SQLite database (it does not start with "SQLite format 3")`, dbPath);
   }
   const header = parseDbHeader(head, dbPath);
   if (size % header.pageSize !== 0) {
@@ -960,8 +1048,15 @@ function snapshotPageCount(
  * The pages kept from earlier reads of the same file that still hold (see KeptPages), or a new,
  * empty set for this version of the files.
  */
-function keptPagesFor(files: SnapshotFiles, pageSize: number, wal: WalState | null, stats: ReadStats): KeptPages {
+function keptPagesFor(files: SnapshotFiles, pageSize: number, wal: WalState | null, stats: ReadStats): KeptPages | null {
   const file = files.mainStamp;
+  if (!file.settled) {
+    // The same stamp later would not prove these pages unchanged (the file may be rewritten
+    // within the tick of its last change): nothing is kept, and this read takes nothing kept
+    // under another stamp.
+    keptPages.delete(files.keptKey);
+    return null;
+  }
   const walFile = files.walStamp;
   const base =
     `${pageSize}|${file.dev}:${file.ino}:${file.size}:${file.mtimeMs}:${file.ctimeMs}|` +
@@ -1007,7 +1102,10 @@ class PagedSnapshot implements Snapshot {
   readonly version: string;
   readonly walFramesApplied: number;
   private readonly walOffsets: ReadonlyMap<number, number>;
-  /** The pages kept between reads; null once this read may have seen files that changed. */
+  /**
+   * The pages kept between reads; null when the main file's stamp was not settled, or once this
+   * read may have seen files that changed.
+   */
   private kept: KeptPages | null;
   /**
    * Pages this read took from the main file on disk (kept pages are the snapshot's already):
@@ -1028,7 +1126,7 @@ class PagedSnapshot implements Snapshot {
     readonly pageCount: number,
     /** Page 1 read before the log's frames (see SideFiles.page1), or null. */
     private readonly early: Buffer | null,
-    kept: KeptPages,
+    kept: KeptPages | null,
     readonly stats: ReadStats,
   ) {
     const file = files.mainStamp;
