@@ -24,6 +24,7 @@ export const Commands = {
   copyId: 'decnet.resource.copyId',
   copyName: 'decnet.resource.copyName',
   inspect: 'decnet.resource.inspect',
+  showLogs: 'decnet.container.showLogs',
   findOverlapsForSubnet: 'decnet.network.findOverlaps',
   hideNetwork: 'decnet.network.hide',
   setHostEndpoint: 'decnet.fleet.setEndpoint',

@@ -13,7 +13,7 @@ import { selectDatabase } from './commands/selectDatabase';
 import { setMysqlPassword } from './commands/setMysqlPassword';
 import { showOutput } from './commands/showOutput';
 import { showRemovalHistory } from './commands/showRemovalHistory';
-import { copyId, copyName, findOverlapsForSubnet, hideNetwork, inspect, revealFirstProblem, revealNetwork } from './commands/resourceActions';
+import { copyId, copyName, findOverlapsForSubnet, hideNetwork, inspect, revealFirstProblem, revealNetwork, showLogs } from './commands/resourceActions';
 import { Commands } from './constants';
 import { lostRow } from './tree/nodes';
 import { describeError } from './log';
@@ -40,6 +40,7 @@ const handlers: Record<(typeof Commands)[keyof typeof Commands], Handler> = {
   [Commands.copyId]: copyId,
   [Commands.copyName]: copyName,
   [Commands.inspect]: inspect,
+  [Commands.showLogs]: showLogs,
   [Commands.findOverlapsForSubnet]: findOverlapsForSubnet,
   [Commands.hideNetwork]: hideNetwork,
   [Commands.setHostEndpoint]: setHostEndpoint,

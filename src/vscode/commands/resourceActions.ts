@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
+import { LOG_TAIL_LINES, readContainerLogs } from '../../core/containerLogs';
 import { connectDocker } from '../../core/docker';
+import type { ScanOptions } from '../../core/scan';
 import type { Services } from '../services';
 import type { TreeNode } from '../tree/nodes';
 
@@ -7,20 +9,23 @@ interface Resource {
   kind: 'container' | 'network';
   id: string;
   name: string;
+  /** The Docker endpoint of the scan the row came from (in a swarm, its host's). */
+  dockerHost: ScanOptions['dockerHost'];
 }
 
 /** The container or network of a tree row, if it is one. */
 function resourceOf(arg: unknown): Resource | undefined {
   const node = arg as TreeNode | undefined;
-  if (!node || typeof node !== 'object') return undefined;
+  if (!node || typeof node !== 'object' || !('snapshot' in node)) return undefined;
+  const dockerHost = node.snapshot.target.options.dockerHost;
   switch (node.kind) {
     case 'container':
-      return { kind: 'container', id: node.container.id, name: node.container.name };
+      return { kind: 'container', id: node.container.id, name: node.container.name, dockerHost };
     case 'network':
     case 'foreignNetwork':
-      return { kind: 'network', id: node.network.id, name: node.network.name };
+      return { kind: 'network', id: node.network.id, name: node.network.name, dockerHost };
     case 'foreignEndpoint':
-      return { kind: 'container', id: node.endpoint.containerId, name: node.endpoint.name };
+      return { kind: 'container', id: node.endpoint.containerId, name: node.endpoint.name, dockerHost };
     default:
       return undefined;
   }
@@ -55,14 +60,26 @@ function maskEnv(inspect: Record<string, unknown>): Record<string, unknown> {
  */
 export async function inspect(services: Services, arg?: unknown): Promise<void> {
   const r = resourceOf(arg);
-  const target = services.model.snapshot?.target;
-  if (!r || !target) return;
-  const docker = connectDocker(target.options.dockerHost);
+  if (!r) return;
+  const docker = connectDocker(r.dockerHost);
   const data =
     r.kind === 'container'
       ? maskEnv((await docker.getContainer(r.id).inspect()) as unknown as Record<string, unknown>)
       : ((await docker.getNetwork(r.id).inspect()) as unknown as Record<string, unknown>);
   await services.documents.open(`${r.name}.json`, `${JSON.stringify(data, null, 2)}\n`);
+}
+
+/**
+ * decnet.container.showLogs — the last lines of `docker logs` of the row's container (both
+ * streams, with timestamps), read-only in an editor, from the daemon the row was read from, the
+ * values of its environment masked as Inspect masks them (see core/containerLogs.ts).
+ */
+export async function showLogs(services: Services, arg?: unknown): Promise<void> {
+  const r = resourceOf(arg);
+  if (!r || r.kind !== 'container') return;
+  const text = await readContainerLogs(connectDocker(r.dockerHost), r.id);
+  const header = `# docker logs --timestamps --tail ${LOG_TAIL_LINES} ${r.name} — environment values shown as ***\n`;
+  await services.documents.open(`${r.name}.log`, `${header}${text.trim() ? text : '(no output)\n'}`);
 }
 
 /** decnet.network.findOverlaps — Find Subnet Overlaps… for the row's network's first subnet. */

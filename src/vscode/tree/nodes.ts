@@ -488,6 +488,7 @@ const ROW_COMMANDS: ReadonlySet<string> = new Set([
   Commands.copyId,
   Commands.copyName,
   Commands.inspect,
+  Commands.showLogs,
   Commands.findOverlapsForSubnet,
   Commands.hideNetwork,
   Commands.revealNetwork,
