@@ -47,6 +47,8 @@ const common = {
   logLevel: 'warning',
   // ssh2 (through dockerode) tries optional native bindings inside try/catch.
   external: ['vscode', 'cpu-features', '*.node', 'sql.js/dist/sql-wasm.wasm'],
+  // jsonc-parser's main build is UMD, whose require() calls a bundler cannot follow: its ES build.
+  alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
 };
 
 mkdirSync('dist', { recursive: true });
