@@ -9,11 +9,13 @@ import {
   mkdirSync,
   openSync,
   readSync,
+  statSync,
   type Stats,
   writeSync,
 } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { maskEndpointUrl } from './dockerEndpoint';
 import { displayPath } from './fsSafe';
 import type { ReapReport } from './model';
 import { removedByIt } from './removal/text';
@@ -62,11 +64,14 @@ const CHOOSE_ANOTHER = 'choose another file with --audit-log (decnet.audit.logPa
  * the path as the message names it.
  */
 export function auditFileProblem(
-  st: Pick<Stats, 'isFile' | 'uid' | 'mode'>,
+  st: Pick<Stats, 'isFile' | 'uid' | 'mode' | 'nlink'>,
   shown: string,
   uid: number | undefined = process.getuid?.(),
 ): string | undefined {
   if (!st.isFile()) return `The audit log ${shown} is not a regular file: ${CHOOSE_ANOTHER}`;
+  if (st.nlink > 1) {
+    return `The audit log ${shown} has ${st.nlink} names (hard links), so it may be another file under another name: ${CHOOSE_ANOTHER}`;
+  }
   if (uid !== undefined && st.uid !== uid) {
     return `The audit log ${shown} belongs to user ${st.uid}, not to you (user ${uid}), who could read what it records: ${CHOOSE_ANOTHER}`;
   }
@@ -75,6 +80,25 @@ export function auditFileProblem(
     const who = open & 0o070 ? (open & 0o007 ? 'its group and others' : 'its group') : 'others';
     const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
     return `The audit log ${shown} can be accessed by ${who} (mode ${mode}) and records docker inspect output, environment values included: run chmod 600 ${shown}, or ${CHOOSE_ANOTHER}`;
+  }
+  return undefined;
+}
+
+/**
+ * Why the audit log's folder must not hold it, or undefined: others can write into it and it is
+ * not sticky (as /tmp is), so another user could swap the file for one of theirs between two
+ * removals.
+ */
+export function auditFolderProblem(folder: string, shown: string): string | undefined {
+  let st: Stats;
+  try {
+    st = statSync(folder);
+  } catch {
+    return undefined; // the open above succeeded: it exists
+  }
+  if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) {
+    const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
+    return `The audit log ${shown} lies in a folder others can write to (mode ${mode}, not sticky), where another user could put their own file in its place: ${CHOOSE_ANOTHER}`;
   }
   return undefined;
 }
@@ -99,6 +123,9 @@ export class AuditLog {
     let fd: number;
     try {
       mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      // Before anything is created in it.
+      const folder = auditFolderProblem(path.dirname(file), shown);
+      if (folder) throw new RefusedError(`${folder}. Nothing was removed.`);
       // O_NOFOLLOW: a link at the path is refused (ELOOP), never written through.
       // O_NONBLOCK: a FIFO with no reader fails at once instead of blocking the process.
       fd = openSync(
@@ -107,6 +134,7 @@ export class AuditLog {
         0o600,
       );
     } catch (err) {
+      if (err instanceof RefusedError) throw err;
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'ELOOP') {
         throw new RefusedError(
@@ -237,6 +265,14 @@ export interface HistorySummary {
   errors: number;
 }
 
+/**
+ * A logged report as it may be shown: its endpoint masked (a log written by an earlier version, or
+ * by hand, may hold a password in it).
+ */
+export function shownReport(r: ReapReport): ReapReport {
+  return typeof r.docker_endpoint === 'string' ? { ...r, docker_endpoint: maskEndpointUrl(r.docker_endpoint) } : r;
+}
+
 export function summarizeEntry(e: AuditEntry): HistorySummary {
   const r = e.report;
   const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
@@ -245,7 +281,7 @@ export function summarizeEntry(e: AuditEntry): HistorySummary {
     time: e.time,
     user: typeof e.user === 'string' ? e.user : '',
     hostname: typeof e.hostname === 'string' ? e.hostname : '',
-    docker_endpoint: r.docker_endpoint,
+    docker_endpoint: maskEndpointUrl(r.docker_endpoint),
     docker_daemon: { name: r.docker_daemon?.name ?? '', id: r.docker_daemon?.id ?? '' },
     database: r.database ?? '',
     mode: r.mode ?? 'orphan',

@@ -176,6 +176,8 @@ export interface MysqlTarget {
   /** Where the connection settings came from. */
   origin: 'setting' | 'environment' | 'decnet.ini';
   passwordFrom: 'command line' | 'DECNET_DB_PASSWORD' | 'url' | 'secret storage' | 'decnet.ini' | 'none';
+  /** Why DECNET_DB_PASSWORD, although set, is not sent to this server (it names another), for the error. */
+  passwordWithheld?: string;
 }
 
 export interface NoDbTarget {
@@ -241,6 +243,11 @@ export function describeDbTarget(target: DbTarget): string {
 }
 
 type Origin = InvalidDbTarget['origin'];
+
+/** `db-host:3306`. */
+function serverText(s: { host: string; port: number }): string {
+  return `${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}`;
+}
 
 class DbConfigError extends Error {
   constructor(
@@ -338,6 +345,22 @@ function resolveOrThrow(input: Parameters<typeof resolveDatabase>[0]): DbTarget 
     throw new DbConfigError(type.from, type.name, `${type.name} is "${type.value}": DECNET's database type is sqlite or mysql`);
   };
 
+  /** The MySQL server the environment (DECNET_DB_URL, DECNET_DB_HOST/PORT, decnet.ini) names: DECNET_DB_PASSWORD's. */
+  const environmentServer = (): { host: string; port: number; from: string } => {
+    for (const u of [variable('DECNET_DB_URL'), iniKey('url')]) {
+      if (!u) continue;
+      const parsed = parse(u);
+      if (parsed.kind === 'mysql') return { host: parsed.host, port: parsed.port, from: u.name };
+    }
+    const host = variable('DECNET_DB_HOST') ?? iniKey('host');
+    const port = variable('DECNET_DB_PORT') ?? iniKey('port');
+    return {
+      host: host?.value ?? 'localhost',
+      port: port && /^\d+$/.test(port.value) ? Number(port.value) : 3306,
+      from: host ? host.name : 'DECNET_DB_HOST (unset: localhost)',
+    };
+  };
+
   // Which backend: the first of these that is present decides.
   const sType = setting('type');
   const sPath = setting('path');
@@ -389,10 +412,20 @@ function resolveOrThrow(input: Parameters<typeof resolveDatabase>[0]): DbTarget 
       };
     }
     // A password written in an editor setting is ignored: settings are not a place for secrets.
-    // What the user typed wins over the environment, which wins over files.
+    // What the user typed wins over the environment, which wins over files. DECNET_DB_PASSWORD
+    // belongs to the server the environment (or decnet.ini, which seeds it) names: a server named
+    // by a flag or setting elsewhere never gets it (its password is typed in the URL instead).
     const envUrlPassword = url?.from === 'environment' ? base.password : undefined;
     const iniUrlPassword = url?.from === 'decnet.ini' ? base.password : undefined;
-    const envPassword = env.DECNET_DB_PASSWORD;
+    let envPassword = env.DECNET_DB_PASSWORD;
+    let passwordWithheld: string | undefined;
+    if (envPassword !== undefined && url?.from === 'setting') {
+      const owner = environmentServer();
+      if (owner.host !== base.host || owner.port !== base.port) {
+        envPassword = undefined;
+        passwordWithheld = `DECNET_DB_PASSWORD is for ${serverText(owner)} (the server ${owner.from} names), so it is not sent to ${serverText(base)}: type that server's password in ${names.url} (user:password@host)`;
+      }
+    }
     const sources: [string | undefined, MysqlTarget['passwordFrom']][] = [
       [input.typedPassword, 'command line'],
       [envPassword, 'DECNET_DB_PASSWORD'],
@@ -410,6 +443,7 @@ function resolveOrThrow(input: Parameters<typeof resolveDatabase>[0]): DbTarget 
       password,
       origin: url?.from ?? kindFrom?.from ?? 'environment',
       passwordFrom,
+      ...(passwordWithheld && password === undefined ? { passwordWithheld } : {}),
     };
   }
 

@@ -157,36 +157,31 @@ export function resolveDockerEndpoint(input: EndpointInput): DockerEndpoint {
   return { url: DEFAULT_DOCKER_HOST, source: 'default' };
 }
 
-/** Query parameters whose value is a secret: shown as `***`. */
-const SECRET_PARAMETER = /^(pass(word|wd)?|pwd|secret|token|api[-_]?key|key|auth(orization)?|credentials?)$/i;
+/** A parameter name that says its value is a secret (`password`, `access_token`, `apiKey`, `auth`...): shown as `***`. */
+const SECRET_PARAMETER = /pass|pwd|secret|token|key|auth|cred|sig/i;
 
 /**
  * An endpoint URL as it may be printed: a password in it (`tcp://user:secret@host`,
- * `ssh://user:secret@host`) and the value of a secret query parameter (`?password=…`, `token=…`)
- * replaced by `***`. Everything a header, an error, JSON, a plan file or the audit log shows of an
- * endpoint goes through here.
+ * `ssh://user:secret@host`) and the value of every parameter whose name says it is a secret,
+ * wherever it is (`?password=…`, `&access_token=…`, `;password=…`, `#token=…`), replaced by
+ * `***`. Everything a header, an error, JSON, a plan file or the audit log shows of an endpoint
+ * goes through here.
  */
 export function maskEndpointUrl(url: string): string {
-  const masked = maskDbUrl(url);
-  const q = masked.indexOf('?');
-  if (q < 0) return masked;
-  const hash = masked.indexOf('#', q);
-  const query = masked.slice(q + 1, hash < 0 ? undefined : hash);
-  const shown = query
-    .split('&')
-    .map((part) => {
-      const eq = part.indexOf('=');
-      const name = eq < 0 ? part : part.slice(0, eq);
-      let decoded = name;
-      try {
-        decoded = decodeURIComponent(name);
-      } catch {
-        // a name that does not decode is compared as written
-      }
-      return eq >= 0 && SECRET_PARAMETER.test(decoded.trim()) ? `${name}=***` : part;
-    })
-    .join('&');
-  return `${masked.slice(0, q + 1)}${shown}${hash < 0 ? '' : masked.slice(hash)}`;
+  return maskDbUrl(url).replace(/([?#;&])([^=?#;&]*)=([^?#;&]*)/g, (whole, sep: string, name: string) => {
+    let decoded = name;
+    try {
+      decoded = decodeURIComponent(name);
+    } catch {
+      // a name that does not decode is compared as written
+    }
+    return SECRET_PARAMETER.test(decoded) ? `${sep}${name}=***` : whole;
+  });
+}
+
+/** Words a user typed, as they may be echoed in an error: any URL among them masked. */
+export function maskedWords(words: readonly string[]): string {
+  return words.map((w) => (w.includes('://') || /[?#;&][^=]*=/.test(w) ? maskEndpointUrl(w) : w)).join(' ');
 }
 
 /** How people should read an endpoint: its URL (no secret in it), and the context it came from. */

@@ -8,7 +8,7 @@ import { describeDbTarget, type DbTarget } from './config';
 import { classify, dbPrefixesOf } from './grouping';
 import { describeEndpoint, maskEndpointUrl, readContext, resolveDockerEndpoint, type DockerEndpoint } from './dockerEndpoint';
 import type { DbReadError, DbSnapshot, DockerInventory, Group, HostRef, Outcome, ScanResult, SwarmFacts, SwarmHost } from './model';
-import { DockerUnavailableError, MASTER } from './model';
+import { DockerUnavailableError, MASTER, RefusedError } from './model';
 import { homeOf } from './rules';
 import { endpointLabel, readDb, readDocker } from './scan';
 
@@ -344,6 +344,42 @@ export function uncheckedHomesRefusal(group: Pick<Group, 'prefix' | 'topology'>,
     `Nothing was removed: ${what} belongs on ${homes}. A topology is removed as misplaced only when the host it belongs on answered and is another Docker daemon` +
     `${fixes ? `. ${fixes}` : '.'}`
   );
+}
+
+/** What a misplaced removal is planned from and re-checked with (see `readForMisplaced`). */
+export interface MisplacedRead {
+  /** The host's scan, classified with every host that reaches the same daemon. */
+  result: ScanResult;
+  /** For each misplaced prefix asked for: whether a host it belongs on holds something of it. */
+  runsAtHome: Record<string, boolean>;
+}
+
+/**
+ * The read a misplaced removal is planned from, and re-checked with just before removing: every
+ * host of the swarm scanned (hosts reaching one daemon are classified together), the host named
+ * `hostName` taken, and for each of `prefixes` misplaced there, the hosts it belongs on checked
+ * (they answered, and are another daemon). Throws RefusedError when one was not checked (`fix`
+ * says what to do), or when no host has that name any more. A host that does not answer is
+ * returned as it is: nothing is classified then.
+ */
+export async function readForMisplaced(
+  opts: FleetScanOptions & { hostName: string; prefixes: readonly string[]; fix: (u: UncheckedHome) => string },
+): Promise<MisplacedRead> {
+  const fleet = await scanFleet(opts);
+  const here = fleet.hosts.find((h) => h.host.ref.name === opts.hostName);
+  if (!here) throw new RefusedError(`Nothing was removed: no host of the swarm is named "${opts.hostName}" now.`);
+  const result = here.result;
+  const runsHere: Record<string, boolean> = {};
+  const swarm = result.db.ok ? result.db.value.swarm : undefined;
+  if (!result.docker.ok || !swarm) return { result, runsAtHome: runsHere };
+  for (const prefix of opts.prefixes) {
+    const g = result.groups.find((x) => x.prefix === prefix);
+    if (!g?.misplaced) continue;
+    const unchecked = uncheckedHomes(fleet.hosts, here, g, swarm);
+    if (unchecked.length) throw new RefusedError(uncheckedHomesRefusal(g, unchecked, opts.fix));
+    runsHere[prefix] = runsAtHome(fleet.hosts, g, swarm);
+  }
+  return { result, runsAtHome: runsHere };
 }
 
 /** The fleet as JSON (`decnet-reaper fleet --json`). */

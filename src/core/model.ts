@@ -346,7 +346,10 @@ export interface ReapReport {
   prefixes_reaped: string[];
   /** Containers verified gone after the removal (including those already gone before it). */
   containers_removed: string[];
-  /** Of those, the ones that someone else had removed first. */
+  /**
+   * Of those (containers and networks), the ones this removal did not remove: gone before it, or
+   * removed by someone else while it ran (a resource skipped, then removed by another client).
+   */
   already_gone: string[];
   /** Containers not removed but disconnected; `state` is the container's when it was disconnected (`exited`, `created`...). */
   endpoints_disconnected: DisconnectedEndpoint[];

@@ -30,6 +30,32 @@ export function sshArgs(target: SshTarget): string[] {
 }
 
 /**
+ * The `ssh` processes of connections still open. A process that exits (the CLI ends as soon as
+ * its output is written, a request abandoned at its deadline may still be dialling) takes them
+ * with it: none is left behind, orphaned, dialling forever.
+ */
+const liveChildren = new Set<ChildProcessWithoutNullStreams>();
+let exitHook = false;
+function killAtExit(): void {
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const c of liveChildren) {
+      try {
+        c.kill();
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
+/** How many `ssh` connections are open now (tests). */
+export function openSshConnections(): number {
+  return liveChildren.size;
+}
+
+/**
  * One connection: HTTP written to ssh's stdin, read from its stdout. It ends only once ssh has
  * exited, so that ssh's reason for failing (host key, authentication, no docker on the host)
  * reaches the caller instead of a bare "socket hang up".
@@ -42,6 +68,9 @@ class SshDialStream extends Duplex {
     super();
     this.child = spawn(sshCommand, sshArgs(target), { stdio: ['pipe', 'pipe', 'pipe'] });
     const child = this.child;
+    liveChildren.add(child);
+    killAtExit();
+    child.on('exit', () => liveChildren.delete(child));
     child.stdout.on('data', (d: Buffer) => {
       this.armIdleTimer();
       if (!this.push(d)) child.stdout.pause();

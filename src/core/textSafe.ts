@@ -2,11 +2,12 @@
 
 /**
  * C0 controls (ESC, CR, BS, NUL, ... and LF, TAB), DEL, C1 controls (U+0080–U+009F, CSI and OSC
- * among them), and the Unicode bidi embeddings, overrides and isolates (U+202A–U+202E,
- * U+2066–U+2069) that can make a name read as another one.
+ * among them), the Unicode bidi embeddings, overrides, isolates and marks (U+202A–U+202E,
+ * U+2066–U+2069, U+200E, U+200F, U+061C), and the invisible characters that make two names look
+ * the same (U+200B–U+200D zero widths, U+2060–U+2064, U+FEFF, U+180E, U+00AD soft hyphen).
  */
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-const UNSAFE_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+const UNSAFE_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 
 function escapeChar(c: string): string {
   const code = c.charCodeAt(0);
@@ -36,5 +37,8 @@ export function escapeTerminal(text: string): string {
  * raw; they are written as `\uXXXX`, which any JSON parser reads back as the same string.
  */
 export function safeJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value, null, 2).replace(
+    /[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

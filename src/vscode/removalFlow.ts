@@ -15,7 +15,10 @@ import {
 } from '../core/removal/session';
 import { confirmDetail, formatReport, formatReportText, removalSubject, reportJson } from '../core/removal/text';
 import type { ScanOptions } from '../core/scan';
-import { MASTER_NAME, runsAtHome, uncheckedHomes, uncheckedHomesRefusal } from '../core/fleet';
+import { MASTER_NAME, readForMisplaced, runsAtHome, uncheckedHomes, uncheckedHomesRefusal } from '../core/fleet';
+import type { ScanFn } from '../core/removal/execute';
+import { readFleetEndpoints, readFleetTimeoutMs } from './settings';
+import type { DockerEndpoint } from '../core/dockerEndpoint';
 import { conflictsOfScan, freedBy } from '../core/overlaps';
 import { SAVE_PLAN_ACTION, savePlanFile } from './commands/savePlan';
 import { editorAuditTarget } from './commands/showRemovalHistory';
@@ -188,6 +191,8 @@ export class RemovalFlow {
         ...(snapshot ? { firstRead: snapshot.result } : {}),
         ...(expectedDaemonId !== undefined ? { expectedDaemonId } : {}),
         ...(homeHolds ? { runsAtHome: homeHolds } : {}),
+        // A misplaced removal is re-checked against every host again, just before removing.
+        ...(request.kind === 'misplaced' && fresh ? { scan: this.misplacedRecheck(request.prefixes, request.host.name, fresh.target) } : {}),
         asker: this.asker(request.kind === 'plan' ? undefined : target),
         progress,
         audit: editorAuditTarget(),
@@ -229,6 +234,27 @@ export class RemovalFlow {
       holds[prefix] = runsAtHome(hosts, g, swarm);
     }
     return holds;
+  }
+
+  /**
+   * How a misplaced removal reads again just before removing: every host of the swarm, as the
+   * tree does (its settings now), the host the rows were under taken, and the hosts the topologies
+   * belong on checked again (a refusal if one no longer answers or now shares this daemon).
+   */
+  private misplacedRecheck(prefixes: readonly string[], hostName: string, target: ScanSnapshot['target']): ScanFn {
+    return async () =>
+      (
+        await readForMisplaced({
+          db: target.db,
+          master: resolveMasterEndpoint(target),
+          mapping: readFleetEndpoints(),
+          env: process.env,
+          timeoutMs: readFleetTimeoutMs(),
+          hostName,
+          prefixes,
+          fix: (u) => (u.name === MASTER_NAME ? "Make the master's Docker daemon reachable, then refresh." : u.noEndpoint ? `Give ${u.name} its Docker endpoint, then refresh.` : ''),
+        })
+      ).result;
   }
 
   /** A multi-select Quick Pick of the orphan groups, all picked: undefined when cancelled or none is left. */
@@ -298,6 +324,8 @@ export class RemovalFlow {
       },
       confirm: async (plan, question, detail) => {
         this.log.info(`asking to confirm:\n${detail}`);
+        // Plan files hold orphan and torn-down removals (a misplaced one depends on every host of the swarm).
+        const canSave = !!planTarget && plan.mode !== 'misplaced';
         const save = async (): Promise<false> => {
           const saved = await savePlanFile(plan);
           if (saved) this.log.info(`plan saved to ${saved}; nothing removed`);
@@ -310,14 +338,14 @@ export class RemovalFlow {
           { modal: true, detail: confirmDetail(plan, detail) },
           { title: REVIEW_ACTION },
           { title: REMOVE_ACTION },
-          ...(planTarget ? [{ title: SAVE_PLAN_ACTION }] : []),
+          ...(canSave ? [{ title: SAVE_PLAN_ACTION }] : []),
           { title: 'Cancel', isCloseAffordance: true },
         );
-        if (choice?.title === SAVE_PLAN_ACTION && planTarget) return save();
+        if (choice?.title === SAVE_PLAN_ACTION && canSave) return save();
         if (choice?.title !== REVIEW_ACTION) return choice?.title === REMOVE_ACTION;
-        const decision = await this.reviews.review(plan, question, detail, !!planTarget);
+        const decision = await this.reviews.review(plan, question, detail, canSave);
         this.log.info(`review: ${decision}`);
-        if (decision === 'save' && planTarget) return save();
+        if (decision === 'save' && canSave) return save();
         return decision === 'remove';
       },
       typeDaemonName: async (_plan, expected, prompt) => {
@@ -362,4 +390,10 @@ export class RemovalFlow {
     this.log.warn(`refused: ${message}`);
     showErrorWithOutput(this.output, message, fixesFor(read));
   }
+}
+
+/** The master's endpoint as the tree resolved it (decnet.docker.host and the rest; a mapping's `master` entry wins in readForMisplaced). */
+function resolveMasterEndpoint(target: ScanSnapshot['target']): DockerEndpoint {
+  const d = target.options.dockerHost;
+  return typeof d === 'string' ? { url: d, source: 'setting' } : d;
 }

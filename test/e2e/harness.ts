@@ -53,6 +53,16 @@ export interface TreeRow {
   level: number;
   /** undefined for leaves. */
   expanded: boolean | undefined;
+  /** The row is selected. */
+  selected: boolean;
+}
+
+/** A row as the eye sees it: the label and description as rendered, cut where the row cuts them. */
+export interface VisibleRow {
+  label: string;
+  /** What of `label description` is in sight (an ellipsis hides the rest). */
+  visible: string;
+  level: number;
 }
 
 export interface DialogContent {
@@ -381,6 +391,7 @@ export class CodeServer {
           ariaLabel: r.getAttribute('aria-label') ?? '',
           level: Number(r.getAttribute('aria-level') ?? '1'),
           expanded: r.getAttribute('aria-expanded'),
+          selected: r.classList.contains('selected'),
         })),
       );
     return rows
@@ -391,7 +402,81 @@ export class CodeServer {
         ariaLabel: clean(r.ariaLabel),
         level: r.level,
         expanded: r.expanded === null ? undefined : r.expanded === 'true',
+        selected: r.selected,
       }));
+  }
+
+  /**
+   * The rows as they are seen: for each, the characters of its label and description whose glyphs
+   * lie inside the row's label box, less the room the ellipsis takes when the text overflows
+   * (measured glyph by glyph with DOM ranges, not read from the DOM string).
+   */
+  async visibleRows(): Promise<VisibleRow[]> {
+    const rows = await this.sidebar()
+      .locator('.pane-body .monaco-list-row')
+      .evaluateAll((els) =>
+        els.map((r) => {
+          const doc = r.ownerDocument;
+          const box = r.querySelector('.monaco-icon-label-container') ?? r.querySelector('.monaco-icon-label');
+          const top = parseFloat((r as unknown as { style: { top: string } }).style.top || '0');
+          const label = r.querySelector('.label-name')?.textContent ?? '';
+          const level = Number(r.getAttribute('aria-level') ?? '1');
+          if (!box) return { top, label, level, visible: '' };
+          const right = box.getBoundingClientRect().right;
+          const glyphs: { ch: string; right: number; part: number }[] = [];
+          const parts = [r.querySelector('.label-name'), r.querySelector('.label-description')];
+          for (let p = 0; p < parts.length; p++) {
+            const el = parts[p];
+            if (!el) continue;
+            const walker = doc.createTreeWalker(el, 4 /* NodeFilter.SHOW_TEXT */);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+              const text = node.textContent ?? '';
+              for (let i = 0; i < text.length; i++) {
+                const range = doc.createRange();
+                range.setStart(node, i);
+                range.setEnd(node, i + 1);
+                const rect = range.getBoundingClientRect();
+                glyphs.push({ ch: text[i], right: rect.width > 0 || text[i] === ' ' ? rect.right : Infinity, part: p });
+              }
+            }
+          }
+          const overflows = glyphs.some((g) => g.right > right + 0.5);
+          // Where the text overflows, the ellipsis (about one wide glyph) covers its end.
+          const limit = overflows ? right - 10 : right + 0.5;
+          let visible = '';
+          let lastPart = 0;
+          for (const g of glyphs) {
+            if (g.right > limit) break;
+            if (g.part !== lastPart) visible += ' ';
+            lastPart = g.part;
+            visible += g.ch;
+          }
+          return { top, label, level, visible };
+        }),
+      );
+    return rows
+      .sort((a, b) => a.top - b.top)
+      .map((r) => ({ label: clean(r.label), visible: clean(r.visible), level: r.level }));
+  }
+
+  /** Clicks the CodeLens with this title (its text, icons aside) in the active editor. */
+  async clickCodeLens(title: string | RegExp, timeoutMs = 15_000): Promise<void> {
+    this.step(`CodeLens ${String(title)}`);
+    const lens = this.page.locator('.part.editor .monaco-editor .codelens-decoration a', { hasText: title }).first();
+    await lens.waitFor({ state: 'visible', timeout: timeoutMs });
+    await lens.click();
+  }
+
+  /** The CodeLens titles shown in the active editor. */
+  async codeLenses(timeoutMs = 15_000): Promise<string[]> {
+    const lenses = this.page.locator('.part.editor .monaco-editor .codelens-decoration a');
+    await lenses.first().waitFor({ state: 'visible', timeout: timeoutMs });
+    return (await lenses.allTextContents()).map(norm).filter(Boolean);
+  }
+
+  /** The titles of the open editor tabs. */
+  async editorTabs(): Promise<string[]> {
+    return (await this.page.locator('.part.editor .tabs-container .tab .label-name').allTextContents()).map(norm);
   }
 
   /** All text the sidebar's views show (rows, messages, welcome content). */

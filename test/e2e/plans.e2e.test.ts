@@ -138,6 +138,8 @@ test('Save Plan… writes a plan and removes nothing; Apply Plan… removes exac
     const saved = await session.waitForNotification(/Plan saved to/);
     assert.ok(saved.includes(planFile), `the message names the file: ${saved}`);
     assert.match(saved, /Nothing was removed/);
+    const savedButtons = await session.notificationButtons(/Plan saved to/);
+    assert.ok(savedButtons.includes('Open') && savedButtons.some((b) => /^Apply Plan/.test(b)), `Plan saved offers Open and Apply Plan…: ${savedButtons.join(', ')}`);
 
     const plan = JSON.parse(readFileSync(planFile, 'utf8')) as { plan_sha256?: string; prefixes?: string[]; resources?: { id: string }[] };
     assert.match(plan.plan_sha256 ?? '', /^[0-9a-f]{64}$/, 'the plan has its checksum');
@@ -209,7 +211,20 @@ test('Save Plan… writes a plan and removes nothing; Apply Plan… removes exac
     assert.ok(history.title.includes(auditLog), `the history names its log: ${history.title}`);
     const rows = history.rows.filter((r) => r.includes(planned.prefix));
     assert.equal(rows.length, 1, `one removal listed: ${JSON.stringify(history.rows)}`);
+    assert.match(rows[0], /1 container, 1 network removed/);
     await session.page.keyboard.press('Escape');
+  });
+
+  await step('Apply Plan… on a plan already applied asks nothing and claims nothing', async () => {
+    await session.runCommand('Notifications: Clear All Notifications');
+    await session.runCommand('DECNET: Apply Plan...');
+    await session.waitForQuickInput(/Apply DECNET Removal Plan/);
+    await session.answerInput(planFile);
+    const nothing = await session.waitForNotification(/Nothing to do/);
+    assert.equal(nothing, 'Nothing to do: all 2 planned resources are already gone.');
+    assert.equal(await session.page.locator('.monaco-dialog-box').count(), 0, 'a confirmation was shown');
+    // The history gains nothing: nothing was removed.
+    assert.equal(readFileSync(auditLog, 'utf8').split('\n').filter(Boolean).length, 1);
   });
 
   await cleanup();
@@ -271,7 +286,7 @@ test('in Restricted Mode the folder’s database and Docker settings are not use
     const rows = await session.readTree();
     console.log(`# tree:\n${show(rows)}`);
     const liveRow = await session.waitForRow(TRUST_LIVE_NAME);
-    assert.equal(liveRow.description, `${live.prefix} · active · unihost`);
+    assert.equal(liveRow.description, `active · unihost · ${live.prefix}`);
     await session.waitForRow(orphan.prefix);
     assert.ok(!rows.some((r) => r.label === DECOY_NAME), `the folder's database was read:\n${show(rows)}`);
     const text = await session.sidebarText();

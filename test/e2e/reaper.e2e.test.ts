@@ -290,6 +290,9 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     name: SNIFFER,
     Image: TEST_IMAGE,
     Labels: { 'com.example.app': 'sniffer' },
+    // A secret in its environment, which its log repeats: Show Logs masks it.
+    Env: ['SNIFF_TOKEN=e2e-secret-token-1234'],
+    Cmd: ['sh', '-c', 'echo "started with token $SNIFF_TOKEN"; exec sleep 86400'],
     HostConfig: { NetworkMode: fx.orphanA.networks[0].name },
   });
   created.containers.push(sniffer.id);
@@ -342,34 +345,47 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
   const prefixE = fx.orphanE.prefix;
   const shot = (name: string) => session.screenshot(join(SCREENSHOTS, `${name}.png`));
 
-  await step('the DECNET view shows the live topology, the orphan groups and who blocks whom', async () => {
+  await step('the DECNET view shows the live topology, the orphan groups and who blocks whom, what decides first', async () => {
     await session.openViewContainer('DECNET');
-    // Wide enough that the descriptions show whole in the screenshots.
-    await session.setSidebarWidth(560);
     await session.waitForRow('Live (2)', 60_000);
     await session.waitForRow('Orphans (5)');
     await session.expand('Live (2)');
     await session.expand('Orphans (5)');
 
+    // A live topology: its status first, the prefix last.
     const live = await session.waitForRow(LIVE_NAME);
-    assert.equal(live.description, `${fx.live.prefix} · active · unihost`);
-    const torn = await session.waitForRow(TORN_NAME);
-    assert.equal(torn.description, `${fx.torn.prefix} · torn_down · 2 leftovers`);
+    assert.equal(live.description, `active · unihost · ${fx.live.prefix}`);
+    assert.equal(live.ariaLabel, `live, active: ${LIVE_NAME}`);
+    // Torn down: said in the label, before the name; then its leftovers.
+    const torn = await session.waitForRow(`torn down: ${TORN_NAME}`);
+    assert.equal(torn.description, `2 leftovers · ${fx.torn.prefix}`);
+    assert.equal(torn.ariaLabel, `torn down, 2 leftovers: ${TORN_NAME}`);
     const a = await session.waitForRow(prefixA);
-    // What the labels reveal (the decky), then the counts.
-    assert.equal(a.description, 'e2e-decky-01 · 2 containers · 1 network');
+    // What the labels reveal (the decky), then the counts, then its age.
+    assert.equal(a.description, 'e2e-decky-01 · 2 containers · 1 network · created within the hour');
     const b = await session.waitForRow(prefixB);
-    // The conflict first: at the default sidebar width the end is cut off.
-    assert.equal(b.description, '1 subnet conflict · e2e-decky-02 · 1 container · 2 networks');
-    assert.equal(b.ariaLabel, `orphan group ${prefixB}, 1 container, 2 networks, 1 subnet conflict`);
+    // Who it blocks comes first: at the default sidebar width the end is cut off.
+    assert.equal(b.description, `blocks ${PENDING_NAME} · e2e-decky-02 · 1 container · 2 networks · created within the hour`);
+    assert.equal(b.ariaLabel, `orphan ${prefixB}, blocks ${PENDING_NAME}, 1 container, 2 networks`);
+    // Sections are heard with their counts.
+    assert.equal((await session.waitForRow('Orphans (5)')).ariaLabel, 'Orphan groups, 5');
+    assert.equal((await session.waitForRow('Live (2)')).ariaLabel, 'Live topologies, 2');
 
-    // The pending topology whose LAN orphan B's network holds says so, first in the view.
+    // The pending topology whose LAN orphan B's network holds says so, first in the view: who
+    // blocks it first, then whose LAN.
     await session.waitForRow('Blocked topologies (2)');
     const rows0 = await session.readTree();
     assert.equal(rows0[0]?.label, 'Blocked topologies (2)', `blocked topologies come first:\n${show(rows0)}`);
-    const blocked = rows0.filter((r) => r.label === PENDING_NAME).map((r) => r.description).sort();
-    assert.deepEqual(blocked, [`dmz blocked by orphan ${prefixB}`, `lab blocked by foreign network ${UNRELATED_NETWORK}`]);
-    const inline = await session.inlineActions(PENDING_NAME);
+    const blocked = rows0.filter((r) => r.label.startsWith('blocked by ')).map((r) => `${r.label} | ${r.description}`).sort();
+    assert.deepEqual(blocked, [
+      `blocked by foreign network ${UNRELATED_NETWORK} | ${PENDING_NAME} · LAN lab · ${SUBNETS.unrelated}`,
+      `blocked by orphan ${prefixB} | ${PENDING_NAME} · LAN dmz · ${SUBNETS.orphanB1}`,
+    ]);
+    assert.equal(
+      rows0.find((r) => r.label === `blocked by orphan ${prefixB}`)?.ariaLabel,
+      `blocked by orphan ${prefixB}: topology ${PENDING_NAME}, pending, LAN dmz`,
+    );
+    const inline = await session.inlineActions(`blocked by orphan ${prefixB}`);
     assert.ok(inline.some((x) => /Reveal/.test(x)), `the blocked row offers Reveal: ${inline.join(', ')}`);
     assert.ok(inline.some((x) => /Force Remove/.test(x)), `the blocked row offers Force Remove: ${inline.join(', ')}`);
 
@@ -378,19 +394,26 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     const foreign = await session.waitForRow(UNRELATED_NETWORK);
     assert.match(foreign.description, new RegExp(`^holds ${SUBNETS.unrelated.replace(/\./g, '\\.')}, wanted by topology ${PENDING_NAME}, LAN lab`));
 
+    // A decky's service container under its base container; the foreign container under the
+    // network it is attached to; names without the decnet_t_<prefix>_ every row shares.
     await session.expand(prefixA);
+    await session.expand('e2e-decky-01');
+    await session.expand('dmz');
     const rows = await session.readTree();
-    const child = (label: string) => {
+    const row = (label: string, parent: string) => {
       const r = rows.find((x) => x.label === label);
-      assert.ok(r, `no row "${label}" under ${prefixA}:\n${show(rows)}`);
-      assert.equal(r.level, a.level + 1, `"${label}" is not a child of ${prefixA}`);
+      const p = rows.find((x) => x.label === parent);
+      assert.ok(r && p, `no row "${label}" under "${parent}":\n${show(rows)}`);
+      assert.equal(r.level, p.level + 1, `"${label}" is not a child of "${parent}"`);
       return r;
     };
-    assert.equal(child(`decnet_t_${prefixA}_e2e-decky-01`).description, `running · ${TEST_IMAGE}`);
-    assert.equal(child(SERVICE_CONTAINER).description, `running · ${TEST_IMAGE}`);
-    assert.equal(child(`decnet_t_${prefixA}_dmz`).description, `${SUBNETS.orphanA} · 2 endpoints`);
+    assert.equal(row('e2e-decky-01', prefixA).description, `running · ${TEST_IMAGE}`);
+    assert.equal(row(SERVICE_CONTAINER, 'e2e-decky-01').description, `running · ${TEST_IMAGE}`);
+    assert.equal(row('dmz', prefixA).description, `${SUBNETS.orphanA} · 2 endpoints`);
     // A container DECNET did not create, on the orphan's network: listed, marked foreign.
-    assert.equal(child(SNIFFER).description, `foreign · disconnected (not removed) if ${prefixA} is removed`);
+    const snifferRow = row(SNIFFER, 'dmz');
+    assert.equal(snifferRow.description, 'foreign, disconnected (not removed) · running');
+    assert.equal(snifferRow.ariaLabel, `foreign container, disconnected if the group is removed: ${SNIFFER}, running`);
     assert.ok(!rows.some((r) => r.label === UNRELATED_CONTAINER), `the tree shows ${UNRELATED_CONTAINER}:\n${show(rows)}`);
 
     // Which database and which daemon: always in sight, in the view's message.
@@ -401,7 +424,37 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     // The status bar counts the orphans and the networks in a conflict.
     await session.waitForStatusBar(/DECNET: 5 orphans · 2 subnet conflicts/);
     console.log(`# tree:\n${show(rows)}`);
+    // The README's picture, at the default sidebar width.
     await shot('tree');
+  });
+
+  await step('at 300 px and at 220 px every row keeps in sight the words that decide', async () => {
+    // Every row: the words that must be seen (a state, a cause, who blocks).
+    const deciding: [string, string][] = [
+      ['Blocked topologies (2)', 'Blocked topologies'],
+      [`blocked by orphan ${prefixB}`, 'blocked by orphan'],
+      [`blocked by foreign network ${UNRELATED_NETWORK}`, 'blocked by foreign'],
+      ['Live (2)', 'Live'],
+      [LIVE_NAME, 'active'],
+      [`torn down: ${TORN_NAME}`, 'torn down'],
+      ['Orphans (5)', 'Orphans'],
+      [prefixB, 'blocks'],
+      [SNIFFER, 'foreign'],
+      ['Foreign networks (1)', 'Foreign networks'],
+    ];
+    for (const width of [300, 220]) {
+      await session.setSidebarWidth(width);
+      await session.page.waitForTimeout(300);
+      const seen = await session.visibleRows();
+      console.log(`# at ${width} px:\n${seen.map((r) => `#   ${'  '.repeat(r.level - 1)}${r.visible}`).join('\n')}`);
+      for (const [label, words] of deciding) {
+        const r = seen.find((x) => x.label === label);
+        assert.ok(r, `no row "${label}" at ${width} px`);
+        assert.ok(r.visible.includes(words), `at ${width} px the row "${label}" shows "${r.visible}", not "${words}"`);
+      }
+      if (width === 220) await shot('tree-narrow');
+    }
+    await session.setSidebarWidth(300);
   });
 
   await step('Find Subnet Overlaps keeps a query that matches nothing, and reveals the network picked', async () => {
@@ -411,18 +464,30 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     assert.equal(again.value, NO_MATCH, 'the query is kept');
     await session.answerInput(SUBNETS.orphanB1);
     const pick = await session.waitForQuickInput(new RegExp(`decnet_t_${prefixB}_dmz`));
-    // Who wants the subnet is a row of its own, not a placeholder that typing hides.
+    // Who wants the subnet: one item per LAN, not a line over the first network.
     assert.ok(
-      pick.rows.some((r) => r.includes(`Wanted by topology ${PENDING_NAME} (pending), LAN dmz`)),
-      `the pick does not say who wants the subnet: ${JSON.stringify(pick.rows)}`,
+      pick.rows.some((r) => r.includes(`${PENDING_NAME}, LAN dmz`) && r.includes(SUBNETS.orphanB1)),
+      `the pick does not list the LAN that wants the subnet: ${JSON.stringify(pick.rows)}`,
     );
     await shot('overlaps');
     await session.pickQuickInputRow(`decnet_t_${prefixB}_dmz`);
     await waitFor(
-      `decnet_t_${prefixB}_dmz to be revealed`,
-      async () => (await session.readTree()).some((r) => r.label === `decnet_t_${prefixB}_dmz`),
+      `decnet_t_${prefixB}_dmz to be revealed and selected`,
+      async () => (await session.readTree()).some((r) => r.selected && r.label === 'dmz' && r.ariaLabel.includes(`decnet_t_${prefixB}_dmz`)),
       20_000,
     );
+  });
+
+  await step('Show Logs opens the last lines of a container, its environment masked', async () => {
+    await session.pickContextMenuItem(SNIFFER, 'Show Logs');
+    const logs = await waitFor('the log editor', async () => {
+      const e = await session.activeEditorText().catch(() => undefined);
+      return e && e.title.startsWith(`${SNIFFER}.log`) ? e : undefined;
+    });
+    assert.match(logs.text, new RegExp(`^# docker logs --timestamps --tail 200 ${SNIFFER}`));
+    assert.match(logs.text, /started with token \*\*\*/);
+    assert.ok(!logs.text.includes('e2e-secret-token-1234'), 'the log shows the secret');
+    await session.runCommand('View: Close Editor');
   });
 
   await step(`"${REMOVE_ITEM}" asks first, names the foreign container, then removes exactly that group`, async () => {
@@ -441,7 +506,35 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
       assert.ok(`${dialog.message}\n${dialog.detail}`.includes(name), `the confirmation does not name ${name}`);
     }
     await shot('confirm');
-    await session.answerDialog('Remove');
+
+    // Reviewing opens the plan as a document, with the decision at its top: no modal over it.
+    await session.answerDialog('Review Plan in Editor');
+    const lenses = await session.codeLenses();
+    assert.deepEqual(lenses, ['Remove 3 Resources', 'Save Plan...', 'Cancel'], 'the review offers the decision');
+    assert.equal(await session.page.locator('.monaco-dialog-box').count(), 0, 'a modal sits over the review');
+    const review = await session.activeEditorText();
+    assert.match(review.title, new RegExp(`decnet-plan-${prefixA}`));
+    for (const name of [`decnet_t_${prefixA}_e2e-decky-01`, SERVICE_CONTAINER, `decnet_t_${prefixA}_dmz`]) {
+      assert.ok(review.text.includes(name), `the review does not name ${name}`);
+    }
+    await shot('review');
+    // Cancel: the document closes, nothing is removed.
+    await session.clickCodeLens('Cancel');
+    await waitFor('the review to close', async () => !(await session.editorTabs()).some((t) => t.startsWith('decnet-plan-')), 10_000);
+    for (const c of fx.orphanA.containers) assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
+    // Closing the review is Cancel too.
+    await session.pickContextMenuItem(prefixA, REMOVE_ITEM);
+    await session.readDialog();
+    await session.answerDialog('Review Plan in Editor');
+    await session.codeLenses();
+    await session.runCommand('View: Close Editor');
+    await session.page.waitForTimeout(1_000);
+    for (const c of fx.orphanA.containers) assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
+    // Remove from the review: removed then, after the re-check.
+    await session.pickContextMenuItem(prefixA, REMOVE_ITEM);
+    await session.readDialog();
+    await session.answerDialog('Review Plan in Editor');
+    await session.clickCodeLens('Remove 3 Resources');
 
     const summary = await session.waitForNotification(new RegExp(`Removed .*${prefixA}`));
     console.log(`# notification: ${summary}`);
@@ -507,6 +600,11 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     await session.runCommand('DECNET: Reap All Orphans...');
     const pick = await session.waitForQuickInput(/Reap All Orphans: which groups/);
     assert.ok(pick.rows.some((r) => r.startsWith(prefixB)) && pick.rows.some((r) => r.startsWith(prefixE)), JSON.stringify(pick.rows));
+    // What removing B would free is where the choice is made.
+    assert.ok(
+      pick.rows.some((r) => r.startsWith(prefixB) && r.includes(`frees ${SUBNETS.orphanB1} for ${PENDING_NAME}, LAN dmz`)),
+      `the list does not say what removing ${prefixB} frees: ${JSON.stringify(pick.rows)}`,
+    );
     await shot('reap-all');
     await session.keepOnlyPicked([prefixE]);
     const dialog = await session.readDialog();
@@ -521,7 +619,7 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
   });
 
   await step('Remove Leftovers asks for the prefix, typed, before removing', async () => {
-    await session.pickContextMenuItem(TORN_NAME, 'Remove Leftovers of Torn-Down Topology…');
+    await session.pickContextMenuItem(`torn down: ${TORN_NAME}`, 'Remove Leftovers of Torn-Down Topology…');
     const dialog = await session.readDialog();
     assert.match(dialog.message, new RegExp(`torn-down topology ${TORN_NAME}`));
     await session.answerDialog('Remove');
@@ -539,7 +637,9 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
   await step('with Docker unreachable the status bar and the tree say so, with Retry', async () => {
     await session.updateSettings({ 'decnet.docker.host': `unix://${scratch}/no-docker.sock` }, 'remote');
     await session.openViewContainer('DECNET');
-    await session.waitForRow('Cannot connect to Docker', 30_000);
+    // The cause is the row's label, the endpoint its description.
+    const dockerError = await session.waitForRow('Docker socket not found', 30_000);
+    assert.equal(dockerError.description, `unix://${scratch}/no-docker.sock`);
     await session.waitForRow('Retry');
     await session.waitForStatusBar(/DECNET: Docker unreachable/);
     await shot('docker-error');
@@ -549,17 +649,15 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
   });
 
   await step('with a missing database nothing is called an orphan, and the error offers its fix', async () => {
-    await session.updateSettings({ 'decnet.database.path': join(scratch!, 'nowhere', 'decnet.db') }, 'remote');
+    const missing = join(scratch!, 'nowhere', 'decnet.db');
+    await session.updateSettings({ 'decnet.database.path': missing }, 'remote');
     await session.openViewContainer('DECNET');
-    await waitFor(
-      'the tree to say the database cannot be read',
-      async () => (await session.sidebarText()).includes('Cannot read the DECNET database'),
-      30_000,
-    );
+    // The cause is the label, the path the description; Retry is offered.
+    const error = await session.waitForRow('Database file not found', 30_000);
+    assert.equal(error.description, missing, 'the error says what is wrong, in words');
+    await session.waitForRow('Retry');
     const rows = await session.readTree();
     console.log(`# tree:\n${show(rows)}`);
-    const error = rows.find((r) => r.label === 'Cannot read the DECNET database');
-    assert.equal(error?.description, `file not found: ${join(scratch!, 'nowhere', 'decnet.db')}`, 'the error says what is wrong, in words');
     assert.ok(rows.some((r) => /^Not classified \(2\)$/.test(r.label)), `the prefixes are listed as not classified:\n${show(rows)}`);
     assert.ok(!rows.some((r) => /^Orphans\b/.test(r.label)), `an Orphans section is shown:\n${show(rows)}`);
     assert.ok(!rows.some((r) => /^Live\b/.test(r.label)), `a Live section is shown:\n${show(rows)}`);
@@ -588,14 +686,30 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     for (const n of [...fx.live.networks, ...fx.orphanB.networks]) {
       assert.equal(await exists('network', docker!, n.id), true, `network ${n.name} was removed`);
     }
-    // The refusal offers the fix: Select DECNET Database… picks the file, and the tree comes back.
+    // The refusal offers the fix.
     const buttons = await session.notificationButtons(/Nothing was removed/);
     assert.ok(buttons.some((b) => /^Select DECNET Database/.test(b)), `the refusal offers ${JSON.stringify(buttons)}`);
-    await session.clickNotificationButton(/Nothing was removed/, 'Select DECNET Database');
-    await session.waitForQuickInput(/Select DECNET Database/);
-    await session.answerInput(dbPath);
-    await session.waitForRow('Live (1)', 30_000);
+    await session.runCommand('Notifications: Clear All Notifications');
+    // The database's folder did not exist: it is picked up as soon as it appears, with no click
+    // and well before the 60 s poll.
+    const appearedAt = Date.now();
+    mkdirSync(join(scratch!, 'nowhere'));
+    cpSync(`${dbPath}-wal`, `${missing}-wal`);
+    cpSync(dbPath, missing);
+    await session.waitForRow('Live (1)', 20_000);
     await session.waitForRow('Orphans (1)');
+    console.log(`# the new database was read ${((Date.now() - appearedAt) / 1000).toFixed(1)} s after it appeared`);
+  });
+
+  await step('a file that is not a SQLite database is said to be one, with Retry', async () => {
+    const notes = join(scratch!, 'notes.db');
+    writeFileSync(notes, 'These are my notes about DECNET, not its database.\n'.repeat(40));
+    await session.updateSettings({ 'decnet.database.path': notes }, 'remote');
+    const row = await session.waitForRow('Not a SQLite database', 30_000);
+    assert.equal(row.description, notes);
+    await session.waitForRow('Retry');
+    await session.updateSettings({ 'decnet.database.path': dbPath }, 'remote');
+    await session.waitForRow('Live (1)', 30_000);
   });
 
   await step('with no database at all the welcome view offers Select DECNET Database…', async () => {
@@ -612,14 +726,29 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     await session.waitForRow('Live (1)', 30_000);
   });
 
+  await step('a database path in the User settings of this remote window is said to be unused, with Open Remote Settings', async () => {
+    const elsewhere = join(scratch!, 'from-user-settings', 'decnet.db');
+    await session.updateSettings({ 'decnet.database.path': elsewhere }, 'user');
+    await session.openViewContainer('DECNET');
+    const row = await session.waitForRow('Not used here: decnet.database.path in User settings', 30_000);
+    assert.equal(row.description, 'read from the Remote settings in this window');
+    await session.waitForRow('Open Remote Settings');
+    await session.waitForRow(`Copy Value ${JSON.stringify(elsewhere).slice(0, 39)}…`);
+    // What the view reads is still the Remote settings' database.
+    await session.waitForRow('Live (1)');
+    await shot('user-setting-ignored');
+    await session.updateSettings({ 'decnet.database.path': undefined }, 'user');
+    await waitFor('the row to go', async () => !(await session.readTree()).some((r) => r.label.startsWith('Not used here')), 30_000);
+  });
+
   await step('Set MySQL Password… keeps the password in secret storage, and the database is read with it', async () => {
     const url = process.env.DECNET_TEST_MYSQL_URL;
     const password = process.env.DECNET_TEST_MYSQL_PASSWORD;
     assert.ok(url && password, 'DECNET_TEST_MYSQL_URL and DECNET_TEST_MYSQL_PASSWORD name the private MariaDB (source /work/test-env.sh, or scripts/private-mariadb.sh)');
     await session.updateSettings({ 'decnet.database.type': 'mysql', 'decnet.database.url': url, 'decnet.database.path': undefined }, 'remote');
     await session.openViewContainer('DECNET');
-    const denied = await session.waitForRow('Cannot read the DECNET database', 30_000);
-    assert.match(denied.description, /^access denied/, 'without the password the server refuses');
+    const denied = await session.waitForRow('Database access denied', 30_000);
+    assert.match(denied.description, /^mysql: /, 'without the password the server refuses');
     // The error row offers the fix.
     await session.waitForRow('Set MySQL Password…');
     await session.runCommand('DECNET: Set MySQL Password...');
@@ -627,7 +756,7 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     await session.answerInput(password);
     await waitFor(
       'the database to be read with the stored password',
-      async () => !(await session.readTree()).some((r) => /^access denied/.test(r.description)),
+      async () => !(await session.readTree()).some((r) => r.label === 'Database access denied'),
       30_000,
     );
     // Never in the settings files.

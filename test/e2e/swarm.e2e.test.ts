@@ -18,6 +18,8 @@ import { exists, packageVsix, ROOT, SCREENSHOTS, show, stepper } from './journey
 const ARTIFACTS = join(ROOT, 'test-results', 'e2e-swarm');
 const REMOVE_ITEM = 'Force Remove Orphan Group…';
 const MISPLACED_ITEM = 'Remove Misplaced Group…';
+/** The misplaced group's row: where it belongs first. */
+const MOVED = 'belongs on e2e-w1: e2e-moved-lab';
 const W1 = { uuid: '22222222-aaaa-4aaa-8aaa-000000000001', name: 'e2e-w1', address: '127.0.0.1' };
 const W2 = { uuid: '22222222-aaaa-4aaa-8aaa-000000000002', name: 'e2e-w2', address: '10.1.2.3' };
 const W3 = { uuid: '22222222-aaaa-4aaa-8aaa-000000000003', name: 'e2e-w3', address: '127.0.0.1' };
@@ -130,7 +132,6 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
 
   await step('the tree lists the hosts, the master first, each with its own sections; the status bar sums them', async () => {
     await session.openViewContainer('DECNET');
-    await session.setSidebarWidth(560);
     await session.waitForRow(W3.name, 60_000);
     await session.waitForRow('Misplaced (1)', 30_000);
     for (const label of ['Orphans (1)', 'Misplaced (1)']) await session.expand(label);
@@ -144,9 +145,14 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
     assert.match(row(W1.name)?.description ?? '', new RegExp(`^1 live, 1 orphan · ${w1Host.replace(/[/.]/g, '\\$&')} · .* · active, last heartbeat 2026-12-02 09:00$`));
     assert.equal(row(W2.name)?.description, 'not scanned · no Docker endpoint configured · active, last heartbeat 2026-12-02 09:00');
     assert.equal(row(W3.name)?.description, `unreachable · ${deadW3} · active, last heartbeat 2026-12-02 09:00`);
-    // The misplaced group under the master says where it belongs; the orphan on w1 is under w1.
-    const misplaced = rows.findIndex((r) => r.label === 'e2e-moved-lab');
-    assert.ok(misplaced > 0 && rows[misplaced].description.startsWith(`belongs on ${W1.name}`), `the misplaced group:\n${show(rows)}`);
+    // The misplaced group under the master says first where it belongs; the orphan on w1 is under w1.
+    const misplaced = rows.findIndex((r) => r.label === MOVED);
+    assert.ok(misplaced > 0, `the misplaced group:\n${show(rows)}`);
+    assert.equal(rows[misplaced].description, `active · agent · ${B.prefix}`);
+    assert.equal(rows[misplaced].ariaLabel, `misplaced, belongs on ${W1.name}: e2e-moved-lab`);
+    // The view's message names the database, the master's endpoint and daemon, the hosts.
+    const header = await session.sidebarText();
+    assert.ok(header.includes(`Master: ${masterHost} (daemon `) && header.includes('2 of 4 hosts answered'), `the swarm's message:\n${header}`);
     const firstOf = (name: string) => rows.findIndex((r) => r.level === 1 && r.label === name);
     const orphanRow = rows.findIndex((r) => r.label === O.prefix);
     assert.ok(orphanRow > firstOf(W1.name) && orphanRow < firstOf(W2.name), `the orphan ${O.prefix} is not under ${W1.name}:\n${show(rows)}`);
@@ -155,9 +161,30 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
     await session.waitForRow('no Docker endpoint configured');
     assert.equal(row('no Docker endpoint configured')?.description, `for example ssh://${W2.address}`);
     await session.waitForRow('Set Docker Endpoint…');
-    await session.waitForRow('Cannot connect to this host');
+    // A dead host's row is its cause, its endpoint the description.
+    assert.equal((await session.waitForRow('Docker socket not found')).description, deadW3);
     await session.waitForStatusBar(/DECNET: 1 orphan · 1 misplaced · 2 hosts not scanned/);
     await session.screenshot(join(SCREENSHOTS, 'swarm.png'));
+    // At 220 px the words that decide stay in sight.
+    await session.setSidebarWidth(220);
+    await session.page.waitForTimeout(300);
+    const seen = await session.visibleRows();
+    console.log(`# at 220 px:\n${seen.map((r) => `#   ${'  '.repeat(r.level - 1)}${r.visible}`).join('\n')}`);
+    for (const [label, words] of [
+      [MOVED, 'belongs on'],
+      ['no Docker endpoint configured', 'no Docker endpoint'],
+      ['Docker socket not found', 'Docker socket not found'],
+      ['Misplaced (1)', 'Misplaced'],
+    ] as const) {
+      const r = seen.find((x) => x.label === label);
+      assert.ok(r && r.visible.includes(words), `at 220 px "${label}" shows "${r?.visible}", not "${words}"`);
+    }
+    await session.setSidebarWidth(300);
+  });
+
+  await step('the status bar selects what its text leads with: the orphan on w1', async () => {
+    await session.clickStatusBar(/DECNET: 1 orphan/);
+    await waitFor('the orphan row to be selected', async () => (await session.readTree()).some((r) => r.selected && r.label === O.prefix), 15_000);
   });
 
   await step("Find Subnet Overlaps looks at every host that answered, and reveals the network under its host", async () => {
@@ -168,7 +195,7 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
     assert.match(pick.title, /on the hosts of the swarm/);
     assert.ok(pick.rows.some((r) => r.includes(`Host ${W1.name}: wanted by no topology`)), `the pick names the host: ${JSON.stringify(pick.rows)}`);
     await session.pickQuickInputRow(network);
-    await waitFor(`${network} to be revealed`, async () => (await session.readTree()).some((r) => r.label === network), 20_000);
+    await waitFor(`${network} to be revealed`, async () => (await session.readTree()).some((r) => r.selected && r.ariaLabel.includes(network)), 20_000);
     // On no host: the answer says which hosts were looked at, and which were not.
     await session.runCommand('DECNET: Find Subnet Overlaps...');
     await session.answerInput('198.18.199.0/24');
@@ -198,10 +225,12 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
 
   await step('Remove Misplaced Group… on the master asks for the prefix, typed, then removes it from the master only', async () => {
     await session.runCommand('Notifications: Clear All Notifications');
-    await session.pickContextMenuItem('e2e-moved-lab', MISPLACED_ITEM);
+    await session.pickContextMenuItem(MOVED, MISPLACED_ITEM);
     const dialog = await session.readDialog(30_000);
     const text = `${dialog.message}\n${dialog.detail}`;
     assert.ok(text.includes(B.prefix) && text.includes(ids.master), `the confirmation names the prefix and the master's daemon:\n${text}`);
+    // Nothing of it runs on w1, where it belongs: said before the typed prefix.
+    assert.match(dialog.message, new RegExp(`^Nothing of e2e-moved-lab runs on ${W1.name}: after this it runs nowhere\\.`));
     await session.answerDialog('Remove');
     const input = await session.waitForQuickInput(new RegExp(`Type ${B.prefix}`));
     assert.match(input.title, /from host master/);
@@ -210,7 +239,8 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
     for (const c of B.containers) assert.equal(await exists('container', master, c.id), false, `container ${c.name} is still on the master`);
     for (const g of [M]) for (const c of g.containers) assert.equal(await exists('container', master, c.id), true, `container ${c.name} was removed`);
     for (const c of A.containers) assert.equal(await exists('container', w1, c.id), true, `the topology's own containers on ${W1.name} were removed`);
-    await session.waitForRow('Misplaced (0)', 30_000);
+    // An empty section has nothing to expand.
+    assert.equal((await session.waitForRow('Misplaced (0)', 30_000)).expanded, undefined);
   });
 
   await step('Set Docker Endpoint… offers ssh://<address>, stores what the user confirms, and the host is scanned', async () => {

@@ -221,10 +221,16 @@ describe('decnet-reaper CLI conventions', () => {
       const r = read(['--db-url', url(server.password)], { DECNET_DB_PASSWORD: 'stale-password' });
       assert.equal(r.code, 0, JSON.stringify(r.out));
       assert.equal(r.out.database_error, null);
-      // And the environment is still used when nothing is typed.
-      const stale = read(['--db-url', url()], { DECNET_DB_PASSWORD: 'stale-password' });
+      // Nothing typed: DECNET_DB_PASSWORD goes to the server the environment names only.
+      const stale = read(['--db-url', url()], { DECNET_DB_PASSWORD: 'stale-password', DECNET_DB_HOST: server.host, DECNET_DB_PORT: String(server.port) });
       assert.equal(stale.code, 2);
       assert.match(stale.out.database_error ?? '', /denied/);
+      const right = read(['--db-url', url()], { DECNET_DB_PASSWORD: server.password, DECNET_DB_HOST: server.host, DECNET_DB_PORT: String(server.port) });
+      assert.equal(right.code, 0, JSON.stringify(right.out));
+      // For another server it is not sent at all, and the refusal says why.
+      const elsewhere = read(['--db-url', url()], { DECNET_DB_PASSWORD: server.password });
+      assert.equal(elsewhere.code, 2);
+      assert.match(elsewhere.out.database_error ?? '', /denied.*DECNET_DB_PASSWORD is for localhost:3306 .*not sent to/);
     });
 
     it("decnet.ini's url keeps its password; DECNET_DB_PASSWORD wins over the file", () => {

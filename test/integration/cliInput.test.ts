@@ -1,7 +1,8 @@
 // The built CLI given bad or hostile input: an unusable database is an error and never another
 // database, a FIFO never hangs it, names never reach the terminal raw, secrets are never printed.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as net from 'node:net';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -77,6 +78,27 @@ describe('decnet-reaper CLI input', () => {
       const r = runCli(['scan', '--db', db, `--timeout=${bad}`], { env: { HOME: dir, DOCKER_HOST: host }, cwd: dir });
       assert.equal(r.code, 2);
       assert.match(r.stderr, /--timeout takes seconds, more than 0 and at most 3600/);
+    }
+  });
+
+  it('leaves no ssh process behind when an ssh:// endpoint never answers', { timeout: 60_000 }, async () => {
+    // A server that accepts and says nothing: ssh waits for its banner until the deadline.
+    const silent = net.createServer(() => undefined);
+    const sockets = new Set<net.Socket>();
+    silent.on('connection', (c) => sockets.add(c));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      for (let i = 0; i < 2; i++) {
+        const r = await runCliAsync(['scan', '--db', db, '--timeout', '2', '--docker-host', `ssh://bob@127.0.0.1:${port}`], { env: { HOME: dir }, cwd: dir, timeoutMs: 30_000 });
+        assert.equal(r.code, 2, r.stderr);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const left = spawnSync('pgrep', ['-f', '--', `-p ${port} `], { encoding: 'utf8' }).stdout.trim();
+      assert.equal(left, '', `ssh processes left behind: ${left}`);
+    } finally {
+      for (const c of sockets) c.destroy();
+      silent.close();
     }
   });
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { runRemovalSession, assumeYes } from '../../src/core/reaper';
-import { parseHostEndpoint } from '../../src/core/fleet';
+import { parseHostEndpoint, readForMisplaced } from '../../src/core/fleet';
 import { scan } from '../../src/core/scan';
 import { buildCli, runCli } from '../support/cli';
 import {
@@ -318,6 +318,46 @@ describe('a DECNET swarm: fleet, --on, misplaced groups', () => {
     assert.match(dry.stdout, /Warning: nothing of maze-b runs on w2: after this it runs nowhere\./);
     const ok = cli(['reap', '--misplaced', s.B.prefix, '--db', s.db, ...HOSTS, '--yes']);
     assert.equal(ok.code, 0, ok.stderr);
+  });
+
+  it('a misplaced removal is checked against every host again just before removing: a topology moved home meanwhile stays', async () => {
+    const s = await swarm('moved');
+    const before = await everything();
+    const db = { kind: 'sqlite' as const, path: s.db, origin: 'setting' as const };
+    // w5 is enrolled while the removal is confirmed, on the master's own machine (its endpoint is
+    // the master's daemon), and B is moved to it: B is then at home where it was found.
+    const mapping = { w1: 'context:fleet-w1', w2: w2Host, w5: master.host };
+    const read = () =>
+      readForMisplaced({ db, master: parseHostEndpoint(master.host), mapping, env, hostName: 'master', prefixes: [s.B.prefix], fix: () => '' });
+    const first = await read();
+    assert.deepEqual(first.result.misplacedPrefixes, [s.B.prefix]);
+    const outcome = await runRemovalSession(
+      { kind: 'misplaced', prefixes: [s.B.prefix] },
+      {
+        db,
+        dockerHost: parseHostEndpoint(master.host),
+        host: { name: 'master', uuid: null },
+        firstRead: first.result,
+        scan: async () => (await read()).result,
+        asker: {
+          ...assumeYes,
+          confirm: () => {
+            execInWal(s.db, [
+              "INSERT INTO swarm_hosts (uuid, name, address, agent_port, status, last_heartbeat, client_cert_fingerprint, cert_bundle_path, enrolled_at, use_ipvlan) VALUES ('11111111-aaaa-4aaa-8aaa-000000000005', 'w5', '127.0.0.1', 8765, 'active', '2025-06-01 12:00:00', 'fp', '/etc/decnet/x', '2025-01-01 00:00:00', 0)",
+              `UPDATE topologies SET target_host_uuid = '11111111-aaaa-4aaa-8aaa-000000000005' WHERE id = '${s.B.id}'`,
+            ]);
+            return Promise.resolve(true);
+          },
+        },
+      },
+    );
+    assert.equal(outcome.kind, 'removed');
+    if (outcome.kind !== 'removed') return;
+    assert.deepEqual(outcome.report.containers_removed, []);
+    assert.deepEqual(outcome.report.networks_removed, []);
+    assert.deepEqual(outcome.report.prefixes_reaped, []);
+    assert.ok(outcome.report.skipped.length >= 2 && outcome.report.skipped.every((x) => /now belongs on this host/.test(x.reason)), JSON.stringify(outcome.report.skipped));
+    assert.deepEqual(await everything(), before, 'nothing removed anywhere');
   });
 
   it('refuses a removal when the host now reaches another daemon than the one scanned', async () => {

@@ -271,9 +271,17 @@ describe('plan files, audit log and the empty-database guard', () => {
       assert.doesNotMatch(m.stderr + m.stdout, /hunter2/);
       assert.equal(fake.connections, 0, 'the password never reached the plan\'s server: nothing connected to it');
       // The control: the same server, named by the user, does get the password (the detector works).
-      const named = await runAsync(['scan', '--db-url', `mysql://decnet@127.0.0.1:${fake.port}/decnet`], { DECNET_DB_PASSWORD: 'hunter2-secret' });
+      const named = await runAsync(['scan', '--db-url', `mysql://decnet@127.0.0.1:${fake.port}/decnet`], {
+        DECNET_DB_PASSWORD: 'hunter2-secret',
+        DECNET_DB_HOST: '127.0.0.1',
+        DECNET_DB_PORT: String(fake.port),
+      });
       assert.equal(named.code, 2);
       assert.equal(fake.authResponses, 1);
+      // The flag the refusal suggests (the plan's server) gets no environment password either.
+      const suggested = await runAsync(['scan', '--db-url', `mysql://decnet@127.0.0.1:${fake.port}/decnet`], { ...own, DECNET_DB_PASSWORD: 'hunter2-secret' });
+      assert.equal(suggested.code, 2);
+      assert.equal(fake.authResponses, 1, 'no second password reached it');
     } finally {
       await fake.close();
     }

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { describeDbTarget, parseIni, parseMysqlUrl, resolveDatabase, sqlitePathFromUrl } from '../../src/core/config';
+import { CLI_SETTING_NAMES, describeDbTarget, parseIni, parseMysqlUrl, resolveDatabase, sqlitePathFromUrl } from '../../src/core/config';
 import { resolveDockerEndpoint } from '../../src/core/dockerEndpoint';
 
 describe('resolveDatabase: the SQLite path', () => {
@@ -115,6 +115,32 @@ describe('resolveDatabase', () => {
     assert.deepEqual(pw({ env: {} }), ['from-ini', 'decnet.ini']);
     // A password in an editor setting is still never used.
     assert.deepEqual(pw({ settings: { url: 'mysql://u:leaked@h/d' }, env: {} }), [undefined, 'none']);
+  });
+
+  it('sends DECNET_DB_PASSWORD only to the server the environment names, never to one a flag or setting names elsewhere', () => {
+    const at = (settings: { url?: string }, env: NodeJS.ProcessEnv): (string | undefined)[] => {
+      const t = resolveDatabase({ settings, settingNames: CLI_SETTING_NAMES, env, iniPath: noIni });
+      assert.equal(t.kind, 'mysql');
+      return t.kind === 'mysql' ? [t.password, t.passwordFrom, t.passwordWithheld] : [];
+    };
+    const env = { DECNET_DB_PASSWORD: 'env-secret', DECNET_DB_HOST: 'db1', DECNET_DB_PORT: '3307' };
+    assert.deepEqual(at({ url: 'mysql://decnet@db1:3307/decnet' }, env), ['env-secret', 'DECNET_DB_PASSWORD', undefined], 'the same server');
+    assert.deepEqual(at({ url: 'mysql://decnet@db2:3307/decnet' }, env), [
+      undefined,
+      'none',
+      'DECNET_DB_PASSWORD is for db1:3307 (the server DECNET_DB_HOST names), so it is not sent to db2:3307: type that server\'s password in --db-url (user:password@host)',
+    ]);
+    assert.deepEqual(at({ url: 'mysql://decnet@db1:3306/decnet' }, env)[0], undefined, 'another port is another server');
+    // Unset, DECNET_DB_HOST means localhost:3306, as DECNET reads it.
+    assert.deepEqual(at({ url: 'mysql://decnet@localhost/decnet' }, { DECNET_DB_PASSWORD: 'p' })[0], 'p');
+    assert.deepEqual(at({ url: 'mysql://decnet@evil.example/decnet' }, { DECNET_DB_PASSWORD: 'p' })[0], undefined);
+    // A password typed in the URL is that server's.
+    assert.deepEqual(
+      resolveDatabase({ settings: { url: 'mysql://decnet:typed@db2/decnet' }, typedPassword: 'typed', env, iniPath: noIni }),
+      { kind: 'mysql', host: 'db2', port: 3306, database: 'decnet', user: 'decnet', password: 'typed', origin: 'setting', passwordFrom: 'command line' },
+    );
+    // DECNET_DB_URL names its server too.
+    assert.deepEqual(at({ url: 'mysql://decnet@db3/decnet' }, { DECNET_DB_PASSWORD: 'p', DECNET_DB_URL: 'mysql://decnet@db3/decnet' })[0], 'p');
   });
 
   it('reads a sqlite DECNET_DB_URL before DECNET_DB_PATH, as documented', () => {

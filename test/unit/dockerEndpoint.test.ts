@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { connectDocker } from '../../src/core/docker';
-import { describeEndpoint, maskEndpointUrl, resolveDockerEndpoint } from '../../src/core/dockerEndpoint';
+import { describeEndpoint, maskedWords, maskEndpointUrl, resolveDockerEndpoint } from '../../src/core/dockerEndpoint';
 import { DockerUnavailableError } from '../../src/core/model';
 
 function dockerConfig(contexts: Record<string, { host: string; skipTls?: boolean; tls?: boolean }>, current?: string): string {
@@ -34,6 +34,11 @@ describe('maskEndpointUrl', () => {
     assert.equal(maskEndpointUrl('tcp://10.0.0.2:2376/?password=hunter2&tls=1'), 'tcp://10.0.0.2:2376/?password=***&tls=1');
     assert.equal(maskEndpointUrl('ssh://ops@host?Token=abc#frag'), 'ssh://ops@host?Token=***#frag');
     assert.equal(maskEndpointUrl('tcp://host:2376?pass%77ord=x'), 'tcp://host:2376?pass%77ord=***', 'a name written with escapes');
+    assert.equal(maskEndpointUrl('tcp://h:1/#password=S3cr3t'), 'tcp://h:1/#password=***', 'in a fragment');
+    assert.equal(maskEndpointUrl('tcp://h:1/?access_token=S3cr3t&x=1'), 'tcp://h:1/?access_token=***&x=1');
+    assert.equal(maskEndpointUrl('tcp://h:1/;password=S3cr3t'), 'tcp://h:1/;password=***', 'a matrix parameter');
+    assert.equal(maskEndpointUrl('unix:///run/key=1/docker.sock'), 'unix:///run/key=1/docker.sock', 'a path is not a parameter');
+    assert.equal(maskedWords(['0badc0de', 'tcp://u:S3cr3t@h']), '0badc0de tcp://u:***@h');
     for (const plain of ['unix:///var/run/docker.sock', 'tcp://10.0.0.2:2376', 'ssh://ops@decnet-host:2222', 'tcp://[::1]:2376', 'npipe:////./pipe/docker_engine']) {
       assert.equal(maskEndpointUrl(plain), plain);
     }

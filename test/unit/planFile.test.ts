@@ -1,7 +1,7 @@
 // Plan files, the audit log and the empty-database guard: the session against a stand-in for the
 // Docker API and real SQLite files; the audit log on real files.
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -84,6 +84,12 @@ describe('plan files', () => {
     const plan = await planOf(w, dbPath);
     const file = planToFile(plan);
     assert.equal('database_target' in file, false, 'no connection details are written');
+    assert.throws(() => planToFile({ ...plan, mode: 'misplaced' }), /not from a plan file/);
+    // An endpoint written with a password (by hand, or by an earlier version) is read masked.
+    const { plan_sha256: _s, ...bare } = file;
+    const withSecret = { ...bare, docker_endpoint: 'tcp://ops:S3cr3t@10.0.0.2:2376 (TLS)' };
+    const read = parsePlanFile(JSON.stringify({ ...withSecret, plan_sha256: planSha256(withSecret) }));
+    assert.equal(read.docker_endpoint, 'tcp://ops:***@10.0.0.2:2376 (TLS)');
     assert.equal('docker_host' in file, false);
     const here = { db: { kind: 'sqlite' as const, path: dbPath, origin: 'DECNET_DB_PATH' as const }, dockerHost: HOST };
     assert.equal(planTargetMismatch(file, here), undefined);
@@ -127,6 +133,11 @@ describe('plan files', () => {
       return true;
     });
     assert.throws(() => parsePlanFile(deep), /nests deeper than 16 levels/);
+    // A key given twice (JSON keeps the last; a reviewer may read the first), a prefix listed twice.
+    const text = JSON.stringify({ ...body, plan_sha256: planSha256(body) });
+    assert.throws(() => parsePlanFile(text.replace('{"format"', '{"database":"sqlite: /elsewhere","format"')), /the key "database" appears twice in one object/);
+    const twice = { ...body, prefixes: [body.prefixes[0], body.prefixes[0]] };
+    assert.throws(() => parsePlanFile(JSON.stringify({ ...twice, plan_sha256: planSha256(twice) })), /a prefix is listed twice/);
   });
 
   it('a plan applied removes only resources unchanged since; a renamed one is skipped', async () => {
@@ -277,10 +288,24 @@ describe('the audit log', () => {
     chmodSync(loose, 0o600);
     AuditLog.open(loose).close();
     // Owned by another user (root can chown; an ordinary user cannot make such a file).
-    assert.equal(auditFileProblem({ isFile: () => true, uid: 1234, mode: 0o100600 }, '/x/audit.jsonl', 0), 'The audit log /x/audit.jsonl belongs to user 1234, not to you (user 0), who could read what it records: choose another file with --audit-log (decnet.audit.logPath in the editor)');
-    assert.match(auditFileProblem({ isFile: () => true, uid: 0, mode: 0o100604 }, '/x/a', 0)!, /by others \(mode 0604\)/);
-    assert.match(auditFileProblem({ isFile: () => true, uid: 0, mode: 0o100666 }, '/x/a', 0)!, /by its group and others \(mode 0666\)/);
-    assert.equal(auditFileProblem({ isFile: () => true, uid: 0, mode: 0o100600 }, '/x/a', 0), undefined);
+    assert.equal(auditFileProblem({ isFile: () => true, uid: 1234, mode: 0o100600, nlink: 1 }, '/x/audit.jsonl', 0), 'The audit log /x/audit.jsonl belongs to user 1234, not to you (user 0), who could read what it records: choose another file with --audit-log (decnet.audit.logPath in the editor)');
+    assert.match(auditFileProblem({ isFile: () => true, uid: 0, mode: 0o100604, nlink: 1 }, '/x/a', 0)!, /by others \(mode 0604\)/);
+    assert.match(auditFileProblem({ isFile: () => true, uid: 0, mode: 0o100666, nlink: 1 }, '/x/a', 0)!, /by its group and others \(mode 0666\)/);
+    assert.equal(auditFileProblem({ isFile: () => true, uid: 0, mode: 0o100600, nlink: 1 }, '/x/a', 0), undefined);
+    // A second name for another file (a hard link), or a folder anyone can swap it in: refused.
+    const target = path.join(dir, 'private-target');
+    writeFileSync(target, 'secret\n', { mode: 0o600 });
+    const hard = path.join(dir, 'hard.jsonl');
+    linkSync(target, hard);
+    assert.throws(() => AuditLog.open(hard), /has 2 names \(hard links\)/);
+    assert.equal(readFileSync(target, 'utf8'), 'secret\n');
+    const open = path.join(dir, 'open-folder');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    assert.throws(() => AuditLog.open(path.join(open, 'a.jsonl')), /a folder others can write to \(mode 0777, not sticky\)/);
+    assert.equal(existsSync(path.join(open, 'a.jsonl')), false, 'nothing is created there');
+    chmodSync(open, 0o1777);
+    AuditLog.open(path.join(open, 'b.jsonl')).close();
     if (process.getuid?.() === 0) {
       const other = path.join(dir, 'other.jsonl');
       writeFileSync(other, '', { mode: 0o600 });

@@ -16,6 +16,7 @@ import {
   type RemovalSessionOptions,
 } from '../../src/core/reaper';
 import { insertTopologyRow, makeDecnetDb, topologyRow } from '../support/makeDb';
+import { everyPlannedResourceGone } from '../../src/core/removal/planFile';
 import { StandInDocker } from './dockerStandIn';
 
 const LIVE = '3f2a9c1e-1111-4222-8333-444455556666';
@@ -92,6 +93,35 @@ describe('the removal session', () => {
     assert.deepEqual(outcome.report.networks_removed, []);
     assert.deepEqual(outcome.report.skipped.map((s) => s.name).sort(), ['decky-01-ssh', 'decnet_t_0badc0de_decky-01', 'decnet_t_0badc0de_dmz']);
     for (const s of outcome.report.skipped) assert.equal(s.reason, 'prefix 0badc0de is now live (topology maze-redeployed)');
+  });
+
+  it('reports as removed only what it removed: a resource skipped, or removed by someone else meanwhile, is already gone', async () => {
+    // Two orphans: the second becomes live after the confirmation, and its container is then
+    // removed by someone else (DECNET tearing it down) while this removal runs; the first
+    // group's service container is removed by another client just before this one's turn (404).
+    const w = world();
+    const other = w.docker.addNetwork('decnet_t_1badc0de_dmz', '172.16.3.0/24');
+    const otherBase = w.docker.addContainer('decnet_t_1badc0de_decky-09', labels('1badc0de-1111-4222-8333-444455556666', 'decky-09'), [other]);
+    const dbPath = db();
+    const outcome = await runRemovalSession(
+      { kind: 'prefixes', prefixes: ['0badc0de', '1badc0de'] },
+      options(w, dbPath, {
+        asker: confirmingAfter(() => insertTopologyRow(dbPath, topologyRow('1badc0de-1111-4222-8333-444455556666', 'maze-back', 'deploying'))),
+        afterRecheck: async () => {
+          await w.docker.client.getContainer(otherBase.id).remove({ force: true });
+          await w.docker.client.getContainer(w.ssh.id).remove({ force: true });
+        },
+      }),
+    );
+    assert.ok(outcome.kind === 'removed', JSON.stringify(outcome));
+    const r = outcome.report;
+    assert.deepEqual(r.containers_removed, ['decky-01-ssh', 'decnet_t_0badc0de_decky-01', 'decnet_t_1badc0de_decky-09'], 'verified gone');
+    assert.deepEqual(r.already_gone, ['decky-01-ssh', 'decnet_t_1badc0de_decky-09'], 'not removed by this removal');
+    assert.deepEqual(r.prefixes_reaped, ['0badc0de'], 'nothing of 1badc0de was removed by it');
+    assert.ok(r.skipped.some((x) => x.name === 'decnet_t_1badc0de_decky-09' && /now live/.test(x.reason)));
+    assert.equal(outcome.summary, 'Removed 1 container and 1 network of orphan 0badc0de; 2 already gone, 2 items skipped because they changed.');
+    // A plan file with skips ends in exit 1 (apply's status).
+    assert.equal(everyPlannedResourceGone(outcome.plan, r), false);
   });
 
   it('keeps a network a live container is attached to: at planning, and when attached after the confirmation', async () => {

@@ -10,6 +10,9 @@ describe('escaping text for a terminal', () => {
     assert.equal(escapeControl('x\x7fy\x9b31mz\x85'), 'x\\x7fy\\x9b31mz\\x85');
     assert.equal(escapeControl('evil\u202Egnp.exe\u2066\u2069\u202A'), 'evil\\u202egnp.exe\\u2066\\u2069\\u202a');
     assert.equal(escapeControl('decnet_t_3f2a9c1e_dmz ü 172.16.5.0/24'), 'decnet_t_3f2a9c1e_dmz ü 172.16.5.0/24');
+    // Invisible characters that make two names, or two paths, look the same.
+    assert.equal(escapeControl('/srv/decnet.db\u200b'), '/srv/decnet.db\\u200b');
+    assert.equal(escapeControl('a\ufeffb\u00adc\u2060d\u200fe'), 'a\\ufeffb\\xadc\\u2060d\\u200fe');
   });
 
   it('keeps line breaks in text, and JSON parseable with the same values', () => {

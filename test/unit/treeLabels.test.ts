@@ -153,6 +153,20 @@ describe('group tooltips and labels', () => {
     assert.deepEqual(sharedCounts(torn), { containers: 0, networks: 0, malformed: 0 });
   });
 
+  it('tells an agent topology at home on its worker from one found elsewhere; an orphan says what removing it frees', () => {
+    const { groups } = classify(world(), db());
+    const live = groups.find((g) => g.prefix === '3f2a9c1e')!;
+    const agent = { ...live, topology: { ...live.topology!, mode: 'agent' } };
+    assert.match(liveGroupTooltip(agent, 'sqlite: /x', 'w1'), /it belongs on this host \(w1\), where it was found/);
+    assert.doesNotMatch(liveGroupTooltip(agent, 'sqlite: /x', 'w1'), /run on remote worker hosts/);
+    assert.match(liveGroupTooltip(agent, 'sqlite: /x'), /run on remote worker hosts/, 'outside a swarm, as before');
+    // An orphan holding a LAN's subnet: what removing it frees, first.
+    const inv = inventory([], [network('decnet_t_0badc0de_dmz', ['172.16.5.0/24'])]);
+    const snap = db();
+    const orphan = classify(inv, snap).groups.find((g) => g.prefix === '0badc0de')!;
+    assert.match(orphanGroupTooltip(orphan, 'sqlite: /x', 'unix:///d', findConflicts(inv, snap)), /\*\*Removing it frees 172\\\.16\\\.5\\\.0\/24 for maze\\-2, LAN dmz\.\*\*/);
+  });
+
   it('counts a container marked with two prefixes as shared', () => {
     const inv = inventory(
       [container('decnet_t_0badc0de_decky-01', decnetLabels(ACTIVE, 'decky-01'))],

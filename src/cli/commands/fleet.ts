@@ -3,6 +3,7 @@
 import { DEFAULT_HOST_TIMEOUT_MS, fleetJson, parseHostMapping, scanFleet, type HostScan } from '../../core/fleet';
 import { plural } from '../../core/removal/text';
 import { escapeControl, safeJson } from '../../core/textSafe';
+import { maskedWords } from '../../core/dockerEndpoint';
 import type { CliCommand, CommandContext } from '../command';
 import { usageError } from '../errors';
 
@@ -67,7 +68,7 @@ export const fleetCommand: CliCommand = {
 
 async function runFleet(ctx: CommandContext): Promise<number> {
   const { io } = ctx;
-  if (ctx.args.length) throw usageError(`fleet takes no arguments (got ${ctx.args.join(' ')})`, 'fleet');
+  if (ctx.args.length) throw usageError(`fleet takes no arguments (got ${maskedWords(ctx.args)})`, 'fleet');
   const values = { json: ctx.json };
   let mapping: Record<string, string>;
   try {

@@ -1,6 +1,7 @@
 // `decnet-reaper history [--json] [--limit N] [--audit-log PATH]`: the removals the audit log holds.
-import { describeEntry, readAuditHistory, summarizeEntry } from '../../core/audit';
+import { describeEntry, readAuditHistory, shownReport, summarizeEntry } from '../../core/audit';
 import { safeJson } from '../../core/textSafe';
+import { maskedWords } from '../../core/dockerEndpoint';
 import type { CliCommand, CommandContext } from '../command';
 import { CliError, EXIT_OK, usageError } from '../errors';
 import { auditLogPath, onceFlag } from './shared';
@@ -20,7 +21,7 @@ export const historyCommand: CliCommand = {
    
   async run(ctx: CommandContext): Promise<number> {
     const { io } = ctx;
-    if (ctx.args.length) throw usageError(`history takes no arguments (got ${ctx.args.join(' ')})`, 'history');
+    if (ctx.args.length) throw usageError(`history takes no arguments (got ${maskedWords(ctx.args)})`, 'history');
     const limitText = onceFlag(ctx.flags, 'limit', 'history');
     let limit: number | undefined;
     if (limitText !== undefined) {
@@ -39,7 +40,7 @@ export const historyCommand: CliCommand = {
         safeJson({
           audit_log: history.path,
           damaged_lines: history.damaged,
-          removals: history.entries.map((e) => ({ ...summarizeEntry(e), report: e.report })),
+          removals: history.entries.map((e) => ({ ...summarizeEntry(e), report: shownReport(e.report) })),
         }),
       );
     } else {

@@ -3,6 +3,7 @@ import { conflictJson, describeOverlap, describeOwner, findConflicts, findOverla
 import { plural } from '../../core/removal/text';
 import { scan } from '../../core/scan';
 import { safeJson } from '../../core/textSafe';
+import { maskedWords } from '../../core/dockerEndpoint';
 import type { CliCommand, CommandContext } from '../command';
 import { CliError, errorJson, EXIT_OK, usageError } from '../errors';
 import { failureFields } from '../failures';
@@ -43,7 +44,7 @@ export const overlapsCommand: CliCommand = {
   examples: ['decnet-reaper overlaps', 'decnet-reaper overlaps 172.16.5.0/24', 'decnet-reaper overlaps 172.16.5.7 --json'],
   async run(ctx: CommandContext): Promise<number> {
     const { io, args } = ctx;
-    if (args.length > 1) throw usageError(`overlaps takes at most one CIDR or address (got ${args.join(' ')})`, 'overlaps');
+    if (args.length > 1) throw usageError(`overlaps takes at most one CIDR or address (got ${maskedWords(args)})`, 'overlaps');
     const query = args.length ? parseCidr(args[0]) : undefined;
     if (args.length && !query) throw usageError(`"${args[0]}" is neither a CIDR (172.16.5.0/24, fd00:dec::/64) nor an IP address`, 'overlaps');
     const resolved = ctx.target();

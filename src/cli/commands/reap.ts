@@ -2,7 +2,8 @@
 import type { ReapReport, RemovalPlan, ScanResult } from '../../core/model';
 import { assumeYes, runRemovalSession, type RemovalOutcome, type RemovalRequest } from '../../core/removal/session';
 import { emptyReport, formatPlan, formatReportText, planJson, removalSubject } from '../../core/removal/text';
-import { MASTER_NAME, parseHostMapping, runsAtHome, scanFleet, uncheckedHomes, uncheckedHomesRefusal } from '../../core/fleet';
+import { DEFAULT_HOST_TIMEOUT_MS, MASTER_NAME, parseHostMapping, readForMisplaced, type MisplacedRead } from '../../core/fleet';
+import { RefusedError } from '../../core/model';
 import { scan } from '../../core/scan';
 import { safeJson } from '../../core/textSafe';
 import type { CliCommand, CommandContext } from '../command';
@@ -98,45 +99,36 @@ export const reapCommand: CliCommand = {
     const mode = tornDown ? 'torn_down' : misplaced ? 'misplaced' : 'orphan';
 
     // One fresh read: the plan is made from it, and the report says what it found even if refused.
-    let result = await scan({ db: target.db, dockerHost: target.dockerHost, host: on.host });
-    /** For --misplaced: whether a host each prefix belongs on holds something of it. */
-    const homeHolds: Record<string, boolean> = {};
-    if (misplaced && result.db.ok && result.docker.ok) {
-      // Every host reachable, so that a host whose endpoint reaches this same daemon counts: a
-      // topology that belongs on it is home here, never misplaced (see fleet.ts).
-      const fleet = await scanFleet({
+    // A misplaced removal reads every host of the swarm, now and again just before removing: a
+    // topology is misplaced only while the host it belongs on answers and is another daemon.
+    const readMisplaced = (): Promise<MisplacedRead> =>
+      readForMisplaced({
         db: target.db,
         master: resolved.dockerHost,
         mapping: parseHostMapping((ctx.flags.host as string[] | undefined) ?? []),
         env: io.env,
-        masterRead: on.host && on.host.name !== MASTER_NAME ? undefined : result,
+        timeoutMs: ctx.timeoutMs ?? DEFAULT_HOST_TIMEOUT_MS,
+        hostName: on.host?.name ?? MASTER_NAME,
+        prefixes,
+        fix: (u) =>
+          u.name === MASTER_NAME
+            ? "Make the master's Docker daemon reachable (--docker-host, --context, or --host master=ENDPOINT)."
+            : u.noEndpoint
+              ? `Give ${u.name}'s endpoint with --host ${u.name}=ENDPOINT${u.offer ? ` (for example --host ${u.name}=${u.offer})` : ''}.`
+              : '',
       });
-      const here = fleet.hosts.find((h) => h.host.ref.name === (on.host?.name ?? MASTER_NAME));
-      if (!here?.result.docker.ok || here.result.docker.value.daemon.id !== result.docker.value.daemon.id) {
-        const why = here && !here.result.docker.ok ? here.result.docker.error.message : 'another daemon answered the second time';
-        throw new CliError('refused', `the swarm's hosts could not be compared with this one (${why}). Nothing was removed.`, 'reap');
+    let result: ScanResult;
+    /** For --misplaced: whether a host each prefix belongs on holds something of it. */
+    let homeHolds: Record<string, boolean> = {};
+    if (misplaced) {
+      try {
+        ({ result, runsAtHome: homeHolds } = await readMisplaced());
+      } catch (e) {
+        if (e instanceof RefusedError) throw new CliError('refused', e.message, 'reap');
+        throw e;
       }
-      result = here.result;
-      // "At home on the same daemon" is ruled out only for home hosts that answered.
-      for (const prefix of prefixes) {
-        const g = result.groups.find((x) => x.prefix === prefix);
-        if (!g?.misplaced || !result.db.ok || !result.db.value.swarm) continue;
-        const unchecked = uncheckedHomes(fleet.hosts, here, g, result.db.value.swarm);
-        homeHolds[prefix] = runsAtHome(fleet.hosts, g, result.db.value.swarm);
-        if (unchecked.length) {
-          throw new CliError(
-            'refused',
-            uncheckedHomesRefusal(g, unchecked, (u) =>
-              u.name === MASTER_NAME
-                ? "Make the master's Docker daemon reachable (--docker-host, --context, or --host master=ENDPOINT)."
-                : u.noEndpoint
-                  ? `Give ${u.name}'s endpoint with --host ${u.name}=ENDPOINT${u.offer ? ` (for example --host ${u.name}=${u.offer})` : ''}.`
-                  : '',
-            ),
-            'reap',
-          );
-        }
-      }
+    } else {
+      result = await scan({ db: target.db, dockerHost: target.dockerHost, host: on.host });
     }
     const fail = (error: CliError, plan?: RemovalPlan): never => {
       if (ctx.json) {
@@ -158,7 +150,7 @@ export const reapCommand: CliCommand = {
       dryRun,
       audit: auditTarget(ctx.flags, io, 'reap'),
       allowEmptyDb: ctx.flags['allow-empty-db'] === true,
-      ...(misplaced ? { runsAtHome: homeHolds } : {}),
+      ...(misplaced ? { runsAtHome: homeHolds, scan: async () => (await readMisplaced()).result } : {}),
       progress: ctx.json ? undefined : { step: (p) => io.stderr(`[${p.done}/${p.total}] ${p.message}`) },
     });
     switch (outcome.kind) {

@@ -6,6 +6,7 @@ import { plural } from '../../core/removal/text';
 import { attachedName, endpointsToDisconnect, isTornDown } from '../../core/rules';
 import { scan } from '../../core/scan';
 import { escapeControl, safeJson } from '../../core/textSafe';
+import { maskedWords } from '../../core/dockerEndpoint';
 import type { CliCommand, CommandContext } from '../command';
 import { errorJson, EXIT_OK, usageError } from '../errors';
 import { failureFields, unclassifiedError } from '../failures';
@@ -159,7 +160,7 @@ export const scanCommand: CliCommand = {
   exits: ['0  read and classified', '2  the database or Docker cannot be read (nothing classified), or bad usage'],
   examples: ['decnet-reaper scan', 'decnet-reaper scan --db /opt/decnet/decnet.db --json', 'decnet-reaper scan --context worker-2'],
   async run(ctx: CommandContext): Promise<number> {
-    if (ctx.args.length) throw usageError(`scan takes no arguments (got ${ctx.args.join(' ')})`, 'scan');
+    if (ctx.args.length) throw usageError(`scan takes no arguments (got ${maskedWords(ctx.args)})`, 'scan');
     const target = ctx.target();
     const result = await scan({ db: target.db, dockerHost: target.dockerHost });
     const failure = unclassifiedError(result);

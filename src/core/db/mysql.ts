@@ -68,8 +68,14 @@ export async function readMysqlDb(target: MysqlTarget): Promise<DbSnapshot> {
       () => void connecting?.then((c) => c.destroy(), () => undefined),
     );
   } catch (err) {
-    if (err instanceof DbReadError) throw err;
-    throw refusal(err, source, target.password);
+    if (err instanceof DbReadError) {
+      // Denied without a password that was set for another server: say why it was not sent.
+      if (err.kind === 'access-denied' && target.passwordWithheld) throw new DbReadError(err.kind, `${err.message}. ${target.passwordWithheld}`, err.path);
+      throw err;
+    }
+    const r = refusal(err, source, target.password);
+    if (r.kind === 'access-denied' && target.passwordWithheld) throw new DbReadError(r.kind, `${r.message}. ${target.passwordWithheld}`, r.path);
+    throw r;
   }
 }
 

@@ -10,6 +10,7 @@
 // from another database or on another endpoint is refused (see `planTargetMismatch`).
 import { createHash } from 'node:crypto';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { visit } from 'jsonc-parser';
 import { describeDbTarget, type DbTarget } from '../config';
 import { describeEndpoint, maskEndpointUrl, type DockerEndpoint } from '../dockerEndpoint';
 import type { PlannedTopology, RemovalPlan, ResourceMarkers, SkippedItem } from '../model';
@@ -82,6 +83,8 @@ export function planSha256(file: Omit<PlanFile, 'plan_sha256'> | PlanFile): stri
 /** The plan file of `plan`. */
 export function planToFile(plan: RemovalPlan): PlanFile {
   if (plan.dbSource.startsWith('(')) throw new RefusedError('A plan needs a database that can be read.');
+  // A misplaced removal depends on every host of the swarm at the time it runs: no plan file for it.
+  if (plan.mode === 'misplaced') throw new RefusedError('A misplaced topology is removed from the host where it was found, not from a plan file.');
   const body: Omit<PlanFile, 'plan_sha256'> = {
     format: PLAN_FORMAT,
     version: PLAN_VERSION,
@@ -205,6 +208,22 @@ function depthOf(value: unknown, limit: number): number {
   return deepest;
 }
 
+/** The first key that appears twice in one object of `text` (JSON), if any. */
+function duplicateKey(text: string): string | undefined {
+  const open: Set<string>[] = [];
+  let dup: string | undefined;
+  visit(text, {
+    onObjectBegin: () => void open.push(new Set()),
+    onObjectEnd: () => void open.pop(),
+    onObjectProperty: (key) => {
+      const keys = open[open.length - 1];
+      if (keys?.has(key)) dup ??= key;
+      keys?.add(key);
+    },
+  });
+  return dup;
+}
+
 /** Checks a plan file's shape and its `plan_sha256`. Throws PlanFileError (a RefusedError). */
 export function parsePlanFile(text: string): PlanFile {
   try {
@@ -225,6 +244,9 @@ function parseOrThrow(text: string): PlanFile {
     fail(`it is not JSON (${(e as Error).message})`);
   }
   if (depthOf(raw, MAX_PLAN_DEPTH) > MAX_PLAN_DEPTH) fail(`it nests deeper than ${MAX_PLAN_DEPTH} levels`);
+  // JSON.parse keeps the last of two equal keys: a reviewer may have read the first.
+  const dup = duplicateKey(text);
+  if (dup !== undefined) fail(`the key ${JSON.stringify(dup)} appears twice in one object`);
   const o = obj(raw, 'the file');
   if (o.format !== PLAN_FORMAT) fail(`"format" is not "${PLAN_FORMAT}"`);
   if (o.version !== PLAN_VERSION) fail(`version ${JSON.stringify(o.version)} is not supported (this reaper reads version ${PLAN_VERSION})`);
@@ -238,6 +260,7 @@ function parseOrThrow(text: string): PlanFile {
   if (o.mode !== 'orphan' && o.mode !== 'torn_down') fail('mode is neither orphan nor torn_down');
   const prefixes = strings(o.prefixes, 'prefixes');
   if (!prefixes.length) fail('prefixes is empty');
+  if (new Set(prefixes).size !== prefixes.length) fail('a prefix is listed twice');
   for (const p of prefixes) if (!isValidPrefix(p)) fail(`"${p}" is not a topology prefix`);
   const count = o.db_topology_count;
   if (count !== null && (typeof count !== 'number' || !Number.isInteger(count) || count < 0)) fail('db_topology_count is not a count');
@@ -284,7 +307,8 @@ function parseOrThrow(text: string): PlanFile {
     format: PLAN_FORMAT,
     version: PLAN_VERSION,
     created_at: str(o.created_at, 'created_at'),
-    docker_endpoint: str(o.docker_endpoint, 'docker_endpoint'),
+    // Masked as every endpoint shown is: a plan written by hand, or by an earlier version, may hold a password.
+    docker_endpoint: maskEndpointUrl(str(o.docker_endpoint, 'docker_endpoint')),
     docker_daemon: { name: str(daemon.name, 'docker_daemon.name', { empty: true }), id: str(daemon.id, 'docker_daemon.id') },
     database: str(o.database, 'database'),
     mode: o.mode,
@@ -392,14 +416,17 @@ function shellWord(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Apply's exit status: every planned resource gone and no error. */
+/** Apply's exit status: every planned resource gone, nothing skipped, and no error. */
 export function everyPlannedResourceGone(
   plan: Pick<RemovalPlan, 'containers' | 'networks'>,
-  report: { containers_removed: string[]; networks_removed: string[]; errors: string[] },
+  report: { containers_removed: string[]; networks_removed: string[]; errors: string[]; skipped: unknown[] },
 ): boolean {
   const containers = new Set(report.containers_removed);
   const networks = new Set(report.networks_removed);
   return (
-    report.errors.length === 0 && plan.containers.every((c) => containers.has(c.name)) && plan.networks.every((n) => networks.has(n.name))
+    report.errors.length === 0 &&
+    report.skipped.length === 0 &&
+    plan.containers.every((c) => containers.has(c.name)) &&
+    plan.networks.every((n) => networks.has(n.name))
   );
 }

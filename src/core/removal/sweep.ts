@@ -82,6 +82,8 @@ export interface SweepResult {
   failedContainers: Set<string>;
   /** Networks not removed, with the reason already reported (an error or a skip). */
   networksNotRemoved: Set<string>;
+  /** Containers and networks someone else removed first (Docker answered 404 for them): not removed by this sweep. */
+  goneBefore: Set<string>;
 }
 
 /**
@@ -100,6 +102,7 @@ export async function sweep(docker: SweepDocker, plan: RemovalPlan, checked: Rec
     endpointsDisconnected: [],
     failedContainers: new Set(),
     networksNotRemoved: new Set(),
+    goneBefore: new Set(),
   };
   const { errors } = result;
   const total = checked.containers.length + checked.networks.length;
@@ -144,8 +147,12 @@ export async function sweep(docker: SweepDocker, plan: RemovalPlan, checked: Rec
       const status = statusOf(err);
       // 404: someone else removed it; 409 "already in progress": the listing afterwards decides.
       // Its networks wait a while for that other removal to end, as for one of ours.
-      if (status === 409) await untilGone(docker, c.id, OTHER_REMOVAL_WAIT_MS);
-      else if (status !== 404) {
+      if (status === 409) {
+        // Another client is removing it: when it is gone, it was that client.
+        result.goneBefore.add(c.id);
+        await untilGone(docker, c.id, OTHER_REMOVAL_WAIT_MS);
+      } else if (status === 404) result.goneBefore.add(c.id);
+      else {
         result.failedContainers.add(c.id);
         errors.push(`container ${c.name}: ${describeDockerError(err)}`);
         outcome = 'Could not remove';
@@ -189,7 +196,10 @@ export async function sweep(docker: SweepDocker, plan: RemovalPlan, checked: Rec
       };
       try {
         const endpoints = await settledEndpoints(n);
-        if (endpoints === undefined) return; // already gone
+        if (endpoints === undefined) {
+          result.goneBefore.add(n.id); // someone else removed it
+          return;
+        }
         const blocking = blockingEndpoints(endpoints, check);
         if (blocking.length) return keep(blockedNetworkReason(blocking, check));
         await before('network', n.id);
@@ -209,7 +219,10 @@ export async function sweep(docker: SweepDocker, plan: RemovalPlan, checked: Rec
         // Docker removes a network that stopped containers still name: one more look, so that
         // nothing attached meanwhile, or left attached by a failed disconnection, is broken.
         const left = await attachedContainers(docker, n);
-        if (left === undefined) return; // someone else removed it
+        if (left === undefined) {
+          result.goneBefore.add(n.id); // someone else removed it
+          return;
+        }
         if (left.length) {
           const late = blockingEndpoints(left, check);
           const stuck = left.filter((e) => !late.includes(e));
@@ -223,7 +236,8 @@ export async function sweep(docker: SweepDocker, plan: RemovalPlan, checked: Rec
         try {
           await docker.getNetwork(n.id).remove();
         } catch (err) {
-          if (statusOf(err) !== 404) {
+          if (statusOf(err) === 404) result.goneBefore.add(n.id);
+          else {
             result.networksNotRemoved.add(n.id);
             outcome = 'Could not remove';
             errors.push(`network ${n.name}: ${describeDockerError(err)}`);

@@ -37,7 +37,9 @@ export async function verifyRemoval(
         continue;
       }
       containersRemoved.push(c.name);
-      if (!checked.freshContainers.has(c.id)) alreadyGone.push(c.name);
+      // Gone, but not by this removal: gone before the re-check, skipped by it (and then removed
+      // by someone else), or removed by another client while the sweep ran (Docker said 404).
+      if (!attempted.has(c.id) || swept.failedContainers.has(c.id) || swept.goneBefore.has(c.id)) alreadyGone.push(c.name);
     }
     const attemptedNetworks = new Set(checked.networks.map((n) => n.id));
     for (const n of plan.networks) {
@@ -46,7 +48,7 @@ export async function verifyRemoval(
         continue;
       }
       networksRemoved.push(n.name);
-      if (!checked.freshNetworks.has(n.id)) alreadyGone.push(n.name);
+      if (!attemptedNetworks.has(n.id) || swept.networksNotRemoved.has(n.id) || swept.goneBefore.has(n.id)) alreadyGone.push(n.name);
     }
   } catch (err) {
     errors.push(`Could not list Docker resources to verify the removal: ${describeDockerError(err)}`);

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { defaultAuditLogPath, readAuditHistory, summarizeEntry, type AuditTarget } from '../../core/audit';
+import { defaultAuditLogPath, readAuditHistory, shownReport, summarizeEntry, type AuditTarget } from '../../core/audit';
 import { formatReport, plural } from '../../core/removal/text';
 import type { Services } from '../services';
 
@@ -58,6 +58,6 @@ export async function showRemovalHistory(services: Services): Promise<void> {
   if (!picked) return;
   const entry = history.entries[picked.index];
   const key = `/removal-${entry.time.replace(/[^0-9A-Za-z]/g, '')}-${picked.index}.txt`;
-  const doc = await vscode.workspace.openTextDocument(reportUri(key, formatReport(entry.report)));
+  const doc = await vscode.workspace.openTextDocument(reportUri(key, formatReport(shownReport(entry.report))));
   await vscode.window.showTextDocument(doc, { preview: true });
 }
