@@ -7,7 +7,8 @@
 //  - `docker rm -f` given every container id at once, then `docker network rm` every network.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { executeRemoval, planRemoval } from '../src/core/reaper';
+import { executeRemoval } from '../src/core/removal/execute';
+import { planRemoval } from '../src/core/removal/plan';
 import { scan } from '../src/core/scan';
 import { refreshFixture } from './dbRead';
 import { BENCH_LABEL, benchDocker, type Deployed, deploy, randomHex, remaining, removeBenchResources } from './dockerFixtures';

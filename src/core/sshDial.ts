@@ -50,11 +50,6 @@ function killAtExit(): void {
   });
 }
 
-/** How many `ssh` connections are open now (tests). */
-export function openSshConnections(): number {
-  return liveChildren.size;
-}
-
 /**
  * One connection: HTTP written to ssh's stdin, read from its stdout. It ends only once ssh has
  * exited, so that ssh's reason for failing (host key, authentication, no docker on the host)

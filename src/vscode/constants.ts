@@ -1,6 +1,5 @@
 // Every id the extension shares with package.json, in one place. Keep the two in step.
 
-export const VIEW_CONTAINER_ID = 'decnet';
 export const TOPOLOGIES_VIEW_ID = 'decnet.views.topologies';
 export const OUTPUT_CHANNEL_NAME = 'DECNET Reaper';
 

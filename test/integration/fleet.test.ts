@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { runRemovalSession, assumeYes } from '../../src/core/reaper';
+import { runRemovalSession, assumeYes } from '../../src/core/removal/session';
 import { parseHostEndpoint, readForMisplaced } from '../../src/core/fleet';
 import { scan } from '../../src/core/scan';
 import { buildCli, runCli } from '../support/cli';

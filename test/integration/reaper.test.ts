@@ -5,7 +5,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { executeRemoval, planRemoval, RefusedError } from '../../src/core/reaper';
+import { executeRemoval } from '../../src/core/removal/execute';
+import { planRemoval } from '../../src/core/removal/plan';
+import { RefusedError } from '../../src/core/model';
 import { scan } from '../../src/core/scan';
 import {
   containerNames,

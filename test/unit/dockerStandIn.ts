@@ -7,7 +7,7 @@ import { listInventory } from '../../src/core/docker';
 import { classify } from '../../src/core/grouping';
 import type { DockerInventory, Outcome, ScanResult } from '../../src/core/model';
 import { DockerUnavailableError } from '../../src/core/model';
-import type { RemovalTarget } from '../../src/core/reaper';
+import type { RemovalTarget } from '../../src/core/removal/execute';
 import { dbTargetOf, endpointLabel, readDb } from '../../src/core/scan';
 
 /** Docker's container states; `created`: never started, so its networks are named, not yet joined. */

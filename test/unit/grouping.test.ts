@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classify } from '../../src/core/grouping';
-import { planRemoval, RefusedError } from '../../src/core/reaper';
-import { formatPlan } from '../../src/core/report';
+import { planRemoval } from '../../src/core/removal/plan';
+import { RefusedError } from '../../src/core/model';
+import { formatPlan } from '../../src/core/removal/text';
 import type { ScanResult } from '../../src/core/model';
 import { DbReadError } from '../../src/core/model';
 import { container, decnetLabels, inventory, network, snapshot, topology } from './fixtures';

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AuditLog, auditFileProblem, defaultAuditLogPath, readAuditHistory } from '../../src/core/audit';
-import { assumeYes, planRemoval, runRemovalSession, type RemovalAsker } from '../../src/core/reaper';
+import { assumeYes, runRemovalSession, type RemovalAsker } from '../../src/core/removal/session';
+import { planRemoval } from '../../src/core/removal/plan';
 import {
   canonicalJson,
   databaseFlagOf,

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Latch, Semaphore } from '../../src/core/concurrency';
-import { removalSchedule } from '../../src/core/reaper';
+import { removalSchedule } from '../../src/core/removal/sweep';
 import { deferred, type Deferred } from '../support/time';
 
 const c = (id: string) => ({ id, name: id });

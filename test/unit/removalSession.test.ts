@@ -6,15 +6,10 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  assumeYes,
-  executeRemoval,
-  planRemoval,
-  RefusedError,
-  runRemovalSession,
-  type RemovalAsker,
-  type RemovalSessionOptions,
-} from '../../src/core/reaper';
+import { assumeYes, runRemovalSession, type RemovalAsker, type RemovalSessionOptions } from '../../src/core/removal/session';
+import { executeRemoval } from '../../src/core/removal/execute';
+import { planRemoval } from '../../src/core/removal/plan';
+import { RefusedError } from '../../src/core/model';
 import { insertTopologyRow, makeDecnetDb, topologyRow } from '../support/makeDb';
 import { everyPlannedResourceGone } from '../../src/core/removal/planFile';
 import { StandInDocker } from './dockerStandIn';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RemovalPlan } from '../../src/core/reaper';
-import { formatPlan, formatReport, summarizeReport, type ReapReport } from '../../src/core/report';
+import type { RemovalPlan } from '../../src/core/model';
+import { formatPlan, formatReport, summarizeReport } from '../../src/core/removal/text';
+import { type ReapReport } from '../../src/core/model';
 import { confirmQuestion } from '../../src/core/removal/text';
 
 const report: ReapReport = {

@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classify } from '../../src/core/grouping';
 import type { DbSnapshot, DockerInventory, ScanResult } from '../../src/core/model';
-import { planRemoval, RefusedError } from '../../src/core/reaper';
-import { formatPlan, summarizeReport, type ReapReport } from '../../src/core/report';
+import { planRemoval } from '../../src/core/removal/plan';
+import { RefusedError } from '../../src/core/model';
+import { formatPlan, summarizeReport } from '../../src/core/removal/text';
+import { type ReapReport } from '../../src/core/model';
 import { container, decnetLabels, inventory, network, snapshot, topology } from './fixtures';
 
 const TORN = '7a7a7a7a-1111-4222-8333-444455556666';

@@ -7,9 +7,6 @@ import { DbReadError, type SwarmFacts, type SwarmHost } from '../model';
 
 export type { SwarmFacts, SwarmHost };
 
-/** No workers: what a database without `swarm_hosts` (or with no rows in it) says. */
-export const NO_SWARM: SwarmFacts = { hosts: [], targetHost: {} };
-
 function text(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');

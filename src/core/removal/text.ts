@@ -1,7 +1,7 @@
 // The words of a removal, the same in the editor and the CLI: the plan, the questions, the
 // report, plural rules and why something is kept.
 import type { Group, OwnedContainer, OwnedNetwork, ReapReport, RemovalPlan, ScanResult } from '../model';
-import { describeDisconnection, endpointsToDisconnect, groupsByPrefix, namedHost, whyKept, type PrefixLookup } from '../rules';
+import { describeDisconnection, endpointsToDisconnect, namedHost, whyKept, type PrefixLookup } from '../rules';
 
 /** `1 container`, `2 containers`, `0 networks`. */
 export function plural(n: number, singular: string, pluralForm = `${singular}s`): string {
@@ -29,11 +29,6 @@ export function removalSubject(plan: Pick<RemovalPlan, 'prefixes' | 'mode'>): st
 export function keptNote(resource: OwnedContainer | OwnedNetwork, group: Group, groups: PrefixLookup): string | undefined {
   if (group.state !== 'orphan' || resource.removable) return undefined;
   return `kept: ${whyKept(resource, groups)}`;
-}
-
-/** `keptNote` from a scan's groups. */
-export function keptNoteIn(result: Pick<ScanResult, 'groups'>, resource: OwnedContainer | OwnedNetwork, group: Group): string | undefined {
-  return keptNote(resource, group, groupsByPrefix(result.groups));
 }
 
 // ---- The confirmation ---------------------------------------------------------------------

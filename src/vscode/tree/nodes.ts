@@ -91,10 +91,6 @@ export function conflictOf(snapshot: ScanSnapshot, networkId: string): NetworkCo
 }
 
 /** How many of a group's networks are in a subnet conflict. */
-export function groupConflicts(group: Group, snapshot: ScanSnapshot): number {
-  return group.networks.filter((n) => conflictOf(snapshot, n.id)).length;
-}
-
 export type SectionKind = 'live' | 'orphan' | 'unknown' | 'misplaced';
 
 /** A LAN of a topology that is not torn down whose subnet a Docker network holds. */
@@ -400,12 +396,6 @@ export function childNodes(node: TreeNode): TreeNode[] {
     default:
       return [];
   }
-}
-
-/** For commands run from the tree: the group under the cursor, if the argument is one. */
-export function asGroupNode(arg: unknown): NodeOf<'group'> | undefined {
-  const node = arg as Partial<TreeNode> | undefined;
-  return node && typeof node === 'object' && node.kind === 'group' ? (node as NodeOf<'group'>) : undefined;
 }
 
 export function isNode(arg: unknown): arg is TreeNode {
