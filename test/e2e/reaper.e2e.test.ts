@@ -638,7 +638,7 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     await session.updateSettings({ 'decnet.docker.host': `unix://${scratch}/no-docker.sock` }, 'remote');
     await session.openViewContainer('DECNET');
     // The cause is the row's label, the endpoint its description.
-    const dockerError = await session.waitForRow('Docker socket not found', 30_000);
+    const dockerError = await session.waitForRow('No Docker socket', 30_000);
     assert.equal(dockerError.description, `unix://${scratch}/no-docker.sock`);
     await session.waitForRow('Retry');
     await session.waitForStatusBar(/DECNET: Docker unreachable/);

@@ -162,7 +162,7 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
     assert.equal(row('no Docker endpoint configured')?.description, `for example ssh://${W2.address}`);
     await session.waitForRow('Set Docker Endpoint…');
     // A dead host's row is its cause, its endpoint the description.
-    assert.equal((await session.waitForRow('Docker socket not found')).description, deadW3);
+    assert.equal((await session.waitForRow('No Docker socket')).description, deadW3);
     await session.waitForStatusBar(/DECNET: 1 orphan · 1 misplaced · 2 hosts not scanned/);
     await session.screenshot(join(SCREENSHOTS, 'swarm.png'));
     // At 220 px the words that decide stay in sight.
@@ -173,7 +173,7 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
     for (const [label, words] of [
       [MOVED, 'belongs on'],
       ['no Docker endpoint configured', 'no Docker endpoint'],
-      ['Docker socket not found', 'Docker socket not found'],
+      ['No Docker socket', 'No Docker socket'],
       ['Misplaced (1)', 'Misplaced'],
     ] as const) {
       const r = seen.find((x) => x.label === label);

@@ -225,9 +225,9 @@ describe('group tooltips and labels', () => {
     // Error rows: the cause is the label.
     assert.equal(dbErrorLabel('missing'), 'Database file not found');
     assert.equal(dbErrorLabel('not-sqlite'), 'Not a SQLite database');
-    assert.equal(dockerErrorLabel('ENOENT'), 'Docker socket not found');
-    assert.equal(dockerErrorLabel('ETIMEDOUT'), 'Docker did not answer');
-    assert.equal(dockerErrorLabel(undefined), 'Cannot connect to Docker');
+    assert.equal(dockerErrorLabel('ENOENT'), 'No Docker socket');
+    assert.equal(dockerErrorLabel('ETIMEDOUT'), 'Docker not answering');
+    assert.equal(dockerErrorLabel(undefined), 'Cannot reach Docker');
     // Names without the prefix every row of the group repeats.
     assert.equal(shortName('decnet_t_7a7a7a7a_decky-01', '7a7a7a7a'), 'decky-01');
     assert.equal(shortName('decky-01-ssh', '7a7a7a7a'), 'decky-01-ssh');

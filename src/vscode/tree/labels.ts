@@ -25,7 +25,6 @@ export const Labels = {
   notClassified: 'Not classified',
   dbError: 'Cannot read the DECNET database',
   dbNotConfigured: 'No DECNET database configured',
-  dockerError: 'Cannot connect to Docker',
   scanFailed: 'Scan failed',
   selectDatabase: 'Select DECNET Database…',
   openSettings: 'Open Settings',
@@ -710,25 +709,25 @@ export function dbErrorLabel(kind: DbErrorKind): string {
   }
 }
 
-/** A Docker error row's label: its cause (`Docker socket not found`). */
+/** A Docker error row's label: its cause, short enough for a narrow view (`No Docker socket`). */
 export function dockerErrorLabel(code: string | undefined): string {
   switch (code) {
     case 'ENOENT':
-      return 'Docker socket not found';
+      return 'No Docker socket';
     case 'ECONNREFUSED':
-      return 'Docker refused the connection';
+      return 'Docker refused connection';
     case 'EACCES':
     case 'EPERM':
-      return 'Docker socket: permission denied';
+      return 'Docker access denied';
     case 'ETIMEDOUT':
-      return 'Docker did not answer';
+      return 'Docker not answering';
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return 'Docker host not found';
+      return 'Docker host unknown';
     case 'NOENDPOINT':
       return 'No Docker endpoint configured';
     default:
-      return 'Cannot connect to Docker';
+      return 'Cannot reach Docker';
   }
 }
 
