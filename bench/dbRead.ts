@@ -5,19 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {
-  type BenchOptions,
-  ensureDir,
-  fmtBytes,
-  fmtMs,
-  LineChild,
-  log,
-  median,
-  MiB,
-  python,
-  ROOT,
-  type Row,
-} from './lib';
+import { type BenchOptions, ensureDir, fmtBytes, fmtMs, LineChild, log, median, MiB, python, ROOT, type Row } from './lib';
 
 const WARMUPS = 3;
 const READS = 20;
@@ -59,7 +47,13 @@ export function dbFixture(opts: BenchOptions, label: string, bytes: number, extr
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 1 << 20,
   });
-  const s = JSON.parse(out.trim().split('\n').pop()!) as { bytes: number; walBytes: number; topologies: number; lans: number; seconds: number };
+  const s = JSON.parse(out.trim().split('\n').pop()!) as {
+    bytes: number;
+    walBytes: number;
+    topologies: number;
+    lans: number;
+    seconds: number;
+  };
   log(`  ${fmtBytes(s.bytes)} (+ ${fmtBytes(s.walBytes)} of -wal) in ${s.seconds} s`);
   const fixture = { label, path: dbPath, bytes: s.bytes, walBytes: s.walBytes, topologies: s.topologies, lans: s.lans };
   fs.writeFileSync(summaryPath, JSON.stringify({ ...fixture, args }, null, 2));
@@ -271,7 +265,9 @@ export async function benchDbRead(opts: BenchOptions): Promise<Row[]> {
       if (a.error) throw new Error(`our reader, warming up: ${a.error}`);
     }
     for (const { label, fx, target } of fixtures) {
-      log(`DB read, ${label} (${fmtBytes(fx.bytes)}, -wal ${fmtBytes(fx.walBytes)}): ours and python sqlite3, ${WARMUPS}+${READS} reads each`);
+      log(
+        `DB read, ${label} (${fmtBytes(fx.bytes)}, -wal ${fmtBytes(fx.walBytes)}): ours and python sqlite3, ${WARMUPS}+${READS} reads each`,
+      );
       const r = await readPair(py, fx.path, { node });
       maxPeak = Math.max(maxPeak, r.peak);
       const mo = median(r.ours);

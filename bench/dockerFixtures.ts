@@ -107,8 +107,8 @@ export async function removeBenchResources(docker: Docker, runId?: string): Prom
 /** What is left of a run's resources (to verify a removal). */
 export async function remaining(docker: Docker, runId: string, prefix: string): Promise<{ containers: number; networks: number }> {
   const filter = `${BENCH_LABEL}=${runId}`;
-  const containers = (await docker.listContainers({ all: true, filters: { label: [filter] } })).filter(
-    (c) => c.Labels['decnet.topology.id']?.startsWith(prefix),
+  const containers = (await docker.listContainers({ all: true, filters: { label: [filter] } })).filter((c) =>
+    c.Labels['decnet.topology.id']?.startsWith(prefix),
   );
   const networks = (await docker.listNetworks({ filters: { label: [filter] } })).filter((n) => n.Name.includes(`_${prefix}_`));
   return { containers: containers.length, networks: networks.length };
@@ -116,6 +116,9 @@ export async function remaining(docker: Docker, runId: string, prefix: string): 
 
 export function randomHex(n: number): string {
   let s = '';
-  while (s.length < n) s += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  while (s.length < n)
+    s += Math.floor(Math.random() * 0x100000000)
+      .toString(16)
+      .padStart(8, '0');
   return s.slice(0, n);
 }

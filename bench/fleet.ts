@@ -40,7 +40,12 @@ export async function benchFleet(opts: BenchOptions): Promise<Row[]> {
     const master = { url: url(3), source: 'setting' as const };
     const mapping = { w1: url(0), w2: url(1), w3: url(2), 'w0-dead': dead };
 
-    const times = { alone: [] as number[], four: [] as number[], arrival: new Map<string, number[]>(), deadArrival: new Map<string, number[]>() };
+    const times = {
+      alone: [] as number[],
+      four: [] as number[],
+      arrival: new Map<string, number[]>(),
+      deadArrival: new Map<string, number[]>(),
+    };
     const timed = async (db: string, arrivals?: Map<string, number[]>): Promise<{ ms: number; fleet: FleetScan }> => {
       const started = performance.now();
       const fleet = await scanFleet({
@@ -97,7 +102,7 @@ export async function benchFleet(opts: BenchOptions): Promise<Row[]> {
     }
     rows.push({
       section: 'fleet',
-      what: 'each live host\'s result with a dead host beside it (worst host)',
+      what: "each live host's result with a dead host beside it (worst host)",
       measured: worstHost,
       anchor: 'the same 4 hosts without it',
       ratio: `${worst.toFixed(2)}x`,

@@ -16,7 +16,14 @@ function inventory(): { containers: string; networks: string; info: string } {
     const prefix = (0x10000000 + t).toString(16);
     for (let n = 0; n < 2; n++) {
       const id = `${prefix}${n}`.padEnd(64, 'a');
-      networks.push({ Id: id, Name: `decnet_t_${prefix}_lan${n}`, Driver: 'bridge', Internal: n > 0, Labels: {}, IPAM: { Config: [{ Subnet: `198.19.${t}.${n * 128}/25` }] } });
+      networks.push({
+        Id: id,
+        Name: `decnet_t_${prefix}_lan${n}`,
+        Driver: 'bridge',
+        Internal: n > 0,
+        Labels: {},
+        IPAM: { Config: [{ Subnet: `198.19.${t}.${n * 128}/25` }] },
+      });
     }
     for (let d = 0; d < 6; d++) {
       const base = d % 3 === 0;
@@ -28,11 +35,14 @@ function inventory(): { containers: string; networks: string; info: string } {
         Status: 'Up 1 hour',
         Labels: { 'decnet.topology.id': `${prefix}-2222-4222-8222-000000000000`, 'com.docker.compose.project': `decnet-topo-${prefix}` },
         HostConfig: { NetworkMode: base ? `decnet_t_${prefix}_lan0` : `container:${prefix}` },
-        NetworkSettings: { Networks: base ? { [`decnet_t_${prefix}_lan0`]: { NetworkID: `${prefix}0`.padEnd(64, 'a'), EndpointID: 'e'.repeat(64) } } : {} },
+        NetworkSettings: {
+          Networks: base ? { [`decnet_t_${prefix}_lan0`]: { NetworkID: `${prefix}0`.padEnd(64, 'a'), EndpointID: 'e'.repeat(64) } } : {},
+        },
       });
     }
   }
-  for (const name of ['bridge', 'host', 'none']) networks.push({ Id: `${name}`.padEnd(64, '0'), Name: name, Driver: name, Labels: {}, IPAM: { Config: [] } });
+  for (const name of ['bridge', 'host', 'none'])
+    networks.push({ Id: `${name}`.padEnd(64, '0'), Name: name, Driver: name, Labels: {}, IPAM: { Config: [] } });
   return {
     containers: JSON.stringify(containers),
     networks: JSON.stringify(networks),

@@ -47,7 +47,8 @@ export async function benchRefresh(opts: BenchOptions): Promise<Row[]> {
   }
 
   const left = await removeBenchResources(docker);
-  if (left.containers || left.networks) log(`removed ${left.containers} containers, ${left.networks} networks left by an earlier bench run`);
+  if (left.containers || left.networks)
+    log(`removed ${left.containers} containers, ${left.networks} networks left by an earlier bench run`);
   try {
     log(`refresh: deploying ${PREFIXES} topologies (${LIVE} in the DB), 300 containers and 100 networks on ${host}`);
     const t0 = Date.now();

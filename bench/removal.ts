@@ -56,7 +56,9 @@ export async function benchRemoval(opts: BenchOptions): Promise<Row[]> {
       const report = await executeRemoval(plan, { dbPath: fx.path, dockerHost: host });
       const ms = performance.now() - t;
       if (report.errors.length || report.containers_removed.length !== 60 || report.networks_removed.length !== 12) {
-        problems.push(`reaper: ${report.containers_removed.length} containers, ${report.networks_removed.length} networks, errors ${report.errors.join('; ')}`);
+        problems.push(
+          `reaper: ${report.containers_removed.length} containers, ${report.networks_removed.length} networks, errors ${report.errors.join('; ')}`,
+        );
       }
       return ms;
     }
@@ -95,7 +97,8 @@ export async function benchRemoval(opts: BenchOptions): Promise<Row[]> {
   };
 
   const left = await removeBenchResources(docker);
-  if (left.containers || left.networks) log(`removed ${left.containers} containers, ${left.networks} networks left by an earlier bench run`);
+  if (left.containers || left.networks)
+    log(`removed ${left.containers} containers, ${left.networks} networks left by an earlier bench run`);
   try {
     for (let r = 0; r < rounds; r++) {
       // Rotate the order every round.

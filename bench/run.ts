@@ -45,7 +45,9 @@ async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   ensureDir(opts.dir);
   const started = Date.now();
-  log(`${opts.quick ? 'quick' : 'full'} run; fixtures in ${opts.dir}; ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM`);
+  log(
+    `${opts.quick ? 'quick' : 'full'} run; fixtures in ${opts.dir}; ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM`,
+  );
   const rows: Row[] = [];
   const failures: string[] = [];
   const run = async (name: string, fn: () => Promise<Row[]>): Promise<void> => {
@@ -56,7 +58,15 @@ async function main(): Promise<void> {
       const msg = e instanceof Error ? (e.stack ?? e.message) : String(e);
       log(`${name} failed: ${msg}`);
       failures.push(name);
-      rows.push({ section: name, what: 'section could not run', measured: msg.split('\n')[0].slice(0, 80), anchor: '', ratio: '', target: '', pass: false });
+      rows.push({
+        section: name,
+        what: 'section could not run',
+        measured: msg.split('\n')[0].slice(0, 80),
+        anchor: '',
+        ratio: '',
+        target: '',
+        pass: false,
+      });
     }
   };
   await run('db', () => benchDbRead(opts));

@@ -40,7 +40,11 @@ export async function benchStartup(opts: BenchOptions): Promise<Row[]> {
   } catch (e) {
     // The bundle is built before vsce runs: the probe below still has dist/extension.js.
     const err = e as { stderr?: string; message: string };
-    packageError = (err.stderr || err.message).trim().split('\n').find((l) => /error/i.test(l)) ?? err.message;
+    packageError =
+      (err.stderr || err.message)
+        .trim()
+        .split('\n')
+        .find((l) => /error/i.test(l)) ?? err.message;
     log(`startup: npm run package failed: ${packageError}`);
   }
   const size = fs.existsSync(vsix) ? fs.statSync(vsix).size : NaN;
@@ -88,7 +92,12 @@ export async function benchStartup(opts: BenchOptions): Promise<Row[]> {
   rows.push({
     section: 'startup',
     what: `DB or Docker work during require + activate + 1 s idle (${filesBefore.length} other file ops)`,
-    measured: early.length ? early.slice(0, 3).map((e) => `${e.op} ${e.target}`).join(', ') : 'none',
+    measured: early.length
+      ? early
+          .slice(0, 3)
+          .map((e) => `${e.op} ${e.target}`)
+          .join(', ')
+      : 'none',
     anchor: `after the view asks: DB ${sawDb ? 'read' : 'NOT read'}, Docker ${sawDocker ? 'connected' : 'NOT connected'}`,
     ratio: '',
     target: 'none before, both after',

@@ -44,7 +44,16 @@ export async function benchCliStartup(opts: BenchOptions): Promise<Row[]> {
     path: makeDecnetDb(fxDir, {
       checkpointed: [topologyRow(ids[0], 'maze-1', 'active'), topologyRow(ids[1], 'maze-2', 'torn_down')],
       walOnly: [topologyRow(ids[2], 'maze-3', 'deploying')],
-      lans: ids.flatMap((id, i) => [0, 1].map((j) => ({ id: `lan-${i}-${j}`, topologyId: id, name: `lan${j}`, subnet: `172.16.${i * 2 + j}.0/24`, isDmz: j === 0, dockerNetworkId: null }))),
+      lans: ids.flatMap((id, i) =>
+        [0, 1].map((j) => ({
+          id: `lan-${i}-${j}`,
+          topologyId: id,
+          name: `lan${j}`,
+          subnet: `172.16.${i * 2 + j}.0/24`,
+          isDmz: j === 0,
+          dockerNetworkId: null,
+        })),
+      ),
     }),
   };
   const host = privateDockerHost();

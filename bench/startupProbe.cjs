@@ -29,10 +29,11 @@ for (const op of fsOps) {
       note(name, p);
       return orig.call(this, p, ...rest);
     };
-    if (orig.native) fs[name].native = function (p, ...rest) {
-      note(`${name}.native`, p);
-      return orig.native.call(this, p, ...rest);
-    };
+    if (orig.native)
+      fs[name].native = function (p, ...rest) {
+        note(`${name}.native`, p);
+        return orig.native.call(this, p, ...rest);
+      };
   }
   const porig = fs.promises[op];
   if (typeof porig === 'function') {
@@ -110,10 +111,7 @@ function config(section) {
     update: async () => undefined,
   };
 }
-const channel = new Proxy(
-  {},
-  { get: (_t, prop) => (prop === 'then' ? undefined : prop === 'logLevel' ? 2 : () => undefined) },
-);
+const channel = new Proxy({}, { get: (_t, prop) => (prop === 'then' ? undefined : prop === 'logLevel' ? 2 : () => undefined) });
 const vscodeApi = {
   EventEmitter,
   Disposable: class {
@@ -276,9 +274,7 @@ async function main() {
   // Give the first scan time to reach the file and the daemon.
   await new Promise((r) => setTimeout(r, 3000));
   phase = 'done';
-  process.stdout.write(
-    `${JSON.stringify({ requireMs: t1 - t0, activateMs: t2 - t1, providers: providers.length, events })}\n`,
-  );
+  process.stdout.write(`${JSON.stringify({ requireMs: t1 - t0, activateMs: t2 - t1, providers: providers.length, events })}\n`);
   for (const d of context.subscriptions) {
     try {
       d.dispose();

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: installs what the tests need (Debian packages, code-server for the end-to-end
 # test), starts the private Docker daemon, a private MariaDB server and a private sshd, then
-# runs the type check, the unit tests, the integration tests and the end-to-end test. Every
-# private server is stopped at the end.
+# runs the type check, the linter, the format check, the unit tests, the integration tests and
+# the end-to-end test. Every private server is stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,6 +45,7 @@ export DECNET_TEST_FLEET_W1_CERT_PATH=$fleet_root-w1/certs/client
 
 npm run --silent typecheck
 npm run --silent lint
+npm run --silent format:check
 npm run --silent test:unit
 npm run --silent test:integration
 npm run --silent test:e2e

@@ -112,7 +112,10 @@ export function resolveTarget(command: string, values: Record<string, unknown>, 
 }
 
 function flagLines(flags: Record<string, FlagSpec>): string[] {
-  const rows = Object.entries(flags).map(([name, f]) => [`${f.short ? `-${f.short}, ` : '    '}--${name}${f.arg ? ` ${f.arg}` : ''}`, f.help]);
+  const rows = Object.entries(flags).map(([name, f]) => [
+    `${f.short ? `-${f.short}, ` : '    '}--${name}${f.arg ? ` ${f.arg}` : ''}`,
+    f.help,
+  ]);
   const width = Math.max(...rows.map(([l]) => l.length));
   return rows.map(([l, h]) => `  ${l.padEnd(width)}  ${h}`);
 }

@@ -49,7 +49,7 @@ function overview(): string {
     'The database is resolved as DECNET does: --db / --db-url, else DECNET_DB_TYPE, DECNET_DB_URL,',
     'DECNET_DB_HOST/PORT/NAME/USER, DECNET_DB_PATH, else [database] of /etc/decnet/decnet.ini',
     '(DECNET_REAPER_INI names another file), else ./decnet.db. The MySQL password: the one in --db-url,',
-    'else DECNET_DB_PASSWORD, else the one in DECNET_DB_URL, else the one in decnet.ini\'s url.',
+    "else DECNET_DB_PASSWORD, else the one in DECNET_DB_URL, else the one in decnet.ini's url.",
     'The Docker endpoint is resolved as the Docker CLI does: --docker-host, --context, DOCKER_HOST,',
     'DOCKER_CONTEXT, the current context of ~/.docker/config.json, unix:///var/run/docker.sock.',
     '',
@@ -136,7 +136,7 @@ export async function main(argv: string[], rawIo: Io): Promise<number> {
         : err instanceof RefusedError
           ? new CliError('refused', err.message)
           : // No stack trace: it could carry what was being parsed. DECNET_REAPER_DEBUG=1 shows it.
-          new CliError('unexpected', `unexpected error: ${(err as Error)?.message ?? String(err)}`);
+            new CliError('unexpected', `unexpected error: ${(err as Error)?.message ?? String(err)}`);
     if (json && !e.printed) rawIo.stdout(safeJson({ error: errorJson(e) }));
     const lead = e.kind === 'refused' || e.kind === 'cancelled' ? 'refused: ' : '';
     io.stderr(`decnet-reaper: ${lead}${e.message}`);
@@ -176,7 +176,8 @@ export function runProcess(): void {
 
 function exitAfterFlush(code: number): void {
   // `npm run bench` asks where the time goes.
-  if (process.env.DECNET_REAPER_TIMING === '1') process.stderr.write(`decnet-reaper timing: loaded ${loadedAt.toFixed(1)} ms, done ${performance.now().toFixed(1)} ms\n`);
+  if (process.env.DECNET_REAPER_TIMING === '1')
+    process.stderr.write(`decnet-reaper timing: loaded ${loadedAt.toFixed(1)} ms, done ${performance.now().toFixed(1)} ms\n`);
   let pending = 2;
   const done = (): void => {
     if (--pending === 0) process.exit(code);

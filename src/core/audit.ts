@@ -1,18 +1,7 @@
 // The audit log: one JSON line per removal, appended to a file that is never truncated or
 // rewritten. Opened before anything is removed (a log that cannot be opened refuses the removal),
 // created with mode 0600, each line flushed to disk (fsync) before the removal is reported done.
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  statSync,
-  type Stats,
-  writeSync,
-} from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readSync, statSync, type Stats, writeSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { maskEndpointUrl } from './dockerEndpoint';
@@ -130,7 +119,12 @@ export class AuditLog {
       // O_NONBLOCK: a FIFO with no reader fails at once instead of blocking the process.
       fd = openSync(
         file,
-        constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0),
+        constants.O_WRONLY |
+          constants.O_APPEND |
+          constants.O_CREAT |
+          constants.O_NOFOLLOW |
+          constants.O_NONBLOCK |
+          (constants.O_NOCTTY ?? 0),
         0o600,
       );
     } catch (err) {
@@ -276,7 +270,11 @@ export function shownReport(r: ReapReport): ReapReport {
 export function summarizeEntry(e: AuditEntry): HistorySummary {
   const r = e.report;
   const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-  const mine = removedByIt({ containers_removed: list(r.containers_removed), networks_removed: list(r.networks_removed), already_gone: list(r.already_gone) });
+  const mine = removedByIt({
+    containers_removed: list(r.containers_removed),
+    networks_removed: list(r.networks_removed),
+    already_gone: list(r.already_gone),
+  });
   return {
     time: e.time,
     user: typeof e.user === 'string' ? e.user : '',

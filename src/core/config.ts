@@ -47,12 +47,10 @@ function isFile(p: string): boolean {
 export class DbUrlError extends Error {}
 
 export type ParsedDbUrl =
-  | { kind: 'mysql'; host: string; port: number; database: string; user: string; password?: string }
-  | { kind: 'sqlite'; path: string };
+  { kind: 'mysql'; host: string; port: number; database: string; user: string; password?: string } | { kind: 'sqlite'; path: string };
 
 /** SQLAlchemy's `make_url` pattern: a password runs up to the first `@` and may hold `/ : # ?`. */
-const SQLALCHEMY_URL =
-  /^([\w+]+):\/\/(?:([^:/]*)(?::([^@]*))?@)?(?:(?:\[([^/?]+)\]|([^/:?]+))?(?::([^/?]*))?)?(?:\/([^?]*))?(?:\?(.*))?$/s;
+const SQLALCHEMY_URL = /^([\w+]+):\/\/(?:([^:/]*)(?::([^@]*))?@)?(?:(?:\[([^/?]+)\]|([^/:?]+))?(?::([^/?]*))?)?(?:\/([^?]*))?(?:\?(.*))?$/s;
 
 /**
  * `url` with its password replaced by `***`, whether or not it parses: everything between the
@@ -78,7 +76,7 @@ export function maskDbUrl(url: string): string {
 function unquote(s: string): string {
   if (!s.includes('%')) return s;
   const bytes: number[] = [];
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     if (s[i] === '%' && /^[0-9a-fA-F]{2}$/.test(s.slice(i + 1, i + 3))) {
       bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
       i += 3;
@@ -380,7 +378,11 @@ function resolveOrThrow(input: Parameters<typeof resolveDatabase>[0]): DbTarget 
     }
   }
   const mismatch = (url: Found, urlKind: string): DbConfigError =>
-    new DbConfigError(url.from, url.name, `${url.name} is a ${urlKind === 'mysql' ? 'MySQL' : 'SQLite'} URL, but the database type is ${kind}${kindFrom ? ` (${kindFrom.name})` : ''}`);
+    new DbConfigError(
+      url.from,
+      url.name,
+      `${url.name} is a ${urlKind === 'mysql' ? 'MySQL' : 'SQLite'} URL, but the database type is ${kind}${kindFrom ? ` (${kindFrom.name})` : ''}`,
+    );
 
   if (kind === 'mysql') {
     let url: Found | undefined;
@@ -401,7 +403,11 @@ function resolveOrThrow(input: Parameters<typeof resolveDatabase>[0]): DbTarget 
       if (portFound) {
         port = /^\d+$/.test(portFound.value) ? Number(portFound.value) : NaN;
         if (!(port >= 1 && port <= 65535)) {
-          throw new DbConfigError(portFound.from, portFound.name, `${portFound.name} is "${portFound.value}": a port is a number from 1 to 65535`);
+          throw new DbConfigError(
+            portFound.from,
+            portFound.name,
+            `${portFound.name} is "${portFound.value}": a port is a number from 1 to 65535`,
+          );
         }
       }
       base = {

@@ -34,7 +34,7 @@ export function plainLog(raw: Buffer, tty: boolean): string {
     if (off < raw.length) parts.push(raw.subarray(off));
     bytes = Buffer.concat(parts);
   }
-   
+
   return bytes.toString('utf8').replace(/\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(\u0007|\u001b\\)/g, '');
 }
 

@@ -36,7 +36,12 @@ export class RequestTimeoutError extends Error {
  * Runs `work`, or after `ms` rejects with RequestTimeoutError and calls `onTimeout` (to close
  * what the work holds open). The work's own outcome after the deadline is ignored.
  */
-export async function withDeadline<T>(what: string, work: () => Promise<T>, onTimeout: () => void = () => undefined, ms = requestTimeoutMs()): Promise<T> {
+export async function withDeadline<T>(
+  what: string,
+  work: () => Promise<T>,
+  onTimeout: () => void = () => undefined,
+  ms = requestTimeoutMs(),
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {

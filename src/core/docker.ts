@@ -203,7 +203,10 @@ export async function listInventory(docker: Docker, endpoint: string, signal?: A
     const known = cached && Date.now() - cached.at < DAEMON_IDENTITY_MAX_AGE_MS ? cached : undefined;
     const infoEarly = known ? undefined : askInfo();
     infoEarly?.catch(() => undefined); // awaited below, unless a listing fails first
-    [rawContainers, rawNetworks] = await Promise.all([docker.listContainers({ all: true, ...abortSignal }), docker.listNetworks({ ...abortSignal })]);
+    [rawContainers, rawNetworks] = await Promise.all([
+      docker.listContainers({ all: true, ...abortSignal }),
+      docker.listNetworks({ ...abortSignal }),
+    ]);
     const builtins = builtinNetworks(rawNetworks);
     if (known && builtins !== '' && known.builtins === builtins) {
       daemon = known.daemon;
@@ -214,7 +217,11 @@ export async function listInventory(docker: Docker, endpoint: string, signal?: A
       else daemonIdentities.delete(endpoint);
     }
   } catch (err) {
-    throw new DockerUnavailableError(`Cannot list Docker resources at ${endpoint}: ${describeDockerError(err)}`, endpoint, dockerErrorCode(err));
+    throw new DockerUnavailableError(
+      `Cannot list Docker resources at ${endpoint}: ${describeDockerError(err)}`,
+      endpoint,
+      dockerErrorCode(err),
+    );
   }
   const containers: ContainerInfo[] = rawContainers.map((c) => ({
     id: c.Id,
@@ -292,7 +299,7 @@ export function attachmentsOf(
 /** Endpoints attached to a network now, from `GET /networks/{id}` (running and paused containers only); undefined when it is gone. */
 export async function inspectEndpoints(docker: Pick<Docker, 'getNetwork'>, networkId: string): Promise<NetworkEndpoint[] | undefined> {
   try {
-    const info = (await docker.getNetwork(networkId).inspect());
+    const info = await docker.getNetwork(networkId).inspect();
     return Object.entries(info.Containers ?? {}).map(([containerId, c]) => ({
       containerId,
       name: c.Name ?? containerId,
@@ -313,7 +320,10 @@ export type AttachmentDocker = Pick<Docker, 'getNetwork' | 'listContainers' | 'l
  * never started). A container that names the network only by a name another network bears too is
  * `ambiguous`.
  */
-export async function attachedContainers(docker: AttachmentDocker, network: { id: string; name: string }): Promise<NetworkEndpoint[] | undefined> {
+export async function attachedContainers(
+  docker: AttachmentDocker,
+  network: { id: string; name: string },
+): Promise<NetworkEndpoint[] | undefined> {
   const listed = (value: string): Promise<Docker.ContainerInfo[]> =>
     docker.listContainers({ all: true, filters: JSON.stringify({ network: [value] }) });
   const [active, byName, byId] = await Promise.all([inspectEndpoints(docker, network.id), listed(network.name), listed(network.id)]);

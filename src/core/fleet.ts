@@ -107,7 +107,9 @@ export function resolveFleetHosts(
 /** Names in the mapping that are neither `master` nor a swarm host (a typo, a host since removed). */
 export function unknownMappings(mapping: EndpointMapping, swarm: SwarmFacts | undefined): string[] {
   const known = new Set([MASTER_NAME, ...(swarm?.hosts ?? []).map((h) => h.name)]);
-  return Object.keys(mapping).filter((n) => !known.has(n)).sort();
+  return Object.keys(mapping)
+    .filter((n) => !known.has(n))
+    .sort();
 }
 
 /**
@@ -176,7 +178,11 @@ export interface FleetScanOptions {
 }
 
 /** Reads `promise` or, after `ms`, aborts and answers `onTimeout`. */
-async function withTimeout<T>(ms: number, run: (signal: AbortSignal) => Promise<T>, onTimeout: () => T): Promise<{ value: T; timedOut: boolean }> {
+async function withTimeout<T>(
+  ms: number,
+  run: (signal: AbortSignal) => Promise<T>,
+  onTimeout: () => T,
+): Promise<{ value: T; timedOut: boolean }> {
   const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<{ value: T; timedOut: boolean }>((resolve) => {
@@ -270,7 +276,10 @@ function withSharedDaemons(scans: HostScan[], db: Outcome<DbSnapshot, DbReadErro
     byDaemon.set(id, [...(byDaemon.get(id) ?? []), s]);
   }
   return scans.map((s) => {
-    const shared = s.result.docker.ok && s.result.docker.value.daemon.id ? (byDaemon.get(s.result.docker.value.daemon.id) ?? []).filter((o) => o !== s) : [];
+    const shared =
+      s.result.docker.ok && s.result.docker.value.daemon.id
+        ? (byDaemon.get(s.result.docker.value.daemon.id) ?? []).filter((o) => o !== s)
+        : [];
     if (!shared.length) return s;
     const others = shared.map((o) => o.host.ref);
     return { ...s, result: hostResult(s.host, s.result.docker, db, dbSource, others), sameDaemonAs: others.map((r) => r.name) };
@@ -295,7 +304,12 @@ export interface UncheckedHome {
  * engine id). A home host that is not scanned (no endpoint), did not answer, or reaches the same
  * daemon as `here` is listed with why; an empty list means every home was checked.
  */
-export function uncheckedHomes(hosts: readonly HostScan[], here: HostScan, group: Pick<Group, 'topologies'>, swarm: SwarmFacts): UncheckedHome[] {
+export function uncheckedHomes(
+  hosts: readonly HostScan[],
+  here: HostScan,
+  group: Pick<Group, 'topologies'>,
+  swarm: SwarmFacts,
+): UncheckedHome[] {
   const hereDaemon = here.result.docker.ok ? here.result.docker.value.daemon.id : undefined;
   const out = new Map<string, UncheckedHome>();
   for (const t of group.topologies) {
@@ -314,7 +328,11 @@ export function uncheckedHomes(hosts: readonly HostScan[], here: HostScan, group
     } else if (!r.docker.value.daemon.id || !hereDaemon) {
       out.set(home.name, { name: home.name, why: 'its Docker daemon does not say which it is (no id)', noEndpoint: false });
     } else if (r.docker.value.daemon.id === hereDaemon) {
-      out.set(home.name, { name: home.name, why: `its endpoint reaches the same Docker daemon as ${here.host.ref.name}'s`, noEndpoint: false });
+      out.set(home.name, {
+        name: home.name,
+        why: `its endpoint reaches the same Docker daemon as ${here.host.ref.name}'s`,
+        noEndpoint: false,
+      });
     }
   }
   return [...out.values()];
@@ -336,9 +354,15 @@ export function runsAtHome(hosts: readonly HostScan[], group: Pick<Group, 'prefi
  * The refusal of a misplaced removal whose home hosts were not all checked: each named with why,
  * then what the front end says to do (`fix`).
  */
-export function uncheckedHomesRefusal(group: Pick<Group, 'prefix' | 'topology'>, unchecked: readonly UncheckedHome[], fix: (u: UncheckedHome) => string): string {
+export function uncheckedHomesRefusal(
+  group: Pick<Group, 'prefix' | 'topology'>,
+  unchecked: readonly UncheckedHome[],
+  fix: (u: UncheckedHome) => string,
+): string {
   const what = group.topology ? `topology "${group.topology.name}" (${group.prefix})` : `prefix ${group.prefix}`;
-  const homes = unchecked.map((u) => `${u.name === MASTER_NAME ? 'the master' : `host ${u.name}`}, which could not be checked (${u.why})`).join('; and on ');
+  const homes = unchecked
+    .map((u) => `${u.name === MASTER_NAME ? 'the master' : `host ${u.name}`}, which could not be checked (${u.why})`)
+    .join('; and on ');
   const fixes = unchecked.map(fix).filter(Boolean).join(' ');
   return (
     `Nothing was removed: ${what} belongs on ${homes}. A topology is removed as misplaced only when the host it belongs on answered and is another Docker daemon` +
@@ -399,9 +423,7 @@ function hostJson(s: HostScan): object {
     name: h.ref.name,
     uuid: h.ref.uuid,
     endpoint: h.endpoint ? s.endpointLabel : null,
-    ...(h.swarm
-      ? { address: h.swarm.address, status: h.swarm.status, last_heartbeat: h.swarm.lastHeartbeat }
-      : {}),
+    ...(h.swarm ? { address: h.swarm.address, status: h.swarm.status, last_heartbeat: h.swarm.lastHeartbeat } : {}),
     ...(h.offer && !h.endpoint ? { offered_endpoint: h.offer } : {}),
     daemon: r.docker.ok ? r.docker.value.daemon : null,
     ...(s.sameDaemonAs ? { same_daemon_as: s.sameDaemonAs } : {}),

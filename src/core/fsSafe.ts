@@ -67,7 +67,12 @@ export function readRegularFile(file: string, maxBytes: number, home?: string): 
     ({ fd, st } = openNonBlocking(file));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    const why = e.code === 'ENOENT' ? 'does not exist' : e.code === 'EACCES' ? 'cannot be read (permission denied)' : `cannot be opened (${e.code ?? e.message})`;
+    const why =
+      e.code === 'ENOENT'
+        ? 'does not exist'
+        : e.code === 'EACCES'
+          ? 'cannot be read (permission denied)'
+          : `cannot be opened (${e.code ?? e.message})`;
     throw new FileReadError(`${shown} ${why}`, e.code ?? 'EIO', file);
   }
   try {

@@ -22,7 +22,12 @@ export interface Classification {
  * workers in the database's `swarm_hosts`, a live group that belongs on another host is marked
  * `misplaced` (see rules.ts) and listed in `misplacedPrefixes` rather than `livePrefixes`.
  */
-export function classify(inventory: DockerInventory, db: DbSnapshot | undefined, here?: HostRef, sameDaemon: readonly HostRef[] = []): Classification {
+export function classify(
+  inventory: DockerInventory,
+  db: DbSnapshot | undefined,
+  here?: HostRef,
+  sameDaemon: readonly HostRef[] = [],
+): Classification {
   const byPrefix = new Map<string, Topology[]>();
   for (const t of db?.topologies ?? []) {
     const p = prefixOfTopologyId(t.id);
@@ -69,7 +74,8 @@ export function classify(inventory: DockerInventory, db: DbSnapshot | undefined,
     g.networks.sort((a, b) => a.name.localeCompare(b.name));
     const belongsOn = here && g.state === 'live' ? misplacedOn(g.topologies, here, db?.swarm) : undefined;
     // Hosts that reach this very daemon (see fleet.ts): where it belongs on any of them, it is home.
-    if (belongsOn !== undefined && sameDaemon.every((h) => misplacedOn(g.topologies, h, db?.swarm) !== undefined)) g.misplaced = { belongsOn };
+    if (belongsOn !== undefined && sameDaemon.every((h) => misplacedOn(g.topologies, h, db?.swarm) !== undefined))
+      g.misplaced = { belongsOn };
   }
   return {
     groups: sorted,

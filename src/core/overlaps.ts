@@ -325,9 +325,7 @@ export function conflictJson(c: NetworkConflict | QueryMatch): Record<string, un
     network: { id: c.network.id, name: c.network.name, subnets: c.network.subnets },
     owner_prefix: c.owner.prefix,
     state: c.owner.state,
-    owner_topology: c.owner.topology
-      ? { id: c.owner.topology.id, name: c.owner.topology.name, status: c.owner.topology.status }
-      : null,
+    owner_topology: c.owner.topology ? { id: c.owner.topology.id, name: c.owner.topology.name, status: c.owner.topology.status } : null,
     containers: c.network.endpoints.map((e) => ({ id: e.containerId, name: e.name, ...(e.state ? { state: e.state } : {}) })),
     overlaps: c.overlaps.map((o) =>
       o.kind === 'lan'

@@ -360,7 +360,9 @@ export function blockedNetworkReason(blocking: readonly NetworkEndpoint[], check
   if (failed.length) reasons.push(`container ${names(failed)} could not be removed and is still attached`);
   const ambiguous = of('ambiguous');
   if (ambiguous.length) {
-    reasons.push(`container ${names(ambiguous)} names this network only by a name that another network bears too: which one it joins when started cannot be told`);
+    reasons.push(
+      `container ${names(ambiguous)} names this network only by a name that another network bears too: which one it joins when started cannot be told`,
+    );
   }
   return reasons.join('; ');
 }

@@ -58,7 +58,11 @@ export async function readDb(target: DbTarget): Promise<Outcome<DbSnapshot, DbRe
     if (odd) {
       return {
         ok: false,
-        error: new DbReadError('not-decnet', `${source} holds a topology id that is not DECNET's (${JSON.stringify(odd.id)}): nothing is classified orphan`, source),
+        error: new DbReadError(
+          'not-decnet',
+          `${source} holds a topology id that is not DECNET's (${JSON.stringify(odd.id)}): nothing is classified orphan`,
+          source,
+        ),
       };
     }
     return { ok: true, value: snapshot };

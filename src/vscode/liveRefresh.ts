@@ -15,7 +15,6 @@ import { readPollSeconds } from './settings';
 import type { TopologyTreeModel } from './tree/topologyTreeModel';
 import type { TreeNode } from './tree/nodes';
 
-
 function describeReasons(reasons: ChangeReason[]): string {
   const parts = reasons.map((r) => {
     switch (r.kind) {

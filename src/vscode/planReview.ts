@@ -22,7 +22,18 @@ interface Pending {
 
 /** What the review document says: the question, then the plan as the modal would list it. */
 export function reviewText(question: string, detail: string): string {
-  return ['# DECNET removal plan', '', question, '', 'Nothing is removed until you choose **Remove** above; closing this document cancels.', '', '```text', detail, '```', ''].join('\n');
+  return [
+    '# DECNET removal plan',
+    '',
+    question,
+    '',
+    'Nothing is removed until you choose **Remove** above; closing this document cancels.',
+    '',
+    '```text',
+    detail,
+    '```',
+    '',
+  ].join('\n');
 }
 
 export class PlanReviews extends Disposable implements vscode.TextDocumentContentProvider, vscode.CodeLensProvider {
@@ -40,7 +51,8 @@ export class PlanReviews extends Disposable implements vscode.TextDocumentConten
     this._register(
       vscode.window.tabGroups.onDidChangeTabs((e) => {
         for (const tab of e.closed) {
-          if (tab.input instanceof vscode.TabInputText && tab.input.uri.scheme === REVIEW_SCHEME) this.settle(tab.input.uri.toString(), 'cancel');
+          if (tab.input instanceof vscode.TabInputText && tab.input.uri.scheme === REVIEW_SCHEME)
+            this.settle(tab.input.uri.toString(), 'cancel');
         }
       }),
     );
@@ -48,7 +60,9 @@ export class PlanReviews extends Disposable implements vscode.TextDocumentConten
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.pending.get(uri.toString())?.text ?? 'This removal plan is no longer open for a decision: nothing was removed from it here.';
+    return (
+      this.pending.get(uri.toString())?.text ?? 'This removal plan is no longer open for a decision: nothing was removed from it here.'
+    );
   }
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
@@ -56,7 +70,11 @@ export class PlanReviews extends Disposable implements vscode.TextDocumentConten
     if (!p) return [];
     const top = new vscode.Range(0, 0, 0, 0);
     return [
-      new vscode.CodeLens(top, { title: `$(trash) Remove ${plural(p.count, 'Resource')}`, command: ReviewCommands.remove, arguments: [p.uri] }),
+      new vscode.CodeLens(top, {
+        title: `$(trash) Remove ${plural(p.count, 'Resource')}`,
+        command: ReviewCommands.remove,
+        arguments: [p.uri],
+      }),
       ...(p.canSave ? [new vscode.CodeLens(top, { title: '$(save) Save Plan…', command: ReviewCommands.save, arguments: [p.uri] })] : []),
       new vscode.CodeLens(top, { title: 'Cancel', command: ReviewCommands.cancel, arguments: [p.uri] }),
     ];
@@ -70,7 +88,13 @@ export class PlanReviews extends Disposable implements vscode.TextDocumentConten
     const name = `decnet-plan-${plan.prefixes.length === 1 ? plan.prefixes[0] : `${plan.prefixes.length}-groups`}.md`;
     const uri = vscode.Uri.from({ scheme: REVIEW_SCHEME, path: `/${++this.counter}/${name}` });
     const decision = new Promise<ReviewDecision>((resolve) => {
-      this.pending.set(uri.toString(), { uri, text: reviewText(question, detail), count: plan.containers.length + plan.networks.length, canSave, decide: resolve });
+      this.pending.set(uri.toString(), {
+        uri,
+        text: reviewText(question, detail),
+        count: plan.containers.length + plan.networks.length,
+        canSave,
+        decide: resolve,
+      });
     });
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc, { preview: false });
@@ -87,7 +111,9 @@ export class PlanReviews extends Disposable implements vscode.TextDocumentConten
     }
     this.settle(target.toString(), d);
     // The decision is made: the document has nothing more to ask.
-    const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === target.toString());
+    const tab = vscode.window.tabGroups.all
+      .flatMap((g) => g.tabs)
+      .find((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === target.toString());
     if (tab) await vscode.window.tabGroups.close(tab);
   }
 

@@ -13,7 +13,16 @@ import { selectDatabase } from './commands/selectDatabase';
 import { setMysqlPassword } from './commands/setMysqlPassword';
 import { showOutput } from './commands/showOutput';
 import { showRemovalHistory } from './commands/showRemovalHistory';
-import { copyId, copyName, findOverlapsForSubnet, hideNetwork, inspect, revealFirstProblem, revealNetwork, showLogs } from './commands/resourceActions';
+import {
+  copyId,
+  copyName,
+  findOverlapsForSubnet,
+  hideNetwork,
+  inspect,
+  revealFirstProblem,
+  revealNetwork,
+  showLogs,
+} from './commands/resourceActions';
 import { Commands } from './constants';
 import { lostRow } from './tree/nodes';
 import { describeError } from './log';
@@ -55,7 +64,9 @@ export function registerCommands(services: Services): vscode.Disposable[] {
       if (lostRow(id, args)) {
         // Acting on another row (or asking which one) would surprise: say so, do nothing.
         log.info(`${id}: the row was refreshed while its menu was open; nothing done`);
-        void vscode.window.showInformationMessage('DECNET: the view was refreshed while that menu was open, so nothing was done. Open the menu again.');
+        void vscode.window.showInformationMessage(
+          'DECNET: the view was refreshed while that menu was open, so nothing was done. Open the menu again.',
+        );
         return;
       }
       try {

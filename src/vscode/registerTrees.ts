@@ -81,7 +81,8 @@ export class Trees extends Disposable {
     const roots = [...top, ...under];
     const status = statusOf(this.model);
     const errorRow = (rows: TreeNode[]) => rows.find((n) => n.kind === 'error');
-    const section = (kind: 'orphan' | 'misplaced') => this.firstChild(roots, 'section', (n) => n.kind === 'section' && n.section === kind && n.groups.length > 0);
+    const section = (kind: 'orphan' | 'misplaced') =>
+      this.firstChild(roots, 'section', (n) => n.kind === 'section' && n.section === kind && n.groups.length > 0);
     const first = status.problem
       ? (errorRow(top) ?? errorRow(under))
       : status.orphans
@@ -99,7 +100,9 @@ export class Trees extends Disposable {
   /** The first group one of whose networks is in a subnet conflict (with no other network). */
   private firstConflictGroup(roots: TreeNode[]): TreeNode | undefined {
     for (const s of roots.filter((n) => n.kind === 'section')) {
-      const g = this.provider.getChildren(s).find((n) => n.kind === 'group' && n.group.networks.some((net) => n.snapshot.conflictById.get(net.id)?.overlaps.length));
+      const g = this.provider
+        .getChildren(s)
+        .find((n) => n.kind === 'group' && n.group.networks.some((net) => n.snapshot.conflictById.get(net.id)?.overlaps.length));
       if (g) return g;
     }
     return undefined;
@@ -114,4 +117,3 @@ export class Trees extends Disposable {
 export function registerTrees(model: TopologyTreeModel): Trees {
   return new Trees(model);
 }
-

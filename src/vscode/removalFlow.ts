@@ -103,7 +103,9 @@ export class RemovalFlow {
     let homeHolds: Record<string, boolean> | undefined;
     if (hostName && fresh) {
       if (!fresh.fleet) {
-        const why = fresh.result.db.ok ? 'the database has no swarm hosts now' : `the database cannot be read: ${fresh.result.db.error.message}`;
+        const why = fresh.result.db.ok
+          ? 'the database has no swarm hosts now'
+          : `the database cannot be read: ${fresh.result.db.error.message}`;
         this.refuse(`Nothing was removed from host ${hostName}: ${why}.`, fresh.result);
         return;
       }
@@ -133,7 +135,10 @@ export class RemovalFlow {
       }
       expectedDaemonId = shownHost.daemonId;
       if (expectedDaemonId === undefined) {
-        this.refuse(`Nothing was removed: host ${hostName}'s Docker daemon was not listed when the tree was shown. Refresh and look again.`, snapshot.result);
+        this.refuse(
+          `Nothing was removed: host ${hostName}'s Docker daemon was not listed when the tree was shown. Refresh and look again.`,
+          snapshot.result,
+        );
         return;
       }
     }
@@ -162,7 +167,8 @@ export class RemovalFlow {
         this.log.info('cancelled at the choice of orphan groups; nothing removed');
         return;
       }
-      sessionRequest = chosen.length === snapshot.result.orphanPrefixes.length ? { kind: 'allOrphans' } : { kind: 'prefixes', prefixes: chosen };
+      sessionRequest =
+        chosen.length === snapshot.result.orphanPrefixes.length ? { kind: 'allOrphans' } : { kind: 'prefixes', prefixes: chosen };
     }
     const target: ScanOptions = request.kind === 'plan' ? request.target : snapshot!.target.options;
     let removing: RemovalPlan | undefined;
@@ -192,7 +198,9 @@ export class RemovalFlow {
         ...(expectedDaemonId !== undefined ? { expectedDaemonId } : {}),
         ...(homeHolds ? { runsAtHome: homeHolds } : {}),
         // A misplaced removal is re-checked against every host again, just before removing.
-        ...(request.kind === 'misplaced' && fresh ? { scan: this.misplacedRecheck(request.prefixes, request.host.name, fresh.target) } : {}),
+        ...(request.kind === 'misplaced' && fresh
+          ? { scan: this.misplacedRecheck(request.prefixes, request.host.name, fresh.target) }
+          : {}),
         asker: this.asker(request.kind === 'plan' ? undefined : target),
         progress,
         audit: editorAuditTarget(),
@@ -212,7 +220,11 @@ export class RemovalFlow {
    * same daemon" cannot be ruled out. Otherwise, for each prefix, whether a host it belongs on
    * holds something of it.
    */
-  private checkHomes(prefixes: readonly string[], snapshot: ScanSnapshot, fleet: readonly ScanSnapshot[]): string | Record<string, boolean> {
+  private checkHomes(
+    prefixes: readonly string[],
+    snapshot: ScanSnapshot,
+    fleet: readonly ScanSnapshot[],
+  ): string | Record<string, boolean> {
     const here = snapshot.host;
     const swarm = snapshot.result.db.ok ? snapshot.result.db.value.swarm : undefined;
     const holds: Record<string, boolean> = {};
@@ -252,7 +264,12 @@ export class RemovalFlow {
           timeoutMs: readFleetTimeoutMs(),
           hostName,
           prefixes,
-          fix: (u) => (u.name === MASTER_NAME ? "Make the master's Docker daemon reachable, then refresh." : u.noEndpoint ? `Give ${u.name} its Docker endpoint, then refresh.` : ''),
+          fix: (u) =>
+            u.name === MASTER_NAME
+              ? "Make the master's Docker daemon reachable, then refresh."
+              : u.noEndpoint
+                ? `Give ${u.name} its Docker endpoint, then refresh.`
+                : '',
         })
       ).result;
   }
@@ -265,7 +282,12 @@ export class RemovalFlow {
       .map((g) => {
         // What matters most before deciding: a subnet a topology wants, freed by removing it.
         const frees = freedBy(new Set(g.networks.map((n) => n.id)), conflicts);
-        return { label: g.prefix, description: orphanGroupDescription(g), ...(frees.length ? { detail: frees.join('; ') } : {}), picked: true };
+        return {
+          label: g.prefix,
+          description: orphanGroupDescription(g),
+          ...(frees.length ? { detail: frees.join('; ') } : {}),
+          picked: true,
+        };
       });
     const picked = await vscode.window.showQuickPick(items, {
       title: 'Reap All Orphans: which groups?',
@@ -361,7 +383,10 @@ export class RemovalFlow {
       },
       typePrefix: async (plan, expected, prompt) => {
         const typed = await vscode.window.showInputBox({
-          title: plan.mode === 'misplaced' ? `${TITLES.misplaced.title}${plan.host ? ` from host ${plan.host.name}` : ''}` : TITLES.tornDown.title,
+          title:
+            plan.mode === 'misplaced'
+              ? `${TITLES.misplaced.title}${plan.host ? ` from host ${plan.host.name}` : ''}`
+              : TITLES.tornDown.title,
           prompt,
           placeHolder: 'the prefix shown above',
           ignoreFocusOut: true,
@@ -369,7 +394,8 @@ export class RemovalFlow {
           validateInput: (value) => {
             const typed = value.trim();
             if (typed === expected) return undefined;
-            if (expected.startsWith(typed)) return { message: `Type ${expected} to confirm.`, severity: vscode.InputBoxValidationSeverity.Info };
+            if (expected.startsWith(typed))
+              return { message: `Type ${expected} to confirm.`, severity: vscode.InputBoxValidationSeverity.Info };
             return `Type ${expected} exactly to confirm.`;
           },
         });
@@ -382,7 +408,18 @@ export class RemovalFlow {
   /** The report as a read-only Markdown document: its text, then its JSON. The log keeps the log. */
   private async showReport(report: ReapReport): Promise<void> {
     const stamp = report.finished_at.replace(/[:.]/g, '-');
-    const text = ['# DECNET reap report', '', '```text', formatReportText(report), '```', '', '```json', reportJson(report), '```', ''].join('\n');
+    const text = [
+      '# DECNET reap report',
+      '',
+      '```text',
+      formatReportText(report),
+      '```',
+      '',
+      '```json',
+      reportJson(report),
+      '```',
+      '',
+    ].join('\n');
     await this.documents.open(`decnet-reap-report-${stamp}.md`, text);
   }
 

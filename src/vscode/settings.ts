@@ -57,9 +57,7 @@ export async function resolveScanTarget(secrets: vscode.SecretStorage): Promise<
 }
 
 export async function writeDatabasePath(path: string): Promise<void> {
-  await vscode.workspace
-    .getConfiguration(SETTINGS_SECTION)
-    .update(Settings.databasePath, path, vscode.ConfigurationTarget.Global);
+  await vscode.workspace.getConfiguration(SETTINGS_SECTION).update(Settings.databasePath, path, vscode.ConfigurationTarget.Global);
 }
 
 export function currentDatabasePathSetting(): string | undefined {
@@ -96,7 +94,9 @@ export function readFleetEndpoints(): EndpointMapping {
 /** decnet.requestTimeoutSeconds, in milliseconds: 1 s to an hour, 30 s when unset or not a number. */
 export function readRequestTimeoutMs(): number {
   const value = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<unknown>(Settings.requestTimeoutSeconds);
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.min(Math.max(1, value), MAX_REQUEST_TIMEOUT_MS / 1000) * 1000 : DEFAULT_REQUEST_TIMEOUT_MS;
+  return typeof value === 'number' && Number.isFinite(value) && value > 0
+    ? Math.min(Math.max(1, value), MAX_REQUEST_TIMEOUT_MS / 1000) * 1000
+    : DEFAULT_REQUEST_TIMEOUT_MS;
 }
 
 /** decnet.fleet.timeoutSeconds, in milliseconds: at least 1 s, 10 s when unset or not a number. */
@@ -123,9 +123,7 @@ export function affectsScanTarget(e: vscode.ConfigurationChangeEvent): boolean {
     FullSettings.fleetEndpoints,
     FullSettings.fleetTimeoutSeconds,
     FullSettings.requestTimeoutSeconds,
-  ].some((key) =>
-    e.affectsConfiguration(key),
-  );
+  ].some((key) => e.affectsConfiguration(key));
 }
 
 /**

@@ -24,7 +24,13 @@ export function statusOf(model: Pick<TopologyTreeModel, 'snapshot' | 'failure'>)
   const snapshot = model.snapshot;
   if (!snapshot) {
     if (model.failure !== undefined) {
-      return { problem: 'scan', message: model.failure instanceof Error ? model.failure.message : 'unexpected error', orphans: 0, conflicts: 0, tornDown: 0 };
+      return {
+        problem: 'scan',
+        message: model.failure instanceof Error ? model.failure.message : 'unexpected error',
+        orphans: 0,
+        conflicts: 0,
+        tornDown: 0,
+      };
     }
     return { orphans: 0, conflicts: 0, tornDown: 0 };
   }
@@ -40,13 +46,16 @@ export function statusOf(model: Pick<TopologyTreeModel, 'snapshot' | 'failure'>)
           swarm: {
             misplaced: hosts.reduce((n, h) => n + h.result.groups.filter((g) => g.misplaced).length, 0),
             // The master's own failure is the problem below; a worker's is counted and named.
-            hostsDown: hosts.slice(1).flatMap((h) => (h.result.docker.ok ? [] : [{ name: h.host?.host.ref.name ?? '?', why: h.result.docker.error.message }])),
+            hostsDown: hosts
+              .slice(1)
+              .flatMap((h) => (h.result.docker.ok ? [] : [{ name: h.host?.host.ref.name ?? '?', why: h.result.docker.error.message }])),
           },
         }
       : {}),
   };
   if (snapshot.target.db.origin === 'none') return counts;
-  if (!result.docker.ok) return { ...counts, problem: 'docker', message: `${result.docker.error.endpoint}: ${result.docker.error.message}` };
+  if (!result.docker.ok)
+    return { ...counts, problem: 'docker', message: `${result.docker.error.endpoint}: ${result.docker.error.message}` };
   if (!result.db.ok) return { ...counts, problem: 'database', message: result.db.error.message };
   return counts;
 }

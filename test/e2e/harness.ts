@@ -322,9 +322,7 @@ export class CodeServer {
 
   /** Activity-bar entries (aria-labels). */
   async activityBarItems(): Promise<string[]> {
-    return this.page.$$eval('.part.activitybar .action-item .action-label', (els) =>
-      els.map((e) => e.getAttribute('aria-label') ?? ''),
-    );
+    return this.page.$$eval('.part.activitybar .action-item .action-label', (els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
   }
 
   /** Opens the activity-bar view container whose title starts with `title` (e.g. "DECNET"). */
@@ -342,7 +340,10 @@ export class CodeServer {
     ).catch((e) => {
       throw new Error(`${(e as Error).message}; activity bar has: ${JSON.stringify(have)}`);
     });
-    const checked = await item.first().locator('xpath=..').evaluate((e) => e.classList.contains('checked'));
+    const checked = await item
+      .first()
+      .locator('xpath=..')
+      .evaluate((e) => e.classList.contains('checked'));
     if (!checked) await item.first().click();
     await waitFor(`view container "${title}" to open`, async () => {
       const t = norm(await this.page.locator('.part.sidebar .composite.title .title-label').first().textContent());
@@ -454,9 +455,7 @@ export class CodeServer {
           return { top, label, level, visible };
         }),
       );
-    return rows
-      .sort((a, b) => a.top - b.top)
-      .map((r) => ({ label: clean(r.label), visible: clean(r.visible), level: r.level }));
+    return rows.sort((a, b) => a.top - b.top).map((r) => ({ label: clean(r.label), visible: clean(r.visible), level: r.level }));
   }
 
   /** Clicks the CodeLens with this title (its text, icons aside) in the active editor. */
@@ -481,7 +480,11 @@ export class CodeServer {
 
   /** All text the sidebar's views show (rows, messages, welcome content). */
   async sidebarText(): Promise<string> {
-    return clean(await this.sidebar().locator('.pane-body').evaluateAll((els) => els.map((e) => (e as unknown as { innerText: string }).innerText).join('\n')));
+    return clean(
+      await this.sidebar()
+        .locator('.pane-body')
+        .evaluateAll((els) => els.map((e) => (e as unknown as { innerText: string }).innerText).join('\n')),
+    );
   }
 
   /** Waits until a row with this label is shown and returns it. */
@@ -497,7 +500,13 @@ export class CodeServer {
       timeoutMs,
     ).catch(async (e) => {
       rows = await this.readTree();
-      throw new Error(`${(e as Error).message}\nrows now: ${JSON.stringify(rows.map((r) => `${'  '.repeat(r.level - 1)}${r.label} | ${r.description}`), null, 1)}`);
+      throw new Error(
+        `${(e as Error).message}\nrows now: ${JSON.stringify(
+          rows.map((r) => `${'  '.repeat(r.level - 1)}${r.label} | ${r.description}`),
+          null,
+          1,
+        )}`,
+      );
     });
   }
 
@@ -566,7 +575,11 @@ export class CodeServer {
     }
     const items = await this.menuItems();
     await this.page.keyboard.press('Escape');
-    await this.page.locator('.monaco-menu').first().waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
+    await this.page
+      .locator('.monaco-menu')
+      .first()
+      .waitFor({ state: 'detached', timeout: 5_000 })
+      .catch(() => undefined);
     return items;
   }
 
@@ -632,7 +645,12 @@ export class CodeServer {
     await box.waitFor({ state: 'visible', timeout: timeoutMs });
     return {
       message: clean(await box.locator('.dialog-message-text').innerText()),
-      detail: clean(await box.locator('.dialog-message-detail').innerText().catch(() => '')),
+      detail: clean(
+        await box
+          .locator('.dialog-message-detail')
+          .innerText()
+          .catch(() => ''),
+      ),
       buttons: (await box.locator('.dialog-buttons .monaco-button').allTextContents()).map(norm),
     };
   }
@@ -671,14 +689,22 @@ export class CodeServer {
 
   /** The buttons of the toast whose text matches. */
   async notificationButtons(match: RegExp): Promise<string[]> {
-    const toast = this.page.locator('.notifications-toasts .notification-toast', { has: this.page.locator('.notification-list-item-message', { hasText: match }) }).first();
+    const toast = this.page
+      .locator('.notifications-toasts .notification-toast', {
+        has: this.page.locator('.notification-list-item-message', { hasText: match }),
+      })
+      .first();
     return (await toast.locator('.notification-list-item-buttons-container .monaco-button').allTextContents()).map(norm);
   }
 
   /** Clicks a button of the toast whose text matches. */
   async clickNotificationButton(match: RegExp, button: string): Promise<void> {
     this.step(`notification ${String(match)} -> ${button}`);
-    const toast = this.page.locator('.notifications-toasts .notification-toast', { has: this.page.locator('.notification-list-item-message', { hasText: match }) }).first();
+    const toast = this.page
+      .locator('.notifications-toasts .notification-toast', {
+        has: this.page.locator('.notification-list-item-message', { hasText: match }),
+      })
+      .first();
     await toast.locator('.notification-list-item-buttons-container .monaco-button', { hasText: button }).first().click();
   }
 
@@ -699,7 +725,12 @@ export class CodeServer {
   /** Clicks the status bar item whose text matches. */
   async clickStatusBar(match: RegExp): Promise<void> {
     this.step(`status bar ${String(match)}`);
-    await this.page.locator('.part.statusbar .statusbar-item', { hasText: match }).first().locator('a, .statusbar-item-label').first().click();
+    await this.page
+      .locator('.part.statusbar .statusbar-item', { hasText: match })
+      .first()
+      .locator('a, .statusbar-item-label')
+      .first()
+      .click();
   }
 
   /** The open quick input: its title, prompt/validation message, and the labels of its rows (separators too). */
@@ -708,8 +739,18 @@ export class CodeServer {
     await widget.locator('.quick-input-box input').waitFor({ state: 'visible', timeout: timeoutMs });
     await this.page.waitForTimeout(200);
     return {
-      title: norm(await widget.locator('.quick-input-title').textContent().catch(() => '')),
-      message: norm(await widget.locator('.quick-input-message').innerText().catch(() => '')),
+      title: norm(
+        await widget
+          .locator('.quick-input-title')
+          .textContent()
+          .catch(() => ''),
+      ),
+      message: norm(
+        await widget
+          .locator('.quick-input-message')
+          .innerText()
+          .catch(() => ''),
+      ),
       rows: (await widget.locator('.quick-input-list .monaco-list-row').allInnerTexts()).map((t) => norm(t.replace(/\s+/g, ' '))),
       value: await widget.locator('.quick-input-box input').inputValue(),
     };
@@ -771,7 +812,8 @@ export class CodeServer {
       const label = norm(await row.locator('.label-name').first().textContent());
       const toggle = row.locator('.monaco-custom-toggle').first();
       const checked = async () =>
-        (await row.getAttribute('aria-checked')) === 'true' || /\bchecked\b/.test((await toggle.getAttribute('class').catch(() => '')) ?? '');
+        (await row.getAttribute('aria-checked')) === 'true' ||
+        /\bchecked\b/.test((await toggle.getAttribute('class').catch(() => '')) ?? '');
       const want = keep.includes(label);
       if ((await checked()) !== want) {
         // A click on the row's label toggles its checkbox.
@@ -804,7 +846,9 @@ export class CodeServer {
     this.step(`select ${labels.join(', ')}`);
     for (const [i, label] of labels.entries()) {
       await this.waitForRow(label);
-      await this.rowLocator(label).locator('.label-name').click({ modifiers: i === 0 ? [] : ['Control'] });
+      await this.rowLocator(label)
+        .locator('.label-name')
+        .click({ modifiers: i === 0 ? [] : ['Control'] });
     }
   }
 
@@ -834,7 +878,8 @@ export class CodeServer {
     const wanted = norm(label);
     const want = await waitFor(
       `"${label}" in the quick input`,
-      async () => (await rows.locator('.label-name').allTextContents()).map(norm).find((l) => (startsWith ? l.startsWith(wanted) : l === wanted)),
+      async () =>
+        (await rows.locator('.label-name').allTextContents()).map(norm).find((l) => (startsWith ? l.startsWith(wanted) : l === wanted)),
       15_000,
     ).catch(async (e) => {
       const labels = (await rows.locator('.label-name').allTextContents()).map(norm);
@@ -902,7 +947,11 @@ export class CodeServer {
     await p.keyboard.press('Control+A');
     await p.evaluate(() => (globalThis as unknown as BrowserClipboard).navigator.clipboard.writeText('')).catch(() => undefined);
     await p.keyboard.press('Control+C');
-    const copied = await waitFor('clipboard text', () => p.evaluate(() => (globalThis as unknown as BrowserClipboard).navigator.clipboard.readText()), 3_000).catch(() => '');
+    const copied = await waitFor(
+      'clipboard text',
+      () => p.evaluate(() => (globalThis as unknown as BrowserClipboard).navigator.clipboard.readText()),
+      3_000,
+    ).catch(() => '');
     // Drop the selection again so screenshots show plain text.
     await p.keyboard.press('Control+End');
     if (copied) return copied.replace(NBSP, ' ');
@@ -917,10 +966,14 @@ export class CodeServer {
     if (!box) throw new Error('the Output panel has no editor');
     await p.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     const lineTop = () =>
-      editor.locator('.view-line', { hasText: text }).first().boundingBox({ timeout: 200 }).then(
-        (b) => b?.y,
-        () => undefined,
-      );
+      editor
+        .locator('.view-line', { hasText: text })
+        .first()
+        .boundingBox({ timeout: 200 })
+        .then(
+          (b) => b?.y,
+          () => undefined,
+        );
     // From the bottom up until the line is rendered, then put it at the top.
     for (let i = 0; i < 200 && (await lineTop()) === undefined; i++) {
       await p.mouse.wheel(0, -box.height / 2);

@@ -47,8 +47,15 @@ async function removeLeftovers(d: Docker): Promise<void> {
     const subnets = (n.IPAM?.Config ?? []).map((c) => c.Subnet);
     if (!n.Name.startsWith('decnet_t_') || !subnets.some((s) => s && ours.has(s))) continue;
     const info = await d.getNetwork(n.Id).inspect();
-    for (const id of Object.keys(info.Containers ?? {})) await d.getContainer(id).remove({ force: true }).catch(() => undefined);
-    await d.getNetwork(n.Id).remove().catch(() => undefined);
+    for (const id of Object.keys(info.Containers ?? {}))
+      await d
+        .getContainer(id)
+        .remove({ force: true })
+        .catch(() => undefined);
+    await d
+      .getNetwork(n.Id)
+      .remove()
+      .catch(() => undefined);
   }
 }
 
@@ -72,16 +79,26 @@ async function cleanup(): Promise<void> {
   if (cs) await cs.stop().catch((e) => console.error(`stopping code-server: ${String(e)}`));
   cs = undefined;
   if (docker) {
-    for (const id of created.containers.splice(0)) await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
-    for (const id of created.networks.splice(0)) await docker.getNetwork(id).remove().catch(() => undefined);
+    for (const id of created.containers.splice(0))
+      await docker
+        .getContainer(id)
+        .remove({ force: true })
+        .catch(() => undefined);
+    for (const id of created.networks.splice(0))
+      await docker
+        .getNetwork(id)
+        .remove()
+        .catch(() => undefined);
   }
   for (const dir of scratchDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 after(cleanup);
 onExitSync(() => {
   const host = process.env.DECNET_TEST_DOCKER_HOST;
-  if (host && created.containers.length) spawnSync('docker', ['-H', host, 'rm', '-f', ...created.containers.splice(0)], { stdio: 'ignore', timeout: 30_000 });
-  if (host && created.networks.length) spawnSync('docker', ['-H', host, 'network', 'rm', ...created.networks.splice(0)], { stdio: 'ignore', timeout: 30_000 });
+  if (host && created.containers.length)
+    spawnSync('docker', ['-H', host, 'rm', '-f', ...created.containers.splice(0)], { stdio: 'ignore', timeout: 30_000 });
+  if (host && created.networks.length)
+    spawnSync('docker', ['-H', host, 'network', 'rm', ...created.networks.splice(0)], { stdio: 'ignore', timeout: 30_000 });
   for (const dir of scratchDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -139,7 +156,10 @@ test('Save Plan… writes a plan and removes nothing; Apply Plan… removes exac
     assert.ok(saved.includes(planFile), `the message names the file: ${saved}`);
     assert.match(saved, /Nothing was removed/);
     const savedButtons = await session.notificationButtons(/Plan saved to/);
-    assert.ok(savedButtons.includes('Open') && savedButtons.some((b) => /^Apply Plan/.test(b)), `Plan saved offers Open and Apply Plan…: ${savedButtons.join(', ')}`);
+    assert.ok(
+      savedButtons.includes('Open') && savedButtons.some((b) => /^Apply Plan/.test(b)),
+      `Plan saved offers Open and Apply Plan…: ${savedButtons.join(', ')}`,
+    );
 
     const plan = JSON.parse(readFileSync(planFile, 'utf8')) as { plan_sha256?: string; prefixes?: string[]; resources?: { id: string }[] };
     assert.match(plan.plan_sha256 ?? '', /^[0-9a-f]{64}$/, 'the plan has its checksum');
@@ -166,7 +186,10 @@ test('Save Plan… writes a plan and removes nothing; Apply Plan… removes exac
     await session.answerInput(otherPlan);
     const refusal = await session.waitForNotification(/The plan was made from sqlite: \/srv\/elsewhere\/decnet\.db/);
     console.log(`# notification: ${refusal}`);
-    assert.ok(refusal.includes(`not from the database configured here, sqlite: ${dbPath}`), `the refusal names the database read: ${refusal}`);
+    assert.ok(
+      refusal.includes(`not from the database configured here, sqlite: ${dbPath}`),
+      `the refusal names the database read: ${refusal}`,
+    );
     assert.match(refusal, /Nothing was removed/);
     const buttons = await session.notificationButtons(/The plan was made from/);
     assert.ok(buttons.includes('Select DECNET Database...'), `the refusal offers its fix: ${buttons.join(', ')}`);
@@ -195,8 +218,10 @@ test('Save Plan… writes a plan and removes nothing; Apply Plan… removes exac
 
     for (const c of planned.containers) assert.equal(await exists('container', docker!, c.id), false, `container ${c.name} is still there`);
     for (const n of planned.networks) assert.equal(await exists('network', docker!, n.id), false, `network ${n.name} is still there`);
-    for (const c of [...live.containers, ...kept.containers]) assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
-    for (const n of [...live.networks, ...kept.networks]) assert.equal(await exists('network', docker!, n.id), true, `network ${n.name} was removed`);
+    for (const c of [...live.containers, ...kept.containers])
+      assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
+    for (const n of [...live.networks, ...kept.networks])
+      assert.equal(await exists('network', docker!, n.id), true, `network ${n.name} was removed`);
 
     const lines = readFileSync(auditLog, 'utf8').split('\n').filter(Boolean);
     assert.equal(lines.length, 1, `one audit line: ${lines.length}`);
@@ -295,7 +320,8 @@ test('in Restricted Mode the folder’s database and Docker settings are not use
     assert.ok(text.includes(`Docker: ${dockerHost}`), `the view does not name the user's Docker endpoint:\n${text}`);
     await session.waitForStatusBar(/DECNET: 1 orphan/);
     // Nothing was removed on the way.
-    for (const c of [...live.containers, ...orphan.containers]) assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
+    for (const c of [...live.containers, ...orphan.containers])
+      assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
   });
 
   await cleanup();

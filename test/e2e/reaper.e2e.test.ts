@@ -93,7 +93,10 @@ test('the packaged .vsix holds only what the extension needs', { timeout: 300_00
   }
   // vsce stores README.md and CHANGELOG.md as readme.md and changelog.md.
   for (const doc of [/^extension\/readme\.md$/i, /^extension\/changelog\.md$/i, /^extension\/license[^/]*$/i]) {
-    assert.ok(entries.some((e) => doc.test(e)), `the .vsix lacks ${doc.source.replace(/\\/g, '')}`);
+    assert.ok(
+      entries.some((e) => doc.test(e)),
+      `the .vsix lacks ${doc.source.replace(/\\/g, '')}`,
+    );
   }
   const allowed = [
     /^\[Content_Types\]\.xml$/,
@@ -138,7 +141,10 @@ async function removeLeftovers(docker: Docker): Promise<void> {
   for (const c of containers) {
     const name = c.Names[0]?.replace(/^\//, '') ?? '';
     if (name === UNRELATED_CONTAINER || name === SERVICE_CONTAINER || name === SNIFFER) {
-      await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
   }
   for (const n of await docker.listNetworks()) {
@@ -146,9 +152,15 @@ async function removeLeftovers(docker: Docker): Promise<void> {
     if (n.Name === UNRELATED_NETWORK || (n.Name.startsWith('decnet_t_') && subnets.some((s) => s && ourSubnets.has(s)))) {
       const info = await docker.getNetwork(n.Id).inspect();
       for (const id of Object.keys(info.Containers ?? {})) {
-        await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+        await docker
+          .getContainer(id)
+          .remove({ force: true })
+          .catch(() => undefined);
       }
-      await docker.getNetwork(n.Id).remove().catch(() => undefined);
+      await docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => undefined);
     }
   }
 }
@@ -209,10 +221,16 @@ async function deploy(docker: Docker): Promise<Fixture> {
 
 async function cleanupDocker(docker: Docker): Promise<void> {
   for (const id of created.containers.splice(0)) {
-    await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+    await docker
+      .getContainer(id)
+      .remove({ force: true })
+      .catch(() => undefined);
   }
   for (const id of created.networks.splice(0)) {
-    await docker.getNetwork(id).remove().catch(() => undefined);
+    await docker
+      .getNetwork(id)
+      .remove()
+      .catch(() => undefined);
   }
 }
 
@@ -376,7 +394,10 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     await session.waitForRow('Blocked topologies (2)');
     const rows0 = await session.readTree();
     assert.equal(rows0[0]?.label, 'Blocked topologies (2)', `blocked topologies come first:\n${show(rows0)}`);
-    const blocked = rows0.filter((r) => r.label.startsWith('blocked by ')).map((r) => `${r.label} | ${r.description}`).sort();
+    const blocked = rows0
+      .filter((r) => r.label.startsWith('blocked by '))
+      .map((r) => `${r.label} | ${r.description}`)
+      .sort();
     assert.deepEqual(blocked, [
       `blocked by foreign network ${UNRELATED_NETWORK} | ${PENDING_NAME} · LAN lab · ${SUBNETS.unrelated}`,
       `blocked by orphan ${prefixB} | ${PENDING_NAME} · LAN dmz · ${SUBNETS.orphanB1}`,
@@ -386,13 +407,22 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
       `blocked by orphan ${prefixB}: topology ${PENDING_NAME}, pending, LAN dmz`,
     );
     const inline = await session.inlineActions(`blocked by orphan ${prefixB}`);
-    assert.ok(inline.some((x) => /Reveal/.test(x)), `the blocked row offers Reveal: ${inline.join(', ')}`);
-    assert.ok(inline.some((x) => /Force Remove/.test(x)), `the blocked row offers Force Remove: ${inline.join(', ')}`);
+    assert.ok(
+      inline.some((x) => /Reveal/.test(x)),
+      `the blocked row offers Reveal: ${inline.join(', ')}`,
+    );
+    assert.ok(
+      inline.some((x) => /Force Remove/.test(x)),
+      `the blocked row offers Force Remove: ${inline.join(', ')}`,
+    );
 
     // The foreign network in the way is listed, and nothing else of what DECNET did not create.
     await session.waitForRow('Foreign networks (1)');
     const foreign = await session.waitForRow(UNRELATED_NETWORK);
-    assert.match(foreign.description, new RegExp(`^holds ${SUBNETS.unrelated.replace(/\./g, '\\.')}, wanted by topology ${PENDING_NAME}, LAN lab`));
+    assert.match(
+      foreign.description,
+      new RegExp(`^holds ${SUBNETS.unrelated.replace(/\./g, '\\.')}, wanted by topology ${PENDING_NAME}, LAN lab`),
+    );
 
     // A decky's service container under its base container; the foreign container under the
     // network it is attached to; names without the decnet_t_<prefix>_ every row shares.
@@ -473,7 +503,8 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     await session.pickQuickInputRow(`decnet_t_${prefixB}_dmz`);
     await waitFor(
       `decnet_t_${prefixB}_dmz to be revealed and selected`,
-      async () => (await session.readTree()).some((r) => r.selected && r.label === 'dmz' && r.ariaLabel.includes(`decnet_t_${prefixB}_dmz`)),
+      async () =>
+        (await session.readTree()).some((r) => r.selected && r.label === 'dmz' && r.ariaLabel.includes(`decnet_t_${prefixB}_dmz`)),
       20_000,
     );
   });
@@ -498,7 +529,10 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     // The container that is not DECNET's is named in the question itself.
     assert.match(dialog.message, new RegExp(`force-disconnects ${SNIFFER} from decnet_t_${prefixA}_dmz`));
     assert.ok(dialog.buttons.includes('Remove'), `no Remove button: ${dialog.buttons.join(', ')}`);
-    assert.ok(dialog.buttons.some((b) => /cancel/i.test(b)), `no Cancel button: ${dialog.buttons.join(', ')}`);
+    assert.ok(
+      dialog.buttons.some((b) => /cancel/i.test(b)),
+      `no Cancel button: ${dialog.buttons.join(', ')}`,
+    );
     // Enter does not remove: the button with the focus (the default) only shows the plan.
     const focused = norm(await session.page.locator('.monaco-dialog-box .dialog-buttons .monaco-button:focus').textContent());
     assert.equal(focused, 'Review Plan in Editor', 'the default button of the confirmation');
@@ -546,7 +580,12 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     for (const n of fx.orphanA.networks) {
       assert.equal(await exists('network', docker!, n.id), false, `network ${n.name} is still there`);
     }
-    for (const c of [...fx.live.containers, ...fx.orphanB.containers, { id: fx.unrelatedContainer, name: UNRELATED_CONTAINER }, { id: sniffer.id, name: SNIFFER }]) {
+    for (const c of [
+      ...fx.live.containers,
+      ...fx.orphanB.containers,
+      { id: fx.unrelatedContainer, name: UNRELATED_CONTAINER },
+      { id: sniffer.id, name: SNIFFER },
+    ]) {
       assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
     }
     for (const n of [...fx.live.networks, ...fx.orphanB.networks, { id: fx.unrelatedNetwork, name: UNRELATED_NETWORK }]) {
@@ -612,7 +651,8 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     assert.ok(!dialog.message.includes(prefixB), `the group left out is in the confirmation: ${dialog.message}`);
     await session.answerDialog('Remove');
     await session.waitForNotification(new RegExp(`Removed .* of orphan ${prefixE}`));
-    for (const c of fx.orphanE.containers) assert.equal(await exists('container', docker!, c.id), false, `container ${c.name} is still there`);
+    for (const c of fx.orphanE.containers)
+      assert.equal(await exists('container', docker!, c.id), false, `container ${c.name} is still there`);
     for (const c of fx.orphanB.containers) assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
     await session.waitForRow('Orphans (1)');
     await session.waitForStatusBar(/DECNET: 1 orphan · 2 subnet conflicts/);
@@ -658,7 +698,10 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     await session.waitForRow('Retry');
     const rows = await session.readTree();
     console.log(`# tree:\n${show(rows)}`);
-    assert.ok(rows.some((r) => /^Not classified \(2\)$/.test(r.label)), `the prefixes are listed as not classified:\n${show(rows)}`);
+    assert.ok(
+      rows.some((r) => /^Not classified \(2\)$/.test(r.label)),
+      `the prefixes are listed as not classified:\n${show(rows)}`,
+    );
     assert.ok(!rows.some((r) => /^Orphans\b/.test(r.label)), `an Orphans section is shown:\n${show(rows)}`);
     assert.ok(!rows.some((r) => /^Live\b/.test(r.label)), `a Live section is shown:\n${show(rows)}`);
     for (const r of rows) {
@@ -688,7 +731,10 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     }
     // The refusal offers the fix.
     const buttons = await session.notificationButtons(/Nothing was removed/);
-    assert.ok(buttons.some((b) => /^Select DECNET Database/.test(b)), `the refusal offers ${JSON.stringify(buttons)}`);
+    assert.ok(
+      buttons.some((b) => /^Select DECNET Database/.test(b)),
+      `the refusal offers ${JSON.stringify(buttons)}`,
+    );
     await session.runCommand('Notifications: Clear All Notifications');
     // The database's folder did not exist: it is picked up as soon as it appears, with no click
     // and well before the 60 s poll.
@@ -744,8 +790,14 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
   await step('Set MySQL Password… keeps the password in secret storage, and the database is read with it', async () => {
     const url = process.env.DECNET_TEST_MYSQL_URL;
     const password = process.env.DECNET_TEST_MYSQL_PASSWORD;
-    assert.ok(url && password, 'DECNET_TEST_MYSQL_URL and DECNET_TEST_MYSQL_PASSWORD name the private MariaDB (source /work/test-env.sh, or scripts/private-mariadb.sh)');
-    await session.updateSettings({ 'decnet.database.type': 'mysql', 'decnet.database.url': url, 'decnet.database.path': undefined }, 'remote');
+    assert.ok(
+      url && password,
+      'DECNET_TEST_MYSQL_URL and DECNET_TEST_MYSQL_PASSWORD name the private MariaDB (source /work/test-env.sh, or scripts/private-mariadb.sh)',
+    );
+    await session.updateSettings(
+      { 'decnet.database.type': 'mysql', 'decnet.database.url': url, 'decnet.database.path': undefined },
+      'remote',
+    );
     await session.openViewContainer('DECNET');
     const denied = await session.waitForRow('Database access denied', 30_000);
     assert.match(denied.description, /^mysql: /, 'without the password the server refuses');

@@ -10,7 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type Docker from 'dockerode';
-import { assertPrivateDaemon, deployTopology, dockerAt, newTopologyId, testDocker, testDockerHost, type FixtureTopology } from '../support/docker';
+import {
+  assertPrivateDaemon,
+  deployTopology,
+  dockerAt,
+  newTopologyId,
+  testDocker,
+  testDockerHost,
+  type FixtureTopology,
+} from '../support/docker';
 import { execInWal, makeDecnetDb, topologyRow } from '../support/makeDb';
 import { CodeServer, onExitSync, waitFor } from './harness';
 import { exists, packageVsix, ROOT, SCREENSHOTS, show, stepper } from './journey';
@@ -24,7 +32,14 @@ const W1 = { uuid: '22222222-aaaa-4aaa-8aaa-000000000001', name: 'e2e-w1', addre
 const W2 = { uuid: '22222222-aaaa-4aaa-8aaa-000000000002', name: 'e2e-w2', address: '10.1.2.3' };
 const W3 = { uuid: '22222222-aaaa-4aaa-8aaa-000000000003', name: 'e2e-w3', address: '127.0.0.1' };
 // Subnets from 198.18.0.0/15 of their own (the other journeys use 198.18.10-34 and .99).
-const SUBNETS = { masterLive: '198.18.60.0/24', misplaced: '198.18.61.0/24', w1Live: '198.18.62.0/24', w1Orphan: '198.18.63.0/24', w2Orphan: '198.18.64.0/24', w1Late: '198.18.65.0/24' };
+const SUBNETS = {
+  masterLive: '198.18.60.0/24',
+  misplaced: '198.18.61.0/24',
+  w1Live: '198.18.62.0/24',
+  w1Orphan: '198.18.63.0/24',
+  w2Orphan: '198.18.64.0/24',
+  w1Late: '198.18.65.0/24',
+};
 
 /** A worker's private daemon, as scripts/test-all.sh starts it; never skipped. */
 function workerHost(name: string): string {
@@ -42,8 +57,15 @@ async function deploy(d: Docker, host: string, subnet: string, decky: string, id
   for (const n of await d.listNetworks()) {
     if (!n.Name.startsWith('decnet_t_') || !(n.IPAM?.Config ?? []).some((c) => c.Subnet === subnet)) continue;
     const info = await d.getNetwork(n.Id).inspect();
-    for (const c of Object.keys(info.Containers ?? {})) await d.getContainer(c).remove({ force: true }).catch(() => undefined);
-    await d.getNetwork(n.Id).remove().catch(() => undefined);
+    for (const c of Object.keys(info.Containers ?? {}))
+      await d
+        .getContainer(c)
+        .remove({ force: true })
+        .catch(() => undefined);
+    await d
+      .getNetwork(n.Id)
+      .remove()
+      .catch(() => undefined);
   }
   const t = await deployTopology(d, id, [{ name: 'dmz', subnet }], [{ name: decky, lan: 'dmz' }]);
   created.push({ docker: d, host, containers: t.containers.map((c) => c.id), networks: t.networks.map((n) => n.id) });
@@ -54,8 +76,16 @@ async function cleanup(): Promise<void> {
   if (cs) await cs.stop().catch((e) => console.error(`stopping code-server: ${String(e)}`));
   cs = undefined;
   for (const c of created.splice(0)) {
-    for (const id of c.containers) await c.docker.getContainer(id).remove({ force: true }).catch(() => undefined);
-    for (const id of c.networks) await c.docker.getNetwork(id).remove().catch(() => undefined);
+    for (const id of c.containers)
+      await c.docker
+        .getContainer(id)
+        .remove({ force: true })
+        .catch(() => undefined);
+    for (const id of c.networks)
+      await c.docker
+        .getNetwork(id)
+        .remove()
+        .catch(() => undefined);
   }
   for (const dir of scratchDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
@@ -101,7 +131,11 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
   mkdirSync(workspace);
   const dbPath = makeDecnetDb(join(scratch, 'decnet'), {
     fullSchema: true,
-    checkpointed: [topologyRow(liveOnMaster, 'e2e-swarm-lab', 'active', 'unihost'), topologyRow(misplacedId, 'e2e-moved-lab', 'active', 'agent'), topologyRow(liveOnW1, 'e2e-w1-lab', 'active', 'agent')],
+    checkpointed: [
+      topologyRow(liveOnMaster, 'e2e-swarm-lab', 'active', 'unihost'),
+      topologyRow(misplacedId, 'e2e-moved-lab', 'active', 'agent'),
+      topologyRow(liveOnW1, 'e2e-w1-lab', 'active', 'agent'),
+    ],
   });
   const hostRow = (h: typeof W1) =>
     `INSERT INTO swarm_hosts (uuid, name, address, agent_port, status, last_heartbeat, client_cert_fingerprint, cert_bundle_path, enrolled_at, use_ipvlan) VALUES ('${h.uuid}', '${h.name}', '${h.address}', 8765, 'active', '2026-12-02 09:00:00', 'fp', '/etc/decnet/x', '2026-01-01 00:00:00', 0)`;
@@ -141,8 +175,15 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
     assert.deepEqual(top, ['master', W1.name, W2.name, W3.name], `the hosts, the master first:\n${show(rows)}`);
     const row = (label: string) => rows.find((r) => r.label === label);
     // Counts first (what a narrow view keeps), then endpoint · daemon · DECNET's status and heartbeat.
-    assert.equal(row('master')?.description.startsWith(`1 live, 0 orphans, 1 misplaced · ${masterHost} · `), true, `master: ${row('master')?.description}`);
-    assert.match(row(W1.name)?.description ?? '', new RegExp(`^1 live, 1 orphan · ${w1Host.replace(/[/.]/g, '\\$&')} · .* · active, last heartbeat 2026-12-02 09:00$`));
+    assert.equal(
+      row('master')?.description.startsWith(`1 live, 0 orphans, 1 misplaced · ${masterHost} · `),
+      true,
+      `master: ${row('master')?.description}`,
+    );
+    assert.match(
+      row(W1.name)?.description ?? '',
+      new RegExp(`^1 live, 1 orphan · ${w1Host.replace(/[/.]/g, '\\$&')} · .* · active, last heartbeat 2026-12-02 09:00$`),
+    );
     assert.equal(row(W2.name)?.description, 'not scanned · no Docker endpoint configured · active, last heartbeat 2026-12-02 09:00');
     assert.equal(row(W3.name)?.description, `unreachable · ${deadW3} · active, last heartbeat 2026-12-02 09:00`);
     // The misplaced group under the master says first where it belongs; the orphan on w1 is under w1.
@@ -152,10 +193,16 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
     assert.equal(rows[misplaced].ariaLabel, `misplaced, belongs on ${W1.name}: e2e-moved-lab`);
     // The view's message names the database, the master's endpoint and daemon, the hosts.
     const header = await session.sidebarText();
-    assert.ok(header.includes(`Master: ${masterHost} (daemon `) && header.includes('2 of 4 hosts answered'), `the swarm's message:\n${header}`);
+    assert.ok(
+      header.includes(`Master: ${masterHost} (daemon `) && header.includes('2 of 4 hosts answered'),
+      `the swarm's message:\n${header}`,
+    );
     const firstOf = (name: string) => rows.findIndex((r) => r.level === 1 && r.label === name);
     const orphanRow = rows.findIndex((r) => r.label === O.prefix);
-    assert.ok(orphanRow > firstOf(W1.name) && orphanRow < firstOf(W2.name), `the orphan ${O.prefix} is not under ${W1.name}:\n${show(rows)}`);
+    assert.ok(
+      orphanRow > firstOf(W1.name) && orphanRow < firstOf(W2.name),
+      `the orphan ${O.prefix} is not under ${W1.name}:\n${show(rows)}`,
+    );
     assert.ok(!rows.some((r) => r.label === P.prefix), `w2 was scanned without an endpoint:\n${show(rows)}`);
     // A worker without an endpoint offers one, never guessed; a dead one says so and the others work.
     await session.waitForRow('no Docker endpoint configured');
@@ -184,18 +231,29 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
 
   await step('the status bar selects what its text leads with: the orphan on w1', async () => {
     await session.clickStatusBar(/DECNET: 1 orphan/);
-    await waitFor('the orphan row to be selected', async () => (await session.readTree()).some((r) => r.selected && r.label === O.prefix), 15_000);
+    await waitFor(
+      'the orphan row to be selected',
+      async () => (await session.readTree()).some((r) => r.selected && r.label === O.prefix),
+      15_000,
+    );
   });
 
-  await step("Find Subnet Overlaps looks at every host that answered, and reveals the network under its host", async () => {
+  await step('Find Subnet Overlaps looks at every host that answered, and reveals the network under its host', async () => {
     await session.runCommand('DECNET: Find Subnet Overlaps...');
     await session.answerInput(SUBNETS.w1Live);
     const network = `decnet_t_${A.prefix}_dmz`;
     const pick = await session.waitForQuickInput(new RegExp(network));
     assert.match(pick.title, /on the hosts of the swarm/);
-    assert.ok(pick.rows.some((r) => r.includes(`Host ${W1.name}: wanted by no topology`)), `the pick names the host: ${JSON.stringify(pick.rows)}`);
+    assert.ok(
+      pick.rows.some((r) => r.includes(`Host ${W1.name}: wanted by no topology`)),
+      `the pick names the host: ${JSON.stringify(pick.rows)}`,
+    );
     await session.pickQuickInputRow(network);
-    await waitFor(`${network} to be revealed`, async () => (await session.readTree()).some((r) => r.selected && r.ariaLabel.includes(network)), 20_000);
+    await waitFor(
+      `${network} to be revealed`,
+      async () => (await session.readTree()).some((r) => r.selected && r.ariaLabel.includes(network)),
+      20_000,
+    );
     // On no host: the answer says which hosts were looked at, and which were not.
     await session.runCommand('DECNET: Find Subnet Overlaps...');
     await session.answerInput('198.18.199.0/24');
@@ -217,8 +275,13 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
     assert.match(done, new RegExp(`host ${W1.name}`));
     for (const c of O.containers) assert.equal(await exists('container', w1, c.id), false, `container ${c.name} is still on ${W1.name}`);
     for (const n of O.networks) assert.equal(await exists('network', w1, n.id), false, `network ${n.name} is still on ${W1.name}`);
-    for (const [d, groups] of [[w1, [A]], [master, [M, B]], [w2, [P]]] as const) {
-      for (const g of groups) for (const c of g.containers) assert.equal(await exists('container', d, c.id), true, `container ${c.name} was removed`);
+    for (const [d, groups] of [
+      [w1, [A]],
+      [master, [M, B]],
+      [w2, [P]],
+    ] as const) {
+      for (const g of groups)
+        for (const c of g.containers) assert.equal(await exists('container', d, c.id), true, `container ${c.name} was removed`);
     }
     await session.waitForStatusBar(/DECNET: 1 misplaced · 2 hosts not scanned/);
   });
@@ -236,9 +299,12 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
     assert.match(input.title, /from host master/);
     await session.answerInput(B.prefix);
     await session.waitForNotification(new RegExp(`Removed .*${B.prefix}`));
-    for (const c of B.containers) assert.equal(await exists('container', master, c.id), false, `container ${c.name} is still on the master`);
-    for (const g of [M]) for (const c of g.containers) assert.equal(await exists('container', master, c.id), true, `container ${c.name} was removed`);
-    for (const c of A.containers) assert.equal(await exists('container', w1, c.id), true, `the topology's own containers on ${W1.name} were removed`);
+    for (const c of B.containers)
+      assert.equal(await exists('container', master, c.id), false, `container ${c.name} is still on the master`);
+    for (const g of [M])
+      for (const c of g.containers) assert.equal(await exists('container', master, c.id), true, `container ${c.name} was removed`);
+    for (const c of A.containers)
+      assert.equal(await exists('container', w1, c.id), true, `the topology's own containers on ${W1.name} were removed`);
     // An empty section has nothing to expand.
     assert.equal((await session.waitForRow('Misplaced (0)', 30_000)).expanded, undefined);
   });
@@ -252,7 +318,10 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
     await session.waitForRow(P.prefix, 30_000);
     await session.waitForStatusBar(/DECNET: 1 orphan · 1 host not scanned/);
     const rows = await session.readTree();
-    assert.match(rows.find((r) => r.label === W2.name)?.description ?? '', new RegExp(`^0 live, 1 orphan · ${w2Host.replace(/[/.]/g, '\\$&')} · `));
+    assert.match(
+      rows.find((r) => r.label === W2.name)?.description ?? '',
+      new RegExp(`^0 live, 1 orphan · ${w2Host.replace(/[/.]/g, '\\$&')} · `),
+    );
     // Nothing was removed on the way.
     for (const c of P.containers) assert.equal(await exists('container', w2, c.id), true, `container ${c.name} was removed`);
   });

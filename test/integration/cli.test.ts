@@ -9,7 +9,6 @@ import { containerNames, deployTopology, networkNames, newTopologyId, privateDae
 import { buildCli, runCli } from '../support/cli';
 import { makeDecnetDb, topologyRow } from '../support/makeDb';
 
-
 describe('decnet-reaper CLI', () => {
   const { docker, host } = privateDaemon();
   let dir: string;
@@ -32,9 +31,12 @@ describe('decnet-reaper CLI', () => {
     const orphanId = newTopologyId();
     const db = makeDecnetDb(path.join(dir, name), { checkpointed: [topologyRow(liveId, 'maze-live', 'torn_down')], walOnly: [] });
     const live = await deployTopology(docker, liveId, [{ name: 'dmz', subnet: '198.18.5.0/24' }], [{ name: 'decky-01', lan: 'dmz' }]);
-    const orphan = await deployTopology(docker, orphanId, [{ name: 'dmz', subnet: '198.18.6.0/24' }], [
-      { name: 'decky-01', lan: 'dmz', services: ['ssh'] },
-    ]);
+    const orphan = await deployTopology(
+      docker,
+      orphanId,
+      [{ name: 'dmz', subnet: '198.18.6.0/24' }],
+      [{ name: 'decky-01', lan: 'dmz', services: ['ssh'] }],
+    );
     return { db, live, orphan, liveId };
   }
 
@@ -51,7 +53,10 @@ describe('decnet-reaper CLI', () => {
     const orphan = out.groups.find((g: { prefix: string }) => g.prefix === w.orphan.prefix);
     assert.equal(orphan.state, 'orphan');
     assert.equal(orphan.topology, null);
-    assert.deepEqual(orphan.containers.map((c: { name: string }) => c.name).sort(), ['decky-01-ssh', `decnet_t_${w.orphan.prefix}_decky-01`]);
+    assert.deepEqual(orphan.containers.map((c: { name: string }) => c.name).sort(), [
+      'decky-01-ssh',
+      `decnet_t_${w.orphan.prefix}_decky-01`,
+    ]);
     assert.deepEqual(Object.keys(orphan.containers[0]).sort(), ['id', 'name', 'state']);
     assert.deepEqual(orphan.networks, [{ id: w.orphan.networks[0].id, name: w.orphan.networks[0].name, subnets: ['198.18.6.0/24'] }]);
   });
@@ -61,7 +66,12 @@ describe('decnet-reaper CLI', () => {
     const before = await containerNames(docker);
     const dry = run(['reap', w.orphan.prefix, '--db', w.db, '--dry-run', '--json']);
     assert.equal(dry.code, 0, dry.stderr);
-    assert.deepEqual(JSON.parse(dry.stdout).plan.containers.map((c: { name: string }) => c.name).sort(), ['decky-01-ssh', `decnet_t_${w.orphan.prefix}_decky-01`]);
+    assert.deepEqual(
+      JSON.parse(dry.stdout)
+        .plan.containers.map((c: { name: string }) => c.name)
+        .sort(),
+      ['decky-01-ssh', `decnet_t_${w.orphan.prefix}_decky-01`],
+    );
     const noYes = run(['reap', w.orphan.prefix, '--db', w.db]);
     assert.equal(noYes.code, 2);
     assert.match(noYes.stderr, /--yes/);
@@ -134,7 +144,10 @@ describe('decnet-reaper CLI', () => {
       assert.ok(!names.includes('decky-01-ssh'));
     } finally {
       execFileSync('chattr', ['-i', pin]);
-      await docker.getContainer(stuck.id).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getContainer(stuck.id)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
   });
 });

@@ -36,7 +36,11 @@ describe('decnet-reaper CLI conventions', () => {
       overlaps: ['--json', '--db'],
     };
     for (const [cmd, expected] of Object.entries(flags)) {
-      for (const args of [[cmd, '--help'], [cmd, '-h'], ['help', cmd]]) {
+      for (const args of [
+        [cmd, '--help'],
+        [cmd, '-h'],
+        ['help', cmd],
+      ]) {
         const h = run(args);
         assert.equal(h.code, 0, h.stderr);
         assert.match(h.stdout, new RegExp(`^Usage:\\n  decnet-reaper ${cmd}`));
@@ -133,7 +137,10 @@ describe('decnet-reaper CLI conventions', () => {
     assert.deepEqual(nt.plan.prefixes, [gone.prefix]);
     const dry = JSON.parse(run(['reap', gone.prefix, '--dry-run', '--json', '--db', w.db]).stdout);
     assert.deepEqual([dry.error, dry.dry_run, dry.containers_removed], [null, true, []]);
-    assert.deepEqual(dry.plan.containers.map((c: { name: string }) => c.name), [`decnet_t_${gone.prefix}_decky-01`]);
+    assert.deepEqual(
+      dry.plan.containers.map((c: { name: string }) => c.name),
+      [`decnet_t_${gone.prefix}_decky-01`],
+    );
     const unreadable = run(['reap', '--all-orphans', '--yes', '--json', '--db', path.join(dir, 'missing.db')]);
     assert.equal(unreadable.code, 2);
     assert.equal(JSON.parse(unreadable.stdout).error.kind, 'unreadable');
@@ -146,7 +153,11 @@ describe('decnet-reaper CLI conventions', () => {
     const wantsId = newTopologyId();
     const orphanId = newTopologyId();
     const db = makeDecnetDb(path.join(dir, 'glance'), {
-      checkpointed: [topologyRow(liveId, 'maze-live', 'active'), topologyRow(tornId, 'maze-old', 'torn_down'), topologyRow(wantsId, 'maze-next', 'pending')],
+      checkpointed: [
+        topologyRow(liveId, 'maze-live', 'active'),
+        topologyRow(tornId, 'maze-old', 'torn_down'),
+        topologyRow(wantsId, 'maze-next', 'pending'),
+      ],
       lans: [{ id: 'lan-next', topologyId: wantsId, name: 'dmz', subnet: '198.18.67.0/24', isDmz: true, dockerNetworkId: null }],
       walOnly: [],
     });
@@ -155,9 +166,18 @@ describe('decnet-reaper CLI conventions', () => {
     const orphan = await deployTopology(docker, orphanId, [{ name: 'dmz', subnet: '198.18.67.0/24' }], [{ name: 'decky-01', lan: 'dmz' }]);
     // Attached from its creation, and removed by the test itself: a container connected to a
     // network while not running, then force-removed, can leave a stale endpoint on the daemon.
-    const foreign = await docker.createContainer({ name: 'conv-foreign-web', Image: TEST_IMAGE, HostConfig: { NetworkMode: orphan.networks[0].name } });
+    const foreign = await docker.createContainer({
+      name: 'conv-foreign-web',
+      Image: TEST_IMAGE,
+      HostConfig: { NetworkMode: orphan.networks[0].name },
+    });
     await foreign.start();
-    t.after(() => foreign.remove({ force: true }).then(() => undefined, () => undefined));
+    t.after(() =>
+      foreign.remove({ force: true }).then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
     const r = run(['scan', '--db', db]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split('\n');
@@ -165,11 +185,17 @@ describe('decnet-reaper CLI conventions', () => {
     const liveAt = lines.indexOf('Live (2):');
     const orphansAt = lines.indexOf('Orphans (1):');
     assert.ok(liveAt > 0 && orphansAt > liveAt, r.stdout);
-    assert.ok(lines.slice(liveAt, orphansAt).includes(`  maze-live  ${liveId.slice(0, 8)} · active · unihost · 1 container · 1 network`), r.stdout);
+    assert.ok(
+      lines.slice(liveAt, orphansAt).includes(`  maze-live  ${liveId.slice(0, 8)} · active · unihost · 1 container · 1 network`),
+      r.stdout,
+    );
     assert.ok(lines.includes(`  maze-old  ${torn.prefix} · torn_down · unihost · 0 containers · 1 network · 1 leftover`), r.stdout);
     assert.ok(lines.includes(`  ${orphan.prefix}  1 container · 1 network`), r.stdout);
     assert.ok(lines.includes(`      conv-foreign-web is not DECNET's: a removal only disconnects it`), r.stdout);
-    assert.match(r.stdout, /Subnet conflicts \(1\):\n {2}decnet_t_\w+_dmz {2}198\.18\.67\.0\/24 {2}orphan \w+\n {4}holds 198\.18\.67\.0\/24, wanted by topology maze-next, LAN dmz/);
+    assert.match(
+      r.stdout,
+      /Subnet conflicts \(1\):\n {2}decnet_t_\w+_dmz {2}198\.18\.67\.0\/24 {2}orphan \w+\n {4}holds 198\.18\.67\.0\/24, wanted by topology maze-next, LAN dmz/,
+    );
     assert.match(r.stdout, /Next:\n {2}decnet-reaper reap --all-orphans --dry-run/);
     assert.ok(r.stdout.includes(`decnet-reaper reap --torn-down ${torn.prefix} `), r.stdout);
     const json = JSON.parse(run(['scan', '--db', db, '--json']).stdout);
@@ -188,7 +214,10 @@ describe('decnet-reaper CLI conventions', () => {
     }
     const once = (args: string[], closeAt: 'start' | 'first line') =>
       new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = spawn('node', [CLI, ...args, '--db', db], { env: { PATH: process.env.PATH, ...env() }, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn('node', [CLI, ...args, '--db', db], {
+          env: { PATH: process.env.PATH, ...env() },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let stderr = '';
         child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
         if (closeAt === 'start') child.stdout.destroy();
@@ -211,7 +240,8 @@ describe('decnet-reaper CLI conventions', () => {
       database = await makeMysqlDb(server, [topologyRow(newTopologyId(), 'maze-mysql', 'active')]);
     });
     after(async () => dropMysqlDb(server, database));
-    const url = (pw?: string) => `mysql://${encodeURIComponent(server.user)}${pw === undefined ? '' : `:${encodeURIComponent(pw)}`}@${server.host}:${server.port}/${database}`;
+    const url = (pw?: string) =>
+      `mysql://${encodeURIComponent(server.user)}${pw === undefined ? '' : `:${encodeURIComponent(pw)}`}@${server.host}:${server.port}/${database}`;
     const read = (args: string[], extra: NodeJS.ProcessEnv) => {
       const r = run(['scan', '--json', ...args], extra);
       return { code: r.code, out: JSON.parse(r.stdout) as { database_error: string | null; error: { kind: string } | null } };
@@ -222,10 +252,18 @@ describe('decnet-reaper CLI conventions', () => {
       assert.equal(r.code, 0, JSON.stringify(r.out));
       assert.equal(r.out.database_error, null);
       // Nothing typed: DECNET_DB_PASSWORD goes to the server the environment names only.
-      const stale = read(['--db-url', url()], { DECNET_DB_PASSWORD: 'stale-password', DECNET_DB_HOST: server.host, DECNET_DB_PORT: String(server.port) });
+      const stale = read(['--db-url', url()], {
+        DECNET_DB_PASSWORD: 'stale-password',
+        DECNET_DB_HOST: server.host,
+        DECNET_DB_PORT: String(server.port),
+      });
       assert.equal(stale.code, 2);
       assert.match(stale.out.database_error ?? '', /denied/);
-      const right = read(['--db-url', url()], { DECNET_DB_PASSWORD: server.password, DECNET_DB_HOST: server.host, DECNET_DB_PORT: String(server.port) });
+      const right = read(['--db-url', url()], {
+        DECNET_DB_PASSWORD: server.password,
+        DECNET_DB_HOST: server.host,
+        DECNET_DB_PORT: String(server.port),
+      });
       assert.equal(right.code, 0, JSON.stringify(right.out));
       // For another server it is not sent at all, and the refusal says why.
       const elsewhere = read(['--db-url', url()], { DECNET_DB_PASSWORD: server.password });

@@ -25,9 +25,13 @@ describe('decnet-reaper CLI input', () => {
     // A red topology name, and an orphan: a fallback to this database would classify it.
     const liveId = newTopologyId();
     const orphanId = newTopologyId();
-    db = makeDecnetDb(path.join(dir, 'world'), { checkpointed: [topologyRow(liveId, 'maze-\x1b[31mred\x1b[0m\u202Eevil', 'active')], walOnly: [] });
+    db = makeDecnetDb(path.join(dir, 'world'), {
+      checkpointed: [topologyRow(liveId, 'maze-\x1b[31mred\x1b[0m\u202Eevil', 'active')],
+      walOnly: [],
+    });
     await deployTopology(docker, liveId, [{ name: 'dmz', subnet: '198.18.40.0/24' }], [{ name: 'decky-01', lan: 'dmz' }]);
-    orphanPrefix = (await deployTopology(docker, orphanId, [{ name: 'dmz', subnet: '198.18.41.0/24' }], [{ name: 'decky-01', lan: 'dmz' }])).prefix;
+    orphanPrefix = (await deployTopology(docker, orphanId, [{ name: 'dmz', subnet: '198.18.41.0/24' }], [{ name: 'decky-01', lan: 'dmz' }]))
+      .prefix;
   });
   after(() => {
     rmSync(dir, { recursive: true, force: true });
@@ -40,46 +44,59 @@ describe('decnet-reaper CLI input', () => {
     return runCli(args, { env: { HOME: dir, DOCKER_HOST: host, DECNET_DB_PATH: db, ...env }, cwd, timeoutMs: 60_000 });
   }
 
-  it('an endpoint that answers a byte at a time never hangs a command: each ends at --timeout, nothing removed', { timeout: 180_000 }, async () => {
-    const before = await containerNames(docker);
-    const docker1 = await trickleDocker(200);
-    const mysql = await trickleTcp(200);
-    try {
-      const planPath = path.join(dir, 'trickle-plan.json');
-      assert.equal(runCli(['plan', orphanPrefix, '--db', db, '--out', planPath], { env: { HOME: dir, DOCKER_HOST: host }, cwd: dir }).code, 0);
-      const trickling = ['--docker-host', docker1.url, '--timeout', '2'];
-      for (const args of [
-        ['scan', '--db', db, ...trickling],
-        ['reap', '--all-orphans', '--yes', '--no-audit-log', '--db', db, ...trickling],
-        ['plan', '--all-orphans', '--out', path.join(dir, 'never.json'), '--db', db, ...trickling],
-        ['overlaps', '--db', db, ...trickling],
-        ['apply', planPath, '--yes', '--no-audit-log', '--db', db, ...trickling],
-        // The database trickles, Docker answers.
-        ['scan', '--db-url', `mysql://decnet@127.0.0.1:${mysql.port}/decnet`, '--timeout', '2'],
-        ['reap', orphanPrefix, '--yes', '--no-audit-log', '--db-url', `mysql://decnet@127.0.0.1:${mysql.port}/decnet`, '--timeout', '2'],
-      ]) {
-        const started = Date.now();
-        const r = await runCliAsync(args, { env: { HOME: dir, DOCKER_HOST: host, DECNET_DB_PASSWORD: 'pw-secret' }, cwd: dir, timeoutMs: 60_000 });
-        const took = Date.now() - started;
-        assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
-        assert.ok(took < 15_000, `${args[0]} took ${took} ms`);
-        if (args.includes('--docker-host') && args[0] !== 'apply') assert.match(r.stderr, /the Docker daemon did not answer within 2 s/, args.join(' '));
-        if (args.some((a) => a.startsWith('mysql://'))) assert.match(r.stderr, /the DECNET database did not answer within 2 s/, args.join(' '));
-        assert.doesNotMatch(r.stderr + r.stdout, /pw-secret/);
+  it(
+    'an endpoint that answers a byte at a time never hangs a command: each ends at --timeout, nothing removed',
+    { timeout: 180_000 },
+    async () => {
+      const before = await containerNames(docker);
+      const docker1 = await trickleDocker(200);
+      const mysql = await trickleTcp(200);
+      try {
+        const planPath = path.join(dir, 'trickle-plan.json');
+        assert.equal(
+          runCli(['plan', orphanPrefix, '--db', db, '--out', planPath], { env: { HOME: dir, DOCKER_HOST: host }, cwd: dir }).code,
+          0,
+        );
+        const trickling = ['--docker-host', docker1.url, '--timeout', '2'];
+        for (const args of [
+          ['scan', '--db', db, ...trickling],
+          ['reap', '--all-orphans', '--yes', '--no-audit-log', '--db', db, ...trickling],
+          ['plan', '--all-orphans', '--out', path.join(dir, 'never.json'), '--db', db, ...trickling],
+          ['overlaps', '--db', db, ...trickling],
+          ['apply', planPath, '--yes', '--no-audit-log', '--db', db, ...trickling],
+          // The database trickles, Docker answers.
+          ['scan', '--db-url', `mysql://decnet@127.0.0.1:${mysql.port}/decnet`, '--timeout', '2'],
+          ['reap', orphanPrefix, '--yes', '--no-audit-log', '--db-url', `mysql://decnet@127.0.0.1:${mysql.port}/decnet`, '--timeout', '2'],
+        ]) {
+          const started = Date.now();
+          const r = await runCliAsync(args, {
+            env: { HOME: dir, DOCKER_HOST: host, DECNET_DB_PASSWORD: 'pw-secret' },
+            cwd: dir,
+            timeoutMs: 60_000,
+          });
+          const took = Date.now() - started;
+          assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+          assert.ok(took < 15_000, `${args[0]} took ${took} ms`);
+          if (args.includes('--docker-host') && args[0] !== 'apply')
+            assert.match(r.stderr, /the Docker daemon did not answer within 2 s/, args.join(' '));
+          if (args.some((a) => a.startsWith('mysql://')))
+            assert.match(r.stderr, /the DECNET database did not answer within 2 s/, args.join(' '));
+          assert.doesNotMatch(r.stderr + r.stdout, /pw-secret/);
+        }
+        assert.ok(docker1.connections > 0 && mysql.connections > 0, 'both trickling servers were reached');
+      } finally {
+        await docker1.close();
+        await mysql.close();
       }
-      assert.ok(docker1.connections > 0 && mysql.connections > 0, 'both trickling servers were reached');
-    } finally {
-      await docker1.close();
-      await mysql.close();
-    }
-    assert.deepEqual(await containerNames(docker), before);
-    // --timeout itself is checked.
-    for (const bad of ['0', '-1', 'soon', '3601']) {
-      const r = runCli(['scan', '--db', db, `--timeout=${bad}`], { env: { HOME: dir, DOCKER_HOST: host }, cwd: dir });
-      assert.equal(r.code, 2);
-      assert.match(r.stderr, /--timeout takes seconds, more than 0 and at most 3600/);
-    }
-  });
+      assert.deepEqual(await containerNames(docker), before);
+      // --timeout itself is checked.
+      for (const bad of ['0', '-1', 'soon', '3601']) {
+        const r = runCli(['scan', '--db', db, `--timeout=${bad}`], { env: { HOME: dir, DOCKER_HOST: host }, cwd: dir });
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /--timeout takes seconds, more than 0 and at most 3600/);
+      }
+    },
+  );
 
   it('leaves no ssh process behind when an ssh:// endpoint never answers', { timeout: 60_000 }, async () => {
     // A server that accepts and says nothing: ssh waits for its banner until the deadline.
@@ -90,7 +107,11 @@ describe('decnet-reaper CLI input', () => {
     const port = (silent.address() as net.AddressInfo).port;
     try {
       for (let i = 0; i < 2; i++) {
-        const r = await runCliAsync(['scan', '--db', db, '--timeout', '2', '--docker-host', `ssh://bob@127.0.0.1:${port}`], { env: { HOME: dir }, cwd: dir, timeoutMs: 30_000 });
+        const r = await runCliAsync(['scan', '--db', db, '--timeout', '2', '--docker-host', `ssh://bob@127.0.0.1:${port}`], {
+          env: { HOME: dir },
+          cwd: dir,
+          timeoutMs: 30_000,
+        });
         assert.equal(r.code, 2, r.stderr);
       }
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -131,13 +152,20 @@ describe('decnet-reaper CLI input', () => {
   });
 
   it('refuses unusable DECNET_DB_* variables, naming them, instead of reading ./decnet.db', () => {
-    for (const env of [{ DECNET_DB_URL: 'mysql//x', DECNET_DB_PATH: '' }, { DECNET_DB_TYPE: 'postgres' }, { DECNET_DB_TYPE: 'mysql', DECNET_DB_PORT: '0' }]) {
+    for (const env of [
+      { DECNET_DB_URL: 'mysql//x', DECNET_DB_PATH: '' },
+      { DECNET_DB_TYPE: 'postgres' },
+      { DECNET_DB_TYPE: 'mysql', DECNET_DB_PORT: '0' },
+    ]) {
       const r = runWithFallbacks(['scan', '--json'], env);
       assert.equal(r.code, 2, r.stderr);
       const out = JSON.parse(r.stdout);
       assert.deepEqual(Object.keys(out), ['error']);
       assert.equal(out.error.kind, 'config');
-      assert.match(r.stderr, new RegExp(`decnet-reaper: ${Object.keys(env).at(-1) === 'DECNET_DB_PATH' ? 'DECNET_DB_URL' : Object.keys(env).at(-1)}`));
+      assert.match(
+        r.stderr,
+        new RegExp(`decnet-reaper: ${Object.keys(env).at(-1) === 'DECNET_DB_PATH' ? 'DECNET_DB_URL' : Object.keys(env).at(-1)}`),
+      );
     }
   });
 

@@ -9,7 +9,6 @@ import { buildCli, runCli } from '../support/cli';
 import { deployTopology, newTopologyId, privateDaemon } from '../support/docker';
 import { makeDecnetDb } from '../support/makeDb';
 
-
 /** The private daemon's TLS listener, set up by scripts/private-dockerd.sh; never skipped. */
 function tlsSetup(): { host: string; certPath: string } {
   const host = process.env.DECNET_TEST_DOCKER_TLS_HOST;
@@ -39,9 +38,12 @@ describe('Docker endpoints', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'decnet-endpoints-'));
     buildCli();
     db = makeDecnetDb(path.join(dir, 'db'), {});
-    const orphan = await deployTopology(docker, newTopologyId(), [{ name: 'dmz', subnet: '198.18.7.0/24' }], [
-      { name: 'decky-ep', lan: 'dmz' },
-    ]);
+    const orphan = await deployTopology(
+      docker,
+      newTopologyId(),
+      [{ name: 'dmz', subnet: '198.18.7.0/24' }],
+      [{ name: 'decky-ep', lan: 'dmz' }],
+    );
     orphanPrefix = orphan.prefix;
     daemonId = (await docker.info()).ID;
   });
@@ -109,7 +111,13 @@ describe('Docker endpoints', () => {
 
     // A host key that does not match known_hosts: ssh refuses, so does the reaper.
     const badKnownHosts = path.join(bin, 'known_hosts');
-    writeFileSync(badKnownHosts, readFileSync(path.join(path.dirname(config), 'known_hosts'), 'utf8').replace(/AAAA\S+/, 'AAAAC3NzaC1lZDI1NTE5AAAAIBadKeyBadKeyBadKeyBadKeyBadKeyBadKeyBadKeyBa'));
+    writeFileSync(
+      badKnownHosts,
+      readFileSync(path.join(path.dirname(config), 'known_hosts'), 'utf8').replace(
+        /AAAA\S+/,
+        'AAAAC3NzaC1lZDI1NTE5AAAAIBadKeyBadKeyBadKeyBadKeyBadKeyBadKeyBadKeyBa',
+      ),
+    );
     const badConfig = path.join(bin, 'config');
     writeFileSync(badConfig, readFileSync(config, 'utf8').replace(/UserKnownHostsFile .*/, `UserKnownHostsFile ${badKnownHosts}`));
     wrapper(badConfig);
@@ -141,20 +149,45 @@ describe('Docker endpoints', () => {
     assert.equal(masked.out.docker_endpoint, `${host.replace('tcp://', 'tcp://ops:***@')} (TLS)`);
     const planPath = path.join(dir, 'secret-plan.json');
     const log = path.join(dir, 'secret-audit.jsonl');
-    const planned = runCli(['plan', orphanPrefix, '--db', db, '--allow-empty-db', '--docker-host', secretHost, '--out', planPath], { env: { HOME: dir, ...tls }, cwd: dir });
+    const planned = runCli(['plan', orphanPrefix, '--db', db, '--allow-empty-db', '--docker-host', secretHost, '--out', planPath], {
+      env: { HOME: dir, ...tls },
+      cwd: dir,
+    });
     assert.equal(planned.code, 0, planned.stderr);
-    const unreachable = runCli(['scan', '--db', db, '--docker-host', 'tcp://ops:hunter2@127.0.0.1:1', '--json'], { env: { HOME: dir }, cwd: dir });
+    const unreachable = runCli(['scan', '--db', db, '--docker-host', 'tcp://ops:hunter2@127.0.0.1:1', '--json'], {
+      env: { HOME: dir },
+      cwd: dir,
+    });
     assert.equal(unreachable.code, 2);
-    const outputs = [text.stdout, text.stderr, JSON.stringify(masked.out), masked.stderr, planned.stdout, planned.stderr, readFileSync(planPath, 'utf8'), unreachable.stdout, unreachable.stderr];
+    const outputs = [
+      text.stdout,
+      text.stderr,
+      JSON.stringify(masked.out),
+      masked.stderr,
+      planned.stdout,
+      planned.stderr,
+      readFileSync(planPath, 'utf8'),
+      unreachable.stdout,
+      unreachable.stderr,
+    ];
     for (const o of outputs) assert.doesNotMatch(o, /hunter2/);
     // Applying needs the endpoint typed again (the plan cannot hold it): then report and log are masked.
-    const applied = runCli(['apply', planPath, '--db', db, '--allow-empty-db', '--docker-host', secretHost, '--yes', '--json', '--audit-log', log], { env: { HOME: dir, ...tls }, cwd: dir });
+    const applied = runCli(
+      ['apply', planPath, '--db', db, '--allow-empty-db', '--docker-host', secretHost, '--yes', '--json', '--audit-log', log],
+      { env: { HOME: dir, ...tls }, cwd: dir },
+    );
     assert.equal(applied.code, 0, applied.stderr);
     assert.equal(JSON.parse(applied.stdout).docker_endpoint, masked.out.docker_endpoint);
     for (const o of [applied.stdout, applied.stderr, readFileSync(log, 'utf8')]) assert.doesNotMatch(o, /hunter2/);
-    const refused = runCli(['apply', planPath, '--db', db, '--yes'], { env: { HOME: dir, DOCKER_HOST: secretHost.replace('127.0.0.1', 'localhost'), ...tls }, cwd: dir });
+    const refused = runCli(['apply', planPath, '--db', db, '--yes'], {
+      env: { HOME: dir, DOCKER_HOST: secretHost.replace('127.0.0.1', 'localhost'), ...tls },
+      cwd: dir,
+    });
     assert.equal(refused.code, 2);
-    assert.match(refused.stderr, /The plan was made on tcp:\/\/ops:\*\*\*@127\.0\.0\.1:\d+ \(TLS\), not on the Docker endpoint configured here, tcp:\/\/ops:\*\*\*@localhost/);
+    assert.match(
+      refused.stderr,
+      /The plan was made on tcp:\/\/ops:\*\*\*@127\.0\.0\.1:\d+ \(TLS\), not on the Docker endpoint configured here, tcp:\/\/ops:\*\*\*@localhost/,
+    );
     assert.match(refused.stderr, /name it with --docker-host or --context/, 'a masked URL is not offered to be typed back');
     assert.doesNotMatch(refused.stderr, /hunter2/);
 

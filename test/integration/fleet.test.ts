@@ -191,7 +191,13 @@ describe('a DECNET swarm: fleet, --on, misplaced groups', () => {
     // Every host answering: exit 0. Text output names each host with its daemon.
     const ok = cli(['fleet', '--db', s.db, ...HOSTS.slice(0, 4)]);
     assert.equal(ok.code, 1, 'w3 and w4 are still in swarm_hosts without an answer');
-    assert.match(ok.stdout, new RegExp(`^w1  ${w1Tls.replace(/[.]/g, '\\.')} \\(TLS\\) \\[context fleet-w1\\] · DECNET: active, last heartbeat 2025-06-01 12:00:00$`, 'm'));
+    assert.match(
+      ok.stdout,
+      new RegExp(
+        `^w1  ${w1Tls.replace(/[.]/g, '\\.')} \\(TLS\\) \\[context fleet-w1\\] · DECNET: active, last heartbeat 2025-06-01 12:00:00$`,
+        'm',
+      ),
+    );
     assert.match(ok.stdout, new RegExp(`${s.C.prefix}  misplaced \\(belongs on master\\) maze-c`));
     assert.match(ok.stdout, /w3 {2}no Docker endpoint configured[\s\S]*--host w3=ssh:\/\/10\.9\.8\.7/);
     execInWal(s.db, ["DELETE FROM swarm_hosts WHERE name IN ('w3', 'w4')"]);
@@ -206,7 +212,10 @@ describe('a DECNET swarm: fleet, --on, misplaced groups', () => {
     const bad = cli(['fleet', '--db', path.join(dir, 'missing.db'), ...HOSTS, '--json']);
     assert.equal(bad.code, 2);
     const badOut = JSON.parse(bad.stdout) as { hosts: { name: string; orphan_prefixes: string[]; groups: { state: string }[] }[] };
-    assert.deepEqual(badOut.hosts.map((h) => h.name), ['master']);
+    assert.deepEqual(
+      badOut.hosts.map((h) => h.name),
+      ['master'],
+    );
     assert.deepEqual(badOut.hosts[0].orphan_prefixes, []);
     assert.ok(badOut.hosts[0].groups.every((g) => g.state === 'unknown'));
   });
@@ -264,7 +273,10 @@ describe('a DECNET swarm: fleet, --on, misplaced groups', () => {
     assert.match(unknown.stderr, /no swarm host is named "w9"/);
     const noEndpoint = cli(['overlaps', '--on', 'w3', '--db', s.db, ...HOSTS]);
     assert.equal(noEndpoint.code, 2);
-    assert.match(noEndpoint.stderr, /host w3 has no Docker endpoint configured: give it with --host w3=ENDPOINT \(for example --host w3=ssh:\/\/10\.9\.8\.7\)/);
+    assert.match(
+      noEndpoint.stderr,
+      /host w3 has no Docker endpoint configured: give it with --host w3=ENDPOINT \(for example --host w3=ssh:\/\/10\.9\.8\.7\)/,
+    );
   });
 
   it('two hosts reaching one daemon: a topology at home there is never misplaced, nor removed as such', async () => {
@@ -273,7 +285,9 @@ describe('a DECNET swarm: fleet, --on, misplaced groups', () => {
     // w2 (where B belongs) given the master's own socket, as when a worker is enrolled on the master's machine.
     const shared = ['--host', 'w1=context:fleet-w1', '--host', `w2=${master.host}`];
     const fleet = cli(['fleet', '--db', s.db, ...shared, '--json']);
-    const out = JSON.parse(fleet.stdout) as { hosts: { name: string; same_daemon_as?: string[]; live_prefixes: string[]; misplaced_prefixes: string[] }[] };
+    const out = JSON.parse(fleet.stdout) as {
+      hosts: { name: string; same_daemon_as?: string[]; live_prefixes: string[]; misplaced_prefixes: string[] }[];
+    };
     const m = out.hosts.find((h) => h.name === 'master')!;
     assert.deepEqual(m.same_daemon_as, ['w2']);
     assert.ok(m.live_prefixes.includes(s.B.prefix), `B is at home on the master's daemon: ${fleet.stdout}`);
@@ -281,7 +295,12 @@ describe('a DECNET swarm: fleet, --on, misplaced groups', () => {
     assert.match(cli(['fleet', '--db', s.db, ...shared]).stdout, /same Docker daemon as w2/);
     const reap = cli(['reap', '--misplaced', s.B.prefix, '--db', s.db, ...shared, '--yes']);
     assert.equal(reap.code, 2, reap.stderr);
-    assert.match(reap.stderr, new RegExp(`${s.B.prefix} is live: topology "maze-b" belongs on host w2, whose Docker daemon is the one the master's endpoint reaches`));
+    assert.match(
+      reap.stderr,
+      new RegExp(
+        `${s.B.prefix} is live: topology "maze-b" belongs on host w2, whose Docker daemon is the one the master's endpoint reaches`,
+      ),
+    );
     assert.deepEqual(await everything(), before);
   });
 
@@ -299,7 +318,18 @@ describe('a DECNET swarm: fleet, --on, misplaced groups', () => {
           "Give w2's endpoint with --host w2=ENDPOINT \\(for example --host w2=ssh://127\\.0\\.0\\.1\\)\\.",
       ),
     );
-    const down = cli(['reap', '--misplaced', s.B.prefix, '--db', s.db, '--host', 'w1=context:fleet-w1', '--host', 'w2=tcp://127.0.0.1:1', '--yes']);
+    const down = cli([
+      'reap',
+      '--misplaced',
+      s.B.prefix,
+      '--db',
+      s.db,
+      '--host',
+      'w1=context:fleet-w1',
+      '--host',
+      'w2=tcp://127.0.0.1:1',
+      '--yes',
+    ]);
     assert.equal(down.code, 2, down.stderr);
     assert.match(down.stderr, /belongs on host w2, which could not be checked \(Cannot list Docker resources at tcp:\/\/127\.0\.0\.1:1/);
     // C (unihost) belongs on the master, which does not answer: removing it from w1 is refused.
@@ -309,7 +339,10 @@ describe('a DECNET swarm: fleet, --on, misplaced groups', () => {
       timeoutMs: 120_000,
     });
     assert.equal(masterDown.code, 2, masterDown.stderr);
-    assert.match(masterDown.stderr, /belongs on the master, which could not be checked \(.*\)\. .*Make the master's Docker daemon reachable/);
+    assert.match(
+      masterDown.stderr,
+      /belongs on the master, which could not be checked \(.*\)\. .*Make the master's Docker daemon reachable/,
+    );
     assert.deepEqual(await everything(), before, 'nothing removed anywhere');
     // With every home answering, the same removal goes ahead; nothing of B runs on w2, and the
     // plan says so.
@@ -328,7 +361,15 @@ describe('a DECNET swarm: fleet, --on, misplaced groups', () => {
     // the master's daemon), and B is moved to it: B is then at home where it was found.
     const mapping = { w1: 'context:fleet-w1', w2: w2Host, w5: master.host };
     const read = () =>
-      readForMisplaced({ db, master: parseHostEndpoint(master.host), mapping, env, hostName: 'master', prefixes: [s.B.prefix], fix: () => '' });
+      readForMisplaced({
+        db,
+        master: parseHostEndpoint(master.host),
+        mapping,
+        env,
+        hostName: 'master',
+        prefixes: [s.B.prefix],
+        fix: () => '',
+      });
     const first = await read();
     assert.deepEqual(first.result.misplacedPrefixes, [s.B.prefix]);
     const outcome = await runRemovalSession(
@@ -356,7 +397,10 @@ describe('a DECNET swarm: fleet, --on, misplaced groups', () => {
     assert.deepEqual(outcome.report.containers_removed, []);
     assert.deepEqual(outcome.report.networks_removed, []);
     assert.deepEqual(outcome.report.prefixes_reaped, []);
-    assert.ok(outcome.report.skipped.length >= 2 && outcome.report.skipped.every((x) => /now belongs on this host/.test(x.reason)), JSON.stringify(outcome.report.skipped));
+    assert.ok(
+      outcome.report.skipped.length >= 2 && outcome.report.skipped.every((x) => /now belongs on this host/.test(x.reason)),
+      JSON.stringify(outcome.report.skipped),
+    );
     assert.deepEqual(await everything(), before, 'nothing removed anywhere');
   });
 
@@ -380,7 +424,11 @@ describe('a DECNET swarm: fleet, --on, misplaced groups', () => {
     assert.deepEqual(await everything(), before);
 
     // The per-host scan: the overlaps of w1 compare only the LANs that belong there.
-    const r = await scan({ db: { kind: 'sqlite', path: s.db, origin: 'setting' }, dockerHost: w1Host, host: { name: 'w1', uuid: '11111111-aaaa-4aaa-8aaa-000000000001' } });
+    const r = await scan({
+      db: { kind: 'sqlite', path: s.db, origin: 'setting' },
+      dockerHost: w1Host,
+      host: { name: 'w1', uuid: '11111111-aaaa-4aaa-8aaa-000000000001' },
+    });
     assert.deepEqual(r.livePrefixes, [s.A.prefix]);
     assert.deepEqual(r.misplacedPrefixes, [s.C.prefix]);
     const ov = cli(['overlaps', '198.18.41.0/24', '--on', 'w1', '--db', s.db, ...HOSTS, '--json']);

@@ -48,16 +48,22 @@ describe('decnet-reaper CLI on a database damaged without SQLite noticing', () =
         ],
       );
       // A real orphan too: with a damaged database it is not removed either.
-      const orphan = await deployTopology(docker, newTopologyId(), [{ name: 'dmz', subnet: '198.18.43.0/24' }], [
-        { name: 'decky-01', lan: 'dmz' },
-      ]);
+      const orphan = await deployTopology(
+        docker,
+        newTopologyId(),
+        [{ name: 'dmz', subnet: '198.18.43.0/24' }],
+        [{ name: 'decky-01', lan: 'dmz' }],
+      );
       const containersBefore = await containerNames(docker);
       const networksBefore = await networkNames(docker);
       assert.equal(containersBefore.length, live.containers.length + orphan.containers.length);
 
       const r = runCli(['reap', '--all-orphans', '--yes', '--db', db], { env: { HOME: dir, DOCKER_HOST: host }, cwd: dir });
       assert.equal(r.code, 2, `stdout: ${r.stdout}\nstderr: ${r.stderr}`);
-      assert.match(r.stderr, new RegExp(`${db.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is damaged: SQLite's integrity check of "topologies" failed`));
+      assert.match(
+        r.stderr,
+        new RegExp(`${db.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is damaged: SQLite's integrity check of "topologies" failed`),
+      );
       assert.match(r.stderr, kind === 'child-pointer' ? /2nd reference to page/ : /missing from index sqlite_autoindex_topologies_1/);
       assert.match(r.stderr, /nothing is classified orphan/);
       assert.deepEqual(await containerNames(docker), containersBefore);

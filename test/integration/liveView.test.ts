@@ -125,7 +125,12 @@ describe('a live view on a real daemon', () => {
     const running = view.runner.run();
     await scanDone;
     view.onScanned = undefined;
-    const t = await deployTopology(docker, id, [{ name: 'dmz', subnet: '198.18.112.0/24' }], [{ name: 'decky-01', lan: 'dmz', services: ['ssh'] }]);
+    const t = await deployTopology(
+      docker,
+      id,
+      [{ name: 'dmz', subnet: '198.18.112.0/24' }],
+      [{ name: 'decky-01', lan: 'dmz', services: ['ssh'] }],
+    );
     const during = await running;
     assert.equal(
       during.groups.find((g) => g.prefix === prefix),
@@ -159,7 +164,9 @@ describe('a live view on a real daemon', () => {
 
     // DECNET commits the topology's row (into the -wal only): the database watch sees it.
     await insertTopologyRow(dbPath, topologyRow(id, 'maze-events', 'pending'));
-    const live = await waitFor(() => view.group(prefix)?.state === 'live' && view.group(prefix), { what: 'a refresh that shows the topology live' });
+    const live = await waitFor(() => view.group(prefix)?.state === 'live' && view.group(prefix), {
+      what: 'a refresh that shows the topology live',
+    });
     assert.equal(live.topology?.name, 'maze-events');
     // (A refresh for a late Docker event may show it first; the database signal comes anyway.)
     await waitFor(() => view.batches.flat().some((r) => r.kind === 'db' && r.file.startsWith('decnet.db')), { what: 'a database signal' });
@@ -226,7 +233,10 @@ describe('a live view on a real daemon', () => {
       const drops = () => view!.stateTimes.filter((_, i) => view!.states[i] === 'disconnected');
       await waitFor(() => drops().length >= 4, { what: `four failed connections (${view.states.join(' → ')})` });
       const [first, , , fourth] = drops();
-      assert.ok(fourth - first >= 1_400 - 20, `with backoff, not in a tight loop: 4 drops in ${fourth - first} ms (${view.states.join(' → ')})`);
+      assert.ok(
+        fourth - first >= 1_400 - 20,
+        `with backoff, not in a tight loop: 4 drops in ${fourth - first} ms (${view.states.join(' → ')})`,
+      );
 
       const batchesBefore = view.batches.length;
       startOwnDaemon(root);
@@ -242,10 +252,17 @@ describe('a live view on a real daemon', () => {
         { what: 'a refresh after the restart' },
       );
       assert.equal(g.containers.length, 0, 'the containers removed while it was down are gone from the view');
-      assert.deepEqual(g.networks.map((n) => n.name), [`decnet_t_${prefix}_dmz`]);
+      assert.deepEqual(
+        g.networks.map((n) => n.name),
+        [`decnet_t_${prefix}_dmz`],
+      );
 
       // And events flow again on the new stream.
-      const net = await own.createNetwork({ Name: `decnet_t_${prefix}_lan-b`, Internal: true, IPAM: { Config: [{ Subnet: '198.18.121.0/24' }] } });
+      const net = await own.createNetwork({
+        Name: `decnet_t_${prefix}_lan-b`,
+        Internal: true,
+        IPAM: { Config: [{ Subnet: '198.18.121.0/24' }] },
+      });
       await waitFor(() => view!.group(prefix)?.networks.some((n) => n.id === net.id), { what: 'the new network in the view' });
       assert.equal(view.maxActive, 1);
     } finally {

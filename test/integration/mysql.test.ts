@@ -14,9 +14,17 @@ import { containerNames, deployTopology, newTopologyId, privateDaemon } from '..
 import { topologyRow } from '../support/makeDb';
 import { dropMysqlDb, makeMysqlDb, startExtraMariadb, testMysql, type TestMysql } from '../support/mysql';
 
-
 function target(server: TestMysql, database: string, password = server.password): MysqlTarget {
-  return { kind: 'mysql', host: server.host, port: server.port, user: server.user, database, password, origin: 'setting', passwordFrom: 'secret storage' };
+  return {
+    kind: 'mysql',
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    database,
+    password,
+    origin: 'setting',
+    passwordFrom: 'secret storage',
+  };
 }
 
 describe('the MySQL backend', () => {
@@ -36,9 +44,12 @@ describe('the MySQL backend', () => {
     database = await makeMysqlDb(server, [topologyRow(liveId, 'maze-mysql', 'active')]);
     databases.push(database);
     await deployTopology(docker, liveId, [{ name: 'dmz', subnet: '198.18.8.0/24' }], [{ name: 'decky-my1', lan: 'dmz' }]);
-    await deployTopology(docker, orphanId, [{ name: 'dmz', subnet: '198.18.9.0/24' }], [
-      { name: 'decky-my2', lan: 'dmz', services: ['ssh'] },
-    ]);
+    await deployTopology(
+      docker,
+      orphanId,
+      [{ name: 'dmz', subnet: '198.18.9.0/24' }],
+      [{ name: 'decky-my2', lan: 'dmz', services: ['ssh'] }],
+    );
   });
   after(async () => {
     for (const d of databases) await dropMysqlDb(server, d);

@@ -14,7 +14,6 @@ import { buildCli, runCli } from '../support/cli';
 import { deployTopology, newTopologyId, privateDaemon, TEST_IMAGE, uniqueName } from '../support/docker';
 import { makeDecnetDb, topologyRow } from '../support/makeDb';
 
-
 function lan(topologyId: string, name: string, subnet: string, dockerNetworkId: string | null = null): Lan {
   return { id: randomUUID(), topologyId, name, subnet, isDmz: name === 'dmz', dockerNetworkId };
 }
@@ -45,7 +44,17 @@ describe('subnet overlaps on a real daemon', () => {
     return runCli(args, { env: { HOME: dir, DOCKER_HOST: host }, cwd: dir });
   }
 
-  function json(args: string[]): { code: number | null; body: { conflicts: JsonConflict[]; lans?: Record<string, unknown>[]; error?: { kind: string; message: string } | null; database_error?: string | null; query?: string }; stderr: string } {
+  function json(args: string[]): {
+    code: number | null;
+    body: {
+      conflicts: JsonConflict[];
+      lans?: Record<string, unknown>[];
+      error?: { kind: string; message: string } | null;
+      database_error?: string | null;
+      query?: string;
+    };
+    stderr: string;
+  } {
     const r = run([...args, '--json']);
     return { code: r.code, body: JSON.parse(r.stdout), stderr: r.stderr };
   }
@@ -128,7 +137,11 @@ describe('subnet overlaps on a real daemon', () => {
     assert.deepEqual(a?.owner_topology, { id: activeId, name: 'maze-active', status: 'active' });
     assert.deepEqual(a?.overlaps, []);
     assert.deepEqual(a?.matched_subnets, ['198.18.101.0/24']);
-    assert.deepEqual(live.body.lans?.map((l) => l.topology_name), ['maze-active'], 'torn_down LANs do not count');
+    assert.deepEqual(
+      live.body.lans?.map((l) => l.topology_name),
+      ['maze-active'],
+      'torn_down LANs do not count',
+    );
   });
 
   it("finds a foreign network and its containers, running or not, in a pending topology's way", async () => {
@@ -149,7 +162,13 @@ describe('subnet overlaps on a real daemon', () => {
     assert.equal(c.owner.state, 'foreign');
     assert.equal(c.owner.prefix, null);
     assert.deepEqual(c.overlaps.map(describeOverlap), ['holds 198.18.103.0/24, wanted by topology maze-lab, LAN dmz']);
-    assert.deepEqual(c.network.endpoints.map((e) => [e.containerId, e.state]).sort(), [[web.id, 'running'], [stopped.id, 'created']].sort());
+    assert.deepEqual(
+      c.network.endpoints.map((e) => [e.containerId, e.state]).sort(),
+      [
+        [web.id, 'running'],
+        [stopped.id, 'created'],
+      ].sort(),
+    );
 
     const r = json(['overlaps', '198.18.103.0/25', '--db', dbPath]);
     assert.equal(r.code, 0, r.stderr);
@@ -157,12 +176,25 @@ describe('subnet overlaps on a real daemon', () => {
     const found = r.body.conflicts.find((x) => x.network.id === net.id);
     assert.equal(found?.state, 'foreign');
     assert.equal(found?.owner_prefix, null);
-    assert.deepEqual(found?.containers.map((x) => [x.id, x.state]).sort(), [[web.id, 'running'], [stopped.id, 'created']].sort());
-    assert.deepEqual(found?.overlaps, [{ subnet: '198.18.103.0/24', topology_id: pendingId, topology_name: 'maze-lab', lan: 'dmz', pool: '198.18.103.0/24' }]);
+    assert.deepEqual(
+      found?.containers.map((x) => [x.id, x.state]).sort(),
+      [
+        [web.id, 'running'],
+        [stopped.id, 'created'],
+      ].sort(),
+    );
+    assert.deepEqual(found?.overlaps, [
+      { subnet: '198.18.103.0/24', topology_id: pendingId, topology_name: 'maze-lab', lan: 'dmz', pool: '198.18.103.0/24' },
+    ]);
     const text = run(['overlaps', '--db', dbPath]);
     assert.equal(text.code, 0);
     assert.match(text.stdout, /containers: .*lab-db-\w+ \(created\)/);
-    assert.match(text.stdout, new RegExp(`${name}  198\\.18\\.103\\.0/24  foreign \\(not DECNET's\\)\\n {4}holds 198\\.18\\.103\\.0/24, wanted by topology maze-lab, LAN dmz`));
+    assert.match(
+      text.stdout,
+      new RegExp(
+        `${name}  198\\.18\\.103\\.0/24  foreign \\(not DECNET's\\)\\n {4}holds 198\\.18\\.103\\.0/24, wanted by topology maze-lab, LAN dmz`,
+      ),
+    );
   });
 
   it('compares IPv6 pools', async () => {
@@ -228,7 +260,12 @@ describe('subnet overlaps on a real daemon', () => {
     assert.ok(Array.isArray(unreadable.body.conflicts), 'overlaps between networks are still listed');
     // Asked about a subnet, it still names the networks in the way: a DECNET network's owner is
     // unknown (never orphan) without the database, a foreign network stays foreign.
-    const orphan = await deployTopology(docker, newTopologyId(), [{ name: 'dmz', subnet: '198.18.107.0/25' }], [{ name: 'decky-01', lan: 'dmz' }]);
+    const orphan = await deployTopology(
+      docker,
+      newTopologyId(),
+      [{ name: 'dmz', subnet: '198.18.107.0/25' }],
+      [{ name: 'decky-01', lan: 'dmz' }],
+    );
     const lab = await docker.createNetwork({ Name: uniqueName('lab-net'), IPAM: { Config: [{ Subnet: '198.18.107.128/25' }] } });
     const asked = json(['overlaps', '198.18.107.0/24', '--db', corrupt]);
     assert.equal(asked.code, 2);

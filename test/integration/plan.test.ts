@@ -40,7 +40,12 @@ describe('plan files, audit log and the empty-database guard', () => {
     const ids = { a: newTopologyId(), b: newTopologyId(), c: newTopologyId() };
     const db = makeDecnetDb(folder, { checkpointed: [topologyRow(liveId, 'maze-live')], walOnly: [] });
     const live = await deployTopology(docker, liveId, [{ name: 'dmz', subnet: '198.18.40.0/24' }], [{ name: 'live-01', lan: 'dmz' }]);
-    const a = await deployTopology(docker, ids.a, [{ name: 'dmz', subnet: '198.18.41.0/24' }], [{ name: 'deck-a', lan: 'dmz', services: ['ssh'] }]);
+    const a = await deployTopology(
+      docker,
+      ids.a,
+      [{ name: 'dmz', subnet: '198.18.41.0/24' }],
+      [{ name: 'deck-a', lan: 'dmz', services: ['ssh'] }],
+    );
     const b = await deployTopology(docker, ids.b, [{ name: 'dmz', subnet: '198.18.42.0/24' }], [{ name: 'deck-b', lan: 'dmz' }]);
     const c = await deployTopology(docker, ids.c, [{ name: 'dmz', subnet: '198.18.43.0/24' }], [{ name: 'deck-c', lan: 'dmz' }]);
     return { folder, db, liveId, ids, live, a, b, c };
@@ -74,7 +79,10 @@ describe('plan files, audit log and the empty-database guard', () => {
     const net = file.resources.find((r) => r.name === w.a.networks[0].name);
     assert.ok(net && net.kind === 'network');
     assert.deepEqual(net.subnets, ['198.18.41.0/24']);
-    assert.deepEqual(net.endpoints.map((e) => e.name), [`decnet_t_${w.a.prefix}_deck-a`]);
+    assert.deepEqual(
+      net.endpoints.map((e) => e.name),
+      [`decnet_t_${w.a.prefix}_deck-a`],
+    );
     assert.equal(file.resources.length, 7, 'a: 2 containers + 1 network; b, c: 1 + 1 each');
     // Nothing was removed by plan.
     assert.equal((await containerNames(docker)).length, 5);
@@ -93,7 +101,7 @@ describe('plan files, audit log and the empty-database guard', () => {
     const applied = run(['apply', planPath, '--db', w.db, '--yes', '--json', '--audit-log', log]);
     assert.equal(applied.code, 1, `some were skipped: exit 1\n${applied.stderr}`);
     const report = JSON.parse(applied.stdout);
-    assert.deepEqual(report.prefixes_reaped, [w.a.prefix, w.c.prefix].sort(), "b is live again: nothing of it was removed");
+    assert.deepEqual(report.prefixes_reaped, [w.a.prefix, w.c.prefix].sort(), 'b is live again: nothing of it was removed');
     assert.deepEqual(report.containers_removed, [`decnet_t_${w.a.prefix}_deck-a`, `decnet_t_${w.c.prefix}_deck-c`, 'deck-a-ssh'].sort());
     assert.deepEqual(report.already_gone, ['deck-a-ssh']);
     assert.deepEqual(report.networks_removed, [w.a.networks[0].name, w.c.networks[0].name].sort());
@@ -105,7 +113,10 @@ describe('plan files, audit log and the empty-database guard', () => {
     // The live prefixes as DECNET means them: every topology of the database.
     assert.deepEqual(report.live_prefixes, [w.live.prefix, w.b.prefix].sort());
     assert.deepEqual(report.live_prefixes_on_daemon, [w.live.prefix, w.b.prefix].sort());
-    assert.deepEqual(await containerNames(docker), [`decnet_t_${w.b.prefix}_deck-b`, `decnet_t_${w.c.prefix}_deck-new`, `decnet_t_${w.live.prefix}_live-01`].sort());
+    assert.deepEqual(
+      await containerNames(docker),
+      [`decnet_t_${w.b.prefix}_deck-b`, `decnet_t_${w.c.prefix}_deck-new`, `decnet_t_${w.live.prefix}_live-01`].sort(),
+    );
     assert.deepEqual(await networkNames(docker), [w.b.networks[0].name, w.live.networks[0].name].sort());
     await docker.getContainer(newcomer.id).inspect(); // untouched
 
@@ -119,7 +130,10 @@ describe('plan files, audit log and the empty-database guard', () => {
     assert.deepEqual(entry.report, report);
     assert.deepEqual(entry.inspect.containers.map((c: { Id: string }) => c.Id).sort(), [w.a.containers[0].id, w.c.containers[0].id].sort());
     assert.deepEqual(entry.inspect.networks.map((n: { Id: string }) => n.Id).sort(), [w.a.networks[0].id, w.c.networks[0].id].sort());
-    assert.equal(entry.inspect.containers.find((c: { Id: string }) => c.Id === w.a.containers[0].id).Config.Labels['decnet.topology.id'], w.ids.a);
+    assert.equal(
+      entry.inspect.containers.find((c: { Id: string }) => c.Id === w.a.containers[0].id).Config.Labels['decnet.topology.id'],
+      w.ids.a,
+    );
 
     // Applying the same plan again: everything left is skipped or gone, nothing else touched.
     const again = run(['apply', planPath, '--yes', '--json', '--audit-log', log], { DECNET_DB_PATH: w.db });
@@ -132,7 +146,7 @@ describe('plan files, audit log and the empty-database guard', () => {
     assert.equal(history.code, 0, history.stderr);
     const h = JSON.parse(history.stdout);
     assert.equal(h.removals.length, 2);
-    assert.equal(h.removals[1].containers_removed, 2, "deck-a-ssh was gone already: not counted as removed by it");
+    assert.equal(h.removals[1].containers_removed, 2, 'deck-a-ssh was gone already: not counted as removed by it');
     assert.equal(h.removals[1].networks_removed, 2);
     assert.deepEqual(h.removals[1].prefixes, [w.a.prefix, w.c.prefix].sort());
     assert.equal(h.removals[1].docker_daemon.id, file.docker_daemon.id);
@@ -199,10 +213,18 @@ describe('plan files, audit log and the empty-database guard', () => {
     const otherDb = makeDecnetDb(path.join(w.folder, 'other'), { checkpointed: [topologyRow(w.liveId, 'maze-live')], walOnly: [] });
     const d = run(['apply', planPath, '--yes', '--db', otherDb, '--audit-log', log]);
     assert.equal(d.code, 2);
-    assert.match(d.stderr, /The plan was made from sqlite: .*, not from the database configured here, sqlite: .*other.*If the plan's database is DECNET's, name it: --db /);
+    assert.match(
+      d.stderr,
+      /The plan was made from sqlite: .*, not from the database configured here, sqlite: .*other.*If the plan's database is DECNET's, name it: --db /,
+    );
     const e = run(['apply', planPath, '--db', w.db, '--yes', '--docker-host', `unix://${w.folder}/other.sock`, '--audit-log', log]);
     assert.equal(e.code, 2);
-    assert.match(e.stderr, new RegExp(`The plan was made on ${host}, not on the Docker endpoint configured here, unix://.*other\\.sock\\. If the plan's endpoint is the right one, name it: --docker-host ${host}`));
+    assert.match(
+      e.stderr,
+      new RegExp(
+        `The plan was made on ${host}, not on the Docker endpoint configured here, unix://.*other\\.sock\\. If the plan's endpoint is the right one, name it: --docker-host ${host}`,
+      ),
+    );
 
     // The plan's database, now unreadable.
     writeFileSync(w.db, 'SQLite format 3\0 this is not a database at all'.padEnd(8192, 'x'));
@@ -214,7 +236,7 @@ describe('plan files, audit log and the empty-database guard', () => {
     assert.throws(() => statSync(log), /ENOENT/, 'a refused apply writes no audit line');
   });
 
-  it("a plan file never chooses the database that decides what is live, nor where a password goes", async () => {
+  it('a plan file never chooses the database that decides what is live, nor where a password goes', async () => {
     const w = await world('elsewhere');
     // DECNET's own database (it knows the live topology) is the one configured here; the plan was
     // made from another decnet.db, one without it, so the live topology's resources are in it.
@@ -226,7 +248,10 @@ describe('plan files, audit log and the empty-database guard', () => {
     const own = { DECNET_DB_PATH: w.db };
     const r = run(['apply', planPath, '--yes', '--no-audit-log'], own);
     assert.equal(r.code, 2, r.stdout);
-    assert.match(r.stderr, new RegExp(`refused: The plan was made from sqlite: ${stray}, not from the database configured here, sqlite: ${w.db}\\.`));
+    assert.match(
+      r.stderr,
+      new RegExp(`refused: The plan was made from sqlite: ${stray}, not from the database configured here, sqlite: ${w.db}\\.`),
+    );
     assert.match(r.stderr, /A plan file never chooses which database or daemon decides what is live\. Nothing was removed\./);
     const j = run(['apply', planPath, '--yes', '--no-audit-log', '--json'], own);
     assert.equal(j.code, 2);
@@ -248,7 +273,11 @@ describe('plan files, audit log and the empty-database guard', () => {
     const e = run(['apply', editedPath, '--yes', '--no-audit-log', '--json'], own);
     assert.equal(e.code, 1, e.stderr);
     const report = JSON.parse(e.stdout);
-    assert.ok(report.skipped.some((x: { name: string; reason: string }) => x.name === `decnet_t_${w.live.prefix}_live-01` && /now live/.test(x.reason)));
+    assert.ok(
+      report.skipped.some(
+        (x: { name: string; reason: string }) => x.name === `decnet_t_${w.live.prefix}_live-01` && /now live/.test(x.reason),
+      ),
+    );
     assert.deepEqual(report.prefixes_reaped, [w.a.prefix], 'only the prefix something was removed from');
     assert.ok((await containerNames(docker)).includes(`decnet_t_${w.live.prefix}_live-01`), 'the live topology stays');
     assert.ok((await networkNames(docker)).includes(w.live.networks[0].name));
@@ -267,9 +296,12 @@ describe('plan files, audit log and the empty-database guard', () => {
       writeFileSync(mysqlPath, JSON.stringify({ ...mysqlPlan, plan_sha256: planSha256(mysqlPlan) }));
       const m = await runAsync(['apply', mysqlPath, '--yes', '--no-audit-log'], { ...own, DECNET_DB_PASSWORD: 'hunter2-secret' });
       assert.equal(m.code, 2);
-      assert.match(m.stderr, new RegExp(`made from mysql: decnet@127\\.0\\.0\\.1:${fake.port}/decnet, not from the database configured here`));
+      assert.match(
+        m.stderr,
+        new RegExp(`made from mysql: decnet@127\\.0\\.0\\.1:${fake.port}/decnet, not from the database configured here`),
+      );
       assert.doesNotMatch(m.stderr + m.stdout, /hunter2/);
-      assert.equal(fake.connections, 0, 'the password never reached the plan\'s server: nothing connected to it');
+      assert.equal(fake.connections, 0, "the password never reached the plan's server: nothing connected to it");
       // The control: the same server, named by the user, does get the password (the detector works).
       const named = await runAsync(['scan', '--db-url', `mysql://decnet@127.0.0.1:${fake.port}/decnet`], {
         DECNET_DB_PASSWORD: 'hunter2-secret',
@@ -279,7 +311,10 @@ describe('plan files, audit log and the empty-database guard', () => {
       assert.equal(named.code, 2);
       assert.equal(fake.authResponses, 1);
       // The flag the refusal suggests (the plan's server) gets no environment password either.
-      const suggested = await runAsync(['scan', '--db-url', `mysql://decnet@127.0.0.1:${fake.port}/decnet`], { ...own, DECNET_DB_PASSWORD: 'hunter2-secret' });
+      const suggested = await runAsync(['scan', '--db-url', `mysql://decnet@127.0.0.1:${fake.port}/decnet`], {
+        ...own,
+        DECNET_DB_PASSWORD: 'hunter2-secret',
+      });
       assert.equal(suggested.code, 2);
       assert.equal(fake.authResponses, 1, 'no second password reached it');
     } finally {

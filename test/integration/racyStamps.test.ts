@@ -159,7 +159,9 @@ describe('same-size writes within one clock tick, on a ramfs (coarse file times)
             note(`pair ${pair}: the read during the second write was refused: ${during.message}`);
           } else if (!same(during, first) && !same(during, want)) {
             stale++;
-            note(`pair ${pair}: the read during the second write gave neither write's answer (against the second: ${difference(during, want)})`);
+            note(
+              `pair ${pair}: the read during the second write gave neither write's answer (against the second: ${difference(during, want)})`,
+            );
           }
           // A read after both writes: the second write's answer, nothing else.
           const got = await read(db);
@@ -168,7 +170,9 @@ describe('same-size writes within one clock tick, on a ramfs (coarse file times)
             note(`pair ${pair}: the read after the second write was refused: ${got.message}`);
           } else if (!same(got, want)) {
             stale++;
-            note(`pair ${pair}: a stale answer after the second write (same file times: ${stampKey(fs.statSync(db)) === stampFirst}): ${difference(got, want)}`);
+            note(
+              `pair ${pair}: a stale answer after the second write (same file times: ${stampKey(fs.statSync(db)) === stampFirst}): ${difference(got, want)}`,
+            );
           }
         }
       } finally {

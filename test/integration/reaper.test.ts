@@ -9,14 +9,7 @@ import { executeRemoval } from '../../src/core/removal/execute';
 import { planRemoval } from '../../src/core/removal/plan';
 import { RefusedError } from '../../src/core/model';
 import { scan } from '../../src/core/scan';
-import {
-  containerNames,
-  deployTopology,
-  networkNames,
-  newTopologyId,
-  privateDaemon,
-  TEST_IMAGE,
-} from '../support/docker';
+import { containerNames, deployTopology, networkNames, newTopologyId, privateDaemon, TEST_IMAGE } from '../support/docker';
 import { insertTopologyRow, makeDecnetDb, topologyRow } from '../support/makeDb';
 
 describe('reaping on a real daemon', () => {
@@ -39,9 +32,12 @@ describe('reaping on a real daemon', () => {
       checkpointed: [],
       walOnly: [topologyRow(liveId, 'maze-live')],
     });
-    const live = await deployTopology(docker, liveId, [{ name: 'DMZ', subnet: '198.18.1.0/24' }], [
-      { name: 'decky-live', lan: 'DMZ', services: ['ssh'] },
-    ]);
+    const live = await deployTopology(
+      docker,
+      liveId,
+      [{ name: 'DMZ', subnet: '198.18.1.0/24' }],
+      [{ name: 'decky-live', lan: 'DMZ', services: ['ssh'] }],
+    );
     const orphan = await deployTopology(
       docker,
       orphanId,
@@ -54,9 +50,12 @@ describe('reaping on a real daemon', () => {
         { name: 'decky-02', lan: 'lan-a' },
       ],
     );
-    const other = await deployTopology(docker, otherOrphanId, [{ name: 'DMZ', subnet: '198.18.4.0/24' }], [
-      { name: 'decky-other', lan: 'DMZ' },
-    ]);
+    const other = await deployTopology(
+      docker,
+      otherOrphanId,
+      [{ name: 'DMZ', subnet: '198.18.4.0/24' }],
+      [{ name: 'decky-other', lan: 'DMZ' }],
+    );
     const unrelatedNet = await docker.createNetwork({
       Name: 'unrelated-net',
       IPAM: { Config: [{ Subnet: '198.18.99.0/24' }] },
@@ -207,7 +206,10 @@ describe('reaping on a real daemon', () => {
       assert.match(report.errors[0], new RegExp(`^container ${stuck.name}: `));
       assert.ok(progress.includes(`Could not remove container ${stuck.name}`));
       assert.equal(progress.length, plan.containers.length + plan.networks.length, 'every resource was attempted');
-      const others = w.orphan.containers.filter((c) => c.id !== stuck.id).map((c) => c.name).sort();
+      const others = w.orphan.containers
+        .filter((c) => c.id !== stuck.id)
+        .map((c) => c.name)
+        .sort();
       assert.deepEqual(report.containers_removed, others);
       const names = await containerNames(docker);
       assert.ok(names.includes(stuck.name), 'the container that failed is still there');
@@ -216,11 +218,17 @@ describe('reaping on a real daemon', () => {
       const nets = await networkNames(docker);
       assert.deepEqual(
         report.networks_removed,
-        w.orphan.networks.filter((n) => !nets.includes(n.name)).map((n) => n.name).sort(),
+        w.orphan.networks
+          .filter((n) => !nets.includes(n.name))
+          .map((n) => n.name)
+          .sort(),
       );
     } finally {
       execFileSync('chattr', ['-i', pin]);
-      await docker.getContainer(stuck.id).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getContainer(stuck.id)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
   });
 
@@ -255,7 +263,10 @@ describe('reaping on a real daemon', () => {
     const skippedNames = report.skipped.map((s) => s.name).sort();
     assert.deepEqual(skippedNames, [...w.orphan.containers, ...w.orphan.networks].map((r) => r.name).sort());
     assert.ok(report.skipped.every((s) => s.reason.includes('now live') && s.reason.includes('maze-redeployed')));
-    assert.deepEqual(report.containers_removed, w.other.containers.map((c) => c.name));
+    assert.deepEqual(
+      report.containers_removed,
+      w.other.containers.map((c) => c.name),
+    );
     assert.ok(!report.containers_removed.some((n) => w.orphan.containers.some((c) => c.name === n)));
     const names = await containerNames(docker);
     for (const c of w.orphan.containers) assert.ok(names.includes(c.name), `${c.name} must survive`);
@@ -287,14 +298,17 @@ describe('reaping on a real daemon', () => {
     assert.ok(!nets.includes(w.orphan.networks[1].name));
   });
 
-  it('never disconnects a live topology\'s container, nor one attached after the confirmation', async () => {
+  it("never disconnects a live topology's container, nor one attached after the confirmation", async () => {
     const w = await world('attached');
     const [dmz, lanA] = w.orphan.networks;
     const liveBase = w.live.containers[0];
     // A live topology's container on the orphan's DMZ: the DMZ is kept, and said so.
     await docker.getNetwork(dmz.id).connect({ Container: liveBase.id });
     const plan = planRemoval(await scan({ dbPath: w.dbPath, dockerHost: host }), [w.orphan.prefix]);
-    assert.deepEqual(plan.networks.map((n) => n.name), [lanA.name]);
+    assert.deepEqual(
+      plan.networks.map((n) => n.name),
+      [lanA.name],
+    );
     assert.match(plan.excluded.find((x) => x.name === dmz.name)?.reason ?? '', new RegExp(`DECNET container ${liveBase.name} is attached`));
     // A foreign container attached to lan-a after the confirmation: never disconnected.
     await docker.getNetwork(lanA.id).connect({ Container: w.unrelated.id });

@@ -32,9 +32,7 @@ describe('containers that are not running, on orphan networks', () => {
   async function world(name: string) {
     const liveId = newTopologyId();
     const dbPath = makeDecnetDb(path.join(dir, name), { checkpointed: [topologyRow(liveId, 'maze-live')] });
-    const live = await deployTopology(docker, liveId, [{ name: 'dmz', subnet: '198.18.20.0/24' }], [
-      { name: 'decky-live', lan: 'dmz' },
-    ]);
+    const live = await deployTopology(docker, liveId, [{ name: 'dmz', subnet: '198.18.20.0/24' }], [{ name: 'decky-live', lan: 'dmz' }]);
     const orphan = await deployTopology(
       docker,
       newTopologyId(),
@@ -123,7 +121,9 @@ describe('containers that are not running, on orphan networks', () => {
     await liveBase.kill();
     await liveBase.wait();
     // A decky of the live topology created on the orphan's lan-a, never started.
-    const liveCreated = await containerIn(`decnet_t_${w.live.prefix}_decky-new`, w.lanA.name, 'created', { 'decnet.topology.id': w.live.id });
+    const liveCreated = await containerIn(`decnet_t_${w.live.prefix}_decky-new`, w.lanA.name, 'created', {
+      'decnet.topology.id': w.live.id,
+    });
 
     const plan = planRemoval(await scan({ dbPath: w.dbPath, dockerHost: host }), [w.orphan.prefix]);
     assert.deepEqual(plan.networks, []);
@@ -183,10 +183,16 @@ describe('containers that are not running, on orphan networks', () => {
     const twin = await docker.createNetwork({ Name: w.dmz.name, CheckDuplicate: false, IPAM: { Config: [{ Subnet: '198.18.23.0/24' }] } });
 
     const plan = planRemoval(await scan({ dbPath: w.dbPath, dockerHost: host }), [w.orphan.prefix]);
-    assert.deepEqual(plan.networks.map((n) => n.name), [w.lanA.name]);
+    assert.deepEqual(
+      plan.networks.map((n) => n.name),
+      [w.lanA.name],
+    );
     const reason = `container web-created (created) names its network only as ${w.dmz.name}, a name that more than one network bears: which of them it joins when started cannot be told`;
     assert.deepEqual(
-      plan.excluded.filter((x) => x.kind === 'network').map((x) => [x.id, x.reason]).sort(),
+      plan.excluded
+        .filter((x) => x.kind === 'network')
+        .map((x) => [x.id, x.reason])
+        .sort(),
       [
         [w.dmz.id, reason],
         [twin.id, reason],

@@ -19,7 +19,6 @@ import { buildCli, runCli } from '../support/cli';
 import { containerNames, deployTopology, networkNames, newTopologyId, privateDaemon } from '../support/docker';
 import { makeDecnetDb, sqliteCli, topologyRow } from '../support/makeDb';
 
-
 function lan(topologyId: string, name: string, subnet: string): Lan {
   return { id: randomUUID(), topologyId, name, subnet, isDmz: name === 'dmz', dockerNetworkId: null };
 }
@@ -115,9 +114,15 @@ describe('leftovers of a torn_down topology on a real daemon', () => {
 
     // The row stays in the database; the subnet is free again.
     const after = await scan({ dbPath: w.dbPath, dockerHost: host });
-    assert.equal(after.groups.find((x) => x.prefix === w.torn.prefix), undefined);
+    assert.equal(
+      after.groups.find((x) => x.prefix === w.torn.prefix),
+      undefined,
+    );
     assert.ok(after.db.ok && after.db.value.topologies.some((t) => t.id === w.tornId && t.status === 'torn_down'));
-    assert.deepEqual(conflictsOfScan(after).filter((c) => c.network.subnets.includes('198.18.108.0/24')), []);
+    assert.deepEqual(
+      conflictsOfScan(after).filter((c) => c.network.subnets.includes('198.18.108.0/24')),
+      [],
+    );
     await docker.createNetwork({ Name: `decnet_t_${w.pendingId.slice(0, 8)}_dmz`, IPAM: { Config: [{ Subnet: '198.18.108.0/24' }] } });
   });
 
@@ -144,11 +149,11 @@ describe('leftovers of a torn_down topology on a real daemon', () => {
     assert.equal(report.mode, 'torn_down');
     assert.deepEqual(report.containers_removed, []);
     assert.deepEqual(report.networks_removed, []);
-    assert.deepEqual(
-      report.skipped.map((s) => s.name).sort(),
-      [...w.torn.containers, ...w.torn.networks].map((x) => x.name).sort(),
+    assert.deepEqual(report.skipped.map((s) => s.name).sort(), [...w.torn.containers, ...w.torn.networks].map((x) => x.name).sort());
+    assert.ok(
+      report.skipped.every((s) => s.reason === `topology td2-old (${w.torn.prefix}) is now deploying, no longer torn_down`),
+      JSON.stringify(report.skipped),
     );
-    assert.ok(report.skipped.every((s) => s.reason === `topology td2-old (${w.torn.prefix}) is now deploying, no longer torn_down`), JSON.stringify(report.skipped));
     const names = await containerNames(docker);
     for (const c of w.torn.containers) assert.ok(names.includes(c.name), `${c.name} must survive`);
     await assert.rejects(

@@ -30,7 +30,10 @@ describe('a damaged -wal on a real daemon', () => {
     const decky = uniqueName('walcut');
     const t = await deployTopology(docker, id, [{ name: 'dmz', subnet: '198.19.201.0/24' }], [{ name: decky, lan: 'dmz' }]);
     const before = topo(0x5e5e5e5e, { name: 'before' });
-    const db = makeDecnetDb(path.join(dir, 'db'), { checkpointed: [topo(0x0a0a0a0a)], walOnly: [before, topologyRow(id, 'maze-after-damage'), topo(0x6f6f6f6f)] });
+    const db = makeDecnetDb(path.join(dir, 'db'), {
+      checkpointed: [topo(0x0a0a0a0a)],
+      walOnly: [before, topologyRow(id, 'maze-after-damage'), topo(0x6f6f6f6f)],
+    });
     const layout = walLayout(`${db}-wal`);
     // A byte of the first frame of the transaction before the topology's own.
     flipByte(`${db}-wal`, layout.frames[0].offset + 24 + layout.pageSize / 2);
@@ -38,7 +41,10 @@ describe('a damaged -wal on a real daemon', () => {
 
     const reap = run(['reap', t.prefix, '--db', db, '--yes']);
     assert.equal(reap.code, 2, reap.stderr);
-    assert.ok(reap.stderr.includes(`the DECNET database could not be read (corrupt), so no topology can be called an orphan. ${damaged}`), reap.stderr);
+    assert.ok(
+      reap.stderr.includes(`the DECNET database could not be read (corrupt), so no topology can be called an orphan. ${damaged}`),
+      reap.stderr,
+    );
     assert.match(reap.stderr, /Nothing was removed\./);
     assert.ok((await containerNames(docker)).includes(`decnet_t_${t.prefix}_${decky}`));
 

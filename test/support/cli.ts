@@ -40,7 +40,11 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: st
  */
 export function runCliAsync(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('node', [CLI, ...args], { env: { PATH: process.env.PATH, ...opts.env }, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('node', [CLI, ...args], {
+      env: { PATH: process.env.PATH, ...opts.env },
+      cwd: opts.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

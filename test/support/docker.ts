@@ -18,9 +18,7 @@ export const TEST_IMAGE = 'decnet-test/busybox:latest';
 export function testDockerHost(): string {
   const host = process.env.DECNET_TEST_DOCKER_HOST;
   if (!host) {
-    throw new Error(
-      'DECNET_TEST_DOCKER_HOST is not set: run the tests with `npm test`, which starts the private dockerd',
-    );
+    throw new Error('DECNET_TEST_DOCKER_HOST is not set: run the tests with `npm test`, which starts the private dockerd');
   }
   if (!host.startsWith('unix://') || host === 'unix:///var/run/docker.sock' || host === 'unix:///run/docker.sock') {
     throw new Error(`refusing to run destructive tests against ${host}: only the private test daemon is allowed`);
@@ -165,12 +163,24 @@ export async function deployTopology(
 /** Removes every container and network (but the built-in ones) of a private daemon. */
 export async function wipeDaemon(docker: Docker): Promise<void> {
   const containers = await docker.listContainers({ all: true });
-  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(
+    containers.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
   const networks = await docker.listNetworks();
   await Promise.all(
     networks
       .filter((n) => !['bridge', 'host', 'none'].includes(n.Name))
-      .map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)),
+      .map((n) =>
+        docker
+          .getNetwork(n.Id)
+          .remove()
+          .catch(() => undefined),
+      ),
   );
 }
 

@@ -88,7 +88,10 @@ export interface OracleResult {
 
 /** What real SQLite reads from a copy of `dbPath` (+ its `-wal` unless withWal is false). */
 export function sqliteOracle(dbPath: string, opts: { withWal?: boolean; checkpoint?: boolean } = {}): OracleResult {
-  const r = py<{ topologies: string[][]; lans: Array<Array<string | number | null>>; checkpointed?: string }>('oracle', { path: dbPath, ...opts });
+  const r = py<{ topologies: string[][]; lans: Array<Array<string | number | null>>; checkpointed?: string }>('oracle', {
+    path: dbPath,
+    ...opts,
+  });
   return {
     topologies: r.topologies.map(([id, name, status, mode]) => ({ id, name, status, mode })),
     lans: r.lans.map(lanOf),
@@ -174,11 +177,7 @@ export interface Damage {
  * primary-key index keeps the old id). `inWal`: the page patched is the copy in the page's last
  * committed -wal frame (the WAL checksums are recomputed), else the main file's.
  */
-export function damageTopologies(
-  dbPath: string,
-  kind: 'child-pointer' | 'id-bit',
-  opts: { id?: string; inWal?: boolean } = {},
-): Damage {
+export function damageTopologies(dbPath: string, kind: 'child-pointer' | 'id-bit', opts: { id?: string; inWal?: boolean } = {}): Damage {
   return py<Damage>('damage', { path: dbPath, kind, ...opts });
 }
 
@@ -430,7 +429,11 @@ export interface Stepper {
  * The file keeps its size from one write to the next.
  */
 export async function startStepper(dbPath: string, opts: { journal?: 'wal' | 'delete' } = {}): Promise<Stepper> {
-  const child: ChildProcessWithoutNullStreams = spawn('python3', [SCRIPT, 'stepper', JSON.stringify({ path: dbPath, journal: opts.journal ?? 'wal' })]);
+  const child: ChildProcessWithoutNullStreams = spawn('python3', [
+    SCRIPT,
+    'stepper',
+    JSON.stringify({ path: dbPath, journal: opts.journal ?? 'wal' }),
+  ]);
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += String(d)));
   const waiters: Array<{ resolve: (line: string) => void; reject: (e: Error) => void }> = [];

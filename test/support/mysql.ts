@@ -17,7 +17,9 @@ export function testMysql(): TestMysql {
   const url = process.env.DECNET_TEST_MYSQL_URL;
   const password = process.env.DECNET_TEST_MYSQL_PASSWORD;
   if (!url || password === undefined) {
-    throw new Error('DECNET_TEST_MYSQL_URL / DECNET_TEST_MYSQL_PASSWORD are not set: run the tests with `npm test`, which starts the private MariaDB');
+    throw new Error(
+      'DECNET_TEST_MYSQL_URL / DECNET_TEST_MYSQL_PASSWORD are not set: run the tests with `npm test`, which starts the private MariaDB',
+    );
   }
   const u = new URL(url);
   return { host: u.hostname, port: Number(u.port), user: decodeURIComponent(u.username), password };

@@ -56,8 +56,7 @@ function weighted<T>(r: Rng, xs: ReadonlyArray<readonly [T, number]>): T {
 
 export type OracleValue = null | string | { i: string } | { f: string } | { b: string };
 export type OracleAnswer =
-  | { ok: true; topologies: OracleValue[][]; lans: OracleValue[][]; hasLans: boolean }
-  | { ok: false; why: string; crash?: boolean };
+  { ok: true; topologies: OracleValue[][]; lans: OracleValue[][]; hasLans: boolean } | { ok: false; why: string; crash?: boolean };
 
 export class Oracle {
   private child: ChildProcessWithoutNullStreams;
@@ -579,7 +578,13 @@ const btreeHeaderMut: Mutation = (c, r, base) => {
     const h = hd.h;
     switch (field) {
       case 'type': {
-        const v = r() < 0.6 ? pick(r, [2, 5, 10, 13].filter((x) => x !== hd.type)) : int(r, 0, 255);
+        const v =
+          r() < 0.6
+            ? pick(
+                r,
+                [2, 5, 10, 13].filter((x) => x !== hd.type),
+              )
+            : int(r, 0, 255);
         page[h] = v;
         desc = `type ${hd.type}->${v}`;
         break;
@@ -849,7 +854,17 @@ const dbHeaderMut: Mutation = (c, r) => {
     switch (field) {
       case 'pagecount': {
         const actual = c.pageCount();
-        const v = pick(r, [0xffffffff, 0xffffffff, actual + 1, actual + int(r, 2, 64), Math.max(0, actual - 1), 0, int(r, 0, 0xffffffff), 0x7fffffff]) >>> 0;
+        const v =
+          pick(r, [
+            0xffffffff,
+            0xffffffff,
+            actual + 1,
+            actual + int(r, 2, 64),
+            Math.max(0, actual - 1),
+            0,
+            int(r, 0, 0xffffffff),
+            0x7fffffff,
+          ]) >>> 0;
         h.writeUInt32BE(v, 28);
         const valid = r() < 0.7;
         if (valid) h.copy(h, 92, 24, 28);
@@ -1011,7 +1026,8 @@ const walFrameCommit: Mutation = (c, r) => {
   const off = m.frameOffsets[k];
   const old = c.wal.readUInt32BE(off + 4);
   const size = m.dbSize || Math.floor(c.main.length / c.pageSize);
-  const v = pick(r, [0xffffffff, 0xffffffff, 0, size + 1, size + int(r, 2, 1000), Math.max(1, size - 1), 1, int(r, 0, 0xffffffff), size]) >>> 0;
+  const v =
+    pick(r, [0xffffffff, 0xffffffff, 0, size + 1, size + int(r, 2, 1000), Math.max(1, size - 1), 1, int(r, 0, 0xffffffff), size]) >>> 0;
   c.wal.writeUInt32BE(v, off + 4);
   resealWal(c.wal, c.pageSize, k);
   c.walChanged();
@@ -1470,8 +1486,7 @@ function runWorker(cfg: WorkerConfig, hangMs: number, stop: { now: boolean }, on
           clearTimeout(late);
           finish();
         });
-      }
-      else if (m.t === 'fatal') finish(new Error(`the fuzz worker failed: ${String(m.msg)}`));
+      } else if (m.t === 'fatal') finish(new Error(`the fuzz worker failed: ${String(m.msg)}`));
     });
     child.on('exit', (code, signal) => {
       if (!settled && !done) finish(new Error(`the fuzz worker exited (${code ?? signal}) during case ${current?.i}`));
@@ -1605,9 +1620,14 @@ export function formatSummary(s: FuzzSummary): string {
   const lines = [
     `reader fuzz: seed ${s.seed}, cases ${s.from}..${s.to - 1}: ${s.ran} run in ${(s.elapsedMs / 1000).toFixed(1)} s` +
       ` (slowest read ${s.maxReadMs} ms)`,
-    `  outcomes: ${Object.entries(s.counts).map(([k, n]) => `${k} ${n}`).join(', ')}`,
-    `  refused as: ${Object.entries(s.refusedAs).map(([k, n]) => `${k} ${n}`).join(', ') || '-'};` +
-      ` SQLite rejected ${s.damaged}; refused although SQLite was fine: ${s.refusedWhileSqliteOk}`,
+    `  outcomes: ${Object.entries(s.counts)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}`,
+    `  refused as: ${
+      Object.entries(s.refusedAs)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ') || '-'
+    };` + ` SQLite rejected ${s.damaged}; refused although SQLite was fine: ${s.refusedWhileSqliteOk}`,
   ];
   if (s.classes.length) {
     lines.push(`  failure classes (${s.failures.length} failing cases):`);

@@ -152,7 +152,13 @@ async function main(): Promise<void> {
         }
         return { kind: 'non-DbReadError', oracleOk, ms, detail: `${err instanceof Error ? err.stack : JSON.stringify(err)}; ${sqlite}` };
       }
-      if (!a.ok) return { kind: 'rows-despite-damage', oracleOk, ms, detail: `reader returned ${got!.topologies.length} topologies, ${got!.lans.length} lans; ${sqlite}` };
+      if (!a.ok)
+        return {
+          kind: 'rows-despite-damage',
+          oracleOk,
+          ms,
+          detail: `reader returned ${got!.topologies.length} topologies, ${got!.lans.length} lans; ${sqlite}`,
+        };
       const d = diffRows(got!, expectedRows(a));
       if (d) return { kind: 'rows-differ', oracleOk, ms, detail: d };
       return { kind: 'agree', oracleOk, ms, detail: '' };
@@ -171,12 +177,22 @@ async function main(): Promise<void> {
     const outcome = await run(c, '');
     let minimal: number[] | null = null;
     // Narrowed down: the first few failing cases of each outcome and set of mutation kinds.
-    const rawKey = `${outcome.kind} ${c.applied.map((j) => c.mutations[j].split(' ')[0]).sort().join(' ')}`;
+    const rawKey = `${outcome.kind} ${c.applied
+      .map((j) => c.mutations[j].split(' ')[0])
+      .sort()
+      .join(' ')}`;
     const tries = (minimized.get(rawKey) ?? 0) + 1;
     if (!PASSING.has(outcome.kind)) minimized.set(rawKey, tries);
     if (!PASSING.has(outcome.kind) && cfg.minimize && c.applied.length > 1 && tries <= 2) {
       const subsets = c.applied.map((j) => [j]);
-      if (c.applied.length === 3) subsets.push(...[[0, 1], [0, 2], [1, 2]].map((s) => s.map((k) => c.applied[k])));
+      if (c.applied.length === 3)
+        subsets.push(
+          ...[
+            [0, 1],
+            [0, 2],
+            [1, 2],
+          ].map((s) => s.map((k) => c.applied[k])),
+        );
       for (const s of subsets) {
         send({ t: 'begin', i, trial: s });
         const o = await run(makeCase(cfg.seed, i, bases, files, s), `-${s.join('_')}`);

@@ -53,7 +53,11 @@ describe('a read is judged by content', () => {
       let calls = 0;
       const hook = (): void => {
         calls++;
-        execInWal(db, [logRow(1), logRow(2), `INSERT INTO topologies (id, name, mode, config_snapshot, status, status_changed_at, created_at, version, needs_resync, email_personas, language_default) VALUES ('${'d'.repeat(8)}-1111-4111-8111-dddddddd0000', 'late', 'unihost', '{}', 'active', '2025', '2025', 1, 0, '[]', 'en')`]);
+        execInWal(db, [
+          logRow(1),
+          logRow(2),
+          `INSERT INTO topologies (id, name, mode, config_snapshot, status, status_changed_at, created_at, version, needs_resync, email_personas, language_default) VALUES ('${'d'.repeat(8)}-1111-4111-8111-dddddddd0000', 'late', 'unihost', '{}', 'active', '2025', '2025', 1, 0, '[]', 'en')`,
+        ]);
       };
       const snap = await readSqliteDb(db, {
         stats,
@@ -154,7 +158,12 @@ describe('a log restarted once during the read, judged by its frames', () => {
     const db = build();
     const logs = Array.from({ length: 12 }, (_, i) => logRow(20 + i));
     const lanCommit = [lanRow('lan-w')];
-    execInWal(db, ['PRAGMA wal_checkpoint(TRUNCATE)', ...(lan === 'first' ? lanCommit : []), ...logs, ...(lan === 'last' ? lanCommit : [])]);
+    execInWal(db, [
+      'PRAGMA wal_checkpoint(TRUNCATE)',
+      ...(lan === 'first' ? lanCommit : []),
+      ...logs,
+      ...(lan === 'last' ? lanCommit : []),
+    ]);
     return { db, header: walHeader(db) };
   }
   function restarted(db: string, header: Buffer, times = 1): void {
@@ -164,28 +173,28 @@ describe('a log restarted once during the read, judged by its frames', () => {
   }
 
   for (const lan of [undefined, 'last'] as const) {
-  test(`the new log holds no page the read took from the main file${lan ? ' and stops before the frames it took from the log' : ''} → it answers at once, with the snapshot`, async () => {
-    const { db, header } = buildLogged(lan);
-    const stats = newReadStats();
-    let calls = 0;
-    const snap = await readSqliteDb(db, {
-      stats,
-      retries: 0,
-      onBeforeQuery: () => {
-        calls++;
-        // Everything copied into the main file, the log restarted, one commit of logs rows.
-        execInWal(db, ['PRAGMA wal_checkpoint(RESTART)', logRow(1)]);
-        restarted(db, header);
-      },
+    test(`the new log holds no page the read took from the main file${lan ? ' and stops before the frames it took from the log' : ''} → it answers at once, with the snapshot`, async () => {
+      const { db, header } = buildLogged(lan);
+      const stats = newReadStats();
+      let calls = 0;
+      const snap = await readSqliteDb(db, {
+        stats,
+        retries: 0,
+        onBeforeQuery: () => {
+          calls++;
+          // Everything copied into the main file, the log restarted, one commit of logs rows.
+          execInWal(db, ['PRAGMA wal_checkpoint(RESTART)', logRow(1)]);
+          restarted(db, header);
+        },
+      });
+      assert.equal(calls, 1);
+      assert.equal(stats.attempts, 1, 'no retry');
+      assert.equal(stats.logRestartTolerated, true, 'the restart was seen and proven harmless');
+      assert.equal(stats.logRestartedDuringRead, false);
+      assert.deepEqual(ids(snap), [M.id, A.id].sort());
+      assert.deepEqual(lanIds(snap), lan ? ['lan-a', 'lan-m', 'lan-w'] : ['lan-a', 'lan-m']);
+      if (lan) assert.ok(stats.walPageReads > 0, 'pages were read from the log');
     });
-    assert.equal(calls, 1);
-    assert.equal(stats.attempts, 1, 'no retry');
-    assert.equal(stats.logRestartTolerated, true, 'the restart was seen and proven harmless');
-    assert.equal(stats.logRestartedDuringRead, false);
-    assert.deepEqual(ids(snap), [M.id, A.id].sort());
-    assert.deepEqual(lanIds(snap), lan ? ['lan-a', 'lan-m', 'lan-w'] : ['lan-a', 'lan-m']);
-    if (lan) assert.ok(stats.walPageReads > 0, 'pages were read from the log');
-  });
   }
 
   test('the new log holds a page the read took from the main file → retried', async () => {
@@ -297,7 +306,10 @@ describe('reads under a live writer', () => {
         reads++;
         attempts.push(stats.attempts);
         appended += stats.framesAppendedDuringRead;
-        assert.deepEqual(snap.topologies, [...want.topologies].sort((a, b) => (a.id < b.id ? -1 : 1)).map((t) => ({ ...t })));
+        assert.deepEqual(
+          snap.topologies,
+          [...want.topologies].sort((a, b) => (a.id < b.id ? -1 : 1)).map((t) => ({ ...t })),
+        );
         assert.deepEqual(
           [...snap.lans].sort((a, b) => (a.id < b.id ? -1 : 1)),
           [...want.lans].sort((a, b) => (a.id < b.id ? -1 : 1)),
@@ -315,5 +327,3 @@ describe('reads under a live writer', () => {
     assert.ok(headers.size >= 3, `the log restarted during the test (${headers.size} generations seen)`);
   });
 });
-
-

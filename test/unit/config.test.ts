@@ -28,7 +28,11 @@ describe('resolveDatabase: the SQLite path', () => {
     writeFileSync(ini, '; DECNET\n[database]\ntype = sqlite\nurl = sqlite+aiosqlite:////opt/decnet/decnet.db\n');
     assert.deepEqual(resolveDatabase({ env: {}, iniPath: ini }), { kind: 'sqlite', path: '/opt/decnet/decnet.db', origin: 'decnet.ini' });
     writeFileSync(ini, '[database]\npath = rel/decnet.db\n');
-    assert.deepEqual(resolveDatabase({ env: {}, iniPath: ini }), { kind: 'sqlite', path: path.join(dir, 'rel/decnet.db'), origin: 'decnet.ini' });
+    assert.deepEqual(resolveDatabase({ env: {}, iniPath: ini }), {
+      kind: 'sqlite',
+      path: path.join(dir, 'rel/decnet.db'),
+      origin: 'decnet.ini',
+    });
   });
 
   it('falls back to a decnet.db at the root of a workspace folder', () => {
@@ -81,11 +85,24 @@ describe('resolveDatabase', () => {
       iniPath: noIni,
     });
     assert.deepEqual(fromParts, {
-      kind: 'mysql', host: 'h', port: 3306, database: 'decnet', user: 'r', password: 's3cret', origin: 'environment', passwordFrom: 'DECNET_DB_PASSWORD',
+      kind: 'mysql',
+      host: 'h',
+      port: 3306,
+      database: 'decnet',
+      user: 'r',
+      password: 's3cret',
+      origin: 'environment',
+      passwordFrom: 'DECNET_DB_PASSWORD',
     });
     assert.equal(describeDbTarget(fromParts), 'mysql: r@h:3306/decnet');
-    const fromUrl = resolveDatabase({ env: { DECNET_DB_TYPE: 'mysql', DECNET_DB_URL: 'mysql+asyncmy://a:b@c:1/d', DECNET_DB_HOST: 'ignored' }, iniPath: noIni });
-    assert.deepEqual(fromUrl.kind === 'mysql' && [fromUrl.host, fromUrl.port, fromUrl.database, fromUrl.user, fromUrl.password, fromUrl.passwordFrom], ['c', 1, 'd', 'a', 'b', 'url']);
+    const fromUrl = resolveDatabase({
+      env: { DECNET_DB_TYPE: 'mysql', DECNET_DB_URL: 'mysql+asyncmy://a:b@c:1/d', DECNET_DB_HOST: 'ignored' },
+      iniPath: noIni,
+    });
+    assert.deepEqual(
+      fromUrl.kind === 'mysql' && [fromUrl.host, fromUrl.port, fromUrl.database, fromUrl.user, fromUrl.password, fromUrl.passwordFrom],
+      ['c', 1, 'd', 'a', 'b', 'url'],
+    );
   });
 
   it('lets settings win over the environment, and never takes a password from settings', () => {
@@ -95,7 +112,13 @@ describe('resolveDatabase', () => {
       iniPath: noIni,
       secretPassword: 'from-secret-storage',
     });
-    assert.deepEqual(t.kind === 'mysql' && [t.user, t.host, t.password, t.passwordFrom, t.origin], ['admin', 'db', 'from-secret-storage', 'secret storage', 'setting']);
+    assert.deepEqual(t.kind === 'mysql' && [t.user, t.host, t.password, t.passwordFrom, t.origin], [
+      'admin',
+      'db',
+      'from-secret-storage',
+      'secret storage',
+      'setting',
+    ]);
     const sqlite = resolveDatabase({ settings: { path: '/srv/decnet.db' }, env: { DECNET_DB_TYPE: 'mysql' }, iniPath: noIni });
     assert.deepEqual(sqlite, { kind: 'sqlite', path: '/srv/decnet.db', origin: 'setting' }, 'a path set explicitly means SQLite');
   });
@@ -124,11 +147,15 @@ describe('resolveDatabase', () => {
       return t.kind === 'mysql' ? [t.password, t.passwordFrom, t.passwordWithheld] : [];
     };
     const env = { DECNET_DB_PASSWORD: 'env-secret', DECNET_DB_HOST: 'db1', DECNET_DB_PORT: '3307' };
-    assert.deepEqual(at({ url: 'mysql://decnet@db1:3307/decnet' }, env), ['env-secret', 'DECNET_DB_PASSWORD', undefined], 'the same server');
+    assert.deepEqual(
+      at({ url: 'mysql://decnet@db1:3307/decnet' }, env),
+      ['env-secret', 'DECNET_DB_PASSWORD', undefined],
+      'the same server',
+    );
     assert.deepEqual(at({ url: 'mysql://decnet@db2:3307/decnet' }, env), [
       undefined,
       'none',
-      'DECNET_DB_PASSWORD is for db1:3307 (the server DECNET_DB_HOST names), so it is not sent to db2:3307: type that server\'s password in --db-url (user:password@host)',
+      "DECNET_DB_PASSWORD is for db1:3307 (the server DECNET_DB_HOST names), so it is not sent to db2:3307: type that server's password in --db-url (user:password@host)",
     ]);
     assert.deepEqual(at({ url: 'mysql://decnet@db1:3306/decnet' }, env)[0], undefined, 'another port is another server');
     // Unset, DECNET_DB_HOST means localhost:3306, as DECNET reads it.
@@ -137,20 +164,38 @@ describe('resolveDatabase', () => {
     // A password typed in the URL is that server's.
     assert.deepEqual(
       resolveDatabase({ settings: { url: 'mysql://decnet:typed@db2/decnet' }, typedPassword: 'typed', env, iniPath: noIni }),
-      { kind: 'mysql', host: 'db2', port: 3306, database: 'decnet', user: 'decnet', password: 'typed', origin: 'setting', passwordFrom: 'command line' },
+      {
+        kind: 'mysql',
+        host: 'db2',
+        port: 3306,
+        database: 'decnet',
+        user: 'decnet',
+        password: 'typed',
+        origin: 'setting',
+        passwordFrom: 'command line',
+      },
     );
     // DECNET_DB_URL names its server too.
-    assert.deepEqual(at({ url: 'mysql://decnet@db3/decnet' }, { DECNET_DB_PASSWORD: 'p', DECNET_DB_URL: 'mysql://decnet@db3/decnet' })[0], 'p');
+    assert.deepEqual(
+      at({ url: 'mysql://decnet@db3/decnet' }, { DECNET_DB_PASSWORD: 'p', DECNET_DB_URL: 'mysql://decnet@db3/decnet' })[0],
+      'p',
+    );
   });
 
   it('reads a sqlite DECNET_DB_URL before DECNET_DB_PATH, as documented', () => {
-    assert.deepEqual(resolveDatabase({ env: { DECNET_DB_URL: 'sqlite:////from/url.db', DECNET_DB_PATH: '/from/path.db' }, iniPath: noIni }), {
-      kind: 'sqlite',
-      path: '/from/url.db',
-      origin: 'DECNET_DB_URL',
-    });
     assert.deepEqual(
-      resolveDatabase({ env: { DECNET_DB_TYPE: 'sqlite', DECNET_DB_URL: 'mysql://u@h/d', DECNET_DB_PATH: '/from/path.db' }, iniPath: noIni }),
+      resolveDatabase({ env: { DECNET_DB_URL: 'sqlite:////from/url.db', DECNET_DB_PATH: '/from/path.db' }, iniPath: noIni }),
+      {
+        kind: 'sqlite',
+        path: '/from/url.db',
+        origin: 'DECNET_DB_URL',
+      },
+    );
+    assert.deepEqual(
+      resolveDatabase({
+        env: { DECNET_DB_TYPE: 'sqlite', DECNET_DB_URL: 'mysql://u@h/d', DECNET_DB_PATH: '/from/path.db' },
+        iniPath: noIni,
+      }),
       { kind: 'sqlite', path: '/from/path.db', origin: 'DECNET_DB_PATH' },
     );
   });
@@ -159,8 +204,19 @@ describe('resolveDatabase', () => {
     const ini = path.join(dir, 'decnet.ini');
     writeFileSync(ini, '[database]\ntype = mysql\nhost = ini-host\nport = 3310\nname = ini_db\nuser = ini_user\n');
     const t = resolveDatabase({ env: { DECNET_DB_HOST: 'env-host' }, iniPath: ini });
-    assert.deepEqual(t.kind === 'mysql' && [t.host, t.port, t.database, t.user, t.origin, t.passwordFrom], ['env-host', 3310, 'ini_db', 'ini_user', 'decnet.ini', 'none']);
-    assert.deepEqual(resolveDatabase({ env: { DECNET_DB_PATH: '/x/decnet.db' }, iniPath: noIni }), { kind: 'sqlite', path: '/x/decnet.db', origin: 'DECNET_DB_PATH' });
+    assert.deepEqual(t.kind === 'mysql' && [t.host, t.port, t.database, t.user, t.origin, t.passwordFrom], [
+      'env-host',
+      3310,
+      'ini_db',
+      'ini_user',
+      'decnet.ini',
+      'none',
+    ]);
+    assert.deepEqual(resolveDatabase({ env: { DECNET_DB_PATH: '/x/decnet.db' }, iniPath: noIni }), {
+      kind: 'sqlite',
+      path: '/x/decnet.db',
+      origin: 'DECNET_DB_PATH',
+    });
     assert.deepEqual(resolveDatabase({ env: {}, iniPath: noIni }), { kind: 'none', origin: 'none' });
   });
 });

@@ -12,7 +12,10 @@ function frame(stream: 1 | 2, text: string): Buffer {
 
 describe('container logs', () => {
   it('reads both multiplexed streams in order, or the bytes of a terminal, without escape sequences', () => {
-    const raw = Buffer.concat([frame(1, '2026-12-08T10:00:00Z sshd started\n'), frame(2, '2026-12-08T10:00:01Z \u001b[31mfailed\u001b[0m login\n')]);
+    const raw = Buffer.concat([
+      frame(1, '2026-12-08T10:00:00Z sshd started\n'),
+      frame(2, '2026-12-08T10:00:01Z \u001b[31mfailed\u001b[0m login\n'),
+    ]);
     assert.equal(plainLog(raw, false), '2026-12-08T10:00:00Z sshd started\n2026-12-08T10:00:01Z failed login\n');
     assert.equal(plainLog(Buffer.from('\u001b]0;title\u0007plain tty\n'), true), 'plain tty\n');
     // A log that is not framed is kept as it is.

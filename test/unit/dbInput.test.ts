@@ -41,7 +41,11 @@ describe('resolveDatabase: what is named but unusable is an error, not a fallbac
       invalid(cli({ url: `mysql://decnet@db:${port}/decnet` }), '--db-url', /port/);
     }
     assert.equal((cli({ url: 'mysql://decnet@db:65535/decnet' }) as { port: number }).port, 65535);
-    assert.equal((cli({ url: 'mysql://decnet@db:/decnet' }) as { port: number }).port, 3306, 'an empty port is the default, as in SQLAlchemy');
+    assert.equal(
+      (cli({ url: 'mysql://decnet@db:/decnet' }) as { port: number }).port,
+      3306,
+      'an empty port is the default, as in SQLAlchemy',
+    );
   });
 
   it('refuses an empty or blank --db and --db-url', () => {
@@ -69,9 +73,21 @@ describe('resolveDatabase: what is named but unusable is an error, not a fallbac
     invalid(env({ DECNET_DB_TYPE: 'mysql', DECNET_DB_PORT: 'abc' }), 'DECNET_DB_PORT', /1 to 65535/);
     invalid(env({ DECNET_DB_TYPE: 'mysql', DECNET_DB_PORT: '70000' }), 'DECNET_DB_PORT');
     invalid(env({ DECNET_DB_PATH: '  ' }), 'DECNET_DB_PATH', /blanks/);
-    invalid(env({ DECNET_DB_TYPE: 'mysql', DECNET_DB_URL: 'sqlite:///x.db' }), 'DECNET_DB_URL', /SQLite URL, but the database type is mysql \(DECNET_DB_TYPE\)/);
-    assert.deepEqual(env({ DECNET_DB_PATH: '', DECNET_DB_URL: '' }), { kind: 'sqlite', path: path.join(ws, 'decnet.db'), origin: 'workspace' });
-    assert.deepEqual(env({ DECNET_DB_URL: 'sqlite:////srv/decnet.db' }), { kind: 'sqlite', path: '/srv/decnet.db', origin: 'DECNET_DB_URL' });
+    invalid(
+      env({ DECNET_DB_TYPE: 'mysql', DECNET_DB_URL: 'sqlite:///x.db' }),
+      'DECNET_DB_URL',
+      /SQLite URL, but the database type is mysql \(DECNET_DB_TYPE\)/,
+    );
+    assert.deepEqual(env({ DECNET_DB_PATH: '', DECNET_DB_URL: '' }), {
+      kind: 'sqlite',
+      path: path.join(ws, 'decnet.db'),
+      origin: 'workspace',
+    });
+    assert.deepEqual(env({ DECNET_DB_URL: 'sqlite:////srv/decnet.db' }), {
+      kind: 'sqlite',
+      path: '/srv/decnet.db',
+      origin: 'DECNET_DB_URL',
+    });
   });
 
   it('refuses unusable values in decnet.ini, and a decnet.ini that is not a regular file', () => {
@@ -98,7 +114,10 @@ describe('resolveDatabase: what is named but unusable is an error, not a fallbac
     assert.equal(r.ok, false);
     if (r.ok) return;
     assert.equal(r.error.kind, 'misconfigured');
-    assert.match(r.error.message, /^Cannot read the DECNET database: decnet\.database\.url is not a valid MySQL URL \(mysql:\/\/u:\*\*\*@h:99999\/d\)/);
+    assert.match(
+      r.error.message,
+      /^Cannot read the DECNET database: decnet\.database\.url is not a valid MySQL URL \(mysql:\/\/u:\*\*\*@h:99999\/d\)/,
+    );
     assert.doesNotMatch(r.error.message, /s3cr/);
   });
 });
@@ -108,25 +127,44 @@ describe('database URLs: parsed as SQLAlchemy does, passwords never shown', () =
 
   it('reads passwords with / : # ? unencoded and % kept when not an escape, as SQLAlchemy does', () => {
     assert.deepEqual(parseDbUrl('mysql+asyncmy://decnet:p/ss:w#rd?x@db.example:3307/decnet'), {
-      kind: 'mysql', host: 'db.example', port: 3307, database: 'decnet', user: 'decnet', password: 'p/ss:w#rd?x',
+      kind: 'mysql',
+      host: 'db.example',
+      port: 3307,
+      database: 'decnet',
+      user: 'decnet',
+      password: 'p/ss:w#rd?x',
     });
     assert.equal((parseDbUrl('mysql://u:50%zz@h/d') as { password: string }).password, '50%zz');
     assert.equal((parseDbUrl('mysql://u:100%@h/d') as { password: string }).password, '100%');
     assert.equal((parseDbUrl('mysql://u:p%40ss%2F%C3%BC@h/d') as { password: string }).password, 'p@ss/ü');
     assert.equal((parseDbUrl('mysql://us%3Aer:x@h/d') as { user: string }).user, 'us:er');
     assert.deepEqual(parseDbUrl('mariadb://u@[::1]:3307/d'), { kind: 'mysql', host: '::1', port: 3307, database: 'd', user: 'u' });
-    assert.equal(describeDbTarget(resolveDatabase({ settings: { url: 'mysql://u@[::1]:3307/d' }, env: {}, iniPath: noIni })), 'mysql: u@[::1]:3307/d');
+    assert.equal(
+      describeDbTarget(resolveDatabase({ settings: { url: 'mysql://u@[::1]:3307/d' }, env: {}, iniPath: noIni })),
+      'mysql: u@[::1]:3307/d',
+    );
     assert.deepEqual(parseDbUrl('sqlite+aiosqlite:////var/lib/decnet.db?mode=ro'), { kind: 'sqlite', path: '/var/lib/decnet.db' });
   });
 
   it('refuses an @ outside user:password@, where it would put part of the password in the host', () => {
-    assert.throws(() => parseDbUrl('mysql://u:p@ss@h/d'), (e: Error) => /%40/.test(e.message) && !e.message.includes('p@ss'));
-    assert.throws(() => parseDbUrl('mysql://a/b:secret@h/d'), (e: Error) => !e.message.includes('secret'));
+    assert.throws(
+      () => parseDbUrl('mysql://u:p@ss@h/d'),
+      (e: Error) => /%40/.test(e.message) && !e.message.includes('p@ss'),
+    );
+    assert.throws(
+      () => parseDbUrl('mysql://a/b:secret@h/d'),
+      (e: Error) => !e.message.includes('secret'),
+    );
   });
 
   it('never shows a password, whatever it holds, in a description or an error', () => {
     for (const pw of passwords) {
-      for (const url of [`mysql://decnet:${pw}@db:3306/decnet`, `mysql://decnet:${pw}@db:0/decnet`, `mysql//decnet:${pw}@db/decnet`, `postgresql://decnet:${pw}@db/decnet`]) {
+      for (const url of [
+        `mysql://decnet:${pw}@db:3306/decnet`,
+        `mysql://decnet:${pw}@db:0/decnet`,
+        `mysql//decnet:${pw}@db/decnet`,
+        `postgresql://decnet:${pw}@db/decnet`,
+      ]) {
         const masked = maskDbUrl(url);
         assert.ok(!masked.includes(pw), `${url} → ${masked}`);
         assert.match(masked, /decnet:\*\*\*@/);

@@ -163,7 +163,10 @@ describe('a large file is read by the pages of the tables read', () => {
     const snap = await readSqliteDb(db2, { stats });
     assertMatchesOracle(snap, db2);
     assert.equal(snap.topologies.find((t) => t.id === checkpointed[0].id)?.status, 'tearing_down');
-    assert.equal(snap.topologies.find((t) => t.id === checkpointed[1].id), undefined);
+    assert.equal(
+      snap.topologies.find((t) => t.id === checkpointed[1].id),
+      undefined,
+    );
     assert.equal(snap.topologies.find((t) => t.id === big.id)?.status, 'pending');
     assert.equal(snap.lans.find((l) => l.id === 'lan-2')?.dockerNetworkId, 'net-from-wal');
     assert.ok(snap.walFramesApplied > 0);
@@ -180,7 +183,9 @@ describe('records that spill into overflow pages', () => {
       { ...topo(0x40000002, { name: 'huge-main', status: 'degraded' }), configSnapshotBytes: 200_000 },
       topo(0x40000003, { name: 'small-main' }),
     ];
-    const wal: TopologySpec[] = [{ ...topo(0x40000004, { name: 'big-wal', status: 'failed', mode: 'agent' }), configSnapshotBytes: 64_000 }];
+    const wal: TopologySpec[] = [
+      { ...topo(0x40000004, { name: 'big-wal', status: 'failed', mode: 'agent' }), configSnapshotBytes: 64_000 },
+    ];
     const db = makeDecnetDb(d, { pageSize: 1024, checkpointed: rows, walOnly: wal, logsBytes: 8 * MB });
     const layout = dbPages(db);
     const overflow = layout.btrees.topologies.overflow;
@@ -217,11 +222,14 @@ describe('refusals on the paged path', () => {
   function lateTopologies(d: string): string {
     const db = makeDecnetDb(d, { checkpointed: [topo(0x50000001)], logsBytes: 16 * MB });
     // Rows written after the logs land at the end of the file; checkpoint them into it.
-    execInWal(db, Array.from({ length: 40 }, (_, i) => {
-      const t = topo(0x51000000 + i);
-      return `INSERT INTO topologies (id, name, mode, config_snapshot, status, status_changed_at, created_at, version, needs_resync, email_personas, language_default)
+    execInWal(
+      db,
+      Array.from({ length: 40 }, (_, i) => {
+        const t = topo(0x51000000 + i);
+        return `INSERT INTO topologies (id, name, mode, config_snapshot, status, status_changed_at, created_at, version, needs_resync, email_personas, language_default)
         VALUES ('${t.id}', '${t.name}', 'unihost', '${'q'.repeat(3000)}', 'active', '2025-01-01', '2025-01-01', 1, 0, '[]', 'en')`;
-    }));
+      }),
+    );
     // Fold the -wal into the main file, as a checkpoint would (the oracle's checkpointed copy).
     const o = sqliteOracle(db, { checkpoint: true });
     scratch.push(path.dirname(o.checkpointed!));
@@ -347,7 +355,10 @@ describe('the -wal check resumes where the last read stopped', () => {
     assertMatchesOracle(snap3, db);
     assert.equal(snap3.topologies.length, 5);
     assert.equal(inPlace.walResumed, true);
-    assert.ok(inPlace.walFramesChecked > 0 && inPlace.walFramesChecked < restarted.walFramesChecked + 5, `${inPlace.walFramesChecked} frames`);
+    assert.ok(
+      inPlace.walFramesChecked > 0 && inPlace.walFramesChecked < restarted.walFramesChecked + 5,
+      `${inPlace.walFramesChecked} frames`,
+    );
 
     // A committed frame of it damaged in place (size and everything else the same): validated
     // again from its start, and refused (a commit of the same log follows the bad frame).

@@ -26,7 +26,12 @@ describe('request deadlines', () => {
     let closed = false;
     const started = Date.now();
     await assert.rejects(
-      withDeadline('the thing', () => new Promise(() => undefined), () => (closed = true), 200),
+      withDeadline(
+        'the thing',
+        () => new Promise(() => undefined),
+        () => (closed = true),
+        200,
+      ),
       (e: Error) => e instanceof RequestTimeoutError && e.message === 'the thing did not answer within 0.2 s',
     );
     assert.ok(closed);
@@ -43,7 +48,10 @@ describe('request deadlines', () => {
       const took = Date.now() - started;
       assert.ok(trickle.connections > 0, 'the endpoint was reached');
       assert.equal(result.docker.ok, false);
-      assert.match(result.docker.ok ? '' : result.docker.error.message, /^Cannot list Docker resources at unix:\/\/.*: the Docker daemon did not answer within 0\.6 s$/);
+      assert.match(
+        result.docker.ok ? '' : result.docker.error.message,
+        /^Cannot list Docker resources at unix:\/\/.*: the Docker daemon did not answer within 0\.6 s$/,
+      );
       assert.ok(took < 3000, `gave up after ${took} ms`);
       assert.equal(result.db.ok, true);
       assert.deepEqual(result.orphanPrefixes, [], 'nothing classified');
@@ -61,7 +69,16 @@ describe('request deadlines', () => {
       setRequestTimeout(600);
       const started = Date.now();
       await assert.rejects(
-        readMysqlDb({ kind: 'mysql', host: '127.0.0.1', port: trickle.port, database: 'decnet', user: 'decnet', password: 'pw-secret', origin: 'setting', passwordFrom: 'command line' }),
+        readMysqlDb({
+          kind: 'mysql',
+          host: '127.0.0.1',
+          port: trickle.port,
+          database: 'decnet',
+          user: 'decnet',
+          password: 'pw-secret',
+          origin: 'setting',
+          passwordFrom: 'command line',
+        }),
         (e: Error) => {
           assert.ok(e instanceof DbReadError);
           assert.equal(e.kind, 'unreachable');

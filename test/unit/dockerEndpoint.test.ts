@@ -39,20 +39,32 @@ describe('maskEndpointUrl', () => {
     assert.equal(maskEndpointUrl('tcp://h:1/;password=S3cr3t'), 'tcp://h:1/;password=***', 'a matrix parameter');
     assert.equal(maskEndpointUrl('unix:///run/key=1/docker.sock'), 'unix:///run/key=1/docker.sock', 'a path is not a parameter');
     assert.equal(maskedWords(['0badc0de', 'tcp://u:S3cr3t@h']), '0badc0de tcp://u:***@h');
-    for (const plain of ['unix:///var/run/docker.sock', 'tcp://10.0.0.2:2376', 'ssh://ops@decnet-host:2222', 'tcp://[::1]:2376', 'npipe:////./pipe/docker_engine']) {
+    for (const plain of [
+      'unix:///var/run/docker.sock',
+      'tcp://10.0.0.2:2376',
+      'ssh://ops@decnet-host:2222',
+      'tcp://[::1]:2376',
+      'npipe:////./pipe/docker_engine',
+    ]) {
       assert.equal(maskEndpointUrl(plain), plain);
     }
-    assert.equal(describeEndpoint({ url: 'tcp://ops:s3cret@10.0.0.2:2376', source: 'setting', tls: { verify: true } }), 'tcp://ops:***@10.0.0.2:2376 (TLS)');
+    assert.equal(
+      describeEndpoint({ url: 'tcp://ops:s3cret@10.0.0.2:2376', source: 'setting', tls: { verify: true } }),
+      'tcp://ops:***@10.0.0.2:2376 (TLS)',
+    );
     assert.equal(describeEndpoint({ url: 'tcp://ops:s3cret@x', source: 'setting', error: 'bad' }), 'tcp://ops:***@x');
   });
 
   it('keeps the password out of the errors of an endpoint that cannot be used', () => {
     for (const url of ['tcp://ops:s3cret@bad host:1', 'ftp://ops:s3cret@host']) {
-      assert.throws(() => connectDocker(url), (e: Error) => {
-        assert.ok(e instanceof DockerUnavailableError);
-        assert.doesNotMatch(`${e.message} ${e.endpoint}`, /s3cret/);
-        return true;
-      });
+      assert.throws(
+        () => connectDocker(url),
+        (e: Error) => {
+          assert.ok(e instanceof DockerUnavailableError);
+          assert.doesNotMatch(`${e.message} ${e.endpoint}`, /s3cret/);
+          return true;
+        },
+      );
     }
   });
 });
@@ -61,7 +73,10 @@ describe('resolveDockerEndpoint', () => {
   it('follows the Docker CLI: setting, --context, DOCKER_HOST, DOCKER_CONTEXT, current context, local socket', () => {
     const config = dockerConfig({ remote: { host: 'tcp://remote:2376', tls: true }, other: { host: 'ssh://me@box' } }, 'remote');
     const env = { DOCKER_CONFIG: config };
-    assert.equal(resolveDockerEndpoint({ setting: 'unix:///s.sock', context: 'other', env: { ...env, DOCKER_HOST: 'tcp://h:1' } }).url, 'unix:///s.sock');
+    assert.equal(
+      resolveDockerEndpoint({ setting: 'unix:///s.sock', context: 'other', env: { ...env, DOCKER_HOST: 'tcp://h:1' } }).url,
+      'unix:///s.sock',
+    );
     assert.equal(resolveDockerEndpoint({ context: 'other', env: { ...env, DOCKER_HOST: 'tcp://h:1' } }).url, 'ssh://me@box');
     assert.equal(resolveDockerEndpoint({ env: { ...env, DOCKER_HOST: 'tcp://h:1', DOCKER_CONTEXT: 'other' } }).url, 'tcp://h:1');
     const viaEnv = resolveDockerEndpoint({ env: { ...env, DOCKER_CONTEXT: 'other' } });
@@ -87,7 +102,10 @@ describe('resolveDockerEndpoint', () => {
   it('says which context is missing, when connecting', () => {
     const e = resolveDockerEndpoint({ context: 'nope', env: { DOCKER_CONFIG: dockerConfig({}) } });
     assert.match(e.error ?? '', /context "nope" cannot be read/);
-    assert.throws(() => connectDocker(e), (err: Error) => err instanceof DockerUnavailableError && /context "nope"/.test(err.message));
+    assert.throws(
+      () => connectDocker(e),
+      (err: Error) => err instanceof DockerUnavailableError && /context "nope"/.test(err.message),
+    );
   });
 });
 

@@ -67,7 +67,12 @@ export class StandInDocker {
     return n;
   }
 
-  addContainer(name: string, labels: Record<string, string> = {}, networks: FakeNetwork[] = [], state: FakeState = 'running'): FakeContainer {
+  addContainer(
+    name: string,
+    labels: Record<string, string> = {},
+    networks: FakeNetwork[] = [],
+    state: FakeState = 'running',
+  ): FakeContainer {
     const c: FakeContainer = { id: newId('c'), name, state, labels, dangling: [] };
     this.containers.set(c.id, c);
     for (const n of networks) n.attached.add(c.id);
@@ -183,7 +188,9 @@ export class StandInDocker {
         .filter((c) => {
           const wanted = filtersOf(options).network;
           if (!wanted?.length) return true;
-          return Object.entries(c.NetworkSettings.Networks).some(([name, a]) => wanted.some((v) => v === name || (!!a.NetworkID && a.NetworkID.startsWith(v))));
+          return Object.entries(c.NetworkSettings.Networks).some(([name, a]) =>
+            wanted.some((v) => v === name || (!!a.NetworkID && a.NetworkID.startsWith(v))),
+          );
         }),
     listNetworks: async (options?: { filters?: unknown }) =>
       [...this.networks.values()]
@@ -221,7 +228,9 @@ export class StandInDocker {
       docker,
       dbSource: db.ok ? db.value.source : describeDbTarget(dbTarget),
       dockerEndpoint: endpoint,
-      ...(docker.ok ? classify(docker.value, db.ok ? db.value : undefined) : { groups: [], dbPrefixes: [], livePrefixes: [], orphanPrefixes: [] }),
+      ...(docker.ok
+        ? classify(docker.value, db.ok ? db.value : undefined)
+        : { groups: [], dbPrefixes: [], livePrefixes: [], orphanPrefixes: [] }),
     };
   };
 }

@@ -20,7 +20,10 @@ describe('configuration files for the Docker endpoint', () => {
     mkfifo(path.join(home, '.docker', 'config.json'));
     const e = resolveDockerEndpoint({ env: { HOME: home } });
     assert.equal(e.error, 'The Docker configuration cannot be read: ~/.docker/config.json is not a regular file');
-    assert.throws(() => connectDocker(e), (err: Error) => err instanceof DockerUnavailableError && /config\.json is not a regular file/.test(err.message));
+    assert.throws(
+      () => connectDocker(e),
+      (err: Error) => err instanceof DockerUnavailableError && /config\.json is not a regular file/.test(err.message),
+    );
   });
 
   it("refuses a FIFO as a context's meta.json or TLS material", () => {
@@ -33,7 +36,10 @@ describe('configuration files for the Docker endpoint', () => {
 
     const other = mkdtempSync(path.join(tmpdir(), 'decnet-fifo-config-'));
     mkdirSync(path.join(other, 'contexts', 'meta', id), { recursive: true });
-    writeFileSync(path.join(other, 'contexts', 'meta', id, 'meta.json'), JSON.stringify({ Endpoints: { docker: { Host: 'tcp://h:2376' } } }));
+    writeFileSync(
+      path.join(other, 'contexts', 'meta', id, 'meta.json'),
+      JSON.stringify({ Endpoints: { docker: { Host: 'tcp://h:2376' } } }),
+    );
     const tls = path.join(other, 'contexts', 'tls', id, 'docker');
     mkdirSync(tls, { recursive: true });
     mkfifo(path.join(tls, 'ca.pem'));

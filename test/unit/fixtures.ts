@@ -40,14 +40,17 @@ export function network(name: string, subnets: string[] = [], extra: Partial<Net
 }
 
 export function inventory(containers: ContainerInfo[], networks: NetworkInfo[]): DockerInventory {
-  return { endpoint: 'unix:///test/docker.sock', daemon: { name: 'test-host', id: 'TEST:DAEMON:ID', version: '20.10' }, containers, networks };
+  return {
+    endpoint: 'unix:///test/docker.sock',
+    daemon: { name: 'test-host', id: 'TEST:DAEMON:ID', version: '20.10' },
+    containers,
+    networks,
+  };
 }
 
 export const decnetLabels = (id: string, decky: string, service?: string): Record<string, string> => ({
   'decnet.topology.id': id,
   'decnet.topology.decky': decky,
-  ...(service
-    ? { 'decnet.topology.service_name': service, 'decnet.topology.service': 'true' }
-    : { 'decnet.topology.role': 'base' }),
+  ...(service ? { 'decnet.topology.service_name': service, 'decnet.topology.service': 'true' } : { 'decnet.topology.role': 'base' }),
   'com.docker.compose.project': `decnet-topo-${id.slice(0, 8)}`,
 });

@@ -88,8 +88,14 @@ describe('where a topology belongs', () => {
       { id: 'l3', topologyId: agentUnpinned.id, name: 'dmz', subnet: '198.18.3.0/24', isDmz: true, dockerNetworkId: null },
     ];
     const db = { source: 's', topologies: [agentOnW1, unihost, agentUnpinned], lans, walFramesApplied: 0, swarm };
-    assert.deepEqual(dbForHost(db, W1).lans.map((l) => l.id), ['l1', 'l3']);
-    assert.deepEqual(dbForHost(db, MASTER).lans.map((l) => l.id), ['l2', 'l3']);
+    assert.deepEqual(
+      dbForHost(db, W1).lans.map((l) => l.id),
+      ['l1', 'l3'],
+    );
+    assert.deepEqual(
+      dbForHost(db, MASTER).lans.map((l) => l.id),
+      ['l2', 'l3'],
+    );
     assert.deepEqual(dbForHost({ ...db, swarm: { hosts: [], targetHost: {} } }, W1).lans.length, 3);
   });
 });
@@ -127,11 +133,14 @@ describe('hosts and the concurrent scan', () => {
 
   it('resolves the master first, then every worker with its mapped endpoint or none, never guessed', () => {
     const hosts = resolveFleetHosts(master, swarm, { w2: 'tcp://10.0.0.2:2376', nope: 'unix:///x' }, {});
-    assert.deepEqual(hosts.map((h) => [h.ref.name, h.endpoint?.url, h.offer]), [
-      ['master', 'unix:///m.sock', undefined],
-      ['w1', undefined, 'ssh://10.0.0.1'],
-      ['w2', 'tcp://10.0.0.2:2376', undefined],
-    ]);
+    assert.deepEqual(
+      hosts.map((h) => [h.ref.name, h.endpoint?.url, h.offer]),
+      [
+        ['master', 'unix:///m.sock', undefined],
+        ['w1', undefined, 'ssh://10.0.0.1'],
+        ['w2', 'tcp://10.0.0.2:2376', undefined],
+      ],
+    );
     assert.equal(offeredEndpoint({ address: 'fd00::1' }), 'ssh://[fd00::1]');
     assert.equal(offeredEndpoint({ address: 'a b' }), undefined);
     assert.deepEqual(parseHostMapping(['w1=ssh://u@h', 'w2=context:x=y']), { w1: 'ssh://u@h', w2: 'context:x=y' });
@@ -168,19 +177,28 @@ describe('hosts and the concurrent scan', () => {
           if (endpoint.url === 'unix:///dead.sock') {
             await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
             aborted = signal.aborted;
-            return { ok: true, value: { endpoint: endpoint.url, daemon: { name: 'late', id: 'late', version: '' }, containers: [], networks: [] } };
+            return {
+              ok: true,
+              value: { endpoint: endpoint.url, daemon: { name: 'late', id: 'late', version: '' }, containers: [], networks: [] },
+            };
           }
-          return { ok: true, value: { endpoint: endpoint.url, daemon: { name: endpoint.url, id: endpoint.url, version: '1' }, containers: [], networks: [] } };
+          return {
+            ok: true,
+            value: { endpoint: endpoint.url, daemon: { name: endpoint.url, id: endpoint.url, version: '1' }, containers: [], networks: [] },
+          };
         } finally {
           inFlight--;
         }
       },
       onHost: (s) => order.push(s.host.ref.name),
     });
-    assert.deepEqual(fleet.hosts.map((h) => h.host.ref.name), ['master', 'w1', 'w2', 'w3']);
+    assert.deepEqual(
+      fleet.hosts.map((h) => h.host.ref.name),
+      ['master', 'w1', 'w2', 'w3'],
+    );
     const dead = fleet.hosts[2];
     assert.equal(dead.timedOut, true);
-    assert.equal(aborted, true, 'the dead host\'s requests are aborted');
+    assert.equal(aborted, true, "the dead host's requests are aborted");
     assert.equal(dead.result.docker.ok, false);
     assert.match(dead.result.docker.ok ? '' : dead.result.docker.error.message, /did not answer within 0\.3 s/);
     assert.ok(dead.ms >= 290);
@@ -201,19 +219,31 @@ describe('hosts and the concurrent scan', () => {
       master,
       mapping: { master: 'unix:///mapped-master.sock' },
       env: {},
-      readDocker: async (endpoint) => (read.push(endpoint.url), { ok: true, value: { endpoint: endpoint.url, daemon: { name: 'm', id: 'M', version: '1' }, containers: [], networks: [] } }),
+      readDocker: async (endpoint) => (
+        read.push(endpoint.url),
+        { ok: true, value: { endpoint: endpoint.url, daemon: { name: 'm', id: 'M', version: '1' }, containers: [], networks: [] } }
+      ),
     });
-    assert.deepEqual(fleet.hosts.map((h) => h.host.ref.name), ['master', 'master (worker abcdef12)']);
+    assert.deepEqual(
+      fleet.hosts.map((h) => h.host.ref.name),
+      ['master', 'master (worker abcdef12)'],
+    );
     assert.deepEqual(read, ['unix:///mapped-master.sock'], 'only the real master is scanned');
     const worker = fleet.hosts[1];
     assert.equal(worker.result.docker.ok, false);
-    assert.match(worker.result.docker.ok ? '' : worker.result.docker.error.message, /named "master", the name the reaper gives the master: rename it/);
+    assert.match(
+      worker.result.docker.ok ? '' : worker.result.docker.error.message,
+      /named "master", the name the reaper gives the master: rename it/,
+    );
   });
 
   it('two hosts reaching one daemon: what belongs on either is live on both, never misplaced', async () => {
     const db = makeDecnetDb(mkdtempSync(path.join(dir, 'shared-')), {
       fullSchema: true,
-      checkpointed: [topologyRow('aaaaaaaa-1111-4111-8111-111111111111', 'maze', 'active', 'agent'), topologyRow('bbbbbbbb-1111-4111-8111-111111111111', 'other', 'active', 'agent')],
+      checkpointed: [
+        topologyRow('aaaaaaaa-1111-4111-8111-111111111111', 'maze', 'active', 'agent'),
+        topologyRow('bbbbbbbb-1111-4111-8111-111111111111', 'other', 'active', 'agent'),
+      ],
     });
     execInWal(db, [
       "INSERT INTO swarm_hosts (uuid, name, address, agent_port, status, client_cert_fingerprint, cert_bundle_path, enrolled_at, use_ipvlan) VALUES ('u-1', 'w1', 'a', 1, 'active', 'f', '/x', '2025', 0), ('u-2', 'w2', 'b', 1, 'active', 'f', '/x', '2025', 0)",
@@ -221,7 +251,16 @@ describe('hosts and the concurrent scan', () => {
       "UPDATE topologies SET target_host_uuid = 'u-2' WHERE id LIKE 'bbbbbbbb%'",
     ]);
     // w1 is enrolled on the master's own machine: its endpoint reaches the master's daemon.
-    const named = (prefix: string) => ({ id: `${prefix}-c`, name: `decnet_t_${prefix}_decky-01`, image: 'x', state: 'running', status: 'Up', labels: {}, networkMode: 'bridge', networks: [] });
+    const named = (prefix: string) => ({
+      id: `${prefix}-c`,
+      name: `decnet_t_${prefix}_decky-01`,
+      image: 'x',
+      state: 'running',
+      status: 'Up',
+      labels: {},
+      networkMode: 'bridge',
+      networks: [],
+    });
     const inventory = (id: string): DockerInventory => ({
       endpoint: id,
       daemon: { name: id, id, version: '1' },
@@ -250,13 +289,25 @@ describe('hosts and the concurrent scan', () => {
   it('a misplaced group is removable only when every host it belongs on answered and is another daemon', async () => {
     const db = makeDecnetDb(mkdtempSync(path.join(dir, 'homes-')), {
       fullSchema: true,
-      checkpointed: [topologyRow('aaaaaaaa-1111-4111-8111-111111111111', 'maze', 'active', 'agent'), topologyRow('cccccccc-1111-4111-8111-111111111111', 'uni', 'active', 'unihost')],
+      checkpointed: [
+        topologyRow('aaaaaaaa-1111-4111-8111-111111111111', 'maze', 'active', 'agent'),
+        topologyRow('cccccccc-1111-4111-8111-111111111111', 'uni', 'active', 'unihost'),
+      ],
     });
     execInWal(db, [
       "INSERT INTO swarm_hosts (uuid, name, address, agent_port, status, client_cert_fingerprint, cert_bundle_path, enrolled_at, use_ipvlan) VALUES ('u-1', 'w1', '10.0.0.1', 1, 'active', 'f', '/x', '2025', 0), ('u-2', 'w2', '10.0.0.2', 1, 'active', 'f', '/x', '2025', 0)",
       "UPDATE topologies SET target_host_uuid = 'u-1' WHERE id LIKE 'aaaaaaaa%'",
     ]);
-    const named = (prefix: string) => ({ id: `${prefix}-c`, name: `decnet_t_${prefix}_decky-01`, image: 'x', state: 'running', status: 'Up', labels: {}, networkMode: 'bridge', networks: [] });
+    const named = (prefix: string) => ({
+      id: `${prefix}-c`,
+      name: `decnet_t_${prefix}_decky-01`,
+      image: 'x',
+      state: 'running',
+      status: 'Up',
+      labels: {},
+      networkMode: 'bridge',
+      networks: [],
+    });
     // aaaaaaaa (belongs on w1) is found on w2; cccccccc (belongs on the master) too.
     const scanWith = (mapping: Record<string, string>, answers: Record<string, string | null>) =>
       scanFleet({
@@ -266,8 +317,17 @@ describe('hosts and the concurrent scan', () => {
         env: {},
         readDocker: async (endpoint) => {
           const id = answers[endpoint.url];
-          if (id === null || id === undefined) return { ok: false, error: new DockerUnavailableError(`${endpoint.url} refused`, endpoint.url) };
-          return { ok: true, value: { endpoint: endpoint.url, daemon: { name: id, id, version: '1' }, containers: id === 'D-w2' ? [named('aaaaaaaa'), named('cccccccc')] : [], networks: [] } };
+          if (id === null || id === undefined)
+            return { ok: false, error: new DockerUnavailableError(`${endpoint.url} refused`, endpoint.url) };
+          return {
+            ok: true,
+            value: {
+              endpoint: endpoint.url,
+              daemon: { name: id, id, version: '1' },
+              containers: id === 'D-w2' ? [named('aaaaaaaa'), named('cccccccc')] : [],
+              networks: [],
+            },
+          };
         },
       });
     const homesOf = async (mapping: Record<string, string>, answers: Record<string, string | null>, prefix: string) => {
@@ -284,7 +344,9 @@ describe('hosts and the concurrent scan', () => {
     assert.deepEqual(await homesOf({ w1: 'unix:///w1.sock', w2: 'unix:///w2.sock' }, all, 'aaaaaaaa'), []);
     assert.deepEqual(await homesOf({ w1: 'unix:///w1.sock', w2: 'unix:///w2.sock' }, all, 'cccccccc'), []);
     // w1 without an endpoint: not checked, with the address offered.
-    assert.deepEqual(await homesOf({ w2: 'unix:///w2.sock' }, all, 'aaaaaaaa'), [{ name: 'w1', why: 'no Docker endpoint configured', noEndpoint: true, offer: 'ssh://10.0.0.1' }]);
+    assert.deepEqual(await homesOf({ w2: 'unix:///w2.sock' }, all, 'aaaaaaaa'), [
+      { name: 'w1', why: 'no Docker endpoint configured', noEndpoint: true, offer: 'ssh://10.0.0.1' },
+    ]);
     // w1 not answering; the master not answering.
     assert.deepEqual(await homesOf({ w1: 'unix:///w1.sock', w2: 'unix:///w2.sock' }, { ...all, 'unix:///w1.sock': null }, 'aaaaaaaa'), [
       { name: 'w1', why: 'unix:///w1.sock refused', noEndpoint: false },
@@ -313,12 +375,27 @@ describe('hosts and the concurrent scan', () => {
       "INSERT INTO swarm_hosts (uuid, name, address, agent_port, status, client_cert_fingerprint, cert_bundle_path, enrolled_at, use_ipvlan) VALUES ('u-1', 'w1', 'a', 1, 'active', 'f', '/x', '2025', 0)",
     ]);
     const target = { kind: 'sqlite' as const, path: db, origin: 'setting' as const };
-    const inv = (url: string): { ok: true; value: DockerInventory } => ({ ok: true, value: { endpoint: url, daemon: { name: url, id: url, version: '1' }, containers: [], networks: [] } });
-    const first = await scanFleet({ db: target, master, mapping: { w1: 'unix:///w1.sock' }, env: {}, readDocker: async (endpoint) => inv(endpoint.url) });
+    const inv = (url: string): { ok: true; value: DockerInventory } => ({
+      ok: true,
+      value: { endpoint: url, daemon: { name: url, id: url, version: '1' }, containers: [], networks: [] },
+    });
+    const first = await scanFleet({
+      db: target,
+      master,
+      mapping: { w1: 'unix:///w1.sock' },
+      env: {},
+      readDocker: async (endpoint) => inv(endpoint.url),
+    });
     assert.equal(first.db.ok, true);
     const read: string[] = [];
     const masterRead = { db: first.db, docker: inv('the master as scan() listed it') };
-    const opts = { db: { ...target, path: path.join(dir, 'not-read.db') }, master, env: {}, masterRead, readDocker: async (endpoint: { url: string }) => (read.push(endpoint.url), inv(endpoint.url)) };
+    const opts = {
+      db: { ...target, path: path.join(dir, 'not-read.db') },
+      master,
+      env: {},
+      masterRead,
+      readDocker: async (endpoint: { url: string }) => (read.push(endpoint.url), inv(endpoint.url)),
+    };
     const fleet = await scanFleet({ ...opts, mapping: { w1: 'unix:///w1.sock' } });
     assert.deepEqual(read, ['unix:///w1.sock'], "only the worker's daemon is listed");
     assert.equal(fleet.db, first.db, 'the database is not read again');

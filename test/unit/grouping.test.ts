@@ -57,8 +57,14 @@ describe('classify', () => {
     const orphan = c.groups.find((g) => g.prefix === '0badc0de')!;
     assert.equal(orphan.state, 'orphan');
     assert.equal(orphan.topology, null);
-    assert.deepEqual(orphan.containers.map((x) => x.name), ['decky-01-http', 'decnet_t_0badc0de_decky-01']);
-    assert.deepEqual(orphan.networks.map((x) => x.name), ['decnet_t_0badc0de_dmz', 'decnet_t_0badc0de_lan-a']);
+    assert.deepEqual(
+      orphan.containers.map((x) => x.name),
+      ['decky-01-http', 'decnet_t_0badc0de_decky-01'],
+    );
+    assert.deepEqual(
+      orphan.networks.map((x) => x.name),
+      ['decnet_t_0badc0de_dmz', 'decnet_t_0badc0de_lan-a'],
+    );
     assert.ok(orphan.containers.every((x) => x.removable));
     const live = c.groups.find((g) => g.prefix === '3f2a9c1e')!;
     assert.equal(live.topology?.name, 'maze-1');
@@ -82,12 +88,15 @@ describe('classify', () => {
   });
 
   it('makes a resource pointing to a live and an orphan prefix removable in neither group', () => {
-    const inv = inventory(
-      [container('decnet_t_0badc0de_decky-09', { 'decnet.topology.id': LIVE })],
-      [],
-    );
+    const inv = inventory([container('decnet_t_0badc0de_decky-09', { 'decnet.topology.id': LIVE })], []);
     const c = classify(inv, snapshot(topology(LIVE, 'maze-1')));
-    assert.deepEqual(c.groups.map((g) => [g.prefix, g.state]), [['0badc0de', 'orphan'], ['3f2a9c1e', 'live']]);
+    assert.deepEqual(
+      c.groups.map((g) => [g.prefix, g.state]),
+      [
+        ['0badc0de', 'orphan'],
+        ['3f2a9c1e', 'live'],
+      ],
+    );
     assert.equal(c.groups[0].containers[0].removable, false);
   });
 
@@ -125,8 +134,14 @@ describe('planRemoval', () => {
   });
 
   it('refuses a live prefix, an unknown prefix and a malformed one', () => {
-    assert.throws(() => planRemoval(scanOf(), ['3f2a9c1e']), (e: Error) => e instanceof RefusedError && /live.*maze-1/.test(e.message));
-    assert.throws(() => planRemoval(scanOf(), ['deadbeef']), (e: Error) => e instanceof RefusedError && /unknown/.test(e.message));
+    assert.throws(
+      () => planRemoval(scanOf(), ['3f2a9c1e']),
+      (e: Error) => e instanceof RefusedError && /live.*maze-1/.test(e.message),
+    );
+    assert.throws(
+      () => planRemoval(scanOf(), ['deadbeef']),
+      (e: Error) => e instanceof RefusedError && /unknown/.test(e.message),
+    );
     assert.throws(() => planRemoval(scanOf(), ['0BADC0DE']), RefusedError);
     assert.throws(() => planRemoval(scanOf(), []), RefusedError);
   });
@@ -134,7 +149,10 @@ describe('planRemoval', () => {
   it('refuses everything when the DB could not be read', () => {
     const s = scanOf();
     const broken: ScanResult = { ...s, db: { ok: false, error: new DbReadError('corrupt', 'bad', '/x') } };
-    assert.throws(() => planRemoval(broken, ['0badc0de']), (e: Error) => e instanceof RefusedError && /corrupt/.test(e.message));
+    assert.throws(
+      () => planRemoval(broken, ['0badc0de']),
+      (e: Error) => e instanceof RefusedError && /corrupt/.test(e.message),
+    );
   });
 
   it('keeps, and says why, a resource that also belongs to a live topology', () => {
@@ -142,7 +160,10 @@ describe('planRemoval', () => {
     inv.containers.push(container('decky-02-ftp', { 'decnet.topology.id': LIVE, 'com.docker.compose.project': 'decnet-topo-0badc0de' }));
     const plan = planRemoval(scanOf(inv), ['0badc0de']);
     assert.ok(!plan.containers.some((c) => c.name === 'decky-02-ftp'));
-    assert.deepEqual(plan.excluded.map(({ kind, name, reason }) => ({ kind, name, reason })), [{ kind: 'container', name: 'decky-02-ftp', reason: 'also belongs to live topology prefix 3f2a9c1e' }]);
+    assert.deepEqual(
+      plan.excluded.map(({ kind, name, reason }) => ({ kind, name, reason })),
+      [{ kind: 'container', name: 'decky-02-ftp', reason: 'also belongs to live topology prefix 3f2a9c1e' }],
+    );
   });
 });
 
@@ -154,14 +175,17 @@ describe('planRemoval and attached containers', () => {
     orphanNet.endpoints = [{ containerId: liveBase.id, name: liveBase.name }];
     const plan = planRemoval(scanOf(inv), ['0badc0de']);
     assert.ok(!plan.networks.some((n) => n.id === orphanNet.id));
-    assert.deepEqual(plan.excluded.map(({ kind, name, id, reason }) => ({ kind, name, id, reason })), [
-      {
-        kind: 'network',
-        name: 'decnet_t_0badc0de_dmz',
-        id: orphanNet.id,
-        reason: 'DECNET container decnet_t_3f2a9c1e_decky-01 is attached and is not removed',
-      },
-    ]);
+    assert.deepEqual(
+      plan.excluded.map(({ kind, name, id, reason }) => ({ kind, name, id, reason })),
+      [
+        {
+          kind: 'network',
+          name: 'decnet_t_0badc0de_dmz',
+          id: orphanNet.id,
+          reason: 'DECNET container decnet_t_3f2a9c1e_decky-01 is attached and is not removed',
+        },
+      ],
+    );
   });
 
   it('refuses to plan orphans from a database with no topology at all, unless allowed, and warns then', () => {

@@ -13,16 +13,31 @@ describe('machine-scoped settings in the User settings of a remote window', () =
       "decnet.statusBar.alwaysShow": true,
     }`;
     const effective: Record<string, unknown> = { 'decnet.docker.host': 'unix:///var/run/docker.sock' };
-    assert.deepEqual(ignoredUserSettings(text, (k) => effective[k]), [
-      { key: 'decnet.database.path', value: '"/srv/decnet/decnet.db"' },
-      { key: 'decnet.fleet.endpoints', value: '{"w1":"ssh://ops@10.0.0.1"}' },
-    ]);
+    assert.deepEqual(
+      ignoredUserSettings(text, (k) => effective[k]),
+      [
+        { key: 'decnet.database.path', value: '"/srv/decnet/decnet.db"' },
+        { key: 'decnet.fleet.endpoints', value: '{"w1":"ssh://ops@10.0.0.1"}' },
+      ],
+    );
   });
 
   it('finds none in text that is not settings, or when the Remote settings say the same', () => {
-    assert.deepEqual(ignoredUserSettings('not json', () => undefined), []);
-    assert.deepEqual(ignoredUserSettings('[1, 2]', () => undefined), []);
-    assert.deepEqual(ignoredUserSettings('{"decnet.database.path": ""}', () => undefined), []);
-    assert.deepEqual(ignoredUserSettings('{"decnet.database.path": "/a"}', () => '/a'), []);
+    assert.deepEqual(
+      ignoredUserSettings('not json', () => undefined),
+      [],
+    );
+    assert.deepEqual(
+      ignoredUserSettings('[1, 2]', () => undefined),
+      [],
+    );
+    assert.deepEqual(
+      ignoredUserSettings('{"decnet.database.path": ""}', () => undefined),
+      [],
+    );
+    assert.deepEqual(
+      ignoredUserSettings('{"decnet.database.path": "/a"}', () => '/a'),
+      [],
+    );
   });
 });

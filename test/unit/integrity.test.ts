@@ -10,7 +10,18 @@ import * as path from 'node:path';
 import { forgetCachedReads, readSqliteDb } from '../../src/core/db/sqlite';
 import { newReadStats } from '../../src/core/db/walSnapshot';
 import { DbReadError } from '../../src/core/model';
-import { damageTopologies, dbPages, execInWal, insertTopologyRow, makeDecnetDb, sqliteCli, scratchDirs, topo, editPageInPlace, type Damage } from '../support/makeDb';
+import {
+  damageTopologies,
+  dbPages,
+  execInWal,
+  insertTopologyRow,
+  makeDecnetDb,
+  sqliteCli,
+  scratchDirs,
+  topo,
+  editPageInPlace,
+  type Damage,
+} from '../support/makeDb';
 
 const dir = scratchDirs('decnet-integrity-');
 
@@ -63,7 +74,7 @@ describe('damage SQLite reads without complaint is refused', () => {
     assert.match(msg, /SQLite's integrity check of "topologies" failed \(row \d+ missing from index sqlite_autoindex_topologies_1\)/);
   });
 
-  test('the same bit flip in the page\'s committed copy in the -wal', async () => {
+  test("the same bit flip in the page's committed copy in the -wal", async () => {
     forgetCachedReads();
     const db = makeDecnetDb(dir(), { checkpointed: MANY.slice(1), walOnly: [LIVE] });
     const d = damageTopologies(db, 'id-bit', { id: LIVE.id, inWal: true });
@@ -132,11 +143,16 @@ describe('the check of swarm_hosts', () => {
     const first = newReadStats();
     const snap = await readSqliteDb(db, { stats: first });
     assert.equal(first.integrityChecked, true);
-    assert.deepEqual(snap.swarm?.hosts.map((h) => h.name), ['worker-1']);
+    assert.deepEqual(
+      snap.swarm?.hosts.map((h) => h.name),
+      ['worker-1'],
+    );
     // Its uuid changed in the primary-key index only, in place, mtime put back: the rows read the
     // same (the table is read without the index), SQLite's integrity check of swarm_hosts fails.
     const layout = dbPages(db);
-    const index = Object.entries(layout.btrees).find(([name, b]) => b.table === 'swarm_hosts' && name !== 'swarm_hosts' && name.includes('autoindex'));
+    const index = Object.entries(layout.btrees).find(
+      ([name, b]) => b.table === 'swarm_hosts' && name !== 'swarm_hosts' && name.includes('autoindex'),
+    );
     assert.ok(index, 'swarm_hosts has a primary-key index');
     const page = index[1].pages[0];
     editPageInPlace(db, page, layout.pageSize, (buf) => {

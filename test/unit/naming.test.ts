@@ -10,8 +10,19 @@ describe('DECNET resource names', () => {
   });
 
   it('rejects every name that is not exactly decnet_t_<8 lowercase hex>_', () => {
-    for (const name of ['decnet_t_abcd_dmz', 'decnet_t_ABCD1234_x', 'bridge', 'host', 'none', 'decky-01-ssh',
-      'decnet_t_3f2a9c1e', 'decnet_t_3f2a9c1ez_dmz', 'xdecnet_t_3f2a9c1e_dmz', 'decnet_t_3f2a9c1g_dmz', 'decnet-t-3f2a9c1e-dmz']) {
+    for (const name of [
+      'decnet_t_abcd_dmz',
+      'decnet_t_ABCD1234_x',
+      'bridge',
+      'host',
+      'none',
+      'decky-01-ssh',
+      'decnet_t_3f2a9c1e',
+      'decnet_t_3f2a9c1ez_dmz',
+      'xdecnet_t_3f2a9c1e_dmz',
+      'decnet_t_3f2a9c1g_dmz',
+      'decnet-t-3f2a9c1e-dmz',
+    ]) {
       assert.equal(prefixFromName(name), undefined, name);
     }
   });

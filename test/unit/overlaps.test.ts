@@ -19,7 +19,13 @@ import type { DockerInventory, ScanResult } from '../../src/core/model';
 
 /** A scan of `inv` against `snap`, both read. */
 function classifiedScan(inv: DockerInventory, snap: DbSnapshot): ScanResult {
-  return { db: { ok: true, value: snap }, docker: { ok: true, value: inv }, dbSource: snap.source, dockerEndpoint: inv.endpoint, ...classify(inv, snap) };
+  return {
+    db: { ok: true, value: snap },
+    docker: { ok: true, value: inv },
+    dbSource: snap.source,
+    dockerEndpoint: inv.endpoint,
+    ...classify(inv, snap),
+  };
 }
 
 const ACTIVE = '3f2a9c1e-1111-4222-8333-444455556666';
@@ -135,10 +141,7 @@ describe('findConflicts', () => {
   it("excludes a network's own LAN, matched by docker_network_id or by name", () => {
     const byId = network('renamed-by-hand', ['172.16.1.0/24']);
     const byName = network('decnet_t_3f2a9c1e_lan-b', ['172.16.2.0/24']);
-    const snap = db(topologies, [
-      lan(ACTIVE, 'dmz', '172.16.1.0/24', byId.id.slice(0, 12)),
-      lan(ACTIVE, 'LAN-B', '172.16.2.0/24'),
-    ]);
+    const snap = db(topologies, [lan(ACTIVE, 'dmz', '172.16.1.0/24', byId.id.slice(0, 12)), lan(ACTIVE, 'LAN-B', '172.16.2.0/24')]);
     assert.deepEqual(findConflicts(inventory([], [byId, byName]), snap), []);
   });
 
@@ -199,10 +202,7 @@ describe('findConflicts', () => {
     const net = network('decnet_t_0badc0de_v6', ['198.18.100.0/24', 'fd00:dec:5::/64']);
     const snap = db(topologies, [lan(PENDING, 'v6', 'fd00:dec:5::/56')]);
     const [c] = findConflicts(inventory([], [net]), snap);
-    assert.deepEqual(
-      c.overlaps.map(describeOverlap),
-      ['holds fd00:dec:5::/64, wanted by topology maze-2, LAN v6 (fd00:dec:5::/56)'],
-    );
+    assert.deepEqual(c.overlaps.map(describeOverlap), ['holds fd00:dec:5::/64, wanted by topology maze-2, LAN v6 (fd00:dec:5::/56)']);
   });
 
   it('skips networks without a pool and LANs whose subnet does not parse', () => {
@@ -257,7 +257,11 @@ describe('findOverlapsWith', () => {
     const foreign = network('lab', ['172.16.0.0/16', 'fd00:dec::/48']);
     const far = network('far', ['10.0.0.0/24']);
     const labelled = network('svc', ['172.16.3.0/24'], { labels: decnetLabels(ORPHAN, 'x') });
-    const snap = db(topologies, [lan(ACTIVE, 'dmz', '172.16.1.0/24'), lan(PENDING, 'dmz', '172.16.2.0/24'), lan(TORN, 'dmz', '172.16.2.0/24')]);
+    const snap = db(topologies, [
+      lan(ACTIVE, 'dmz', '172.16.1.0/24'),
+      lan(PENDING, 'dmz', '172.16.2.0/24'),
+      lan(TORN, 'dmz', '172.16.2.0/24'),
+    ]);
     const inv = inventory([], [live, orphan, foreign, far, labelled]);
 
     const r = findOverlapsWith(cidr('172.16.2.0/24'), inv, snap);

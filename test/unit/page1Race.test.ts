@@ -45,13 +45,13 @@ test('a commit checkpointed between the -wal header and the early page 1 is in t
     const realOpen = cfs.openSync;
     let fired = false;
     // The first open of the main file is the early read of page 1 (the -wal is open by then).
-    cfs.openSync = ((p: fs.PathLike, ...rest: unknown[]) => {
+    cfs.openSync = (p: fs.PathLike, ...rest: unknown[]) => {
       if (!fired && String(p) === db) {
         fired = true;
         execFileSync('python3', ['-c', WRITER, db]);
       }
       return (realOpen as (...a: unknown[]) => number)(p, ...rest);
-    });
+    };
     syncBuiltinESMExports();
     let snap;
     try {

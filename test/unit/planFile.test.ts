@@ -1,7 +1,19 @@
 // Plan files, the audit log and the empty-database guard: the session against a stand-in for the
 // Docker API and real SQLite files; the audit log on real files.
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -65,8 +77,14 @@ describe('plan files', () => {
     const parsed = parsePlanFile(text);
     assert.equal(parsed.plan_sha256, planSha256(parsed));
     const back = planFromFile(parsed);
-    assert.deepEqual(back.containers.map((c) => c.id), [w.base.id]);
-    assert.deepEqual(back.networks.map((x) => x.id), [w.dmz.id]);
+    assert.deepEqual(
+      back.containers.map((c) => c.id),
+      [w.base.id],
+    );
+    assert.deepEqual(
+      back.networks.map((x) => x.id),
+      [w.dmz.id],
+    );
     assert.deepEqual(back.daemon.id, plan.daemon.id);
     // Key order and spacing do not matter; content does.
     assert.doesNotThrow(() => parsePlanFile(JSON.stringify(JSON.parse(text))));
@@ -94,7 +112,10 @@ describe('plan files', () => {
     assert.equal('docker_host' in file, false);
     const here = { db: { kind: 'sqlite' as const, path: dbPath, origin: 'DECNET_DB_PATH' as const }, dockerHost: HOST };
     assert.equal(planTargetMismatch(file, here), undefined);
-    const elsewhere = { db: { kind: 'sqlite' as const, path: '/srv/decnet/decnet.db', origin: 'DECNET_DB_PATH' as const }, dockerHost: 'unix:///other.sock' };
+    const elsewhere = {
+      db: { kind: 'sqlite' as const, path: '/srv/decnet/decnet.db', origin: 'DECNET_DB_PATH' as const },
+      dockerHost: 'unix:///other.sock',
+    };
     const m = planTargetMismatch(file, elsewhere);
     assert.deepEqual(m, {
       database: { plan: `sqlite: ${dbPath}`, here: 'sqlite: /srv/decnet/decnet.db' },
@@ -108,7 +129,13 @@ describe('plan files', () => {
         'A plan file never chooses which database or daemon decides what is live. Nothing was removed.',
     );
     // Nothing configured at all is a difference too.
-    assert.match(planTargetRefusal(planTargetMismatch(file, { db: { kind: 'none', origin: 'none' }, dockerHost: HOST })!, { database: '', endpoint: '' }), /configured here, \(none\)/);
+    assert.match(
+      planTargetRefusal(planTargetMismatch(file, { db: { kind: 'none', origin: 'none' }, dockerHost: HOST })!, {
+        database: '',
+        endpoint: '',
+      }),
+      /configured here, \(none\)/,
+    );
     // How the command line names the plan's own, when it is the right one.
     assert.equal(databaseFlagOf('sqlite: /srv/decnet/decnet.db'), '--db /srv/decnet/decnet.db');
     assert.equal(databaseFlagOf("sqlite: /srv/it's here/decnet.db"), "--db '/srv/it'\\''s here/decnet.db'");
@@ -122,21 +149,31 @@ describe('plan files', () => {
     const w = world();
     const plan = await planOf(w, db());
     const { plan_sha256: _sha, ...body } = planToFile(plan);
-    const old = { ...body, docker_host: { url: 'tcp://evil:2375', context: null }, database_target: { kind: 'mysql', host: 'evil', port: 3306, database: 'd', user: 'u' } };
+    const old = {
+      ...body,
+      docker_host: { url: 'tcp://evil:2375', context: null },
+      database_target: { kind: 'mysql', host: 'evil', port: 3306, database: 'd', user: 'u' },
+    };
     const parsed = parsePlanFile(JSON.stringify({ ...old, plan_sha256: planSha256(old) }));
     assert.equal('database_target' in parsed, false);
     assert.equal(parsed.database, plan.dbSource);
     // 200,000 levels deep: a bad plan (PlanFileError), not a crash.
     const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
-    assert.throws(() => parsePlanFile(`{"format":"decnet-reaper-plan","version":1,"x":${deep},"plan_sha256":"0"}`), (e: Error) => {
-      assert.equal(e.name, 'PlanFileError');
-      assert.match(e.message, /nests deeper than 16 levels\. Nothing was removed\./);
-      return true;
-    });
+    assert.throws(
+      () => parsePlanFile(`{"format":"decnet-reaper-plan","version":1,"x":${deep},"plan_sha256":"0"}`),
+      (e: Error) => {
+        assert.equal(e.name, 'PlanFileError');
+        assert.match(e.message, /nests deeper than 16 levels\. Nothing was removed\./);
+        return true;
+      },
+    );
     assert.throws(() => parsePlanFile(deep), /nests deeper than 16 levels/);
     // A key given twice (JSON keeps the last; a reviewer may read the first), a prefix listed twice.
     const text = JSON.stringify({ ...body, plan_sha256: planSha256(body) });
-    assert.throws(() => parsePlanFile(text.replace('{"format"', '{"database":"sqlite: /elsewhere","format"')), /the key "database" appears twice in one object/);
+    assert.throws(
+      () => parsePlanFile(text.replace('{"format"', '{"database":"sqlite: /elsewhere","format"')),
+      /the key "database" appears twice in one object/,
+    );
     const twice = { ...body, prefixes: [body.prefixes[0], body.prefixes[0]] };
     assert.throws(() => parsePlanFile(JSON.stringify({ ...twice, plan_sha256: planSha256(twice) })), /a prefix is listed twice/);
   });
@@ -146,7 +183,10 @@ describe('plan files', () => {
     const dbPath = db();
     const plan = await planOf(w, dbPath);
     w.base.name = 'decnet_t_0badc0de_other';
-    const outcome = await runRemovalSession({ kind: 'plan', plan }, { dbPath, dockerHost: HOST, scan: w.docker.scan, docker: w.docker.client, asker: assumeYes });
+    const outcome = await runRemovalSession(
+      { kind: 'plan', plan },
+      { dbPath, dockerHost: HOST, scan: w.docker.scan, docker: w.docker.client, asker: assumeYes },
+    );
     assert.equal(outcome.kind, 'removed');
     if (outcome.kind !== 'removed') return;
     assert.deepEqual(
@@ -165,13 +205,20 @@ describe('plan files', () => {
     const dbPath = db();
     const plan = await planOf(w, dbPath);
     const asked: string[] = [];
-    const asker: RemovalAsker = { ...assumeYes, confirm: (p, question) => (asked.push(`${question} [${p.containers.length}+${p.networks.length}]`), Promise.resolve(true)) };
-    const run = () => runRemovalSession({ kind: 'plan', plan }, { dbPath, dockerHost: HOST, scan: w.docker.scan, docker: w.docker.client, asker });
+    const asker: RemovalAsker = {
+      ...assumeYes,
+      confirm: (p, question) => (asked.push(`${question} [${p.containers.length}+${p.networks.length}]`), Promise.resolve(true)),
+    };
+    const run = () =>
+      runRemovalSession({ kind: 'plan', plan }, { dbPath, dockerHost: HOST, scan: w.docker.scan, docker: w.docker.client, asker });
     // Someone removed the container: the question is about the network alone.
     await w.docker.client.getContainer(w.base.id).remove({ force: true });
     const first = await run();
     assert.equal(first.kind, 'removed');
-    assert.equal(asked[0], 'Force remove orphan topology 0badc0de: 0 containers and 1 network? (1 planned resource is already gone.) [0+1]');
+    assert.equal(
+      asked[0],
+      'Force remove orphan topology 0badc0de: 0 containers and 1 network? (1 planned resource is already gone.) [0+1]',
+    );
     if (first.kind === 'removed') assert.equal(first.summary, 'Removed 0 containers and 1 network of orphan 0badc0de; 1 already gone.');
     // Applied again: nothing to ask, nothing claimed.
     const again = await run();
@@ -189,8 +236,14 @@ describe('plan files', () => {
       { dbPath, dockerHost: HOST, scan: w.docker.scan, docker: w.docker.client, asker: assumeYes },
     );
     assert.equal(other.kind, 'refused');
-    assert.match((other as { message: string }).message, /^The plan was made on the Docker daemon .* \(id OTHER\), but .* answers at unix:\/\/\/stand-in\/docker.sock\. Nothing was removed\.$/);
-    const otherDb = await runRemovalSession({ kind: 'plan', plan }, { dbPath: db(), dockerHost: HOST, scan: w.docker.scan, docker: w.docker.client, asker: assumeYes });
+    assert.match(
+      (other as { message: string }).message,
+      /^The plan was made on the Docker daemon .* \(id OTHER\), but .* answers at unix:\/\/\/stand-in\/docker.sock\. Nothing was removed\.$/,
+    );
+    const otherDb = await runRemovalSession(
+      { kind: 'plan', plan },
+      { dbPath: db(), dockerHost: HOST, scan: w.docker.scan, docker: w.docker.client, asker: assumeYes },
+    );
     assert.equal(otherDb.kind, 'refused');
     assert.match((otherDb as { message: string }).message, /database changed/);
   });
@@ -207,7 +260,10 @@ describe('the empty-database guard', () => {
     const empty = makeDecnetDb(path.join(dir, 'empty'), { checkpointed: [] });
     const run = async (asker: RemovalAsker, allowEmptyDb = false) => {
       const w = world();
-      const outcome = await runRemovalSession({ kind: 'allOrphans' }, { dbPath: empty, dockerHost: HOST, scan: w.docker.scan, docker: w.docker.client, asker, allowEmptyDb });
+      const outcome = await runRemovalSession(
+        { kind: 'allOrphans' },
+        { dbPath: empty, dockerHost: HOST, scan: w.docker.scan, docker: w.docker.client, asker, allowEmptyDb },
+      );
       return { outcome, w };
     };
     const refused = await run(assumeYes);
@@ -240,7 +296,14 @@ describe('the audit log', () => {
   it('appends lines with mode 0600, never rewrites, refuses what is not a regular file; history skips a damaged line', () => {
     const file = path.join(dir, 'sub', 'audit.jsonl');
     const report = {
-      ...emptyReport({ dockerEndpoint: HOST, dbSource: 'sqlite: /x', docker: { ok: false }, dbPrefixes: [], livePrefixes: [], orphanPrefixes: [] } as never),
+      ...emptyReport({
+        dockerEndpoint: HOST,
+        dbSource: 'sqlite: /x',
+        docker: { ok: false },
+        dbPrefixes: [],
+        livePrefixes: [],
+        orphanPrefixes: [],
+      } as never),
       prefixes_reaped: ['0badc0de'],
     };
     for (let i = 0; i < 2; i++) {
@@ -270,11 +333,14 @@ describe('the audit log', () => {
     chmodSync(theirs, 0o644);
     const link = path.join(dir, 'link.jsonl');
     symlinkSync(theirs, link);
-    assert.throws(() => AuditLog.open(link), (e: Error) => {
-      assert.match(e.message, /is a symbolic link, and a link is never written through/);
-      assert.match(e.message, /Nothing was removed/);
-      return true;
-    });
+    assert.throws(
+      () => AuditLog.open(link),
+      (e: Error) => {
+        assert.match(e.message, /is a symbolic link, and a link is never written through/);
+        assert.match(e.message, /Nothing was removed/);
+        return true;
+      },
+    );
     // A dangling link is refused too, and nothing is created where it points.
     const dangling = path.join(dir, 'dangling.jsonl');
     symlinkSync(path.join(dir, 'nowhere.jsonl'), dangling);
@@ -285,13 +351,22 @@ describe('the audit log', () => {
     const loose = path.join(dir, 'loose.jsonl');
     writeFileSync(loose, '');
     chmodSync(loose, 0o640);
-    assert.throws(() => AuditLog.open(loose), new RegExp(`can be accessed by its group \\(mode 0640\\).*run chmod 600 ${loose.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.throws(
+      () => AuditLog.open(loose),
+      new RegExp(`can be accessed by its group \\(mode 0640\\).*run chmod 600 ${loose.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+    );
     chmodSync(loose, 0o600);
     AuditLog.open(loose).close();
     // Owned by another user (root can chown; an ordinary user cannot make such a file).
-    assert.equal(auditFileProblem({ isFile: () => true, uid: 1234, mode: 0o100600, nlink: 1 }, '/x/audit.jsonl', 0), 'The audit log /x/audit.jsonl belongs to user 1234, not to you (user 0), who could read what it records: choose another file with --audit-log (decnet.audit.logPath in the editor)');
+    assert.equal(
+      auditFileProblem({ isFile: () => true, uid: 1234, mode: 0o100600, nlink: 1 }, '/x/audit.jsonl', 0),
+      'The audit log /x/audit.jsonl belongs to user 1234, not to you (user 0), who could read what it records: choose another file with --audit-log (decnet.audit.logPath in the editor)',
+    );
     assert.match(auditFileProblem({ isFile: () => true, uid: 0, mode: 0o100604, nlink: 1 }, '/x/a', 0)!, /by others \(mode 0604\)/);
-    assert.match(auditFileProblem({ isFile: () => true, uid: 0, mode: 0o100666, nlink: 1 }, '/x/a', 0)!, /by its group and others \(mode 0666\)/);
+    assert.match(
+      auditFileProblem({ isFile: () => true, uid: 0, mode: 0o100666, nlink: 1 }, '/x/a', 0)!,
+      /by its group and others \(mode 0666\)/,
+    );
     assert.equal(auditFileProblem({ isFile: () => true, uid: 0, mode: 0o100600, nlink: 1 }, '/x/a', 0), undefined);
     // A second name for another file (a hard link), or a folder anyone can swap it in: refused.
     const target = path.join(dir, 'private-target');

@@ -30,23 +30,27 @@ after(() => {
   if (single === null) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test(`damaged databases are refused or read exactly as SQLite reads them (seed ${seed}, ${cases} cases)`, { timeout: 15 * 60_000 }, async () => {
-  const s = await runFuzz({ seed, cases, from: single ?? 0, all: report, only, keep: single !== null, dir });
-  if (single !== null) {
-    const r = s.failures[0] ?? null;
-    console.log(formatSummary(s));
-    if (r === null) console.log(`case ${single}: passed (files in ${dir}/cases)`);
-    else console.log(`files: ${r.files ?? `${dir}/cases`}`);
-    assert.equal(s.failures.length, 0, r ? describeFailure(seed, r) : '');
-    return;
-  }
-  if (report) {
-    console.log(formatSummary(s));
-  } else {
-    assert.equal(s.failures.length, 0, `${formatSummary(s)}`);
-    assert.equal(s.ran, cases);
-  }
-  // The generator must do its job: many cases damaged beyond what SQLite accepts, many read back.
-  assert.ok(s.damaged >= cases * 0.15, `only ${s.damaged} of ${s.ran} cases were damaged in SQLite's eyes`);
-  assert.ok((s.counts.agree ?? 0) >= cases * 0.15, `only ${s.counts.agree ?? 0} of ${s.ran} cases were read back`);
-});
+test(
+  `damaged databases are refused or read exactly as SQLite reads them (seed ${seed}, ${cases} cases)`,
+  { timeout: 15 * 60_000 },
+  async () => {
+    const s = await runFuzz({ seed, cases, from: single ?? 0, all: report, only, keep: single !== null, dir });
+    if (single !== null) {
+      const r = s.failures[0] ?? null;
+      console.log(formatSummary(s));
+      if (r === null) console.log(`case ${single}: passed (files in ${dir}/cases)`);
+      else console.log(`files: ${r.files ?? `${dir}/cases`}`);
+      assert.equal(s.failures.length, 0, r ? describeFailure(seed, r) : '');
+      return;
+    }
+    if (report) {
+      console.log(formatSummary(s));
+    } else {
+      assert.equal(s.failures.length, 0, `${formatSummary(s)}`);
+      assert.equal(s.ran, cases);
+    }
+    // The generator must do its job: many cases damaged beyond what SQLite accepts, many read back.
+    assert.ok(s.damaged >= cases * 0.15, `only ${s.damaged} of ${s.ran} cases were damaged in SQLite's eyes`);
+    assert.ok((s.counts.agree ?? 0) >= cases * 0.15, `only ${s.counts.agree ?? 0} of ${s.ran} cases were read back`);
+  },
+);

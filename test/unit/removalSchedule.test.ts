@@ -20,10 +20,13 @@ describe('removalSchedule', () => {
       order.map((x) => x.id),
       ['base-b', 'base-a', 'base-c', 'svc-a1', 'svc-b1', 'svc-b2', 'loose'],
     );
-    assert.deepEqual([...waitsFor], [
-      ['net-b', ['base-b']],
-      ['net-a', ['base-a', 'base-c']],
-    ]);
+    assert.deepEqual(
+      [...waitsFor],
+      [
+        ['net-b', ['base-b']],
+        ['net-a', ['base-a', 'base-c']],
+      ],
+    );
   });
 
   it('keeps every container exactly once, and waits only for containers the sweep removes', () => {
@@ -34,7 +37,10 @@ describe('removalSchedule', () => {
       { id: 'n2', endpoints: ep('kept', 'b1', 'b2') },
       { id: 'n3', endpoints: [] },
     ]);
-    assert.deepEqual(order.map((x) => x.id), ['b1', 'b2', 's1']);
+    assert.deepEqual(
+      order.map((x) => x.id),
+      ['b1', 'b2', 's1'],
+    );
     assert.deepEqual(waitsFor.get('n1'), ['b1']);
     assert.deepEqual(waitsFor.get('n2'), ['b1', 'b2']);
     assert.deepEqual(waitsFor.get('n3'), []);
@@ -106,13 +112,20 @@ describe('Semaphore and Latch', { timeout: 10_000 }, () => {
     const settled = await Promise.allSettled(results);
     assert.equal(calls.peak, 2);
     assert.deepEqual(calls.log, [
-      'start c0', 'start c1',
-      'end c0', 'start c2',
-      'end c1', 'start c3',
-      'end c2', 'start c4',
-      'end c3', 'start c5',
-      'end c4', 'start c6',
-      'end c5', 'end c6',
+      'start c0',
+      'start c1',
+      'end c0',
+      'start c2',
+      'end c1',
+      'start c3',
+      'end c2',
+      'start c4',
+      'end c3',
+      'start c5',
+      'end c4',
+      'start c6',
+      'end c5',
+      'end c6',
     ]);
     assert.deepEqual(
       settled.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message)),

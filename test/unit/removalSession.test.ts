@@ -86,7 +86,11 @@ describe('the removal session', () => {
     assert.deepEqual(w.docker.changes, [], 'nothing was touched');
     assert.deepEqual(outcome.report.containers_removed, []);
     assert.deepEqual(outcome.report.networks_removed, []);
-    assert.deepEqual(outcome.report.skipped.map((s) => s.name).sort(), ['decky-01-ssh', 'decnet_t_0badc0de_decky-01', 'decnet_t_0badc0de_dmz']);
+    assert.deepEqual(outcome.report.skipped.map((s) => s.name).sort(), [
+      'decky-01-ssh',
+      'decnet_t_0badc0de_decky-01',
+      'decnet_t_0badc0de_dmz',
+    ]);
     for (const s of outcome.report.skipped) assert.equal(s.reason, 'prefix 0badc0de is now live (topology maze-redeployed)');
   });
 
@@ -96,12 +100,16 @@ describe('the removal session', () => {
     // group's service container is removed by another client just before this one's turn (404).
     const w = world();
     const other = w.docker.addNetwork('decnet_t_1badc0de_dmz', '172.16.3.0/24');
-    const otherBase = w.docker.addContainer('decnet_t_1badc0de_decky-09', labels('1badc0de-1111-4222-8333-444455556666', 'decky-09'), [other]);
+    const otherBase = w.docker.addContainer('decnet_t_1badc0de_decky-09', labels('1badc0de-1111-4222-8333-444455556666', 'decky-09'), [
+      other,
+    ]);
     const dbPath = db();
     const outcome = await runRemovalSession(
       { kind: 'prefixes', prefixes: ['0badc0de', '1badc0de'] },
       options(w, dbPath, {
-        asker: confirmingAfter(() => insertTopologyRow(dbPath, topologyRow('1badc0de-1111-4222-8333-444455556666', 'maze-back', 'deploying'))),
+        asker: confirmingAfter(() =>
+          insertTopologyRow(dbPath, topologyRow('1badc0de-1111-4222-8333-444455556666', 'maze-back', 'deploying')),
+        ),
         afterRecheck: async () => {
           await w.docker.client.getContainer(otherBase.id).remove({ force: true });
           await w.docker.client.getContainer(w.ssh.id).remove({ force: true });
@@ -114,7 +122,10 @@ describe('the removal session', () => {
     assert.deepEqual(r.already_gone, ['decky-01-ssh', 'decnet_t_1badc0de_decky-09'], 'not removed by this removal');
     assert.deepEqual(r.prefixes_reaped, ['0badc0de'], 'nothing of 1badc0de was removed by it');
     assert.ok(r.skipped.some((x) => x.name === 'decnet_t_1badc0de_decky-09' && /now live/.test(x.reason)));
-    assert.equal(outcome.summary, 'Removed 1 container and 1 network of orphan 0badc0de; 2 already gone, 2 items skipped because they changed.');
+    assert.equal(
+      outcome.summary,
+      'Removed 1 container and 1 network of orphan 0badc0de; 2 already gone, 2 items skipped because they changed.',
+    );
     // A plan file with skips ends in exit 1 (apply's status).
     assert.equal(everyPlannedResourceGone(outcome.plan, r), false);
   });
@@ -126,9 +137,10 @@ describe('the removal session', () => {
     const planned = await runRemovalSession({ kind: 'prefixes', prefixes: ['0badc0de'] }, options(w, db(), { dryRun: true }));
     assert.ok(planned.kind === 'planned');
     assert.deepEqual(planned.plan.networks, []);
-    assert.deepEqual(planned.plan.excluded.map((x) => [x.name, x.reason]), [
-      ['decnet_t_0badc0de_dmz', 'DECNET container decnet_t_3f2a9c1e_decky-01 is attached and is not removed'],
-    ]);
+    assert.deepEqual(
+      planned.plan.excluded.map((x) => [x.name, x.reason]),
+      [['decnet_t_0badc0de_dmz', 'DECNET container decnet_t_3f2a9c1e_decky-01 is attached and is not removed']],
+    );
 
     // After the confirmation: the network is kept, the live container neither removed nor disconnected.
     const v = world();
@@ -138,9 +150,16 @@ describe('the removal session', () => {
     );
     assert.ok(outcome.kind === 'removed', JSON.stringify(outcome));
     assert.deepEqual(outcome.report.networks_removed, []);
-    assert.deepEqual(outcome.report.skipped.map((x) => [x.kind, x.name, x.reason]), [
-      ['network', 'decnet_t_0badc0de_dmz', 'container decnet_t_3f2a9c1e_decky-01 is attached and was not confirmed for removal or disconnection'],
-    ]);
+    assert.deepEqual(
+      outcome.report.skipped.map((x) => [x.kind, x.name, x.reason]),
+      [
+        [
+          'network',
+          'decnet_t_0badc0de_dmz',
+          'container decnet_t_3f2a9c1e_decky-01 is attached and was not confirmed for removal or disconnection',
+        ],
+      ],
+    );
     assert.deepEqual(outcome.report.errors, []);
     assert.ok(v.docker.networks.get(v.dmz.id)?.attached.has(v.liveBase.id), 'the live container stays attached');
     assert.ok(!v.docker.changes.some((c) => c.includes(v.liveBase.name)), v.docker.changes.join(' / '));
@@ -167,7 +186,10 @@ describe('the removal session', () => {
     );
     assert.equal(outcome.kind, 'refused');
     assert.ok(outcome.kind === 'refused');
-    assert.equal(outcome.message, `${HOST} now reaches another Docker daemon (stand-in OTHER:DAEMON) than the one confirmed (stand-in STAND:IN:DAEMON).`);
+    assert.equal(
+      outcome.message,
+      `${HOST} now reaches another Docker daemon (stand-in OTHER:DAEMON) than the one confirmed (stand-in STAND:IN:DAEMON).`,
+    );
     assert.deepEqual(w.docker.changes, []);
   });
 
@@ -180,7 +202,8 @@ describe('the removal session', () => {
     const plan = planRemoval(await w.docker.scan({ dbPath, dockerHost: HOST }), ['0badc0de']);
     await assert.rejects(
       executeRemoval(plan, { dbPath: copy, dockerHost: HOST, scan: w.docker.scan, docker: w.docker.client }),
-      (e: Error) => e instanceof RefusedError && e.message === `The database changed since the confirmation (sqlite: ${dbPath} → sqlite: ${copy}).`,
+      (e: Error) =>
+        e instanceof RefusedError && e.message === `The database changed since the confirmation (sqlite: ${dbPath} → sqlite: ${copy}).`,
     );
     assert.deepEqual(w.docker.changes, []);
   });
@@ -254,7 +277,10 @@ describe('the removal session', () => {
       typePrefix: async (_plan, expected, prompt) => (prompts.push(`${expected} | ${prompt}`), answer),
     });
     const wrong = await runRemovalSession({ kind: 'tornDown' }, options(w, dbPath, { asker: typing('y') }));
-    assert.deepEqual([wrong.kind, 'message' in wrong ? wrong.message : ''], ['cancelled', 'not confirmed (the prefix was not typed): nothing was removed']);
+    assert.deepEqual(
+      [wrong.kind, 'message' in wrong ? wrong.message : ''],
+      ['cancelled', 'not confirmed (the prefix was not typed): nothing was removed'],
+    );
     assert.deepEqual(w.docker.changes, []);
     assert.deepEqual(prompts, [
       'Remove the leftovers of torn-down topology maze-old (7a7a7a7a): 1 container and 1 network? Its row stays in the DECNET database.',

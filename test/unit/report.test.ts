@@ -53,12 +53,28 @@ describe('report', () => {
       'Removed 1 container and 1 network of orphan 0badc0de; 1 already gone, disconnected sniffer from decnet_t_0badc0de_dmz, 1 item skipped because they changed, 1 error.',
     );
     // A plan applied again: everything was gone already, nothing is claimed.
-    const stale = { ...report, prefixes_reaped: [], containers_removed: ['a', 'b'], networks_removed: ['n'], already_gone: ['a', 'b', 'n'], endpoints_disconnected: [], skipped: [], errors: [] };
+    const stale = {
+      ...report,
+      prefixes_reaped: [],
+      containers_removed: ['a', 'b'],
+      networks_removed: ['n'],
+      already_gone: ['a', 'b', 'n'],
+      endpoints_disconnected: [],
+      skipped: [],
+      errors: [],
+    };
     assert.equal(summarizeReport(stale), 'Nothing was removed: all 3 planned resources were already gone.');
     assert.match(formatReport(stale), /Containers removed \(0\):\n {4}\(none\)/);
     // Several groups are named.
     assert.equal(
-      summarizeReport({ ...report, prefixes_reaped: ['0badc0de', '1badc0de'], already_gone: [], endpoints_disconnected: [], skipped: [], errors: [] }),
+      summarizeReport({
+        ...report,
+        prefixes_reaped: ['0badc0de', '1badc0de'],
+        already_gone: [],
+        endpoints_disconnected: [],
+        skipped: [],
+        errors: [],
+      }),
       'Removed 2 containers and 1 network of 2 orphan groups (0badc0de, 1badc0de).',
     );
   });
@@ -130,8 +146,14 @@ describe('report', () => {
       livePrefixes: [],
       orphanPrefixes: [],
     };
-    assert.match(confirmQuestion(plan), /^Nothing of branch-office runs on w1: after this it runs nowhere\. Remove misplaced topology branch-office \(5eed5eed\)/);
-    assert.match(formatPlan(plan), /branch-office \(5eed5eed, active, id 5eed5eed-1\), belongs on w1\n {4}Warning: nothing of branch-office runs on w1: after this it runs nowhere\./);
+    assert.match(
+      confirmQuestion(plan),
+      /^Nothing of branch-office runs on w1: after this it runs nowhere\. Remove misplaced topology branch-office \(5eed5eed\)/,
+    );
+    assert.match(
+      formatPlan(plan),
+      /branch-office \(5eed5eed, active, id 5eed5eed-1\), belongs on w1\n {4}Warning: nothing of branch-office runs on w1: after this it runs nowhere\./,
+    );
     assert.doesNotMatch(confirmQuestion({ ...plan, runsAtHome: { '5eed5eed': true } }), /runs nowhere/);
   });
 });

@@ -8,7 +8,17 @@ import * as path from 'node:path';
 import { forgetCachedReads, readSqliteDb } from '../../src/core/db/sqlite';
 import { newReadStats, type ReadStats } from '../../src/core/db/walSnapshot';
 import { DbReadError, type DbSnapshot } from '../../src/core/model';
-import { damageTopologies, dbPages, execInWal, makeDecnetDb, sqliteCli, sqliteOracle, editPageInPlace, scratchDirs, topo } from '../support/makeDb';
+import {
+  damageTopologies,
+  dbPages,
+  execInWal,
+  makeDecnetDb,
+  sqliteCli,
+  sqliteOracle,
+  editPageInPlace,
+  scratchDirs,
+  topo,
+} from '../support/makeDb';
 
 const dir = scratchDirs('decnet-reuse-');
 

@@ -18,7 +18,9 @@ after(() => {
 });
 
 function mutate(db: string, op: string, seed: number): void {
-  execFileSync('python3', [path.join(__dirname, '..', 'support', 'mutate_db.py'), JSON.stringify({ path: db, op, seed })], { encoding: 'utf8' });
+  execFileSync('python3', [path.join(__dirname, '..', 'support', 'mutate_db.py'), JSON.stringify({ path: db, op, seed })], {
+    encoding: 'utf8',
+  });
 }
 
 function writeOver(file: string, data: Buffer | null): void {
@@ -51,7 +53,27 @@ test(`reads with kept caches agree with SQLite over ${steps} random writes (seed
   });
   let x = seedBase * 7919;
   const rnd = (): number => (x = (Math.imul(x, 1103515245) + 12345) >>> 0);
-  const ops = ['insert', 'insert', 'delete', 'delete', 'update', 'logs', 'logs', 'logs', 'dellogs', 'vacuum', 'checkpoint', 'checkpoint', 'index', 'autovac', 'pagesize', 'analyze', 'alter', 'restore', 'rename'];
+  const ops = [
+    'insert',
+    'insert',
+    'delete',
+    'delete',
+    'update',
+    'logs',
+    'logs',
+    'logs',
+    'dellogs',
+    'vacuum',
+    'checkpoint',
+    'checkpoint',
+    'index',
+    'autovac',
+    'pagesize',
+    'analyze',
+    'alter',
+    'restore',
+    'rename',
+  ];
   const saved: Array<{ main: Buffer; wal: Buffer | null }> = [];
   let reused = 0;
   let refused = 0;

@@ -8,8 +8,10 @@ import { makeDecnetDb, tmpDir, topologyRow } from '../support/makeDb';
 const noDocker = `unix://${path.join(tmpDir('decnet-no-docker-'), 'docker.sock')}`;
 
 describe('scan', () => {
-  it('refuses a database holding a topology id that is not DECNET\'s: it would protect nothing', async () => {
-    const db = makeDecnetDb(tmpDir(), { checkpointed: [topologyRow('3f2a9c1e-1111-4222-8333-444455556666', 'ok'), topologyRow('  padded-id', 'odd')] });
+  it("refuses a database holding a topology id that is not DECNET's: it would protect nothing", async () => {
+    const db = makeDecnetDb(tmpDir(), {
+      checkpointed: [topologyRow('3f2a9c1e-1111-4222-8333-444455556666', 'ok'), topologyRow('  padded-id', 'odd')],
+    });
     const result = await scan({ dbPath: db, dockerHost: noDocker });
     assert.equal(result.db.ok, false);
     assert.equal(!result.db.ok && result.db.error.kind, 'not-decnet');

@@ -9,16 +9,7 @@ import { describe, test } from 'node:test';
 import { forgetCachedReads, readSqliteDb, settleWaitMs } from '../../src/core/db/sqlite';
 import { newReadStats, type ReadStats } from '../../src/core/db/walSnapshot';
 import { DbReadError, type DbSnapshot } from '../../src/core/model';
-import {
-  execInWal,
-  flipByte,
-  makeDecnetDb,
-  makeDecnetDbInfo,
-  scratchDirs,
-  sqliteOracle,
-  topo,
-  walLayout,
-} from '../support/makeDb';
+import { execInWal, flipByte, makeDecnetDb, makeDecnetDbInfo, scratchDirs, sqliteOracle, topo, walLayout } from '../support/makeDb';
 import { untilSettled } from '../support/time';
 
 const dir = scratchDirs('decnet-settled-reads-');
@@ -116,7 +107,7 @@ describe('a read without a log to check by content rests on settled stamps only'
 });
 
 describe('what a read keeps is used again only when its stamps were settled', () => {
-  test('a read right after a write keeps nothing for the next one (pages, SQLite\'s cache); once settled, both are used', async () => {
+  test("a read right after a write keeps nothing for the next one (pages, SQLite's cache); once settled, both are used", async () => {
     const d = dir();
     const db = makeDecnetDb(d, { checkpointed: [topo(0x34000001), topo(0x34000002)], walOnly: [topo(0x34000003)] });
     forgetCachedReads();
@@ -160,7 +151,10 @@ describe('what a read keeps is used again only when its stamps were settled', ()
     await read(db);
     const again = await read(db);
     assert.equal(again.stats.walResumed, true);
-    assert.ok(again.stats.bytesRead >= info.committedWalBytes - 32, `${again.stats.bytesRead} bytes read, the log's frames ${info.committedWalBytes - 32}`);
+    assert.ok(
+      again.stats.bytesRead >= info.committedWalBytes - 32,
+      `${again.stats.bytesRead} bytes read, the log's frames ${info.committedWalBytes - 32}`,
+    );
 
     await untilSettled(db, `${db}-wal`);
     await read(db);
@@ -169,7 +163,7 @@ describe('what a read keeps is used again only when its stamps were settled', ()
     assert.ok(settled.stats.bytesRead < info.committedWalBytes / 4, `${settled.stats.bytesRead} bytes read`);
   });
 
-  test('the scan past where a log ended is reused only when the log\'s size and times were settled', async () => {
+  test("the scan past where a log ended is reused only when the log's size and times were settled", async () => {
     const d = dir();
     const A = topo(0x37000001);
     const db = makeDecnetDb(d, {
@@ -185,7 +179,10 @@ describe('what a read keeps is used again only when its stamps were settled', ()
     touchInPlace(`${db}-wal`, 8);
     await read(db);
     const again = await read(db);
-    assert.ok(again.stats.bytesRead >= staleBytes / 2, `${again.stats.bytesRead} bytes read again, stale tail ${staleBytes}: scanned again`);
+    assert.ok(
+      again.stats.bytesRead >= staleBytes / 2,
+      `${again.stats.bytesRead} bytes read again, stale tail ${staleBytes}: scanned again`,
+    );
 
     await untilSettled(`${db}-wal`);
     await read(db);

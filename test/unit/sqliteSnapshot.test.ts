@@ -68,8 +68,14 @@ async function refused(p: Promise<unknown>, kind: DbErrorKind, dbPath: string): 
 /** The reader's answer must equal real SQLite's on the same files. */
 function assertMatchesOracle(snap: DbSnapshot, dbPath: string): void {
   const o = sqliteOracle(dbPath);
-  assert.deepEqual([...snap.topologies].sort((a, b) => a.id.localeCompare(b.id)), o.topologies);
-  assert.deepEqual([...snap.lans].sort((a, b) => a.id.localeCompare(b.id)), o.lans);
+  assert.deepEqual(
+    [...snap.topologies].sort((a, b) => a.id.localeCompare(b.id)),
+    o.topologies,
+  );
+  assert.deepEqual(
+    [...snap.lans].sort((a, b) => a.id.localeCompare(b.id)),
+    o.lans,
+  );
 }
 
 describe('committed WAL frames', () => {
@@ -87,8 +93,14 @@ describe('committed WAL frames', () => {
     const snap = await readSqliteDb(db);
     assert.equal(snap.source, `sqlite: ${db}`);
     assert.deepEqual(ids(snap), [M.id, A.id, B.id].sort());
-    assert.deepEqual(snap.topologies.find((t) => t.id === B.id), B);
-    assert.deepEqual(snap.topologies.find((t) => t.id === M.id), M);
+    assert.deepEqual(
+      snap.topologies.find((t) => t.id === B.id),
+      B,
+    );
+    assert.deepEqual(
+      snap.topologies.find((t) => t.id === M.id),
+      M,
+    );
     assert.deepEqual(
       [...snap.lans].sort((x, y) => x.id.localeCompare(y.id)),
       [...lans].sort((x, y) => x.id.localeCompare(y.id)),
@@ -174,7 +186,9 @@ describe('committed WAL frames', () => {
       const e = await refused(readSqliteDb(db), 'corrupt', db);
       assert.match(
         e.message,
-        new RegExp(`write-ahead log ${db}-wal is damaged: frame ${target.index + 1} of ${layout.frames.length} fails its checksum while a later commit of the same log follows`),
+        new RegExp(
+          `write-ahead log ${db}-wal is damaged: frame ${target.index + 1} of ${layout.frames.length} fails its checksum while a later commit of the same log follows`,
+        ),
       );
       assert.match(e.message, /SQLite \(through DECNET's -shm\) may see commits that this reader cannot/);
     });
@@ -294,7 +308,7 @@ describe('committed WAL frames', () => {
   }
 });
 
-describe('a damaged -wal that SQLite, through DECNET\'s -shm, may read further than its recovery', () => {
+describe("a damaged -wal that SQLite, through DECNET's -shm, may read further than its recovery", () => {
   /** What a live SQLite reads through the -shm: the sqlite3 CLI opening the database in place. */
   function liveIds(db: string): string[] {
     return sqliteCli(db, 'SELECT id FROM topologies ORDER BY id;').trim().split('\n').sort();
@@ -374,7 +388,7 @@ describe('a damaged -wal that SQLite, through DECNET\'s -shm, may read further t
     assertMatchesOracle(snap, db);
   });
 
-  test('a rolled-back transaction\'s frames after the last commit, partly written over: read as SQLite does', async () => {
+  test("a rolled-back transaction's frames after the last commit, partly written over: read as SQLite does", async () => {
     const d = dir();
     const db = makeDecnetDb(d, { checkpointed: [M], walOnly: [A], rolledBack: { rows: [U], then: [B] } });
     const wal = fs.readFileSync(`${db}-wal`);
@@ -402,7 +416,10 @@ describe('a damaged -wal that SQLite, through DECNET\'s -shm, may read further t
     const t0 = performance.now();
     const e = await refused(readSqliteDb(db), 'truncated', db);
     assert.ok(performance.now() - t0 < 2000, `${performance.now() - t0} ms`);
-    assert.match(e.message, /the database has 4294967295 pages of 4096 bytes but the file holds only \d+ \(page \d+ and \d+ more are in neither/);
+    assert.match(
+      e.message,
+      /the database has 4294967295 pages of 4096 bytes but the file holds only \d+ \(page \d+ and \d+ more are in neither/,
+    );
   });
 
   test('a page count of 0xFFFFFFFF in a valid -wal commit frame → truncated at once', async () => {

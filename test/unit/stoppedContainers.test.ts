@@ -65,14 +65,21 @@ describe('what a container names as its networks, whatever its state', () => {
 
   it('marks a container that names a network only by a name two networks bear as ambiguous on both', () => {
     const found = attachmentsOf(c('created', { twin: { NetworkID: '', EndpointID: '' } }), named);
-    assert.deepEqual(found.map((a) => [a.networkId, a.endpoint.ambiguous]), [
-      ['n-twin-1', true],
-      ['n-twin-2', true],
-    ]);
+    assert.deepEqual(
+      found.map((a) => [a.networkId, a.endpoint.ambiguous]),
+      [
+        ['n-twin-1', true],
+        ['n-twin-2', true],
+      ],
+    );
     // Once it has run, its network id tells which one it is.
-    assert.deepEqual(attachmentsOf(c('exited', { twin: { NetworkID: 'n-twin-2', EndpointID: '' } }), named).map((a) => [a.networkId, a.endpoint.ambiguous]), [
-      ['n-twin-2', undefined],
-    ]);
+    assert.deepEqual(
+      attachmentsOf(c('exited', { twin: { NetworkID: 'n-twin-2', EndpointID: '' } }), named).map((a) => [
+        a.networkId,
+        a.endpoint.ambiguous,
+      ]),
+      [['n-twin-2', undefined]],
+    );
   });
 
   it('leaves out a network id or a name that no network has', () => {
@@ -92,12 +99,22 @@ describe('what a container names as its networks, whatever its state', () => {
       ['web-paused', 'paused'],
     ]);
     const inspected = await w.docker.api.getNetwork(w.dmz.id).inspect();
-    assert.deepEqual(Object.values(inspected.Containers).map((x) => x.Name).sort(), ['decnet_t_0badc0de_decky-01', 'web-paused']);
+    assert.deepEqual(
+      Object.values(inspected.Containers)
+        .map((x) => x.Name)
+        .sort(),
+      ['decnet_t_0badc0de_decky-01', 'web-paused'],
+    );
   });
 });
 
 describe('the rules for containers attached when a network goes', () => {
-  const e = (containerId: string, state = 'running', extra: Partial<NetworkEndpoint> = {}): NetworkEndpoint => ({ containerId, name: containerId, state, ...extra });
+  const e = (containerId: string, state = 'running', extra: Partial<NetworkEndpoint> = {}): NetworkEndpoint => ({
+    containerId,
+    name: containerId,
+    state,
+    ...extra,
+  });
   const check: NetworkCheck = {
     planned: new Set(['base', 'kept-base', 'stuck']),
     kept: new Set(['kept-base']),
@@ -107,8 +124,19 @@ describe('the rules for containers attached when a network goes', () => {
   };
 
   it('disconnects a confirmed foreign container, running or stopped, and keeps the network for any other', () => {
-    const attached = [e('web'), e('db', 'exited'), e('base', 'exited'), e('live', 'exited'), e('late', 'created'), e('kept-base', 'exited'), e('stuck', 'exited')];
-    assert.deepEqual(blockingEndpoints(attached, check).map((x) => x.containerId), ['live', 'late', 'kept-base', 'stuck']);
+    const attached = [
+      e('web'),
+      e('db', 'exited'),
+      e('base', 'exited'),
+      e('live', 'exited'),
+      e('late', 'created'),
+      e('kept-base', 'exited'),
+      e('stuck', 'exited'),
+    ];
+    assert.deepEqual(
+      blockingEndpoints(attached, check).map((x) => x.containerId),
+      ['live', 'late', 'kept-base', 'stuck'],
+    );
     assert.equal(
       blockedNetworkReason(blockingEndpoints(attached, check), check),
       'container live (exited), late (created), kept-base (exited) is attached and was not confirmed for removal or disconnection; ' +
@@ -119,13 +147,18 @@ describe('the rules for containers attached when a network goes', () => {
   it('keeps a network a confirmed container may be attached to under another network of the same name', () => {
     const attached = [e('db', 'created', { ambiguous: true })];
     assert.deepEqual(blockingEndpoints(attached, check), attached);
-    assert.match(blockedNetworkReason(attached, check), /^container db \(created\) names this network only by a name that another network bears too/);
+    assert.match(
+      blockedNetworkReason(attached, check),
+      /^container db \(created\) names this network only by a name that another network bears too/,
+    );
   });
 
   it('names a stopped container to disconnect with its state', () => {
     const plan = {
       containers: [{ id: 'base', name: 'base', prefixes: [] }],
-      networks: [{ id: 'n', name: 'net', subnets: [], endpoints: [e('base'), e('web'), e('db', 'exited'), { containerId: 'old', name: 'old' }] }],
+      networks: [
+        { id: 'n', name: 'net', subnets: [], endpoints: [e('base'), e('web'), e('db', 'exited'), { containerId: 'old', name: 'old' }] },
+      ],
     };
     assert.deepEqual(endpointsToDisconnect(plan), [
       { network: 'net', container: 'web', state: 'running' },
@@ -162,7 +195,9 @@ describe('removing a network stopped containers are attached to', () => {
 
   it('disconnects created, exited and paused foreign containers, says so, and each starts (or unpauses) afterwards', async () => {
     const w = world();
-    const foreign = (['created', 'exited', 'paused'] as FakeState[]).map((state) => w.docker.addContainer(`web-${state}`, {}, [w.dmz], state));
+    const foreign = (['created', 'exited', 'paused'] as FakeState[]).map((state) =>
+      w.docker.addContainer(`web-${state}`, {}, [w.dmz], state),
+    );
     const dbPath = db();
     const plan = planRemoval(await w.docker.scan({ dbPath, dockerHost: HOST }), ['0badc0de']);
     assert.deepEqual((planJson(plan) as { endpoints_to_disconnect: unknown }).endpoints_to_disconnect, [
@@ -170,20 +205,23 @@ describe('removing a network stopped containers are attached to', () => {
       { network: 'decnet_t_0badc0de_dmz', container: 'web-exited', state: 'exited' },
       { network: 'decnet_t_0badc0de_dmz', container: 'web-paused', state: 'paused' },
     ]);
-    assert.match(formatPlan(plan), /Other containers to disconnect \(not removed\):\n {2}web-created \(created\) from decnet_t_0badc0de_dmz\n {2}web-exited \(exited\) from/);
-    assert.match(confirmQuestion(plan), /It also force-disconnects web-created \(created\) from decnet_t_0badc0de_dmz, web-exited \(exited\) from decnet_t_0badc0de_dmz, web-paused \(paused\) from decnet_t_0badc0de_dmz \(not removed\)\./);
+    assert.match(
+      formatPlan(plan),
+      /Other containers to disconnect \(not removed\):\n {2}web-created \(created\) from decnet_t_0badc0de_dmz\n {2}web-exited \(exited\) from/,
+    );
+    assert.match(
+      confirmQuestion(plan),
+      /It also force-disconnects web-created \(created\) from decnet_t_0badc0de_dmz, web-exited \(exited\) from decnet_t_0badc0de_dmz, web-paused \(paused\) from decnet_t_0badc0de_dmz \(not removed\)\./,
+    );
 
     const report = await executeRemoval(plan, { dbPath, dockerHost: HOST, scan: w.docker.scan, docker: w.docker.client });
     assert.deepEqual(report.errors, []);
     assert.deepEqual(report.networks_removed, ['decnet_t_0badc0de_dmz']);
-    assert.deepEqual(
-      report.endpoints_disconnected.map((x) => [x.container, x.state]).sort(),
-      [
-        ['web-created', 'created'],
-        ['web-exited', 'exited'],
-        ['web-paused', 'paused'],
-      ],
-    );
+    assert.deepEqual(report.endpoints_disconnected.map((x) => [x.container, x.state]).sort(), [
+      ['web-created', 'created'],
+      ['web-exited', 'exited'],
+      ['web-paused', 'paused'],
+    ]);
     assert.match(summarizeReport(report), /disconnected web-\w+ \(\w+\) from decnet_t_0badc0de_dmz/);
     assert.match(formatReportText(report), / {4}web-exited \(exited\) from decnet_t_0badc0de_dmz/);
     // Nothing names the removed network any more: the stopped ones start, the paused one resumes.
@@ -200,9 +238,10 @@ describe('removing a network stopped containers are attached to', () => {
     const outcome = await runRemovalSession({ kind: 'prefixes', prefixes: ['0badc0de'] }, options(w, db()));
     assert.ok(outcome.kind === 'removed', JSON.stringify(outcome));
     assert.deepEqual(outcome.report.networks_removed, []);
-    assert.deepEqual(outcome.report.kept?.map((k) => [k.name, k.reason]), [
-      ['decnet_t_0badc0de_dmz', 'DECNET container decnet_t_3f2a9c1e_decky-01 (exited) is attached and is not removed'],
-    ]);
+    assert.deepEqual(
+      outcome.report.kept?.map((k) => [k.name, k.reason]),
+      [['decnet_t_0badc0de_dmz', 'DECNET container decnet_t_3f2a9c1e_decky-01 (exited) is attached and is not removed']],
+    );
     assert.ok(!w.docker.changes.some((c) => c.includes(w.liveBase.name)), w.docker.changes.join(' / '));
     w.docker.start(w.liveBase.id);
   });
@@ -216,11 +255,11 @@ describe('removing a network stopped containers are attached to', () => {
     );
     assert.ok(outcome.kind === 'removed', JSON.stringify(outcome));
     assert.deepEqual(outcome.report.networks_removed, []);
-    assert.deepEqual(outcome.report.skipped.map((x) => [x.name, x.reason]), [
-      ['decnet_t_0badc0de_dmz', 'container late-web (created) is attached and was not confirmed for removal or disconnection'],
-    ]);
+    assert.deepEqual(
+      outcome.report.skipped.map((x) => [x.name, x.reason]),
+      [['decnet_t_0badc0de_dmz', 'container late-web (created) is attached and was not confirmed for removal or disconnection']],
+    );
     w.docker.start(late!.id);
-
   });
 
   it('keeps the network when a live container is attached and stopped after the confirmation', async () => {
@@ -236,7 +275,10 @@ describe('removing a network stopped containers are attached to', () => {
     );
     assert.ok(outcome.kind === 'removed', JSON.stringify(outcome));
     assert.deepEqual(outcome.report.networks_removed, []);
-    assert.match(outcome.report.skipped[0]?.reason ?? '', /^container decnet_t_3f2a9c1e_decky-01 \(exited\) is attached and was not confirmed/);
+    assert.match(
+      outcome.report.skipped[0]?.reason ?? '',
+      /^container decnet_t_3f2a9c1e_decky-01 \(exited\) is attached and was not confirmed/,
+    );
     w.docker.start(w.liveBase.id);
   });
 
@@ -280,10 +322,16 @@ describe('removing a network stopped containers are attached to', () => {
     const report = await executeRemoval(plan, { dbPath, dockerHost: HOST, scan: w.docker.scan, docker: w.docker.client });
     assert.deepEqual(report.networks_removed, []);
     assert.deepEqual(report.endpoints_disconnected, []);
-    assert.deepEqual(report.skipped.map((s) => [s.id, s.reason]), [
-      [twin.id, 'appeared since the confirmation'],
-      [w.dmz.id, 'container web (created) names this network only by a name that another network bears too: which one it joins when started cannot be told'],
-    ]);
+    assert.deepEqual(
+      report.skipped.map((s) => [s.id, s.reason]),
+      [
+        [twin.id, 'appeared since the confirmation'],
+        [
+          w.dmz.id,
+          'container web (created) names this network only by a name that another network bears too: which one it joins when started cannot be told',
+        ],
+      ],
+    );
     w.docker.start(web.id);
   });
 
@@ -307,12 +355,18 @@ describe('removing a network stopped containers are attached to', () => {
         };
       },
     };
-    const report = await executeRemoval(plan, { dbPath, dockerHost: HOST, scan: w.docker.scan, docker: client as unknown as typeof w.docker.client });
+    const report = await executeRemoval(plan, {
+      dbPath,
+      dockerHost: HOST,
+      scan: w.docker.scan,
+      docker: client as unknown as typeof w.docker.client,
+    });
     assert.deepEqual(report.endpoints_disconnected, [{ network: 'decnet_t_0badc0de_dmz', container: 'web', state: 'exited' }]);
     assert.deepEqual(report.networks_removed, []);
-    assert.deepEqual(report.skipped.map((s) => [s.name, s.reason]), [
-      ['decnet_t_0badc0de_dmz', 'container late-web (created) is attached and was not confirmed for removal or disconnection'],
-    ]);
+    assert.deepEqual(
+      report.skipped.map((s) => [s.name, s.reason]),
+      [['decnet_t_0badc0de_dmz', 'container late-web (created) is attached and was not confirmed for removal or disconnection']],
+    );
     assert.deepEqual(report.errors, []);
     w.docker.start(web.id);
     w.docker.start(late!.id);
@@ -331,12 +385,20 @@ describe('removing a network stopped containers are attached to', () => {
       getNetwork: (id: string) => ({
         ...api.getNetwork(id),
         disconnect: async (o: { Container: string }) => {
-          await api.getContainer(web.id).remove().catch(() => undefined);
+          await api
+            .getContainer(web.id)
+            .remove()
+            .catch(() => undefined);
           return api.getNetwork(id).disconnect(o);
         },
       }),
     };
-    const report = await executeRemoval(plan, { dbPath, dockerHost: HOST, scan: w.docker.scan, docker: client as unknown as typeof w.docker.client });
+    const report = await executeRemoval(plan, {
+      dbPath,
+      dockerHost: HOST,
+      scan: w.docker.scan,
+      docker: client as unknown as typeof w.docker.client,
+    });
     assert.deepEqual(report.errors, []);
     assert.deepEqual(report.endpoints_disconnected, []);
     assert.deepEqual(report.networks_removed, ['decnet_t_0badc0de_dmz']);
@@ -357,12 +419,18 @@ describe('removing a network stopped containers are attached to', () => {
         },
       }),
     };
-    const report = await executeRemoval(plan, { dbPath, dockerHost: HOST, scan: w.docker.scan, docker: client as unknown as typeof w.docker.client });
+    const report = await executeRemoval(plan, {
+      dbPath,
+      dockerHost: HOST,
+      scan: w.docker.scan,
+      docker: client as unknown as typeof w.docker.client,
+    });
     assert.deepEqual(report.errors, ['container decnet_t_0badc0de_decky-01: operation not permitted']);
     assert.deepEqual(report.networks_removed, []);
-    assert.deepEqual(report.skipped.map((s) => [s.name, s.reason]), [
-      ['decnet_t_0badc0de_dmz', 'container decnet_t_0badc0de_decky-01 (exited) could not be removed and is still attached'],
-    ]);
+    assert.deepEqual(
+      report.skipped.map((s) => [s.name, s.reason]),
+      [['decnet_t_0badc0de_dmz', 'container decnet_t_0badc0de_decky-01 (exited) could not be removed and is still attached']],
+    );
     w.docker.start(w.base.id);
   });
 });

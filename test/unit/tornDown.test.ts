@@ -44,16 +44,20 @@ function scanOf(inv: DockerInventory, db: DbSnapshot): ScanResult {
 const db = () => snapshot(topology(TORN, 'maze-old', 'torn_down'), topology(ACTIVE, 'maze-1', 'active'));
 
 describe('planRemoval in tornDown mode', () => {
-  it("plans the leftovers of a torn_down topology, and keeps what also belongs to a topology that is not", () => {
+  it('plans the leftovers of a torn_down topology, and keeps what also belongs to a topology that is not', () => {
     const plan = planRemoval(scanOf(world(), db()), ['7a7a7a7a'], { mode: 'tornDown' });
     assert.equal(plan.mode, 'tornDown');
     assert.deepEqual(plan.prefixes, ['7a7a7a7a']);
     assert.deepEqual(plan.topologies, [{ prefix: '7a7a7a7a', id: TORN, name: 'maze-old', status: 'torn_down' }]);
     assert.deepEqual(plan.containers.map((c) => c.name).sort(), ['decky-01-ssh', 'decnet_t_7a7a7a7a_decky-01']);
-    assert.deepEqual(plan.networks.map((n) => n.name), ['decnet_t_7a7a7a7a_dmz']);
-    assert.deepEqual(plan.excluded.map(({ kind, name, reason }) => ({ kind, name, reason })), [
-      { kind: 'container', name: 'decnet_t_7a7a7a7a_shared', reason: 'also belongs to topology maze-1 (3f2a9c1e, active)' },
-    ]);
+    assert.deepEqual(
+      plan.networks.map((n) => n.name),
+      ['decnet_t_7a7a7a7a_dmz'],
+    );
+    assert.deepEqual(
+      plan.excluded.map(({ kind, name, reason }) => ({ kind, name, reason })),
+      [{ kind: 'container', name: 'decnet_t_7a7a7a7a_shared', reason: 'also belongs to topology maze-1 (3f2a9c1e, active)' }],
+    );
     const text = formatPlan(plan);
     assert.match(text, /Torn-down topologies \(their rows stay in the database\):\n {2}maze-old \(7a7a7a7a, torn_down, id 7a7a7a7a-/);
     assert.doesNotMatch(text, /Orphan prefixes/);
@@ -61,11 +65,14 @@ describe('planRemoval in tornDown mode', () => {
 
   it('refuses any other live status, an orphan, an unknown prefix, and an unreadable database', () => {
     const scan = scanOf(world(), db());
-    assert.throws(() => planRemoval(scan, ['3f2a9c1e'], { mode: 'tornDown' }), (e: Error) => {
-      assert.ok(e instanceof RefusedError);
-      assert.match(e.message, /maze-1" is active, not torn_down/);
-      return true;
-    });
+    assert.throws(
+      () => planRemoval(scan, ['3f2a9c1e'], { mode: 'tornDown' }),
+      (e: Error) => {
+        assert.ok(e instanceof RefusedError);
+        assert.match(e.message, /maze-1" is active, not torn_down/);
+        return true;
+      },
+    );
     assert.throws(() => planRemoval(scan, ['0badc0de'], { mode: 'tornDown' }), /is an orphan/);
     assert.throws(() => planRemoval(scan, ['deadbeef'], { mode: 'tornDown' }), /unknown/);
     assert.throws(() => planRemoval(scan, ['7a7a7a7a', '3f2a9c1e'], { mode: 'tornDown' }), RefusedError, 'all or nothing');

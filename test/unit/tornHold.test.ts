@@ -26,10 +26,14 @@ async function scans(): Promise<{ good: ScanResult; torn: ScanResult; corrupt: S
   const other = makeDecnetDb(path.join(d, 'other'), { fullSchema: true, checkpointed: [topo(0x2d2d2d2d)] });
   let error: unknown;
   try {
-    await readSqliteDb(db, { retries: 1, retryDelayMs: 1, onBeforeQuery: () => {
-      fs.copyFileSync(other, `${db}.new`);
-      fs.renameSync(`${db}.new`, db);
-    } });
+    await readSqliteDb(db, {
+      retries: 1,
+      retryDelayMs: 1,
+      onBeforeQuery: () => {
+        fs.copyFileSync(other, `${db}.new`);
+        fs.renameSync(`${db}.new`, db);
+      },
+    });
   } catch (e) {
     error = e;
   }

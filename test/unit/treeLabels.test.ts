@@ -118,10 +118,13 @@ describe('tree labels', () => {
     const inv = world();
     const found = findOverlapsWith(parseCidr('172.16.5.9')!, inv, db());
     const items = found.matches.map(overlapPickItem);
-    assert.deepEqual(items.map((i) => [i.label, i.description]), [
-      ['decnet_t_7a7a7a7a_dmz', '172.16.5.0/24 · live 7a7a7a7a, topology maze-old (torn_down)'],
-      ['lab-net', "172.16.4.0/23 · foreign (not DECNET's)"],
-    ]);
+    assert.deepEqual(
+      items.map((i) => [i.label, i.description]),
+      [
+        ['decnet_t_7a7a7a7a_dmz', '172.16.5.0/24 · live 7a7a7a7a, topology maze-old (torn_down)'],
+        ['lab-net', "172.16.4.0/23 · foreign (not DECNET's)"],
+      ],
+    );
     assert.match(items[1].detail, /^containers: lab-web · holds 172\.16\.4\.0\/23, wanted by topology maze-2/);
   });
 
@@ -146,7 +149,10 @@ describe('group tooltips and labels', () => {
     const { groups } = classify(world(), db());
     const torn = groups.find((g) => g.prefix === '7a7a7a7a')!;
     const live = groups.find((g) => g.prefix === '3f2a9c1e')!;
-    for (const tip of [tornDownGroupTooltip(torn, 'sqlite: /test/decnet.db', 'unix:///test/docker.sock'), liveGroupTooltip(live, 'sqlite: /test/decnet.db')]) {
+    for (const tip of [
+      tornDownGroupTooltip(torn, 'sqlite: /test/decnet.db', 'unix:///test/docker.sock'),
+      liveGroupTooltip(live, 'sqlite: /test/decnet.db'),
+    ]) {
       assert.doesNotMatch(tip, /never removed with this group/);
       assert.doesNotMatch(tip, /another prefix/, 'nothing here is marked with another prefix');
     }
@@ -164,7 +170,10 @@ describe('group tooltips and labels', () => {
     const inv = inventory([], [network('decnet_t_0badc0de_dmz', ['172.16.5.0/24'])]);
     const snap = db();
     const orphan = classify(inv, snap).groups.find((g) => g.prefix === '0badc0de')!;
-    assert.match(orphanGroupTooltip(orphan, 'sqlite: /x', 'unix:///d', findConflicts(inv, snap)), /\*\*Removing it frees 172\\\.16\\\.5\\\.0\/24 for maze\\-2, LAN dmz\.\*\*/);
+    assert.match(
+      orphanGroupTooltip(orphan, 'sqlite: /x', 'unix:///d', findConflicts(inv, snap)),
+      /\*\*Removing it frees 172\\\.16\\\.5\\\.0\/24 for maze\\-2, LAN dmz\.\*\*/,
+    );
   });
 
   it('counts a container marked with two prefixes as shared', () => {
@@ -245,7 +254,13 @@ describe('which daemon the tree names', () => {
   it('gives the endpoint with the daemon name and id', () => {
     const inv = inventory([], []);
     const db = snapshot();
-    const result = { db: { ok: true as const, value: db }, docker: { ok: true as const, value: inv }, dbSource: db.source, dockerEndpoint: inv.endpoint, ...classify(inv, db) };
+    const result = {
+      db: { ok: true as const, value: db },
+      docker: { ok: true as const, value: inv },
+      dbSource: db.source,
+      dockerEndpoint: inv.endpoint,
+      ...classify(inv, db),
+    };
     assert.equal(dockerWithDaemon(result), 'unix:///test/docker.sock, daemon test-host (id TEST:DAEMON:ID)');
   });
 });
@@ -267,6 +282,9 @@ describe('containers attached to a network, in the tree', () => {
     assert.match(tooltip, /`db` \(`c-db`\), exited\n/);
     assert.match(tooltip, /`new` \(`c-new`\), created, names it only by a name another network bears too/);
     assert.match(tooltip, /`web` \(`c-web`\)\n/);
-    assert.match(foreignEndpointTooltip(net.endpoints[1], net, true), /^\*\*`db`\*\* — container DECNET did not create \(`c-db`\), exited\n\nAttached to `decnet_t_0badc0de_dmz` \(not running: it needs the network to start again\)\.\nRemoving this orphan group force-disconnects it from that network, running or not/);
+    assert.match(
+      foreignEndpointTooltip(net.endpoints[1], net, true),
+      /^\*\*`db`\*\* — container DECNET did not create \(`c-db`\), exited\n\nAttached to `decnet_t_0badc0de_dmz` \(not running: it needs the network to start again\)\.\nRemoving this orphan group force-disconnects it from that network, running or not/,
+    );
   });
 });

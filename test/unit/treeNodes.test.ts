@@ -4,7 +4,14 @@ import { describe, it } from 'node:test';
 import { classify } from '../../src/core/grouping';
 import { resolveDockerEndpoint, describeEndpoint } from '../../src/core/dockerEndpoint';
 import { hostResult, NO_ENDPOINT, resolveFleetHosts, type HostScan } from '../../src/core/fleet';
-import { DbReadError, DockerUnavailableError, type DbSnapshot, type DockerInventory, type ScanResult, type SwarmFacts } from '../../src/core/model';
+import {
+  DbReadError,
+  DockerUnavailableError,
+  type DbSnapshot,
+  type DockerInventory,
+  type ScanResult,
+  type SwarmFacts,
+} from '../../src/core/model';
 import { Commands } from '../../src/vscode/constants';
 import { blockedDescription } from '../../src/vscode/tree/labels';
 import {
@@ -62,7 +69,9 @@ function db(): DbSnapshot {
 function result(inv: DockerInventory | DockerUnavailableError, d: DbSnapshot | DbReadError): ScanResult {
   const docker = inv instanceof Error ? { ok: false as const, error: inv } : { ok: true as const, value: inv };
   const dbo = d instanceof Error ? { ok: false as const, error: d } : { ok: true as const, value: d };
-  const c = docker.ok ? classify(docker.value, dbo.ok ? dbo.value : undefined) : { groups: [], dbPrefixes: [], livePrefixes: [], orphanPrefixes: [] };
+  const c = docker.ok
+    ? classify(docker.value, dbo.ok ? dbo.value : undefined)
+    : { groups: [], dbPrefixes: [], livePrefixes: [], orphanPrefixes: [] };
   return { db: dbo, docker, dbSource: 'sqlite: /test/decnet.db', dockerEndpoint: 'unix:///test/docker.sock', ...c };
 }
 
@@ -131,7 +140,8 @@ describe('tree nodes', () => {
     const roots = rootNodes(state(result(inv, db())));
     const [group] = childNodes(roots.find((n) => n.kind === 'section' && n.section === 'orphan')!);
     const rows = childNodes(group);
-    const names = (nodes: TreeNode[]) => nodes.map((n) => (n.kind === 'container' ? n.container.name : n.kind === 'network' ? `network ${n.network.name}` : n.kind));
+    const names = (nodes: TreeNode[]) =>
+      nodes.map((n) => (n.kind === 'container' ? n.container.name : n.kind === 'network' ? `network ${n.network.name}` : n.kind));
     assert.deepEqual(names(rows), [`decnet_t_${ORPHAN}_decky-02`, 'decky-09-ftp', `network decnet_t_${ORPHAN}_dmz`]);
     assert.deepEqual(names(childNodes(rows[0])), ['decky-02-http', 'decky-02-ssh'], 'by network mode, and by the decky label');
     assert.deepEqual(childNodes(rows[1]), [], 'a service whose decky has no base stays at the group level');
@@ -185,10 +195,24 @@ describe('tree nodes', () => {
       const [node] = rootNodes(state(result(world(), e)));
       return childNodes(node).map((n) => (n.kind === 'action' ? n.label : n.kind));
     };
-    assert.deepEqual(actions(new DbReadError('access-denied', 'Access denied for user decnet')), ['Set MySQL Password…', 'Retry', 'Open Settings', 'Show Output']);
+    assert.deepEqual(actions(new DbReadError('access-denied', 'Access denied for user decnet')), [
+      'Set MySQL Password…',
+      'Retry',
+      'Open Settings',
+      'Show Output',
+    ]);
     assert.deepEqual(actions(new DbReadError('unreachable', 'connect ECONNREFUSED')), ['Retry', 'Open Settings', 'Show Output']);
-    assert.deepEqual(actions(new DbReadError('misconfigured', 'decnet.database.url is not a valid MySQL URL')), ['Open Settings', 'Retry', 'Show Output']);
-    assert.deepEqual(actions(new DbReadError('missing', 'does not exist')), ['Select DECNET Database…', 'Retry', 'Open Settings', 'Show Output']);
+    assert.deepEqual(actions(new DbReadError('misconfigured', 'decnet.database.url is not a valid MySQL URL')), [
+      'Open Settings',
+      'Retry',
+      'Show Output',
+    ]);
+    assert.deepEqual(actions(new DbReadError('missing', 'does not exist')), [
+      'Select DECNET Database…',
+      'Retry',
+      'Open Settings',
+      'Show Output',
+    ]);
   });
 
   it('shows only the Docker error when Docker cannot be listed', () => {
@@ -221,26 +245,41 @@ describe('tree nodes in a DECNET swarm', () => {
   function fleetState(): { state: TreeState; scans: HostScan[] } {
     const d = swarmDb();
     const dbo = { ok: true as const, value: d };
-    const hosts = resolveFleetHosts(resolveDockerEndpoint({ setting: 'unix:///test/docker.sock', env: {} }), swarm, { w1: 'tcp://10.0.0.5:2375', w3: 'tcp://10.0.0.7:2375' }, {});
+    const hosts = resolveFleetHosts(
+      resolveDockerEndpoint({ setting: 'unix:///test/docker.sock', env: {} }),
+      swarm,
+      { w1: 'tcp://10.0.0.5:2375', w3: 'tcp://10.0.0.7:2375' },
+      {},
+    );
     const master = world();
     master.containers.push(agentContainer());
-    const w1 = { ...inventory([agentContainer()], [network('decnet_t_7a7a7a7a_dmz', ['172.16.9.0/24'])]), daemon: { name: 'worker-one', id: 'W1:ID', version: '24' } };
+    const w1 = {
+      ...inventory([agentContainer()], [network('decnet_t_7a7a7a7a_dmz', ['172.16.9.0/24'])]),
+      daemon: { name: 'worker-one', id: 'W1:ID', version: '24' },
+    };
     const inventories = [
       { ok: true as const, value: master },
       { ok: true as const, value: w1 },
       { ok: false as const, error: new DockerUnavailableError(NO_ENDPOINT, NO_ENDPOINT) },
       { ok: false as const, error: new DockerUnavailableError('tcp://10.0.0.7:2375 did not answer within 10 s', 'tcp://10.0.0.7:2375') },
     ];
-    const scans = hosts.map(
-      (host, i): HostScan => ({
-        host,
-        endpointLabel: host.endpoint ? describeEndpoint(host.endpoint) : NO_ENDPOINT,
-        result: hostResult(host, inventories[i], dbo, d.source),
-        ms: 1,
-        timedOut: i === 3,
-      }),
-    );
-    return { scans, state: { snapshot: makeFleetSnapshot(scans, target), failure: undefined, dbBusy: undefined, pinnedNetworks: new Set(), ignoredSettings: [] } };
+    const scans = hosts.map((host, i): HostScan => ({
+      host,
+      endpointLabel: host.endpoint ? describeEndpoint(host.endpoint) : NO_ENDPOINT,
+      result: hostResult(host, inventories[i], dbo, d.source),
+      ms: 1,
+      timedOut: i === 3,
+    }));
+    return {
+      scans,
+      state: {
+        snapshot: makeFleetSnapshot(scans, target),
+        failure: undefined,
+        dbBusy: undefined,
+        pinnedNetworks: new Set(),
+        ignoredSettings: [],
+      },
+    };
   }
 
   it('lists the hosts, master first, each with its own sections and ids that never collide', () => {
@@ -344,7 +383,11 @@ describe('tree nodes in a DECNET swarm', () => {
       };
       return { ...scans[1], result: hostResult(scans[1].host, scans[1].result.docker, { ok: true, value }, d.source) };
     };
-    assert.equal(makeFleetSnapshot([scans[0], withOther('unihost')], target).fleet![1].conflicts.length, 0, "the master's LAN is not w1's pool");
+    assert.equal(
+      makeFleetSnapshot([scans[0], withOther('unihost')], target).fleet![1].conflicts.length,
+      0,
+      "the master's LAN is not w1's pool",
+    );
     assert.equal(makeFleetSnapshot([scans[0], withOther('agent')], target).fleet![1].conflicts.length, 1);
   });
 
@@ -353,8 +396,20 @@ describe('tree nodes in a DECNET swarm', () => {
     const plain = walk(rootNodes(state(result(inv, db()))));
     const host = resolveFleetHosts(resolveDockerEndpoint({ setting: 'unix:///test/docker.sock', env: {} }), undefined, {}, {})[0];
     const d = db();
-    const only: HostScan = { host, endpointLabel: 'unix:///test/docker.sock', result: hostResult(host, { ok: true, value: inv }, { ok: true, value: d }, d.source), ms: 1, timedOut: false };
-    const fleetOfOne: TreeState = { snapshot: makeFleetSnapshot([only], target), failure: undefined, dbBusy: undefined, pinnedNetworks: new Set(), ignoredSettings: [] };
+    const only: HostScan = {
+      host,
+      endpointLabel: 'unix:///test/docker.sock',
+      result: hostResult(host, { ok: true, value: inv }, { ok: true, value: d }, d.source),
+      ms: 1,
+      timedOut: false,
+    };
+    const fleetOfOne: TreeState = {
+      snapshot: makeFleetSnapshot([only], target),
+      failure: undefined,
+      dbBusy: undefined,
+      pinnedNetworks: new Set(),
+      ignoredSettings: [],
+    };
     assert.deepEqual(walk(rootNodes(fleetOfOne)), plain);
     assert.equal(hostOfNode(rootNodes(fleetOfOne)[0]), undefined);
   });
@@ -391,7 +446,15 @@ describe('a row command never falls back to the Command Palette', () => {
 
   it('a LAN blocked by a misplaced (even torn-down) topology offers its misplaced removal, which takes that row', () => {
     const topology = { id: 'abcdef12-0000-4000-8000-000000000000', name: 'moved', status: 'torn_down', mode: 'agent' };
-    const group = { prefix: 'abcdef12', state: 'live', topology, topologies: [topology], containers: [], networks: [], misplaced: { belongsOn: 'w2' } };
+    const group = {
+      prefix: 'abcdef12',
+      state: 'live',
+      topology,
+      topologies: [topology],
+      containers: [],
+      networks: [],
+      misplaced: { belongsOn: 'w2' },
+    };
     const b = { group } as unknown as Parameters<typeof blockerRemoval>[0];
     assert.equal(blockerRemoval(b), 'misplaced');
     const node = { kind: 'blocked', blocked: b, snapshot: { host: { host: { ref: { name: 'w1' } } } } } as unknown as TreeNode;

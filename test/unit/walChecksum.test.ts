@@ -30,7 +30,10 @@ test('the checksum of a page equals the word-by-word definition, both byte order
       const want = reference(data, bigEndian, start);
       const got = walChecksum(data, 0, len, bigEndian, [start[0], start[1]]);
       assert.deepEqual(got, want, `round ${round}, ${bigEndian ? 'big' : 'little'}-endian, offset ${shift}`);
-      assert.ok(got.every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32), 'unsigned 32-bit values');
+      assert.ok(
+        got.every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32),
+        'unsigned 32-bit values',
+      );
     }
   }
 });

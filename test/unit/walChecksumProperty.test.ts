@@ -97,7 +97,8 @@ test('validator == reference on random logs, sizes, chunkings, alignments, damag
       if (kind === 1) log[off + 24 + (rnd() % pageSize)] ^= 1 << (rnd() % 8);
       else if (kind === 2) log.writeUInt32BE((log.readUInt32BE(off + 8) + 1) >>> 0, off + 8);
       else if (kind === 3) log.writeUInt32BE(0, off);
-      else if (kind === 4) log[off + 16 + (rnd() % 8)] ^= 0x80; // checksum field
+      else if (kind === 4)
+        log[off + 16 + (rnd() % 8)] ^= 0x80; // checksum field
       else log[off + 4 + (rnd() % 4)] ^= 1; // commit field (in the checksum)
     }
     // trailing partial frame sometimes

@@ -15,11 +15,15 @@ after(() => {
 });
 
 async function refused(db: string, what: string): Promise<void> {
-  await assert.rejects(readSqliteDb(db), (e: unknown) => {
-    assert.ok(e instanceof DbReadError, `${what}: ${String(e)}`);
-    assert.equal(e.kind, 'corrupt', `${what}: ${e.message}`);
-    return true;
-  }, what);
+  await assert.rejects(
+    readSqliteDb(db),
+    (e: unknown) => {
+      assert.ok(e instanceof DbReadError, `${what}: ${String(e)}`);
+      assert.equal(e.kind, 'corrupt', `${what}: ${e.message}`);
+      return true;
+    },
+    what,
+  );
 }
 
 for (const how of ['checksum', 'salt', 'page0', 'commitfield'] as const) {
@@ -56,7 +60,9 @@ for (const how of ['checksum', 'salt', 'page0', 'commitfield'] as const) {
       await refused(db, 'fresh read');
       await refused(db, 'again');
       // The log grows (a writer appends commits): resumed validation must still refuse.
-      execInWal(db, ["INSERT INTO logs (timestamp, decky, service, event_type, attacker_ip, raw_line, fields) VALUES ('2025', 'd', 's', 'e', '1', 'x', '{}')"]);
+      execInWal(db, [
+        "INSERT INTO logs (timestamp, decky, service, event_type, attacker_ip, raw_line, fields) VALUES ('2025', 'd', 's', 'e', '1', 'x', '{}')",
+      ]);
       await refused(db, 'after append');
       await refused(db, 'after append, again');
     });

@@ -106,5 +106,4 @@ describe('a -wal written while it is read', () => {
       });
     });
   }
-
 });

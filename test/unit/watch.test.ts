@@ -183,7 +183,10 @@ describe('SerialRunner', () => {
       batches.length = 0;
       writeFileSync(dbPath, 'x');
       // Well before the 10 s retry of a watch that failed.
-      await waitFor(() => batches.some((b) => b.some((r) => r.kind === 'db' && r.file === 'decnet.db')), { timeoutMs: 3_000, what: 'a signal for the new file' });
+      await waitFor(() => batches.some((b) => b.some((r) => r.kind === 'db' && r.file === 'decnet.db')), {
+        timeoutMs: 3_000,
+        what: 'a signal for the new file',
+      });
     } finally {
       w.dispose();
       rmSync(root, { recursive: true, force: true });

@@ -28,7 +28,9 @@ function refusal(m: PlanTargetMismatch): string {
     database: db
       ? `If the plan's database is DECNET's, name it: ${db}.`
       : "If the plan's database is DECNET's, name it with --db or --db-url.",
-    endpoint: ep ? `If the plan's endpoint is the right one, name it: ${ep}.` : "If the plan's endpoint is the right one, name it with --docker-host or --context.",
+    endpoint: ep
+      ? `If the plan's endpoint is the right one, name it: ${ep}.`
+      : "If the plan's endpoint is the right one, name it with --docker-host or --context.",
   });
 }
 
@@ -39,7 +41,7 @@ export const applyCommand: CliCommand = {
   description: [
     'Removes what the plan FILE (from decnet-reaper plan) names. The database and the Docker endpoint',
     'are resolved as for every command (--db/--db-url, --docker-host/--context, the environment,',
-    "decnet.ini, ./decnet.db), never taken from the plan: a plan made from another database or on",
+    'decnet.ini, ./decnet.db), never taken from the plan: a plan made from another database or on',
     "another endpoint or daemon is refused, and naming the plan's own with --db/--db-url or",
     '--docker-host/--context is how to accept it. Refused whole (exit 2) also when the file was',
     'changed or the database cannot be read. Of the plan, only resources still there unchanged (id,',

@@ -39,7 +39,9 @@ function describeHost(s: HostScan): string {
   );
   for (const g of r.groups) {
     const state = g.misplaced ? `misplaced (belongs on ${g.misplaced.belongsOn})` : g.state;
-    const name = g.topology ? ` ${escapeControl(g.topology.name)} (${escapeControl(g.topology.status)}, ${escapeControl(g.topology.mode)})` : '';
+    const name = g.topology
+      ? ` ${escapeControl(g.topology.name)} (${escapeControl(g.topology.status)}, ${escapeControl(g.topology.mode)})`
+      : '';
     lines.push(`    ${g.prefix}  ${state}${name}  ${plural(g.containers.length, 'container')} · ${plural(g.networks.length, 'network')}`);
   }
   return lines.join('\n');

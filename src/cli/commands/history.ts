@@ -10,7 +10,7 @@ export const historyCommand: CliCommand = {
   name: 'history',
   summary: 'List the removals recorded in the audit log',
   synopsis: ['history [--limit N] [--audit-log PATH]'],
-  description: 'The past removals in the audit log, newest first: time, daemon, prefixes, counts. --json adds\neach removal\'s report.',
+  description: "The past removals in the audit log, newest first: time, daemon, prefixes, counts. --json adds\neach removal's report.",
   flags: {
     limit: { type: 'string', arg: 'N', help: 'the N newest removals' },
     'audit-log': { type: 'string', arg: 'PATH', help: 'read this audit log (default $XDG_STATE_HOME/decnet-reaper/audit.jsonl)' },
@@ -18,7 +18,7 @@ export const historyCommand: CliCommand = {
   json: '{ "audit_log", "damaged_lines", "removals": [{ "time", "user", "hostname", "docker_endpoint", "docker_daemon", "database", "mode", "prefixes", counts..., "report" }] }, newest first',
   exits: ['0  listed (an empty log included)', '2  the audit log cannot be read, bad usage'],
   examples: ['decnet-reaper history --limit 5'],
-   
+
   async run(ctx: CommandContext): Promise<number> {
     const { io } = ctx;
     if (ctx.args.length) throw usageError(`history takes no arguments (got ${maskedWords(ctx.args)})`, 'history');
@@ -46,7 +46,8 @@ export const historyCommand: CliCommand = {
     } else {
       if (!history.entries.length) io.stdout(`No removals in ${history.path}.`);
       for (const e of history.entries) io.stdout(describeEntry(e));
-      if (history.damaged) io.stderr(`decnet-reaper: ${history.damaged} damaged line${history.damaged === 1 ? '' : 's'} in ${history.path} skipped`);
+      if (history.damaged)
+        io.stderr(`decnet-reaper: ${history.damaged} damaged line${history.damaged === 1 ? '' : 's'} in ${history.path} skipped`);
     }
     return EXIT_OK;
   },

@@ -8,4 +8,12 @@ import { planCommand } from './plan';
 import { reapCommand } from './reap';
 import { scanCommand } from './scan';
 
-export const COMMANDS: readonly CliCommand[] = [scanCommand, reapCommand, overlapsCommand, planCommand, applyCommand, historyCommand, fleetCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  scanCommand,
+  reapCommand,
+  overlapsCommand,
+  planCommand,
+  applyCommand,
+  historyCommand,
+  fleetCommand,
+];

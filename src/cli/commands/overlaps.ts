@@ -1,5 +1,14 @@
 // `decnet-reaper overlaps [CIDR | IP]`: which networks hold a subnet, and who owns them.
-import { conflictJson, describeOverlap, describeOwner, findConflicts, findOverlapsWith, lanClaimJson, parseCidr, type NetworkConflict } from '../../core/overlaps';
+import {
+  conflictJson,
+  describeOverlap,
+  describeOwner,
+  findConflicts,
+  findOverlapsWith,
+  lanClaimJson,
+  parseCidr,
+  type NetworkConflict,
+} from '../../core/overlaps';
 import { plural } from '../../core/removal/text';
 import { scan } from '../../core/scan';
 import { safeJson } from '../../core/textSafe';
@@ -46,13 +55,17 @@ export const overlapsCommand: CliCommand = {
     const { io, args } = ctx;
     if (args.length > 1) throw usageError(`overlaps takes at most one CIDR or address (got ${maskedWords(args)})`, 'overlaps');
     const query = args.length ? parseCidr(args[0]) : undefined;
-    if (args.length && !query) throw usageError(`"${args[0]}" is neither a CIDR (172.16.5.0/24, fd00:dec::/64) nor an IP address`, 'overlaps');
+    if (args.length && !query)
+      throw usageError(`"${args[0]}" is neither a CIDR (172.16.5.0/24, fd00:dec::/64) nor an IP address`, 'overlaps');
     const resolved = ctx.target();
     const on = await targetOnHost('overlaps', ctx.flags, resolved, io.env);
     const result = await scan({ db: resolved.db, dockerHost: on.dockerHost, host: on.host });
     const why = unclassifiedReason(result);
     const failure = why
-      ? new CliError('unreadable', result.docker.ok ? `${why} Topology LANs were not compared and DECNET networks are not classified.` : why)
+      ? new CliError(
+          'unreadable',
+          result.docker.ok ? `${why} Topology LANs were not compared and DECNET networks are not classified.` : why,
+        )
       : undefined;
     const head = { ...(query ? { query: query.text } : {}), docker_endpoint: result.dockerEndpoint, database: result.dbSource };
     const tail = { ...failureFields(result), error: failure ? errorJson(failure) : null };
@@ -65,7 +78,9 @@ export const overlapsCommand: CliCommand = {
       if (ctx.json) io.stdout(safeJson({ ...head, conflicts: q.matches.map(conflictJson), lans: q.lans.map(lanClaimJson), ...tail }));
       else {
         io.stdout(`Docker endpoint: ${result.dockerEndpoint}\nDatabase: ${result.dbSource}`);
-        io.stdout(q.matches.length ? `Networks whose pools overlap ${q.query.text}:` : `No Docker network's pool overlaps ${q.query.text}.`);
+        io.stdout(
+          q.matches.length ? `Networks whose pools overlap ${q.query.text}:` : `No Docker network's pool overlaps ${q.query.text}.`,
+        );
         for (const m of q.matches) io.stdout(describeConflict(m, [`    overlapping ${q.query.text}: ${m.matchedPools.join(', ')}`]));
         if (q.lans.length) {
           io.stdout(`Topology LANs that want it:`);

@@ -43,7 +43,10 @@ export const planCommand: CliCommand = {
     if (unclassified) throw unclassified;
     const wanted = allOrphans ? result.orphanPrefixes : prefixes;
     if (!wanted.length) throw new CliError('refused', 'No orphan groups on this daemon: nothing to plan.');
-    const plan = planRemoval(result, wanted, { mode: tornDown ? 'tornDown' : 'orphan', allowEmptyDb: ctx.flags['allow-empty-db'] === true });
+    const plan = planRemoval(result, wanted, {
+      mode: tornDown ? 'tornDown' : 'orphan',
+      allowEmptyDb: ctx.flags['allow-empty-db'] === true,
+    });
     const file = planToFile(plan);
     const dest = path.resolve(io.cwd, out);
     try {

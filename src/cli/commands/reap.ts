@@ -52,7 +52,7 @@ export const reapCommand: CliCommand = {
     ...ON_HOST_FLAGS,
   },
   json: [
-    "DECNET's reap-orphans report: { \"started_at\", \"finished_at\", \"mode\": \"orphan\" | \"torn_down\",",
+    'DECNET\'s reap-orphans report: { "started_at", "finished_at", "mode": "orphan" | "torn_down",',
     '  "docker_endpoint", "docker_daemon", "database", "live_prefixes", "orphan_prefixes",',
     '  "prefixes_reaped", "containers_removed", "already_gone",',
     '  "endpoints_disconnected": [{ "network", "container", "state" }] (stopped containers too),',

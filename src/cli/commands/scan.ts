@@ -81,7 +81,10 @@ function resourceLines(g: Group, view: OrphanView | undefined): string[] {
 }
 
 function conflictLines(c: NetworkConflict): string[] {
-  return [`  ${c.network.name}  ${c.network.subnets.join(', ')}  ${describeOwner(c.owner)}`, ...c.overlaps.map((o) => `    ${describeOverlap(o)}`)];
+  return [
+    `  ${c.network.name}  ${c.network.subnets.join(', ')}  ${describeOwner(c.owner)}`,
+    ...c.overlaps.map((o) => `    ${describeOverlap(o)}`),
+  ];
 }
 
 /** The text of a scan: counts first, then live and orphan groups apart, then what to run next. */
@@ -127,7 +130,8 @@ export function scanText(result: ScanResult): string[] {
     next.push('decnet-reaper reap --all-orphans --dry-run   # what removing every orphan group would do');
     next.push('decnet-reaper reap --all-orphans             # remove them, after a confirmation');
   }
-  for (const g of tornDown) next.push(`decnet-reaper reap --torn-down ${g.prefix}      # remove what is left of ${escapeControl(g.topology?.name ?? '')}`);
+  for (const g of tornDown)
+    next.push(`decnet-reaper reap --torn-down ${g.prefix}      # remove what is left of ${escapeControl(g.topology?.name ?? '')}`);
   if (conflicts.length) next.push('decnet-reaper overlaps                       # who holds which subnet');
   if (next.length) out.push('', 'Next:', ...next.map((n) => `  ${n}`));
   return out;

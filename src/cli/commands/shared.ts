@@ -18,7 +18,11 @@ export function onceFlag(flags: Record<string, unknown>, name: string, command: 
 
 /** The flags of a command that removes and so writes the audit log. */
 export const AUDIT_FLAGS: Record<string, FlagSpec> = {
-  'audit-log': { type: 'string', arg: 'PATH', help: 'append the removal to this audit log (default $XDG_STATE_HOME/decnet-reaper/audit.jsonl)' },
+  'audit-log': {
+    type: 'string',
+    arg: 'PATH',
+    help: 'append the removal to this audit log (default $XDG_STATE_HOME/decnet-reaper/audit.jsonl)',
+  },
   'no-audit-log': { type: 'boolean', help: 'remove without writing the audit log' },
 };
 

@@ -19,7 +19,12 @@ const UNREACHABLE = new Set([
   'PROTOCOL_CONNECTION_LOST',
   'ER_SERVER_SHUTDOWN',
 ]);
-const ACCESS_DENIED = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_TABLEACCESS_DENIED_ERROR', 'ER_NOT_SUPPORTED_AUTH_MODE']);
+const ACCESS_DENIED = new Set([
+  'ER_ACCESS_DENIED_ERROR',
+  'ER_DBACCESS_DENIED_ERROR',
+  'ER_TABLEACCESS_DENIED_ERROR',
+  'ER_NOT_SUPPORTED_AUTH_MODE',
+]);
 
 /** The driver's message with the password, should it ever appear in it, replaced by `***`. */
 export function withoutPassword(text: string, password: string | undefined): string {
@@ -34,7 +39,8 @@ function refusal(err: unknown, source: string, password: string | undefined): Db
   const code = e?.code ?? '';
   const detail = withoutPassword(e?.message || code || String(err), password);
   if (UNREACHABLE.has(code)) return new DbReadError('unreachable', `Cannot reach the DECNET database ${source}: ${detail}`, source);
-  if (ACCESS_DENIED.has(code)) return new DbReadError('access-denied', `Access to the DECNET database ${source} was denied: ${detail}`, source);
+  if (ACCESS_DENIED.has(code))
+    return new DbReadError('access-denied', `Access to the DECNET database ${source} was denied: ${detail}`, source);
   if (code === 'ER_BAD_DB_ERROR' || code === 'ER_NO_SUCH_TABLE') {
     return new DbReadError('not-decnet', `${source} is not a DECNET database: ${detail}`, source);
   }
@@ -65,16 +71,22 @@ export async function readMysqlDb(target: MysqlTarget): Promise<DbSnapshot> {
         readWith(target, source, (c) => {
           connecting = c;
         }),
-      () => void connecting?.then((c) => c.destroy(), () => undefined),
+      () =>
+        void connecting?.then(
+          (c) => c.destroy(),
+          () => undefined,
+        ),
     );
   } catch (err) {
     if (err instanceof DbReadError) {
       // Denied without a password that was set for another server: say why it was not sent.
-      if (err.kind === 'access-denied' && target.passwordWithheld) throw new DbReadError(err.kind, `${err.message}. ${target.passwordWithheld}`, err.path);
+      if (err.kind === 'access-denied' && target.passwordWithheld)
+        throw new DbReadError(err.kind, `${err.message}. ${target.passwordWithheld}`, err.path);
       throw err;
     }
     const r = refusal(err, source, target.password);
-    if (r.kind === 'access-denied' && target.passwordWithheld) throw new DbReadError(r.kind, `${r.message}. ${target.passwordWithheld}`, r.path);
+    if (r.kind === 'access-denied' && target.passwordWithheld)
+      throw new DbReadError(r.kind, `${r.message}. ${target.passwordWithheld}`, r.path);
     throw r;
   }
 }

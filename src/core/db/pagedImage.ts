@@ -341,7 +341,7 @@ function holdsPages(snapshot: Snapshot, pages: ReadonlyMap<number, Buffer>): boo
   const one = Buffer.allocUnsafe(pageSize);
   let run: Buffer | null = null;
   const onDisk = (n: number): boolean => !snapshot.isWalPage(n) && !snapshot.isKept(n);
-  for (let i = 0; i < nums.length; ) {
+  for (let i = 0; i < nums.length;) {
     const n = nums[i];
     let count = 1;
     if (onDisk(n)) {
@@ -429,7 +429,7 @@ export function queryImage<T>(
     const off = start - (first - 1) * pageSize;
     if (off + (end - start) <= pageSize) return page(first).subarray(off, off + (end - start));
     const out = Buffer.allocUnsafe(end - start);
-    for (let pos = start; pos < end; ) {
+    for (let pos = start; pos < end;) {
       const n = Math.floor(pos / pageSize) + 1;
       const po = pos - (n - 1) * pageSize;
       const k = Math.min(pageSize - po, end - pos);

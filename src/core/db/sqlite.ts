@@ -344,7 +344,8 @@ async function readOnce(dbPath: string, opts: ReadDbOptions): Promise<DbSnapshot
           // soon as they prove something, not earlier (it would rest on them again), not later.
           const settle = stats.stampsSettleAt > 0 ? settleWaitMs(stats.stampsSettleAt, Date.now()) : null;
           if (settle !== null) await sleep(settle);
-          else if (stats.logRestartedDuringRead || walRestartedSinceRead(dbPath)) await new Promise<void>((resolve) => setImmediate(resolve));
+          else if (stats.logRestartedDuringRead || walRestartedSinceRead(dbPath))
+            await new Promise<void>((resolve) => setImmediate(resolve));
           else await sleep(retryBackoffMs(delay, attempt));
           continue;
         }
@@ -359,7 +360,8 @@ async function readOnce(dbPath: string, opts: ReadDbOptions): Promise<DbSnapshot
 function tornMessage(dbPath: string, attempts: number, stats: ReadStats): string {
   if (stats.stampsSettleAt > 0) {
     // The last attempt rested on file stamps that proved nothing (see settledStamp.ts).
-    const without = 'it has no write-ahead log to check by content, so a write while it is read could only be told from its file times, and';
+    const without =
+      'it has no write-ahead log to check by content, so a write while it is read could only be told from its file times, and';
     if (stats.stampsFromServer !== null) {
       return `${dbPath} cannot be read safely (${attempts} attempts): ${without} these are set by a file server's clock (${stats.stampsFromServer}); nothing is classified orphan`;
     }

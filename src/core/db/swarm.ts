@@ -57,7 +57,11 @@ export function querySqliteSwarm(
   const hcols = columns('swarm_hosts');
   for (const c of ['uuid', 'name', 'address']) {
     if (!hcols.has(c)) {
-      throw new DbReadError('not-decnet', `${dbPath} has a "swarm_hosts" table without the column ${c}: not a DECNET schema this extension knows`, dbPath);
+      throw new DbReadError(
+        'not-decnet',
+        `${dbPath} has a "swarm_hosts" table without the column ${c}: not a DECNET schema this extension knows`,
+        dbPath,
+      );
     }
   }
   check(() => {
@@ -103,9 +107,7 @@ export async function queryMysqlSwarm(query: MysqlQuery, source: string): Promis
   const columns = async (table: string): Promise<Set<string>> =>
     new Set(
       (
-        await query(
-          `SELECT column_name AS c FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = '${table}'`,
-        )
+        await query(`SELECT column_name AS c FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = '${table}'`)
       ).map((r) => text(r.c ?? r.C ?? r.COLUMN_NAME).toLowerCase()),
     );
   const targetHost: Record<string, string | null> = {};

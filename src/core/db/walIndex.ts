@@ -77,13 +77,7 @@ export interface WalState {
 }
 
 /** Adds `data[start, end)` (length a multiple of 8) to the running WAL checksum `s` (mutated and returned). */
-export function walChecksum(
-  data: Buffer,
-  start: number,
-  end: number,
-  bigEndian: boolean,
-  s: [number, number],
-): [number, number] {
+export function walChecksum(data: Buffer, start: number, end: number, bigEndian: boolean, s: [number, number]): [number, number] {
   let s1 = s[0];
   let s2 = s[1];
   const abs = data.byteOffset + start;
@@ -377,13 +371,9 @@ export class WalValidator {
       committedEnd: this.committedEnd,
       checksumAtCommit: this.checksumAtCommit,
       pageOffsets: this.pageOffsets ?? this.base.pageOffsets,
-      stop:
-        this.stopOffset < 0
-          ? null
-          : { frame: (this.stopOffset - WAL_HEADER_SIZE) / frameSize + 1, why: this.stopWhy },
+      stop: this.stopOffset < 0 ? null : { frame: (this.stopOffset - WAL_HEADER_SIZE) / frameSize + 1, why: this.stopWhy },
       laterCommitFrame,
-      framesInFile:
-        this.base.headerProblem !== null ? 0 : Math.max(0, Math.floor((fileSize - WAL_HEADER_SIZE) / frameSize)),
+      framesInFile: this.base.headerProblem !== null ? 0 : Math.max(0, Math.floor((fileSize - WAL_HEADER_SIZE) / frameSize)),
     };
   }
 }
@@ -521,7 +511,7 @@ function scratchBuffer(n: number): Buffer {
 /** True when the file holds the bytes of `part` from `position` on. */
 function holdsBytes(fd: number, part: Buffer, position: number): { same: boolean; bytesRead: number } {
   let bytesRead = 0;
-  for (let off = 0; off < part.length; ) {
+  for (let off = 0; off < part.length;) {
     const n = Math.min(VALIDATE_CHUNK_BYTES, part.length - off);
     const want = scratchBuffer(n);
     const got = preadFully(fd, want, position + off);
@@ -712,7 +702,7 @@ export async function readWalFile(
       const { salt1, salt2 } = v.state(size);
       const maxFrames = Math.max(1, Math.floor(VALIDATE_CHUNK_BYTES / frameSize));
       let sinceYield = 0;
-      for (let pos = v.stoppedAt + frameSize; pos + frameSize <= size; ) {
+      for (let pos = v.stoppedAt + frameSize; pos + frameSize <= size;) {
         const n = Math.min(maxFrames, Math.floor((size - pos) / frameSize));
         const want = scratchBuffer(n * frameSize);
         const got = preadFully(fd, want, pos);

@@ -435,8 +435,8 @@ function restartLeftReadIntact(v: ValidityInputs, now: Buffer): boolean {
   if (
     now.length < WAL_HEADER_SIZE ||
     !now.subarray(0, 12).equals(old.subarray(0, 12)) ||
-    now.readUInt32BE(12) !== ((old.readUInt32BE(12) + 1) >>> 0) ||
-    now.readUInt32BE(16) !== ((old.readUInt32BE(16) + 1) >>> 0) ||
+    now.readUInt32BE(12) !== (old.readUInt32BE(12) + 1) >>> 0 ||
+    now.readUInt32BE(16) !== (old.readUInt32BE(16) + 1) >>> 0 ||
     validateHeader(now).headerProblem !== null
   ) {
     return false;
@@ -886,7 +886,7 @@ function readMainPage1(realPath: string, dbPath: string): EarlyPage1 | null {
  */
 function walDamage(st: WalState, walSize: number, pageSize: number, side: SideFiles): string | null {
   if (walSize === 0) return null; // after a truncating checkpoint, or not written yet
-  const tail = 'SQLite (through DECNET\'s -shm) may see commits that this reader cannot';
+  const tail = "SQLite (through DECNET's -shm) may see commits that this reader cannot";
   if (st.headerProblem !== null) {
     return `the write-ahead log ${side.wal} is damaged: its header is unusable (${st.headerProblem}) though the file holds ${walSize} bytes; ${tail}`;
   }
@@ -1288,4 +1288,3 @@ export function walRestartedSinceRead(dbPath: string): boolean {
 export function absoluteDbPath(p: string): string {
   return path.resolve(p);
 }
-

@@ -83,7 +83,8 @@ export function planRemoval(result: ScanResult, prefixes: string[], options: Pla
   const excluded = new Map<string, SkippedItem>();
   const wantedGroups = wanted.map((p) => groups.get(p)!);
   for (const c of wantedGroups.flatMap((g) => g.containers)) {
-    if (removableIn(c, groups, mode, confirmed)) containers.set(c.id, {
+    if (removableIn(c, groups, mode, confirmed))
+      containers.set(c.id, {
         id: c.id,
         name: c.name,
         prefixes: c.ownership.prefixes,
@@ -164,7 +165,9 @@ function refuseUnlessMisplaced(g: Group, result: ScanResult): void {
   }
   if (g.state !== 'live' || !g.topology) throw new RefusedError(`Prefix ${g.prefix} is not classified.`);
   if (!isMisplaced(g)) {
-    throw new RefusedError(`Prefix ${g.prefix} is live: topology "${g.topology.name}" ${whereItBelongs(g, result)}. Only a misplaced topology is removed this way.`);
+    throw new RefusedError(
+      `Prefix ${g.prefix} is live: topology "${g.topology.name}" ${whereItBelongs(g, result)}. Only a misplaced topology is removed this way.`,
+    );
   }
 }
 

@@ -84,7 +84,8 @@ export function planSha256(file: Omit<PlanFile, 'plan_sha256'> | PlanFile): stri
 export function planToFile(plan: RemovalPlan): PlanFile {
   if (plan.dbSource.startsWith('(')) throw new RefusedError('A plan needs a database that can be read.');
   // A misplaced removal depends on every host of the swarm at the time it runs: no plan file for it.
-  if (plan.mode === 'misplaced') throw new RefusedError('A misplaced topology is removed from the host where it was found, not from a plan file.');
+  if (plan.mode === 'misplaced')
+    throw new RefusedError('A misplaced topology is removed from the host where it was found, not from a plan file.');
   const body: Omit<PlanFile, 'plan_sha256'> = {
     format: PLAN_FORMAT,
     version: PLAN_VERSION,
@@ -97,26 +98,22 @@ export function planToFile(plan: RemovalPlan): PlanFile {
     topologies: plan.topologies ?? [],
     db_topology_count: plan.dbTopologyCount ?? null,
     resources: [
-      ...plan.containers.map(
-        (c): PlanFileContainer => ({
-          kind: 'container',
-          id: c.id,
-          name: c.name,
-          created: c.created ?? null,
-          markers: c.markers ?? { prefixes: c.prefixes, malformed: [], labels: {} },
-        }),
-      ),
-      ...plan.networks.map(
-        (n): PlanFileNetwork => ({
-          kind: 'network',
-          id: n.id,
-          name: n.name,
-          created: n.created ?? null,
-          markers: n.markers ?? { prefixes: [], malformed: [], labels: {} },
-          subnets: n.subnets,
-          endpoints: n.endpoints.map((e) => ({ container_id: e.containerId, name: e.name, ...(e.state ? { state: e.state } : {}) })),
-        }),
-      ),
+      ...plan.containers.map((c): PlanFileContainer => ({
+        kind: 'container',
+        id: c.id,
+        name: c.name,
+        created: c.created ?? null,
+        markers: c.markers ?? { prefixes: c.prefixes, malformed: [], labels: {} },
+      })),
+      ...plan.networks.map((n): PlanFileNetwork => ({
+        kind: 'network',
+        id: n.id,
+        name: n.name,
+        created: n.created ?? null,
+        markers: n.markers ?? { prefixes: [], malformed: [], labels: {} },
+        subnets: n.subnets,
+        endpoints: n.endpoints.map((e) => ({ container_id: e.containerId, name: e.name, ...(e.state ? { state: e.state } : {}) })),
+      })),
     ],
     kept: plan.excluded.map((x) => ({ kind: x.kind, name: x.name, reason: x.reason, ...(x.id ? { id: x.id } : {}) })),
   };
@@ -296,12 +293,22 @@ function parseOrThrow(text: string): PlanFile {
   }
   const topologies = arr(o.topologies, 'topologies').map((t, i) => {
     const x = obj(t, `topologies[${i}]`);
-    return { prefix: str(x.prefix, `topologies[${i}].prefix`), id: str(x.id, `topologies[${i}].id`), name: str(x.name, `topologies[${i}].name`, { empty: true }), status: str(x.status, `topologies[${i}].status`) };
+    return {
+      prefix: str(x.prefix, `topologies[${i}].prefix`),
+      id: str(x.id, `topologies[${i}].id`),
+      name: str(x.name, `topologies[${i}].name`, { empty: true }),
+      status: str(x.status, `topologies[${i}].status`),
+    };
   });
   const kept = arr(o.kept, 'kept').map((k, i): SkippedItem => {
     const x = obj(k, `kept[${i}]`);
     if (x.kind !== 'container' && x.kind !== 'network') fail(`kept[${i}].kind is neither container nor network`);
-    return { kind: x.kind, name: str(x.name, `kept[${i}].name`), reason: str(x.reason, `kept[${i}].reason`), ...(x.id !== undefined ? { id: str(x.id, `kept[${i}].id`) } : {}) };
+    return {
+      kind: x.kind,
+      name: str(x.name, `kept[${i}].name`),
+      reason: str(x.reason, `kept[${i}].reason`),
+      ...(x.id !== undefined ? { id: str(x.id, `kept[${i}].id`) } : {}),
+    };
   });
   return {
     format: PLAN_FORMAT,
@@ -391,7 +398,9 @@ export function planTargetRefusal(m: PlanTargetMismatch, fixes: { database: stri
     parts.push(`The plan was made from ${m.database.plan}, not from the database configured here, ${m.database.here}. ${fixes.database}`);
   }
   if (m.endpoint) {
-    parts.push(`The plan was made on ${m.endpoint.plan}, not on the Docker endpoint configured here, ${m.endpoint.here}. ${fixes.endpoint}`);
+    parts.push(
+      `The plan was made on ${m.endpoint.plan}, not on the Docker endpoint configured here, ${m.endpoint.here}. ${fixes.endpoint}`,
+    );
   }
   return `${parts.join(' ')} A plan file never chooses which database or daemon decides what is live. Nothing was removed.`;
 }

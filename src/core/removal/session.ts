@@ -182,7 +182,12 @@ export async function runRemovalSession(request: RemovalRequest, options: Remova
       const there = stillThere(plan, result);
       if (!there.containers.length && !there.networks.length) {
         const n = plan.containers.length + plan.networks.length;
-        return { kind: 'nothing', message: `Nothing to do: ${n === 1 ? 'the planned resource is' : `all ${n} planned resources are`} already gone.`, report: emptyReport(result), plan };
+        return {
+          kind: 'nothing',
+          message: `Nothing to do: ${n === 1 ? 'the planned resource is' : `all ${n} planned resources are`} already gone.`,
+          report: emptyReport(result),
+          plan,
+        };
       }
       shown = there;
     } else {
@@ -254,7 +259,9 @@ function stillThere(plan: RemovalPlan, result: ScanResult): RemovalPlan {
   return {
     ...plan,
     containers: plan.containers.filter((c) => containers.has(c.id)),
-    networks: plan.networks.filter((n) => networks.has(n.id)).map((n) => ({ ...n, endpoints: n.endpoints.filter((e) => !gone.has(e.containerId)) })),
+    networks: plan.networks
+      .filter((n) => networks.has(n.id))
+      .map((n) => ({ ...n, endpoints: n.endpoints.filter((e) => !gone.has(e.containerId)) })),
   };
 }
 

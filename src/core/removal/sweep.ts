@@ -3,7 +3,15 @@
 import type Docker from 'dockerode';
 import { Latch, mapLimit, Semaphore } from '../concurrency';
 import { attachedContainers, describeDockerError, statusOf } from '../docker';
-import type { DisconnectedEndpoint, NetworkEndpoint, PlannedContainer, PlannedNetwork, RemovalPlan, RemovalProgress, SkippedItem } from '../model';
+import type {
+  DisconnectedEndpoint,
+  NetworkEndpoint,
+  PlannedContainer,
+  PlannedNetwork,
+  RemovalPlan,
+  RemovalProgress,
+  SkippedItem,
+} from '../model';
 import { attachedName, blockedNetworkReason, blockingEndpoints, type NetworkCheck } from '../rules';
 import type { Recheck } from './recheck';
 

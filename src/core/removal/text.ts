@@ -44,7 +44,10 @@ export function formatPlan(plan: RemovalPlan): string {
     lines.push(`Misplaced topologies (known to the database, belonging on another host; their rows and their resources there stay):`);
     for (const t of plan.topologies ?? []) {
       lines.push(`  ${t.name} (${t.prefix}, ${t.status}, id ${t.id}), belongs on ${plan.belongsOn?.[t.prefix] ?? '?'}`);
-      if (plan.runsAtHome?.[t.prefix] === false) lines.push(`    Warning: nothing of ${t.name} runs on ${plan.belongsOn?.[t.prefix] ?? 'the host it belongs on'}: after this it runs nowhere.`);
+      if (plan.runsAtHome?.[t.prefix] === false)
+        lines.push(
+          `    Warning: nothing of ${t.name} runs on ${plan.belongsOn?.[t.prefix] ?? 'the host it belongs on'}: after this it runs nowhere.`,
+        );
     }
   } else if (plan.mode === 'tornDown') {
     lines.push('Torn-down topologies (their rows stay in the database):');
@@ -102,10 +105,10 @@ export function confirmDetail(plan: RemovalPlan, detail: string): string {
 /** The question asked about a plan; `formatPlan` goes with it. */
 export function confirmQuestion(plan: RemovalPlan): string {
   const disconnected = endpointsToDisconnect(plan);
-  const also = disconnected.length
-    ? ` It also force-disconnects ${disconnected.map(describeDisconnection).join(', ')} (not removed).`
+  const also = disconnected.length ? ` It also force-disconnects ${disconnected.map(describeDisconnection).join(', ')} (not removed).` : '';
+  const frees = plan.frees?.length
+    ? ` It ${plan.frees.length > 3 ? `${plan.frees.slice(0, 3).join('; ')} and ${plan.frees.length - 3} more` : plan.frees.join('; ')}.`
     : '';
-  const frees = plan.frees?.length ? ` It ${plan.frees.length > 3 ? `${plan.frees.slice(0, 3).join('; ')} and ${plan.frees.length - 3} more` : plan.frees.join('; ')}.` : '';
   return `${runsNowhere(plan)}${confirmQuestionOf(plan)}${frees}${also}`;
 }
 
@@ -168,7 +171,10 @@ export function planJson(plan: RemovalPlan): object {
 // ---- The report ---------------------------------------------------------------------------
 
 /** What a removal removed itself: what it verified gone, less what someone else had removed first. */
-export function removedByIt(r: Pick<ReapReport, 'containers_removed' | 'networks_removed' | 'already_gone'>): { containers: string[]; networks: string[] } {
+export function removedByIt(r: Pick<ReapReport, 'containers_removed' | 'networks_removed' | 'already_gone'>): {
+  containers: string[];
+  networks: string[];
+} {
   const already = new Set(r.already_gone);
   return { containers: r.containers_removed.filter((n) => !already.has(n)), networks: r.networks_removed.filter((n) => !already.has(n)) };
 }

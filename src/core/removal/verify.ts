@@ -44,7 +44,8 @@ export async function verifyRemoval(
     const attemptedNetworks = new Set(checked.networks.map((n) => n.id));
     for (const n of plan.networks) {
       if (networkIds.has(n.id)) {
-        if (attemptedNetworks.has(n.id) && !swept.networksNotRemoved.has(n.id)) errors.push(`network ${n.name}: still present after removal`);
+        if (attemptedNetworks.has(n.id) && !swept.networksNotRemoved.has(n.id))
+          errors.push(`network ${n.name}: still present after removal`);
         continue;
       }
       networksRemoved.push(n.name);
@@ -57,7 +58,10 @@ export async function verifyRemoval(
   const gone = new Set([...containersRemoved, ...networksRemoved]);
   const already = new Set(alreadyGone);
   const reaped = new Set<string>();
-  for (const r of [...plan.containers.map((c) => ({ name: c.name, prefixes: c.markers?.prefixes ?? c.prefixes })), ...plan.networks.map((n) => ({ name: n.name, prefixes: n.markers?.prefixes ?? [prefixFromName(n.name) ?? ''] }))]) {
+  for (const r of [
+    ...plan.containers.map((c) => ({ name: c.name, prefixes: c.markers?.prefixes ?? c.prefixes })),
+    ...plan.networks.map((n) => ({ name: n.name, prefixes: n.markers?.prefixes ?? [prefixFromName(n.name) ?? ''] })),
+  ]) {
     if (gone.has(r.name) && !already.has(r.name)) for (const p of r.prefixes) if (plan.prefixes.includes(p)) reaped.add(p);
   }
   const { fresh } = checked;

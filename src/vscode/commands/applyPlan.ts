@@ -32,7 +32,8 @@ export async function applyPlan(services: Services, arg?: unknown): Promise<void
   const log = services.log.for('reaper');
   if (mismatch) {
     const message = planTargetRefusal(mismatch, {
-      database: "If the plan's database is DECNET's, make it the one the extension reads (DECNET: Select Database…, or decnet.database.path / decnet.database.url).",
+      database:
+        "If the plan's database is DECNET's, make it the one the extension reads (DECNET: Select Database…, or decnet.database.path / decnet.database.url).",
       endpoint: "If the plan's endpoint is the right one, set it in decnet.docker.host.",
     });
     log.warn(`refused plan ${file}: ${message}`);

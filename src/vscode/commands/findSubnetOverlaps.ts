@@ -37,7 +37,8 @@ function askQuery(prompt: string): Thenable<string | undefined> {
     placeHolder: '172.16.5.0/24, 172.16.5.7 or fd00:dec::/64',
     ignoreFocusOut: true,
     // Quiet while typing; the error only once the text is not the start of an address.
-    validateInput: (value) => (!value.trim() || parseCidr(value) ? undefined : { message: INVALID, severity: vscode.InputBoxValidationSeverity.Info }),
+    validateInput: (value) =>
+      !value.trim() || parseCidr(value) ? undefined : { message: INVALID, severity: vscode.InputBoxValidationSeverity.Info },
   });
 }
 
@@ -62,7 +63,11 @@ async function findOnce(services: Services, input: string): Promise<string | und
   if (!answered.length) {
     const { result } = hosts[0];
     if (!result.docker.ok) {
-      showErrorWithOutput(services.log, `Cannot connect to Docker at ${result.docker.error.endpoint}: ${result.docker.error.message}`, fixesFor(result));
+      showErrorWithOutput(
+        services.log,
+        `Cannot connect to Docker at ${result.docker.error.endpoint}: ${result.docker.error.message}`,
+        fixesFor(result),
+      );
     }
     return undefined;
   }
@@ -82,7 +87,9 @@ async function findOnce(services: Services, input: string): Promise<string | und
   });
   const notScanned = hosts.filter((h) => !h.result.docker.ok).map((h) => h.host?.host.ref.name ?? '?');
   if (!perHost.some((h) => h.found.matches.length)) {
-    const where = swarm ? `on any host of the swarm (${perHost.map((h) => h.name).join(', ')})${notScanned.length ? `; not scanned: ${notScanned.join(', ')}` : ''}` : `on ${perHost[0].endpoint}`;
+    const where = swarm
+      ? `on any host of the swarm (${perHost.map((h) => h.name).join(', ')})${notScanned.length ? `; not scanned: ${notScanned.join(', ')}` : ''}`
+      : `on ${perHost[0].endpoint}`;
     const wantedBy = [...new Set(perHost.flatMap((h) => h.wantedBy))];
     const wanted = wantedBy.length ? ` It is wanted by ${wantedBy.join('; ')}.` : '';
     return `No Docker network's pool overlaps ${query.text} ${where}.${wanted} Try another subnet, or Escape.`;
@@ -94,10 +101,15 @@ async function findOnce(services: Services, input: string): Promise<string | und
   const items: Item[] = perHost
     .filter((h) => h.found.matches.length)
     .flatMap((h) => [
-      { label: `${h.name ? `Host ${h.name}: ` : ''}${plural(h.found.matches.length, 'network')} holding it`, kind: vscode.QuickPickItemKind.Separator },
+      {
+        label: `${h.name ? `Host ${h.name}: ` : ''}${plural(h.found.matches.length, 'network')} holding it`,
+        kind: vscode.QuickPickItemKind.Separator,
+      },
       ...h.found.matches.map((match): Item => ({ ...overlapPickItem(match), match })),
       {
-        label: h.found.lans.length ? `${h.name ? `Host ${h.name}: ` : ''}wanted by ${plural(h.found.lans.length, 'LAN')}` : `${h.name ? `Host ${h.name}: ` : ''}wanted by no topology`,
+        label: h.found.lans.length
+          ? `${h.name ? `Host ${h.name}: ` : ''}wanted by ${plural(h.found.lans.length, 'LAN')}`
+          : `${h.name ? `Host ${h.name}: ` : ''}wanted by no topology`,
         kind: vscode.QuickPickItemKind.Separator,
       },
       // Picking a LAN shows the network that holds its subnet.

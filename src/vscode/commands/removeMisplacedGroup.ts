@@ -12,7 +12,7 @@ export async function removeMisplacedGroup(services: Services, ...args: unknown[
   const prefixes = prefixesOfNodes(args, 'misplaced');
   const host = shownHostOfNode(args[0]);
   if (!prefixes || !host) {
-    void vscode.window.showInformationMessage('Pick a group under a host\'s Misplaced section in the DECNET Topologies view.');
+    void vscode.window.showInformationMessage("Pick a group under a host's Misplaced section in the DECNET Topologies view.");
     return;
   }
   tellRowsLeftOut(args, host);

@@ -16,7 +16,9 @@ export async function removeTornDownGroup(services: Services, ...args: unknown[]
     tellRowsLeftOut(args, host);
     await services.removal.run({ kind: 'tornDown', prefixes: fromTree, ...(host ? { host } : {}) });
   } else if (fromTreeRows(args)) {
-    void vscode.window.showInformationMessage("DECNET: the rows chosen hold no torn-down topology's leftovers of this host now; nothing was done.");
+    void vscode.window.showInformationMessage(
+      "DECNET: the rows chosen hold no torn-down topology's leftovers of this host now; nothing was done.",
+    );
   } else if (typeof arg === 'string') {
     await services.removal.run({ kind: 'tornDown', prefixes: [arg] });
   } else {

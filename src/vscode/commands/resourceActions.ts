@@ -87,7 +87,9 @@ export async function findOverlapsForSubnet(services: Services, arg?: unknown): 
   const node = arg as TreeNode | undefined;
   const subnets = node && (node.kind === 'network' || node.kind === 'foreignNetwork') ? node.network.subnets : [];
   const subnet =
-    subnets.length > 1 ? await vscode.window.showQuickPick(subnets, { title: 'Find Overlaps for This Subnet', placeHolder: 'Which subnet?' }) : subnets[0];
+    subnets.length > 1
+      ? await vscode.window.showQuickPick(subnets, { title: 'Find Overlaps for This Subnet', placeHolder: 'Which subnet?' })
+      : subnets[0];
   if (!subnet) {
     if (!subnets.length) void vscode.window.showInformationMessage('This network has no subnet.');
     return;

@@ -27,9 +27,11 @@ export async function savePlanFile(plan: RemovalPlan): Promise<string | undefine
   if (!uri) return undefined;
   const dest = uri.fsPath;
   writePlanFile(dest, file);
-  void vscode.window.showInformationMessage(`Plan saved to ${dest}. Nothing was removed; apply it with DECNET: Apply Plan….`, OPEN, APPLY).then(async (pick) => {
-    if (pick === OPEN) await vscode.window.showTextDocument(vscode.Uri.file(dest), { preview: false });
-    else if (pick === APPLY) await vscode.commands.executeCommand(Commands.applyPlan, dest);
-  });
+  void vscode.window
+    .showInformationMessage(`Plan saved to ${dest}. Nothing was removed; apply it with DECNET: Apply Plan….`, OPEN, APPLY)
+    .then(async (pick) => {
+      if (pick === OPEN) await vscode.window.showTextDocument(vscode.Uri.file(dest), { preview: false });
+      else if (pick === APPLY) await vscode.commands.executeCommand(Commands.applyPlan, dest);
+    });
   return dest;
 }

@@ -9,7 +9,9 @@ const SIDE_FILE = /-(wal|shm|journal)$/;
 /** decnet.database.select — picks decnet.db and stores it in decnet.database.path (User settings, or Remote in a remote window). */
 export async function selectDatabase(services: Services): Promise<void> {
   const log = services.log.for('settings');
-  const current = currentDatabasePathSetting() ?? (services.model.snapshot?.target.db.kind === 'sqlite' ? services.model.snapshot.target.db.path : undefined);
+  const current =
+    currentDatabasePathSetting() ??
+    (services.model.snapshot?.target.db.kind === 'sqlite' ? services.model.snapshot.target.db.path : undefined);
   const uris = await vscode.window.showOpenDialog({
     title: 'Select DECNET Database',
     openLabel: 'Use This Database',

@@ -2,8 +2,25 @@
 // may be removed, and why something is kept, is decided in core/rules.ts.
 import { TORN_GRACE_MS } from '../../core/tornHold';
 import type { DbPathOrigin } from '../../core/config';
-import type { DbErrorKind, Group, GroupState, NetworkEndpoint, NetworkInfo, OwnedContainer, OwnedNetwork, ScanResult } from '../../core/model';
-import { describeOverlap, describeOwner, freedBy, summarizeOverlaps, type LanOverlap, type NetworkConflict, type QueryMatch } from '../../core/overlaps';
+import type {
+  DbErrorKind,
+  Group,
+  GroupState,
+  NetworkEndpoint,
+  NetworkInfo,
+  OwnedContainer,
+  OwnedNetwork,
+  ScanResult,
+} from '../../core/model';
+import {
+  describeOverlap,
+  describeOwner,
+  freedBy,
+  summarizeOverlaps,
+  type LanOverlap,
+  type NetworkConflict,
+  type QueryMatch,
+} from '../../core/overlaps';
 import { keptNote, plural } from '../../core/removal/text';
 import { attachedName, isTornDown, TORN_DOWN, type PrefixLookup } from '../../core/rules';
 
@@ -179,10 +196,7 @@ export function sharedCounts(group: Group): { containers: number; networks: numb
 
 function countsLines(group: Group): string[] {
   const running = group.containers.filter((c) => c.state === 'running').length;
-  const lines = [
-    `- Containers: ${group.containers.length} (${running} running)`,
-    `- Networks: ${group.networks.length}`,
-  ];
+  const lines = [`- Containers: ${group.containers.length} (${running} running)`, `- Networks: ${group.networks.length}`];
   const shared = sharedCounts(group);
   if (shared.containers || shared.networks) {
     lines.push(
@@ -251,7 +265,9 @@ export function withConflicts(description: string, conflicts: number): string {
 
 /** The topologies whose LAN subnets the networks of `conflicts` hold, by name, once each. */
 export function blockedTopologies(conflicts: readonly NetworkConflict[]): string[] {
-  return [...new Set(conflicts.flatMap((c) => c.overlaps.flatMap((o) => (o.kind === 'lan' ? [o.topologyName] : []))))].sort((a, b) => a.localeCompare(b));
+  return [...new Set(conflicts.flatMap((c) => c.overlaps.flatMap((o) => (o.kind === 'lan' ? [o.topologyName] : []))))].sort((a, b) =>
+    a.localeCompare(b),
+  );
 }
 
 /**
@@ -261,7 +277,8 @@ export function blockedTopologies(conflicts: readonly NetworkConflict[]): string
 export function conflictLead(conflicts: readonly NetworkConflict[]): string | undefined {
   if (!conflicts.length) return undefined;
   const blocked = blockedTopologies(conflicts);
-  if (blocked.length) return `blocks ${blocked.length > 2 ? `${blocked.slice(0, 2).join(', ')} +${blocked.length - 2}` : blocked.join(', ')}`;
+  if (blocked.length)
+    return `blocks ${blocked.length > 2 ? `${blocked.slice(0, 2).join(', ')} +${blocked.length - 2}` : blocked.join(', ')}`;
   return conflictCount(conflicts.length);
 }
 
@@ -354,10 +371,7 @@ export function foreignSectionTooltip(): string {
 /** One Quick Pick item of Find Subnet Overlaps…. */
 export function overlapPickItem(m: QueryMatch): { label: string; description: string; detail: string } {
   const containers = m.network.endpoints.map(attachedName);
-  const detail = [
-    `containers: ${containers.length ? containers.join(', ') : 'none'}`,
-    ...m.overlaps.map(describeOverlap),
-  ].join(SEP);
+  const detail = [`containers: ${containers.length ? containers.join(', ') : 'none'}`, ...m.overlaps.map(describeOverlap)].join(SEP);
   return { label: m.network.name, description: [m.matchedPools.join(', '), describeOwner(m.owner)].join(SEP), detail };
 }
 
@@ -377,20 +391,36 @@ export function statusBarText(orphans: number, conflicts: number, swarm?: SwarmS
   return parts.length ? `$(warning) DECNET: ${parts.join(SEP)}` : '$(pass) DECNET';
 }
 
-export function statusBarTooltip(orphans: number, conflicts: number, tornDown: number, finishedAt: Date | undefined, swarm?: SwarmStatus): string {
+export function statusBarTooltip(
+  orphans: number,
+  conflicts: number,
+  tornDown: number,
+  finishedAt: Date | undefined,
+  swarm?: SwarmStatus,
+): string {
   if (!finishedAt) return 'DECNET Topologies: not scanned yet. Click to open the view.';
   const counts = [plural(orphans, 'orphan group'), conflictCount(conflicts)];
   if (tornDown) counts.push(`${plural(tornDown, 'torn-down topology', 'torn-down topologies')} with leftovers`);
   if (swarm?.misplaced) counts.push(`${plural(swarm.misplaced, 'misplaced group')}`);
-  const lines = [`DECNET Topologies, as of ${finishedAt.toLocaleTimeString()}${swarm ? ', summed over the hosts of the swarm' : ''}:`, `${counts.join(', ')}.`];
+  const lines = [
+    `DECNET Topologies, as of ${finishedAt.toLocaleTimeString()}${swarm ? ', summed over the hosts of the swarm' : ''}:`,
+    `${counts.join(', ')}.`,
+  ];
   if (swarm?.hostsDown.length) {
     lines.push(`Not scanned (nothing on them is counted): ${swarm.hostsDown.map((h) => `${h.name}: ${h.why}`).join('; ')}.`);
   }
-  lines.push(orphans || conflicts || swarm?.misplaced || swarm?.hostsDown.length ? 'Click to show the first of them.' : 'Click to open the view.');
+  lines.push(
+    orphans || conflicts || swarm?.misplaced || swarm?.hostsDown.length ? 'Click to show the first of them.' : 'Click to open the view.',
+  );
   return lines.join('\n');
 }
 
-export function orphanGroupTooltip(group: Group, dbSource: string, dockerEndpoint: string, conflicts: readonly NetworkConflict[] = []): string {
+export function orphanGroupTooltip(
+  group: Group,
+  dbSource: string,
+  dockerEndpoint: string,
+  conflicts: readonly NetworkConflict[] = [],
+): string {
   const removableContainers = group.containers.filter((c) => c.removable).length;
   const removableNetworks = group.networks.filter((n) => n.removable).length;
   const frees = freedBy(new Set(group.networks.map((n) => n.id)), conflicts);
@@ -412,13 +442,10 @@ export function orphanGroupTooltip(group: Group, dbSource: string, dockerEndpoin
 }
 
 export function unknownGroupTooltip(group: Group): string {
-  return [`**${code(group.prefix)}** — not classified`, '', ...countsLines(group), '', `${Labels.notClassifiedTooltip}.`].join(
-    '\n',
-  );
+  return [`**${code(group.prefix)}** — not classified`, '', ...countsLines(group), '', `${Labels.notClassifiedTooltip}.`].join('\n');
 }
 
 // ---- Resources ----------------------------------------------------------------------------
-
 
 /**
  * Why a resource of an orphan group stays, or undefined when it goes with the group.
@@ -443,12 +470,7 @@ export function containerDescription(c: OwnedContainer, group: Group, livePrefix
  * The first subnet conflict when it has any (`holds 172.16.5.0/24, wanted by topology maze-2, LAN
  * dmz`), then `<subnets joined by ", "> · <n> endpoint(s)`, plus why it is kept when it is.
  */
-export function networkDescription(
-  n: OwnedNetwork,
-  group: Group,
-  livePrefixes: readonly string[],
-  conflict?: NetworkConflict,
-): string {
+export function networkDescription(n: OwnedNetwork, group: Group, livePrefixes: readonly string[], conflict?: NetworkConflict): string {
   const kept = keptReason(n, group, livePrefixes);
   return [
     ...(conflict?.overlaps.length ? [summarizeOverlaps(conflict.overlaps)] : []),
@@ -497,12 +519,7 @@ export function containerTooltip(c: OwnedContainer, group: Group, livePrefixes: 
   ].join('\n');
 }
 
-export function networkTooltip(
-  n: OwnedNetwork,
-  group: Group,
-  livePrefixes: readonly string[],
-  conflict?: NetworkConflict,
-): string {
+export function networkTooltip(n: OwnedNetwork, group: Group, livePrefixes: readonly string[], conflict?: NetworkConflict): string {
   const endpoints = n.endpoints.map(endpointLine);
   return [
     `**${code(n.name)}** — network`,
@@ -618,7 +635,11 @@ export function blockedDescription(lan: LanOverlap, conflict: NetworkConflict, t
 }
 
 /** A blocked LAN's row: who blocks it first (`blocked by orphan ecbbe627`), then whose LAN (`maze-beta · LAN dmz · 198.18.20.0/24`). */
-export function blockedRow(lan: LanOverlap, conflict: NetworkConflict, tornDown: boolean): { label: string; description: string; accessibility: string } {
+export function blockedRow(
+  lan: LanOverlap,
+  conflict: NetworkConflict,
+  tornDown: boolean,
+): { label: string; description: string; accessibility: string } {
   return {
     label: `blocked by ${blockerText(conflict, tornDown)}`,
     description: [lan.topologyName, `LAN ${lan.lan}`, lan.subnet].join(SEP),

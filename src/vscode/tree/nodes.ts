@@ -2,7 +2,16 @@
 // each one by. Pure (no `vscode` import), so it can be unit tested; topologyTreeItems.ts turns a
 // node into a TreeItem, topologyTreeProvider.ts hands the nodes to VS Code.
 import { dbForHost, type HostScan } from '../../core/fleet';
-import type { DbReadError, DockerUnavailableError, Group, NetworkEndpoint, NetworkInfo, OwnedContainer, OwnedNetwork, ScanResult } from '../../core/model';
+import type {
+  DbReadError,
+  DockerUnavailableError,
+  Group,
+  NetworkEndpoint,
+  NetworkInfo,
+  OwnedContainer,
+  OwnedNetwork,
+  ScanResult,
+} from '../../core/model';
 import { conflictsOfScan, ownerOf, type LanOverlap, type NetworkConflict } from '../../core/overlaps';
 import { isMisplaced, isTornDown } from '../../core/rules';
 import type { ScanTarget } from '../settings';
@@ -34,7 +43,14 @@ export function makeHostSnapshot(scan: HostScan, target: ScanTarget, finishedAt 
   // topologies that belong there (or whose host cannot be told).
   const r = scan.result;
   const conflicts = conflictsOfScan(r.db.ok ? { ...r, db: { ok: true, value: dbForHost(r.db.value, scan.host.ref) } } : r);
-  return { result: r, target: hostTarget, finishedAt, conflicts, conflictById: new Map(conflicts.map((c) => [c.network.id, c])), host: scan };
+  return {
+    result: r,
+    target: hostTarget,
+    finishedAt,
+    conflicts,
+    conflictById: new Map(conflicts.map((c) => [c.network.id, c])),
+    host: scan,
+  };
 }
 
 /**
@@ -127,7 +143,11 @@ export function foreignEndpoints(group: Group, snapshot: ScanSnapshot): { endpoi
  * that share its network namespace (`container:<base id>`, as Docker shows DECNET's
  * `network_mode: service:<base>`) or carry its decky's label; the others apart.
  */
-export function containerTree(group: Pick<Group, 'containers'>): { bases: OwnedContainer[]; services: Map<string, OwnedContainer[]>; others: OwnedContainer[] } {
+export function containerTree(group: Pick<Group, 'containers'>): {
+  bases: OwnedContainer[];
+  services: Map<string, OwnedContainer[]>;
+  others: OwnedContainer[];
+} {
   const byId = new Map(group.containers.map((c) => [c.id, c] as const));
   const baseOfDecky = new Map<string, OwnedContainer>();
   for (const c of group.containers) {
@@ -192,7 +212,8 @@ export type NodeOf<K extends TreeNode['kind']> = Extract<TreeNode, { kind: K }>;
 /** The id VS Code knows a node by: its TreeItem's `id`. The one place ids are made. */
 export function nodeId(node: TreeNode): string {
   if (node.kind === 'host') return `host/${node.snapshot.host?.host.ref.name ?? ''}`;
-  const host = node.kind === 'error' ? (node.source === 'docker' ? node.host : undefined) : 'snapshot' in node ? node.snapshot.host : undefined;
+  const host =
+    node.kind === 'error' ? (node.source === 'docker' ? node.host : undefined) : 'snapshot' in node ? node.snapshot.host : undefined;
   const id = localId(node);
   return host ? `host/${host.host.ref.name}/${id}` : id;
 }
@@ -280,7 +301,9 @@ function sectionNodes(snapshot: ScanSnapshot, pinned: ReadonlySet<string>): Tree
   const unknown = of('unknown');
   if (result.db.ok) {
     // Live by the topology's name, as people know them; the others by prefix.
-    const live = of('live').filter((g) => !g.misplaced).sort((a, b) => (a.topology?.name ?? a.prefix).localeCompare(b.topology?.name ?? b.prefix) || a.prefix.localeCompare(b.prefix));
+    const live = of('live')
+      .filter((g) => !g.misplaced)
+      .sort((a, b) => (a.topology?.name ?? a.prefix).localeCompare(b.topology?.name ?? b.prefix) || a.prefix.localeCompare(b.prefix));
     nodes.push({ kind: 'section', section: 'live', groups: live, snapshot });
     nodes.push({ kind: 'section', section: 'orphan', groups: of('orphan'), snapshot });
     const misplaced = result.groups.filter((g) => g.misplaced);
@@ -327,7 +350,11 @@ export function errorActions(node: NodeOf<'error'>): { label: string; icon: stri
     // A worker missing from decnet.fleet.endpoints: offer ssh://<address> for the user to confirm.
     const [, settings, output] = ERROR_ACTIONS.docker;
     const name = node.host.host.ref.name;
-    return [{ label: Labels.setHostEndpoint, icon: 'plug', command: Commands.setHostEndpoint, args: [name, node.host.host.offer] }, settings, output];
+    return [
+      { label: Labels.setHostEndpoint, icon: 'plug', command: Commands.setHostEndpoint, args: [name, node.host.host.offer] },
+      settings,
+      output,
+    ];
   }
   if (node.source !== 'db') return ERROR_ACTIONS[node.source];
   // Every database error offers Retry, after the fix that fits it best.
@@ -353,33 +380,51 @@ export function childNodes(node: TreeNode): TreeNode[] {
     case 'section':
       return node.groups.map((group) => ({ kind: 'group', group, snapshot: node.snapshot }));
     case 'foreignSection':
-      return byName(node.networks).map(
-        (network): TreeNode => ({
-          kind: 'foreignNetwork',
-          network,
-          snapshot: node.snapshot,
-          // Shown only because it was picked: it can be hidden again.
-          pinned: node.pinned.has(network.id) && !conflictOf(node.snapshot, network.id),
-        }),
-      );
+      return byName(node.networks).map((network): TreeNode => ({
+        kind: 'foreignNetwork',
+        network,
+        snapshot: node.snapshot,
+        // Shown only because it was picked: it can be hidden again.
+        pinned: node.pinned.has(network.id) && !conflictOf(node.snapshot, network.id),
+      }));
     case 'group': {
       // Each decky's service containers under its base container; the networks, each with the
       // containers DECNET did not create attached to it.
       const { bases, services, others } = containerTree(node.group);
       return [
-        ...byName(bases).map(
-          (container): TreeNode => ({ kind: 'container', container, group: node.group, snapshot: node.snapshot, services: byName(services.get(container.id) ?? []) }),
-        ),
+        ...byName(bases).map((container): TreeNode => ({
+          kind: 'container',
+          container,
+          group: node.group,
+          snapshot: node.snapshot,
+          services: byName(services.get(container.id) ?? []),
+        })),
         ...byName(others).map((container): TreeNode => ({ kind: 'container', container, group: node.group, snapshot: node.snapshot })),
-        ...byName(node.group.networks).map((network): TreeNode => ({ kind: 'network', network, group: node.group, snapshot: node.snapshot })),
+        ...byName(node.group.networks).map((network): TreeNode => ({
+          kind: 'network',
+          network,
+          group: node.group,
+          snapshot: node.snapshot,
+        })),
       ];
     }
     case 'container':
-      return (node.services ?? []).map((container): TreeNode => ({ kind: 'container', container, group: node.group, snapshot: node.snapshot }));
+      return (node.services ?? []).map((container): TreeNode => ({
+        kind: 'container',
+        container,
+        group: node.group,
+        snapshot: node.snapshot,
+      }));
     case 'network':
       return foreignEndpoints(node.group, node.snapshot)
         .filter((f) => f.network.id === node.network.id)
-        .map(({ endpoint, network }): TreeNode => ({ kind: 'foreignEndpoint', endpoint, network, group: node.group, snapshot: node.snapshot }));
+        .map(({ endpoint, network }): TreeNode => ({
+          kind: 'foreignEndpoint',
+          endpoint,
+          network,
+          group: node.group,
+          snapshot: node.snapshot,
+        }));
     case 'blockedSection':
       return node.blocked.map((blocked): TreeNode => ({ kind: 'blocked', blocked, snapshot: node.snapshot }));
     case 'error': {
@@ -390,7 +435,14 @@ export function childNodes(node: TreeNode): TreeNode[] {
       const parentId = nodeId(node);
       return [
         { kind: 'action', parentId, label: Labels.openRemoteSettings, icon: 'gear', command: Commands.openSettings },
-        { kind: 'action', parentId, label: `Copy Value ${node.setting.value.length > 40 ? `${node.setting.value.slice(0, 39)}…` : node.setting.value}`, icon: 'copy', command: Commands.copySettingValue, args: [node.setting.key, node.setting.value] },
+        {
+          kind: 'action',
+          parentId,
+          label: `Copy Value ${node.setting.value.length > 40 ? `${node.setting.value.slice(0, 39)}…` : node.setting.value}`,
+          icon: 'copy',
+          command: Commands.copySettingValue,
+          args: [node.setting.key, node.setting.value],
+        },
       ];
     }
     default:
@@ -420,7 +472,12 @@ export function prefixesOfNodes(args: readonly unknown[], state: 'orphan' | 'tor
     if (hostOfNode(node) !== host) continue;
     const group = node.kind === 'group' ? node.group : node.kind === 'blocked' ? node.blocked.group : undefined;
     if (!group) continue;
-    const ok = state === 'orphan' ? group.state === 'orphan' && !group.misplaced : state === 'misplaced' ? isMisplaced(group) : isTornDown(group) && !group.misplaced;
+    const ok =
+      state === 'orphan'
+        ? group.state === 'orphan' && !group.misplaced
+        : state === 'misplaced'
+          ? isMisplaced(group)
+          : isTornDown(group) && !group.misplaced;
     if (ok && !prefixes.includes(group.prefix)) prefixes.push(group.prefix);
   }
   return prefixes.length ? prefixes : undefined;
@@ -456,7 +513,8 @@ export interface ShownHost {
 
 export function shownHostOfNode(node: unknown): ShownHost | undefined {
   if (!isNode(node)) return undefined;
-  const scan = node.kind === 'error' ? (node.source === 'docker' ? node.host : undefined) : 'snapshot' in node ? node.snapshot.host : undefined;
+  const scan =
+    node.kind === 'error' ? (node.source === 'docker' ? node.host : undefined) : 'snapshot' in node ? node.snapshot.host : undefined;
   if (!scan) return undefined;
   const d = scan.result.docker;
   return { name: scan.host.ref.name, endpoint: scan.endpointLabel, daemonId: d.ok ? d.value.daemon.id : undefined };

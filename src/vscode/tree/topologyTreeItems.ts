@@ -70,7 +70,14 @@ function errorItem(node: NodeOf<'error'>): vscode.TreeItem {
         const none = !node.host.host.endpoint && !node.host.host.problem;
         const name = node.host.host.ref.name;
         if (node.host.host.problem) {
-          return item(node, { ...parts, label: L.Labels.hostNotScanned, description: message, tooltip: message, contextValue: ContextValues.hostUnreachable, accessibility: `error: ${L.Labels.hostNotScanned}` });
+          return item(node, {
+            ...parts,
+            label: L.Labels.hostNotScanned,
+            description: message,
+            tooltip: message,
+            contextValue: ContextValues.hostUnreachable,
+            accessibility: `error: ${L.Labels.hostNotScanned}`,
+          });
         }
         const cause = none ? NO_ENDPOINT : L.dockerErrorLabel(node.error.code);
         return item(node, {
@@ -93,7 +100,13 @@ function errorItem(node: NodeOf<'error'>): vscode.TreeItem {
         accessibility: `error: ${L.dockerErrorLabel(node.error.code)}, ${node.error.endpoint}`,
       });
     default:
-      return item(node, { ...parts, label: L.Labels.scanFailed, description: message, contextValue: ContextValues.scanFailed, accessibility: `error: ${L.Labels.scanFailed}` });
+      return item(node, {
+        ...parts,
+        label: L.Labels.scanFailed,
+        description: message,
+        contextValue: ContextValues.scanFailed,
+        accessibility: `error: ${L.Labels.scanFailed}`,
+      });
   }
 }
 
@@ -212,7 +225,9 @@ export function treeItemOf(node: TreeNode): vscode.TreeItem {
         tooltip: markdown(L.networkTooltip(n, group, live, conflict)),
         icon: conflict ? warningIcon() : icon('type-hierarchy'),
         // The containers DECNET did not create that are attached to it.
-        collapsible: foreignEndpoints(group, snapshot).some((f) => f.network.id === n.id) ? vscode.TreeItemCollapsibleState.Collapsed : undefined,
+        collapsible: foreignEndpoints(group, snapshot).some((f) => f.network.id === n.id)
+          ? vscode.TreeItemCollapsibleState.Collapsed
+          : undefined,
         contextValue: ContextValues.network,
         accessibility: L.networkAccessibilityLabel(n, conflict),
       });

@@ -10,7 +10,14 @@ import { TornReadHold } from '../../core/tornHold';
 import { ContextKeys, TOPOLOGIES_VIEW_ID } from '../constants';
 import { Disposable } from '../disposable';
 import { describeError, type ComponentLog } from '../log';
-import { affectsScanTarget, readFleetEndpoints, readFleetTimeoutMs, readIgnoredUserSettings, resolveScanTarget, type ScanTarget } from '../settings';
+import {
+  affectsScanTarget,
+  readFleetEndpoints,
+  readFleetTimeoutMs,
+  readIgnoredUserSettings,
+  resolveScanTarget,
+  type ScanTarget,
+} from '../settings';
 import type { IgnoredSetting } from '../../core/ignoredSettings';
 import { makeFleetSnapshot, makeSnapshot, type ScanSnapshot } from './nodes';
 
@@ -163,7 +170,8 @@ export class TopologyTreeModel extends Disposable {
     try {
       let target = await resolveScanTarget(this.secrets);
       this._ignoredSettings = readIgnoredUserSettings(this.globalStorage);
-      for (const s of this._ignoredSettings) this.log.warn(`${s.key} is set in the User settings, which a remote window does not apply: set it in the Remote settings`);
+      for (const s of this._ignoredSettings)
+        this.log.warn(`${s.key} is set in the User settings, which a remote window does not apply: set it in the Remote settings`);
       await this._setNoDatabase(target.db.origin === 'none');
       await this._setDatabaseKind(target.db.kind);
       this.log.info(
@@ -210,7 +218,9 @@ export class TopologyTreeModel extends Disposable {
       if (decision.kind === 'keep' && !result.db.ok) {
         // DECNET is writing: keep the last good tree, retry soon. The caller (a removal) still
         // gets this scan, with its error: nothing is planned from the tree kept on screen.
-        this.log.info(`database busy (${result.db.error.message}); keeping the scan of ${shown!.finishedAt.toLocaleTimeString()}, retrying in ${decision.retryInMs} ms`);
+        this.log.info(
+          `database busy (${result.db.error.message}); keeping the scan of ${shown!.finishedAt.toLocaleTimeString()}, retrying in ${decision.retryInMs} ms`,
+        );
         this._busy = { since: decision.since, error: result.db.error };
         return fresh;
       }

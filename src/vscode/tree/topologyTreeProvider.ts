@@ -80,7 +80,17 @@ export class TopologyTreeProvider extends Disposable implements vscode.TreeDataP
     const walk = (nodes: TreeNode[]): void => {
       for (const n of nodes) {
         const item = treeItemOf(n);
-        parts.push([nodeId(n), item.label, item.description, item.tooltip, item.contextValue, item.iconPath, item.collapsibleState, item.command, item.accessibilityInformation]);
+        parts.push([
+          nodeId(n),
+          item.label,
+          item.description,
+          item.tooltip,
+          item.contextValue,
+          item.iconPath,
+          item.collapsibleState,
+          item.command,
+          item.accessibilityInformation,
+        ]);
         walk(childNodes(n));
       }
     };
