@@ -245,7 +245,7 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
     const pick = await session.waitForQuickInput(new RegExp(network));
     assert.match(pick.title, /on the hosts of the swarm/);
     assert.ok(
-      pick.rows.some((r) => r.includes(`Host ${W1.name}: wanted by no topology`)),
+      pick.rows.some((r) => r.includes(`Host ${W1.name}: 1 network holding it, wanted by no topology`)),
       `the pick names the host: ${JSON.stringify(pick.rows)}`,
     );
     await session.pickQuickInputRow(network);

@@ -100,25 +100,24 @@ async function findOnce(services: Services, input: string): Promise<string | und
   // is wanted by many: a list, not one line over the first network).
   const items: Item[] = perHost
     .filter((h) => h.found.matches.length)
-    .flatMap((h) => [
-      {
-        label: `${h.name ? `Host ${h.name}: ` : ''}${plural(h.found.matches.length, 'network')} holding it`,
-        kind: vscode.QuickPickItemKind.Separator,
-      },
-      ...h.found.matches.map((match): Item => ({ ...overlapPickItem(match), match })),
-      {
-        label: h.found.lans.length
-          ? `${h.name ? `Host ${h.name}: ` : ''}wanted by ${plural(h.found.lans.length, 'LAN')}`
-          : `${h.name ? `Host ${h.name}: ` : ''}wanted by no topology`,
-        kind: vscode.QuickPickItemKind.Separator,
-      },
-      // Picking a LAN shows the network that holds its subnet.
-      ...h.found.lans.map((l): Item => ({
-        label: `$(symbol-namespace) ${l.topology.name}, LAN ${l.lan.name}`,
-        description: [l.lan.subnet, l.topology.status].join(' · '),
-        match: h.found.matches[0],
-      })),
-    ]);
+    .flatMap((h) => {
+      const host = h.name ? `Host ${h.name}: ` : '';
+      // A separator with no item under it is not shown: "wanted by no topology" joins the first.
+      const holding = `${host}${plural(h.found.matches.length, 'network')} holding it`;
+      return [
+        { label: h.found.lans.length ? holding : `${holding}, wanted by no topology`, kind: vscode.QuickPickItemKind.Separator },
+        ...h.found.matches.map((match): Item => ({ ...overlapPickItem(match), match })),
+        ...(h.found.lans.length
+          ? [{ label: `${host}wanted by ${plural(h.found.lans.length, 'LAN')}`, kind: vscode.QuickPickItemKind.Separator }]
+          : []),
+        // Picking a LAN shows the network that holds its subnet.
+        ...h.found.lans.map((l): Item => ({
+          label: `$(symbol-namespace) ${l.topology.name}, LAN ${l.lan.name}`,
+          description: [l.lan.subnet, l.topology.status].join(' · '),
+          match: h.found.matches[0],
+        })),
+      ];
+    });
   const picked = await vscode.window.showQuickPick(items, {
     title: `Networks whose pools overlap ${query.text}${swarm ? ' on the hosts of the swarm' : ''}${unread}`,
     placeHolder: 'Pick one to show it in the Topologies view',
