@@ -51,6 +51,8 @@ export const Settings = {
   requestTimeoutSeconds: 'requestTimeoutSeconds',
   pollIntervalSeconds: 'refresh.pollIntervalSeconds',
   statusBarAlwaysShow: 'statusBar.alwaysShow',
+  auditLogPath: 'audit.logPath',
+  auditEnabled: 'audit.enabled',
 } as const;
 /** Full keys, for `affectsConfiguration` and the settings search box. */
 export const FullSettings = {
@@ -63,6 +65,8 @@ export const FullSettings = {
   requestTimeoutSeconds: `${SETTINGS_SECTION}.${Settings.requestTimeoutSeconds}`,
   pollIntervalSeconds: `${SETTINGS_SECTION}.${Settings.pollIntervalSeconds}`,
   statusBarAlwaysShow: `${SETTINGS_SECTION}.${Settings.statusBarAlwaysShow}`,
+  auditLogPath: `${SETTINGS_SECTION}.${Settings.auditLogPath}`,
+  auditEnabled: `${SETTINGS_SECTION}.${Settings.auditEnabled}`,
 } as const;
 
 export const ContextKeys = {

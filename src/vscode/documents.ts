@@ -18,12 +18,15 @@ export class ReadOnlyDocuments extends Disposable implements vscode.TextDocument
     return this.texts.get(uri.toString()) ?? '';
   }
 
-  /** Opens `text` read-only as `name` (its extension picks the language: `.md`, `.json`). */
-  async open(name: string, text: string): Promise<void> {
+  /**
+   * Opens `text` read-only as `name` (its extension picks the language: `.md`, `.json`); in a
+   * preview editor (replaced by the next one opened) with `preview`.
+   */
+  async open(name: string, text: string, options: { preview?: boolean } = {}): Promise<void> {
     // A new path each time: VS Code caches a document's text by URI.
     const uri = vscode.Uri.from({ scheme: DOCUMENT_SCHEME, path: `/${++this.counter}/${name}` });
     this.texts.set(uri.toString(), text);
     const doc = await vscode.workspace.openTextDocument(uri);
-    await vscode.window.showTextDocument(doc, { preview: false });
+    await vscode.window.showTextDocument(doc, { preview: options.preview ?? false });
   }
 }

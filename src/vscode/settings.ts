@@ -2,6 +2,7 @@
 // The resolution rules live in core.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { defaultAuditLogPath, type AuditTarget } from '../core/audit';
 import { MAX_JSON_BYTES, readRegularFileIfExists } from '../core/fsSafe';
 import { ignoredUserSettings, type IgnoredSetting } from '../core/ignoredSettings';
 import { EDITOR_SETTING_NAMES, resolveDatabase, type DbTarget } from '../core/config';
@@ -153,4 +154,15 @@ export const EXTENSION_SETTINGS_QUERY = '@ext:decnet-tools.decnet-topology-reape
  */
 export function settingsTargetName(): 'Remote' | 'User' {
   return vscode.env.remoteName ? 'Remote' : 'User';
+}
+
+/** `decnet.audit.logPath` (empty: `$XDG_STATE_HOME/decnet-reaper/audit.jsonl`). */
+export function readAuditLogPath(): string {
+  return readSetting(Settings.auditLogPath) ?? defaultAuditLogPath(process.env);
+}
+
+/** Where the editor's removals are logged: `decnet.audit.logPath`, or nowhere when `decnet.audit.enabled` is off. */
+export function editorAuditTarget(): AuditTarget {
+  const enabled = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<boolean>(Settings.auditEnabled, true);
+  return enabled === false ? { disabled: true } : { path: readAuditLogPath() };
 }

@@ -3,9 +3,9 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { RemovalPlan } from '../../core/model';
-import { planToFile, writePlanFile } from '../../core/removal/planFile';
-import { Commands } from '../constants';
+import type { RemovalPlan } from '../core/model';
+import { planToFile, writePlanFile } from '../core/removal/planFile';
+import { Commands } from './constants';
 
 const OPEN = 'Open';
 const APPLY = 'Apply Plan…';
