@@ -24,7 +24,7 @@ import {
   showLogs,
 } from './commands/resourceActions';
 import { Commands } from './constants';
-import { lostRow } from './tree/nodes';
+import { lostRow } from './tree/rowArgs';
 import { describeError } from './log';
 import { showErrorWithOutput } from './notify';
 import type { Services } from './services';

@@ -29,7 +29,8 @@ import { describeError, type ComponentLog, type Log } from './log';
 import { fixesFor, showErrorWithOutput } from './notify';
 import type { Trees } from './registerTrees';
 import { orphanGroupDescription } from './tree/labels';
-import type { ScanSnapshot, ShownHost } from './tree/nodes';
+import type { ScanSnapshot } from './tree/snapshot';
+import type { ShownHost } from './tree/rowArgs';
 import type { TopologyTreeModel } from './tree/topologyTreeModel';
 
 export type RemovalRequest =

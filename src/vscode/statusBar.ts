@@ -6,7 +6,8 @@ import * as vscode from 'vscode';
 import { Commands, FullSettings } from './constants';
 import { Disposable } from './disposable';
 import { readStatusBarAlwaysShow } from './settings';
-import { isTornDown, statusBarErrorText, statusBarText, statusBarTooltip, type StatusProblem, type SwarmStatus } from './tree/labels';
+import { isTornDown } from '../core/rules';
+import { statusBarErrorText, statusBarText, statusBarTooltip, type StatusProblem, type SwarmStatus } from './words/statusBar';
 import type { TopologyTreeModel } from './tree/topologyTreeModel';
 
 export const STATUS_BAR_ID = 'decnet.status';

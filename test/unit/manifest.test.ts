@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import { ROW_COMMANDS } from '../../src/vscode/tree/rowArgs';
 import { Commands, ContextKeys, ContextValues, FullSettings, ReviewCommands, TOPOLOGIES_VIEW_ID } from '../../src/vscode/constants';
 
 const ROOT = resolve(__dirname, '../..');
@@ -82,6 +83,12 @@ describe('package.json and the code agree', () => {
     for (const [menu, items] of Object.entries(contributes.menus)) {
       for (const item of items) if (item.command) assert.ok(declared.has(item.command), `${menu}: ${item.command} is not declared`);
     }
+  });
+
+  it("the commands of the rows' menus are the ones a refresh can leave without their row", () => {
+    // lostRow() guards exactly these: a menu opened while the tree refreshed hands them undefined.
+    const rowMenus = new Set(contributes.menus['view/item/context'].map((m) => m.command));
+    assert.deepEqual([...rowMenus].sort(), [...ROW_COMMANDS].sort());
   });
 
   it('the view and its container are the ones the code names', () => {

@@ -1,4 +1,4 @@
-// What the tree and the status bar say about torn-down leftovers and subnet conflicts (pure text).
+// What the tree, the status bar and the quick picks say about torn-down leftovers and subnet conflicts (pure text).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classify } from '../../src/core/grouping';
@@ -8,37 +8,33 @@ import {
   ageText,
   blockedRow,
   conflictLead,
-  dbErrorDescription,
-  dbErrorLabel,
   deckiesOf,
-  dockerErrorLabel,
   groupAge,
   leading,
   shortName,
   tornDownGroupLabel,
   dockerWithDaemon,
-  groupAccessibilityLabel,
   liveGroupTooltip,
   orphanGroupDescription,
   orphanGroupTooltip,
   sharedCounts,
-  statusBarErrorText,
   tornDownGroupTooltip,
   endpointCount,
   foreignEndpointTooltip,
   foreignNetworkDescription,
   foreignNetworkTooltip,
-  isTornDown,
   leftoverCount,
   liveGroupDescription,
   networkDescription,
   networkTooltip,
-  overlapPickItem,
-  statusBarText,
-  statusBarTooltip,
   tornDownGroupDescription,
   withConflicts,
 } from '../../src/vscode/tree/labels';
+import { groupAccessibilityLabel } from '../../src/vscode/tree/accessibility';
+import { isTornDown } from '../../src/core/rules';
+import { dbErrorDescription, dbErrorLabel, dockerErrorLabel } from '../../src/vscode/words/errors';
+import { overlapPickItem } from '../../src/vscode/words/quickPick';
+import { statusBarErrorText, statusBarText, statusBarTooltip } from '../../src/vscode/words/statusBar';
 import { container, decnetLabels, inventory, network, snapshot, topology } from './fixtures';
 
 const TORN = '7a7a7a7a-1111-4222-8333-444455556666';

@@ -14,25 +14,9 @@ import {
 } from '../../src/core/model';
 import { Commands } from '../../src/vscode/constants';
 import { blockedDescription } from '../../src/vscode/tree/labels';
-import {
-  blockerRemoval,
-  childNodes,
-  hostDescription,
-  hostOfNode,
-  rowsOnOtherHosts,
-  toTheMinute,
-  shownHostOfNode,
-  lostRow,
-  fromTreeRows,
-  makeFleetSnapshot,
-  makeSnapshot,
-  nodeId,
-  prefixesOfNodes,
-  rootNodes,
-  type NodeOf,
-  type TreeNode,
-  type TreeState,
-} from '../../src/vscode/tree/nodes';
+import { blockerRemoval, childNodes, nodeId, rootNodes, type NodeOf, type TreeNode, type TreeState } from '../../src/vscode/tree/nodes';
+import { hostDescription, toTheMinute, makeFleetSnapshot, makeSnapshot } from '../../src/vscode/tree/snapshot';
+import { hostOfNode, rowsOnOtherHosts, shownHostOfNode, lostRow, fromTreeRows, prefixesOfNodes } from '../../src/vscode/tree/rowArgs';
 import type { ScanTarget } from '../../src/vscode/settings';
 import { container, decnetLabels, inventory, network, snapshot, topology } from './fixtures';
 

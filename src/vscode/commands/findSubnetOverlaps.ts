@@ -3,7 +3,8 @@ import { dbForHost } from '../../core/fleet';
 import { findOverlapsWith, parseCidr, type QueryMatch } from '../../core/overlaps';
 import { Fixes, fixesFor, showErrorWithOutput } from '../notify';
 import type { Services } from '../services';
-import { overlapPickItem, plural } from '../tree/labels';
+import { plural } from '../words/common';
+import { overlapPickItem } from '../words/quickPick';
 
 const INVALID = 'Type a CIDR (172.16.5.0/24, fd00:dec::/64) or an IP address (172.16.5.7).';
 

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { plural } from '../tree/labels';
-import { rowsOnOtherHosts, type ShownHost } from '../tree/nodes';
+import { plural } from '../words/common';
+import { rowsOnOtherHosts, type ShownHost } from '../tree/rowArgs';
 
 /** Says when rows selected on other hosts were left out of a removal (it acts on one host). */
 export function tellRowsLeftOut(args: readonly unknown[], host: ShownHost | undefined): void {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services';
-import { shownHostOfNode, isNode } from '../tree/nodes';
+import { shownHostOfNode, isNode } from '../tree/rowArgs';
 
 /**
  * decnet.orphans.reapAll — the view's title bar and the Command Palette: every orphan prefix of a

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services';
 import { tellRowsLeftOut } from './leftOut';
-import { prefixesOfNodes, shownHostOfNode } from '../tree/nodes';
+import { prefixesOfNodes, shownHostOfNode } from '../tree/rowArgs';
 
 /**
  * decnet.misplacedGroup.remove — from a swarm host's Misplaced section, with the group rows

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services';
 import { tellRowsLeftOut } from './leftOut';
-import { fromTreeRows, prefixesOfNodes, shownHostOfNode } from '../tree/nodes';
+import { fromTreeRows, prefixesOfNodes, shownHostOfNode } from '../tree/rowArgs';
 
 /**
  * decnet.tornDownGroup.remove — from the tree's context menu with the torn-down group rows

@@ -1,32 +1,14 @@
-// Pure text for the tree: no `vscode` import here, so it can be unit tested. Only words: what
-// may be removed, and why something is kept, is decided in core/rules.ts.
+// Pure text for the tree's rows: labels, descriptions, tooltips (the status bar, quick picks and
+// error words are in ../words, what a screen reader hears in accessibility.ts). No `vscode` import
+// here, so it can be unit tested. Only words: what may be removed, and why something is kept, is
+// decided in core/rules.ts.
 import { TORN_GRACE_MS } from '../../core/tornHold';
 import type { DbPathOrigin } from '../../core/config';
-import type {
-  DbErrorKind,
-  Group,
-  GroupState,
-  NetworkEndpoint,
-  NetworkInfo,
-  OwnedContainer,
-  OwnedNetwork,
-  ScanResult,
-} from '../../core/model';
-import {
-  describeOverlap,
-  describeOwner,
-  freedBy,
-  summarizeOverlaps,
-  type LanOverlap,
-  type NetworkConflict,
-  type QueryMatch,
-} from '../../core/overlaps';
-import { keptNote, plural } from '../../core/removal/text';
-import { attachedName, isTornDown, TORN_DOWN, type PrefixLookup } from '../../core/rules';
-
-export { isTornDown, plural };
-
-export const SEP = ' · ';
+import type { Group, GroupState, NetworkEndpoint, NetworkInfo, OwnedContainer, OwnedNetwork, ScanResult } from '../../core/model';
+import { describeOverlap, freedBy, summarizeOverlaps, type LanOverlap, type NetworkConflict } from '../../core/overlaps';
+import { keptNote } from '../../core/removal/text';
+import { code, codeList, conflictCount, md, plural, SEP } from '../words/common';
+import { TORN_DOWN, type PrefixLookup } from '../../core/rules';
 
 type Owned = OwnedContainer | OwnedNetwork;
 
@@ -70,25 +52,6 @@ export function ignoredSettingTooltip(key: string, value: string): string {
     `settings of machine scope are read only from the Remote settings here, so the view does not use it. ` +
     'Open Remote Settings and set it there (Copy Value copies it).'
   );
-}
-
-// ---- Markdown helpers ---------------------------------------------------------------------
-
-/** Escapes text for Markdown (tooltips render it). */
-export function md(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, '\\$&');
-}
-
-/** A Markdown code span that survives backticks inside `text`. */
-export function code(text: string): string {
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = '`'.repeat(longest + 1);
-  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
-  return `${fence}${pad}${text}${pad}${fence}`;
-}
-
-function codeList(items: readonly string[]): string {
-  return items.length ? items.map(code).join(', ') : '—';
 }
 
 // ---- Groups -------------------------------------------------------------------------------
@@ -252,11 +215,6 @@ export function tornDownGroupDescription(group: Group): string {
   return [plural(leftoverCount(group), 'leftover'), group.prefix].join(SEP);
 }
 
-/** `1 subnet conflict`, `2 subnet conflicts`. */
-export function conflictCount(n: number): string {
-  return plural(n, 'subnet conflict');
-}
-
 /** A group's description with its conflicts, when it has any. */
 export function withConflicts(description: string, conflicts: number): string {
   // First: at the default sidebar width the end of a description is cut off.
@@ -366,53 +324,6 @@ export function foreignEndpointTooltip(e: NetworkEndpoint, n: NetworkInfo, disco
 
 export function foreignSectionTooltip(): string {
   return 'Networks DECNET did not create whose pools overlap a LAN of a topology that is not torn down, or another pool (and those picked in Find Subnet Overlaps…). The reaper never removes them.';
-}
-
-/** One Quick Pick item of Find Subnet Overlaps…. */
-export function overlapPickItem(m: QueryMatch): { label: string; description: string; detail: string } {
-  const containers = m.network.endpoints.map(attachedName);
-  const detail = [`containers: ${containers.length ? containers.join(', ') : 'none'}`, ...m.overlaps.map(describeOverlap)].join(SEP);
-  return { label: m.network.name, description: [m.matchedPools.join(', '), describeOwner(m.owner)].join(SEP), detail };
-}
-
-/** In a swarm: the misplaced groups, and the hosts whose daemon was not listed (with why). */
-export interface SwarmStatus {
-  misplaced: number;
-  hostsDown: readonly { name: string; why: string }[];
-}
-
-/** The status bar's text: `$(warning) 2 orphans · 1 subnet conflict` (in a swarm, `· 1 misplaced · 1 host not scanned`). */
-export function statusBarText(orphans: number, conflicts: number, swarm?: SwarmStatus): string {
-  const parts: string[] = [];
-  if (orphans) parts.push(plural(orphans, 'orphan'));
-  if (conflicts) parts.push(conflictCount(conflicts));
-  if (swarm?.misplaced) parts.push(`${swarm.misplaced} misplaced`);
-  if (swarm?.hostsDown.length) parts.push(`${plural(swarm.hostsDown.length, 'host')} not scanned`);
-  return parts.length ? `$(warning) DECNET: ${parts.join(SEP)}` : '$(pass) DECNET';
-}
-
-export function statusBarTooltip(
-  orphans: number,
-  conflicts: number,
-  tornDown: number,
-  finishedAt: Date | undefined,
-  swarm?: SwarmStatus,
-): string {
-  if (!finishedAt) return 'DECNET Topologies: not scanned yet. Click to open the view.';
-  const counts = [plural(orphans, 'orphan group'), conflictCount(conflicts)];
-  if (tornDown) counts.push(`${plural(tornDown, 'torn-down topology', 'torn-down topologies')} with leftovers`);
-  if (swarm?.misplaced) counts.push(`${plural(swarm.misplaced, 'misplaced group')}`);
-  const lines = [
-    `DECNET Topologies, as of ${finishedAt.toLocaleTimeString()}${swarm ? ', summed over the hosts of the swarm' : ''}:`,
-    `${counts.join(', ')}.`,
-  ];
-  if (swarm?.hostsDown.length) {
-    lines.push(`Not scanned (nothing on them is counted): ${swarm.hostsDown.map((h) => `${h.name}: ${h.why}`).join('; ')}.`);
-  }
-  lines.push(
-    orphans || conflicts || swarm?.misplaced || swarm?.hostsDown.length ? 'Click to show the first of them.' : 'Click to open the view.',
-  );
-  return lines.join('\n');
 }
 
 export function orphanGroupTooltip(
@@ -666,140 +577,4 @@ export function blockedTooltip(lan: LanOverlap, conflict: NetworkConflict, tornD
 
 export function blockedSectionTooltip(): string {
   return 'Topologies of the DECNET database (not torn down) whose LAN subnet a Docker network already holds: their next deploy fails.';
-}
-
-// ---- Errors in words ----------------------------------------------------------------------
-
-/** A database error kind in words, for a row's description. */
-export function dbErrorWords(kind: DbErrorKind): string {
-  switch (kind) {
-    case 'not-configured':
-      return 'no database configured';
-    case 'misconfigured':
-      return 'a setting cannot be used';
-    case 'missing':
-      return 'file not found';
-    case 'not-sqlite':
-      return 'not a SQLite database';
-    case 'unreadable':
-      return 'file cannot be read';
-    case 'locked':
-      return 'locked by another process';
-    case 'corrupt':
-      return 'the file is damaged';
-    case 'truncated':
-      return 'the file is cut short';
-    case 'not-decnet':
-      return "not DECNET's database";
-    case 'torn':
-      return 'changed while being read';
-    case 'unreachable':
-      return 'server unreachable';
-    case 'access-denied':
-      return 'access denied';
-  }
-}
-
-/** An error row's label: its cause, which a narrow view keeps (`Database file not found`). */
-export function dbErrorLabel(kind: DbErrorKind): string {
-  switch (kind) {
-    case 'not-configured':
-      return 'No DECNET database configured';
-    case 'misconfigured':
-      return 'Database setting cannot be used';
-    case 'missing':
-      return 'Database file not found';
-    case 'not-sqlite':
-      return 'Not a SQLite database';
-    case 'unreadable':
-      return 'Database file cannot be read';
-    case 'locked':
-      return 'Database locked by another process';
-    case 'corrupt':
-      return 'Database file damaged';
-    case 'truncated':
-      return 'Database file cut short';
-    case 'not-decnet':
-      return "Not DECNET's database";
-    case 'torn':
-      return 'Database changed while being read';
-    case 'unreachable':
-      return 'Database server unreachable';
-    case 'access-denied':
-      return 'Database access denied';
-  }
-}
-
-/** A Docker error row's label: its cause, short enough for a narrow view (`No Docker socket`). */
-export function dockerErrorLabel(code: string | undefined): string {
-  switch (code) {
-    case 'ENOENT':
-      return 'No Docker socket';
-    case 'ECONNREFUSED':
-      return 'Docker refused connection';
-    case 'EACCES':
-    case 'EPERM':
-      return 'Docker access denied';
-    case 'ETIMEDOUT':
-      return 'Docker not answering';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'Docker host unknown';
-    case 'NOENDPOINT':
-      return 'No Docker endpoint configured';
-    default:
-      return 'Cannot reach Docker';
-  }
-}
-
-/** `file not found: /srv/decnet/decnet.db`. */
-export function dbErrorDescription(kind: DbErrorKind, where: string | undefined): string {
-  return where ? `${dbErrorWords(kind)}: ${where}` : dbErrorWords(kind);
-}
-
-// ---- Accessibility ------------------------------------------------------------------------
-
-/**
- * What a screen reader says of a group row, its state first and short: `orphan ecbbe627, blocks
- * maze-beta, 6 containers, 2 networks`, `misplaced, belongs on w1: branch-office`.
- */
-export function groupAccessibilityLabel(group: Group, conflicts: number, blocks: readonly string[] = []): string {
-  const blocking = blocks.length ? `, blocks ${blocks.join(', ')}` : conflicts ? `, ${conflictCount(conflicts)}` : '';
-  const counts = `${plural(group.containers.length, 'container')}, ${plural(group.networks.length, 'network')}`;
-  if (group.state === 'orphan') return `orphan ${group.prefix}${blocking}, ${counts}`;
-  if (group.state === 'unknown') return `not classified ${group.prefix}, ${counts}`;
-  if (group.misplaced) return `misplaced, belongs on ${group.misplaced.belongsOn}: ${liveGroupLabel(group)}${blocking}`;
-  if (isTornDown(group)) return `torn down, ${plural(leftoverCount(group), 'leftover')}: ${liveGroupLabel(group)}${blocking}`;
-  return `live, ${group.topology?.status ?? 'unknown status'}: ${liveGroupLabel(group)}${blocking}`;
-}
-
-/** What a screen reader says of a section: its name and its count. */
-export function sectionAccessibilityLabel(title: string, count: number): string {
-  return `${title}, ${count}`;
-}
-
-export function containerAccessibilityLabel(c: OwnedContainer, kept: string | undefined): string {
-  return [`container ${c.name}`, c.state, ...(kept ? [kept] : [])].join(', ');
-}
-
-export function networkAccessibilityLabel(n: NetworkInfo, conflict: NetworkConflict | undefined, foreign = false): string {
-  const parts = [`${foreign ? 'foreign network' : 'network'} ${n.name}`, n.subnets.join(', ') || 'no subnet', endpointCount(n)];
-  if (conflict?.overlaps.length) parts.push(conflictCount(conflict.overlaps.length));
-  return parts.join(', ');
-}
-
-// ---- The status bar's problems ------------------------------------------------------------
-
-export type StatusProblem = 'docker' | 'database' | 'scan';
-
-/** `$(error) DECNET: Docker unreachable`. */
-export function statusBarErrorText(problem: StatusProblem): string {
-  switch (problem) {
-    case 'docker':
-      return '$(error) DECNET: Docker unreachable';
-    case 'database':
-      return '$(error) DECNET: database unreadable';
-    case 'scan':
-      return '$(error) DECNET: scan failed';
-  }
 }

@@ -1,7 +1,8 @@
 // The tree's nodes: what is shown, in which order, under which parent, and the id VS Code knows
 // each one by. Pure (no `vscode` import), so it can be unit tested; topologyTreeItems.ts turns a
-// node into a TreeItem, topologyTreeProvider.ts hands the nodes to VS Code.
-import { dbForHost, type HostScan } from '../../core/fleet';
+// node into a TreeItem, topologyTreeProvider.ts hands the nodes to VS Code. The scan they show is
+// a ScanSnapshot (snapshot.ts); what a row's command is handed is decoded in rowArgs.ts.
+import type { HostScan } from '../../core/fleet';
 import type {
   DbReadError,
   DockerUnavailableError,
@@ -10,103 +11,15 @@ import type {
   NetworkInfo,
   OwnedContainer,
   OwnedNetwork,
-  ScanResult,
 } from '../../core/model';
-import { conflictsOfScan, ownerOf, type LanOverlap, type NetworkConflict } from '../../core/overlaps';
+import { ownerOf, type LanOverlap, type NetworkConflict } from '../../core/overlaps';
 import { isMisplaced, isTornDown } from '../../core/rules';
-import type { ScanTarget } from '../settings';
 import { Commands } from '../constants';
 import { Labels } from './labels';
 import type { IgnoredSetting } from '../../core/ignoredSettings';
 
-/** One scan as the tree shows it: removal must use exactly `target`, since the plan shown was made from it. */
-export interface ScanSnapshot {
-  result: ScanResult;
-  target: ScanTarget;
-  finishedAt: Date;
-  /** Networks whose pools overlap a LAN of a topology that is not torn down, or another pool. */
-  conflicts: NetworkConflict[];
-  /** The same conflicts by network id. */
-  conflictById: ReadonlyMap<string, NetworkConflict>;
-  /** In a swarm: the host this snapshot is of (its rows' ids carry its name). */
-  host?: HostScan;
-  /** In a swarm (the database has `swarm_hosts` rows): every host, the master first, each its own snapshot. */
-  fleet?: ScanSnapshot[];
-}
+import { conflictOf, type ScanSnapshot } from './snapshot';
 
-/** The host's snapshot, with `target` pointed at its endpoint (removal uses exactly that). */
-export function makeHostSnapshot(scan: HostScan, target: ScanTarget, finishedAt = new Date()): ScanSnapshot {
-  const hostTarget: ScanTarget = scan.host.endpoint
-    ? { db: target.db, options: { ...target.options, dockerHost: scan.host.endpoint, host: scan.host.ref } }
-    : { db: target.db, options: { ...target.options, host: scan.host.ref } };
-  // A Docker pool is per daemon: the host's networks are compared only with the LANs of the
-  // topologies that belong there (or whose host cannot be told).
-  const r = scan.result;
-  const conflicts = conflictsOfScan(r.db.ok ? { ...r, db: { ok: true, value: dbForHost(r.db.value, scan.host.ref) } } : r);
-  return {
-    result: r,
-    target: hostTarget,
-    finishedAt,
-    conflicts,
-    conflictById: new Map(conflicts.map((c) => [c.network.id, c])),
-    host: scan,
-  };
-}
-
-/**
- * A swarm's snapshot: the master's scan at the top (what the single-daemon code reads), and every
- * host's in `fleet`. `hosts` comes from `scanFleet`, the master first.
- */
-export function makeFleetSnapshot(hosts: readonly HostScan[], target: ScanTarget, finishedAt = new Date()): ScanSnapshot {
-  return { ...makeSnapshot(hosts[0].result, target, finishedAt), fleet: hosts.map((h) => makeHostSnapshot(h, target, finishedAt)) };
-}
-
-/**
- * The host row's description: counts (or why there are none) first, as they are what a narrow
- * view keeps, then endpoint · daemon name · DECNET's status and last heartbeat.
- */
-export function hostDescription(snapshot: ScanSnapshot): string {
-  const scan = snapshot.host;
-  if (!scan) return '';
-  const r = scan.result;
-  const parts: string[] = [];
-  if (!r.docker.ok) parts.push(!scan.host.endpoint ? 'not scanned' : scan.timedOut ? 'did not answer' : 'unreachable');
-  else {
-    const misplaced = r.groups.filter((g) => g.misplaced).length;
-    const counts = [`${r.livePrefixes.length} live`, `${r.orphanPrefixes.length} orphan${r.orphanPrefixes.length === 1 ? '' : 's'}`];
-    if (misplaced) counts.push(`${misplaced} misplaced`);
-    if (snapshot.conflicts.length) counts.push(`${snapshot.conflicts.length} conflict${snapshot.conflicts.length === 1 ? '' : 's'}`);
-    parts.push(counts.join(', '));
-  }
-  parts.push(scan.endpointLabel);
-  if (r.docker.ok) parts.push(r.docker.value.daemon.name);
-  if (scan.sameDaemonAs?.length) parts.push(`same Docker daemon as ${scan.sameDaemonAs.join(', ')}`);
-  const sw = scan.host.swarm;
-  if (sw) parts.push(sw.lastHeartbeat ? `${sw.status}, last heartbeat ${toTheMinute(sw.lastHeartbeat)}` : `${sw.status}, no heartbeat`);
-  return parts.join(' · ');
-}
-
-/**
- * A heartbeat to the minute: the agents send one every few seconds, and a row that changed at
- * each would refresh the tree (and close a menu opened on it) all the time.
- */
-export function toTheMinute(timestamp: string): string {
-  const m = /^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2})(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(timestamp.trim());
-  return m ? `${m[1]}${m[4] ?? ''}` : timestamp;
-}
-
-export function makeSnapshot(result: ScanResult, target: ScanTarget, finishedAt = new Date()): ScanSnapshot {
-  const conflicts = conflictsOfScan(result);
-  return { result, target, finishedAt, conflicts, conflictById: new Map(conflicts.map((c) => [c.network.id, c])) };
-}
-
-/** The network's conflict, when it overlaps anything. */
-export function conflictOf(snapshot: ScanSnapshot, networkId: string): NetworkConflict | undefined {
-  const c = snapshot.conflictById.get(networkId);
-  return c?.overlaps.length ? c : undefined;
-}
-
-/** How many of a group's networks are in a subnet conflict. */
 export type SectionKind = 'live' | 'orphan' | 'unknown' | 'misplaced';
 
 /** A LAN of a topology that is not torn down whose subnet a Docker network holds. */
@@ -448,106 +361,4 @@ export function childNodes(node: TreeNode): TreeNode[] {
     default:
       return [];
   }
-}
-
-export function isNode(arg: unknown): arg is TreeNode {
-  return !!arg && typeof arg === 'object' && typeof (arg as { kind?: unknown }).kind === 'string';
-}
-
-/**
- * The prefixes a tree command acts on: the rows selected (VS Code passes the row clicked, then
- * every selected row), each a group of `state` or a LAN blocked by one.
- */
-export function prefixesOfNodes(args: readonly unknown[], state: 'orphan' | 'tornDown' | 'misplaced'): string[] | undefined {
-  const [clicked, selected] = args;
-  if (!isNode(clicked)) return undefined;
-  // In a swarm, one removal acts on one host: the clicked row's.
-  const host = hostOfNode(clicked);
-  // The selection counts only when the row clicked is part of it (as VS Code's own lists do):
-  // a right-click outside the selection acts on that row alone.
-  const inSelection = Array.isArray(selected) && selected.every(isNode) && selected.some((n) => nodeId(n) === nodeId(clicked));
-  const nodes: TreeNode[] = inSelection ? selected : [clicked];
-  const prefixes: string[] = [];
-  for (const node of nodes) {
-    if (hostOfNode(node) !== host) continue;
-    const group = node.kind === 'group' ? node.group : node.kind === 'blocked' ? node.blocked.group : undefined;
-    if (!group) continue;
-    const ok =
-      state === 'orphan'
-        ? group.state === 'orphan' && !group.misplaced
-        : state === 'misplaced'
-          ? isMisplaced(group)
-          : isTornDown(group) && !group.misplaced;
-    if (ok && !prefixes.includes(group.prefix)) prefixes.push(group.prefix);
-  }
-  return prefixes.length ? prefixes : undefined;
-}
-
-/** How many selected rows of groups belong to another host than the row clicked (left out: a removal acts on one host). */
-export function rowsOnOtherHosts(args: readonly unknown[]): number {
-  const [clicked, selected] = args;
-  if (!isNode(clicked) || !Array.isArray(selected) || !selected.every(isNode)) return 0;
-  if (!selected.some((n) => nodeId(n) === nodeId(clicked))) return 0;
-  const host = hostOfNode(clicked);
-  return selected.filter((n) => (n.kind === 'group' || n.kind === 'blocked') && hostOfNode(n) !== host).length;
-}
-
-/**
- * Whether a command's arguments came from the tree (the row clicked, and the selection): such a
- * command never falls back to asking which one (the Command Palette's way), for a row that no
- * longer offers it would then act on whatever is picked, on the master.
- */
-export function fromTreeRows(args: readonly unknown[]): boolean {
-  const [clicked, selected] = args;
-  return isNode(clicked) || (Array.isArray(selected) && selected.some(isNode));
-}
-
-/** The swarm host a row was shown under, as it was shown: a removal from the row acts on exactly that. */
-export interface ShownHost {
-  name: string;
-  /** The endpoint as the row's host showed it (`HostScan.endpointLabel`). */
-  endpoint: string;
-  /** The daemon the host's row listed, if it answered. */
-  daemonId: string | undefined;
-}
-
-export function shownHostOfNode(node: unknown): ShownHost | undefined {
-  if (!isNode(node)) return undefined;
-  const scan =
-    node.kind === 'error' ? (node.source === 'docker' ? node.host : undefined) : 'snapshot' in node ? node.snapshot.host : undefined;
-  if (!scan) return undefined;
-  const d = scan.result.docker;
-  return { name: scan.host.ref.name, endpoint: scan.endpointLabel, daemonId: d.ok ? d.value.daemon.id : undefined };
-}
-
-/** The swarm host a tree row belongs to (its name), undefined outside a swarm. */
-export function hostOfNode(node: unknown): string | undefined {
-  if (!isNode(node)) return undefined;
-  if (node.kind === 'error') return node.source === 'docker' ? node.host?.host.ref.name : undefined;
-  return 'snapshot' in node ? node.snapshot.host?.host.ref.name : undefined;
-}
-
-/** The commands of the tree's rows (package.json's view/item/context menu). */
-const ROW_COMMANDS: ReadonlySet<string> = new Set([
-  Commands.removeOrphanGroup,
-  Commands.removeTornDownGroup,
-  Commands.removeMisplacedGroup,
-  Commands.reapAllOrphansOnHost,
-  Commands.copyId,
-  Commands.copyName,
-  Commands.inspect,
-  Commands.showLogs,
-  Commands.findOverlapsForSubnet,
-  Commands.hideNetwork,
-  Commands.revealNetwork,
-]);
-
-/**
- * A row's menu opened while VS Code fetched a refreshed tree: VS Code hands the command
- * `undefined` for the row (and the selection) instead of the row. From the Command Palette the
- * command gets no arguments at all.
- */
-export function lostRow(id: string, args: readonly unknown[]): boolean {
-  const gone = (a: unknown): boolean => a === undefined || (Array.isArray(a) && a.every((x) => x === undefined));
-  return ROW_COMMANDS.has(id) && args.length > 0 && args.every(gone);
 }

@@ -1,11 +1,17 @@
 // Turns a node into the TreeItem VS Code shows: icon, label, description, tooltip, context value.
-// The words come from labels.ts, the id from nodeId().
+// The words come from labels.ts (accessibility.ts for screen readers, ../words for errors), the id
+// from nodeId().
 import * as vscode from 'vscode';
 import type { Group } from '../../core/model';
 import { ContextValues } from '../constants';
 import * as L from './labels';
+import * as A from './accessibility';
+import * as E from '../words/errors';
+import * as W from '../words/common';
+import { isTornDown } from '../../core/rules';
 import { NO_ENDPOINT } from '../../core/fleet';
-import { blockerRemoval, conflictOf, foreignEndpoints, hostDescription, nodeId, type NodeOf, type TreeNode } from './nodes';
+import { blockerRemoval, foreignEndpoints, nodeId, type NodeOf, type TreeNode } from './nodes';
+import { conflictOf, hostDescription } from './snapshot';
 import type { NetworkConflict } from '../../core/overlaps';
 
 function icon(id: string, color?: string): vscode.ThemeIcon {
@@ -58,11 +64,11 @@ function errorItem(node: NodeOf<'error'>): vscode.TreeItem {
       return item(node, {
         ...parts,
         // The cause is the label (a narrow view keeps it), the path the description.
-        label: L.dbErrorLabel(node.error.kind),
+        label: E.dbErrorLabel(node.error.kind),
         description: node.error.path ?? message,
-        tooltip: `${L.Labels.dbError}: ${L.dbErrorWords(node.error.kind)}. ${message}`,
+        tooltip: `${L.Labels.dbError}: ${E.dbErrorWords(node.error.kind)}. ${message}`,
         contextValue: ContextValues.dbError,
-        accessibility: `error: ${L.dbErrorLabel(node.error.kind)}${node.error.path ? `, ${node.error.path}` : ''}`,
+        accessibility: `error: ${E.dbErrorLabel(node.error.kind)}${node.error.path ? `, ${node.error.path}` : ''}`,
       });
     case 'docker':
       if (node.host) {
@@ -79,7 +85,7 @@ function errorItem(node: NodeOf<'error'>): vscode.TreeItem {
             accessibility: `error: ${L.Labels.hostNotScanned}`,
           });
         }
-        const cause = none ? NO_ENDPOINT : L.dockerErrorLabel(node.error.code);
+        const cause = none ? NO_ENDPOINT : E.dockerErrorLabel(node.error.code);
         return item(node, {
           ...parts,
           label: cause,
@@ -93,11 +99,11 @@ function errorItem(node: NodeOf<'error'>): vscode.TreeItem {
       }
       return item(node, {
         ...parts,
-        label: L.dockerErrorLabel(node.error.code),
+        label: E.dockerErrorLabel(node.error.code),
         description: node.error.endpoint,
         tooltip: `${message}\n\nIs the daemon running, and is decnet.docker.host (or DOCKER_HOST, the Docker context) the right endpoint?`,
         contextValue: ContextValues.dockerError,
-        accessibility: `error: ${L.dockerErrorLabel(node.error.code)}, ${node.error.endpoint}`,
+        accessibility: `error: ${E.dockerErrorLabel(node.error.code)}, ${node.error.endpoint}`,
       });
     default:
       return item(node, {
@@ -138,9 +144,9 @@ export function treeItemOf(node: TreeNode): vscode.TreeItem {
         collapsible: vscode.TreeItemCollapsibleState.Expanded,
         contextValue: ContextValues.foreignSection,
         icon: conflicts ? warningIcon() : icon('type-hierarchy'),
-        description: conflicts ? L.conflictCount(conflicts) : undefined,
+        description: conflicts ? W.conflictCount(conflicts) : undefined,
         tooltip: L.foreignSectionTooltip(),
-        accessibility: L.sectionAccessibilityLabel(L.Labels.foreignNetworks, node.networks.length),
+        accessibility: A.sectionAccessibilityLabel(L.Labels.foreignNetworks, node.networks.length),
       });
     }
     case 'foreignNetwork': {
@@ -151,7 +157,7 @@ export function treeItemOf(node: TreeNode): vscode.TreeItem {
         tooltip: markdown(L.foreignNetworkTooltip(node.network, conflict)),
         icon: conflict ? warningIcon() : icon('type-hierarchy'),
         contextValue: node.pinned ? ContextValues.pinnedForeignNetwork : ContextValues.foreignNetwork,
-        accessibility: L.networkAccessibilityLabel(node.network, conflict, true),
+        accessibility: A.networkAccessibilityLabel(node.network, conflict, true),
       });
     }
     case 'blockedSection':
@@ -161,7 +167,7 @@ export function treeItemOf(node: TreeNode): vscode.TreeItem {
         contextValue: ContextValues.blockedSection,
         icon: warningIcon(),
         tooltip: L.blockedSectionTooltip(),
-        accessibility: L.sectionAccessibilityLabel(L.Labels.blocked, node.blocked.length),
+        accessibility: A.sectionAccessibilityLabel(L.Labels.blocked, node.blocked.length),
       });
     case 'blocked': {
       const { lan, conflict } = node.blocked;
@@ -190,7 +196,7 @@ export function treeItemOf(node: TreeNode): vscode.TreeItem {
       // Under the network it is attached to: what a removal does to it is what decides.
       const goes = node.group.state === 'orphan' && node.network.removable;
       const state = node.endpoint.state ?? 'running';
-      const description = [goes ? 'foreign, disconnected (not removed)' : 'foreign', state].join(L.SEP);
+      const description = [goes ? 'foreign, disconnected (not removed)' : 'foreign', state].join(W.SEP);
       return item(node, {
         label: node.endpoint.name,
         description,
@@ -212,7 +218,7 @@ export function treeItemOf(node: TreeNode): vscode.TreeItem {
         // A decky's base container holds its service containers.
         collapsible: node.services?.length ? vscode.TreeItemCollapsibleState.Collapsed : undefined,
         contextValue: ContextValues.container,
-        accessibility: L.containerAccessibilityLabel(c, kept),
+        accessibility: A.containerAccessibilityLabel(c, kept),
       });
     }
     case 'network': {
@@ -229,7 +235,7 @@ export function treeItemOf(node: TreeNode): vscode.TreeItem {
           ? vscode.TreeItemCollapsibleState.Collapsed
           : undefined,
         contextValue: ContextValues.network,
-        accessibility: L.networkAccessibilityLabel(n, conflict),
+        accessibility: A.networkAccessibilityLabel(n, conflict),
       });
     }
     case 'dbBusy':
@@ -275,7 +281,7 @@ function sectionItem(node: NodeOf<'section'>): vscode.TreeItem {
         contextValue: ContextValues.liveSection,
         icon: icon('pass'),
         tooltip: markdown(L.liveSectionTooltip(result.dbSource, target.db.origin, L.dockerWithDaemon(result))),
-        accessibility: L.sectionAccessibilityLabel('Live topologies', groups.length),
+        accessibility: A.sectionAccessibilityLabel('Live topologies', groups.length),
       });
     case 'orphan':
       return item(node, {
@@ -284,7 +290,7 @@ function sectionItem(node: NodeOf<'section'>): vscode.TreeItem {
         contextValue: ContextValues.orphanSection,
         icon: groups.length ? warningIcon() : icon('pass'),
         tooltip: markdown(L.orphanSectionTooltip(result.dbSource, L.dockerWithDaemon(result))),
-        accessibility: L.sectionAccessibilityLabel('Orphan groups', groups.length),
+        accessibility: A.sectionAccessibilityLabel('Orphan groups', groups.length),
       });
     case 'misplaced':
       return item(node, {
@@ -293,7 +299,7 @@ function sectionItem(node: NodeOf<'section'>): vscode.TreeItem {
         contextValue: ContextValues.misplacedSection,
         icon: groups.length ? warningIcon() : icon('pass'),
         tooltip: L.Labels.misplacedTooltip,
-        accessibility: L.sectionAccessibilityLabel('Misplaced groups', groups.length),
+        accessibility: A.sectionAccessibilityLabel('Misplaced groups', groups.length),
       });
     case 'unknown':
       return item(node, {
@@ -302,7 +308,7 @@ function sectionItem(node: NodeOf<'section'>): vscode.TreeItem {
         contextValue: ContextValues.unknownSection,
         icon: icon('question'),
         tooltip: L.Labels.notClassifiedTooltip,
-        accessibility: L.sectionAccessibilityLabel('Not classified groups', groups.length),
+        accessibility: A.sectionAccessibilityLabel('Not classified groups', groups.length),
       });
   }
 }
@@ -320,11 +326,11 @@ function groupParts(group: Group, node: NodeOf<'group'>, lead: string | undefine
           contextValue: ContextValues.misplacedGroup,
           icon: icon('arrow-swap', 'list.warningForeground'),
           tooltip: markdown(
-            `${L.liveGroupTooltip(group, result.dbSource, result.host?.name)}\n\nFound on host ${L.code(result.host?.name ?? '')}; it belongs on ${L.code(group.misplaced.belongsOn)}.`,
+            `${L.liveGroupTooltip(group, result.dbSource, result.host?.name)}\n\nFound on host ${W.code(result.host?.name ?? '')}; it belongs on ${W.code(group.misplaced.belongsOn)}.`,
           ),
         };
       }
-      if (L.isTornDown(group)) {
+      if (isTornDown(group)) {
         // DECNET keeps the row, so it is live; but what is left of it holds its subnets.
         return {
           label: L.tornDownGroupLabel(group),
@@ -375,6 +381,6 @@ function groupItem(node: NodeOf<'group'>): vscode.TreeItem {
   return item(node, {
     ...parts,
     collapsible: vscode.TreeItemCollapsibleState.Collapsed,
-    accessibility: L.groupAccessibilityLabel(node.group, conflicts.length, L.blockedTopologies(conflicts)),
+    accessibility: A.groupAccessibilityLabel(node.group, conflicts.length, L.blockedTopologies(conflicts)),
   });
 }

@@ -19,9 +19,9 @@ import {
   type ScanTarget,
 } from '../settings';
 import type { IgnoredSetting } from '../../core/ignoredSettings';
-import { makeFleetSnapshot, makeSnapshot, type ScanSnapshot } from './nodes';
+import { makeFleetSnapshot, makeSnapshot, type ScanSnapshot } from './snapshot';
 
-export type { ScanSnapshot } from './nodes';
+export type { ScanSnapshot } from './snapshot';
 
 /** Settings edits arrive one keystroke at a time: wait this long before re-scanning. */
 const SETTINGS_DEBOUNCE_MS = 400;

@@ -2,7 +2,8 @@
 // its own beyond the nodes it gave out, shows no notifications, does no I/O.
 import * as vscode from 'vscode';
 import { Disposable } from '../disposable';
-import { childNodes, nodeId, rootNodes, type ScanSnapshot, type TreeNode } from './nodes';
+import { childNodes, nodeId, rootNodes, type TreeNode } from './nodes';
+import type { ScanSnapshot } from './snapshot';
 import { treeItemOf } from './topologyTreeItems';
 import type { TopologyTreeModel } from './topologyTreeModel';
 
