@@ -1,24 +1,20 @@
 // The bundled CLI (dist/cli.js, as users run it) against the private dockerd and real SQLite files.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { containerNames, deployTopology, networkNames, newTopologyId, privateDaemon } from '../support/docker';
 import { buildCli, runCli } from '../support/cli';
 import { makeDecnetDb, topologyRow } from '../support/makeDb';
+import { scratchDir } from '../support/scratch';
 
 describe('decnet-reaper CLI', () => {
   const { docker, host } = privateDaemon();
-  let dir: string;
+  const dir = scratchDir('decnet-cli-it-');
 
   before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'decnet-cli-it-'));
     buildCli();
-  });
-  after(() => {
-    rmSync(dir, { recursive: true, force: true });
   });
 
   function run(args: string[], env: NodeJS.ProcessEnv = {}) {

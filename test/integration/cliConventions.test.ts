@@ -3,24 +3,22 @@
 // the scan as people read it, and where the MySQL password comes from.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildCli, CLI, ROOT, runCli } from '../support/cli';
 import { containerNames, deployTopology, networkNames, newTopologyId, privateDaemon, TEST_IMAGE } from '../support/docker';
 import { makeDecnetDb, topologyRow } from '../support/makeDb';
 import { dropMysqlDb, makeMysqlDb, testMysql } from '../support/mysql';
+import { scratchDir } from '../support/scratch';
 
 describe('decnet-reaper CLI conventions', () => {
   const { docker, host } = privateDaemon();
-  let dir: string;
+  const dir = scratchDir('decnet-cli-conv-');
 
   before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'decnet-cli-conv-'));
     buildCli();
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
 
   const env = (extra: NodeJS.ProcessEnv = {}) => ({ HOME: dir, DOCKER_HOST: host, DECNET_REAPER_INI: path.join(dir, 'no.ini'), ...extra });
   const run = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(args, { env: env(extra), cwd: dir, timeoutMs: 60_000 });

@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as net from 'node:net';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { buildCli, runCli, runCliAsync } from '../support/cli';
+import { scratchDir } from '../support/scratch';
 import { trickleDocker, trickleTcp } from '../support/trickle';
 import { containerNames, deployTopology, newTopologyId, privateDaemon } from '../support/docker';
 import { makeDecnetDb, topologyRow } from '../support/makeDb';
@@ -15,12 +15,11 @@ import { testMysql } from '../support/mysql';
 
 describe('decnet-reaper CLI input', () => {
   const { docker, host } = privateDaemon({ wipeBeforeEachTest: false });
-  let dir: string;
+  const dir = scratchDir('decnet-cli-input-');
   let db: string;
   let orphanPrefix: string;
 
   before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'decnet-cli-input-'));
     buildCli();
     // A red topology name, and an orphan: a fallback to this database would classify it.
     const liveId = newTopologyId();
@@ -33,13 +32,10 @@ describe('decnet-reaper CLI input', () => {
     orphanPrefix = (await deployTopology(docker, orphanId, [{ name: 'dmz', subnet: '198.18.41.0/24' }], [{ name: 'decky-01', lan: 'dmz' }]))
       .prefix;
   });
-  after(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   /** In a folder holding a usable ./decnet.db, with DECNET_DB_PATH naming it too. */
   function runWithFallbacks(args: string[], env: NodeJS.ProcessEnv = {}) {
-    const cwd = mkdtempSync(path.join(dir, 'cwd-'));
+    const cwd = scratchDir('decnet-cli-input-cwd-');
     copyFileSync(db, path.join(cwd, 'decnet.db'));
     return runCli(args, { env: { HOME: dir, DOCKER_HOST: host, DECNET_DB_PATH: db, ...env }, cwd, timeoutMs: 60_000 });
   }
@@ -196,14 +192,14 @@ describe('decnet-reaper CLI input', () => {
   });
 
   it('refuses a FIFO as ~/.docker/config.json or DOCKER_CERT_PATH/ca.pem at once, naming it', () => {
-    const home = mkdtempSync(path.join(dir, 'home-'));
+    const home = scratchDir('decnet-cli-input-home-');
     mkdirSync(path.join(home, '.docker'));
     execFileSync('mkfifo', [path.join(home, '.docker', 'config.json')]);
     const started = Date.now();
     const r = runCli(['scan', '--db', db], { env: { HOME: home }, cwd: home, timeoutMs: 20_000 });
     assert.equal(r.code, 2, `exit ${r.code} (null: killed after hanging) ${r.stderr}`);
     assert.match(r.stderr, /~\/\.docker\/config\.json is not a regular file/);
-    const certs = mkdtempSync(path.join(dir, 'certs-'));
+    const certs = scratchDir('decnet-cli-input-certs-');
     execFileSync('mkfifo', [path.join(certs, 'ca.pem')]);
     const tls = runCli(['scan', '--db', db, '--json'], {
       env: { HOME: home, DOCKER_HOST: 'tcp://127.0.0.1:1', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs },

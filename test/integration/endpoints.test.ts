@@ -1,13 +1,13 @@
 // Reaching the private dockerd the ways operators do: a Docker context, and TCP with TLS.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { buildCli, runCli } from '../support/cli';
 import { deployTopology, newTopologyId, privateDaemon } from '../support/docker';
 import { makeDecnetDb } from '../support/makeDb';
+import { scratchDir } from '../support/scratch';
 
 /** The private daemon's TLS listener, set up by scripts/private-dockerd.sh; never skipped. */
 function tlsSetup(): { host: string; certPath: string } {
@@ -29,13 +29,12 @@ function sshConfig(): string {
 describe('Docker endpoints', () => {
   // The tests share the orphan deployed once below.
   const { docker, host: unixHost } = privateDaemon({ wipeBeforeEachTest: false });
-  let dir: string;
+  const dir = scratchDir('decnet-endpoints-');
   let db: string;
   let orphanPrefix: string;
   let daemonId: string;
 
   before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'decnet-endpoints-'));
     buildCli();
     db = makeDecnetDb(path.join(dir, 'db'), {});
     const orphan = await deployTopology(
@@ -47,13 +46,10 @@ describe('Docker endpoints', () => {
     orphanPrefix = orphan.prefix;
     daemonId = (await docker.info()).ID;
   });
-  after(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   /** A Docker CLI config folder holding one context, as `docker context create` writes it. */
   function contextConfig(name: string, host: string, tlsFrom?: string, current = false): string {
-    const config = mkdtempSync(path.join(dir, 'docker-config-'));
+    const config = scratchDir('decnet-endpoints-docker-config-');
     const id = createHash('sha256').update(name).digest('hex');
     mkdirSync(path.join(config, 'contexts', 'meta', id), { recursive: true });
     writeFileSync(
@@ -96,7 +92,7 @@ describe('Docker endpoints', () => {
   it('reaches the daemon over ssh:// as the Docker CLI does, checking the host key', () => {
     const config = sshConfig();
     // `ssh` on PATH reads the test's client config; everything else is the system ssh.
-    const bin = mkdtempSync(path.join(dir, 'ssh-bin-'));
+    const bin = scratchDir('decnet-endpoints-ssh-bin-');
     const wrapper = (cfg: string) => {
       writeFileSync(path.join(bin, 'ssh'), `#!/bin/sh\nexec /usr/bin/ssh -F ${JSON.stringify(cfg)} "$@"\n`);
       chmodSync(path.join(bin, 'ssh'), 0o755);

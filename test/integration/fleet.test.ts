@@ -4,8 +4,7 @@
 // an endpoint and one whose daemon is not running. The bundled CLI, as users run it.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { runRemovalSession, assumeYes } from '../../src/core/removal/session';
@@ -23,6 +22,7 @@ import {
   wipeDaemon,
 } from '../support/docker';
 import { execInWal, makeDecnetDb, topologyRow } from '../support/makeDb';
+import { scratchDir } from '../support/scratch';
 
 /** A worker's private daemon, as scripts/test-all.sh starts it; never skipped. */
 function workerEnv(name: string): string {
@@ -40,7 +40,7 @@ describe('a DECNET swarm: fleet, --on, misplaced groups', () => {
   const sshConfig = workerEnv('DECNET_TEST_FLEET_SSH_CONFIG');
   const w1 = dockerAt(w1Host);
   const w2 = dockerAt(w2Host);
-  let dir: string;
+  const dir = scratchDir('decnet-fleet-it-');
   let env: NodeJS.ProcessEnv;
   const ids = { master: '', w1: '', w2: '' };
 
@@ -48,7 +48,6 @@ describe('a DECNET swarm: fleet, --on, misplaced groups', () => {
     buildCli();
     await assertPrivateDaemon(w1, w1Host);
     await assertPrivateDaemon(w2, w2Host);
-    dir = mkdtempSync(path.join(tmpdir(), 'decnet-fleet-it-'));
     // w1 through a Docker context carrying its TLS material.
     const config = path.join(dir, 'docker-config');
     const ctx = createHash('sha256').update('fleet-w1').digest('hex');
@@ -77,7 +76,6 @@ describe('a DECNET swarm: fleet, --on, misplaced groups', () => {
   after(async () => {
     await wipeDaemon(w1);
     await wipeDaemon(w2);
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const HOSTS = ['--host', 'w1=context:fleet-w1', '--host', 'w2=ssh://decnet-test-ssh', '--host', 'w4=tcp://127.0.0.1:1'];

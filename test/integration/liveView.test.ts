@@ -3,10 +3,8 @@
 // changes that arrive while a refresh runs, and a daemon restart while the view is live.
 // The restart test starts a daemon of its own (/tmp/decnet-reaper-restart…) and stops it after.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import type { Group, ScanResult } from '../../src/core/model';
 import { scan } from '../../src/core/scan';
 import { SerialRunner } from '../../src/core/serialRunner';
@@ -24,6 +22,7 @@ import {
   wipeDaemon,
 } from '../support/docker';
 import { insertTopologyRow, makeDecnetDb, topologyRow } from '../support/makeDb';
+import { scratchDir } from '../support/scratch';
 import { sleep, waitFor } from '../support/time';
 
 /** A view: a watcher whose signals run a serialized, deliberately slow refresh, as the extension does. */
@@ -95,16 +94,13 @@ class LiveView {
 
 describe('a live view on a real daemon', () => {
   const { docker, host } = privateDaemon();
-  let dir: string;
   const views: LiveView[] = [];
 
-  before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'decnet-live-it-'));
-  });
   after(async () => {
     for (const v of views) v.watcher.dispose();
-    rmSync(dir, { recursive: true, force: true });
   });
+  // Removed once the views' watchers are disposed (after hooks run in the order they are added).
+  const dir = scratchDir('decnet-live-it-');
 
   it('refreshes again, never overlapping, when events and database changes arrive while a refresh runs', { timeout: 120_000 }, async () => {
     const id = newTopologyId();

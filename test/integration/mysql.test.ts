@@ -1,7 +1,5 @@
 // DECNET's MySQL backend: a real MariaDB server on loopback and the private dockerd.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { MysqlTarget } from '../../src/core/config';
@@ -13,6 +11,7 @@ import { buildCli, runCli } from '../support/cli';
 import { containerNames, deployTopology, newTopologyId, privateDaemon } from '../support/docker';
 import { topologyRow } from '../support/makeDb';
 import { dropMysqlDb, makeMysqlDb, startExtraMariadb, testMysql, type TestMysql } from '../support/mysql';
+import { scratchDir } from '../support/scratch';
 
 function target(server: TestMysql, database: string, password = server.password): MysqlTarget {
   return {
@@ -31,7 +30,7 @@ describe('the MySQL backend', () => {
   // The tests share the topologies deployed once below.
   const { docker, host } = privateDaemon({ wipeBeforeEachTest: false });
   let server: TestMysql;
-  let dir: string;
+  const dir = scratchDir('decnet-mysql-it-');
   const liveId = newTopologyId();
   const orphanId = newTopologyId();
   let database: string;
@@ -39,7 +38,6 @@ describe('the MySQL backend', () => {
 
   before(async () => {
     server = testMysql();
-    dir = mkdtempSync(path.join(tmpdir(), 'decnet-mysql-it-'));
     buildCli();
     database = await makeMysqlDb(server, [topologyRow(liveId, 'maze-mysql', 'active')]);
     databases.push(database);
@@ -53,7 +51,6 @@ describe('the MySQL backend', () => {
   });
   after(async () => {
     for (const d of databases) await dropMysqlDb(server, d);
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('classifies live and orphan prefixes from MySQL, and says which DB was read', async () => {

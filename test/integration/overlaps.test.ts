@@ -3,16 +3,16 @@
 // Uses 198.18.100.0/24–198.18.107.0/24 and fd00:dec:100::/48.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { Lan } from '../../src/core/model';
 import { conflictsOfScan, describeOverlap } from '../../src/core/overlaps';
 import { scan } from '../../src/core/scan';
 import { buildCli, runCli } from '../support/cli';
 import { deployTopology, newTopologyId, privateDaemon, TEST_IMAGE, uniqueName } from '../support/docker';
 import { makeDecnetDb, topologyRow } from '../support/makeDb';
+import { scratchDir } from '../support/scratch';
 
 function lan(topologyId: string, name: string, subnet: string, dockerNetworkId: string | null = null): Lan {
   return { id: randomUUID(), topologyId, name, subnet, isDmz: name === 'dmz', dockerNetworkId };
@@ -30,14 +30,10 @@ interface JsonConflict {
 
 describe('subnet overlaps on a real daemon', () => {
   const { docker, host } = privateDaemon();
-  let dir: string;
+  const dir = scratchDir('decnet-overlaps-it-');
 
   before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'decnet-overlaps-it-'));
     buildCli();
-  });
-  after(() => {
-    rmSync(dir, { recursive: true, force: true });
   });
 
   function run(args: string[]) {

@@ -2,26 +2,22 @@
 // private dockerd and real SQLite files.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { planSha256, type PlanFile } from '../../src/core/removal/planFile';
 import { buildCli, runCli, runCliAsync } from '../support/cli';
 import { containerNames, deployTopology, networkNames, newTopologyId, privateDaemon, TEST_IMAGE } from '../support/docker';
 import { insertTopologyRow, makeDecnetDb, topologyRow } from '../support/makeDb';
 import { fakeMysqlServer } from '../support/fakeMysql';
+import { scratchDir } from '../support/scratch';
 
 describe('plan files, audit log and the empty-database guard', () => {
   const { docker, host } = privateDaemon();
-  let dir: string;
+  const dir = scratchDir('decnet-plan-it-');
 
   before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'decnet-plan-it-'));
     buildCli();
-  });
-  after(() => {
-    rmSync(dir, { recursive: true, force: true });
   });
 
   function run(args: string[], env: NodeJS.ProcessEnv = {}) {

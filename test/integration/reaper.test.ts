@@ -1,27 +1,20 @@
 // Removal against the private real dockerd and real SQLite files in WAL mode.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { executeRemoval } from '../../src/core/removal/execute';
 import { planRemoval } from '../../src/core/removal/plan';
 import { RefusedError } from '../../src/core/model';
 import { scan } from '../../src/core/scan';
 import { containerNames, deployTopology, networkNames, newTopologyId, privateDaemon, TEST_IMAGE } from '../support/docker';
 import { insertTopologyRow, makeDecnetDb, topologyRow } from '../support/makeDb';
+import { scratchDir } from '../support/scratch';
 
 describe('reaping on a real daemon', () => {
   const { docker, host } = privateDaemon();
-  let dir: string;
-
-  before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'decnet-reaper-it-'));
-  });
-  after(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const dir = scratchDir('decnet-reaper-it-');
 
   /** One live topology (its row only in the -wal), two orphans, and resources DECNET never made. */
   async function world(name: string) {

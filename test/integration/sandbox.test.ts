@@ -2,22 +2,19 @@
 // it with the bundled CLI, as the sandbox's own message says to.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { privateDaemon } from '../support/docker';
 import { buildCli, ROOT, runCli } from '../support/cli';
+import { scratchDir } from '../support/scratch';
 
 describe('npm run sandbox', () => {
   const { host } = privateDaemon();
-  let dir: string;
+  const dir = scratchDir('decnet-sandbox-it-');
 
   before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'decnet-sandbox-it-'));
     buildCli();
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('deploys a live, a torn-down and two orphan topologies, and the CLI reads them as such', () => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/sandbox.ts'], {

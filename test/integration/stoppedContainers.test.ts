@@ -4,10 +4,8 @@
 // `network … not found`. Every container a removal keeps is started afterwards.
 import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { executeRemoval } from '../../src/core/removal/execute';
 import { planRemoval } from '../../src/core/removal/plan';
 import { endpointsToDisconnect } from '../../src/core/rules';
@@ -15,17 +13,14 @@ import { scan } from '../../src/core/scan';
 import { buildCli, runCli } from '../support/cli';
 import { containerNames, deployTopology, networkNames, newTopologyId, privateDaemon, TEST_IMAGE } from '../support/docker';
 import { makeDecnetDb, topologyRow } from '../support/makeDb';
+import { scratchDir } from '../support/scratch';
 
 describe('containers that are not running, on orphan networks', () => {
   const { docker, host } = privateDaemon();
-  let dir: string;
+  const dir = scratchDir('decnet-stopped-it-');
 
   before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'decnet-stopped-it-'));
     buildCli();
-  });
-  after(() => {
-    rmSync(dir, { recursive: true, force: true });
   });
 
   /** A live topology and an orphan with two LANs (a decky on each). */

@@ -4,10 +4,8 @@
 // Uses 198.18.108.0/24–198.18.111.0/24.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { main, type Io } from '../../src/cli/main';
 import type { Lan } from '../../src/core/model';
 import { conflictsOfScan, describeOverlap } from '../../src/core/overlaps';
@@ -18,6 +16,7 @@ import { scan } from '../../src/core/scan';
 import { buildCli, runCli } from '../support/cli';
 import { containerNames, deployTopology, networkNames, newTopologyId, privateDaemon } from '../support/docker';
 import { makeDecnetDb, sqliteCli, topologyRow } from '../support/makeDb';
+import { scratchDir } from '../support/scratch';
 
 function lan(topologyId: string, name: string, subnet: string): Lan {
   return { id: randomUUID(), topologyId, name, subnet, isDmz: name === 'dmz', dockerNetworkId: null };
@@ -25,14 +24,10 @@ function lan(topologyId: string, name: string, subnet: string): Lan {
 
 describe('leftovers of a torn_down topology on a real daemon', () => {
   const { docker, host } = privateDaemon();
-  let dir: string;
+  const dir = scratchDir('decnet-torndown-it-');
 
   before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'decnet-torndown-it-'));
     buildCli();
-  });
-  after(() => {
-    rmSync(dir, { recursive: true, force: true });
   });
 
   function run(args: string[]) {

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { CLI_SETTING_NAMES, describeDbTarget, parseIni, parseMysqlUrl, resolveDatabase, sqlitePathFromUrl } from '../../src/core/config';
 import { resolveDockerEndpoint } from '../../src/core/dockerEndpoint';
+import { scratchDir } from '../support/scratch';
 
 describe('resolveDatabase: the SQLite path', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'decnet-config-'));
+  const dir = scratchDir('decnet-config-');
   const ini = path.join(dir, 'decnet.ini');
   const noIni = path.join(dir, 'missing.ini');
 
@@ -36,7 +36,7 @@ describe('resolveDatabase: the SQLite path', () => {
   });
 
   it('falls back to a decnet.db at the root of a workspace folder', () => {
-    const ws = mkdtempSync(path.join(tmpdir(), 'decnet-ws-'));
+    const ws = scratchDir('decnet-ws-');
     assert.deepEqual(resolveDatabase({ env: {}, iniPath: noIni, workspaceFolders: [ws] }), { kind: 'none', origin: 'none' });
     writeFileSync(path.join(ws, 'decnet.db'), '');
     assert.deepEqual(resolveDatabase({ env: {}, iniPath: noIni, workspaceFolders: [dir, ws] }), {
@@ -56,7 +56,7 @@ describe('resolveDatabase: the SQLite path', () => {
 
 describe('resolveDockerEndpoint', () => {
   it('prefers the setting, then DOCKER_HOST, then the local socket', () => {
-    const noConfig = mkdtempSync(path.join(tmpdir(), 'decnet-no-docker-config-'));
+    const noConfig = scratchDir('decnet-no-docker-config-');
     assert.equal(resolveDockerEndpoint({ setting: 'tcp://h:2375', env: { DOCKER_HOST: 'unix:///x' } }).url, 'tcp://h:2375');
     assert.equal(resolveDockerEndpoint({ env: { DOCKER_HOST: 'unix:///x' } }).url, 'unix:///x');
     assert.equal(resolveDockerEndpoint({ env: { DOCKER_CONFIG: noConfig } }).url, 'unix:///var/run/docker.sock');
@@ -64,7 +64,7 @@ describe('resolveDockerEndpoint', () => {
 });
 
 describe('resolveDatabase', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'decnet-dbconfig-'));
+  const dir = scratchDir('decnet-dbconfig-');
   const noIni = path.join(dir, 'missing.ini');
 
   it('parses mysql:// and SQLAlchemy mysql+<driver>:// URLs', () => {

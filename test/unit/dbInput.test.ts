@@ -1,17 +1,17 @@
 // A database named explicitly that cannot be used is an error naming it, never another database;
 // URLs are read as DECNET's SQLAlchemy reads them and never shown with their password.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { CLI_SETTING_NAMES, describeDbTarget, maskDbUrl, parseDbUrl, resolveDatabase, type DbTarget } from '../../src/core/config';
 import { readDb } from '../../src/core/scan';
+import { scratchDir } from '../support/scratch';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'decnet-dbinput-'));
+const dir = scratchDir('decnet-dbinput-');
 const noIni = path.join(dir, 'missing.ini');
 // A usable database everywhere a fallback could find one.
-const ws = mkdtempSync(path.join(tmpdir(), 'decnet-dbinput-ws-'));
+const ws = scratchDir('decnet-dbinput-ws-');
 writeFileSync(path.join(ws, 'decnet.db'), '');
 const fallbackEnv = { DECNET_DB_PATH: '/fallback/decnet.db' };
 

@@ -1,25 +1,20 @@
 // Every request to Docker or a database has an overall deadline: endpoints that answer a byte at a
 // time (a real HTTP server on a unix socket, a real TCP server) are abandoned then and reported.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import { readMysqlDb } from '../../src/core/db/mysql';
 import { DEFAULT_REQUEST_TIMEOUT_MS, RequestTimeoutError, setRequestTimeout, withDeadline } from '../../src/core/deadline';
 import { connectDocker } from '../../src/core/docker';
 import { DbReadError } from '../../src/core/model';
 import { scan } from '../../src/core/scan';
 import { makeDecnetDb, topologyRow } from '../support/makeDb';
+import { scratchDir } from '../support/scratch';
 import { trickleDocker, trickleTcp } from '../support/trickle';
 
 describe('request deadlines', () => {
-  let dir: string;
-  before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'decnet-deadline-'));
-  });
+  const dir = scratchDir('decnet-deadline-');
   afterEach(() => setRequestTimeout(DEFAULT_REQUEST_TIMEOUT_MS));
-  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('withDeadline answers what finishes in time, and gives up on what does not, closing what it held', { timeout: 10_000 }, async () => {
     assert.equal(await withDeadline('x', () => Promise.resolve(7), undefined, 1000), 7);

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { connectDocker } from '../../src/core/docker';
 import { describeEndpoint, maskedWords, maskEndpointUrl, resolveDockerEndpoint } from '../../src/core/dockerEndpoint';
 import { DockerUnavailableError } from '../../src/core/model';
+import { scratchDir } from '../support/scratch';
 
 function dockerConfig(contexts: Record<string, { host: string; skipTls?: boolean; tls?: boolean }>, current?: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'decnet-docker-config-'));
+  const dir = scratchDir('decnet-docker-config-');
   if (current) writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ currentContext: current }));
   for (const [name, c] of Object.entries(contexts)) {
     const id = createHash('sha256').update(name).digest('hex');
@@ -91,7 +91,7 @@ describe('resolveDockerEndpoint', () => {
   });
 
   it('takes TLS material from DOCKER_CERT_PATH when DOCKER_TLS_VERIFY is set', () => {
-    const certs = mkdtempSync(path.join(tmpdir(), 'decnet-certs-'));
+    const certs = scratchDir('decnet-certs-');
     for (const f of ['ca.pem', 'cert.pem', 'key.pem']) writeFileSync(path.join(certs, f), f);
     const e = resolveDockerEndpoint({ env: { DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs } });
     assert.equal(e.tls?.verify, true);

@@ -2,20 +2,20 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { connectDocker } from '../../src/core/docker';
 import { resolveDockerEndpoint } from '../../src/core/dockerEndpoint';
 import { readRegularFile } from '../../src/core/fsSafe';
 import { DockerUnavailableError } from '../../src/core/model';
+import { scratchDir } from '../support/scratch';
 
 const mkfifo = (p: string) => execFileSync('mkfifo', [p]);
 
 describe('configuration files for the Docker endpoint', () => {
   it('refuses a FIFO as ~/.docker/config.json, naming it', () => {
-    const home = mkdtempSync(path.join(tmpdir(), 'decnet-fifo-home-'));
+    const home = scratchDir('decnet-fifo-home-');
     mkdirSync(path.join(home, '.docker'));
     mkfifo(path.join(home, '.docker', 'config.json'));
     const e = resolveDockerEndpoint({ env: { HOME: home } });
@@ -27,14 +27,14 @@ describe('configuration files for the Docker endpoint', () => {
   });
 
   it("refuses a FIFO as a context's meta.json or TLS material", () => {
-    const config = mkdtempSync(path.join(tmpdir(), 'decnet-fifo-config-'));
+    const config = scratchDir('decnet-fifo-config-');
     const id = createHash('sha256').update('remote').digest('hex');
     mkdirSync(path.join(config, 'contexts', 'meta', id), { recursive: true });
     mkfifo(path.join(config, 'contexts', 'meta', id, 'meta.json'));
     const e = resolveDockerEndpoint({ context: 'remote', env: { DOCKER_CONFIG: config, HOME: '/nonexistent' } });
     assert.match(e.error ?? '', /Docker context "remote" cannot be read: .*meta\.json is not a regular file/);
 
-    const other = mkdtempSync(path.join(tmpdir(), 'decnet-fifo-config-'));
+    const other = scratchDir('decnet-fifo-config-');
     mkdirSync(path.join(other, 'contexts', 'meta', id), { recursive: true });
     writeFileSync(
       path.join(other, 'contexts', 'meta', id, 'meta.json'),
@@ -47,14 +47,14 @@ describe('configuration files for the Docker endpoint', () => {
   });
 
   it('refuses a FIFO as ca.pem under DOCKER_CERT_PATH', () => {
-    const certs = mkdtempSync(path.join(tmpdir(), 'decnet-fifo-certs-'));
+    const certs = scratchDir('decnet-fifo-certs-');
     mkfifo(path.join(certs, 'ca.pem'));
     const e = resolveDockerEndpoint({ env: { DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs } });
     assert.equal(e.error, `The Docker TLS material cannot be read: ${path.join(certs, 'ca.pem')} is not a regular file`);
   });
 
   it('reads regular files, refuses directories, devices and files over the cap', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'decnet-fsafe-'));
+    const dir = scratchDir('decnet-fsafe-');
     writeFileSync(path.join(dir, 'a.json'), '{"x":1}');
     assert.equal(readRegularFile(path.join(dir, 'a.json'), 100).toString(), '{"x":1}');
     assert.throws(() => readRegularFile(path.join(dir, 'a.json'), 3), /too large/);

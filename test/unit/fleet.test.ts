@@ -2,10 +2,8 @@
 // (DECNET's whole schema, rows committed only in the -wal), hosts resolved from the endpoint
 // mapping, and the concurrent scan with its per-host timeout (a stand-in for each daemon).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { readSqliteDb } from '../../src/core/db/sqlite';
 import {
   dbForHost,
@@ -23,6 +21,7 @@ import type { DockerInventory, SwarmFacts, Topology } from '../../src/core/model
 import { DockerUnavailableError, MASTER } from '../../src/core/model';
 import { misplacedOn } from '../../src/core/rules';
 import { execInWal, makeDecnetDb, topologyRow } from '../support/makeDb';
+import { scratchDir } from '../support/scratch';
 
 const W1 = { name: 'w1', uuid: 'u-1' };
 const W2 = { name: 'w2', uuid: 'u-2' };
@@ -101,8 +100,7 @@ describe('where a topology belongs', () => {
 });
 
 describe('the swarm read from DECNET SQLite files', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'decnet-fleet-unit-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir('decnet-fleet-unit-');
 
   it('reads swarm_hosts and target_host_uuid committed only in the -wal, in the same snapshot', async () => {
     const db = makeDecnetDb(path.join(dir, 'a'), {
@@ -148,8 +146,7 @@ describe('hosts and the concurrent scan', () => {
     assert.throws(() => parseHostMapping(['w1=a', 'w1=b']), /twice/);
   });
 
-  const dir = mkdtempSync(path.join(tmpdir(), 'decnet-fleet-scan-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir('decnet-fleet-scan-');
 
   it('a host that never answers is reported at its timeout; the others are not held back', async () => {
     const db = makeDecnetDb(dir, {
@@ -209,7 +206,7 @@ describe('hosts and the concurrent scan', () => {
   });
 
   it('a worker named "master" is never taken for the master, nor scanned', async () => {
-    const db = makeDecnetDb(mkdtempSync(path.join(dir, 'named-master-')), { fullSchema: true, checkpointed: [] });
+    const db = makeDecnetDb(scratchDir('decnet-fleet-scan-named-master-'), { fullSchema: true, checkpointed: [] });
     execInWal(db, [
       "INSERT INTO swarm_hosts (uuid, name, address, agent_port, status, client_cert_fingerprint, cert_bundle_path, enrolled_at, use_ipvlan) VALUES ('abcdef12-0000', 'master', '10.0.0.9', 1, 'active', 'f', '/x', '2025', 0)",
     ]);
@@ -238,7 +235,7 @@ describe('hosts and the concurrent scan', () => {
   });
 
   it('two hosts reaching one daemon: what belongs on either is live on both, never misplaced', async () => {
-    const db = makeDecnetDb(mkdtempSync(path.join(dir, 'shared-')), {
+    const db = makeDecnetDb(scratchDir('decnet-fleet-scan-shared-'), {
       fullSchema: true,
       checkpointed: [
         topologyRow('aaaaaaaa-1111-4111-8111-111111111111', 'maze', 'active', 'agent'),
@@ -287,7 +284,7 @@ describe('hosts and the concurrent scan', () => {
   });
 
   it('a misplaced group is removable only when every host it belongs on answered and is another daemon', async () => {
-    const db = makeDecnetDb(mkdtempSync(path.join(dir, 'homes-')), {
+    const db = makeDecnetDb(scratchDir('decnet-fleet-scan-homes-'), {
       fullSchema: true,
       checkpointed: [
         topologyRow('aaaaaaaa-1111-4111-8111-111111111111', 'maze', 'active', 'agent'),
@@ -367,7 +364,7 @@ describe('hosts and the concurrent scan', () => {
   });
 
   it("a refresh reads the master's daemon and the database once: the master's scan is used as it is", async () => {
-    const db = makeDecnetDb(mkdtempSync(path.join(dir, 'once-')), {
+    const db = makeDecnetDb(scratchDir('decnet-fleet-scan-once-'), {
       fullSchema: true,
       checkpointed: [topologyRow('aaaaaaaa-1111-4111-8111-111111111111', 'maze', 'active', 'agent')],
     });

@@ -1,22 +1,9 @@
 // Plan files, the audit log and the empty-database guard: the session against a stand-in for the
 // Docker API and real SQLite files; the audit log on real files.
 import assert from 'node:assert/strict';
-import {
-  chmodSync,
-  chownSync,
-  existsSync,
-  linkSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { AuditLog, auditFileProblem, defaultAuditLogPath, readAuditHistory } from '../../src/core/audit';
 import { assumeYes, runRemovalSession, type RemovalAsker } from '../../src/core/removal/session';
 import { planRemoval } from '../../src/core/removal/plan';
@@ -34,6 +21,7 @@ import {
 } from '../../src/core/removal/planFile';
 import { emptyReport } from '../../src/core/removal/text';
 import { makeDecnetDb, topologyRow } from '../support/makeDb';
+import { scratchDir } from '../support/scratch';
 import { StandInDocker } from './dockerStandIn';
 
 const LIVE = '3f2a9c1e-1111-4222-8333-444455556666';
@@ -51,12 +39,8 @@ function world() {
 }
 
 describe('plan files', () => {
-  let dir: string;
+  const dir = scratchDir('decnet-planfile-');
   let n = 0;
-  before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'decnet-planfile-'));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
   const db = (rows = [topologyRow(LIVE, 'maze-live')]) => makeDecnetDb(path.join(dir, `db${++n}`), { checkpointed: rows });
 
   async function planOf(w: ReturnType<typeof world>, dbPath: string) {
@@ -250,11 +234,7 @@ describe('plan files', () => {
 });
 
 describe('the empty-database guard', () => {
-  let dir: string;
-  before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'decnet-emptydb-'));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir('decnet-emptydb-');
 
   it('refuses unless allowed or the daemon name is typed', async () => {
     const empty = makeDecnetDb(path.join(dir, 'empty'), { checkpointed: [] });
@@ -281,11 +261,7 @@ describe('the empty-database guard', () => {
 });
 
 describe('the audit log', () => {
-  let dir: string;
-  before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'decnet-audit-'));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = scratchDir('decnet-audit-');
 
   it('is under XDG_STATE_HOME, else ~/.local/state', () => {
     assert.equal(defaultAuditLogPath({ XDG_STATE_HOME: '/x/state', HOME: '/h' }), '/x/state/decnet-reaper/audit.jsonl');

@@ -2,15 +2,15 @@
 // the re-check just before removal, a network's blocking check, the endpoint, daemon and database
 // confirmed, someone else's removal in progress, and a progress display that fails.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { assumeYes, runRemovalSession, type RemovalAsker, type RemovalSessionOptions } from '../../src/core/removal/session';
 import { executeRemoval } from '../../src/core/removal/execute';
 import { planRemoval } from '../../src/core/removal/plan';
 import { RefusedError } from '../../src/core/model';
 import { insertTopologyRow, makeDecnetDb, topologyRow } from '../support/makeDb';
+import { scratchDir } from '../support/scratch';
 import { everyPlannedResourceGone } from '../../src/core/removal/planFile';
 import { StandInDocker } from './dockerStandIn';
 
@@ -38,12 +38,8 @@ function world() {
 }
 
 describe('the removal session', () => {
-  let dir: string;
+  const dir = scratchDir('decnet-session-');
   let n = 0;
-  before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'decnet-session-'));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
 
   /** A real DECNET database (WAL mode) that knows LIVE and, optionally, a torn-down topology. */
   function db(extra: ReturnType<typeof topologyRow>[] = []): string {

@@ -12,7 +12,7 @@ import {
   settlesAt,
   WHOLE_SECOND_SETTLE_MARGIN_MS,
 } from '../../src/core/db/settledStamp';
-import { tmpDir } from '../support/makeDb';
+import { scratchDir } from '../support/scratch';
 
 /** A moment with a sub-second part, as Date.now() gives them (ms since the epoch). */
 const T = 1_780_000_000_123.5;
@@ -81,15 +81,11 @@ describe('the settled-stamp rule', () => {
   });
 
   test('the folder the tests run in is on a local file system, remembered per device', () => {
-    const d = tmpDir('decnet-settled-');
-    try {
-      const { dev } = fs.statSync(d);
-      assert.equal(serverClockFs(d, dev), null);
-      assert.equal(serverClockFs(d, dev), null);
-      // A path that cannot be asked counts as a server's (never settled), and is not remembered.
-      assert.equal(serverClockFs(`${d}/missing/file`, -1), 'unknown');
-    } finally {
-      fs.rmSync(d, { recursive: true, force: true });
-    }
+    const d = scratchDir('decnet-settled-');
+    const { dev } = fs.statSync(d);
+    assert.equal(serverClockFs(d, dev), null);
+    assert.equal(serverClockFs(d, dev), null);
+    // A path that cannot be asked counts as a server's (never settled), and is not remembered.
+    assert.equal(serverClockFs(`${d}/missing/file`, -1), 'unknown');
   });
 });

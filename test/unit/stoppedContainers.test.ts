@@ -3,10 +3,8 @@
 // only stopped containers name, which then fail `docker start`. Against the stand-in daemon, which
 // behaves so, and real SQLite files.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { attachmentsOf, listInventory, networkIndex } from '../../src/core/docker';
 import type { NetworkEndpoint } from '../../src/core/model';
 import { assumeYes, runRemovalSession, type RemovalAsker, type RemovalSessionOptions } from '../../src/core/removal/session';
@@ -15,6 +13,7 @@ import { planRemoval } from '../../src/core/removal/plan';
 import { confirmQuestion, formatPlan, formatReportText, planJson, summarizeReport } from '../../src/core/removal/text';
 import { blockedNetworkReason, blockingEndpoints, endpointsToDisconnect, type NetworkCheck } from '../../src/core/rules';
 import { makeDecnetDb, topologyRow } from '../support/makeDb';
+import { scratchDir } from '../support/scratch';
 import { StandInDocker, type FakeState } from './dockerStandIn';
 
 const LIVE = '3f2a9c1e-1111-4222-8333-444455556666';
@@ -169,12 +168,8 @@ describe('the rules for containers attached when a network goes', () => {
 });
 
 describe('removing a network stopped containers are attached to', () => {
-  let dir: string;
+  const dir = scratchDir('decnet-stopped-');
   let n = 0;
-  before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'decnet-stopped-'));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
 
   const db = (): string => makeDecnetDb(path.join(dir, `db${++n}`), { checkpointed: [topologyRow(LIVE, 'maze-live')] });
   const options = (w: ReturnType<typeof world>, dbPath: string, more: Partial<RemovalSessionOptions> = {}): RemovalSessionOptions => ({

@@ -1,6 +1,6 @@
 // A refresh that meets a torn database read keeps the last good scan for up to 10 s and retries;
 // then the error shows. Scans of real files (Docker unreachable: only the database matters here).
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -8,17 +8,13 @@ import { readSqliteDb } from '../../src/core/db/sqlite';
 import { DbReadError, type ScanResult } from '../../src/core/model';
 import { scan } from '../../src/core/scan';
 import { TORN_GRACE_MS, TornReadHold } from '../../src/core/tornHold';
-import { makeDecnetDb, tmpDir, topo } from '../support/makeDb';
+import { makeDecnetDb, topo } from '../support/makeDb';
+import { scratchDir } from '../support/scratch';
 
-const scratch: string[] = [];
-after(() => {
-  for (const d of scratch) fs.rmSync(d, { recursive: true, force: true });
-});
-const NO_DOCKER = `unix://${path.join(tmpDir('decnet-nodocker-'), 'none.sock')}`;
+const NO_DOCKER = `unix://${path.join(scratchDir('decnet-nodocker-'), 'none.sock')}`;
 
 async function scans(): Promise<{ good: ScanResult; torn: ScanResult; corrupt: ScanResult }> {
-  const d = tmpDir('decnet-hold-');
-  scratch.push(d);
+  const d = scratchDir('decnet-hold-');
   const db = makeDecnetDb(d, { fullSchema: true, checkpointed: [topo(0x0d0d0d0d)], walOnly: [topo(0x1d1d1d1d)] });
   const good = await scan({ dbPath: db, dockerHost: NO_DOCKER });
   assert.ok(good.db.ok);

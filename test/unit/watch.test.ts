@@ -1,10 +1,10 @@
 // The debouncing of the live view's signals, on mocked timers.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { ChangeDebouncer, nearestFolder, TopologyWatcher, type ChangeReason } from '../../src/core/watch';
+import { scratchDir } from '../support/scratch';
 import { sleep, waitFor } from '../support/time';
 
 describe('ChangeDebouncer', () => {
@@ -72,13 +72,8 @@ describe('ChangeDebouncer', () => {
 });
 
 describe('TopologyWatcher without a daemon', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'decnet-watch-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('signals database changes (the file and its -wal, nothing else) and reports the stream down', async () => {
+  it('signals database changes (the file and its -wal, nothing else) and reports the stream down', async (t) => {
+    const dir = scratchDir(t);
     const dbPath = path.join(dir, 'decnet.db');
     writeFileSync(dbPath, '');
     const w = new TopologyWatcher({
@@ -161,7 +156,7 @@ describe('SerialRunner', () => {
   });
 
   it('picks up a database whose folder does not exist yet, as soon as it appears (not at the retry)', async () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'decnet-watch-later-'));
+    const root = scratchDir('decnet-watch-later-');
     const dbPath = path.join(root, 'opt', 'decnet', 'decnet.db');
     assert.deepEqual(nearestFolder(path.dirname(dbPath)), { existing: root, next: 'opt' });
     const w = new TopologyWatcher({
@@ -189,7 +184,6 @@ describe('SerialRunner', () => {
       });
     } finally {
       w.dispose();
-      rmSync(root, { recursive: true, force: true });
     }
   });
 });
