@@ -6,7 +6,8 @@ import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
 import type Docker from 'dockerode';
-import type { CodeServer, TreeRow } from './harness';
+import type { TreeRow } from './pages/tree';
+import type { CodeServer } from './session';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const VSIX = join(ROOT, 'dist', 'decnet-topology-reaper.vsix');
@@ -60,7 +61,7 @@ export function stepper(t: TestContext, session: () => CodeServer | undefined, a
           } catch {
             /* no logs yet */
           }
-          console.error(`# evidence in ${dir}; tree now:\n${show(await cs.readTree().catch(() => []))}`);
+          console.error(`# evidence in ${dir}; tree now:\n${show(await cs.tree.rows().catch(() => []))}`);
         }
         throw e;
       }

@@ -16,7 +16,7 @@ import type Docker from 'dockerode';
 import { deployTopology, newTopologyId, testDocker, testDockerHost, type FixtureTopology } from '../support/docker';
 import { makeDecnetDb } from '../support/makeDb';
 import { planSha256, type PlanFile } from '../../src/core/removal/planFile';
-import { CodeServer, onExitSync } from './harness';
+import { CodeServer, onExitSync } from './session';
 import { exists, packageVsix, ROOT, SCREENSHOTS, show, stepper } from './journey';
 
 const ARTIFACTS = join(ROOT, 'test-results', 'e2e-plans');
@@ -137,25 +137,25 @@ test('Save Plan… writes a plan and removes nothing; Apply Plan… removes exac
   const all = [...live.containers, ...planned.containers, ...kept.containers];
 
   await step('Save Plan… in the confirmation writes the plan file and removes nothing', async () => {
-    await session.openViewContainer('DECNET');
+    await session.tree.open('DECNET');
     // Wide enough that the descriptions show whole in the screenshot.
-    await session.setSidebarWidth(480);
-    await session.waitForRow('Live (1)', 60_000);
-    await session.waitForRow('Orphans (2)');
-    await session.expand('Orphans (2)');
-    await session.pickContextMenuItem(planned.prefix, REMOVE_ITEM);
-    const dialog = await session.readDialog();
+    await session.tree.setWidth(480);
+    await session.tree.waitForRow('Live (1)', 60_000);
+    await session.tree.waitForRow('Orphans (2)');
+    await session.tree.expand('Orphans (2)');
+    await session.menus.pick(planned.prefix, REMOVE_ITEM);
+    const dialog = await session.dialog.read();
     assert.match(dialog.message, new RegExp(planned.prefix));
     assert.ok(dialog.buttons.includes('Save Plan...'), `no Save Plan… button: ${dialog.buttons.join(', ')}`);
-    await session.answerDialog('Save Plan…');
+    await session.dialog.answer('Save Plan…');
     // code-server's own (simple) file dialog: a quick input holding the path.
-    const save = await session.waitForQuickInput(/Save DECNET Removal Plan/);
+    const save = await session.quickInput.waitFor(/Save DECNET Removal Plan/);
     assert.match(save.value, new RegExp(`decnet-plan-${planned.prefix}-\\d{4}-\\d{2}-\\d{2}\\.json$`), 'the proposed file name');
-    await session.answerInput(planFile);
-    const saved = await session.waitForNotification(/Plan saved to/);
+    await session.quickInput.answer(planFile);
+    const saved = await session.notifications.waitFor(/Plan saved to/);
     assert.ok(saved.includes(planFile), `the message names the file: ${saved}`);
     assert.match(saved, /Nothing was removed/);
-    const savedButtons = await session.notificationButtons(/Plan saved to/);
+    const savedButtons = await session.notifications.buttons(/Plan saved to/);
     assert.ok(
       savedButtons.includes('Open') && savedButtons.some((b) => /^Apply Plan/.test(b)),
       `Plan saved offers Open and Apply Plan…: ${savedButtons.join(', ')}`,
@@ -171,27 +171,27 @@ test('Save Plan… writes a plan and removes nothing; Apply Plan… removes exac
     );
     for (const c of all) assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
     assert.equal(existsSync(auditLog), false, 'saving a plan wrote to the audit log');
-    await session.waitForRow('Orphans (2)');
+    await session.tree.waitForRow('Orphans (2)');
   });
 
   await step('Apply Plan… refuses a plan made from another database, naming both, and removes nothing', async () => {
-    await session.runCommand('Notifications: Clear All Notifications');
+    await session.palette.run('Notifications: Clear All Notifications');
     // The plan as someone else made it: from their own decnet.db (re-summed: the checksum is public).
     const { plan_sha256: _sha, ...body } = JSON.parse(readFileSync(planFile, 'utf8')) as PlanFile;
     const elsewhere = { ...body, database: 'sqlite: /srv/elsewhere/decnet.db' };
     const otherPlan = join(plans, 'plan-from-elsewhere.json');
     writeFileSync(otherPlan, JSON.stringify({ ...elsewhere, plan_sha256: planSha256(elsewhere) }));
-    await session.runCommand('DECNET: Apply Plan...');
-    await session.waitForQuickInput(/Apply DECNET Removal Plan/);
-    await session.answerInput(otherPlan);
-    const refusal = await session.waitForNotification(/The plan was made from sqlite: \/srv\/elsewhere\/decnet\.db/);
+    await session.palette.run('DECNET: Apply Plan...');
+    await session.quickInput.waitFor(/Apply DECNET Removal Plan/);
+    await session.quickInput.answer(otherPlan);
+    const refusal = await session.notifications.waitFor(/The plan was made from sqlite: \/srv\/elsewhere\/decnet\.db/);
     console.log(`# notification: ${refusal}`);
     assert.ok(
       refusal.includes(`not from the database configured here, sqlite: ${dbPath}`),
       `the refusal names the database read: ${refusal}`,
     );
     assert.match(refusal, /Nothing was removed/);
-    const buttons = await session.notificationButtons(/The plan was made from/);
+    const buttons = await session.notifications.buttons(/The plan was made from/);
     assert.ok(buttons.includes('Select DECNET Database...'), `the refusal offers its fix: ${buttons.join(', ')}`);
     for (const c of all) assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
     assert.equal(existsSync(auditLog), false);
@@ -199,11 +199,11 @@ test('Save Plan… writes a plan and removes nothing; Apply Plan… removes exac
 
   await step('Apply Plan… asks, then removes exactly the planned resources and logs the removal once', async () => {
     // The "Plan saved" message has been read: out of the screenshot.
-    await session.runCommand('Notifications: Clear All Notifications');
-    await session.runCommand('DECNET: Apply Plan...');
-    await session.waitForQuickInput(/Apply DECNET Removal Plan/);
-    await session.answerInput(planFile);
-    const dialog = await session.readDialog(30_000);
+    await session.palette.run('Notifications: Clear All Notifications');
+    await session.palette.run('DECNET: Apply Plan...');
+    await session.quickInput.waitFor(/Apply DECNET Removal Plan/);
+    await session.quickInput.answer(planFile);
+    const dialog = await session.dialog.read(30_000);
     console.log(`# dialog: ${dialog.message}\n# ${dialog.detail.replace(/\n/g, '\n# ')}\n# buttons: ${dialog.buttons.join(', ')}`);
     assert.match(dialog.message, new RegExp(planned.prefix));
     assert.ok(!dialog.message.includes(kept.prefix), `the group not planned is in the confirmation: ${dialog.message}`);
@@ -212,8 +212,8 @@ test('Save Plan… writes a plan and removes nothing; Apply Plan… removes exac
     }
     assert.ok(dialog.buttons.includes('Remove'), `no Remove button: ${dialog.buttons.join(', ')}`);
     await session.screenshot(join(SCREENSHOTS, 'apply-plan.png'));
-    await session.answerDialog('Remove');
-    const summary = await session.waitForNotification(new RegExp(`Removed .*${planned.prefix}`));
+    await session.dialog.answer('Remove');
+    const summary = await session.notifications.waitFor(new RegExp(`Removed .*${planned.prefix}`));
     console.log(`# notification: ${summary}`);
 
     for (const c of planned.containers) assert.equal(await exists('container', docker!, c.id), false, `container ${c.name} is still there`);
@@ -227,12 +227,12 @@ test('Save Plan… writes a plan and removes nothing; Apply Plan… removes exac
     assert.equal(lines.length, 1, `one audit line: ${lines.length}`);
     const entry = JSON.parse(lines[0]) as { report?: { prefixes?: string[] } };
     assert.ok(JSON.stringify(entry.report).includes(planned.prefix), 'the audit line holds the removal’s report');
-    await session.waitForRow('Orphans (1)', 30_000);
+    await session.tree.waitForRow('Orphans (1)', 30_000);
   });
 
   await step('Show Removal History lists the removal', async () => {
-    await session.runCommand('DECNET: Show Removal History');
-    const history = await session.waitForQuickInput(new RegExp(planned.prefix));
+    await session.palette.run('DECNET: Show Removal History');
+    const history = await session.quickInput.waitFor(new RegExp(planned.prefix));
     assert.ok(history.title.includes(auditLog), `the history names its log: ${history.title}`);
     const rows = history.rows.filter((r) => r.includes(planned.prefix));
     assert.equal(rows.length, 1, `one removal listed: ${JSON.stringify(history.rows)}`);
@@ -241,13 +241,13 @@ test('Save Plan… writes a plan and removes nothing; Apply Plan… removes exac
   });
 
   await step('Apply Plan… on a plan already applied asks nothing and claims nothing', async () => {
-    await session.runCommand('Notifications: Clear All Notifications');
-    await session.runCommand('DECNET: Apply Plan...');
-    await session.waitForQuickInput(/Apply DECNET Removal Plan/);
-    await session.answerInput(planFile);
-    const nothing = await session.waitForNotification(/Nothing to do/);
+    await session.palette.run('Notifications: Clear All Notifications');
+    await session.palette.run('DECNET: Apply Plan...');
+    await session.quickInput.waitFor(/Apply DECNET Removal Plan/);
+    await session.quickInput.answer(planFile);
+    const nothing = await session.notifications.waitFor(/Nothing to do/);
     assert.equal(nothing, 'Nothing to do: all 2 planned resources are already gone.');
-    assert.equal(await session.page.locator('.monaco-dialog-box').count(), 0, 'a confirmation was shown');
+    assert.equal(await session.dialog.count(), 0, 'a confirmation was shown');
     // The history gains nothing: nothing was removed.
     assert.equal(readFileSync(auditLog, 'utf8').split('\n').filter(Boolean).length, 1);
   });
@@ -294,31 +294,31 @@ test('in Restricted Mode the folder’s database and Docker settings are not use
   const step = stepper(t, () => cs, ARTIFACTS, 'trust');
 
   await step('the folder is not trusted: Restricted Mode', async () => {
-    const dialog = await session.readDialog(30_000);
+    const dialog = await session.dialog.read(30_000);
     assert.match(dialog.message, /trust the authors/i, `the trust question: ${dialog.message}`);
     const no = dialog.buttons.find((b) => /^No, I don.t trust the authors/i.test(b));
     assert.ok(no, `no "don't trust" button: ${dialog.buttons.join(', ')}`);
-    await session.answerDialog(no);
-    await session.waitForStatusBar(/Restricted Mode/);
+    await session.dialog.answer(no);
+    await session.statusBar.waitFor(/Restricted Mode/);
   });
 
   await step('the view reads the user’s database and Docker endpoint, not the folder’s', async () => {
-    await session.openViewContainer('DECNET');
-    await session.waitForRow('Live (1)', 60_000);
-    await session.waitForRow('Orphans (1)');
-    await session.expand('Live (1)');
-    await session.expand('Orphans (1)');
-    const rows = await session.readTree();
+    await session.tree.open('DECNET');
+    await session.tree.waitForRow('Live (1)', 60_000);
+    await session.tree.waitForRow('Orphans (1)');
+    await session.tree.expand('Live (1)');
+    await session.tree.expand('Orphans (1)');
+    const rows = await session.tree.rows();
     console.log(`# tree:\n${show(rows)}`);
-    const liveRow = await session.waitForRow(TRUST_LIVE_NAME);
+    const liveRow = await session.tree.waitForRow(TRUST_LIVE_NAME);
     assert.equal(liveRow.description, `active · unihost · ${live.prefix}`);
-    await session.waitForRow(orphan.prefix);
+    await session.tree.waitForRow(orphan.prefix);
     assert.ok(!rows.some((r) => r.label === DECOY_NAME), `the folder's database was read:\n${show(rows)}`);
-    const text = await session.sidebarText();
+    const text = await session.tree.text();
     assert.ok(text.includes(`Database: sqlite: ${dbPath}`), `the view does not name the user's database:\n${text}`);
     assert.ok(!text.includes(decoyDb), `the view names the folder's database:\n${text}`);
     assert.ok(text.includes(`Docker: ${dockerHost}`), `the view does not name the user's Docker endpoint:\n${text}`);
-    await session.waitForStatusBar(/DECNET: 1 orphan/);
+    await session.statusBar.waitFor(/DECNET: 1 orphan/);
     // Nothing was removed on the way.
     for (const c of [...live.containers, ...orphan.containers])
       assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);

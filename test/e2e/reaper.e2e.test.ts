@@ -17,10 +17,9 @@ import { after, test, type TestContext } from 'node:test';
 import type Docker from 'dockerode';
 import { deployTopology, newTopologyId, TEST_IMAGE, testDocker, testDockerHost, type FixtureTopology } from '../support/docker';
 import { makeDecnetDb } from '../support/makeDb';
-import { CodeServer, onExitSync, waitFor } from './harness';
+import { waitFor } from './pages/base';
+import { CodeServer, onExitSync } from './session';
 import { exists, show } from './journey';
-
-const norm = (s: string | null): string => (s ?? '').replace(/\u00a0/g, ' ').trim();
 
 const ROOT = resolve(__dirname, '..', '..');
 const VSIX = join(ROOT, 'dist', 'decnet-topology-reaper.vsix');
@@ -273,7 +272,7 @@ async function keepEvidence(name: string): Promise<void> {
     /* no logs yet */
   }
   console.error(`# evidence of "${name}": ${shot ?? '(no screenshot)'}, ${ARTIFACTS}/code-server.log, ${ARTIFACTS}/logs`);
-  console.error(`# tree now:\n${show(await cs.readTree().catch(() => []))}`);
+  console.error(`# tree now:\n${show(await cs.tree.rows().catch(() => []))}`);
 }
 
 test('a user finds orphans in the DECNET view and removes one', { timeout: 300_000 }, async (t: TestContext) => {
@@ -364,35 +363,35 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
   const shot = (name: string) => session.screenshot(join(SCREENSHOTS, `${name}.png`));
 
   await step('the DECNET view shows the live topology, the orphan groups and who blocks whom, what decides first', async () => {
-    await session.openViewContainer('DECNET');
-    await session.waitForRow('Live (2)', 60_000);
-    await session.waitForRow('Orphans (5)');
-    await session.expand('Live (2)');
-    await session.expand('Orphans (5)');
+    await session.tree.open('DECNET');
+    await session.tree.waitForRow('Live (2)', 60_000);
+    await session.tree.waitForRow('Orphans (5)');
+    await session.tree.expand('Live (2)');
+    await session.tree.expand('Orphans (5)');
 
     // A live topology: its status first, the prefix last.
-    const live = await session.waitForRow(LIVE_NAME);
+    const live = await session.tree.waitForRow(LIVE_NAME);
     assert.equal(live.description, `active · unihost · ${fx.live.prefix}`);
     assert.equal(live.ariaLabel, `live, active: ${LIVE_NAME}`);
     // Torn down: said in the label, before the name; then its leftovers.
-    const torn = await session.waitForRow(`torn down: ${TORN_NAME}`);
+    const torn = await session.tree.waitForRow(`torn down: ${TORN_NAME}`);
     assert.equal(torn.description, `2 leftovers · ${fx.torn.prefix}`);
     assert.equal(torn.ariaLabel, `torn down, 2 leftovers: ${TORN_NAME}`);
-    const a = await session.waitForRow(prefixA);
+    const a = await session.tree.waitForRow(prefixA);
     // What the labels reveal (the decky), then the counts, then its age.
     assert.equal(a.description, 'e2e-decky-01 · 2 containers · 1 network · created within the hour');
-    const b = await session.waitForRow(prefixB);
+    const b = await session.tree.waitForRow(prefixB);
     // Who it blocks comes first: at the default sidebar width the end is cut off.
     assert.equal(b.description, `blocks ${PENDING_NAME} · e2e-decky-02 · 1 container · 2 networks · created within the hour`);
     assert.equal(b.ariaLabel, `orphan ${prefixB}, blocks ${PENDING_NAME}, 1 container, 2 networks`);
     // Sections are heard with their counts.
-    assert.equal((await session.waitForRow('Orphans (5)')).ariaLabel, 'Orphan groups, 5');
-    assert.equal((await session.waitForRow('Live (2)')).ariaLabel, 'Live topologies, 2');
+    assert.equal((await session.tree.waitForRow('Orphans (5)')).ariaLabel, 'Orphan groups, 5');
+    assert.equal((await session.tree.waitForRow('Live (2)')).ariaLabel, 'Live topologies, 2');
 
     // The pending topology whose LAN orphan B's network holds says so, first in the view: who
     // blocks it first, then whose LAN.
-    await session.waitForRow('Blocked topologies (2)');
-    const rows0 = await session.readTree();
+    await session.tree.waitForRow('Blocked topologies (2)');
+    const rows0 = await session.tree.rows();
     assert.equal(rows0[0]?.label, 'Blocked topologies (2)', `blocked topologies come first:\n${show(rows0)}`);
     const blocked = rows0
       .filter((r) => r.label.startsWith('blocked by '))
@@ -406,7 +405,7 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
       rows0.find((r) => r.label === `blocked by orphan ${prefixB}`)?.ariaLabel,
       `blocked by orphan ${prefixB}: topology ${PENDING_NAME}, pending, LAN dmz`,
     );
-    const inline = await session.inlineActions(`blocked by orphan ${prefixB}`);
+    const inline = await session.tree.inlineActions(`blocked by orphan ${prefixB}`);
     assert.ok(
       inline.some((x) => /Reveal/.test(x)),
       `the blocked row offers Reveal: ${inline.join(', ')}`,
@@ -417,8 +416,8 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     );
 
     // The foreign network in the way is listed, and nothing else of what DECNET did not create.
-    await session.waitForRow('Foreign networks (1)');
-    const foreign = await session.waitForRow(UNRELATED_NETWORK);
+    await session.tree.waitForRow('Foreign networks (1)');
+    const foreign = await session.tree.waitForRow(UNRELATED_NETWORK);
     assert.match(
       foreign.description,
       new RegExp(`^holds ${SUBNETS.unrelated.replace(/\./g, '\\.')}, wanted by topology ${PENDING_NAME}, LAN lab`),
@@ -426,10 +425,10 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
 
     // A decky's service container under its base container; the foreign container under the
     // network it is attached to; names without the decnet_t_<prefix>_ every row shares.
-    await session.expand(prefixA);
-    await session.expand('e2e-decky-01');
-    await session.expand('dmz');
-    const rows = await session.readTree();
+    await session.tree.expand(prefixA);
+    await session.tree.expand('e2e-decky-01');
+    await session.tree.expand('dmz');
+    const rows = await session.tree.rows();
     const row = (label: string, parent: string) => {
       const r = rows.find((x) => x.label === label);
       const p = rows.find((x) => x.label === parent);
@@ -447,12 +446,12 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     assert.ok(!rows.some((r) => r.label === UNRELATED_CONTAINER), `the tree shows ${UNRELATED_CONTAINER}:\n${show(rows)}`);
 
     // Which database and which daemon: always in sight, in the view's message.
-    const text = await session.sidebarText();
+    const text = await session.tree.text();
     assert.ok(text.includes(`Database: sqlite: ${dbPath}`), `the view does not name the database:\n${text}`);
     assert.ok(text.includes(`Docker: ${dockerHost}`), `the view does not name the Docker endpoint:\n${text}`);
 
     // The status bar counts the orphans and the networks in a conflict.
-    await session.waitForStatusBar(/DECNET: 5 orphans · 2 subnet conflicts/);
+    await session.statusBar.waitFor(/DECNET: 5 orphans · 2 subnet conflicts/);
     console.log(`# tree:\n${show(rows)}`);
     // The README's picture, at the default sidebar width.
     await shot('tree');
@@ -473,9 +472,9 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
       ['Foreign networks (1)', 'Foreign networks'],
     ];
     for (const width of [300, 220]) {
-      await session.setSidebarWidth(width);
+      await session.tree.setWidth(width);
       await session.page.waitForTimeout(300);
-      const seen = await session.visibleRows();
+      const seen = await session.tree.visibleRows();
       console.log(`# at ${width} px:\n${seen.map((r) => `#   ${'  '.repeat(r.level - 1)}${r.visible}`).join('\n')}`);
       for (const [label, words] of deciding) {
         const r = seen.find((x) => x.label === label);
@@ -484,46 +483,46 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
       }
       if (width === 220) await shot('tree-narrow');
     }
-    await session.setSidebarWidth(300);
+    await session.tree.setWidth(300);
   });
 
   await step('Find Subnet Overlaps keeps a query that matches nothing, and reveals the network picked', async () => {
-    await session.runCommand('DECNET: Find Subnet Overlaps...');
-    await session.answerInput(NO_MATCH);
-    const again = await session.waitForQuickInput(/No Docker network's pool overlaps/);
+    await session.palette.run('DECNET: Find Subnet Overlaps...');
+    await session.quickInput.answer(NO_MATCH);
+    const again = await session.quickInput.waitFor(/No Docker network's pool overlaps/);
     assert.equal(again.value, NO_MATCH, 'the query is kept');
-    await session.answerInput(SUBNETS.orphanB1);
-    const pick = await session.waitForQuickInput(new RegExp(`decnet_t_${prefixB}_dmz`));
+    await session.quickInput.answer(SUBNETS.orphanB1);
+    const pick = await session.quickInput.waitFor(new RegExp(`decnet_t_${prefixB}_dmz`));
     // Who wants the subnet: one item per LAN, not a line over the first network.
     assert.ok(
       pick.rows.some((r) => r.includes(`${PENDING_NAME}, LAN dmz`) && r.includes(SUBNETS.orphanB1)),
       `the pick does not list the LAN that wants the subnet: ${JSON.stringify(pick.rows)}`,
     );
     await shot('overlaps');
-    await session.pickQuickInputRow(`decnet_t_${prefixB}_dmz`);
+    await session.quickInput.pick(`decnet_t_${prefixB}_dmz`);
     await waitFor(
       `decnet_t_${prefixB}_dmz to be revealed and selected`,
       async () =>
-        (await session.readTree()).some((r) => r.selected && r.label === 'dmz' && r.ariaLabel.includes(`decnet_t_${prefixB}_dmz`)),
+        (await session.tree.rows()).some((r) => r.selected && r.label === 'dmz' && r.ariaLabel.includes(`decnet_t_${prefixB}_dmz`)),
       20_000,
     );
   });
 
   await step('Show Logs opens the last lines of a container, its environment masked', async () => {
-    await session.pickContextMenuItem(SNIFFER, 'Show Logs');
+    await session.menus.pick(SNIFFER, 'Show Logs');
     const logs = await waitFor('the log editor', async () => {
-      const e = await session.activeEditorText().catch(() => undefined);
+      const e = await session.editors.active().catch(() => undefined);
       return e && e.title.startsWith(`${SNIFFER}.log`) ? e : undefined;
     });
     assert.match(logs.text, new RegExp(`^# docker logs --timestamps --tail 200 ${SNIFFER}`));
     assert.match(logs.text, /started with token \*\*\*/);
     assert.ok(!logs.text.includes('e2e-secret-token-1234'), 'the log shows the secret');
-    await session.runCommand('View: Close Editor');
+    await session.palette.run('View: Close Editor');
   });
 
   await step(`"${REMOVE_ITEM}" asks first, names the foreign container, then removes exactly that group`, async () => {
-    await session.pickContextMenuItem(prefixA, REMOVE_ITEM);
-    const dialog = await session.readDialog();
+    await session.menus.pick(prefixA, REMOVE_ITEM);
+    const dialog = await session.dialog.read();
     console.log(`# dialog: ${dialog.message}\n# ${dialog.detail.replace(/\n/g, '\n# ')}\n# buttons: ${dialog.buttons.join(', ')}`);
     assert.match(dialog.message, new RegExp(prefixA));
     // The container that is not DECNET's is named in the question itself.
@@ -534,7 +533,7 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
       `no Cancel button: ${dialog.buttons.join(', ')}`,
     );
     // Enter does not remove: the button with the focus (the default) only shows the plan.
-    const focused = norm(await session.page.locator('.monaco-dialog-box .dialog-buttons .monaco-button:focus').textContent());
+    const focused = await session.dialog.focusedButton();
     assert.equal(focused, 'Review Plan in Editor', 'the default button of the confirmation');
     for (const name of [`decnet_t_${prefixA}_e2e-decky-01`, SERVICE_CONTAINER, `decnet_t_${prefixA}_dmz`]) {
       assert.ok(`${dialog.message}\n${dialog.detail}`.includes(name), `the confirmation does not name ${name}`);
@@ -542,35 +541,35 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     await shot('confirm');
 
     // Reviewing opens the plan as a document, with the decision at its top: no modal over it.
-    await session.answerDialog('Review Plan in Editor');
-    const lenses = await session.codeLenses();
+    await session.dialog.answer('Review Plan in Editor');
+    const lenses = await session.menus.codeLenses();
     assert.deepEqual(lenses, ['Remove 3 Resources', 'Save Plan...', 'Cancel'], 'the review offers the decision');
-    assert.equal(await session.page.locator('.monaco-dialog-box').count(), 0, 'a modal sits over the review');
-    const review = await session.activeEditorText();
+    assert.equal(await session.dialog.count(), 0, 'a modal sits over the review');
+    const review = await session.editors.active();
     assert.match(review.title, new RegExp(`decnet-plan-${prefixA}`));
     for (const name of [`decnet_t_${prefixA}_e2e-decky-01`, SERVICE_CONTAINER, `decnet_t_${prefixA}_dmz`]) {
       assert.ok(review.text.includes(name), `the review does not name ${name}`);
     }
     await shot('review');
     // Cancel: the document closes, nothing is removed.
-    await session.clickCodeLens('Cancel');
-    await waitFor('the review to close', async () => !(await session.editorTabs()).some((t) => t.startsWith('decnet-plan-')), 10_000);
+    await session.menus.clickCodeLens('Cancel');
+    await waitFor('the review to close', async () => !(await session.editors.tabs()).some((t) => t.startsWith('decnet-plan-')), 10_000);
     for (const c of fx.orphanA.containers) assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
     // Closing the review is Cancel too.
-    await session.pickContextMenuItem(prefixA, REMOVE_ITEM);
-    await session.readDialog();
-    await session.answerDialog('Review Plan in Editor');
-    await session.codeLenses();
-    await session.runCommand('View: Close Editor');
+    await session.menus.pick(prefixA, REMOVE_ITEM);
+    await session.dialog.read();
+    await session.dialog.answer('Review Plan in Editor');
+    await session.menus.codeLenses();
+    await session.palette.run('View: Close Editor');
     await session.page.waitForTimeout(1_000);
     for (const c of fx.orphanA.containers) assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
     // Remove from the review: removed then, after the re-check.
-    await session.pickContextMenuItem(prefixA, REMOVE_ITEM);
-    await session.readDialog();
-    await session.answerDialog('Review Plan in Editor');
-    await session.clickCodeLens('Remove 3 Resources');
+    await session.menus.pick(prefixA, REMOVE_ITEM);
+    await session.dialog.read();
+    await session.dialog.answer('Review Plan in Editor');
+    await session.menus.clickCodeLens('Remove 3 Resources');
 
-    const summary = await session.waitForNotification(new RegExp(`Removed .*${prefixA}`));
+    const summary = await session.notifications.waitFor(new RegExp(`Removed .*${prefixA}`));
     console.log(`# notification: ${summary}`);
     assert.match(summary, new RegExp(`disconnected ${SNIFFER} from decnet_t_${prefixA}_dmz`));
 
@@ -592,52 +591,52 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
       assert.equal(await exists('network', docker!, n.id), true, `network ${n.name} was removed`);
     }
 
-    await session.waitForRow('Orphans (4)');
-    const rows = await session.readTree();
+    await session.tree.waitForRow('Orphans (4)');
+    const rows = await session.tree.rows();
     assert.ok(!rows.some((r) => r.label === prefixA), `${prefixA} is still in the tree:\n${show(rows)}`);
 
     // Show Report opens the report itself, read-only, not the end of the log.
-    await session.clickNotificationButton(new RegExp(`Removed .*${prefixA}`), 'Show Report');
+    await session.notifications.click(new RegExp(`Removed .*${prefixA}`), 'Show Report');
     const report = await waitFor('the report editor', async () => {
-      const e = await session.activeEditorText().catch(() => undefined);
+      const e = await session.editors.active().catch(() => undefined);
       return e && /decnet-reap-report/.test(e.title) && e.text.includes('DECNET reap report') ? e : undefined;
     });
     for (const name of [`decnet_t_${prefixA}_e2e-decky-01`, SERVICE_CONTAINER, `decnet_t_${prefixA}_dmz`]) {
       assert.ok(report.text.includes(name), `the report does not name ${name}`);
     }
     await shot('report');
-    await session.runCommand('View: Close Editor');
+    await session.palette.run('View: Close Editor');
   });
 
   await step(`the "${OUTPUT_CHANNEL}" output channel holds the report`, async () => {
-    const text = await session.readOutputChannel(OUTPUT_CHANNEL);
+    const text = await session.output.read(OUTPUT_CHANNEL);
     assert.match(text, /containers_removed/);
     assert.match(text, /networks_removed/);
     for (const name of [`decnet_t_${prefixA}_e2e-decky-01`, SERVICE_CONTAINER, `decnet_t_${prefixA}_dmz`]) {
       assert.ok(text.includes(name), `the report does not name ${name}`);
     }
-    await session.runCommand('View: Toggle Panel Visibility');
+    await session.palette.run('View: Toggle Panel Visibility');
   });
 
   await step('several orphan groups selected in the tree are removed together', async () => {
-    await session.openViewContainer('DECNET');
-    await session.selectRows([prefixC, prefixD]);
-    await session.pickContextMenuItem(prefixD, REMOVE_ITEM);
-    const dialog = await session.readDialog();
+    await session.tree.open('DECNET');
+    await session.tree.select([prefixC, prefixD]);
+    await session.menus.pick(prefixD, REMOVE_ITEM);
+    const dialog = await session.dialog.read();
     assert.match(dialog.message, /2 orphan topologies/);
     assert.ok(dialog.message.includes(prefixC) && dialog.message.includes(prefixD), dialog.message);
     await shot('multiselect');
-    await session.answerDialog('Remove');
-    await session.waitForNotification(/Removed .* of 2 orphan groups/);
+    await session.dialog.answer('Remove');
+    await session.notifications.waitFor(/Removed .* of 2 orphan groups/);
     for (const c of [...fx.orphanC.containers, ...fx.orphanD.containers]) {
       assert.equal(await exists('container', docker!, c.id), false, `container ${c.name} is still there`);
     }
-    await session.waitForRow('Orphans (2)');
+    await session.tree.waitForRow('Orphans (2)');
   });
 
   await step('Reap All lets the user choose the groups, then removes them', async () => {
-    await session.runCommand('DECNET: Reap All Orphans...');
-    const pick = await session.waitForQuickInput(/Reap All Orphans: which groups/);
+    await session.palette.run('DECNET: Reap All Orphans...');
+    const pick = await session.quickInput.waitFor(/Reap All Orphans: which groups/);
     assert.ok(pick.rows.some((r) => r.startsWith(prefixB)) && pick.rows.some((r) => r.startsWith(prefixE)), JSON.stringify(pick.rows));
     // What removing B would free is where the choice is made.
     assert.ok(
@@ -645,58 +644,58 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
       `the list does not say what removing ${prefixB} frees: ${JSON.stringify(pick.rows)}`,
     );
     await shot('reap-all');
-    await session.keepOnlyPicked([prefixE]);
-    const dialog = await session.readDialog();
+    await session.quickInput.keepOnly([prefixE]);
+    const dialog = await session.dialog.read();
     assert.match(dialog.message, new RegExp(`orphan topology ${prefixE}`));
     assert.ok(!dialog.message.includes(prefixB), `the group left out is in the confirmation: ${dialog.message}`);
-    await session.answerDialog('Remove');
-    await session.waitForNotification(new RegExp(`Removed .* of orphan ${prefixE}`));
+    await session.dialog.answer('Remove');
+    await session.notifications.waitFor(new RegExp(`Removed .* of orphan ${prefixE}`));
     for (const c of fx.orphanE.containers)
       assert.equal(await exists('container', docker!, c.id), false, `container ${c.name} is still there`);
     for (const c of fx.orphanB.containers) assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
-    await session.waitForRow('Orphans (1)');
-    await session.waitForStatusBar(/DECNET: 1 orphan · 2 subnet conflicts/);
+    await session.tree.waitForRow('Orphans (1)');
+    await session.statusBar.waitFor(/DECNET: 1 orphan · 2 subnet conflicts/);
   });
 
   await step('Remove Leftovers asks for the prefix, typed, before removing', async () => {
-    await session.pickContextMenuItem(`torn down: ${TORN_NAME}`, 'Remove Leftovers of Torn-Down Topology…');
-    const dialog = await session.readDialog();
+    await session.menus.pick(`torn down: ${TORN_NAME}`, 'Remove Leftovers of Torn-Down Topology…');
+    const dialog = await session.dialog.read();
     assert.match(dialog.message, new RegExp(`torn-down topology ${TORN_NAME}`));
-    await session.answerDialog('Remove');
-    const input = await session.waitForQuickInput(new RegExp(`Type ${fx.torn.prefix}`));
+    await session.dialog.answer('Remove');
+    const input = await session.quickInput.waitFor(new RegExp(`Type ${fx.torn.prefix}`));
     assert.equal(input.value, '');
     // A start of the prefix is not an error yet.
-    await session.typeInput(fx.torn.prefix.slice(0, 3));
+    await session.quickInput.type(fx.torn.prefix.slice(0, 3));
     await shot('typed-prefix');
-    await session.answerInput(fx.torn.prefix);
-    await session.waitForNotification(new RegExp(`Removed .* of torn-down topology ${fx.torn.prefix}`));
+    await session.quickInput.answer(fx.torn.prefix);
+    await session.notifications.waitFor(new RegExp(`Removed .* of torn-down topology ${fx.torn.prefix}`));
     for (const c of fx.torn.containers) assert.equal(await exists('container', docker!, c.id), false, `container ${c.name} is still there`);
-    await session.waitForRow('Live (1)');
+    await session.tree.waitForRow('Live (1)');
   });
 
   await step('with Docker unreachable the status bar and the tree say so, with Retry', async () => {
-    await session.updateSettings({ 'decnet.docker.host': `unix://${scratch}/no-docker.sock` }, 'remote');
-    await session.openViewContainer('DECNET');
+    await session.settings.update({ 'decnet.docker.host': `unix://${scratch}/no-docker.sock` }, 'remote');
+    await session.tree.open('DECNET');
     // The cause is the row's label, the endpoint its description.
-    const dockerError = await session.waitForRow('No Docker socket', 30_000);
+    const dockerError = await session.tree.waitForRow('No Docker socket', 30_000);
     assert.equal(dockerError.description, `unix://${scratch}/no-docker.sock`);
-    await session.waitForRow('Retry');
-    await session.waitForStatusBar(/DECNET: Docker unreachable/);
+    await session.tree.waitForRow('Retry');
+    await session.statusBar.waitFor(/DECNET: Docker unreachable/);
     await shot('docker-error');
-    await session.updateSettings({ 'decnet.docker.host': dockerHost }, 'remote');
-    await session.waitForRow('Live (1)', 30_000);
-    await session.waitForStatusBar(/DECNET: 1 orphan/);
+    await session.settings.update({ 'decnet.docker.host': dockerHost }, 'remote');
+    await session.tree.waitForRow('Live (1)', 30_000);
+    await session.statusBar.waitFor(/DECNET: 1 orphan/);
   });
 
   await step('with a missing database nothing is called an orphan, and the error offers its fix', async () => {
     const missing = join(scratch!, 'nowhere', 'decnet.db');
-    await session.updateSettings({ 'decnet.database.path': missing }, 'remote');
-    await session.openViewContainer('DECNET');
+    await session.settings.update({ 'decnet.database.path': missing }, 'remote');
+    await session.tree.open('DECNET');
     // The cause is the label, the path the description; Retry is offered.
-    const error = await session.waitForRow('Database file not found', 30_000);
+    const error = await session.tree.waitForRow('Database file not found', 30_000);
     assert.equal(error.description, missing, 'the error says what is wrong, in words');
-    await session.waitForRow('Retry');
-    const rows = await session.readTree();
+    await session.tree.waitForRow('Retry');
+    const rows = await session.tree.rows();
     console.log(`# tree:\n${show(rows)}`);
     assert.ok(
       rows.some((r) => /^Not classified \(2\)$/.test(r.label)),
@@ -705,7 +704,7 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     assert.ok(!rows.some((r) => /^Orphans\b/.test(r.label)), `an Orphans section is shown:\n${show(rows)}`);
     assert.ok(!rows.some((r) => /^Live\b/.test(r.label)), `a Live section is shown:\n${show(rows)}`);
     for (const r of rows) {
-      const inline = await session.inlineActions(r.label);
+      const inline = await session.tree.inlineActions(r.label);
       assert.ok(!inline.some((a) => /remove|reap/i.test(a)), `row "${r.label}" offers ${inline.join(', ')}`);
     }
     // Not even a group that was an orphan a moment ago offers removal.
@@ -713,16 +712,16 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     assert.ok(groups.includes(prefixB), `the group that was an orphan is listed:\n${show(rows)}`);
     for (const label of groups) {
       // null: the row took the right-click and VS Code opened no menu, for it offers nothing.
-      const items = await session.contextMenuItems(label);
+      const items = await session.menus.contextItems(label);
       assert.ok(items === null || !items.includes(REMOVE_ITEM), `row "${label}" offers ${REMOVE_ITEM}`);
     }
-    await session.waitForStatusBar(/DECNET: database unreadable/);
+    await session.statusBar.waitFor(/DECNET: database unreadable/);
     await shot('db-error');
     // Even "Reap All Orphans…" from the palette refuses, without a confirmation to click through.
-    await session.runCommand('DECNET: Reap All Orphans...');
-    const refusal = await session.waitForNotification(/Nothing was removed/, 20_000);
+    await session.palette.run('DECNET: Reap All Orphans...');
+    const refusal = await session.notifications.waitFor(/Nothing was removed/, 20_000);
     console.log(`# notification: ${refusal}`);
-    assert.equal(await session.page.locator('.monaco-dialog-box').count(), 0, 'a confirmation was shown');
+    assert.equal(await session.dialog.count(), 0, 'a confirmation was shown');
     for (const c of [...fx.live.containers, ...fx.orphanB.containers]) {
       assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
     }
@@ -730,61 +729,61 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
       assert.equal(await exists('network', docker!, n.id), true, `network ${n.name} was removed`);
     }
     // The refusal offers the fix.
-    const buttons = await session.notificationButtons(/Nothing was removed/);
+    const buttons = await session.notifications.buttons(/Nothing was removed/);
     assert.ok(
       buttons.some((b) => /^Select DECNET Database/.test(b)),
       `the refusal offers ${JSON.stringify(buttons)}`,
     );
-    await session.runCommand('Notifications: Clear All Notifications');
+    await session.palette.run('Notifications: Clear All Notifications');
     // The database's folder did not exist: it is picked up as soon as it appears, with no click
     // and well before the 60 s poll.
     const appearedAt = Date.now();
     mkdirSync(join(scratch!, 'nowhere'));
     cpSync(`${dbPath}-wal`, `${missing}-wal`);
     cpSync(dbPath, missing);
-    await session.waitForRow('Live (1)', 20_000);
-    await session.waitForRow('Orphans (1)');
+    await session.tree.waitForRow('Live (1)', 20_000);
+    await session.tree.waitForRow('Orphans (1)');
     console.log(`# the new database was read ${((Date.now() - appearedAt) / 1000).toFixed(1)} s after it appeared`);
   });
 
   await step('a file that is not a SQLite database is said to be one, with Retry', async () => {
     const notes = join(scratch!, 'notes.db');
     writeFileSync(notes, 'These are my notes about DECNET, not its database.\n'.repeat(40));
-    await session.updateSettings({ 'decnet.database.path': notes }, 'remote');
-    const row = await session.waitForRow('Not a SQLite database', 30_000);
+    await session.settings.update({ 'decnet.database.path': notes }, 'remote');
+    const row = await session.tree.waitForRow('Not a SQLite database', 30_000);
     assert.equal(row.description, notes);
-    await session.waitForRow('Retry');
-    await session.updateSettings({ 'decnet.database.path': dbPath }, 'remote');
-    await session.waitForRow('Live (1)', 30_000);
+    await session.tree.waitForRow('Retry');
+    await session.settings.update({ 'decnet.database.path': dbPath }, 'remote');
+    await session.tree.waitForRow('Live (1)', 30_000);
   });
 
   await step('with no database at all the welcome view offers Select DECNET Database…', async () => {
-    await session.updateSettings({ 'decnet.database.path': undefined }, 'remote');
-    await session.openViewContainer('DECNET');
-    await waitFor('the welcome view', async () => (await session.sidebarText()).includes('No DECNET database was found'), 30_000);
-    const buttons = await session.page.locator('.part.sidebar .welcome-view-content .monaco-button').allTextContents();
+    await session.settings.update({ 'decnet.database.path': undefined }, 'remote');
+    await session.tree.open('DECNET');
+    await waitFor('the welcome view', async () => (await session.tree.text()).includes('No DECNET database was found'), 30_000);
+    const buttons = await session.tree.welcomeButtons();
     assert.equal(buttons.length, 1, `one primary button: ${JSON.stringify(buttons)}`);
     assert.match(buttons[0], /^\s*Select DECNET Database/);
     await shot('welcome');
-    await session.page.locator('.part.sidebar .welcome-view-content .monaco-button', { hasText: 'Select DECNET Database' }).click();
-    await session.waitForQuickInput(/Select DECNET Database/);
-    await session.answerInput(dbPath);
-    await session.waitForRow('Live (1)', 30_000);
+    await session.tree.clickWelcomeButton('Select DECNET Database');
+    await session.quickInput.waitFor(/Select DECNET Database/);
+    await session.quickInput.answer(dbPath);
+    await session.tree.waitForRow('Live (1)', 30_000);
   });
 
   await step('a database path in the User settings of this remote window is said to be unused, with Open Remote Settings', async () => {
     const elsewhere = join(scratch!, 'from-user-settings', 'decnet.db');
-    await session.updateSettings({ 'decnet.database.path': elsewhere }, 'user');
-    await session.openViewContainer('DECNET');
-    const row = await session.waitForRow('Not used here: decnet.database.path in User settings', 30_000);
+    await session.settings.update({ 'decnet.database.path': elsewhere }, 'user');
+    await session.tree.open('DECNET');
+    const row = await session.tree.waitForRow('Not used here: decnet.database.path in User settings', 30_000);
     assert.equal(row.description, 'read from the Remote settings in this window');
-    await session.waitForRow('Open Remote Settings');
-    await session.waitForRow(`Copy Value ${JSON.stringify(elsewhere).slice(0, 39)}…`);
+    await session.tree.waitForRow('Open Remote Settings');
+    await session.tree.waitForRow(`Copy Value ${JSON.stringify(elsewhere).slice(0, 39)}…`);
     // What the view reads is still the Remote settings' database.
-    await session.waitForRow('Live (1)');
+    await session.tree.waitForRow('Live (1)');
     await shot('user-setting-ignored');
-    await session.updateSettings({ 'decnet.database.path': undefined }, 'user');
-    await waitFor('the row to go', async () => !(await session.readTree()).some((r) => r.label.startsWith('Not used here')), 30_000);
+    await session.settings.update({ 'decnet.database.path': undefined }, 'user');
+    await waitFor('the row to go', async () => !(await session.tree.rows()).some((r) => r.label.startsWith('Not used here')), 30_000);
   });
 
   await step('Set MySQL Password… keeps the password in secret storage, and the database is read with it', async () => {
@@ -794,21 +793,21 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
       url && password,
       'DECNET_TEST_MYSQL_URL and DECNET_TEST_MYSQL_PASSWORD name the private MariaDB (source /work/test-env.sh, or scripts/private-mariadb.sh)',
     );
-    await session.updateSettings(
+    await session.settings.update(
       { 'decnet.database.type': 'mysql', 'decnet.database.url': url, 'decnet.database.path': undefined },
       'remote',
     );
-    await session.openViewContainer('DECNET');
-    const denied = await session.waitForRow('Database access denied', 30_000);
+    await session.tree.open('DECNET');
+    const denied = await session.tree.waitForRow('Database access denied', 30_000);
     assert.match(denied.description, /^mysql: /, 'without the password the server refuses');
     // The error row offers the fix.
-    await session.waitForRow('Set MySQL Password…');
-    await session.runCommand('DECNET: Set MySQL Password...');
-    await session.waitForQuickInput(/Password for mysql: /);
-    await session.answerInput(password);
+    await session.tree.waitForRow('Set MySQL Password…');
+    await session.palette.run('DECNET: Set MySQL Password...');
+    await session.quickInput.waitFor(/Password for mysql: /);
+    await session.quickInput.answer(password);
     await waitFor(
       'the database to be read with the stored password',
-      async () => !(await session.readTree()).some((r) => r.label === 'Database access denied'),
+      async () => !(await session.tree.rows()).some((r) => r.label === 'Database access denied'),
       30_000,
     );
     // Never in the settings files.

@@ -20,7 +20,8 @@ import {
   type FixtureTopology,
 } from '../support/docker';
 import { execInWal, makeDecnetDb, topologyRow } from '../support/makeDb';
-import { CodeServer, onExitSync, waitFor } from './harness';
+import { waitFor } from './pages/base';
+import { CodeServer, onExitSync } from './session';
 import { exists, packageVsix, ROOT, SCREENSHOTS, show, stepper } from './journey';
 
 const ARTIFACTS = join(ROOT, 'test-results', 'e2e-swarm');
@@ -165,11 +166,11 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
   const step = stepper(t, () => cs, ARTIFACTS, 'swarm');
 
   await step('the tree lists the hosts, the master first, each with its own sections; the status bar sums them', async () => {
-    await session.openViewContainer('DECNET');
-    await session.waitForRow(W3.name, 60_000);
-    await session.waitForRow('Misplaced (1)', 30_000);
-    for (const label of ['Orphans (1)', 'Misplaced (1)']) await session.expand(label);
-    const rows = await session.readTree();
+    await session.tree.open('DECNET');
+    await session.tree.waitForRow(W3.name, 60_000);
+    await session.tree.waitForRow('Misplaced (1)', 30_000);
+    for (const label of ['Orphans (1)', 'Misplaced (1)']) await session.tree.expand(label);
+    const rows = await session.tree.rows();
     console.log(`# tree:\n${show(rows)}`);
     const top = rows.filter((r) => r.level === 1).map((r) => r.label);
     assert.deepEqual(top, ['master', W1.name, W2.name, W3.name], `the hosts, the master first:\n${show(rows)}`);
@@ -192,7 +193,7 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
     assert.equal(rows[misplaced].description, `active · agent · ${B.prefix}`);
     assert.equal(rows[misplaced].ariaLabel, `misplaced, belongs on ${W1.name}: e2e-moved-lab`);
     // The view's message names the database, the master's endpoint and daemon, the hosts.
-    const header = await session.sidebarText();
+    const header = await session.tree.text();
     assert.ok(
       header.includes(`Master: ${masterHost} (daemon `) && header.includes('2 of 4 hosts answered'),
       `the swarm's message:\n${header}`,
@@ -205,17 +206,17 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
     );
     assert.ok(!rows.some((r) => r.label === P.prefix), `w2 was scanned without an endpoint:\n${show(rows)}`);
     // A worker without an endpoint offers one, never guessed; a dead one says so and the others work.
-    await session.waitForRow('no Docker endpoint configured');
+    await session.tree.waitForRow('no Docker endpoint configured');
     assert.equal(row('no Docker endpoint configured')?.description, `for example ssh://${W2.address}`);
-    await session.waitForRow('Set Docker Endpoint…');
+    await session.tree.waitForRow('Set Docker Endpoint…');
     // A dead host's row is its cause, its endpoint the description.
-    assert.equal((await session.waitForRow('No Docker socket')).description, deadW3);
-    await session.waitForStatusBar(/DECNET: 1 orphan · 1 misplaced · 2 hosts not scanned/);
+    assert.equal((await session.tree.waitForRow('No Docker socket')).description, deadW3);
+    await session.statusBar.waitFor(/DECNET: 1 orphan · 1 misplaced · 2 hosts not scanned/);
     await session.screenshot(join(SCREENSHOTS, 'swarm.png'));
     // At 220 px the words that decide stay in sight.
-    await session.setSidebarWidth(220);
+    await session.tree.setWidth(220);
     await session.page.waitForTimeout(300);
-    const seen = await session.visibleRows();
+    const seen = await session.tree.visibleRows();
     console.log(`# at 220 px:\n${seen.map((r) => `#   ${'  '.repeat(r.level - 1)}${r.visible}`).join('\n')}`);
     for (const [label, words] of [
       [MOVED, 'belongs on'],
@@ -226,52 +227,52 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
       const r = seen.find((x) => x.label === label);
       assert.ok(r && r.visible.includes(words), `at 220 px "${label}" shows "${r?.visible}", not "${words}"`);
     }
-    await session.setSidebarWidth(300);
+    await session.tree.setWidth(300);
   });
 
   await step('the status bar selects what its text leads with: the orphan on w1', async () => {
-    await session.clickStatusBar(/DECNET: 1 orphan/);
+    await session.statusBar.click(/DECNET: 1 orphan/);
     await waitFor(
       'the orphan row to be selected',
-      async () => (await session.readTree()).some((r) => r.selected && r.label === O.prefix),
+      async () => (await session.tree.rows()).some((r) => r.selected && r.label === O.prefix),
       15_000,
     );
   });
 
   await step('Find Subnet Overlaps looks at every host that answered, and reveals the network under its host', async () => {
-    await session.runCommand('DECNET: Find Subnet Overlaps...');
-    await session.answerInput(SUBNETS.w1Live);
+    await session.palette.run('DECNET: Find Subnet Overlaps...');
+    await session.quickInput.answer(SUBNETS.w1Live);
     const network = `decnet_t_${A.prefix}_dmz`;
-    const pick = await session.waitForQuickInput(new RegExp(network));
+    const pick = await session.quickInput.waitFor(new RegExp(network));
     assert.match(pick.title, /on the hosts of the swarm/);
     assert.ok(
       pick.rows.some((r) => r.includes(`Host ${W1.name}: 1 network holding it, wanted by no topology`)),
       `the pick names the host: ${JSON.stringify(pick.rows)}`,
     );
-    await session.pickQuickInputRow(network);
+    await session.quickInput.pick(network);
     await waitFor(
       `${network} to be revealed`,
-      async () => (await session.readTree()).some((r) => r.selected && r.ariaLabel.includes(network)),
+      async () => (await session.tree.rows()).some((r) => r.selected && r.ariaLabel.includes(network)),
       20_000,
     );
     // On no host: the answer says which hosts were looked at, and which were not.
-    await session.runCommand('DECNET: Find Subnet Overlaps...');
-    await session.answerInput('198.18.199.0/24');
-    const none = await session.waitForQuickInput(/No Docker network's pool overlaps/);
+    await session.palette.run('DECNET: Find Subnet Overlaps...');
+    await session.quickInput.answer('198.18.199.0/24');
+    const none = await session.quickInput.waitFor(/No Docker network's pool overlaps/);
     assert.match(none.message, new RegExp(`on any host of the swarm \\(master, ${W1.name}\\); not scanned: ${W2.name}, ${W3.name}`));
     await session.page.keyboard.press('Escape');
   });
 
   await step('Force Remove Orphan Group… on a worker names that host, its endpoint and daemon id, and removes it there only', async () => {
-    await session.pickContextMenuItem(O.prefix, REMOVE_ITEM);
-    const dialog = await session.readDialog(30_000);
+    await session.menus.pick(O.prefix, REMOVE_ITEM);
+    const dialog = await session.dialog.read(30_000);
     const text = `${dialog.message}\n${dialog.detail}`;
     console.log(`# dialog: ${dialog.message}\n# ${dialog.detail.replace(/\n/g, '\n# ')}`);
     assert.ok(text.includes(`host ${W1.name}`) || text.includes(`Host: ${W1.name}`), `the confirmation does not name the host:\n${text}`);
     assert.ok(text.includes(w1Host), `the confirmation does not name the endpoint:\n${text}`);
     assert.ok(text.includes(ids.w1), `the confirmation does not name the daemon id:\n${text}`);
-    await session.answerDialog('Remove');
-    const done = await session.waitForNotification(new RegExp(`Removed .*${O.prefix}`));
+    await session.dialog.answer('Remove');
+    const done = await session.notifications.waitFor(new RegExp(`Removed .*${O.prefix}`));
     assert.match(done, new RegExp(`host ${W1.name}`));
     for (const c of O.containers) assert.equal(await exists('container', w1, c.id), false, `container ${c.name} is still on ${W1.name}`);
     for (const n of O.networks) assert.equal(await exists('network', w1, n.id), false, `network ${n.name} is still on ${W1.name}`);
@@ -283,22 +284,22 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
       for (const g of groups)
         for (const c of g.containers) assert.equal(await exists('container', d, c.id), true, `container ${c.name} was removed`);
     }
-    await session.waitForStatusBar(/DECNET: 1 misplaced · 2 hosts not scanned/);
+    await session.statusBar.waitFor(/DECNET: 1 misplaced · 2 hosts not scanned/);
   });
 
   await step('Remove Misplaced Group… on the master asks for the prefix, typed, then removes it from the master only', async () => {
-    await session.runCommand('Notifications: Clear All Notifications');
-    await session.pickContextMenuItem(MOVED, MISPLACED_ITEM);
-    const dialog = await session.readDialog(30_000);
+    await session.palette.run('Notifications: Clear All Notifications');
+    await session.menus.pick(MOVED, MISPLACED_ITEM);
+    const dialog = await session.dialog.read(30_000);
     const text = `${dialog.message}\n${dialog.detail}`;
     assert.ok(text.includes(B.prefix) && text.includes(ids.master), `the confirmation names the prefix and the master's daemon:\n${text}`);
     // Nothing of it runs on w1, where it belongs: said before the typed prefix.
     assert.match(dialog.message, new RegExp(`^Nothing of e2e-moved-lab runs on ${W1.name}: after this it runs nowhere\\.`));
-    await session.answerDialog('Remove');
-    const input = await session.waitForQuickInput(new RegExp(`Type ${B.prefix}`));
+    await session.dialog.answer('Remove');
+    const input = await session.quickInput.waitFor(new RegExp(`Type ${B.prefix}`));
     assert.match(input.title, /from host master/);
-    await session.answerInput(B.prefix);
-    await session.waitForNotification(new RegExp(`Removed .*${B.prefix}`));
+    await session.quickInput.answer(B.prefix);
+    await session.notifications.waitFor(new RegExp(`Removed .*${B.prefix}`));
     for (const c of B.containers)
       assert.equal(await exists('container', master, c.id), false, `container ${c.name} is still on the master`);
     for (const g of [M])
@@ -306,18 +307,18 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
     for (const c of A.containers)
       assert.equal(await exists('container', w1, c.id), true, `the topology's own containers on ${W1.name} were removed`);
     // An empty section has nothing to expand.
-    assert.equal((await session.waitForRow('Misplaced (0)', 30_000)).expanded, undefined);
+    assert.equal((await session.tree.waitForRow('Misplaced (0)', 30_000)).expanded, undefined);
   });
 
   await step('Set Docker Endpoint… offers ssh://<address>, stores what the user confirms, and the host is scanned', async () => {
-    await session.clickRow('Set Docker Endpoint…');
-    const input = await session.waitForQuickInput(new RegExp(`Docker Endpoint of Host ${W2.name}`));
+    await session.tree.click('Set Docker Endpoint…');
+    const input = await session.quickInput.waitFor(new RegExp(`Docker Endpoint of Host ${W2.name}`));
     assert.equal(input.value, `ssh://${W2.address}`, 'the offer is the address from swarm_hosts');
-    await session.answerInput(w2Host);
+    await session.quickInput.answer(w2Host);
     await waitForSetting(session, W2.name, w2Host);
-    await session.waitForRow(P.prefix, 30_000);
-    await session.waitForStatusBar(/DECNET: 1 orphan · 1 host not scanned/);
-    const rows = await session.readTree();
+    await session.tree.waitForRow(P.prefix, 30_000);
+    await session.statusBar.waitFor(/DECNET: 1 orphan · 1 host not scanned/);
+    const rows = await session.tree.rows();
     assert.match(
       rows.find((r) => r.label === W2.name)?.description ?? '',
       new RegExp(`^0 live, 1 orphan · ${w2Host.replace(/[/.]/g, '\\$&')} · `),
@@ -330,8 +331,8 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
     // A topology deployed on w1 by hand, nothing else done: w1's event stream refreshes the view
     // (the database did not change, and the fallback poll is turned off).
     const Q = await deploy(w1, w1Host, SUBNETS.w1Late, 'e2e-swarm-q');
-    await session.waitForRow(Q.prefix, 15_000);
-    await session.waitForStatusBar(/DECNET: 2 orphans · 1 host not scanned/);
+    await session.tree.waitForRow(Q.prefix, 15_000);
+    await session.statusBar.waitFor(/DECNET: 2 orphans · 1 host not scanned/);
   });
 
   await cleanup();
