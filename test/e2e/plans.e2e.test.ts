@@ -7,20 +7,17 @@
 //    folder's .vscode/settings.json are not used: the view reads the ones of the user (Remote)
 //    settings.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
-import type Docker from 'dockerode';
-import { deployTopology, newTopologyId, testDocker, testDockerHost, type FixtureTopology } from '../support/docker';
+import { test } from 'node:test';
+import { testDocker, testDockerHost } from '../support/docker';
 import { makeDecnetDb } from '../support/makeDb';
+import { scratchDir } from '../support/scratch';
 import { planSha256, type PlanFile } from '../../src/core/removal/planFile';
-import { CodeServer, onExitSync } from './session';
-import { exists, packageVsix, ROOT, SCREENSHOTS, show, stepper } from './journey';
+import { exists, JourneyResources, lanRow, packageVsix, REMOVE_ITEM, removeLeftovers, ROOT, SCREENSHOTS, show, stepper } from './journey';
+import { CodeServer } from './session';
 
 const ARTIFACTS = join(ROOT, 'test-results', 'e2e-plans');
-const REMOVE_ITEM = 'Force Remove Orphan Group…';
 
 // Subnets from 198.18.0.0/15 of their own (reaper.e2e.test.ts uses 198.18.10-17 and .99).
 const SUBNETS = {
@@ -35,85 +32,19 @@ const TRUST_LIVE_NAME = 'e2e-trust-live';
 /** The name the folder's own (decoy) database gives the topology the real one does not know. */
 const DECOY_NAME = 'e2e-decoy-lab';
 
-const created = { containers: [] as string[], networks: [] as string[] };
-let docker: Docker | undefined;
-let cs: CodeServer | undefined;
-const scratchDirs: string[] = [];
-
-/** Removes what an earlier, interrupted run of this file left on our subnets. */
-async function removeLeftovers(d: Docker): Promise<void> {
-  const ours = new Set(Object.values(SUBNETS));
-  for (const n of await d.listNetworks()) {
-    const subnets = (n.IPAM?.Config ?? []).map((c) => c.Subnet);
-    if (!n.Name.startsWith('decnet_t_') || !subnets.some((s) => s && ours.has(s))) continue;
-    const info = await d.getNetwork(n.Id).inspect();
-    for (const id of Object.keys(info.Containers ?? {}))
-      await d
-        .getContainer(id)
-        .remove({ force: true })
-        .catch(() => undefined);
-    await d
-      .getNetwork(n.Id)
-      .remove()
-      .catch(() => undefined);
-  }
-}
-
-async function deploy(d: Docker, subnet: string, decky: string): Promise<FixtureTopology> {
-  const t = await deployTopology(d, newTopologyId(), [{ name: 'dmz', subnet }], [{ name: decky, lan: 'dmz' }]);
-  created.containers.push(...t.containers.map((c) => c.id));
-  created.networks.push(...t.networks.map((n) => n.id));
-  return t;
-}
-
-const lan = (topologyId: string, subnet: string, dockerNetworkId: string) => ({
-  id: newTopologyId(),
-  topologyId,
-  name: 'dmz',
-  subnet,
-  isDmz: true,
-  dockerNetworkId,
-});
-
-async function cleanup(): Promise<void> {
-  if (cs) await cs.stop().catch((e) => console.error(`stopping code-server: ${String(e)}`));
-  cs = undefined;
-  if (docker) {
-    for (const id of created.containers.splice(0))
-      await docker
-        .getContainer(id)
-        .remove({ force: true })
-        .catch(() => undefined);
-    for (const id of created.networks.splice(0))
-      await docker
-        .getNetwork(id)
-        .remove()
-        .catch(() => undefined);
-  }
-  for (const dir of scratchDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-}
-after(cleanup);
-onExitSync(() => {
-  const host = process.env.DECNET_TEST_DOCKER_HOST;
-  if (host && created.containers.length)
-    spawnSync('docker', ['-H', host, 'rm', '-f', ...created.containers.splice(0)], { stdio: 'ignore', timeout: 30_000 });
-  if (host && created.networks.length)
-    spawnSync('docker', ['-H', host, 'network', 'rm', ...created.networks.splice(0)], { stdio: 'ignore', timeout: 30_000 });
-  for (const dir of scratchDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const resources = new JourneyResources();
 
 test('Save Plan… writes a plan and removes nothing; Apply Plan… removes exactly what it planned', { timeout: 300_000 }, async (t) => {
   rmSync(join(ARTIFACTS, 'plan'), { recursive: true, force: true });
   const dockerHost = testDockerHost();
-  docker = testDocker();
+  const docker = testDocker();
   const vsix = packageVsix();
-  await removeLeftovers(docker);
-  const live = await deploy(docker, SUBNETS.planLive, 'e2e-plan-decky-live');
-  const planned = await deploy(docker, SUBNETS.planned, 'e2e-plan-decky-01');
-  const kept = await deploy(docker, SUBNETS.kept, 'e2e-plan-decky-02');
+  await removeLeftovers(docker, { subnets: Object.values(SUBNETS) });
+  const live = await resources.deploy(docker, dockerHost, SUBNETS.planLive, 'e2e-plan-decky-live');
+  const planned = await resources.deploy(docker, dockerHost, SUBNETS.planned, 'e2e-plan-decky-01');
+  const kept = await resources.deploy(docker, dockerHost, SUBNETS.kept, 'e2e-plan-decky-02');
 
-  const scratch = mkdtempSync(join(tmpdir(), 'decnet-e2e-plans-'));
-  scratchDirs.push(scratch);
+  const scratch = scratchDir('decnet-e2e-plans-');
   const workspace = join(scratch, 'workspace');
   mkdirSync(workspace);
   const plans = join(scratch, 'plans');
@@ -122,18 +53,18 @@ test('Save Plan… writes a plan and removes nothing; Apply Plan… removes exac
   const auditLog = join(scratch, 'audit', 'audit.jsonl');
   const dbPath = makeDecnetDb(join(scratch, 'decnet'), {
     walOnly: [{ id: live.id, name: PLAN_LIVE_NAME, status: 'active', mode: 'unihost' }],
-    lans: [lan(live.id, SUBNETS.planLive, live.networks[0].id)],
+    lans: [lanRow(live.id, 'dmz', SUBNETS.planLive, live.networks[0].id)],
   });
 
-  cs = await CodeServer.start({
+  resources.session = await CodeServer.start({
     folder: workspace,
     vsix,
     // Machine-scoped settings: in code-server they live in the Remote settings.
     remoteSettings: { 'decnet.database.path': dbPath, 'decnet.docker.host': dockerHost, 'decnet.audit.logPath': auditLog },
     env: { DOCKER_HOST: dockerHost },
   });
-  const session = cs;
-  const step = stepper(t, () => cs, ARTIFACTS, 'plan');
+  const session = resources.session;
+  const step = stepper(t, () => resources.session, join(ARTIFACTS, 'plan'));
   const all = [...live.containers, ...planned.containers, ...kept.containers];
 
   await step('Save Plan… in the confirmation writes the plan file and removes nothing', async () => {
@@ -169,7 +100,7 @@ test('Save Plan… writes a plan and removes nothing; Apply Plan… removes exac
       [...planned.containers, ...planned.networks].map((r) => r.id).sort(),
       'the plan lists exactly the group’s resources',
     );
-    for (const c of all) assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
+    for (const c of all) assert.equal(await exists('container', docker, c.id), true, `container ${c.name} was removed`);
     assert.equal(existsSync(auditLog), false, 'saving a plan wrote to the audit log');
     await session.tree.waitForRow('Orphans (2)');
   });
@@ -193,7 +124,7 @@ test('Save Plan… writes a plan and removes nothing; Apply Plan… removes exac
     assert.match(refusal, /Nothing was removed/);
     const buttons = await session.notifications.buttons(/The plan was made from/);
     assert.ok(buttons.includes('Select DECNET Database...'), `the refusal offers its fix: ${buttons.join(', ')}`);
-    for (const c of all) assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
+    for (const c of all) assert.equal(await exists('container', docker, c.id), true, `container ${c.name} was removed`);
     assert.equal(existsSync(auditLog), false);
   });
 
@@ -216,12 +147,12 @@ test('Save Plan… writes a plan and removes nothing; Apply Plan… removes exac
     const summary = await session.notifications.waitFor(new RegExp(`Removed .*${planned.prefix}`));
     console.log(`# notification: ${summary}`);
 
-    for (const c of planned.containers) assert.equal(await exists('container', docker!, c.id), false, `container ${c.name} is still there`);
-    for (const n of planned.networks) assert.equal(await exists('network', docker!, n.id), false, `network ${n.name} is still there`);
+    for (const c of planned.containers) assert.equal(await exists('container', docker, c.id), false, `container ${c.name} is still there`);
+    for (const n of planned.networks) assert.equal(await exists('network', docker, n.id), false, `network ${n.name} is still there`);
     for (const c of [...live.containers, ...kept.containers])
-      assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
+      assert.equal(await exists('container', docker, c.id), true, `container ${c.name} was removed`);
     for (const n of [...live.networks, ...kept.networks])
-      assert.equal(await exists('network', docker!, n.id), true, `network ${n.name} was removed`);
+      assert.equal(await exists('network', docker, n.id), true, `network ${n.name} was removed`);
 
     const lines = readFileSync(auditLog, 'utf8').split('\n').filter(Boolean);
     assert.equal(lines.length, 1, `one audit line: ${lines.length}`);
@@ -252,30 +183,29 @@ test('Save Plan… writes a plan and removes nothing; Apply Plan… removes exac
     assert.equal(readFileSync(auditLog, 'utf8').split('\n').filter(Boolean).length, 1);
   });
 
-  await cleanup();
+  await resources.cleanup();
 });
 
 test('in Restricted Mode the folder’s database and Docker settings are not used', { timeout: 300_000 }, async (t) => {
   const dockerHost = testDockerHost();
-  docker = testDocker();
+  const docker = testDocker();
   const vsix = packageVsix();
-  await removeLeftovers(docker);
-  const live = await deploy(docker, SUBNETS.trustLive, 'e2e-trust-decky-live');
-  const orphan = await deploy(docker, SUBNETS.trustOrphan, 'e2e-trust-decky-01');
+  await removeLeftovers(docker, { subnets: Object.values(SUBNETS) });
+  const live = await resources.deploy(docker, dockerHost, SUBNETS.trustLive, 'e2e-trust-decky-live');
+  const orphan = await resources.deploy(docker, dockerHost, SUBNETS.trustOrphan, 'e2e-trust-decky-01');
 
-  const scratch = mkdtempSync(join(tmpdir(), 'decnet-e2e-trust-'));
-  scratchDirs.push(scratch);
+  const scratch = scratchDir('decnet-e2e-trust-');
   const workspace = join(scratch, 'workspace');
   mkdirSync(join(workspace, '.vscode'), { recursive: true });
   const dbPath = makeDecnetDb(join(scratch, 'decnet'), {
     checkpointed: [{ id: live.id, name: TRUST_LIVE_NAME, status: 'active', mode: 'unihost' }],
-    lans: [lan(live.id, SUBNETS.trustLive, live.networks[0].id)],
+    lans: [lanRow(live.id, 'dmz', SUBNETS.trustLive, live.networks[0].id)],
   });
   // The folder's own database would call the other group live, under another name, and the
   // live one an orphan; its Docker endpoint does not exist.
   const decoyDb = makeDecnetDb(join(workspace, 'decoy'), {
     checkpointed: [{ id: orphan.id, name: DECOY_NAME, status: 'active', mode: 'unihost' }],
-    lans: [lan(orphan.id, SUBNETS.trustOrphan, orphan.networks[0].id)],
+    lans: [lanRow(orphan.id, 'dmz', SUBNETS.trustOrphan, orphan.networks[0].id)],
   });
   const decoyDocker = `unix://${join(scratch, 'no-docker.sock')}`;
   writeFileSync(
@@ -283,15 +213,15 @@ test('in Restricted Mode the folder’s database and Docker settings are not use
     JSON.stringify({ 'decnet.database.path': decoyDb, 'decnet.docker.host': decoyDocker }, null, 2),
   );
 
-  cs = await CodeServer.start({
+  resources.session = await CodeServer.start({
     folder: workspace,
     vsix,
     workspaceTrust: true,
     remoteSettings: { 'decnet.database.path': dbPath, 'decnet.docker.host': dockerHost },
     env: { DOCKER_HOST: dockerHost },
   });
-  const session = cs;
-  const step = stepper(t, () => cs, ARTIFACTS, 'trust');
+  const session = resources.session;
+  const step = stepper(t, () => resources.session, join(ARTIFACTS, 'trust'));
 
   await step('the folder is not trusted: Restricted Mode', async () => {
     const dialog = await session.dialog.read(30_000);
@@ -321,8 +251,8 @@ test('in Restricted Mode the folder’s database and Docker settings are not use
     await session.statusBar.waitFor(/DECNET: 1 orphan/);
     // Nothing was removed on the way.
     for (const c of [...live.containers, ...orphan.containers])
-      assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
+      assert.equal(await exists('container', docker, c.id), true, `container ${c.name} was removed`);
   });
 
-  await cleanup();
+  await resources.cleanup();
 });

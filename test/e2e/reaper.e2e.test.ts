@@ -8,25 +8,21 @@
 // DECNET_E2E_SKIP_PACKAGE=1 reuses an existing dist/decnet-topology-reaper.vsix;
 // DECNET_E2E_VERBOSE=1 prints every UI step and code-server's log.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { after, test, type TestContext } from 'node:test';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
 import type Docker from 'dockerode';
 import { deployTopology, newTopologyId, TEST_IMAGE, testDocker, testDockerHost, type FixtureTopology } from '../support/docker';
 import { makeDecnetDb } from '../support/makeDb';
+import { scratchDir } from '../support/scratch';
+import { exists, JourneyResources, lanRow, packageVsix, REMOVE_ITEM, removeLeftovers, ROOT, SCREENSHOTS, show, stepper } from './journey';
 import { waitFor } from './pages/base';
-import { CodeServer, onExitSync } from './session';
-import { exists, show } from './journey';
+import { CodeServer } from './session';
 
-const ROOT = resolve(__dirname, '..', '..');
-const VSIX = join(ROOT, 'dist', 'decnet-topology-reaper.vsix');
-const SCREENSHOTS = join(ROOT, 'media', 'screenshots');
 const ARTIFACTS = join(ROOT, 'test-results', 'e2e');
 
-const REMOVE_ITEM = 'Force Remove Orphan Group…';
 const OUTPUT_CHANNEL = 'DECNET Reaper';
 const LIVE_NAME = 'e2e-live-lab';
 const UNRELATED_CONTAINER = 'unrelated-web';
@@ -49,26 +45,6 @@ const SUBNETS = {
 const PENDING_NAME = 'maze-beta';
 const TORN_NAME = 'e2e-torn-lab';
 const NO_MATCH = '198.19.250.0/24';
-
-// ---------------------------------------------------------------------------------------------
-// Packaging, once per run.
-
-let packaged = false;
-function packageVsix(): string {
-  if (packaged) return VSIX;
-  if (process.env.DECNET_E2E_SKIP_PACKAGE === '1' && existsSync(VSIX)) {
-    packaged = true;
-    return VSIX;
-  }
-  rmSync(VSIX, { force: true });
-  const r = spawnSync('npm', ['run', 'package'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
-  if (r.status !== 0) {
-    throw new Error(`\`npm run package\` failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
-  }
-  assert.ok(existsSync(VSIX), `npm run package did not produce ${VSIX}`);
-  packaged = true;
-  return VSIX;
-}
 
 function vsixEntries(vsix: string): string[] {
   return execFileSync('unzip', ['-Z1', vsix], { encoding: 'utf8' }).split('\n').filter(Boolean);
@@ -131,45 +107,10 @@ interface Fixture {
   unrelatedNetwork: string;
 }
 
-const created = { containers: [] as string[], networks: [] as string[] };
+const resources = new JourneyResources();
 
-/** Removes what an earlier, interrupted run may have left with our names or subnets. */
-async function removeLeftovers(docker: Docker): Promise<void> {
-  const ourSubnets = new Set(Object.values(SUBNETS));
-  const containers = await docker.listContainers({ all: true });
-  for (const c of containers) {
-    const name = c.Names[0]?.replace(/^\//, '') ?? '';
-    if (name === UNRELATED_CONTAINER || name === SERVICE_CONTAINER || name === SNIFFER) {
-      await docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined);
-    }
-  }
-  for (const n of await docker.listNetworks()) {
-    const subnets = (n.IPAM?.Config ?? []).map((c) => c.Subnet);
-    if (n.Name === UNRELATED_NETWORK || (n.Name.startsWith('decnet_t_') && subnets.some((s) => s && ourSubnets.has(s)))) {
-      const info = await docker.getNetwork(n.Id).inspect();
-      for (const id of Object.keys(info.Containers ?? {})) {
-        await docker
-          .getContainer(id)
-          .remove({ force: true })
-          .catch(() => undefined);
-      }
-      await docker
-        .getNetwork(n.Id)
-        .remove()
-        .catch(() => undefined);
-    }
-  }
-}
-
-async function deploy(docker: Docker): Promise<Fixture> {
-  const track = (t: FixtureTopology) => {
-    created.containers.push(...t.containers.map((c) => c.id));
-    created.networks.push(...t.networks.map((n) => n.id));
-    return t;
-  };
+async function deploy(docker: Docker, host: string): Promise<Fixture> {
+  const track = (t: FixtureTopology) => resources.trackTopology(docker, host, t);
   const live = track(
     await deployTopology(docker, newTopologyId(), [{ name: 'dmz', subnet: SUBNETS.live }], [{ name: 'e2e-decky-live', lan: 'dmz' }]),
   );
@@ -195,8 +136,7 @@ async function deploy(docker: Docker): Promise<Fixture> {
     ),
   );
   // Small orphans for multi-select removal and Reap All, and a torn-down topology's leftovers.
-  const small = async (subnet: string, decky: string) =>
-    track(await deployTopology(docker, newTopologyId(), [{ name: 'dmz', subnet }], [{ name: decky, lan: 'dmz' }]));
+  const small = (subnet: string, decky: string) => resources.deploy(docker, host, subnet, decky);
   const orphanC = await small(SUBNETS.orphanC, 'e2e-decky-03');
   const orphanD = await small(SUBNETS.orphanD, 'e2e-decky-04');
   const orphanE = await small(SUBNETS.orphanE, 'e2e-decky-05');
@@ -206,102 +146,44 @@ async function deploy(docker: Docker): Promise<Fixture> {
     Driver: 'bridge',
     IPAM: { Driver: 'default', Config: [{ Subnet: SUBNETS.unrelated }] },
   });
-  created.networks.push(net.id);
+  resources.track(docker, host, { networks: [net.id] });
   const web = await docker.createContainer({
     name: UNRELATED_CONTAINER,
     Image: TEST_IMAGE,
     Labels: { 'com.example.app': 'web' },
     HostConfig: { NetworkMode: UNRELATED_NETWORK },
   });
-  created.containers.push(web.id);
+  resources.track(docker, host, { containers: [web.id] });
   await web.start();
   return { live, orphanA, orphanB, orphanC, orphanD, orphanE, torn, unrelatedContainer: web.id, unrelatedNetwork: net.id };
 }
 
-async function cleanupDocker(docker: Docker): Promise<void> {
-  for (const id of created.containers.splice(0)) {
-    await docker
-      .getContainer(id)
-      .remove({ force: true })
-      .catch(() => undefined);
-  }
-  for (const id of created.networks.splice(0)) {
-    await docker
-      .getNetwork(id)
-      .remove()
-      .catch(() => undefined);
-  }
-}
-
-// When a signal ends this process before `after` runs: the same clean-up, synchronously, with
-// the docker CLI against the private daemon only.
-onExitSync(() => {
-  const host = process.env.DECNET_TEST_DOCKER_HOST;
-  if (host && created.containers.length) {
-    spawnSync('docker', ['-H', host, 'rm', '-f', ...created.containers.splice(0)], { stdio: 'ignore', timeout: 30_000 });
-  }
-  if (host && created.networks.length) {
-    spawnSync('docker', ['-H', host, 'network', 'rm', ...created.networks.splice(0)], { stdio: 'ignore', timeout: 30_000 });
-  }
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
-});
-
 // ---------------------------------------------------------------------------------------------
 // The user journey.
-
-let docker: Docker | undefined;
-let cs: CodeServer | undefined;
-let scratch: string | undefined;
-
-after(async () => {
-  // Everything this file started, even after a failure.
-  if (cs) await cs.stop().catch((e) => console.error(`stopping code-server: ${String(e)}`));
-  if (docker) await cleanupDocker(docker).catch((e) => console.error(`removing the fixture: ${String(e)}`));
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
-});
-
-/** Keeps what a failed step leaves on screen, in the log and in the extension's log files. */
-async function keepEvidence(name: string): Promise<void> {
-  if (!cs) return;
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const shot = await cs.screenshot(join(ARTIFACTS, `${name}.png`)).catch(() => undefined);
-  writeFileSync(join(ARTIFACTS, 'code-server.log'), cs.log);
-  try {
-    cpSync(join(cs.userDataDir, 'logs'), join(ARTIFACTS, 'logs'), { recursive: true });
-  } catch {
-    /* no logs yet */
-  }
-  console.error(`# evidence of "${name}": ${shot ?? '(no screenshot)'}, ${ARTIFACTS}/code-server.log, ${ARTIFACTS}/logs`);
-  console.error(`# tree now:\n${show(await cs.tree.rows().catch(() => []))}`);
-}
 
 test('a user finds orphans in the DECNET view and removes one', { timeout: 300_000 }, async (t: TestContext) => {
   const started = Date.now();
   rmSync(ARTIFACTS, { recursive: true, force: true });
   // Never skipped: without the private daemon this fails and says how to start it.
   const dockerHost = testDockerHost();
-  docker = testDocker();
+  const docker = testDocker();
   const vsix = packageVsix();
 
-  await removeLeftovers(docker);
-  const fx = await deploy(docker);
+  await removeLeftovers(docker, {
+    subnets: Object.values(SUBNETS),
+    containers: [UNRELATED_CONTAINER, SERVICE_CONTAINER, SNIFFER],
+    networks: [UNRELATED_NETWORK],
+  });
+  const fx = await deploy(docker, dockerHost);
   const prefixA = fx.orphanA.prefix;
   const prefixB = fx.orphanB.prefix;
 
-  scratch = mkdtempSync(join(tmpdir(), 'decnet-e2e-'));
+  const scratch = scratchDir('decnet-e2e-');
   const workspace = join(scratch, 'workspace');
   mkdirSync(workspace);
   // DECNET's database, as DECNET leaves it: WAL mode, the live topology's commit still only in
   // decnet.db-wal (not yet checkpointed).
   const pendingId = randomUUID();
-  const lan = (topologyId: string, name: string, subnet: string, dockerNetworkId: string | null = null) => ({
-    id: randomUUID(),
-    topologyId,
-    name,
-    subnet,
-    isDmz: name === 'dmz',
-    dockerNetworkId,
-  });
   // A foreign container on orphan A's network: removing A disconnects it, never removes it.
   const sniffer = await docker.createContainer({
     name: SNIFFER,
@@ -312,7 +194,7 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     Cmd: ['sh', '-c', 'echo "started with token $SNIFF_TOKEN"; exec sleep 86400'],
     HostConfig: { NetworkMode: fx.orphanA.networks[0].name },
   });
-  created.containers.push(sniffer.id);
+  resources.track(docker, dockerHost, { containers: [sniffer.id] });
   await sniffer.start();
   // DECNET's database, as DECNET leaves it: WAL mode, the live topology's commit still only in
   // decnet.db-wal (not yet checkpointed). A pending topology wants the subnets that orphan B's
@@ -324,15 +206,15 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     ],
     walOnly: [{ id: fx.live.id, name: LIVE_NAME, status: 'active', mode: 'unihost' }],
     lans: [
-      lan(fx.live.id, 'dmz', SUBNETS.live, fx.live.networks[0].id),
-      lan(pendingId, 'dmz', SUBNETS.orphanB1),
-      lan(pendingId, 'lab', SUBNETS.unrelated),
-      lan(fx.torn.id, 'dmz', SUBNETS.torn, fx.torn.networks[0].id),
+      lanRow(fx.live.id, 'dmz', SUBNETS.live, fx.live.networks[0].id),
+      lanRow(pendingId, 'dmz', SUBNETS.orphanB1),
+      lanRow(pendingId, 'lab', SUBNETS.unrelated),
+      lanRow(fx.torn.id, 'dmz', SUBNETS.torn, fx.torn.networks[0].id),
     ],
   });
   assert.ok(existsSync(`${dbPath}-wal`), 'the test database should keep its live row in the -wal');
 
-  cs = await CodeServer.start({
+  resources.session = await CodeServer.start({
     folder: workspace,
     vsix,
     // Both settings have `machine` scope: in code-server (a remote window) they belong in the
@@ -343,19 +225,8 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
   });
   console.log(`# code-server ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
-  let failed = false;
-  const step = async (name: string, fn: () => Promise<void>) => {
-    await t.test(name, { skip: failed ? 'an earlier step failed' : false }, async () => {
-      try {
-        await fn();
-      } catch (e) {
-        failed = true;
-        await keepEvidence(name.replace(/[^a-z0-9]+/gi, '-').toLowerCase());
-        throw e;
-      }
-    });
-  };
-  const session = cs;
+  const session = resources.session;
+  const step = stepper(t, () => resources.session, ARTIFACTS);
 
   const prefixC = fx.orphanC.prefix;
   const prefixD = fx.orphanD.prefix;
@@ -554,7 +425,7 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     // Cancel: the document closes, nothing is removed.
     await session.menus.clickCodeLens('Cancel');
     await waitFor('the review to close', async () => !(await session.editors.tabs()).some((t) => t.startsWith('decnet-plan-')), 10_000);
-    for (const c of fx.orphanA.containers) assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
+    for (const c of fx.orphanA.containers) assert.equal(await exists('container', docker, c.id), true, `container ${c.name} was removed`);
     // Closing the review is Cancel too.
     await session.menus.pick(prefixA, REMOVE_ITEM);
     await session.dialog.read();
@@ -562,7 +433,7 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     await session.menus.codeLenses();
     await session.palette.run('View: Close Editor');
     await session.page.waitForTimeout(1_000);
-    for (const c of fx.orphanA.containers) assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
+    for (const c of fx.orphanA.containers) assert.equal(await exists('container', docker, c.id), true, `container ${c.name} was removed`);
     // Remove from the review: removed then, after the re-check.
     await session.menus.pick(prefixA, REMOVE_ITEM);
     await session.dialog.read();
@@ -574,10 +445,10 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     assert.match(summary, new RegExp(`disconnected ${SNIFFER} from decnet_t_${prefixA}_dmz`));
 
     for (const c of fx.orphanA.containers) {
-      assert.equal(await exists('container', docker!, c.id), false, `container ${c.name} is still there`);
+      assert.equal(await exists('container', docker, c.id), false, `container ${c.name} is still there`);
     }
     for (const n of fx.orphanA.networks) {
-      assert.equal(await exists('network', docker!, n.id), false, `network ${n.name} is still there`);
+      assert.equal(await exists('network', docker, n.id), false, `network ${n.name} is still there`);
     }
     for (const c of [
       ...fx.live.containers,
@@ -585,10 +456,10 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
       { id: fx.unrelatedContainer, name: UNRELATED_CONTAINER },
       { id: sniffer.id, name: SNIFFER },
     ]) {
-      assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
+      assert.equal(await exists('container', docker, c.id), true, `container ${c.name} was removed`);
     }
     for (const n of [...fx.live.networks, ...fx.orphanB.networks, { id: fx.unrelatedNetwork, name: UNRELATED_NETWORK }]) {
-      assert.equal(await exists('network', docker!, n.id), true, `network ${n.name} was removed`);
+      assert.equal(await exists('network', docker, n.id), true, `network ${n.name} was removed`);
     }
 
     await session.tree.waitForRow('Orphans (4)');
@@ -629,7 +500,7 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     await session.dialog.answer('Remove');
     await session.notifications.waitFor(/Removed .* of 2 orphan groups/);
     for (const c of [...fx.orphanC.containers, ...fx.orphanD.containers]) {
-      assert.equal(await exists('container', docker!, c.id), false, `container ${c.name} is still there`);
+      assert.equal(await exists('container', docker, c.id), false, `container ${c.name} is still there`);
     }
     await session.tree.waitForRow('Orphans (2)');
   });
@@ -651,8 +522,8 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     await session.dialog.answer('Remove');
     await session.notifications.waitFor(new RegExp(`Removed .* of orphan ${prefixE}`));
     for (const c of fx.orphanE.containers)
-      assert.equal(await exists('container', docker!, c.id), false, `container ${c.name} is still there`);
-    for (const c of fx.orphanB.containers) assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
+      assert.equal(await exists('container', docker, c.id), false, `container ${c.name} is still there`);
+    for (const c of fx.orphanB.containers) assert.equal(await exists('container', docker, c.id), true, `container ${c.name} was removed`);
     await session.tree.waitForRow('Orphans (1)');
     await session.statusBar.waitFor(/DECNET: 1 orphan · 2 subnet conflicts/);
   });
@@ -669,7 +540,7 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     await shot('typed-prefix');
     await session.quickInput.answer(fx.torn.prefix);
     await session.notifications.waitFor(new RegExp(`Removed .* of torn-down topology ${fx.torn.prefix}`));
-    for (const c of fx.torn.containers) assert.equal(await exists('container', docker!, c.id), false, `container ${c.name} is still there`);
+    for (const c of fx.torn.containers) assert.equal(await exists('container', docker, c.id), false, `container ${c.name} is still there`);
     await session.tree.waitForRow('Live (1)');
   });
 
@@ -688,7 +559,7 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
   });
 
   await step('with a missing database nothing is called an orphan, and the error offers its fix', async () => {
-    const missing = join(scratch!, 'nowhere', 'decnet.db');
+    const missing = join(scratch, 'nowhere', 'decnet.db');
     await session.settings.update({ 'decnet.database.path': missing }, 'remote');
     await session.tree.open('DECNET');
     // The cause is the label, the path the description; Retry is offered.
@@ -723,10 +594,10 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     console.log(`# notification: ${refusal}`);
     assert.equal(await session.dialog.count(), 0, 'a confirmation was shown');
     for (const c of [...fx.live.containers, ...fx.orphanB.containers]) {
-      assert.equal(await exists('container', docker!, c.id), true, `container ${c.name} was removed`);
+      assert.equal(await exists('container', docker, c.id), true, `container ${c.name} was removed`);
     }
     for (const n of [...fx.live.networks, ...fx.orphanB.networks]) {
-      assert.equal(await exists('network', docker!, n.id), true, `network ${n.name} was removed`);
+      assert.equal(await exists('network', docker, n.id), true, `network ${n.name} was removed`);
     }
     // The refusal offers the fix.
     const buttons = await session.notifications.buttons(/Nothing was removed/);
@@ -738,7 +609,7 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
     // The database's folder did not exist: it is picked up as soon as it appears, with no click
     // and well before the 60 s poll.
     const appearedAt = Date.now();
-    mkdirSync(join(scratch!, 'nowhere'));
+    mkdirSync(join(scratch, 'nowhere'));
     cpSync(`${dbPath}-wal`, `${missing}-wal`);
     cpSync(dbPath, missing);
     await session.tree.waitForRow('Live (1)', 20_000);
@@ -747,7 +618,7 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
   });
 
   await step('a file that is not a SQLite database is said to be one, with Retry', async () => {
-    const notes = join(scratch!, 'notes.db');
+    const notes = join(scratch, 'notes.db');
     writeFileSync(notes, 'These are my notes about DECNET, not its database.\n'.repeat(40));
     await session.settings.update({ 'decnet.database.path': notes }, 'remote');
     const row = await session.tree.waitForRow('Not a SQLite database', 30_000);
@@ -772,7 +643,7 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
   });
 
   await step('a database path in the User settings of this remote window is said to be unused, with Open Remote Settings', async () => {
-    const elsewhere = join(scratch!, 'from-user-settings', 'decnet.db');
+    const elsewhere = join(scratch, 'from-user-settings', 'decnet.db');
     await session.settings.update({ 'decnet.database.path': elsewhere }, 'user');
     await session.tree.open('DECNET');
     const row = await session.tree.waitForRow('Not used here: decnet.database.path in User settings', 30_000);
@@ -819,4 +690,5 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
   });
 
   console.log(`# e2e journey took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  await resources.cleanup();
 });

@@ -4,28 +4,17 @@
 // removes an orphan group from one worker and a misplaced group from the master (each confirmed
 // with the host named), and gives a worker without an endpoint one with Set Docker Endpoint….
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
-import type Docker from 'dockerode';
-import {
-  assertPrivateDaemon,
-  deployTopology,
-  dockerAt,
-  newTopologyId,
-  testDocker,
-  testDockerHost,
-  type FixtureTopology,
-} from '../support/docker';
+import { test } from 'node:test';
+import { assertPrivateDaemon, dockerAt, newTopologyId, testDocker, testDockerHost } from '../support/docker';
 import { execInWal, makeDecnetDb, topologyRow } from '../support/makeDb';
+import { scratchDir } from '../support/scratch';
+import { exists, JourneyResources, packageVsix, REMOVE_ITEM, ROOT, SCREENSHOTS, show, stepper } from './journey';
 import { waitFor } from './pages/base';
-import { CodeServer, onExitSync } from './session';
-import { exists, packageVsix, ROOT, SCREENSHOTS, show, stepper } from './journey';
+import { CodeServer } from './session';
 
 const ARTIFACTS = join(ROOT, 'test-results', 'e2e-swarm');
-const REMOVE_ITEM = 'Force Remove Orphan Group…';
 const MISPLACED_ITEM = 'Remove Misplaced Group…';
 /** The misplaced group's row: where it belongs first. */
 const MOVED = 'belongs on e2e-w1: e2e-moved-lab';
@@ -49,55 +38,7 @@ function workerHost(name: string): string {
   return v;
 }
 
-const created: { docker: Docker; host: string; containers: string[]; networks: string[] }[] = [];
-let cs: CodeServer | undefined;
-const scratchDirs: string[] = [];
-
-async function deploy(d: Docker, host: string, subnet: string, decky: string, id = newTopologyId()): Promise<FixtureTopology> {
-  // What an interrupted earlier run left on this subnet goes first.
-  for (const n of await d.listNetworks()) {
-    if (!n.Name.startsWith('decnet_t_') || !(n.IPAM?.Config ?? []).some((c) => c.Subnet === subnet)) continue;
-    const info = await d.getNetwork(n.Id).inspect();
-    for (const c of Object.keys(info.Containers ?? {}))
-      await d
-        .getContainer(c)
-        .remove({ force: true })
-        .catch(() => undefined);
-    await d
-      .getNetwork(n.Id)
-      .remove()
-      .catch(() => undefined);
-  }
-  const t = await deployTopology(d, id, [{ name: 'dmz', subnet }], [{ name: decky, lan: 'dmz' }]);
-  created.push({ docker: d, host, containers: t.containers.map((c) => c.id), networks: t.networks.map((n) => n.id) });
-  return t;
-}
-
-async function cleanup(): Promise<void> {
-  if (cs) await cs.stop().catch((e) => console.error(`stopping code-server: ${String(e)}`));
-  cs = undefined;
-  for (const c of created.splice(0)) {
-    for (const id of c.containers)
-      await c.docker
-        .getContainer(id)
-        .remove({ force: true })
-        .catch(() => undefined);
-    for (const id of c.networks)
-      await c.docker
-        .getNetwork(id)
-        .remove()
-        .catch(() => undefined);
-  }
-  for (const dir of scratchDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-}
-after(cleanup);
-onExitSync(() => {
-  for (const c of created.splice(0)) {
-    if (c.containers.length) spawnSync('docker', ['-H', c.host, 'rm', '-f', ...c.containers], { stdio: 'ignore', timeout: 30_000 });
-    if (c.networks.length) spawnSync('docker', ['-H', c.host, 'network', 'rm', ...c.networks], { stdio: 'ignore', timeout: 30_000 });
-  }
-  for (const dir of scratchDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const resources = new JourneyResources();
 
 test('a DECNET swarm: every host in the tree, removals on one host, an endpoint set from the tree', { timeout: 300_000 }, async (t) => {
   rmSync(ARTIFACTS, { recursive: true, force: true });
@@ -120,14 +61,13 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
   // The master holds a unihost topology (live) and an agent topology pinned to w1 (misplaced);
   // w1 holds its agent topology (live) and an orphan; w2 an orphan. w3's daemon does not exist.
   const [liveOnMaster, misplacedId, liveOnW1] = [newTopologyId(), newTopologyId(), newTopologyId()];
-  const M = await deploy(master, masterHost, SUBNETS.masterLive, 'e2e-swarm-m', liveOnMaster);
-  const B = await deploy(master, masterHost, SUBNETS.misplaced, 'e2e-swarm-b', misplacedId);
-  const A = await deploy(w1, w1Host, SUBNETS.w1Live, 'e2e-swarm-a', liveOnW1);
-  const O = await deploy(w1, w1Host, SUBNETS.w1Orphan, 'e2e-swarm-o');
-  const P = await deploy(w2, w2Host, SUBNETS.w2Orphan, 'e2e-swarm-p');
+  const M = await resources.deploy(master, masterHost, SUBNETS.masterLive, 'e2e-swarm-m', liveOnMaster);
+  const B = await resources.deploy(master, masterHost, SUBNETS.misplaced, 'e2e-swarm-b', misplacedId);
+  const A = await resources.deploy(w1, w1Host, SUBNETS.w1Live, 'e2e-swarm-a', liveOnW1);
+  const O = await resources.deploy(w1, w1Host, SUBNETS.w1Orphan, 'e2e-swarm-o');
+  const P = await resources.deploy(w2, w2Host, SUBNETS.w2Orphan, 'e2e-swarm-p');
 
-  const scratch = mkdtempSync(join(tmpdir(), 'decnet-e2e-swarm-'));
-  scratchDirs.push(scratch);
+  const scratch = scratchDir('decnet-e2e-swarm-');
   const workspace = join(scratch, 'workspace');
   mkdirSync(workspace);
   const dbPath = makeDecnetDb(join(scratch, 'decnet'), {
@@ -149,7 +89,7 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
   ]);
   const deadW3 = `unix://${join(scratch, 'w3-docker.sock')}`;
 
-  cs = await CodeServer.start({
+  resources.session = await CodeServer.start({
     folder: workspace,
     vsix,
     // Machine-scoped settings: in code-server they live in the Remote settings.
@@ -162,8 +102,8 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
     },
     env: { DOCKER_HOST: masterHost },
   });
-  const session = cs;
-  const step = stepper(t, () => cs, ARTIFACTS, 'swarm');
+  const session = resources.session;
+  const step = stepper(t, () => resources.session, join(ARTIFACTS, 'swarm'));
 
   await step('the tree lists the hosts, the master first, each with its own sections; the status bar sums them', async () => {
     await session.tree.open('DECNET');
@@ -330,12 +270,12 @@ test('a DECNET swarm: every host in the tree, removals on one host, an endpoint 
   await step("the live view follows a worker's Docker events", async () => {
     // A topology deployed on w1 by hand, nothing else done: w1's event stream refreshes the view
     // (the database did not change, and the fallback poll is turned off).
-    const Q = await deploy(w1, w1Host, SUBNETS.w1Late, 'e2e-swarm-q');
+    const Q = await resources.deploy(w1, w1Host, SUBNETS.w1Late, 'e2e-swarm-q');
     await session.tree.waitForRow(Q.prefix, 15_000);
     await session.statusBar.waitFor(/DECNET: 2 orphans · 1 host not scanned/);
   });
 
-  await cleanup();
+  await resources.cleanup();
 });
 
 /** The Remote settings file holds decnet.fleet.endpoints[name] = value. */
