@@ -52,7 +52,8 @@ export async function exists(what: 'container' | 'network', d: Docker, id: strin
 
 /**
  * Runs the steps of one journey; after a failed one the rest are skipped, and a screenshot of the
- * step, the code-server log and VS Code's logs are kept in `evidence` (a folder of test-results/).
+ * step, the code-server log, VS Code's logs and (with DECNET_E2E_TRACE=1) the Playwright trace are
+ * kept in `evidence` (a folder of test-results/).
  */
 export function stepper(t: TestContext, session: () => CodeServer | undefined, evidence: string) {
   let failed = false;
@@ -66,6 +67,7 @@ export function stepper(t: TestContext, session: () => CodeServer | undefined, e
         if (cs) {
           mkdirSync(evidence, { recursive: true });
           await cs.screenshot(join(evidence, `${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`)).catch(() => undefined);
+          await cs.saveTrace(join(evidence, 'trace.zip')).catch(() => undefined);
           writeFileSync(join(evidence, 'code-server.log'), cs.log);
           try {
             cpSync(join(cs.userDataDir, 'logs'), join(evidence, 'logs'), { recursive: true });

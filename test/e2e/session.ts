@@ -81,6 +81,11 @@ export interface StartOptions {
   /** Printed with every step when set (or DECNET_E2E_VERBOSE=1). */
   verbose?: boolean;
   /**
+   * Records a Playwright trace (a screenshot and a DOM snapshot of every action) from start-up on,
+   * for saveTrace() to write (or DECNET_E2E_TRACE=1).
+   */
+  trace?: boolean;
+  /**
    * Workspace trust on, as VS Code ships it: the window asks whether to trust the folder
    * (answer with session.dialog.read/answer). Off by default, so that no prompt gets in the way.
    */
@@ -125,6 +130,8 @@ export class CodeServer {
   readonly extensionsDir: string;
   /** code-server's own output (server log), for failure reports. */
   log = '';
+  /** A Playwright trace is being recorded (StartOptions.trace). */
+  private tracing = false;
 
   readonly tree: Tree;
   readonly menus: Menus;
@@ -255,10 +262,13 @@ export class CodeServer {
         args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
       });
       const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 800 } });
+      const trace = opts.trace ?? process.env.DECNET_E2E_TRACE === '1';
+      if (trace) await context.tracing.start({ screenshots: true, snapshots: true });
       await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url });
       const page = await context.newPage();
       if (verbose) page.on('console', (m) => m.type() === 'error' && console.log(`[page] ${m.text()}`));
       const session = new CodeServer(proc, browser, context, page, url, root, settings, verbose);
+      session.tracing = trace;
       proc.stdout!.on('data', (d) => (session.log += d));
       proc.stderr!.on('data', (d) => (session.log += d));
       session.log = log;
@@ -291,6 +301,18 @@ export class CodeServer {
   async screenshot(path: string): Promise<string> {
     await mkdir(dirname(path), { recursive: true });
     await this.page.screenshot({ path });
+    return path;
+  }
+
+  /**
+   * Writes the Playwright trace recorded so far to `path` and stops recording; undefined when none
+   * is recorded (see StartOptions.trace). Read it with `npx playwright-core show-trace <path>`.
+   */
+  async saveTrace(path: string): Promise<string | undefined> {
+    if (!this.tracing) return undefined;
+    this.tracing = false;
+    await mkdir(dirname(path), { recursive: true });
+    await this.context.tracing.stop({ path });
     return path;
   }
 
