@@ -285,6 +285,9 @@ test('a user finds orphans in the DECNET view and removes one', { timeout: 300_0
       inline.some((x) => /Force Remove/.test(x)),
       `the blocked row offers Force Remove: ${inline.join(', ')}`,
     );
+    // The section's own row is not a LAN: it offers no Reveal.
+    const sectionInline = await session.tree.inlineActions('Blocked topologies (2)');
+    assert.ok(!sectionInline.some((x) => /Reveal/.test(x)), `the section row offers Reveal: ${sectionInline.join(', ')}`);
 
     // The foreign network in the way is listed, and nothing else of what DECNET did not create.
     await session.tree.waitForRow('Foreign networks (1)');
