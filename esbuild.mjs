@@ -1,6 +1,7 @@
 // Bundles the extension and the CLI. `--production` minifies; otherwise source maps.
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync, chmodSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -35,6 +36,22 @@ const unusedModules = {
   },
 };
 
+/**
+ * The commit the CLI is built from, for `decnet-reaper --version`: `{ id, dirty }`, or null when
+ * this is not a git work tree (a source archive, say) or git is missing.
+ */
+function buildCommit() {
+  const git = (...args) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    const id = git('rev-parse', '--short=12', 'HEAD');
+    // Tracked files changed since that commit: the build is not exactly it.
+    const dirty = git('status', '--porcelain', '--untracked-files=no') !== '';
+    return { id, dirty };
+  } catch {
+    return null;
+  }
+}
+
 const common = {
   plugins: [unusedModules],
   bundle: true,
@@ -63,7 +80,10 @@ const builds = [
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/cli.js',
     banner: { js: '#!/usr/bin/env node' },
-    define: { __DECNET_REAPER_VERSION__: JSON.stringify(require('./package.json').version) },
+    define: {
+      __DECNET_REAPER_VERSION__: JSON.stringify(require('./package.json').version),
+      __DECNET_REAPER_COMMIT__: JSON.stringify(buildCommit()),
+    },
   },
 ];
 

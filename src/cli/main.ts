@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { performance } from 'node:perf_hooks';
 import { RefusedError } from '../core/model';
+import { isSingleExecutable } from '../core/singleExecutable';
 import { safeJson } from '../core/textSafe';
 import { DEFAULT_REQUEST_TIMEOUT_MS, setRequestTimeout } from '../core/deadline';
 import { COMMON_FLAGS, commandHelp, resolveTarget, timeoutFlag, type CliCommand, type FlagSpec } from './command';
@@ -18,6 +19,8 @@ export { EXIT_FAILED, EXIT_OK, EXIT_REFUSED } from './errors';
 export type { Io } from './io';
 
 declare const __DECNET_REAPER_VERSION__: string | undefined;
+/** The commit the bundle was built from (esbuild.mjs): null when built outside a git work tree. */
+declare const __DECNET_REAPER_COMMIT__: { id: string; dirty: boolean } | null | undefined;
 
 /** When the bundle was loaded, in ms since the process started (for DECNET_REAPER_TIMING). */
 const loadedAt = performance.now();
@@ -29,6 +32,23 @@ export function version(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** What `--version` tells: the version, and the commit the bundle was built from (null when unknown). */
+export function buildInfo(): { version: string; commit: string | null; dirty: boolean; built: boolean } {
+  const commit = typeof __DECNET_REAPER_COMMIT__ === 'undefined' ? undefined : __DECNET_REAPER_COMMIT__;
+  return { version: version(), commit: commit?.id ?? null, dirty: commit?.dirty ?? false, built: commit !== undefined };
+}
+
+/** `decnet-reaper 0.2.0 (commit 07abf9c1d2e3)`, or what is known when no commit is. */
+export function versionLine(): string {
+  const b = buildInfo();
+  const about = b.commit
+    ? `commit ${b.commit}${b.dirty ? ', with uncommitted changes' : ''}`
+    : b.built
+      ? 'built outside git: no commit recorded'
+      : 'run from source, not a build';
+  return `decnet-reaper ${b.version} (${about})`;
 }
 
 function overview(): string {
@@ -44,7 +64,7 @@ function overview(): string {
     '',
     'Flags of every command:',
     ...Object.entries(COMMON_FLAGS).map(([n, f]) => `  ${f.short ? `-${f.short}, ` : '    '}--${n}${f.arg ? ` ${f.arg}` : ''}  ${f.help}`),
-    '  -V, --version        print the version',
+    '  -V, --version        print the version and the commit it was built from',
     '',
     'The database is resolved as DECNET does: --db / --db-url, else DECNET_DB_TYPE, DECNET_DB_URL,',
     'DECNET_DB_HOST/PORT/NAME/USER, DECNET_DB_PATH, else [database] of /etc/decnet/decnet.ini',
@@ -58,6 +78,17 @@ function overview(): string {
     '',
     "Run 'decnet-reaper <command> --help' for a command's flags, JSON output and examples.",
   ].join('\n');
+}
+
+function versionJson(): string {
+  const b = buildInfo();
+  return safeJson({
+    version: b.version,
+    commit: b.commit,
+    commit_dirty: b.dirty,
+    node: process.version,
+    single_executable: isSingleExecutable(),
+  });
 }
 
 type ParseOptions = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
@@ -92,7 +123,7 @@ async function dispatch(argv: string[], io: Io, json: boolean): Promise<{ code: 
     return { code: EXIT_OK };
   }
   if (!found.name) {
-    if (found.version) io.stdout(json ? safeJson({ version: version() }) : `decnet-reaper ${version()}`);
+    if (found.version) io.stdout(json ? versionJson() : versionLine());
     else if (found.help) io.stdout(overview());
     else throw usageError(`a command is needed: ${COMMANDS.map((c) => c.name).join(', ')}`);
     return { code: EXIT_OK };

@@ -63,6 +63,8 @@ test('the packaged .vsix holds only what the extension needs', { timeout: 300_00
     'extension/package.json',
     'extension/dist/extension.js',
     'extension/dist/sql-wasm.wasm',
+    // The Marketplace's and the Extensions view's icon (package.json "icon").
+    'extension/media/icon.png',
   ]) {
     assert.ok(entries.includes(required), `the .vsix lacks ${required}`);
   }

@@ -2,7 +2,7 @@
 // document whatever happens, a closed pipe, "every orphan" when all that is left must be kept,
 // the scan as people read it, and where the MySQL password comes from.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -27,7 +27,18 @@ describe('decnet-reaper CLI conventions', () => {
     const version = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
     const v = run(['--version']);
     assert.equal(v.code, 0);
-    assert.equal(v.stdout.trim(), `decnet-reaper ${version}`);
+    // The version, and the commit the bundle was built from (this test runs in a git work tree).
+    const commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    assert.match(
+      v.stdout.trim(),
+      new RegExp(`^decnet-reaper ${version.replace(/\./g, '\\.')} \\(commit ${commit}(, with uncommitted changes)?\\)$`),
+    );
+    const vj = run(['--version', '--json']);
+    assert.equal(vj.code, 0);
+    assert.deepEqual(
+      { ...JSON.parse(vj.stdout), commit_dirty: undefined },
+      { version, commit, commit_dirty: undefined, node: process.version, single_executable: false },
+    );
     const flags: Record<string, string[]> = {
       scan: ['--json', '--db', '--db-url', '--docker-host', '--context'],
       reap: ['--json', '--dry-run', '--yes', '-y', '--all-orphans', '--torn-down', '--db'],

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import initSqlJs from 'sql.js';
 import type { SqlJsStatic } from 'sql.js';
+import { embeddedAsset } from '../singleExecutable';
 
 let cached: Promise<SqlJsStatic> | null = null;
 
@@ -20,6 +21,9 @@ export function findSqlWasm(): string {
 export function loadSqlJs(): Promise<SqlJsStatic> {
   if (cached === null) {
     cached = (async () => {
+      // The single executable (dist/decnet-reaper-linux-x64) carries its own: never one beside it.
+      const embedded = embeddedAsset('sql-wasm.wasm');
+      if (embedded) return initSqlJs({ wasmBinary: embedded });
       const bytes = fs.readFileSync(findSqlWasm());
       const wasmBinary = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
       return initSqlJs({ wasmBinary });
