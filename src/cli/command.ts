@@ -6,6 +6,14 @@ import { MAX_REQUEST_TIMEOUT_MS } from '../core/deadline';
 import { CliError, usageError } from './errors';
 import type { Io } from './io';
 
+/**
+ * What a flag's value or a command's operands are, for `decnet-reaper completion`: a file; a
+ * Docker endpoint URL; a Docker context; a host of the swarm (`--on`); `NAME=ENDPOINT` (`--host`);
+ * a topology prefix (offered only by a script made with `completion --prefixes`); a command; a
+ * shell. Nothing is offered for a value without one.
+ */
+export type ValueKind = 'file' | 'docker-host' | 'context' | 'swarm-host' | 'host-endpoint' | 'prefix' | 'command' | 'shell';
+
 export interface FlagSpec {
   type: 'string' | 'boolean';
   short?: string;
@@ -13,6 +21,10 @@ export interface FlagSpec {
   help: string;
   /** The value's name in --help: `PATH`. */
   arg?: string;
+  /** What the value is, for completion (string flags). */
+  value?: ValueKind;
+  /** Given more than once on purpose (`--host`): completion offers it again. */
+  repeatable?: boolean;
 }
 
 export interface CliCommand {
@@ -22,8 +34,12 @@ export interface CliCommand {
   /** Usage lines without the flags every command takes. */
   synopsis: string[];
   description: string;
-  /** Flags of this command only (the common ones are added). */
+  /** Flags of this command only (the common ones are added, unless `common` is false). */
   flags: Record<string, FlagSpec>;
+  /** False for a command that reads neither the database nor Docker (`completion`): no common flags. */
+  common?: boolean;
+  /** What the operands after the command name are, for completion. */
+  operands?: ValueKind;
   /** The shape of `--json`, for --help. */
   json: string;
   exits: string[];
@@ -31,15 +47,22 @@ export interface CliCommand {
   run(ctx: CommandContext): Promise<number>;
 }
 
+const HELP_FLAG: FlagSpec = { type: 'boolean', short: 'h', help: 'show this help' };
+
 /** The flags every command takes. */
 export const COMMON_FLAGS: Record<string, FlagSpec> = {
-  db: { type: 'string', arg: 'PATH', help: "DECNET's SQLite file (decnet.db)" },
+  db: { type: 'string', arg: 'PATH', value: 'file', help: "DECNET's SQLite file (decnet.db)" },
   'db-url': { type: 'string', arg: 'URL', help: 'mysql://user:pass@host:port/db, mysql+<driver>://… or sqlite:///path' },
-  'docker-host': { type: 'string', arg: 'URL', help: 'Docker endpoint: unix://…, tcp://host:2376, ssh://user@host' },
-  context: { type: 'string', arg: 'NAME', help: 'Docker context to use' },
+  'docker-host': {
+    type: 'string',
+    arg: 'URL',
+    value: 'docker-host',
+    help: 'Docker endpoint: unix://…, tcp://host:2376, ssh://user@host',
+  },
+  context: { type: 'string', arg: 'NAME', value: 'context', help: 'Docker context to use' },
   timeout: { type: 'string', arg: 'SECONDS', help: 'the longest any request to Docker or the database may take (default 30)' },
   json: { type: 'boolean', help: 'print one JSON document (also when refused)' },
-  help: { type: 'boolean', short: 'h', help: 'show this help' },
+  help: HELP_FLAG,
 };
 
 export interface Target {
@@ -58,6 +81,10 @@ export interface CommandContext {
   timeoutMs: number | undefined;
   /** The database and the Docker endpoint, resolved; CliError `usage`/`config` when they cannot be. */
   target(): Target;
+  /** Every command of the CLI (for `completion`). */
+  commands: readonly CliCommand[];
+  /** The CLI's version, as `--version` prints it first. */
+  version: string;
 }
 
 /** `--timeout SECONDS` in milliseconds (more than 0, at most an hour), or undefined when not given. */
@@ -120,6 +147,11 @@ function flagLines(flags: Record<string, FlagSpec>): string[] {
   return rows.map(([l, h]) => `  ${l.padEnd(width)}  ${h}`);
 }
 
+/** The flags `cmd` takes: its own, and the common ones unless it has none. */
+export function flagsOf(cmd: CliCommand): Record<string, FlagSpec> {
+  return cmd.common === false ? { ...cmd.flags, help: HELP_FLAG } : { ...cmd.flags, ...COMMON_FLAGS };
+}
+
 export function commandHelp(cmd: CliCommand): string {
   return [
     `Usage:`,
@@ -128,10 +160,8 @@ export function commandHelp(cmd: CliCommand): string {
     cmd.description,
     '',
     'Flags:',
-    ...flagLines({ ...cmd.flags, ...COMMON_FLAGS }),
-    '',
-    'With --json:',
-    ...cmd.json.split('\n').map((l) => `  ${l}`),
+    ...flagLines(flagsOf(cmd)),
+    ...(cmd.json ? ['', 'With --json:', ...cmd.json.split('\n').map((l) => `  ${l}`)] : []),
     '',
     'Exit status:',
     ...cmd.exits.map((e) => `  ${e}`),

@@ -4,7 +4,7 @@ import type { DockerEndpoint } from '../core/dockerEndpoint';
 import { hostNamed, MASTER_NAME, parseHostMapping, resolveFleetHosts } from '../core/fleet';
 import { MASTER, RefusedError, type HostRef } from '../core/model';
 import { readDb } from '../core/scan';
-import type { Target } from './command';
+import type { FlagSpec, Target } from './command';
 import { CliError, usageError } from './errors';
 
 export interface OnHost {
@@ -45,9 +45,20 @@ export async function resolveOnHost(
 
 /** The flags of a command that acts on one host of a swarm. */
 export const ON_HOST_FLAGS = {
-  on: { type: 'string', arg: 'NAME', help: 'the swarm host to act on: master (the default) or a worker of swarm_hosts' },
-  host: { type: 'string', arg: 'NAME=ENDPOINT', help: "a worker's Docker endpoint (URL or context:NAME); repeatable" },
-} as const;
+  on: {
+    type: 'string',
+    arg: 'NAME',
+    value: 'swarm-host',
+    help: 'the swarm host to act on: master (the default) or a worker of swarm_hosts',
+  },
+  host: {
+    type: 'string',
+    arg: 'NAME=ENDPOINT',
+    value: 'host-endpoint',
+    repeatable: true,
+    help: "a worker's Docker endpoint (URL or context:NAME); repeatable",
+  },
+} as const satisfies Record<string, FlagSpec>;
 
 /**
  * The endpoint and host a command acts on: without --on and --host, the target as resolved

@@ -10,7 +10,8 @@ import { RefusedError } from '../core/model';
 import { isSingleExecutable } from '../core/singleExecutable';
 import { safeJson } from '../core/textSafe';
 import { DEFAULT_REQUEST_TIMEOUT_MS, setRequestTimeout } from '../core/deadline';
-import { COMMON_FLAGS, commandHelp, resolveTarget, timeoutFlag, type CliCommand, type FlagSpec } from './command';
+import { COMMON_FLAGS, commandHelp, flagsOf, resolveTarget, timeoutFlag, type CliCommand, type FlagSpec } from './command';
+import { COMPLETE_COMMAND, completeValues } from './completion';
 import { COMMANDS } from './commands';
 import { CliError, errorJson, EXIT_FAILED, EXIT_OK, EXIT_REFUSED, usageError } from './errors';
 import { processIo, safeIo, type Io } from './io';
@@ -116,6 +117,8 @@ function findCommand(argv: string[]): { name?: string; help: boolean; version: b
 }
 
 async function dispatch(argv: string[], io: Io, json: boolean): Promise<{ code: number; command?: string }> {
+  // What the completion scripts ask (completion.ts); not a command people type.
+  if (argv[0] === COMPLETE_COMMAND) return { code: await completeValues(argv.slice(1), COMMANDS, io) };
   const found = findCommand(argv);
   if (found.name === 'help') {
     const about = COMMANDS.find((c) => c.name === argv[argv.indexOf('help') + 1]);
@@ -136,7 +139,7 @@ async function dispatch(argv: string[], io: Io, json: boolean): Promise<{ code: 
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: argv, options: parseOptions({ ...COMMON_FLAGS, ...command.flags }), strict: true, allowPositionals: true });
+    parsed = parseArgs({ args: argv, options: parseOptions(flagsOf(command)), strict: true, allowPositionals: true });
   } catch (e) {
     if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw usageError(parseProblem(e as Error), command.name);
     throw e;
@@ -151,6 +154,8 @@ async function dispatch(argv: string[], io: Io, json: boolean): Promise<{ code: 
     json,
     timeoutMs,
     target: () => resolveTarget(command.name, parsed.values, io),
+    commands: COMMANDS,
+    version: version(),
   });
   return { code, command: command.name };
 }

@@ -1,5 +1,6 @@
 // Which Docker daemon to talk to, resolved the way the Docker CLI does.
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { maskDbUrl } from './config';
@@ -61,6 +62,32 @@ function tlsFromEnv(env: NodeJS.ProcessEnv): TlsMaterial | undefined {
     cert: readPemIfExists(path.join(dir, 'cert.pem'), env),
     key: readPemIfExists(path.join(dir, 'key.pem'), env),
   };
+}
+
+/**
+ * The names of the Docker contexts, as `docker context ls` lists them: `default`, then each
+ * `<config>/contexts/meta/<id>/meta.json`'s `Name`, sorted. Unreadable ones are left out.
+ */
+export function listContextNames(env: NodeJS.ProcessEnv): string[] {
+  const dir = path.join(dockerConfigDir(env), 'contexts', 'meta');
+  const names = new Set<string>();
+  let ids: string[] = [];
+  try {
+    ids = fs.readdirSync(dir);
+  } catch {
+    // No contexts but the default one.
+  }
+  for (const id of ids) {
+    try {
+      const meta = JSON.parse(readRegularFile(path.join(dir, id, 'meta.json'), MAX_JSON_BYTES, homeOf(env)).toString('utf8')) as {
+        Name?: unknown;
+      };
+      if (typeof meta.Name === 'string' && meta.Name && meta.Name !== 'default') names.add(meta.Name);
+    } catch {
+      // Not a context.
+    }
+  }
+  return ['default', ...[...names].sort()];
 }
 
 /** The endpoint stored for a context in `<config>/contexts/meta/<sha256(name)>/meta.json`. */

@@ -48,6 +48,7 @@ export const applyCommand: CliCommand = {
     'name, markers) whose prefix is still an orphan (still torn_down) are removed; the others are',
     'skipped and reported.',
   ].join('\n'),
+  operands: 'file',
   flags: {
     yes: { type: 'boolean', short: 'y', help: 'do not ask' },
     ...AUDIT_FLAGS,

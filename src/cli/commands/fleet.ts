@@ -6,6 +6,7 @@ import { escapeControl, safeJson } from '../../core/textSafe';
 import { maskedWords } from '../../core/dockerEndpoint';
 import type { CliCommand, CommandContext } from '../command';
 import { usageError } from '../errors';
+import { ON_HOST_FLAGS } from '../hostOption';
 
 export const FLEET_USAGE = `Usage:
   decnet-reaper fleet [--db PATH | --db-url URL] [--docker-host URL | --context NAME] [--host NAME=ENDPOINT]... [--timeout SECONDS] [--json]
@@ -54,7 +55,7 @@ export const fleetCommand: CliCommand = {
   synopsis: ['fleet [--host NAME=ENDPOINT]... [--timeout SECONDS]'],
   description: FLEET_USAGE.split('\n\n').slice(1).join('\n\n'),
   flags: {
-    host: { type: 'string', arg: 'NAME=ENDPOINT', help: "a worker's Docker endpoint (URL or context:NAME); repeatable" },
+    host: ON_HOST_FLAGS.host,
   },
   json: [
     '{ "database", "database_error", "hosts": [{ "name", "uuid", "endpoint", "address", "status", "last_heartbeat",',

@@ -13,7 +13,12 @@ export const historyCommand: CliCommand = {
   description: "The past removals in the audit log, newest first: time, daemon, prefixes, counts. --json adds\neach removal's report.",
   flags: {
     limit: { type: 'string', arg: 'N', help: 'the N newest removals' },
-    'audit-log': { type: 'string', arg: 'PATH', help: 'read this audit log (default $XDG_STATE_HOME/decnet-reaper/audit.jsonl)' },
+    'audit-log': {
+      type: 'string',
+      arg: 'PATH',
+      value: 'file',
+      help: 'read this audit log (default $XDG_STATE_HOME/decnet-reaper/audit.jsonl)',
+    },
   },
   json: '{ "audit_log", "damaged_lines", "removals": [{ "time", "user", "hostname", "docker_endpoint", "docker_daemon", "database", "mode", "prefixes", counts..., "report" }] }, newest first',
   exits: ['0  listed (an empty log included)', '2  the audit log cannot be read, bad usage'],

@@ -1,6 +1,7 @@
 // Every command of decnet-reaper, once: adding one is a file beside this one and a line here.
 import type { CliCommand } from '../command';
 import { applyCommand } from './apply';
+import { completionCommand } from './completion';
 import { fleetCommand } from './fleet';
 import { historyCommand } from './history';
 import { overlapsCommand } from './overlaps';
@@ -16,4 +17,5 @@ export const COMMANDS: readonly CliCommand[] = [
   applyCommand,
   historyCommand,
   fleetCommand,
+  completionCommand,
 ];

@@ -19,8 +19,9 @@ export const planCommand: CliCommand = {
     'Writes the plan of the removal to FILE (JSON, with plan_sha256) and prints what reap --dry-run',
     'prints. Nothing is removed: apply FILE removes it later, on the same database and daemon only.',
   ].join('\n'),
+  operands: 'prefix',
   flags: {
-    out: { type: 'string', arg: 'FILE', help: 'where to write the plan (JSON); required' },
+    out: { type: 'string', arg: 'FILE', value: 'file', help: 'where to write the plan (JSON); required' },
     'all-orphans': { type: 'boolean', help: 'every orphan prefix on the daemon' },
     'torn-down': { type: 'boolean', help: 'the leftovers of the torn_down topology PREFIX' },
     'allow-empty-db': { type: 'boolean', help: 'plan even when the database holds no topology at all' },

@@ -41,6 +41,7 @@ export const reapCommand: CliCommand = {
     'live topology, a malformed DECNET marker, a network a kept container is attached to) is kept,',
     'and the report says why. Progress goes to stderr, the report to stdout.',
   ].join('\n'),
+  operands: 'prefix',
   flags: {
     'all-orphans': { type: 'boolean', help: 'every orphan prefix on the daemon' },
     'torn-down': { type: 'boolean', help: 'remove the leftovers of the torn_down topologies PREFIX... instead' },

@@ -21,6 +21,7 @@ export const AUDIT_FLAGS: Record<string, FlagSpec> = {
   'audit-log': {
     type: 'string',
     arg: 'PATH',
+    value: 'file',
     help: 'append the removal to this audit log (default $XDG_STATE_HOME/decnet-reaper/audit.jsonl)',
   },
   'no-audit-log': { type: 'boolean', help: 'remove without writing the audit log' },
