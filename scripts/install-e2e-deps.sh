@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the end-to-end test (test/e2e) needs: the Debian packages (Docker, busybox for
-# the test image, Chromium, the build tools code-server's native modules need) and code-server
+# Installs what the tests need: the Debian packages (Docker, busybox for the test image, Chromium,
+# systemd's tools and zsh, the build tools code-server's native modules need) and code-server
 # itself, from npm, into a cache folder outside the repository. Idempotent: packages already
 # present are skipped and a working code-server in the cache is reused, so a second run takes
 # seconds. Prints the code-server binary path on its last line.
@@ -21,6 +21,8 @@ packages=(
   # chattr: a removal test makes a file in a container's folder on the private daemon immutable.
   e2fsprogs
   openssh-server openssh-client
+  # systemd-analyze verify checks contrib/systemd; zsh checks `decnet-reaper completion zsh`.
+  systemd zsh
   fonts-liberation fonts-dejavu-core
   # Native modules of code-server / VS Code (node-pty, kerberos, spdlog, argon2, ...).
   build-essential python3 pkg-config libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev

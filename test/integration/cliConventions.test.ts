@@ -3,7 +3,7 @@
 // the scan as people read it, and where the MySQL password comes from.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildCli, CLI, ROOT, runCli } from '../support/cli';
@@ -127,6 +127,23 @@ describe('decnet-reaper CLI conventions', () => {
     const refused = JSON.parse(one.stdout);
     assert.equal(refused.error.kind, 'refused');
     for (const [name, why] of reasons) assert.match(refused.error.message, new RegExp(`${name} \\(${why.source}\\)`));
+    // The nightly plan (contrib/systemd): nothing to plan, exit 0, no file, the same reasons.
+    const planned = run([
+      'plan',
+      '--all-orphans',
+      '--detailed-exit-code',
+      '--json',
+      '--db',
+      w.db,
+      '--out',
+      path.join(dir, 'kept-plan.json'),
+    ]);
+    assert.equal(planned.code, 0, planned.stderr);
+    const nothing = JSON.parse(planned.stdout);
+    assert.deepEqual([nothing.plan, nothing.plan_file, nothing.error], [null, null, null]);
+    assert.match(nothing.nothing, new RegExp(`^Nothing to plan: every resource left of ${w.o} is kept\\.`));
+    for (const [name, why] of reasons) assert.match(nothing.kept.find((k: { name: string }) => k.name === name)?.reason ?? '', why, name);
+    assert.equal(existsSync(path.join(dir, 'kept-plan.json')), false);
     assert.deepEqual([await containerNames(docker), await networkNames(docker)], before);
   });
 
