@@ -1,14 +1,17 @@
 // A cold `decnet-reaper scan` beside what the Docker CLI takes to list the same daemon
 // (`docker ps -a` and `docker network ls`), run in turns in one run, and where the CLI's time
-// goes: Node's boot, loading the bundle, reading the database, listing Docker, and exiting.
+// goes: Node's boot, loading the bundle, reading the database, listing Docker, and exiting. The
+// same scan by the single executable (dist/decnet-reaper-linux-x64, `npm run package`), with its
+// V8 code cache and, to tell what the cache is worth, a copy built without one; and its size.
 import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import * as esbuild from 'esbuild';
+import { buildSea, SEA_PATH, seaUnsupported } from '../scripts/sea';
 import { makeDecnetDb, topologyRow } from '../test/support/makeDb';
-import { type BenchOptions, fmtMs, log, median, privateDockerHost, ROOT, type Row } from './lib';
+import { type BenchOptions, fmtBytes, fmtMs, log, median, privateDockerHost, ROOT, type Row } from './lib';
 
 const run = promisify(execFile);
 
@@ -73,6 +76,14 @@ export async function benchCliStartup(opts: BenchOptions): Promise<Row[]> {
     logLevel: 'error',
     external: ['cpu-features', '*.node', 'sql.js/dist/sql-wasm.wasm'],
   });
+  // The single executable as `npm run package` built it (built here if that failed), and a copy
+  // without the code cache.
+  const noSea = seaUnsupported();
+  const seaNoCache = path.join(tmp, 'decnet-reaper-no-code-cache');
+  if (!noSea) {
+    if (!fs.existsSync(SEA_PATH)) buildSea({ log });
+    buildSea({ out: seaNoCache, codeCache: false, log });
+  }
   const env = { PATH: process.env.PATH, HOME: tmp, DOCKER_HOST: host, DECNET_REAPER_INI: path.join(tmp, 'none.ini') };
   log(`startup: cold decnet-reaper scan vs docker ps -a + docker network ls, ${runs} runs each, in turns`);
   const docker: number[] = [];
@@ -83,11 +94,17 @@ export async function benchCliStartup(opts: BenchOptions): Promise<Row[]> {
   const doneAt: number[] = [];
   const read: number[] = [];
   const list: number[] = [];
+  const sea: number[] = [];
+  const seaCold: number[] = [];
   try {
     for (let i = 0; i < runs; i++) {
       docker.push((await wall('docker', ['ps', '-a'], env)).ms + (await wall('docker', ['network', 'ls'], env)).ms);
       const s = await wall(process.execPath, [cli, 'scan', '--db', fx.path], { ...env, DECNET_REAPER_TIMING: '1' });
       scan.push(s.ms);
+      if (!noSea) {
+        sea.push((await wall(SEA_PATH, ['scan', '--db', fx.path], env)).ms);
+        seaCold.push((await wall(seaNoCache, ['scan', '--db', fx.path], env)).ms);
+      }
       const m = /timing: loaded ([\d.]+) ms, done ([\d.]+) ms/.exec(s.stderr);
       if (m) {
         loadedAt.push(Number(m[1]));
@@ -110,6 +127,35 @@ export async function benchCliStartup(opts: BenchOptions): Promise<Row[]> {
   const total = c;
   const loaded = median(loadedAt);
   const done = median(doneAt);
+  const seaRows: Row[] = noSea
+    ? [{ section: 'startup', what: 'the single executable', measured: `not built: ${noSea}`, anchor: '', ratio: '', target: '' }]
+    : [
+        {
+          section: 'startup',
+          what: `cold scan by the single executable (${path.basename(SEA_PATH)}), median of ${runs}`,
+          measured: fmtMs(median(sea)),
+          anchor: `docker ps -a + docker network ls ${fmtMs(d)}`,
+          ratio: `${(median(sea) / d).toFixed(1)}x`,
+          target: '≤ 2x',
+          pass: median(sea) <= 2 * d,
+        },
+        {
+          section: 'startup',
+          what: 'what the V8 code cache is worth: the same binary without it',
+          measured: fmtMs(median(seaCold)),
+          anchor: `with it ${fmtMs(median(sea))}`,
+          ratio: `${(median(seaCold) / median(sea)).toFixed(2)}x`,
+          target: '',
+        },
+        {
+          section: 'startup',
+          what: 'size of the single executable (node + bundle + wasm)',
+          measured: fmtBytes(fs.statSync(SEA_PATH).size),
+          anchor: `dist/cli.js + sql-wasm.wasm ${fmtBytes(fs.statSync(cli).size + fs.statSync(path.join(ROOT, 'dist/sql-wasm.wasm')).size)}`,
+          ratio: '',
+          target: '',
+        },
+      ];
   return [
     {
       section: 'startup',
@@ -128,5 +174,6 @@ export async function benchCliStartup(opts: BenchOptions): Promise<Row[]> {
       ratio: '',
       target: '',
     },
+    ...seaRows,
   ];
 }

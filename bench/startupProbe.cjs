@@ -212,6 +212,10 @@ const vscodeApi = {
     registerCommand: () => disposable(),
     executeCommand: async () => undefined,
   },
+  // The review document's code lenses (registered on activation).
+  languages: {
+    registerCodeLensProvider: () => disposable(),
+  },
 };
 const vscode = new Proxy(vscodeApi, {
   get(t, prop) {
@@ -220,7 +224,7 @@ const vscode = new Proxy(vscodeApi, {
     return deep(`vscode.${String(prop)}`);
   },
 });
-for (const ns of ['window', 'workspace', 'commands']) {
+for (const ns of ['window', 'workspace', 'commands', 'languages']) {
   vscodeApi[ns] = new Proxy(vscodeApi[ns], {
     get(t, prop) {
       if (prop in t) return t[prop];
