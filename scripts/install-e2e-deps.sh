@@ -21,8 +21,9 @@ packages=(
   # chattr: a removal test makes a file in a container's folder on the private daemon immutable.
   e2fsprogs
   openssh-server openssh-client
-  # systemd-analyze verify checks contrib/systemd; zsh checks `decnet-reaper completion zsh`.
-  systemd zsh
+  # systemd-analyze verify checks contrib/systemd (strace: the system calls the unit allows);
+  # zsh checks `decnet-reaper completion zsh`.
+  systemd strace zsh
   fonts-liberation fonts-dejavu-core
   # Native modules of code-server / VS Code (node-pty, kerberos, spdlog, argon2, ...).
   build-essential python3 pkg-config libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev

@@ -79,6 +79,62 @@ describe('contrib/systemd: the nightly plan', () => {
     assert.deepEqual(t.get('WantedBy'), ['timers.target']);
   });
 
+  it('a run makes only the system calls and opens only the socket families the unit allows', async () => {
+    const d = directives(path.join(UNITS, SERVICE));
+    // Every group systemd knows, expanded: `systemd-analyze syscall-filter` lists them all.
+    const listing = spawnSync('systemd-analyze', ['syscall-filter'], { encoding: 'utf8' });
+    assert.equal(listing.status, 0, listing.stderr);
+    const groups = new Map<string, string[]>();
+    let group = '';
+    for (const line of listing.stdout.split('\n')) {
+      const t = line.trim();
+      if (!t || t.startsWith('#')) continue;
+      if (!line.startsWith(' ') && t.startsWith('@')) groups.set((group = t), []);
+      else if (group) groups.get(group)?.push(t);
+    }
+    const expand = (names: string[], out = new Set<string>()): Set<string> => {
+      for (const n of names) {
+        if (n.startsWith('@')) expand(groups.get(n) ?? [], out);
+        else out.add(n);
+      }
+      return out;
+    };
+    const allowed = expand([...(d.get('SystemCallFilter')?.at(-1)?.split(/\s+/) ?? []), '@default']);
+    assert.ok(allowed.has('read') && allowed.has('pkey_alloc'), 'the filter was not expanded');
+    const families = new Set(d.get('RestrictAddressFamilies')?.at(-1)?.split(/\s+/));
+
+    const db = makeDecnetDb(path.join(dir, 'db-strace'), { checkpointed: [topologyRow(newTopologyId(), 'maze', 'active')] });
+    await deployTopology(docker, newTopologyId(), [{ name: 'dmz', subnet: '198.18.74.0/24' }], [{ name: 'decky-01', lan: 'dmz' }]);
+    const trace = path.join(dir, 'strace.txt');
+    const args = ['plan', '--all-orphans', '--detailed-exit-code', '--out', path.join(dir, 'traced.json'), '--db', db];
+    const r = spawnSync('strace', ['-f', '-qq', '-o', trace, process.execPath, CLI, ...args], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: dir, DOCKER_HOST: host, DECNET_REAPER_INI: path.join(dir, 'none.ini') },
+    });
+    assert.ifError(r.error && new Error(`strace is needed (scripts/install-e2e-deps.sh installs it): ${r.error.message}`));
+    assert.equal(r.status, 3, r.stderr);
+    const calls = new Set<string>();
+    const opened = new Set<string>();
+    for (const line of readFileSync(trace, 'utf8').split('\n')) {
+      const m = /^\d+ +([a-z0-9_]+)\((.*)$/.exec(line);
+      if (!m) continue;
+      calls.add(m[1] ?? '');
+      const family = m[1] === 'socket' ? /^(AF_[A-Z0-9]+)/.exec(m[2] ?? '')?.[1] : undefined;
+      if (family) opened.add(family);
+    }
+    assert.ok(calls.has('connect') && opened.has('AF_UNIX'), 'the trace holds no connection to Docker');
+    assert.deepEqual(
+      [...calls].filter((c) => !allowed.has(c)),
+      [],
+      'system calls SystemCallFilter= refuses',
+    );
+    assert.deepEqual(
+      [...opened].filter((f) => !families.has(f)),
+      [],
+      'socket families RestrictAddressFamilies= refuses',
+    );
+  });
+
   it('runs plan --detailed-exit-code as systemd would: 0 nothing to plan, 3 a plan in plan-<date>.json, 2 refused', async () => {
     const exec = directives(path.join(UNITS, SERVICE)).get('ExecStart');
     assert.equal(exec?.length, 1);
