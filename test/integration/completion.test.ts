@@ -5,9 +5,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { flagsOf } from '../../src/cli/command';
@@ -15,6 +14,7 @@ import { COMMANDS } from '../../src/cli/commands';
 import { buildCli, CLI, runCli } from '../support/cli';
 import { deployTopology, newTopologyId, privateDaemon } from '../support/docker';
 import { execInWal, makeDecnetDb, topologyRow } from '../support/makeDb';
+import { scratchDir } from '../support/scratch';
 
 /** Runs a command without blocking this process (a test server may have to answer meanwhile). */
 function run(
@@ -65,7 +65,7 @@ const DRIVER = [
 
 describe('decnet-reaper completion', () => {
   const { docker, host } = privateDaemon();
-  let dir: string;
+  const dir = scratchDir('decnet-completion-it-');
   let bin: string;
   let db: string;
   let env: NodeJS.ProcessEnv;
@@ -76,7 +76,6 @@ describe('decnet-reaper completion', () => {
 
   before(async () => {
     buildCli();
-    dir = mkdtempSync(path.join(tmpdir(), 'decnet-completion-it-'));
     bin = path.join(dir, 'bin');
     mkdirSync(bin);
     // `decnet-reaper` on PATH, as `npm run setup` installs it.
@@ -115,7 +114,6 @@ describe('decnet-reaper completion', () => {
   });
   after(async () => {
     await new Promise((resolve) => watched.close(resolve));
-    rmSync(dir, { recursive: true, force: true });
   });
 
   /** What bash offers at the end of each line, through `decnet-reaper completion bash [flags]`. */

@@ -6,8 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CLI, ROOT } from '../support/cli';
@@ -23,6 +22,7 @@ import {
 } from '../support/docker';
 import { execInWal, makeDecnetDb, topologyRow } from '../support/makeDb';
 import { dropMysqlDb, makeMysqlDb, testMysql } from '../support/mysql';
+import { scratchDir } from '../support/scratch';
 
 const DIST = path.join(ROOT, 'dist');
 const BINARY = 'decnet-reaper-linux-x64';
@@ -43,7 +43,7 @@ describe('the single executable (npm run package)', () => {
   const sshConfig = required('DECNET_TEST_FLEET_SSH_CONFIG');
   const w1 = dockerAt(w1Host);
   const w2 = dockerAt(w2Host);
-  let dir: string;
+  const dir = scratchDir('decnet-sea-it-');
   let home: string;
   let bin: string;
   let exe: string;
@@ -56,7 +56,6 @@ describe('the single executable (npm run package)', () => {
     const r = spawnSync('npm', ['run', 'package'], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
     packaged = { status: r.status, output: `${r.stdout}\n${r.stderr}` };
     assert.equal(r.status, 0, packaged.output);
-    dir = mkdtempSync(path.join(tmpdir(), 'decnet-sea-it-'));
     // The host: one file in a folder of its own, nothing beside it.
     const opt = path.join(dir, 'opt');
     mkdirSync(opt);
@@ -75,7 +74,6 @@ describe('the single executable (npm run package)', () => {
   after(async () => {
     await wipeDaemon(w1);
     await wipeDaemon(w2);
-    rmSync(dir, { recursive: true, force: true });
   });
 
   function run(args: string[], extra: NodeJS.ProcessEnv = {}) {

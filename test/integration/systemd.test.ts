@@ -5,13 +5,13 @@
 // status: 0 nothing to plan, 3 a plan written to plan-<date>.json, 2 refused.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { buildCli, CLI, ROOT } from '../support/cli';
 import { deployTopology, newTopologyId, privateDaemon } from '../support/docker';
 import { makeDecnetDb, topologyRow } from '../support/makeDb';
+import { scratchDir } from '../support/scratch';
 
 const UNITS = path.join(ROOT, 'contrib', 'systemd');
 const SERVICE = 'decnet-reaper-plan.service';
@@ -29,13 +29,11 @@ function directives(file: string): Map<string, string[]> {
 
 describe('contrib/systemd: the nightly plan', () => {
   const { docker, host } = privateDaemon();
-  let dir: string;
+  const dir = scratchDir('decnet-systemd-it-');
 
   before(() => {
     buildCli();
-    dir = mkdtempSync(path.join(tmpdir(), 'decnet-systemd-it-'));
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('passes systemd-analyze verify with nothing to say', () => {
     // The units as an operator installs them, side by side (the service is the timer's unit).
